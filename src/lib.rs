@@ -1,0 +1,29 @@
+//! fxconfig: set up and diagnose the Futurex PKCS#11 client (fxpkcs11) for SSH key
+//! offloading to a KMES Series 3.
+//!
+//! This crate is the UI-free core. The command line (`src/cli`) and the desktop app
+//! are thin front ends over the same functions: plain data in, plain data out, no
+//! printing, and every slow call safe to run on a worker thread.
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`cfg`] | the lossless `fxpkcs11.cfg` model, typed fields, validation, locating and atomic saving |
+//! | [`identity`] | the root CA and the PKCS#12 client identity: parsing, details, chain check, import |
+//! | [`hostapi`] | the Host API connection: TCP, mutual TLS, Excrypt framing and ECHO |
+//! | [`doctor`] | the ordered connection checks with their remedies |
+//! | [`sshkey`] | the KMES public key as an `authorized_keys` line |
+//! | [`sim`] | the KMES simulator with its fault modes |
+//! | [`pki`] | a throwaway PKI for the demo, the simulator and the tests |
+
+pub mod cfg;
+pub mod doctor;
+pub mod hostapi;
+pub mod identity;
+pub mod pki;
+pub mod remedy;
+pub mod secret;
+pub mod sim;
+pub mod sshkey;
+
+pub use remedy::Explain;
+pub use secret::Secret;
