@@ -173,6 +173,8 @@ pub fn pkcs12_bytes(client: &IssuedCert, ca: &IssuedCert, password: &Secret) -> 
 pub struct DemoFiles {
     /// The root CA certificate, PEM (`PROD-TLS-CA`).
     pub ca_cert: PathBuf,
+    /// The root CA private key, PKCS#8 PEM (mode 0600 on Unix): lets the simulator issue an expired certificate.
+    pub ca_key: PathBuf,
     /// The Host API server certificate, PEM.
     pub server_cert: PathBuf,
     /// The Host API server private key, PKCS#8 PEM (mode 0600 on Unix).
@@ -209,6 +211,7 @@ pub fn write_demo(dir: &Path, p12_password: &Secret) -> Result<DemoFiles, PkiErr
     let client = ca.issue_client("PKCS #11 Client", Lifetime::valid_for(365))?;
     let files = DemoFiles {
         ca_cert: dir.join("root_cert.pem"),
+        ca_key: dir.join("root_cert.key"),
         server_cert: dir.join("kmes_server.pem"),
         server_key: dir.join("kmes_server.key"),
         client_p12: dir.join("export_pkcs12.p12"),
@@ -216,6 +219,7 @@ pub fn write_demo(dir: &Path, p12_password: &Secret) -> Result<DemoFiles, PkiErr
         client_key: dir.join("pkcs11_client.key"),
     };
     write_file(&files.ca_cert, ca.cert.cert_pem.as_bytes(), false)?;
+    write_file(&files.ca_key, ca.cert.key_pem.as_bytes(), true)?;
     write_file(&files.server_cert, server.cert_pem.as_bytes(), false)?;
     write_file(&files.server_key, server.key_pem.as_bytes(), true)?;
     write_file(&files.client_cert, client.cert_pem.as_bytes(), false)?;
