@@ -24,7 +24,7 @@ const OID_CURVE_P256: Oid<'static> = oid!(1.2.840.10045.3.1.7);
 const OID_CURVE_P384: Oid<'static> = oid!(1.3.132.0.34);
 const OID_CURVE_P521: Oid<'static> = oid!(1.3.132.0.35);
 
-/// How many elements of the outer SEQUENCE are looked at to recognise the shape.
+/// How many elements of the outer SEQUENCE are kept to recognise the shape.
 const SHAPE_ELEMENTS: usize = 10;
 
 /// The kinds of public DER documents that carry a key.
@@ -59,22 +59,21 @@ pub(crate) fn shape(der: &[u8]) -> Result<Shape, PubkeyError> {
     }
 
     let mut elements = Vec::with_capacity(SHAPE_ELEMENTS);
+    let mut count = 0;
     let mut content = outer.data;
-    while !content.is_empty() && elements.len() < SHAPE_ELEMENTS {
+    while !content.is_empty() {
         let (remaining, element) =
             Any::from_der(content).map_err(|_| PubkeyError::not_a_key("malformed DER data"))?;
-        elements.push(element);
+        if elements.len() < SHAPE_ELEMENTS {
+            elements.push(element);
+        }
+        count += 1;
         content = remaining;
     }
 
     let tags: Vec<Option<Tag>> = elements.iter().map(universal_tag).collect();
     let version = elements.first().and_then(small_integer);
     let is = |index: usize, tag: Tag| tags.get(index) == Some(&Some(tag));
-    let count = if content.is_empty() {
-        elements.len()
-    } else {
-        usize::MAX
-    };
 
     if count == 2 && is(0, Tag::Integer) && is(1, Tag::Integer) {
         return Ok(Shape::Pkcs1);
@@ -85,13 +84,12 @@ pub(crate) fn shape(der: &[u8]) -> Result<Shape, PubkeyError> {
     if count == 3 && is(0, Tag::Sequence) && is(1, Tag::Sequence) && is(2, Tag::BitString) {
         return Ok(Shape::Certificate);
     }
-    Err(private_kind(&tags, version, count)
-        .map(|kind| PubkeyError::PrivateKeyGiven { kind })
-        .unwrap_or_else(|| {
-            PubkeyError::not_a_key(
-                "DER data that is neither a public key nor a certificate (perhaps a request or a signature)",
-            )
-        }))
+    Err(match private_kind(&tags, version, count) {
+        Some(kind) => PubkeyError::PrivateKeyGiven { kind },
+        None => PubkeyError::not_a_key(
+            "DER data that is neither a public key nor a certificate (perhaps a signature)",
+        ),
+    })
 }
 
 /// Names the private-key container the element tags describe, if any.

@@ -117,6 +117,12 @@ pub(crate) struct ParsedKey {
 /// The comment is `comment` when given (trimmed; an empty one means no comment),
 /// otherwise the key's own comment for OpenSSH and RFC 4716 input, otherwise none,
 /// so that the KMES export renders exactly as `ssh-keygen -i -m PKCS8` prints it.
+///
+/// # Errors
+///
+/// [`PubkeyError`] when the input is empty, not a public key, cut short, a private
+/// key, of an unsupported algorithm or an unusable key, or when a comment holds a
+/// line break.
 pub fn render(bytes: &[u8], comment: Option<&str>) -> Result<PublicKeyReport, PubkeyError> {
     let chosen_comment = comment.map(checked_comment).transpose()?;
     let parsed = parse(bytes)?;
@@ -146,6 +152,10 @@ pub fn render(bytes: &[u8], comment: Option<&str>) -> Result<PublicKeyReport, Pu
 }
 
 /// Reads a public key file and renders it as [`render`] does.
+///
+/// # Errors
+///
+/// [`PubkeyError::Read`] when the file cannot be read, otherwise as [`render`].
 pub fn render_file(path: &Path, comment: Option<&str>) -> Result<PublicKeyReport, PubkeyError> {
     let read_error = |source| PubkeyError::Read {
         path: path.to_path_buf(),
@@ -247,10 +257,11 @@ fn checked_rsa(rsa: &RsaPublicKey) -> Result<u32, PubkeyError> {
     };
     let modulus = magnitude(&rsa.n, "modulus")?;
     let exponent = magnitude(&rsa.e, "public exponent")?;
-    let bits = match modulus.first() {
-        Some(first) => (modulus.len() as u32 - 1) * 8 + (8 - first.leading_zeros()),
+    let bit_length = match modulus.first() {
+        Some(first) => (modulus.len() - 1) * 8 + (8 - first.leading_zeros() as usize),
         None => 0,
     };
+    let bits = u32::try_from(bit_length).unwrap_or(u32::MAX);
     if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
         return Err(bad(format!(
             "the RSA modulus has {bits} bits; OpenSSH accepts {MIN_RSA_BITS} to {MAX_RSA_BITS}"

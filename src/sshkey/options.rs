@@ -43,6 +43,12 @@ const VALUED: &[&str] = &[
 /// (comma-separated, values in double quotes that may hold commas, no line
 /// breaks, no unbalanced quotes). Empty options leave the line as it is. The line
 /// must be a plain public key line without options.
+///
+/// # Errors
+///
+/// [`PubkeyError::BadOptions`] when the options are not valid, and
+/// [`PubkeyError::NotAKey`], [`PubkeyError::BadKey`] or
+/// [`PubkeyError::UnsupportedAlgorithm`] when the line is not a plain key line.
 pub fn with_options(line: &str, options: &str) -> Result<String, PubkeyError> {
     let line = checked_key_line(line)?;
     let options = options.trim();

@@ -158,6 +158,27 @@ fn pem_labels_are_only_named_when_plain() {
 }
 
 #[test]
+fn private_key_markers_in_text_are_named_without_decoding() {
+    for (text, kind) in [
+        (
+            "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nnot base64\n",
+            "SSH2 (ssh.com) private key",
+        ),
+        (
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----\n",
+            "OpenPGP private key",
+        ),
+        ("-----BEGIN DSA PRIVATE KEY-----\n!!\n", "DSA private key"),
+        ("PuTTY-User-Key-File-2: ssh-rsa\n", "PuTTY private key"),
+    ] {
+        assert!(
+            matches!(text::parse(text), Err(PubkeyError::PrivateKeyGiven { kind: found }) if found == kind),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn oversized_input_is_refused_before_parsing() {
     let big = vec![b'a'; MAX_INPUT_LEN + 1];
     assert!(matches!(

@@ -47,6 +47,7 @@ fn refuse_private_key(text: &str) -> Result<(), PubkeyError> {
 fn private_label_kind(begin_line: &str) -> &'static str {
     let kinds = [
         ("OPENSSH PRIVATE KEY", "OpenSSH private key"),
+        ("SSH2 ENCRYPTED PRIVATE KEY", "SSH2 (ssh.com) private key"),
         ("ENCRYPTED PRIVATE KEY", "encrypted PKCS #8 private key"),
         ("RSA PRIVATE KEY", "PKCS #1 RSA private key"),
         ("EC PRIVATE KEY", "SEC 1 EC private key"),
