@@ -7,8 +7,8 @@ use crate::remedy::Explain;
 
 /// Why a public key could not be turned into an `authorized_keys` line.
 ///
-/// No variant ever carries or prints bytes of the input: a private key given by
-/// mistake is named by its kind only.
+/// A private key given by mistake is named by its kind only: no variant carries
+/// or prints any of its bytes, and no variant echoes the content of other input.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PubkeyError {
