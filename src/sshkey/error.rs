@@ -8,7 +8,8 @@ use crate::remedy::Explain;
 /// Why a public key could not be turned into an `authorized_keys` line.
 ///
 /// A private key given by mistake is named by its kind only: no variant carries
-/// or prints any of its bytes, and no variant echoes the content of other input.
+/// or prints any of its bytes. Other input is described rather than quoted, apart
+/// from algorithm names, PEM labels and option names.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PubkeyError {
