@@ -513,9 +513,9 @@ impl CfgDocument {
                     layout.owner.push(open.last().copied());
                 }
                 LineKind::SectionClose { name } => {
-                    let depth = open
-                        .iter()
-                        .rposition(|&section| layout.sections[section].name.eq_ignore_ascii_case(name));
+                    let depth = open.iter().rposition(|&section| {
+                        layout.sections[section].name.eq_ignore_ascii_case(name)
+                    });
                     match depth {
                         Some(depth) => {
                             let closed = open[depth];
@@ -586,7 +586,7 @@ impl CfgDocument {
             let split = region.chars().next().map_or(0, char::len_utf8);
             (&region[..split], "", &region[split..])
         };
-        let new_trail = if trail.is_empty() || !trail.bytes().all(|byte| byte == b' ') {
+        let new_trail = if !is_alignment(trail) {
             trail.to_owned()
         } else {
             let room = old_value.chars().count() + trail.len();
@@ -707,7 +707,8 @@ fn check_value(tag: &str, value: &str) -> Result<(), CfgError> {
 /// its closing tag, else right after its opening tag.
 fn insertion_index(layout: &Layout, lines: &[Line], section_index: usize) -> usize {
     let last_entry = (0..lines.len()).rev().find(|&index| {
-        layout.owner[index] == Some(section_index) && matches!(lines[index].kind, LineKind::Entry(_))
+        layout.owner[index] == Some(section_index)
+            && matches!(lines[index].kind, LineKind::Entry(_))
     });
     let section = &layout.sections[section_index];
     match (last_entry, section.close_line) {
@@ -724,6 +725,12 @@ fn last_entry_in<'a>(layout: &Layout, lines: &'a [Line], section_index: usize) -
     })
 }
 
+/// Whether a gap of whitespace aligns a column: two or more spaces and nothing else.
+/// Other gaps (empty, one space, anything with a tab) are copied as they are.
+fn is_alignment(gap: &str) -> bool {
+    gap.len() > 1 && gap.bytes().all(|byte| byte == b' ')
+}
+
 /// The text of a new entry line, copying the sibling's value and closing-tag columns.
 fn entry_text(indent: &str, sibling: Option<&Line>, tag: &str, value: &str) -> String {
     let open = format!("<{tag}>");
@@ -734,15 +741,13 @@ fn entry_text(indent: &str, sibling: Option<&Line>, tag: &str, value: &str) -> S
                 let text = &line.text;
                 let lead_gap = &text[parts.open_end..parts.value_start];
                 let trail_gap = &text[parts.value_end..parts.close_start];
-                let lead = if lead_gap.bytes().all(|byte| byte == b' ') {
+                let lead = if is_alignment(lead_gap) {
                     let value_column = text[tag_lt..parts.value_start].chars().count();
-                    let wanted = value_column.saturating_sub(open.chars().count());
-                    let minimum = usize::from(!lead_gap.is_empty());
-                    " ".repeat(wanted.max(minimum))
+                    " ".repeat(value_column.saturating_sub(open.chars().count()).max(1))
                 } else {
                     lead_gap.to_owned()
                 };
-                let trail = if !trail_gap.is_empty() && trail_gap.bytes().all(|byte| byte == b' ') {
+                let trail = if is_alignment(trail_gap) {
                     let close_column = text[tag_lt..parts.close_start].chars().count();
                     let used = open.chars().count() + lead.chars().count() + value.chars().count();
                     " ".repeat(close_column.saturating_sub(used).max(1))
@@ -791,7 +796,10 @@ mod tests {
             })
         );
         assert_eq!(classify("KMS>"), LineKind::Malformed(Malformation::NotATag));
-        assert_eq!(classify("<a b>"), LineKind::Malformed(Malformation::BadName));
+        assert_eq!(
+            classify("<a b>"),
+            LineKind::Malformed(Malformation::BadName)
+        );
         assert_eq!(
             entry_parts("\t<ADDRESS>  10.0.8.20 </address>  "),
             ("ADDRESS".to_owned(), "10.0.8.20".to_owned())
@@ -807,8 +815,8 @@ mod tests {
 
     #[test]
     fn padding_rule_keeps_the_closing_column() {
-        let mut doc = CfgDocument::parse(b"<KMS>\n<SLOT>   0      </SLOT>\n</KMS>\n")
-            .expect("UTF-8 input");
+        let mut doc =
+            CfgDocument::parse(b"<KMS>\n<SLOT>   0      </SLOT>\n</KMS>\n").expect("UTF-8 input");
         assert!(matches!(
             doc.set(None, "SLOT", "12"),
             Ok(SetOutcome::Updated { line: 2 })

@@ -268,7 +268,10 @@ mod tests {
                     .all(|other| other.tag != spec.tag)
             );
         }
-        assert_eq!(field_spec("prod-port").map(|spec| spec.kind), Some(FieldKind::Port));
+        assert_eq!(
+            field_spec("prod-port").map(|spec| spec.kind),
+            Some(FieldKind::Port)
+        );
     }
 
     #[test]

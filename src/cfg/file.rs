@@ -156,7 +156,10 @@ impl CfgFile {
 
 /// `<file name>.bak` next to `path`.
 pub fn backup_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|name| name.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|name| name.to_os_string())
+        .unwrap_or_default();
     name.push(".bak");
     path.with_file_name(name)
 }
@@ -333,7 +336,8 @@ fn replace_file(target: &Path, bytes: &[u8], attributes: FileAttributes) -> Resu
     temp.flush().map_err(write_error)?;
     attributes.apply(temp.as_file()).map_err(write_error)?;
     temp.as_file().sync_all().map_err(write_error)?;
-    temp.persist(target).map_err(|error| write_error(error.error))?;
+    temp.persist(target)
+        .map_err(|error| write_error(error.error))?;
     sync_folder(folder).map_err(write_error)
 }
 

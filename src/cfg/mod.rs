@@ -34,14 +34,16 @@
 //! [`CfgDocument::set`] on an existing entry changes only that line's value text:
 //!
 //! * the whitespace between `<TAG>` and the value is kept as it is;
-//! * the whitespace between the value and `</TAG>` is kept as it is when it is empty or
-//!   holds a tab; when it is spaces only, it is resized so that `</TAG>` stays in the
-//!   same column, with at least one space when the new value is too long for that;
+//! * the whitespace between the value and `</TAG>` is kept as it is when it is empty, a
+//!   single space, or holds a tab; when it is two or more spaces (column padding), it is
+//!   resized so that `</TAG>` stays in the same column, with one space when the new
+//!   value is too long for that;
 //! * an empty value's whitespace counts as one leading character and the rest trailing.
 //!
 //! A missing entry is inserted as one new line in its section (after the last entry,
-//! else before the closing tag), copying the indentation and value column of a sibling
-//! entry, with the file's dominant line ending. A missing section is appended at the
+//! else before the closing tag), copying the indentation of a sibling entry and its
+//! gaps around the value (aligning to the same columns where the sibling pads with
+//! spaces), with the file's dominant line ending (LF when tied). A missing section is appended at the
 //! end (the file first gets a final newline if it lacks one). Inserting after a last
 //! line that has no newline gives that line one.
 

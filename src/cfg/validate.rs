@@ -181,7 +181,9 @@ fn check_structure(doc: &CfgDocument, findings: &mut Vec<Finding>) {
             Severity::Error,
             FindingKind::StraySectionClose,
             None,
-            format!("</{name}> closes a section that is not open; expected a matching <{name}> above it"),
+            format!(
+                "</{name}> closes a section that is not open; expected a matching <{name}> above it"
+            ),
         ));
     }
     for (line, name, parent) in &layout.nested {
@@ -364,9 +366,7 @@ pub(crate) fn is_plausible_host(value: &str) -> bool {
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     });
     // A numeric last label means a mistyped IP address (top-level domains are never numeric).
     let last_numeric = labels
@@ -411,7 +411,11 @@ fn check_required(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Findi
             let line = entry
                 .map(|entry| entry.line)
                 .or_else(|| section_line(doc, SECTION_KMS));
-            let state = if entry.is_some() { "is empty" } else { "is missing" };
+            let state = if entry.is_some() {
+                "is empty"
+            } else {
+                "is missing"
+            };
             findings.push(Finding::new(
                 line,
                 Severity::Error,
@@ -432,7 +436,11 @@ fn check_required(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Findi
             let line = entry
                 .map(|entry| entry.line)
                 .or_else(|| section_line(doc, SECTION_KMS));
-            let state = if entry.is_some() { "is empty" } else { "is missing" };
+            let state = if entry.is_some() {
+                "is empty"
+            } else {
+                "is missing"
+            };
             findings.push(Finding::new(
                 line,
                 Severity::Warning,
@@ -448,7 +456,11 @@ fn check_required(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Findi
         let line = login
             .map(|entry| entry.line)
             .or_else(|| section_line(doc, SECTION_CONFIG));
-        let state = if login.is_some() { "is YES" } else { "is missing" };
+        let state = if login.is_some() {
+            "is YES"
+        } else {
+            "is missing"
+        };
         findings.push(Finding::new(
             line,
             Severity::Warning,
@@ -472,7 +484,10 @@ fn check_tls(
     let tls_enabled = settings.tls_enabled == Some(true);
     if tls_enabled {
         let enabled_line = find(entries, "PROD-TLS-ENABLED").map(|entry| entry.line);
-        let mut needed = vec![("PROD-TLS-CA", "the root CA certificate (PEM) exported from the KMES")];
+        let mut needed = vec![(
+            "PROD-TLS-CA",
+            "the root CA certificate (PEM) exported from the KMES",
+        )];
         if settings.tls_anonymous != Some(true) {
             needed.push((
                 "PROD-TLS-KEY",
@@ -574,10 +589,24 @@ mod tests {
 
     #[test]
     fn plausible_hosts() {
-        for good in ["10.0.8.20", "::1", "kmes", "kmes-01.example.com", "kmes.example.com."] {
+        for good in [
+            "10.0.8.20",
+            "::1",
+            "kmes",
+            "kmes-01.example.com",
+            "kmes.example.com.",
+        ] {
             assert!(is_plausible_host(good), "{good}");
         }
-        for bad in ["10.0.8.256", "kmes_01", "-kmes", "a..b", "https://kmes", "kmes:2001", "10.0.8"] {
+        for bad in [
+            "10.0.8.256",
+            "kmes_01",
+            "-kmes",
+            "a..b",
+            "https://kmes",
+            "kmes:2001",
+            "10.0.8",
+        ] {
             assert!(!is_plausible_host(bad), "{bad}");
         }
     }
