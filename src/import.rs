@@ -104,5 +104,11 @@ pub fn import_tls_materials(request: &ImportRequest<'_>) -> Result<ImportReport,
     file.doc.set(None, "PROD-TLS-KEY-PASS", request.password.expose())?;
     file.doc.set(None, "PROD-TLS-ENABLED", "YES")?;
     file.save()?;
-    Ok(ImportReport { ca_path, p12_path, ca, identity: client, created_config })
+    Ok(ImportReport {
+        ca_path,
+        p12_path,
+        ca,
+        identity: client,
+        created_config,
+    })
 }

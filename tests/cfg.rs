@@ -9,8 +9,8 @@ use fxconfig::Explain;
 use fxconfig::cfg::file::backup_path;
 use fxconfig::cfg::locate::{self, CfgSource};
 use fxconfig::cfg::{
-    CfgDocument, CfgError, CfgFile, FindingKind, KNOWN_FIELDS, SetOutcome, Severity, field_spec,
-    permission_finding, resolve_path, validate,
+    CfgDocument, CfgError, CfgFile, FindingKind, KNOWN_FIELDS, SetOutcome, Severity, field_spec, permission_finding,
+    resolve_path, validate,
 };
 use fxconfig::secret::MASK;
 use proptest::prelude::*;
@@ -64,19 +64,14 @@ fn odd_inputs_round_trip() {
         "<KMS>\n  <CRYPTO-OPR> j\u{f6}rg \u{2603} </CRYPTO-OPR>\n</KMS>\n".as_bytes(),
     ];
     for input in inputs {
-        assert_eq!(
-            &parse(input).to_bytes(),
-            input,
-            "{:?}",
-            String::from_utf8_lossy(input)
-        );
+        assert_eq!(&parse(input).to_bytes(), input, "{:?}", String::from_utf8_lossy(input));
     }
 }
 
 #[test]
 fn not_utf8_reports_the_line() {
-    let error = CfgDocument::parse(b"<KMS>\n<SLOT> 0 </SLOT>\n<CRYPTO-OPR> \xff </CRYPTO-OPR>\n")
-        .expect_err("invalid UTF-8");
+    let error =
+        CfgDocument::parse(b"<KMS>\n<SLOT> 0 </SLOT>\n<CRYPTO-OPR> \xff </CRYPTO-OPR>\n").expect_err("invalid UTF-8");
     assert!(matches!(error, CfgError::NotUtf8 { line: 3 }), "{error:?}");
     assert_eq!(error.guide_section(), Some("4.2"));
     assert!(error.remedy().contains("line 3"));
@@ -90,19 +85,11 @@ fn guide_example_reads_into_settings() {
     let sections = doc.sections();
     assert_eq!(sections.len(), 2);
     assert_eq!(
-        (
-            sections[0].name.as_str(),
-            sections[0].open_line,
-            sections[0].close_line
-        ),
+        (sections[0].name.as_str(), sections[0].open_line, sections[0].close_line),
         ("CONFIG", 1, Some(4))
     );
     assert_eq!(
-        (
-            sections[1].name.as_str(),
-            sections[1].open_line,
-            sections[1].close_line
-        ),
+        (sections[1].name.as_str(), sections[1].open_line, sections[1].close_line),
         ("KMS", 5, Some(19))
     );
     assert_eq!(doc.entries().len(), 13);
@@ -111,10 +98,7 @@ fn guide_example_reads_into_settings() {
     assert_eq!(settings.slot, Some(0));
     assert_eq!(settings.crypto_opr.as_deref(), Some("crypto1"));
     assert_eq!(
-        settings
-            .crypto_opr_pass
-            .as_ref()
-            .map(|secret| secret.expose()),
+        settings.crypto_opr_pass.as_ref().map(|secret| secret.expose()),
         Some("safest")
     );
     assert_eq!(settings.keygroup_name.as_deref(), Some("keygroup1"));
@@ -124,10 +108,7 @@ fn guide_example_reads_into_settings() {
     assert_eq!(settings.tls_anonymous, Some(false));
     assert_eq!(settings.load_balance, Some(false));
     assert_eq!(settings.tls_ca.as_deref(), Some("/futurex/root_cert.pem"));
-    assert_eq!(
-        settings.tls_key.as_deref(),
-        Some("/futurex/export_pkcs12.p12")
-    );
+    assert_eq!(settings.tls_key.as_deref(), Some("/futurex/export_pkcs12.p12"));
     assert_eq!(
         settings.tls_key_pass.as_ref().map(|secret| secret.expose()),
         Some("safest")
@@ -146,8 +127,7 @@ fn guide_example_reads_into_settings() {
     );
     assert!(doc.get(Some("config"), "ADDRESS").is_none());
     assert_eq!(
-        doc.get(Some("config"), "require-login-flag")
-            .map(|entry| entry.line),
+        doc.get(Some("config"), "require-login-flag").map(|entry| entry.line),
         Some(3)
     );
 }
@@ -201,12 +181,7 @@ fn messy_fixture_is_read_leniently() {
                 3
             ),
             (kms.clone(), "SLOT".into(), "0".into(), 6),
-            (
-                kms.clone(),
-                "CRYPTO-OPR-PASS".into(),
-                "p<a&ss#word".into(),
-                7
-            ),
+            (kms.clone(), "CRYPTO-OPR-PASS".into(), "p<a&ss#word".into(), 7),
             (kms.clone(), "ADDRESS".into(), "10.0.8.20".into(), 8),
             (kms, "KEYGROUP-NAME".into(), String::new(), 11),
         ]
@@ -239,10 +214,7 @@ fn unclosed_entry_and_missing_section_tags_stay_verbatim() {
         doc.set(None, "SLOT", "1"),
         Ok(SetOutcome::Updated { line: 2 })
     ));
-    assert_eq!(
-        text(&doc),
-        "KMS>\n<SLOT> 1 </SLOT>\n<ADDRESS> 10.0.8.20\nKMS>\n"
-    );
+    assert_eq!(text(&doc), "KMS>\n<SLOT> 1 </SLOT>\n<ADDRESS> 10.0.8.20\nKMS>\n");
 }
 
 // ---------------------------------------------------------------- editing
@@ -265,10 +237,7 @@ fn updating_keeps_padding_and_the_closing_column() {
         doc.set(Some("KMS"), "PROD-TLS-CA", "/opt/futurex/certs/root.pem")
             .is_ok()
     );
-    assert!(
-        text(&doc)
-            .contains("    <PROD-TLS-CA>           /opt/futurex/certs/root.pem </PROD-TLS-CA>\n")
-    );
+    assert!(text(&doc).contains("    <PROD-TLS-CA>           /opt/futurex/certs/root.pem </PROD-TLS-CA>\n"));
 
     // Setting the same value again changes nothing.
     let before = doc.to_bytes();
@@ -284,10 +253,7 @@ fn updating_keeps_tabs_compact_entries_and_odd_closing_case() {
     assert!(doc.set(None, "KEYGROUP-NAME", "ssh").is_ok());
     let expected = String::from_utf8_lossy(MESSY)
         .replace("\t<SLOT>0</SLOT>", "\t<SLOT>3</SLOT>")
-        .replace(
-            "<ADDRESS> 10.0.8.20 </address>",
-            "<ADDRESS> kmes-2 </address>",
-        )
+        .replace("<ADDRESS> 10.0.8.20 </address>", "<ADDRESS> kmes-2 </address>")
         .replace(
             "<KEYGROUP-NAME>  </KEYGROUP-NAME>",
             "<KEYGROUP-NAME> ssh </KEYGROUP-NAME>",
@@ -344,10 +310,7 @@ fn inserting_into_an_empty_or_unclosed_section() {
         doc.set(None, "SLOT", "0"),
         Ok(SetOutcome::Inserted { line: 3 })
     ));
-    assert_eq!(
-        text(&doc),
-        "<KMS>\n  # nothing yet\n    <SLOT> 0 </SLOT>\n</KMS>\n"
-    );
+    assert_eq!(text(&doc), "<KMS>\n  # nothing yet\n    <SLOT> 0 </SLOT>\n</KMS>\n");
 
     // Unclosed section at the end of a file without a final newline.
     let mut doc = parse(b"<KMS>\r\n\t<SLOT> 0 </SLOT>");
@@ -418,10 +381,7 @@ fn values_that_would_corrupt_the_line_are_refused() {
             .set(None, "CRYPTO-OPR-PASS", bad)
             .expect_err("value must be refused");
         assert!(matches!(error, CfgError::InvalidValue { .. }), "{bad:?}");
-        assert!(
-            !error.to_string().contains("x</"),
-            "message repeats the value"
-        );
+        assert!(!error.to_string().contains("x</"), "message repeats the value");
         assert_eq!(error.guide_section(), Some("4.2"));
         assert_eq!(doc.to_bytes(), GUIDE_EXAMPLE);
     }
@@ -589,18 +549,11 @@ fn referenced_files_are_checked_relative_to_the_cfg_folder() {
         dir.path().join("tls/root_cert.pem")
     );
     let absolute = dir.path().join("elsewhere").join("ca.pem");
-    assert_eq!(
-        resolve_path(&cfg_path, &absolute.display().to_string()),
-        absolute
-    );
+    assert_eq!(resolve_path(&cfg_path, &absolute.display().to_string()), absolute);
 
     // Without a path no file is looked at.
     let findings = validate(&doc, None);
-    assert!(
-        findings
-            .iter()
-            .all(|finding| finding.kind != FindingKind::MissingFile)
-    );
+    assert!(findings.iter().all(|finding| finding.kind != FindingKind::MissingFile));
     assert!(
         findings
             .iter()
@@ -668,11 +621,7 @@ fn findings_serialise() {
     assert_eq!(json["line"], 9);
     assert_eq!(json["severity"], "error");
     assert_eq!(json["kind"], "malformed");
-    assert!(
-        json["message"]
-            .as_str()
-            .is_some_and(|text| !text.is_empty())
-    );
+    assert!(json["message"].as_str().is_some_and(|text| !text.is_empty()));
 }
 
 // ---------------------------------------------------------------- fields and locating
@@ -744,10 +693,7 @@ fn library_file_comparison_sees_through_path_spellings() {
     let ghost = dir.path().join("ghost.cfg");
     let lib = locate::library_cfg_path_from(Some(ghost.clone().into_os_string()));
     assert!(locate::is_library_cfg(&ghost, &lib));
-    assert!(!locate::is_library_cfg(
-        &dir.path().join("ghost2.cfg"),
-        &lib
-    ));
+    assert!(!locate::is_library_cfg(&dir.path().join("ghost2.cfg"), &lib));
 }
 
 #[test]
@@ -807,12 +753,7 @@ fn every_error_explains_itself() {
 fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .expect("listing")
-        .map(|item| {
-            item.expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
+        .map(|item| item.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     names
@@ -852,10 +793,7 @@ fn save_writes_the_edit_and_keeps_one_backup() {
     assert_eq!(report.bytes, first.len());
     assert_eq!(report.backup.as_deref(), Some(backup_path(&path).as_path()));
     assert_eq!(fs::read(&path).expect("saved"), first);
-    assert_eq!(
-        fs::read(backup_path(&path)).expect("backup"),
-        WINDOWS_CRLF_BOM
-    );
+    assert_eq!(fs::read(backup_path(&path)).expect("backup"), WINDOWS_CRLF_BOM);
     #[cfg(unix)]
     {
         assert_eq!(report.mode, Some(0o640));
@@ -949,10 +887,7 @@ fn load_reports_unreadable_files() {
 
     let binary = dir.path().join("binary.cfg");
     fs::write(&binary, b"<KMS>\n\xc3\x28\n").expect("binary");
-    assert!(matches!(
-        CfgFile::load(&binary),
-        Err(CfgError::NotUtf8 { line: 2 })
-    ));
+    assert!(matches!(CfgFile::load(&binary), Err(CfgError::NotUtf8 { line: 2 })));
 }
 
 #[cfg(unix)]
@@ -967,17 +902,9 @@ fn save_follows_a_symbolic_link() {
     file.doc.set(None, "SLOT", "4").expect("set");
     let report = file.save().expect("save");
     assert_eq!(report.path, real.canonicalize().expect("canonical"));
-    assert!(
-        fs::symlink_metadata(&link)
-            .expect("link")
-            .file_type()
-            .is_symlink()
-    );
+    assert!(fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
     assert_eq!(fs::read(&link).expect("through link"), file.doc.to_bytes());
-    assert_eq!(
-        listing(dir.path()),
-        ["fxpkcs11.cfg", "real.cfg", "real.cfg.bak"]
-    );
+    assert_eq!(listing(dir.path()), ["fxpkcs11.cfg", "real.cfg", "real.cfg.bak"]);
 }
 
 // ---------------------------------------------------------------- read-only folder
@@ -1034,10 +961,7 @@ fn original_is_intact_when_the_folder_is_read_only() {
             .stdout(std::process::Stdio::null())
             .status();
         match status {
-            Ok(status) => assert!(
-                status.success(),
-                "the unprivileged save attempt failed its checks"
-            ),
+            Ok(status) => assert!(status.success(), "the unprivileged save attempt failed its checks"),
             Err(error) => {
                 eprintln!("skipped: running privileged and setpriv is unavailable ({error})")
             }
@@ -1111,12 +1035,7 @@ fn save_is_atomic_when_the_process_is_killed() {
     let mut flips = 0;
     for _ in 0..50 {
         let mut child = std::process::Command::new(&exe)
-            .args([
-                "--ignored",
-                "--exact",
-                "helper_save_in_a_loop",
-                "--test-threads=1",
-            ])
+            .args(["--ignored", "--exact", "helper_save_in_a_loop", "--test-threads=1"])
             .env(CRASH_TARGET_ENV, &path)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -1144,10 +1063,7 @@ fn save_is_atomic_when_the_process_is_killed() {
         }
         previous = now;
     }
-    assert!(
-        flips > 0,
-        "the helper never completed a save; the test proved nothing"
-    );
+    assert!(flips > 0, "the helper never completed a save; the test proved nothing");
 }
 
 // ---------------------------------------------------------------- properties
@@ -1179,18 +1095,13 @@ fn line_strategy() -> impl Strategy<Value = String> {
             trailing
         )
             .prop_map(|(i, tag, lead, value, trail, lower, t)| {
-                let close = if lower {
-                    tag.to_lowercase()
-                } else {
-                    tag.to_owned()
-                };
+                let close = if lower { tag.to_lowercase() } else { tag.to_owned() };
                 format!("{i}<{tag}>{lead}{value}{trail}</{close}>{t}")
             }),
         (indent, "[^\n]{0,20}").prop_map(|(i, c)| format!("{i}#{c}")),
         "[ \t]{0,4}",
         "[^\n]{0,30}",
-        (indent, tag_strategy(), "[A-Za-z0-9 &<]{0,10}")
-            .prop_map(|(i, tag, value)| format!("{i}<{tag}> {value}")),
+        (indent, tag_strategy(), "[A-Za-z0-9 &<]{0,10}").prop_map(|(i, tag, value)| format!("{i}<{tag}> {value}")),
     ]
 }
 

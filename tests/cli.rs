@@ -41,7 +41,9 @@ impl SimProcess {
         let mut child = command.spawn().expect("start kmes-sim");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("kmes-sim prints its address");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("kmes-sim prints its address");
         let port = line
             .split_whitespace()
             .find_map(|word| word.parse::<std::net::SocketAddr>().ok())
@@ -63,7 +65,11 @@ fn stdout_of(output: &std::process::Output) -> String {
 }
 
 fn all_output(output: &std::process::Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 #[test]
@@ -120,7 +126,10 @@ fn check_json_against_the_simulator_process() {
         for key in ["id", "title", "status", "detail", "remedy", "guide", "ms"] {
             assert!(check.get(key).is_some(), "{key} in {check}");
         }
-        assert_eq!(check["status"], "pass", "with FXPKCS11_CFG pointing at it, every check passes: {check}");
+        assert_eq!(
+            check["status"], "pass",
+            "with FXPKCS11_CFG pointing at it, every check passes: {check}"
+        );
     }
     assert!(!text.contains(P12_PASSWORD) && !text.contains(OPERATOR_PASSWORD));
 }
@@ -133,7 +142,10 @@ fn check_failure_exits_1_and_names_the_failing_check() {
     let output = fxconfig().args(["check", "--config"]).arg(&lab.cfg).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let text = stdout_of(&output);
-    let line = text.lines().find(|l| l.contains("tls.server_cert")).expect("a line for tls.server_cert");
+    let line = text
+        .lines()
+        .find(|l| l.contains("tls.server_cert"))
+        .expect("a line for tls.server_cert");
     assert!(line.starts_with("FAIL"), "{line}");
     assert!(text.contains("remedy:"), "{text}");
     assert!(!text.contains(P12_PASSWORD));
@@ -143,14 +155,31 @@ fn check_failure_exits_1_and_names_the_failing_check() {
 fn config_show_masks_passwords_in_text_and_json() {
     let lab = Lab::new();
     lab.write_cfg("10.0.8.20", 2001);
-    let output = fxconfig().args(["config", "show", "--json"]).arg(&lab.cfg).output().unwrap();
+    let output = fxconfig()
+        .args(["config", "show", "--json"])
+        .arg(&lab.cfg)
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let text = stdout_of(&output);
     assert!(!text.contains(P12_PASSWORD) && !text.contains(OPERATOR_PASSWORD));
     let json: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["path"].as_str().unwrap(), lab.cfg.display().to_string());
-    let kms = json["sections"].as_array().unwrap().iter().find(|s| s["name"] == "KMS").expect("KMS section");
-    let entry = |tag: &str| kms["entries"].as_array().unwrap().iter().find(|e| e["tag"] == tag).cloned().unwrap();
+    let kms = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "KMS")
+        .expect("KMS section");
+    let entry = |tag: &str| {
+        kms["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["tag"] == tag)
+            .cloned()
+            .unwrap()
+    };
     assert_eq!(entry("ADDRESS")["value"], "10.0.8.20");
     assert_eq!(entry("ADDRESS")["line"], 14);
     assert_eq!(entry("PROD-TLS-KEY-PASS")["value"], "********");
@@ -167,7 +196,12 @@ fn config_set_changes_only_the_value_and_keeps_a_backup() {
     let lab = Lab::new();
     lab.write_cfg("10.0.8.20", 2001);
     let before = fs::read_to_string(&lab.cfg).unwrap();
-    fxconfig().args(["config", "set"]).arg(&lab.cfg).args(["PROD-PORT=2002", "ADDRESS=kmes.example"]).assert().success();
+    fxconfig()
+        .args(["config", "set"])
+        .arg(&lab.cfg)
+        .args(["PROD-PORT=2002", "ADDRESS=kmes.example"])
+        .assert()
+        .success();
     let after = fs::read_to_string(&lab.cfg).unwrap();
     let expected = before.replace("10.0.8.20", "kmes.example").replace(" 2001 ", " 2002 ");
     assert_eq!(after, expected);
@@ -179,7 +213,12 @@ fn config_set_refuses_passwords_on_the_command_line_and_takes_them_from_the_envi
     let lab = Lab::new();
     lab.write_cfg("10.0.8.20", 2001);
     let before = fs::read(&lab.cfg).unwrap();
-    let output = fxconfig().args(["config", "set"]).arg(&lab.cfg).arg("CRYPTO-OPR-PASS=visible").output().unwrap();
+    let output = fxconfig()
+        .args(["config", "set"])
+        .arg(&lab.cfg)
+        .arg("CRYPTO-OPR-PASS=visible")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(all_output(&output).contains("--secret-env"));
     assert_eq!(fs::read(&lab.cfg).unwrap(), before, "nothing written");
@@ -200,7 +239,13 @@ fn config_set_refuses_passwords_on_the_command_line_and_takes_them_from_the_envi
 fn config_set_adds_a_missing_tag_inside_its_section() {
     let lab = Lab::new();
     lab.write_cfg("10.0.8.20", 2001);
-    fxconfig().args(["config", "set"]).arg(&lab.cfg).arg("NEW-TAG=hello").args(["--section", "CONFIG"]).assert().success();
+    fxconfig()
+        .args(["config", "set"])
+        .arg(&lab.cfg)
+        .arg("NEW-TAG=hello")
+        .args(["--section", "CONFIG"])
+        .assert()
+        .success();
     let text = fs::read_to_string(&lab.cfg).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let index = lines.iter().position(|l| l.contains("<NEW-TAG>")).expect("inserted");
@@ -213,13 +258,19 @@ fn config_validate_exit_codes_and_line_numbers() {
     let lab = Lab::new();
     lab.write_cfg("10.0.8.20", 2001);
     fxconfig().args(["config", "validate"]).arg(&lab.cfg).assert().code(0);
-    let text = fs::read_to_string(&lab.cfg).unwrap().replace("<PROD-PORT>              2001", "<PROD-PORT>              70000");
+    let text = fs::read_to_string(&lab.cfg)
+        .unwrap()
+        .replace("<PROD-PORT>              2001", "<PROD-PORT>              70000");
     common::write_private(&lab.cfg, text.as_bytes());
     let output = fxconfig().args(["config", "validate"]).arg(&lab.cfg).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let out = stdout_of(&output);
     assert!(out.contains("line 15") && out.contains("PROD-PORT"), "{out}");
-    fxconfig().args(["config", "validate"]).arg(lab.dir.path().join("absent.cfg")).assert().code(2);
+    fxconfig()
+        .args(["config", "validate"])
+        .arg(lab.dir.path().join("absent.cfg"))
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -236,7 +287,12 @@ fn identity_reads_the_password_from_env_or_stdin_and_checks_the_chain() {
     assert!(output.status.success(), "{}", all_output(&output));
     let json: Value = serde_json::from_str(&stdout_of(&output)).unwrap();
     assert_eq!(json["chain_ok"], Value::Bool(true));
-    assert!(json["certificates"][0]["subject"].as_str().unwrap().contains("PKCS #11 Client"));
+    assert!(
+        json["certificates"][0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("PKCS #11 Client")
+    );
     assert!(!all_output(&output).contains(P12_PASSWORD));
 
     let output = fxconfig()
@@ -247,7 +303,10 @@ fn identity_reads_the_password_from_env_or_stdin_and_checks_the_chain() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let text = all_output(&output);
-    assert!(text.to_lowercase().contains("password") && !text.contains("wrong password"), "{text}");
+    assert!(
+        text.to_lowercase().contains("password") && !text.contains("wrong password"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -276,7 +335,11 @@ fn import_then_check_follows_the_guide_end_to_end() {
     let dir = cfg.parent().unwrap();
     assert!(dir.join("root_cert.pem").exists() && dir.join("export_pkcs12.p12").exists());
 
-    let output = fxconfig().args(["check", "--json", "--config"]).arg(&cfg).output().unwrap();
+    let output = fxconfig()
+        .args(["check", "--json", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", all_output(&output));
 }
 
@@ -310,7 +373,14 @@ fn pubkey_prints_an_authorized_keys_line_and_a_fingerprint() {
     let der = lab.dir.path().join("SSH_Client_Public.pub");
     let key = lab.dir.path().join("client.key");
     let status = StdCommand::new("openssl")
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
         .arg(&key)
         .status()
         .expect("openssl");
@@ -324,14 +394,28 @@ fn pubkey_prints_an_authorized_keys_line_and_a_fingerprint() {
         .status()
         .unwrap();
     assert!(status.success());
-    let output = fxconfig().arg("pubkey").arg(&der).args(["--comment", "ssh-client@kmes"]).output().unwrap();
+    let output = fxconfig()
+        .arg("pubkey")
+        .arg(&der)
+        .args(["--comment", "ssh-client@kmes"])
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", all_output(&output));
     let line = stdout_of(&output);
     assert!(line.starts_with("ssh-rsa AAAA") && line.trim_end().ends_with(" ssh-client@kmes"));
     let authorized = lab.dir.path().join("authorized_keys");
     fs::write(&authorized, &line).unwrap();
-    let keygen = StdCommand::new("ssh-keygen").arg("-lf").arg(&authorized).output().expect("ssh-keygen");
-    let output = fxconfig().arg("pubkey").arg(&der).args(["--comment", "ssh-client@kmes", "--fingerprint"]).output().unwrap();
+    let keygen = StdCommand::new("ssh-keygen")
+        .arg("-lf")
+        .arg(&authorized)
+        .output()
+        .expect("ssh-keygen");
+    let output = fxconfig()
+        .arg("pubkey")
+        .arg(&der)
+        .args(["--comment", "ssh-client@kmes", "--fingerprint"])
+        .output()
+        .unwrap();
     assert_eq!(stdout_of(&output), String::from_utf8_lossy(&keygen.stdout));
 
     let output = fxconfig().arg("pubkey").arg(&key).output().unwrap();

@@ -11,7 +11,10 @@ use fxconfig::doctor::{self, CheckId, DoctorOptions, Report, Status};
 use fxconfig::sim::Fault;
 
 fn run_doctor(lab: &Lab, timeout: Duration) -> Report {
-    let options = DoctorOptions { config: Some(lab.cfg.clone()), timeout };
+    let options = DoctorOptions {
+        config: Some(lab.cfg.clone()),
+        timeout,
+    };
     let cancel = AtomicBool::new(false);
     let mut seen = Vec::new();
     let report = doctor::run(&options, &cancel, &mut |result| seen.push(result.id));
@@ -20,12 +23,20 @@ fn run_doctor(lab: &Lab, timeout: Duration) -> Report {
 }
 
 fn status(report: &Report, id: CheckId) -> Status {
-    report.get(id).map(|r| r.status).unwrap_or_else(|| panic!("{id} missing from the report"))
+    report
+        .get(id)
+        .map(|r| r.status)
+        .unwrap_or_else(|| panic!("{id} missing from the report"))
 }
 
 /// Asserts the statuses of the checks from `tls.handshake` on.
 fn assert_tls_tail(report: &Report, expected: [Status; 4]) {
-    let ids = [CheckId::TlsHandshake, CheckId::TlsServerCert, CheckId::TlsClientAuth, CheckId::HostapiEcho];
+    let ids = [
+        CheckId::TlsHandshake,
+        CheckId::TlsServerCert,
+        CheckId::TlsClientAuth,
+        CheckId::HostapiEcho,
+    ];
     let actual: Vec<Status> = ids.iter().map(|id| status(report, *id)).collect();
     assert_eq!(actual, expected.to_vec(), "TLS checks of {report:#?}");
 }
@@ -63,7 +74,11 @@ fn healthy_simulator_passes_every_check() {
     assert_tls_tail(&report, [Pass, Pass, Pass, Pass]);
     assert!(report.ok);
     let echo = report.get(CheckId::HostapiEcho).unwrap();
-    assert!(echo.detail.contains("simulator"), "the echo detail names the product: {}", echo.detail);
+    assert!(
+        echo.detail.contains("simulator"),
+        "the echo detail names the product: {}",
+        echo.detail
+    );
     let json = serde_json::to_string(&report).unwrap();
     assert!(!json.contains(common::P12_PASSWORD) && !json.contains(common::OPERATOR_PASSWORD));
 }
@@ -110,7 +125,11 @@ fn tls12_only_server_still_works() {
     let report = run_doctor(&lab, Duration::from_secs(5));
     assert_tls_tail(&report, [Pass, Pass, Pass, Pass]);
     let handshake = report.get(CheckId::TlsHandshake).unwrap();
-    assert!(handshake.detail.contains("1.2") || handshake.detail.contains("1_2"), "{}", handshake.detail);
+    assert!(
+        handshake.detail.contains("1.2") || handshake.detail.contains("1_2"),
+        "{}",
+        handshake.detail
+    );
 }
 
 #[test]
@@ -121,7 +140,11 @@ fn silent_server_times_out_in_the_handshake_within_the_bound() {
     assert_tls_tail(&report, [Fail, Skip, Skip, Skip]);
     let handshake = report.get(CheckId::TlsHandshake).unwrap();
     assert!(handshake.detail.to_lowercase().contains("time"), "{}", handshake.detail);
-    assert!(handshake.ms < 2500, "verdict within timeout + margin, took {} ms", handshake.ms);
+    assert!(
+        handshake.ms < 2500,
+        "verdict within timeout + margin, took {} ms",
+        handshake.ms
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
@@ -168,7 +191,14 @@ fn refused_connection_fails_net_connect_and_skips_tls() {
     let report = run_doctor(&lab, Duration::from_secs(2));
     assert_eq!(status(&report, CheckId::NetResolve), Pass);
     assert_eq!(status(&report, CheckId::NetConnect), Fail);
-    assert!(report.get(CheckId::NetConnect).unwrap().detail.to_lowercase().contains("refused"));
+    assert!(
+        report
+            .get(CheckId::NetConnect)
+            .unwrap()
+            .detail
+            .to_lowercase()
+            .contains("refused")
+    );
     assert_tls_tail(&report, [Skip, Skip, Skip, Skip]);
 }
 
@@ -217,7 +247,10 @@ fn missing_configuration_fails_locate_and_skips_the_rest() {
 #[test]
 fn cancelling_skips_every_remaining_check() {
     let (lab, _sim) = lab_with_sim(None);
-    let options = DoctorOptions { config: Some(lab.cfg.clone()), timeout: Duration::from_secs(5) };
+    let options = DoctorOptions {
+        config: Some(lab.cfg.clone()),
+        timeout: Duration::from_secs(5),
+    };
     let cancel = AtomicBool::new(false);
     let report = doctor::run(&options, &cancel, &mut |result| {
         if result.id == CheckId::ConfigFields {

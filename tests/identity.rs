@@ -8,8 +8,8 @@ use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use fxconfig::identity::{
-    CaBundle, CertInfo, ClientIdentity, IdentityError, Validity, copy_materials, load_ca, load_p12,
-    parse_ca, parse_p12, verify_client_chain,
+    CaBundle, CertInfo, ClientIdentity, IdentityError, Validity, copy_materials, load_ca, load_p12, parse_ca,
+    parse_p12, verify_client_chain,
 };
 use fxconfig::pki::{Authority, IssuedCert, Lifetime, pkcs12_bytes};
 use fxconfig::remedy::Explain;
@@ -20,10 +20,7 @@ use tempfile::TempDir;
 const PASSWORD: &str = "p12-pass-Quokka";
 
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 fn password() -> Secret {
@@ -177,11 +174,7 @@ fn p12_with(key_der: &[u8], certs: &[&[u8]]) -> Vec<u8> {
 }
 
 fn assert_explained(error: &IdentityError, section: &str) {
-    assert_eq!(
-        error.guide_section(),
-        Some(section),
-        "guide section of {error:?}"
-    );
+    assert_eq!(error.guide_section(), Some(section), "guide section of {error:?}");
     assert!(!error.remedy().is_empty());
 }
 
@@ -218,10 +211,7 @@ fn ca_pem_bundle_with_text_around_the_blocks() {
     let subjects: Vec<&str> = bundle.certs.iter().map(|c| c.subject.as_str()).collect();
     assert_eq!(
         subjects,
-        [
-            "O=fxconfig demo, CN=Root One",
-            "O=fxconfig demo, CN=Root Two"
-        ]
+        ["O=fxconfig demo, CN=Root One", "O=fxconfig demo, CN=Root Two"]
     );
     assert_eq!(bundle.rustls_roots().len(), 2);
 }
@@ -237,9 +227,7 @@ fn ca_der_and_crlf_pem_read_the_same_certificate() {
     let from_der = load_ca(&pki.path("ca.der")).unwrap();
     assert_eq!(from_der.certs, from_pem.certs);
 
-    let crlf = fs::read_to_string(pki.path("ca.pem"))
-        .unwrap()
-        .replace('\n', "\r\n");
+    let crlf = fs::read_to_string(pki.path("ca.pem")).unwrap().replace('\n', "\r\n");
     assert!(crlf.contains("\r\n"));
     let from_crlf = parse_ca(crlf.as_bytes()).unwrap();
     assert_eq!(from_crlf.certs, from_pem.certs);
@@ -278,10 +266,7 @@ fn private_key_given_as_ca_is_named_but_never_echoed() {
     assert!(found.contains("PRIVATE KEY"), "{found}");
     let shown = format!("{error} {error:?} {}", error.remedy());
     for line in key_pem.lines().filter(|line| !line.starts_with("-----")) {
-        assert!(
-            !shown.contains(line),
-            "key material leaked into the message"
-        );
+        assert!(!shown.contains(line), "key material leaked into the message");
     }
     assert_explained(&error, "3.1.4");
 }
@@ -361,12 +346,9 @@ fn openssl_time(text: &str) -> i64 {
     let day: u8 = parts[1].parse().unwrap();
     let hms: Vec<u8> = parts[2].split(':').map(|n| n.parse().unwrap()).collect();
     let year: i32 = parts[3].parse().unwrap();
-    let date =
-        time::Date::from_calendar_date(year, time::Month::try_from(month).unwrap(), day).unwrap();
+    let date = time::Date::from_calendar_date(year, time::Month::try_from(month).unwrap(), day).unwrap();
     let clock = time::Time::from_hms(hms[0], hms[1], hms[2]).unwrap();
-    time::PrimitiveDateTime::new(date, clock)
-        .assume_utc()
-        .unix_timestamp()
+    time::PrimitiveDateTime::new(date, clock).assume_utc().unix_timestamp()
 }
 
 /// OpenSSL prints `O = Futurex Test, CN = Test Root CA`; the library `O=Futurex Test, CN=Test Root CA`.
@@ -430,10 +412,7 @@ fn sans_usages_and_key_sizes() {
     );
     assert_eq!(client.ext_key_usage, Some(vec!["clientAuth".to_owned()]));
     assert_eq!(client.key_usage, ["digitalSignature", "keyEncipherment"]);
-    assert_eq!(
-        (client.key_type.as_str(), client.key_bits),
-        ("RSA", Some(2048))
-    );
+    assert_eq!((client.key_type.as_str(), client.key_bits), ("RSA", Some(2048)));
     assert!(!client.is_ca);
     assert!(client.has_client_auth());
 
@@ -450,10 +429,7 @@ fn sans_usages_and_key_sizes() {
     assert_eq!(server.sans, ["DNS:kmes.example", "IP:10.0.8.20"]);
     assert_eq!(server.ext_key_usage, Some(vec!["serverAuth".to_owned()]));
     assert!(!server.has_client_auth());
-    assert_eq!(
-        (server.key_type.as_str(), server.key_bits),
-        ("ECDSA P-256", Some(256))
-    );
+    assert_eq!((server.key_type.as_str(), server.key_bits), ("ECDSA P-256", Some(256)));
 
     openssl(
         pki.dir.path(),
@@ -476,64 +452,32 @@ fn sans_usages_and_key_sizes() {
         ],
     );
     let p384 = load_ca(&pki.path("p384.pem")).unwrap().certs.remove(0);
-    assert_eq!(
-        (p384.key_type.as_str(), p384.key_bits),
-        ("ECDSA P-384", Some(384))
-    );
+    assert_eq!((p384.key_type.as_str(), p384.key_bits), ("ECDSA P-384", Some(384)));
 }
 
 #[test]
 fn validity_and_days_left() {
     let authority = Authority::new("System TLS CA Root").unwrap();
     let now = now();
-    let valid = CertInfo::from_der(
-        &authority
-            .issue_client("c", Lifetime::valid_for(30))
-            .unwrap()
-            .cert_der,
-    )
-    .unwrap();
+    let valid = CertInfo::from_der(&authority.issue_client("c", Lifetime::valid_for(30)).unwrap().cert_der).unwrap();
     assert!(
-        matches!(
-            valid.validity_at(now),
-            Validity::Valid { days_left: 29 | 30 }
-        ),
+        matches!(valid.validity_at(now), Validity::Valid { days_left: 29 | 30 }),
         "{:?}",
         valid.validity_at(now)
     );
     assert!((29..=30).contains(&valid.days_left(now)));
 
-    let expired = CertInfo::from_der(
-        &authority
-            .issue_client("c", Lifetime::expired())
-            .unwrap()
-            .cert_der,
-    )
-    .unwrap();
+    let expired = CertInfo::from_der(&authority.issue_client("c", Lifetime::expired()).unwrap().cert_der).unwrap();
     assert!(
-        matches!(
-            expired.validity_at(now),
-            Validity::Expired { days_ago: 0 | 1 }
-        ),
+        matches!(expired.validity_at(now), Validity::Expired { days_ago: 0 | 1 }),
         "{:?}",
         expired.validity_at(now)
     );
     assert!(expired.days_left(now) < 0);
 
-    let future = CertInfo::from_der(
-        &authority
-            .issue_client("c", Lifetime::not_yet_valid())
-            .unwrap()
-            .cert_der,
-    )
-    .unwrap();
+    let future = CertInfo::from_der(&authority.issue_client("c", Lifetime::not_yet_valid()).unwrap().cert_der).unwrap();
     assert!(
-        matches!(
-            future.validity_at(now),
-            Validity::NotYetValid {
-                days_until: 10 | 11
-            }
-        ),
+        matches!(future.validity_at(now), Validity::NotYetValid { days_until: 10 | 11 }),
         "{:?}",
         future.validity_at(now)
     );
@@ -552,17 +496,10 @@ fn cert_info_json_leaves_out_the_der() {
 // ---------------------------------------------------------------- PKCS#12
 
 fn assert_opens_as_openssl_client(identity: &ClientIdentity, pki: &OpensslPki) {
-    let client_der = load_ca(&pki.path("client.pem"))
-        .unwrap()
-        .certs
-        .remove(0)
-        .der;
+    let client_der = load_ca(&pki.path("client.pem")).unwrap().certs.remove(0).der;
     let ca_der = load_ca(&pki.path("ca.pem")).unwrap().certs.remove(0).der;
     assert_eq!(identity.leaf().der, client_der);
-    assert_eq!(
-        identity.leaf().subject,
-        "O=Futurex Test, CN=PKCS #11 Client"
-    );
+    assert_eq!(identity.leaf().subject, "O=Futurex Test, CN=PKCS #11 Client");
     assert_eq!(identity.chain.len(), 2);
     assert_eq!(identity.chain[1].der, ca_der);
     assert_eq!(identity.key_type, "RSA");
@@ -629,10 +566,7 @@ fn legacy_openssl_p12_opens() {
 #[test]
 fn triple_des_p12_opens() {
     let pki = OpensslPki::new(CLIENT_EXT);
-    let path = pki.export_p12(
-        "tdes.p12",
-        &["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES"],
-    );
+    let path = pki.export_p12("tdes.p12", &["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES"]);
     let identity = load_p12(&path, &password()).unwrap();
     assert_opens_as_openssl_client(&identity, &pki);
     assert_eq!(
@@ -648,10 +582,7 @@ fn triple_des_p12_opens() {
 #[test]
 fn unsupported_pbes2_cipher_is_named() {
     let pki = OpensslPki::new(CLIENT_EXT);
-    let path = pki.export_p12(
-        "des.p12",
-        &["-keypbe", "DES-EDE3-CBC", "-certpbe", "DES-EDE3-CBC"],
-    );
+    let path = pki.export_p12("des.p12", &["-keypbe", "DES-EDE3-CBC", "-certpbe", "DES-EDE3-CBC"]);
     match load_p12(&path, &password()) {
         Err(error @ IdentityError::UnsupportedEncryption { .. }) => {
             let IdentityError::UnsupportedEncryption { scheme, .. } = &error else {
@@ -674,12 +605,7 @@ fn pki_p12_opens_with_ecdsa_key() {
     assert_eq!(identity.leaf().der, client.cert_der);
     assert_eq!(identity.chain.len(), 2);
     assert_eq!(identity.chain[1].der, ca.cert.cert_der);
-    assert!(
-        identity
-            .encryption
-            .iter()
-            .any(|line| line.contains("AES-256-CBC"))
-    );
+    assert!(identity.encryption.iter().any(|line| line.contains("AES-256-CBC")));
     match identity.rustls_key() {
         PrivateKeyDer::Pkcs8(key) => assert_eq!(key.secret_pkcs8_der(), client.key_der.as_slice()),
         other => panic!("expected PKCS#8, got {other:?}"),
@@ -729,8 +655,7 @@ fn ed25519_client_opens_and_chains() {
     openssl(
         dir,
         &[
-            "pkcs12", "-export", "-in", "ed.pem", "-inkey", "ed.key", "-out", "ed.p12", "-passout",
-            &pass,
+            "pkcs12", "-export", "-in", "ed.pem", "-inkey", "ed.key", "-out", "ed.p12", "-passout", &pass,
         ],
     );
     let identity = load_p12(&pki.path("ed.p12"), &password()).unwrap();
@@ -755,25 +680,16 @@ fn wrong_password_is_reported_as_such() {
     ] {
         let path = pki.export_p12(name, extra);
         let error = load_p12(&path, &wrong).unwrap_err();
-        assert!(
-            matches!(error, IdentityError::WrongPassword),
-            "{name}: {error:?}"
-        );
+        assert!(matches!(error, IdentityError::WrongPassword), "{name}: {error:?}");
         let identity = load_p12(&path, &password()).unwrap();
         assert!(
-            !identity
-                .encryption
-                .iter()
-                .any(|line| line.starts_with("MAC")),
+            !identity.encryption.iter().any(|line| line.starts_with("MAC")),
             "{name}"
         );
     }
 
     let (_, _, p12) = pki_identity(Lifetime::valid_for(30));
-    assert!(matches!(
-        parse_p12(&p12, &wrong),
-        Err(IdentityError::WrongPassword)
-    ));
+    assert!(matches!(parse_p12(&p12, &wrong), Err(IdentityError::WrongPassword)));
     assert!(matches!(
         parse_p12(&p12, &Secret::new("")),
         Err(IdentityError::WrongPassword)
@@ -808,18 +724,13 @@ fn key_only_p12_has_no_certificate() {
     let (_, client, _) = pki_identity(Lifetime::valid_for(30));
     let p12 = p12_with(&client.key_der, &[]);
     let error = parse_p12(&p12, &password()).unwrap_err();
-    assert!(
-        matches!(error, IdentityError::NoCertificateInP12),
-        "{error:?}"
-    );
+    assert!(matches!(error, IdentityError::NoCertificateInP12), "{error:?}");
 }
 
 #[test]
 fn key_of_another_certificate_is_a_mismatch() {
     let (ca, client, _) = pki_identity(Lifetime::valid_for(30));
-    let other = ca
-        .issue_client("Someone Else", Lifetime::valid_for(30))
-        .unwrap();
+    let other = ca.issue_client("Someone Else", Lifetime::valid_for(30)).unwrap();
     let p12 = p12_with(&other.key_der, &[&client.cert_der, &ca.cert.cert_der]);
     match parse_p12(&p12, &password()) {
         Err(error @ IdentityError::KeyMismatch { .. }) => {
@@ -930,19 +841,11 @@ fn debug_and_json_never_show_the_key_or_password() {
     let json = serde_json::to_string(&identity).unwrap();
     let key_debug = format!("{:?}", &client.key_der[..]);
     let key_hex: String = client.key_der.iter().map(|b| format!("{b:02x}")).collect();
-    let key_body: String = client
-        .key_pem
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect();
+    let key_body: String = client.key_pem.lines().filter(|l| !l.starts_with("-----")).collect();
     for shown in [&debug, &json] {
         assert!(!shown.contains(PASSWORD));
         assert!(!shown.contains(&key_debug[1..key_debug.len() - 1]));
-        assert!(
-            !shown
-                .to_lowercase()
-                .contains(&key_hex[key_hex.len() - 64..])
-        );
+        assert!(!shown.to_lowercase().contains(&key_hex[key_hex.len() - 64..]));
         assert!(!shown.contains(&key_body[key_body.len() - 40..]));
     }
     assert!(debug.contains("redacted"));
@@ -959,12 +862,7 @@ fn chain_check_passes_for_matching_ca() {
 
     let (ca, _, p12) = pki_identity(Lifetime::valid_for(30));
     let identity = parse_p12(&p12, &password()).unwrap();
-    verify_client_chain(
-        &identity,
-        &parse_ca(ca.cert.cert_pem.as_bytes()).unwrap(),
-        now(),
-    )
-    .unwrap();
+    verify_client_chain(&identity, &parse_ca(ca.cert.cert_pem.as_bytes()).unwrap(), now()).unwrap();
 }
 
 #[test]
@@ -976,10 +874,7 @@ fn chain_with_another_ca_is_an_unknown_issuer() {
     match verify_client_chain(&identity, &wrong_ca, now()) {
         Err(error @ IdentityError::ChainUnknownIssuer { .. }) => {
             let text = error.to_string();
-            assert!(
-                text.contains("issued by O=Futurex Test, CN=Test Root CA"),
-                "{text}"
-            );
+            assert!(text.contains("issued by O=Futurex Test, CN=Test Root CA"), "{text}");
             assert!(
                 text.contains("the CA file holds O=fxconfig demo, CN=Another Root"),
                 "{text}"
@@ -995,11 +890,7 @@ fn chain_with_a_recreated_ca_of_the_same_name_is_an_unknown_issuer() {
     let (_, _, p12) = pki_identity(Lifetime::valid_for(30));
     let identity = parse_p12(&p12, &password()).unwrap();
     let twin = Authority::new("System TLS CA Root").unwrap();
-    match verify_client_chain(
-        &identity,
-        &parse_ca(twin.cert.cert_pem.as_bytes()).unwrap(),
-        now(),
-    ) {
+    match verify_client_chain(&identity, &parse_ca(twin.cert.cert_pem.as_bytes()).unwrap(), now()) {
         Err(error @ IdentityError::ChainUnknownIssuer { .. }) => {
             assert!(error.to_string().contains("different key"), "{error}");
         }
@@ -1014,10 +905,7 @@ fn expired_and_future_client_certificates() {
     let identity = parse_p12(&p12, &password()).unwrap();
     match verify_client_chain(&identity, &bundle, now()) {
         Err(error @ IdentityError::ChainExpired { .. }) => {
-            let IdentityError::ChainExpired {
-                subject, not_after, ..
-            } = &error
-            else {
+            let IdentityError::ChainExpired { subject, not_after, .. } = &error else {
                 unreachable!()
             };
             assert_eq!(subject, &identity.leaf().subject);
@@ -1029,11 +917,7 @@ fn expired_and_future_client_certificates() {
 
     let (ca, _, p12) = pki_identity(Lifetime::not_yet_valid());
     let identity = parse_p12(&p12, &password()).unwrap();
-    let result = verify_client_chain(
-        &identity,
-        &parse_ca(ca.cert.cert_pem.as_bytes()).unwrap(),
-        now(),
-    );
+    let result = verify_client_chain(&identity, &parse_ca(ca.cert.cert_pem.as_bytes()).unwrap(), now());
     assert!(
         matches!(result, Err(IdentityError::ChainNotYetValid { .. })),
         "{result:?}"
@@ -1043,20 +927,10 @@ fn expired_and_future_client_certificates() {
 #[test]
 fn server_only_certificate_lacks_client_auth() {
     let ca = Authority::new("System TLS CA Root").unwrap();
-    let server = ca
-        .issue_server(&["kmes.example"], Lifetime::valid_for(30))
-        .unwrap();
-    let identity = parse_p12(
-        &pkcs12_bytes(&server, &ca.cert, &password()).unwrap(),
-        &password(),
-    )
-    .unwrap();
+    let server = ca.issue_server(&["kmes.example"], Lifetime::valid_for(30)).unwrap();
+    let identity = parse_p12(&pkcs12_bytes(&server, &ca.cert, &password()).unwrap(), &password()).unwrap();
     assert!(!identity.leaf().has_client_auth());
-    match verify_client_chain(
-        &identity,
-        &parse_ca(ca.cert.cert_pem.as_bytes()).unwrap(),
-        now(),
-    ) {
+    match verify_client_chain(&identity, &parse_ca(ca.cert.cert_pem.as_bytes()).unwrap(), now()) {
         Err(error @ IdentityError::ChainMissingClientAuth { .. }) => {
             assert!(error.to_string().contains("serverAuth"), "{error}");
             assert_explained(&error, "3.1.6");
@@ -1097,14 +971,7 @@ fn chain_check_agrees_with_a_rustls_server() {
             .verify_client_cert(&chain[0], &chain[1..], UnixTime::now())
             .is_err()
     );
-    assert!(
-        verify_client_chain(
-            &identity,
-            &parse_ca(other.cert.cert_pem.as_bytes()).unwrap(),
-            now()
-        )
-        .is_err()
-    );
+    assert!(verify_client_chain(&identity, &parse_ca(other.cert.cert_pem.as_bytes()).unwrap(), now()).is_err());
 }
 
 // ---------------------------------------------------------- copy_materials
@@ -1126,14 +993,8 @@ fn copy_materials_copies_once_and_never_clobbers() {
     assert_eq!(copied.ca, dest.join("root_cert.pem"));
     assert_eq!(copied.p12, dest.join("export_pkcs12.p12"));
     assert!(copied.ca_written && copied.p12_written);
-    assert_eq!(
-        fs::read(&copied.ca).unwrap(),
-        fs::read(&demo.ca_cert).unwrap()
-    );
-    assert_eq!(
-        fs::read(&copied.p12).unwrap(),
-        fs::read(&demo.client_p12).unwrap()
-    );
+    assert_eq!(fs::read(&copied.ca).unwrap(), fs::read(&demo.ca_cert).unwrap());
+    assert_eq!(fs::read(&copied.p12).unwrap(), fs::read(&demo.client_p12).unwrap());
     #[cfg(unix)]
     {
         assert_eq!(mode(&copied.p12), 0o600);
@@ -1167,14 +1028,9 @@ fn copy_materials_copies_once_and_never_clobbers() {
         }
         other => panic!("expected DestinationExists, got {other:?}"),
     }
-    assert_eq!(
-        fs::read(&copied.p12).unwrap(),
-        before,
-        "the existing file is untouched"
-    );
+    assert_eq!(fs::read(&copied.p12).unwrap(), before, "the existing file is untouched");
 
-    let missing =
-        copy_materials(&source.path().join("nope.pem"), &demo.client_p12, &dest).unwrap_err();
+    let missing = copy_materials(&source.path().join("nope.pem"), &demo.client_p12, &dest).unwrap_err();
     assert!(matches!(missing, IdentityError::Read { .. }), "{missing:?}");
 }
 
@@ -1182,10 +1038,7 @@ fn copy_materials_copies_once_and_never_clobbers() {
 fn errors_carry_their_causes() {
     let (_, _, p12) = pki_identity(Lifetime::valid_for(30));
     let truncated = parse_p12(&p12[..p12.len() - 10], &password()).unwrap_err();
-    assert!(
-        std::error::Error::source(&truncated).is_some(),
-        "{truncated:?}"
-    );
+    assert!(std::error::Error::source(&truncated).is_some(), "{truncated:?}");
     let chain = fxconfig::remedy::cause_chain(&truncated);
     assert!(chain.starts_with("not a usable PKCS#12 file"), "{chain}");
 }

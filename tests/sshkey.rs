@@ -46,11 +46,7 @@ fn ssh_keygen_import(dir: &Path, mode: &str, file: &str) -> String {
 fn ssh_keygen_list(dir: &Path, line: &str) -> (u32, String, String) {
     let path = dir.join("listed.pub");
     fs::write(&path, format!("{line}\n")).expect("write line");
-    let stdout = run(
-        dir,
-        "ssh-keygen",
-        &["-l", "-f", path.to_str().expect("utf-8 path")],
-    );
+    let stdout = run(dir, "ssh-keygen", &["-l", "-f", path.to_str().expect("utf-8 path")]);
     let text = String::from_utf8(stdout).expect("ssh-keygen prints text");
     let fields: Vec<&str> = text.split_whitespace().collect();
     let bits = fields[0].parse().expect("bits");
@@ -61,11 +57,7 @@ fn ssh_keygen_list(dir: &Path, line: &str) -> (u32, String, String) {
 /// Checks a report against `ssh-keygen -lf` run on its own line.
 fn assert_listed_by_ssh_keygen(dir: &Path, report: &PublicKeyReport) {
     let (bits, fingerprint, key_type) = ssh_keygen_list(dir, &report.line);
-    assert_eq!(
-        report.fingerprint, fingerprint,
-        "fingerprint of {}",
-        report.line
-    );
+    assert_eq!(report.fingerprint, fingerprint, "fingerprint of {}", report.line);
     assert_eq!(report.bits, bits, "bits of {}", report.line);
     assert_eq!(report.key_type, key_type, "key type of {}", report.line);
 }
@@ -89,10 +81,7 @@ impl KeyFiles {
         args.extend_from_slice(genpkey_args);
         args.extend_from_slice(&["-out", "key.pem"]);
         openssl(path, &args);
-        openssl(
-            path,
-            &["pkey", "-in", "key.pem", "-pubout", "-out", "spki.pem"],
-        );
+        openssl(path, &["pkey", "-in", "key.pem", "-pubout", "-out", "spki.pem"]);
         openssl(
             path,
             &[
@@ -102,15 +91,12 @@ impl KeyFiles {
         openssl(
             path,
             &[
-                "req", "-x509", "-new", "-key", "key.pem", "-subj", "/CN=x", "-days", "1", "-out",
-                "cert.pem",
+                "req", "-x509", "-new", "-key", "key.pem", "-subj", "/CN=x", "-days", "1", "-out", "cert.pem",
             ],
         );
         openssl(
             path,
-            &[
-                "x509", "-in", "cert.pem", "-outform", "DER", "-out", "cert.der",
-            ],
+            &["x509", "-in", "cert.pem", "-outform", "DER", "-out", "cert.der"],
         );
         KeyFiles { dir }
     }
@@ -136,14 +122,7 @@ impl KeyFiles {
         );
         openssl(
             path,
-            &[
-                "rsa",
-                "-in",
-                "key.pem",
-                "-RSAPublicKey_out",
-                "-out",
-                "pkcs1.pem",
-            ],
+            &["rsa", "-in", "key.pem", "-RSAPublicKey_out", "-out", "pkcs1.pem"],
         );
         files
     }
@@ -208,17 +187,11 @@ fn kmes_export_renders_as_the_guide_pipeline_prints_it() {
     assert_eq!(report.key_type, "RSA");
     assert_eq!(report.bits, 2048);
     assert!(report.fingerprint.starts_with("SHA256:"));
-    assert!(
-        !report.fingerprint.ends_with('='),
-        "ssh-keygen prints no padding"
-    );
+    assert!(!report.fingerprint.ends_with('='), "ssh-keygen prints no padding");
     assert!(!report.line.ends_with('\n') && !report.line.ends_with(' '));
 
     // The same bytes through `render` give the same report.
-    assert_eq!(
-        sshkey::render(&key.bytes("kmes.pub"), None).expect("render"),
-        report
-    );
+    assert_eq!(sshkey::render(&key.bytes("kmes.pub"), None).expect("render"), report);
 }
 
 #[test]
@@ -311,11 +284,7 @@ fn ed25519_keys_render_from_spki_and_certificate() {
     ] {
         let report = key.check(name, format, &expected);
         assert_eq!(
-            (
-                report.algorithm.as_str(),
-                report.key_type.as_str(),
-                report.bits
-            ),
+            (report.algorithm.as_str(), report.key_type.as_str(), report.bits),
             ("ssh-ed25519", "ED25519", 256)
         );
     }
@@ -339,10 +308,7 @@ fn certificate_from_the_throwaway_pki_renders_its_public_key() {
 
     for (bytes, format) in [
         (client.cert_der.clone(), SourceFormat::CertificateDer),
-        (
-            client.cert_pem.clone().into_bytes(),
-            SourceFormat::CertificatePem,
-        ),
+        (client.cert_pem.clone().into_bytes(), SourceFormat::CertificatePem),
     ] {
         let report = sshkey::render(&bytes, None).expect("render");
         assert_eq!(report.line, expected);
@@ -401,20 +367,14 @@ fn openssh_keys_keep_their_comment_unless_one_is_given() {
 fn rfc4716_keys_render_with_their_comment_header() {
     for key_type in ["rsa", "ecdsa", "ed25519"] {
         let (dir, public) = ssh_keygen_key(key_type, "ignored");
-        let exported = run(
-            dir.path(),
-            "ssh-keygen",
-            &["-e", "-m", "RFC4716", "-f", "id.pub"],
-        );
+        let exported = run(dir.path(), "ssh-keygen", &["-e", "-m", "RFC4716", "-f", "id.pub"]);
         fs::write(dir.path().join("id.rfc"), &exported).expect("write RFC 4716");
         let exported = String::from_utf8(exported).expect("text");
         let comment_line = exported
             .lines()
             .find(|line| line.starts_with("Comment: "))
             .expect("ssh-keygen writes a Comment header");
-        let comment = comment_line["Comment: ".len()..]
-            .trim_matches('"')
-            .to_owned();
+        let comment = comment_line["Comment: ".len()..].trim_matches('"').to_owned();
 
         let report = sshkey::render_file(&dir.path().join("id.rfc"), None).expect("render");
         let key_part = public.rsplitn(2, ' ').last().expect("key part");
@@ -431,12 +391,8 @@ fn rfc4716_keys_render_with_their_comment_header() {
 #[test]
 fn rfc4716_header_continuations_and_other_headers_are_read() {
     let (dir, public) = ssh_keygen_key("ed25519", "x");
-    let exported = String::from_utf8(run(
-        dir.path(),
-        "ssh-keygen",
-        &["-e", "-m", "RFC4716", "-f", "id.pub"],
-    ))
-    .expect("text");
+    let exported =
+        String::from_utf8(run(dir.path(), "ssh-keygen", &["-e", "-m", "RFC4716", "-f", "id.pub"])).expect("text");
     let body: Vec<&str> = exported
         .lines()
         .filter(|line| !line.starts_with("----") && !line.contains(':'))
@@ -454,10 +410,7 @@ fn rfc4716_header_continuations_and_other_headers_are_read() {
         "ssh-keygen accepts the crafted file"
     );
     let report = sshkey::render(crafted.as_bytes(), None).expect("render");
-    assert_eq!(
-        report.comment.as_deref(),
-        Some("KMES SSH client,exported 2024")
-    );
+    assert_eq!(report.comment.as_deref(), Some("KMES SSH client,exported 2024"));
     assert_listed_by_ssh_keygen(dir.path(), &report);
 }
 
@@ -471,14 +424,8 @@ fn report_serialises_and_formats_have_human_names() {
     assert_eq!(json["bits"], 2048);
     assert_eq!(json["comment"], "kmes");
     assert_eq!(json["source_format"], "pkcs1_der");
-    assert_eq!(
-        SourceFormat::Pkcs1Der.to_string(),
-        "PKCS #1 RSA public key (DER)"
-    );
-    assert_eq!(
-        SourceFormat::Rfc4716.to_string(),
-        "RFC 4716 SSH2 public key"
-    );
+    assert_eq!(SourceFormat::Pkcs1Der.to_string(), "PKCS #1 RSA public key (DER)");
+    assert_eq!(SourceFormat::Rfc4716.to_string(), "RFC 4716 SSH2 public key");
 }
 
 // ---------------------------------------------------------------- errors
@@ -494,10 +441,7 @@ fn secret_fragments(file_bytes: &[u8]) -> Vec<String> {
             .collect(),
         _ => {
             let base64 = Base64::encode_string(file_bytes);
-            let hex: String = file_bytes
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect();
+            let hex: String = file_bytes.iter().map(|byte| format!("{byte:02x}")).collect();
             [base64, hex]
                 .iter()
                 .flat_map(|text| {
@@ -533,17 +477,7 @@ fn private_keys_given_by_mistake_are_refused_without_echoing_them() {
     let ec = KeyFiles::ec("P-256");
     let (ssh_dir, _) = ssh_keygen_key("ed25519", "x");
     let p = rsa.path();
-    openssl(
-        p,
-        &[
-            "rsa",
-            "-in",
-            "key.pem",
-            "-traditional",
-            "-out",
-            "rsa-trad.pem",
-        ],
-    );
+    openssl(p, &["rsa", "-in", "key.pem", "-traditional", "-out", "rsa-trad.pem"]);
     openssl(
         p,
         &[
@@ -631,15 +565,7 @@ fn private_keys_given_by_mistake_are_refused_without_echoing_them() {
     openssl(ec.path(), &["ec", "-in", "key.pem", "-out", "ec-trad.pem"]);
     openssl(
         ec.path(),
-        &[
-            "ec",
-            "-in",
-            "key.pem",
-            "-outform",
-            "DER",
-            "-out",
-            "ec-trad.der",
-        ],
+        &["ec", "-in", "key.pem", "-outform", "DER", "-out", "ec-trad.der"],
     );
     // A PuTTY key file carries its key as Base64 lines after text headers.
     let private_base64 = Base64::encode_string(&rsa.bytes("pkcs8.der"));
@@ -670,19 +596,13 @@ fn private_keys_given_by_mistake_are_refused_without_echoing_them() {
         (rsa.file("enc.der"), "encrypted PKCS #8 private key"),
         (ec.file("ec-trad.der"), "SEC 1 EC private key"),
         (ec.file("key.pem"), "PKCS #8 private key"),
-        (
-            rsa.file("bundle.p12"),
-            "PKCS #12 bundle, which holds a private key",
-        ),
+        (rsa.file("bundle.p12"), "PKCS #12 bundle, which holds a private key"),
     ];
     for (path, expected_kind) in cases {
         let bytes = fs::read(&path).expect("read");
         let error = sshkey::render_file(&path, Some("comment")).expect_err("private key refused");
         let PubkeyError::PrivateKeyGiven { kind } = &error else {
-            panic!(
-                "{}: expected PrivateKeyGiven, got {error:?}",
-                path.display()
-            );
+            panic!("{}: expected PrivateKeyGiven, got {error:?}", path.display());
         };
         assert_eq!(*kind, expected_kind, "{}", path.display());
         let shown = everything_shown(&error);
@@ -692,11 +612,7 @@ fn private_keys_given_by_mistake_are_refused_without_echoing_them() {
         let fragments = secret_fragments(&bytes);
         assert!(!fragments.is_empty(), "{}", path.display());
         for fragment in fragments {
-            assert!(
-                !shown.contains(&fragment),
-                "{} leaked into the error",
-                path.display()
-            );
+            assert!(!shown.contains(&fragment), "{} leaked into the error", path.display());
         }
     }
 }
@@ -763,15 +679,7 @@ fn other_pem_blocks_and_der_documents_are_named() {
     );
     openssl(
         key.path(),
-        &[
-            "req",
-            "-in",
-            "request.pem",
-            "-outform",
-            "DER",
-            "-out",
-            "request.der",
-        ],
+        &["req", "-in", "request.pem", "-outform", "DER", "-out", "request.der"],
     );
     let error = render_error(&key.bytes("request.der"));
     assert!(
@@ -812,11 +720,7 @@ fn cut_files_are_reported_as_truncated() {
     ));
 
     let (dir, _) = ssh_keygen_key("rsa", "x");
-    let exported = run(
-        dir.path(),
-        "ssh-keygen",
-        &["-e", "-m", "RFC4716", "-f", "id.pub"],
-    );
+    let exported = run(dir.path(), "ssh-keygen", &["-e", "-m", "RFC4716", "-f", "id.pub"]);
     let text = String::from_utf8(exported).expect("text");
     let without_end = &text[..text.find("---- END").expect("END line")];
     assert!(matches!(
@@ -837,20 +741,9 @@ fn unsupported_algorithms_are_named() {
     let dir = tempfile::tempdir().expect("temp dir");
     openssl(
         dir.path(),
-        &[
-            "ecparam",
-            "-name",
-            "secp256k1",
-            "-genkey",
-            "-noout",
-            "-out",
-            "k1.pem",
-        ],
+        &["ecparam", "-name", "secp256k1", "-genkey", "-noout", "-out", "k1.pem"],
     );
-    openssl(
-        dir.path(),
-        &["pkey", "-in", "k1.pem", "-pubout", "-out", "k1.pub"],
-    );
+    openssl(dir.path(), &["pkey", "-in", "k1.pem", "-pubout", "-out", "k1.pub"]);
     let error = render_error(&fs::read(dir.path().join("k1.pub")).expect("read"));
     let PubkeyError::UnsupportedAlgorithm { algorithm } = &error else {
         panic!("expected UnsupportedAlgorithm, got {error:?}");
@@ -863,10 +756,7 @@ fn unsupported_algorithms_are_named() {
         blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
         blob.extend_from_slice(part);
     }
-    let line = format!(
-        "sk-ssh-ed25519@openssh.com {} token@host",
-        Base64::encode_string(&blob)
-    );
+    let line = format!("sk-ssh-ed25519@openssh.com {} token@host", Base64::encode_string(&blob));
     let (_, _, key_type) = ssh_keygen_list(dir.path(), &line);
     assert_eq!(key_type, "ED25519-SK");
     let error = render_error(line.as_bytes());
@@ -934,10 +824,7 @@ fn options_are_prefixed_and_the_line_stays_readable_by_ssh_keygen() {
             (2048, report.fingerprint.as_str(), "RSA")
         );
     }
-    assert_eq!(
-        sshkey::with_options(&report.line, "  ").expect("empty"),
-        report.line
-    );
+    assert_eq!(sshkey::with_options(&report.line, "  ").expect("empty"), report.line);
 }
 
 #[test]
@@ -962,10 +849,7 @@ fn invalid_options_are_refused() {
         r#"restrict"no-pty"#,
     ] {
         let error = sshkey::with_options(&public, options).expect_err(options);
-        assert!(
-            matches!(error, PubkeyError::BadOptions { .. }),
-            "{options}: {error:?}"
-        );
+        assert!(matches!(error, PubkeyError::BadOptions { .. }), "{options}: {error:?}");
         assert_eq!(error.guide_section(), Some("4.1"));
     }
     let already = sshkey::with_options(&public, "restrict").expect("options");
@@ -1000,11 +884,7 @@ fn ssh_login_with(dir: &Path, authorized_keys: &str, client_key: &Path) -> (bool
 
     fs::write(dir.join("authorized_keys"), authorized_keys).expect("write authorized_keys");
     if !dir.join("host_key").exists() {
-        run(
-            dir,
-            "ssh-keygen",
-            &["-q", "-t", "ed25519", "-N", "", "-f", "host_key"],
-        );
+        run(dir, "ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-f", "host_key"]);
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
@@ -1087,22 +967,13 @@ fn sshd_accepts_the_rendered_line_with_its_options() {
     }
     let key = KeyFiles::rsa(2048);
     let client_key = key.file("key.pem");
-    fs::set_permissions(
-        &client_key,
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .expect("chmod key");
-    let report =
-        sshkey::render_file(&key.file("kmes.pub"), Some("kmes ssh client")).expect("render");
+    fs::set_permissions(&client_key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).expect("chmod key");
+    let report = sshkey::render_file(&key.file("kmes.pub"), Some("kmes ssh client")).expect("render");
 
-    let allowed =
-        sshkey::with_options(&report.line, r#"from="127.0.0.1,::1",restrict"#).expect("options");
+    let allowed = sshkey::with_options(&report.line, r#"from="127.0.0.1,::1",restrict"#).expect("options");
     let (logged_in, log) = ssh_login_with(key.path(), &format!("{allowed}\n"), &client_key);
     assert!(logged_in, "sshd refused the line:\n{log}");
-    assert!(
-        log.contains("Accepted publickey for root from 127.0.0.1"),
-        "{log}"
-    );
+    assert!(log.contains("Accepted publickey for root from 127.0.0.1"), "{log}");
     assert!(
         log.contains(&report.fingerprint),
         "sshd reports the same fingerprint:\n{log}"

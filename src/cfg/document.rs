@@ -142,9 +142,7 @@ fn classify(text: &str) -> LineKind {
     }
     if let Some(inner) = body.strip_prefix("</") {
         return match inner.strip_suffix('>') {
-            Some(name) if is_valid_name(name) => LineKind::SectionClose {
-                name: name.to_owned(),
-            },
+            Some(name) if is_valid_name(name) => LineKind::SectionClose { name: name.to_owned() },
             _ => LineKind::Malformed(Malformation::BadName),
         };
     }
@@ -160,9 +158,7 @@ fn classify(text: &str) -> LineKind {
     }
     let rest = &after_lt[gt + 1..];
     if rest.is_empty() {
-        return LineKind::SectionOpen {
-            name: name.to_owned(),
-        };
+        return LineKind::SectionOpen { name: name.to_owned() };
     }
     let close_len = name.len() + 3;
     let closes = rest
@@ -170,14 +166,10 @@ fn classify(text: &str) -> LineKind {
         .checked_sub(close_len)
         .and_then(|start| rest.get(start..))
         .is_some_and(|tail| {
-            tail.starts_with("</")
-                && tail.ends_with('>')
-                && tail[2..tail.len() - 1].eq_ignore_ascii_case(name)
+            tail.starts_with("</") && tail.ends_with('>') && tail[2..tail.len() - 1].eq_ignore_ascii_case(name)
         });
     if !closes {
-        return LineKind::Malformed(Malformation::UnclosedEntry {
-            tag: name.to_owned(),
-        });
+        return LineKind::Malformed(Malformation::UnclosedEntry { tag: name.to_owned() });
     }
     let tag_start = body_start + 1;
     let tag_end = tag_start + name.len();
@@ -332,11 +324,7 @@ impl CfgDocument {
 
     /// The document's bytes: identical to the parsed input apart from edits.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let size = self
-            .lines
-            .iter()
-            .map(|line| line.text.len() + 2)
-            .sum::<usize>();
+        let size = self.lines.iter().map(|line| line.text.len() + 2).sum::<usize>();
         let mut out = Vec::with_capacity(size + BOM.len());
         if self.bom {
             out.extend_from_slice(BOM.as_bytes());
@@ -409,12 +397,7 @@ impl CfgDocument {
     /// for a tag or section name the format cannot hold; [`CfgError::UnknownSection`]
     /// when `section` names a section that is absent and is not `KMS` or `CONFIG`.
     /// On error the document is unchanged.
-    pub fn set(
-        &mut self,
-        section: Option<&str>,
-        tag: &str,
-        value: &str,
-    ) -> Result<SetOutcome, CfgError> {
+    pub fn set(&mut self, section: Option<&str>, tag: &str, value: &str) -> Result<SetOutcome, CfgError> {
         check_name(tag)?;
         if let Some(name) = section {
             check_name(name)?;
@@ -424,9 +407,7 @@ impl CfgDocument {
         if let Some(existing) = self.get(section, tag) {
             let index = existing.line - 1;
             self.replace_value(index, value);
-            return Ok(SetOutcome::Updated {
-                line: existing.line,
-            });
+            return Ok(SetOutcome::Updated { line: existing.line });
         }
 
         let target = section.unwrap_or_else(|| default_section(tag));
@@ -437,8 +418,7 @@ impl CfgDocument {
             .position(|found| found.name.eq_ignore_ascii_case(target))
         {
             let at = insertion_index(&layout, &self.lines, section_index);
-            let sibling = last_entry_in(&layout, &self.lines, section_index)
-                .or_else(|| self.first_entry_line());
+            let sibling = last_entry_in(&layout, &self.lines, section_index).or_else(|| self.first_entry_line());
             let indent = match sibling {
                 Some(line) => line.indentation().to_owned(),
                 None => {
@@ -474,11 +454,7 @@ impl CfgDocument {
                         .is_some_and(|name| name.eq_ignore_ascii_case(spec.section))
                 })
             };
-            let matching = || {
-                entries
-                    .iter()
-                    .filter(|entry| entry.tag.eq_ignore_ascii_case(tag))
-            };
+            let matching = || entries.iter().filter(|entry| entry.tag.eq_ignore_ascii_case(tag));
             matching()
                 .find(in_section)
                 .or_else(|| matching().next())
@@ -498,11 +474,9 @@ impl CfgDocument {
             match &line.kind {
                 LineKind::SectionOpen { name } => {
                     if let Some(&parent) = open.last() {
-                        layout.nested.push((
-                            number,
-                            name.clone(),
-                            layout.sections[parent].name.clone(),
-                        ));
+                        layout
+                            .nested
+                            .push((number, name.clone(), layout.sections[parent].name.clone()));
                     }
                     layout.sections.push(Section {
                         name: name.clone(),
@@ -513,9 +487,9 @@ impl CfgDocument {
                     layout.owner.push(open.last().copied());
                 }
                 LineKind::SectionClose { name } => {
-                    let depth = open.iter().rposition(|&section| {
-                        layout.sections[section].name.eq_ignore_ascii_case(name)
-                    });
+                    let depth = open
+                        .iter()
+                        .rposition(|&section| layout.sections[section].name.eq_ignore_ascii_case(name));
                     match depth {
                         Some(depth) => {
                             let closed = open[depth];
@@ -549,23 +523,13 @@ impl CfgDocument {
 
     /// The line ending most lines use; `\n` when tied or when there is none.
     fn dominant_ending(&self) -> Ending {
-        let crlf = self
-            .lines
-            .iter()
-            .filter(|line| line.ending == Ending::CrLf)
-            .count();
-        let lf = self
-            .lines
-            .iter()
-            .filter(|line| line.ending == Ending::Lf)
-            .count();
+        let crlf = self.lines.iter().filter(|line| line.ending == Ending::CrLf).count();
+        let lf = self.lines.iter().filter(|line| line.ending == Ending::Lf).count();
         if crlf > lf { Ending::CrLf } else { Ending::Lf }
     }
 
     fn first_entry_line(&self) -> Option<&Line> {
-        self.lines
-            .iter()
-            .find(|line| matches!(line.kind, LineKind::Entry(_)))
+        self.lines.iter().find(|line| matches!(line.kind, LineKind::Entry(_)))
     }
 
     /// Replaces the value of the entry on line `index` (0-based) by the padding rule.
@@ -634,12 +598,10 @@ impl CfgDocument {
         {
             last.ending = ending;
         }
-        self.lines
-            .push(Line::new(format!("{section_indent}<{name}>"), ending));
+        self.lines.push(Line::new(format!("{section_indent}<{name}>"), ending));
         self.lines.push(Line::new(entry, ending));
         let entry_line = self.lines.len();
-        self.lines
-            .push(Line::new(format!("{section_indent}</{name}>"), ending));
+        self.lines.push(Line::new(format!("{section_indent}</{name}>"), ending));
         entry_line
     }
 }
@@ -706,10 +668,9 @@ fn check_value(tag: &str, value: &str) -> Result<(), CfgError> {
 /// Where a new entry goes in section `section_index`: after its last entry, else before
 /// its closing tag, else right after its opening tag.
 fn insertion_index(layout: &Layout, lines: &[Line], section_index: usize) -> usize {
-    let last_entry = (0..lines.len()).rev().find(|&index| {
-        layout.owner[index] == Some(section_index)
-            && matches!(lines[index].kind, LineKind::Entry(_))
-    });
+    let last_entry = (0..lines.len())
+        .rev()
+        .find(|&index| layout.owner[index] == Some(section_index) && matches!(lines[index].kind, LineKind::Entry(_)));
     let section = &layout.sections[section_index];
     match (last_entry, section.close_line) {
         (Some(index), _) => index + 1,
@@ -720,8 +681,7 @@ fn insertion_index(layout: &Layout, lines: &[Line], section_index: usize) -> usi
 
 fn last_entry_in<'a>(layout: &Layout, lines: &'a [Line], section_index: usize) -> Option<&'a Line> {
     lines.iter().enumerate().rev().find_map(|(index, line)| {
-        (layout.owner[index] == Some(section_index) && matches!(line.kind, LineKind::Entry(_)))
-            .then_some(line)
+        (layout.owner[index] == Some(section_index) && matches!(line.kind, LineKind::Entry(_))).then_some(line)
     })
 }
 
@@ -777,37 +737,19 @@ mod tests {
     fn classifies_lines() {
         assert_eq!(classify("   "), LineKind::Blank);
         assert_eq!(classify("\t# <SLOT> 0 </SLOT>"), LineKind::Comment);
-        assert_eq!(
-            classify(" <KMS> "),
-            LineKind::SectionOpen {
-                name: "KMS".to_owned()
-            }
-        );
-        assert_eq!(
-            classify("</KMS>\r"),
-            LineKind::SectionClose {
-                name: "KMS".to_owned()
-            }
-        );
+        assert_eq!(classify(" <KMS> "), LineKind::SectionOpen { name: "KMS".to_owned() });
+        assert_eq!(classify("</KMS>\r"), LineKind::SectionClose { name: "KMS".to_owned() });
         assert_eq!(
             classify("<SLOT> 0"),
-            LineKind::Malformed(Malformation::UnclosedEntry {
-                tag: "SLOT".to_owned()
-            })
+            LineKind::Malformed(Malformation::UnclosedEntry { tag: "SLOT".to_owned() })
         );
         assert_eq!(classify("KMS>"), LineKind::Malformed(Malformation::NotATag));
-        assert_eq!(
-            classify("<a b>"),
-            LineKind::Malformed(Malformation::BadName)
-        );
+        assert_eq!(classify("<a b>"), LineKind::Malformed(Malformation::BadName));
         assert_eq!(
             entry_parts("\t<ADDRESS>  10.0.8.20 </address>  "),
             ("ADDRESS".to_owned(), "10.0.8.20".to_owned())
         );
-        assert_eq!(
-            entry_parts("<P>a<b&c </P>"),
-            ("P".to_owned(), "a<b&c".to_owned())
-        );
+        assert_eq!(entry_parts("<P>a<b&c </P>"), ("P".to_owned(), "a<b&c".to_owned()));
         assert_eq!(entry_parts("<P></P>"), ("P".to_owned(), String::new()));
         assert_eq!(entry_parts("<P>   </P>"), ("P".to_owned(), String::new()));
         assert_eq!(entry_parts("<P>é</P>"), ("P".to_owned(), "é".to_owned()));
@@ -815,17 +757,13 @@ mod tests {
 
     #[test]
     fn padding_rule_keeps_the_closing_column() {
-        let mut doc =
-            CfgDocument::parse(b"<KMS>\n<SLOT>   0      </SLOT>\n</KMS>\n").expect("UTF-8 input");
+        let mut doc = CfgDocument::parse(b"<KMS>\n<SLOT>   0      </SLOT>\n</KMS>\n").expect("UTF-8 input");
         assert!(matches!(
             doc.set(None, "SLOT", "12"),
             Ok(SetOutcome::Updated { line: 2 })
         ));
         assert_eq!(doc.to_bytes(), b"<KMS>\n<SLOT>   12     </SLOT>\n</KMS>\n");
         assert!(doc.set(None, "SLOT", "a-much-longer-value").is_ok());
-        assert_eq!(
-            doc.to_bytes(),
-            b"<KMS>\n<SLOT>   a-much-longer-value </SLOT>\n</KMS>\n"
-        );
+        assert_eq!(doc.to_bytes(), b"<KMS>\n<SLOT>   a-much-longer-value </SLOT>\n</KMS>\n");
     }
 }

@@ -66,9 +66,7 @@ pub enum CfgError {
     },
 
     /// The named section is neither in the file nor one this tool knows how to create.
-    #[error(
-        "the file has no section <{section}>, and it is not a section the PKCS#11 library uses"
-    )]
+    #[error("the file has no section <{section}>, and it is not a section the PKCS#11 library uses")]
     UnknownSection {
         /// The section that was asked for.
         section: String,

@@ -158,9 +158,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
 
 /// The known field with this tag, compared without regard to case.
 pub fn field_spec(tag: &str) -> Option<&'static FieldSpec> {
-    KNOWN_FIELDS
-        .iter()
-        .find(|spec| spec.tag.eq_ignore_ascii_case(tag))
+    KNOWN_FIELDS.iter().find(|spec| spec.tag.eq_ignore_ascii_case(tag))
 }
 
 /// Whether `section` is one of the sections the library reads (`KMS`, `CONFIG`), in any case.
@@ -179,9 +177,7 @@ pub fn is_secret_tag(tag: &str) -> bool {
     let upper = tag.to_ascii_uppercase();
     upper.contains("PASS")
         || upper.contains("SECRET")
-        || upper
-            .split(['-', '_', '.'])
-            .any(|part| part == "PIN" || part == "PWD")
+        || upper.split(['-', '_', '.']).any(|part| part == "PIN" || part == "PWD")
 }
 
 /// Reads `YES`/`NO` in any case; anything else is `None`.
@@ -262,16 +258,9 @@ mod tests {
         for (index, spec) in KNOWN_FIELDS.iter().enumerate() {
             assert!(is_known_section(spec.section), "{}", spec.tag);
             assert_eq!(field_spec(spec.tag).map(|found| found.tag), Some(spec.tag));
-            assert!(
-                KNOWN_FIELDS[index + 1..]
-                    .iter()
-                    .all(|other| other.tag != spec.tag)
-            );
+            assert!(KNOWN_FIELDS[index + 1..].iter().all(|other| other.tag != spec.tag));
         }
-        assert_eq!(
-            field_spec("prod-port").map(|spec| spec.kind),
-            Some(FieldKind::Port)
-        );
+        assert_eq!(field_spec("prod-port").map(|spec| spec.kind), Some(FieldKind::Port));
     }
 
     #[test]

@@ -67,9 +67,7 @@ impl CfgFile {
             path: path.clone(),
             source,
         })?);
-        let modified = fs::metadata(&path)
-            .ok()
-            .and_then(|meta| meta.modified().ok());
+        let modified = fs::metadata(&path).ok().and_then(|meta| meta.modified().ok());
         let doc = CfgDocument::parse(&bytes)?;
         Ok(CfgFile {
             on_disk: Some(disk_state(&bytes, modified)),
@@ -156,10 +154,7 @@ impl CfgFile {
 
 /// `<file name>.bak` next to `path`.
 pub fn backup_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|name| name.to_os_string())
-        .unwrap_or_default();
+    let mut name = path.file_name().map(|name| name.to_os_string()).unwrap_or_default();
     name.push(".bak");
     path.with_file_name(name)
 }
@@ -184,9 +179,7 @@ fn read_state(path: &Path) -> Result<Option<DiskState>, CfgError> {
     match fs::read(path) {
         Ok(bytes) => {
             let bytes = Zeroizing::new(bytes);
-            let modified = fs::metadata(path)
-                .ok()
-                .and_then(|meta| meta.modified().ok());
+            let modified = fs::metadata(path).ok().and_then(|meta| meta.modified().ok());
             Ok(Some(disk_state(&bytes, modified)))
         }
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -265,12 +258,10 @@ impl FileAttributes {
 /// different) in the backup. Follows a symbolic link at `path` to its target.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(SaveReport, DiskState), CfgError> {
     let target = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            fs::canonicalize(path).map_err(|source| CfgError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?
-        }
+        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path).map_err(|source| CfgError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?,
         _ => path.to_path_buf(),
     };
     let (previous, meta) = match fs::read(&target) {
@@ -283,10 +274,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(SaveReport, DiskState)
         }
         Err(error) if error.kind() == io::ErrorKind::NotFound => (None, None),
         Err(source) => {
-            return Err(CfgError::Read {
-                path: target,
-                source,
-            });
+            return Err(CfgError::Read { path: target, source });
         }
     };
     let attributes = FileAttributes::of(meta.as_ref());
@@ -301,9 +289,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(SaveReport, DiskState)
     };
     replace_file(&target, bytes, attributes)?;
 
-    let modified = fs::metadata(&target)
-        .ok()
-        .and_then(|meta| meta.modified().ok());
+    let modified = fs::metadata(&target).ok().and_then(|meta| meta.modified().ok());
     let report = SaveReport {
         path: target,
         backup,
@@ -336,8 +322,7 @@ fn replace_file(target: &Path, bytes: &[u8], attributes: FileAttributes) -> Resu
     temp.flush().map_err(write_error)?;
     attributes.apply(temp.as_file()).map_err(write_error)?;
     temp.as_file().sync_all().map_err(write_error)?;
-    temp.persist(target)
-        .map_err(|error| write_error(error.error))?;
+    temp.persist(target).map_err(|error| write_error(error.error))?;
     sync_folder(folder).map_err(write_error)
 }
 

@@ -57,8 +57,8 @@ mod validate;
 pub use document::{CfgDocument, Entry, Section, SetOutcome};
 pub use error::CfgError;
 pub use fields::{
-    FieldKind, FieldSpec, KNOWN_FIELDS, SECTION_CONFIG, SECTION_KMS, Settings, field_spec,
-    is_known_section, is_secret_tag, parse_yes_no,
+    FieldKind, FieldSpec, KNOWN_FIELDS, SECTION_CONFIG, SECTION_KMS, Settings, field_spec, is_known_section,
+    is_secret_tag, parse_yes_no,
 };
 pub use file::{CfgFile, DiskState, SaveReport};
 pub use locate::{CfgSource, LibraryCfg, resolve_path};

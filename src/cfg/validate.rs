@@ -93,13 +93,7 @@ impl fmt::Display for Finding {
 }
 
 impl Finding {
-    fn new(
-        line: Option<usize>,
-        severity: Severity,
-        kind: FindingKind,
-        tag: Option<&str>,
-        message: String,
-    ) -> Finding {
+    fn new(line: Option<usize>, severity: Severity, kind: FindingKind, tag: Option<&str>, message: String) -> Finding {
         Finding {
             line,
             severity,
@@ -137,9 +131,7 @@ fn check_structure(doc: &CfgDocument, findings: &mut Vec<Finding>) {
     for (line, why) in doc.malformed_lines() {
         let (tag, message) = match why {
             Malformation::UnclosedEntry { tag } => {
-                let message = format!(
-                    "the entry <{tag}> is not closed; expected </{tag}> at the end of the same line"
-                );
+                let message = format!("the entry <{tag}> is not closed; expected </{tag}> at the end of the same line");
                 (Some(tag), message)
             }
             Malformation::BadName => (
@@ -181,9 +173,7 @@ fn check_structure(doc: &CfgDocument, findings: &mut Vec<Finding>) {
             Severity::Error,
             FindingKind::StraySectionClose,
             None,
-            format!(
-                "</{name}> closes a section that is not open; expected a matching <{name}> above it"
-            ),
+            format!("</{name}> closes a section that is not open; expected a matching <{name}> above it"),
         ));
     }
     for (line, name, parent) in &layout.nested {
@@ -306,10 +296,7 @@ fn check_value(entry: &Entry, findings: &mut Vec<Finding>) {
     match spec.kind {
         FieldKind::YesNo => {
             if parse_yes_no(value).is_none() {
-                report(
-                    FindingKind::BadYesNo,
-                    format!("{tag} must be YES or NO; {found}"),
-                );
+                report(FindingKind::BadYesNo, format!("{tag} must be YES or NO; {found}"));
             }
         }
         FieldKind::Number => {
@@ -341,9 +328,7 @@ fn check_value(entry: &Entry, findings: &mut Vec<Finding>) {
             if !value.is_empty() && !is_plausible_host(value) {
                 report(
                     FindingKind::BadHost,
-                    format!(
-                        "{tag} must be a host name or IP address of the KMES (such as 10.0.8.20); {found}"
-                    ),
+                    format!("{tag} must be a host name or IP address of the KMES (such as 10.0.8.20); {found}"),
                 );
             }
         }
@@ -378,11 +363,7 @@ pub(crate) fn is_plausible_host(value: &str) -> bool {
 /// The first entry with this tag in its own section, else anywhere.
 fn find<'a>(entries: &'a [Entry], tag: &str) -> Option<&'a Entry> {
     let section = fields::field_spec(tag).map_or(SECTION_KMS, |spec| spec.section);
-    let matching = || {
-        entries
-            .iter()
-            .filter(|entry| entry.tag.eq_ignore_ascii_case(tag))
-    };
+    let matching = || entries.iter().filter(|entry| entry.tag.eq_ignore_ascii_case(tag));
     matching()
         .find(|entry| {
             entry
@@ -408,14 +389,8 @@ fn check_required(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Findi
     for (tag, expected) in required {
         let entry = find(entries, tag);
         if entry.is_none_or(|entry| entry.value.is_empty()) {
-            let line = entry
-                .map(|entry| entry.line)
-                .or_else(|| section_line(doc, SECTION_KMS));
-            let state = if entry.is_some() {
-                "is empty"
-            } else {
-                "is missing"
-            };
+            let line = entry.map(|entry| entry.line).or_else(|| section_line(doc, SECTION_KMS));
+            let state = if entry.is_some() { "is empty" } else { "is missing" };
             findings.push(Finding::new(
                 line,
                 Severity::Error,
@@ -433,14 +408,8 @@ fn check_required(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Findi
     for (tag, expected) in recommended {
         let entry = find(entries, tag);
         if entry.is_none_or(|entry| entry.value.is_empty()) {
-            let line = entry
-                .map(|entry| entry.line)
-                .or_else(|| section_line(doc, SECTION_KMS));
-            let state = if entry.is_some() {
-                "is empty"
-            } else {
-                "is missing"
-            };
+            let line = entry.map(|entry| entry.line).or_else(|| section_line(doc, SECTION_KMS));
+            let state = if entry.is_some() { "is empty" } else { "is missing" };
             findings.push(Finding::new(
                 line,
                 Severity::Warning,
@@ -456,11 +425,7 @@ fn check_required(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Findi
         let line = login
             .map(|entry| entry.line)
             .or_else(|| section_line(doc, SECTION_CONFIG));
-        let state = if login.is_some() {
-            "is YES"
-        } else {
-            "is missing"
-        };
+        let state = if login.is_some() { "is YES" } else { "is missing" };
         findings.push(Finding::new(
             line,
             Severity::Warning,
@@ -474,20 +439,12 @@ fn check_required(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Findi
     }
 }
 
-fn check_tls(
-    doc: &CfgDocument,
-    entries: &[Entry],
-    cfg_path: Option<&Path>,
-    findings: &mut Vec<Finding>,
-) {
+fn check_tls(doc: &CfgDocument, entries: &[Entry], cfg_path: Option<&Path>, findings: &mut Vec<Finding>) {
     let settings = doc.settings();
     let tls_enabled = settings.tls_enabled == Some(true);
     if tls_enabled {
         let enabled_line = find(entries, "PROD-TLS-ENABLED").map(|entry| entry.line);
-        let mut needed = vec![(
-            "PROD-TLS-CA",
-            "the root CA certificate (PEM) exported from the KMES",
-        )];
+        let mut needed = vec![("PROD-TLS-CA", "the root CA certificate (PEM) exported from the KMES")];
         if settings.tls_anonymous != Some(true) {
             needed.push((
                 "PROD-TLS-KEY",
@@ -589,13 +546,7 @@ mod tests {
 
     #[test]
     fn plausible_hosts() {
-        for good in [
-            "10.0.8.20",
-            "::1",
-            "kmes",
-            "kmes-01.example.com",
-            "kmes.example.com.",
-        ] {
+        for good in ["10.0.8.20", "::1", "kmes", "kmes-01.example.com", "kmes.example.com."] {
             assert!(is_plausible_host(good), "{good}");
         }
         for bad in [

@@ -24,7 +24,9 @@ pub struct CheckArgs {
 }
 
 fn parse_timeout(text: &str) -> Result<f64, String> {
-    let secs: f64 = text.parse().map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
     if secs.is_finite() && secs > 0.0 && secs <= 3600.0 {
         Ok(secs)
     } else {
@@ -34,7 +36,10 @@ fn parse_timeout(text: &str) -> Result<f64, String> {
 
 /// Runs the checks and prints them as they complete (or as JSON at the end).
 pub fn run(args: &CheckArgs) -> CommandResult {
-    let options = DoctorOptions { config: args.config.clone(), timeout: Duration::from_secs_f64(args.timeout) };
+    let options = DoctorOptions {
+        config: args.config.clone(),
+        timeout: Duration::from_secs_f64(args.timeout),
+    };
     let never_cancelled = AtomicBool::new(false);
     let json = args.json;
     let mut print_each = |result: &doctor::CheckResult| {

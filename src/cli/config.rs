@@ -82,18 +82,34 @@ struct ShownFile {
 fn shown_file(file: &CfgFile) -> ShownFile {
     let mut sections: Vec<ShownSection> = Vec::new();
     for entry in file.doc.entries() {
-        let shown = ShownEntry { tag: entry.tag.clone(), value: entry.display_value(), line: entry.line };
+        let shown = ShownEntry {
+            tag: entry.tag.clone(),
+            value: entry.display_value(),
+            line: entry.line,
+        };
         match sections.last_mut() {
             Some(last) if last.name == entry.section => last.entries.push(shown),
-            _ => sections.push(ShownSection { name: entry.section.clone(), entries: vec![shown] }),
+            _ => sections.push(ShownSection {
+                name: entry.section.clone(),
+                entries: vec![shown],
+            }),
         }
     }
     for section in file.doc.sections() {
-        if !sections.iter().any(|s| s.name.as_deref() == Some(section.name.as_str())) {
-            sections.push(ShownSection { name: Some(section.name), entries: Vec::new() });
+        if !sections
+            .iter()
+            .any(|s| s.name.as_deref() == Some(section.name.as_str()))
+        {
+            sections.push(ShownSection {
+                name: Some(section.name),
+                entries: Vec::new(),
+            });
         }
     }
-    ShownFile { path: file.path.display().to_string(), sections }
+    ShownFile {
+        path: file.path.display().to_string(),
+        sections,
+    }
 }
 
 fn show(path: &Path, json: bool) -> CommandResult {
@@ -108,7 +124,11 @@ fn show(path: &Path, json: bool) -> CommandResult {
     println!("{}", shown.path);
     let library = cfg::locate::library_cfg_path();
     if !cfg::locate::is_library_cfg(path, &library) {
-        println!("note: the PKCS#11 library reads {} ({}), not this file", library.path.display(), library.source);
+        println!(
+            "note: the PKCS#11 library reads {} ({}), not this file",
+            library.path.display(),
+            library.source
+        );
     }
     for section in &shown.sections {
         println!("<{}>", section.name.as_deref().unwrap_or("(outside any section)"));
@@ -149,7 +169,9 @@ fn set(args: &SetArgs) -> CommandResult {
         changes.push((tag.clone(), secret_input::from_stdin()?));
     }
     if changes.is_empty() {
-        return Err(CommandError::cannot_run("nothing to set: give TAG=VALUE, --secret-env or --secret-stdin"));
+        return Err(CommandError::cannot_run(
+            "nothing to set: give TAG=VALUE, --secret-env or --secret-stdin",
+        ));
     }
 
     let mut file = load(&args.path)?;
@@ -183,7 +205,11 @@ fn validate(path: &Path) -> CommandResult {
     let file = load(path)?;
     let findings = cfg::validate(&file.doc, Some(&file.path));
     for finding in &findings {
-        println!("{}: {}: {finding}", file.path.display(), severity_word(finding.severity));
+        println!(
+            "{}: {}: {finding}",
+            file.path.display(),
+            severity_word(finding.severity)
+        );
     }
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;

@@ -68,7 +68,10 @@ fn print_cert(cert: &CertInfo) {
         Validity::Expired { days_ago } => format!("EXPIRED {days_ago} days ago"),
         Validity::NotYetValid { days_until } => format!("NOT YET VALID, starts in {days_until} days"),
     };
-    output::field("valid", format!("{} to {} ({validity})", cert.not_before, cert.not_after));
+    output::field(
+        "valid",
+        format!("{} to {} ({validity})", cert.not_before, cert.not_after),
+    );
     let bits = cert.key_bits.map(|b| format!(" {b} bits")).unwrap_or_default();
     output::field("key", format!("{}{bits}", cert.key_type));
     if !cert.sans.is_empty() {
@@ -91,7 +94,9 @@ pub fn run_identity(args: &IdentityArgs) -> CommandResult {
         Some(path) => Some(identity::load_ca(path).map_err(|e| CommandError::explained(EXIT_FAILED, &e))?),
         None => None,
     };
-    let chain = ca.as_ref().map(|ca| identity::verify_client_chain(&client, ca, now_unix()));
+    let chain = ca
+        .as_ref()
+        .map(|ca| identity::verify_client_chain(&client, ca, now_unix()));
     let leaf_valid = matches!(client.leaf().validity_at(now_unix()), Validity::Valid { .. });
     let chain_ok = chain.as_ref().map(Result::is_ok);
 
@@ -102,15 +107,28 @@ pub fn run_identity(args: &IdentityArgs) -> CommandResult {
             encryption: &client.encryption,
             ca: ca.as_ref().map(|c| c.certs.as_slice()),
             chain_ok,
-            chain_error: chain.as_ref().and_then(|r| r.as_ref().err()).map(|e| fxconfig::remedy::cause_chain(e)),
+            chain_error: chain
+                .as_ref()
+                .and_then(|r| r.as_ref().err())
+                .map(|e| fxconfig::remedy::cause_chain(e)),
         };
         let text = serde_json::to_string_pretty(&json)
             .map_err(|e| CommandError::cannot_run(format!("could not encode JSON: {e}")))?;
         println!("{text}");
     } else {
-        println!("{}: {} key, encrypted with {}", args.p12.display(), client.key_type, client.encryption.join(", "));
+        println!(
+            "{}: {} key, encrypted with {}",
+            args.p12.display(),
+            client.key_type,
+            client.encryption.join(", ")
+        );
         for (index, cert) in client.chain.iter().enumerate() {
-            println!("certificate {} of {}{}", index + 1, client.chain.len(), if index == 0 { " (client)" } else { "" });
+            println!(
+                "certificate {} of {}{}",
+                index + 1,
+                client.chain.len(),
+                if index == 0 { " (client)" } else { "" }
+            );
             print_cert(cert);
         }
         if let Some(ca) = &ca {
@@ -120,7 +138,9 @@ pub fn run_identity(args: &IdentityArgs) -> CommandResult {
             }
         }
         match &chain {
-            Some(Ok(())) => println!("chain: OK, the client certificate chains to the CA and allows client authentication"),
+            Some(Ok(())) => {
+                println!("chain: OK, the client certificate chains to the CA and allows client authentication")
+            }
             Some(Err(error)) => println!(
                 "chain: FAILED: {}\n  remedy: {}",
                 fxconfig::remedy::cause_chain(error),
@@ -129,7 +149,11 @@ pub fn run_identity(args: &IdentityArgs) -> CommandResult {
             None => {}
         }
     }
-    Ok(if chain_ok == Some(false) || !leaf_valid { EXIT_FAILED } else { EXIT_OK })
+    Ok(if chain_ok == Some(false) || !leaf_valid {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }
 
 /// Checks the materials, copies them and updates the configuration.

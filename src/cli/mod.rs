@@ -58,12 +58,18 @@ pub struct CommandError {
 impl CommandError {
     /// The command could not run (exit 2).
     pub fn cannot_run(message: impl Into<String>) -> Self {
-        CommandError { code: EXIT_CANNOT_RUN, message: message.into() }
+        CommandError {
+            code: EXIT_CANNOT_RUN,
+            message: message.into(),
+        }
     }
 
     /// The command ran and found a failure (exit 1).
     pub fn failed(message: impl Into<String>) -> Self {
-        CommandError { code: EXIT_FAILED, message: message.into() }
+        CommandError {
+            code: EXIT_FAILED,
+            message: message.into(),
+        }
     }
 
     /// A library error explained: its cause chain, then its remedy.

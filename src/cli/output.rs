@@ -14,7 +14,13 @@ fn marker(status: Status) -> &'static str {
 
 /// Prints one check result: a status line, then the detail and the remedy, indented.
 pub fn print_check(result: &CheckResult) {
-    println!("{:<4}  {:<22} {} ({} ms)", marker(result.status), result.id.as_str(), result.title, result.ms);
+    println!(
+        "{:<4}  {:<22} {} ({} ms)",
+        marker(result.status),
+        result.id.as_str(),
+        result.title,
+        result.ms
+    );
     if !result.detail.is_empty() {
         println!("      {}", result.detail);
     }

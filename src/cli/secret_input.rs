@@ -34,12 +34,12 @@ impl PasswordSource {
 pub fn from_env(var: &str) -> Result<Secret, CommandError> {
     match std::env::var(var) {
         Ok(value) => Ok(Secret::new(value)),
-        Err(std::env::VarError::NotPresent) => {
-            Err(CommandError::cannot_run(format!("the environment variable {var} is not set")))
-        }
-        Err(std::env::VarError::NotUnicode(_)) => {
-            Err(CommandError::cannot_run(format!("the environment variable {var} is not valid UTF-8")))
-        }
+        Err(std::env::VarError::NotPresent) => Err(CommandError::cannot_run(format!(
+            "the environment variable {var} is not set"
+        ))),
+        Err(std::env::VarError::NotUnicode(_)) => Err(CommandError::cannot_run(format!(
+            "the environment variable {var} is not valid UTF-8"
+        ))),
     }
 }
 

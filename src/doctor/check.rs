@@ -123,9 +123,7 @@ impl CheckId {
             CheckId::ConfigFields => {
                 "Checks each known field's value (YES/NO, port 1-65535, slot number, address) and that ADDRESS and PROD-PORT are present."
             }
-            CheckId::ConfigPermissions => {
-                "Warns when a file holding passwords can be read by other users."
-            }
+            CheckId::ConfigPermissions => "Warns when a file holding passwords can be read by other users.",
             CheckId::TlsCa => "Loads PROD-TLS-CA: PEM or DER, one or several certificates.",
             CheckId::TlsIdentity => {
                 "Opens PROD-TLS-KEY with PROD-TLS-KEY-PASS and checks that the private key matches its certificate."

@@ -29,7 +29,10 @@ pub struct DoctorOptions {
 
 impl Default for DoctorOptions {
     fn default() -> Self {
-        DoctorOptions { config: None, timeout: DEFAULT_TIMEOUT }
+        DoctorOptions {
+            config: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
     }
 }
 
@@ -42,24 +45,43 @@ pub(crate) struct Outcome {
 
 impl Outcome {
     pub(crate) fn pass(detail: impl Into<String>) -> Self {
-        Outcome { status: Status::Pass, detail: detail.into(), remedy: String::new() }
+        Outcome {
+            status: Status::Pass,
+            detail: detail.into(),
+            remedy: String::new(),
+        }
     }
 
     pub(crate) fn warn(detail: impl Into<String>, remedy: impl Into<String>) -> Self {
-        Outcome { status: Status::Warn, detail: detail.into(), remedy: remedy.into() }
+        Outcome {
+            status: Status::Warn,
+            detail: detail.into(),
+            remedy: remedy.into(),
+        }
     }
 
     pub(crate) fn fail(detail: impl Into<String>, remedy: impl Into<String>) -> Self {
-        Outcome { status: Status::Fail, detail: detail.into(), remedy: remedy.into() }
+        Outcome {
+            status: Status::Fail,
+            detail: detail.into(),
+            remedy: remedy.into(),
+        }
     }
 
     pub(crate) fn skip(detail: impl Into<String>) -> Self {
-        Outcome { status: Status::Skip, detail: detail.into(), remedy: String::new() }
+        Outcome {
+            status: Status::Skip,
+            detail: detail.into(),
+            remedy: String::new(),
+        }
     }
 
     /// A failure described by a library error: its cause chain and its remedy.
     pub(crate) fn from_error(error: &(dyn crate::Explain + 'static)) -> Self {
-        Outcome::fail(crate::remedy::cause_chain(error), crate::remedy::remedy_with_citation(error))
+        Outcome::fail(
+            crate::remedy::cause_chain(error),
+            crate::remedy::remedy_with_citation(error),
+        )
     }
 }
 
@@ -91,7 +113,10 @@ impl Recorder<'_> {
 /// `options.timeout`; setting `cancel` stops the run before the next check and
 /// reports the remaining ones as skipped.
 pub fn run(options: &DoctorOptions, cancel: &AtomicBool, on_result: &mut dyn FnMut(&CheckResult)) -> Report {
-    let mut recorder = Recorder { results: Vec::new(), on_result };
+    let mut recorder = Recorder {
+        results: Vec::new(),
+        on_result,
+    };
     let mut state = steps::State::new(options);
     for id in CheckId::ALL {
         let started = Instant::now();
@@ -104,5 +129,9 @@ pub fn run(options: &DoctorOptions, cancel: &AtomicBool, on_result: &mut dyn FnM
         recorder.record(id, outcome, started);
     }
     let ok = recorder.results.iter().all(|r| r.status != Status::Fail);
-    Report { config: state.config_display(), ok, checks: recorder.results }
+    Report {
+        config: state.config_display(),
+        ok,
+        checks: recorder.results,
+    }
 }

@@ -5,7 +5,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 
 use super::{CheckId, DoctorOptions, Outcome, Status};
-use crate::cfg::{self, CfgFile, Finding, FindingKind, Severity, Settings};
+use crate::cfg::{self, CfgFile, Finding, FindingKind, Settings, Severity};
 use crate::hostapi::{self, EchoReply, HostApiError, Stage, TlsMaterials, TlsSession};
 use crate::identity::{self, CaBundle, ClientIdentity, Validity};
 
@@ -83,7 +83,10 @@ impl<'a> State<'a> {
 
     /// The configuration path for the report.
     pub(super) fn config_display(&self) -> String {
-        self.config_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+        self.config_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
     }
 
     /// Remembers a check's status for the checks that depend on it.
@@ -137,22 +140,19 @@ impl<'a> State<'a> {
         match CfgFile::load(&path) {
             Ok(file) => {
                 self.file = Some(file);
-                if cfg::locate::is_library_cfg(&path, &library) {
-                    Outcome::pass(format!("{} (the file the PKCS#11 library reads, {})", path.display(), library.source))
-                } else {
-                    Outcome::warn(
+                match cfg::locate::library_mismatch_message(&path, &library) {
+                    None => Outcome::pass(format!(
+                        "{} (the file the PKCS#11 library reads, {})",
+                        path.display(),
+                        library.source.describe()
+                    )),
+                    Some(message) => Outcome::warn(
+                        format!("{}: {message}", path.display()),
                         format!(
-                            "{} is not the file the PKCS#11 library reads: it reads {} ({})",
-                            path.display(),
-                            library.path.display(),
-                            library.source
-                        ),
-                        format!(
-                            "Set FXPKCS11_CFG={} for the programs that load the library, or copy this file to {} [2.2]",
-                            path.display(),
+                            "Point FXPKCS11_CFG at this file for the programs that load the library, or copy it to {} [2.2]",
                             library.path.display()
                         ),
-                    )
+                    ),
                 }
             }
             Err(error) => Outcome::from_error(&error),
@@ -173,7 +173,11 @@ impl<'a> State<'a> {
     }
 
     fn findings_outcome(&self, owner: CheckId, summary: impl FnOnce() -> String) -> Outcome {
-        let mine: Vec<&Finding> = self.findings.iter().filter(|f| finding_owner(&f.kind) == Some(owner)).collect();
+        let mine: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| finding_owner(&f.kind) == Some(owner))
+            .collect();
         let errors: Vec<&Finding> = mine.iter().copied().filter(|f| f.severity == Severity::Error).collect();
         let remedy = "Edit the lines named above (fxconfig config set, or the app's Configuration screen) [4.2]";
         if !errors.is_empty() {
@@ -209,13 +213,19 @@ impl<'a> State<'a> {
         if self.file.is_none() {
             return Outcome::skip("no configuration file was read");
         }
-        let mine: Vec<&Finding> =
-            self.findings.iter().filter(|f| finding_owner(&f.kind) == Some(CheckId::ConfigPermissions)).collect();
+        let mine: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| finding_owner(&f.kind) == Some(CheckId::ConfigPermissions))
+            .collect();
         if mine.is_empty() {
             Outcome::pass("readable by its owner only, or holds no password")
         } else {
             let path = self.config_display();
-            Outcome::warn(findings_text(&mine), format!("Run: chmod 600 {path} (it holds the crypto operator and PKCS#12 passwords) [4.2]"))
+            Outcome::warn(
+                findings_text(&mine),
+                format!("Run: chmod 600 {path} (it holds the crypto operator and PKCS#12 passwords) [4.2]"),
+            )
         }
     }
 
@@ -238,13 +248,20 @@ impl<'a> State<'a> {
                 let names: Vec<String> = bundle
                     .certs
                     .iter()
-                    .map(|c| format!("{} (expires {}, {} days left)", c.subject, c.not_after, c.days_left(now_unix())))
+                    .map(|c| {
+                        format!(
+                            "{} (expires {}, {} days left)",
+                            c.subject,
+                            c.not_after,
+                            c.days_left(now_unix())
+                        )
+                    })
                     .collect();
-                let expired: Vec<&str> = bundle
+                let expired: Vec<String> = bundle
                     .certs
                     .iter()
                     .filter(|c| !matches!(c.validity_at(now_unix()), Validity::Valid { .. }))
-                    .map(|c| c.subject.as_str())
+                    .map(|c| c.subject.clone())
                     .collect();
                 let detail = format!("{}: {}", path.display(), names.join("; "));
                 self.ca = Some(bundle);
@@ -297,7 +314,11 @@ impl<'a> State<'a> {
                     id.key_type,
                     leaf.issuer,
                     id.chain.len(),
-                    if id.encryption.is_empty() { "no encryption".to_owned() } else { id.encryption.join(", ") }
+                    if id.encryption.is_empty() {
+                        "no encryption".to_owned()
+                    } else {
+                        id.encryption.join(", ")
+                    }
                 );
                 self.identity = Some(id);
                 Outcome::pass(detail)
@@ -311,7 +332,11 @@ impl<'a> State<'a> {
             return Outcome::skip("needs both the root CA and the client identity");
         };
         match identity::verify_client_chain(id, ca, now_unix()) {
-            Ok(()) => Outcome::pass(format!("{} chains to {}", id.leaf().subject, ca.certs.first().map(|c| c.subject.as_str()).unwrap_or("the CA"))),
+            Ok(()) => Outcome::pass(format!(
+                "{} chains to {}",
+                id.leaf().subject,
+                ca.certs.first().map(|c| c.subject.as_str()).unwrap_or("the CA")
+            )),
             Err(error) => Outcome::from_error(&error),
         }
     }
@@ -326,7 +351,9 @@ impl<'a> State<'a> {
                 format!("valid until {}: {days_left} days left", leaf.not_after),
                 "Issue a new PKCS #11 client certificate on the KMES and export it before it expires [3.1.6] [3.1.7]",
             ),
-            Validity::Valid { days_left } => Outcome::pass(format!("valid until {} ({days_left} days left)", leaf.not_after)),
+            Validity::Valid { days_left } => {
+                Outcome::pass(format!("valid until {} ({days_left} days left)", leaf.not_after))
+            }
             Validity::Expired { days_ago } => Outcome::fail(
                 format!("expired on {} ({days_ago} days ago)", leaf.not_after),
                 "Issue a new PKCS #11 client certificate on the KMES and export it as PKCS#12 [3.1.6] [3.1.7]",
@@ -390,7 +417,10 @@ impl<'a> State<'a> {
             (None, false) => return Outcome::skip("the client identity could not be loaded (see tls.identity)"),
             (_, true) => None,
         };
-        let materials = TlsMaterials { roots: ca.rustls_roots(), client };
+        let materials = TlsMaterials {
+            roots: ca.rustls_roots(),
+            client,
+        };
         let Some((host, _)) = self.endpoint() else {
             return Outcome::skip("ADDRESS is missing");
         };
@@ -405,7 +435,9 @@ impl<'a> State<'a> {
                 let outcome = if owner == CheckId::TlsHandshake {
                     Outcome::from_error(&error)
                 } else {
-                    Outcome::pass(format!("the server answered in TLS; the handshake then stopped at {owner}"))
+                    Outcome::pass(format!(
+                        "the server answered in TLS; the handshake then stopped at {owner}"
+                    ))
                 };
                 self.tls_error = Some(error);
                 outcome
@@ -446,10 +478,17 @@ impl<'a> State<'a> {
                     "{} issued by {}, names {}, {days} days left",
                     info.subject,
                     info.issuer,
-                    if info.sans.is_empty() { "none".to_owned() } else { info.sans.join(", ") }
+                    if info.sans.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        info.sans.join(", ")
+                    }
                 );
                 if days < EXPIRY_WARNING_DAYS {
-                    Outcome::warn(detail, "Renew the System/Host API certificate on the KMES before it expires [3.1.2] [3.1.3] [3.1.5]")
+                    Outcome::warn(
+                        detail,
+                        "Renew the System/Host API certificate on the KMES before it expires [3.1.2] [3.1.3] [3.1.5]",
+                    )
                 } else {
                     Outcome::pass(detail)
                 }
@@ -479,7 +518,9 @@ impl<'a> State<'a> {
                 "On the KMES, untick 'Allow Anonymous Connections' for the System/Host API connection pair [3.1.5]",
             )
         } else if session.client_cert_sent {
-            Outcome::pass("the server asked for the client certificate and accepted it (checked with a full round trip)")
+            Outcome::pass(
+                "the server asked for the client certificate and accepted it (checked with a full round trip)",
+            )
         } else {
             Outcome::warn(
                 "the server asked for a client certificate, none was sent (PROD-TLS-ANONYMOUS is YES), and it accepted the connection",
@@ -494,8 +535,12 @@ impl<'a> State<'a> {
         }
         match &self.echo {
             Some(Ok(reply)) => {
-                let identity: Vec<String> =
-                    reply.frame.identity().into_iter().map(|(label, value)| format!("{label} {value}")).collect();
+                let identity: Vec<String> = reply
+                    .frame
+                    .identity()
+                    .into_iter()
+                    .map(|(label, value)| format!("{label} {value}"))
+                    .collect();
                 if identity.is_empty() {
                     Outcome::pass(format!("answered {}", reply.raw))
                 } else {

@@ -39,24 +39,16 @@ pub fn parse_ca(bytes: &[u8]) -> Result<CaBundle, IdentityError> {
     if contains(bytes, b"-----BEGIN ") {
         let blocks = pem::parse_many(bytes).map_err(|source| IdentityError::BadPem { source })?;
         let mut certs = Vec::new();
-        for block in blocks
-            .iter()
-            .filter(|block| CERTIFICATE_LABELS.contains(&block.tag()))
-        {
+        for block in blocks.iter().filter(|block| CERTIFICATE_LABELS.contains(&block.tag())) {
             let index = certs.len();
             let cert = CertInfo::from_der(block.contents()).map_err(|error| match error {
-                IdentityError::BadCertificate { source, .. } => {
-                    IdentityError::BadCertificate { index, source }
-                }
+                IdentityError::BadCertificate { source, .. } => IdentityError::BadCertificate { index, source },
                 other => other,
             })?;
             certs.push(cert);
         }
         if certs.is_empty() {
-            let labels: Vec<String> = blocks
-                .iter()
-                .map(|block| printable_label(block.tag()))
-                .collect();
+            let labels: Vec<String> = blocks.iter().map(|block| printable_label(block.tag())).collect();
             return Err(IdentityError::NoCertificate {
                 found: describe_pem_labels(&labels),
             });
@@ -81,9 +73,7 @@ pub fn load_ca(path: &Path) -> Result<CaBundle, IdentityError> {
 }
 
 pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
+    haystack.windows(needle.len()).any(|window| window == needle)
 }
 
 /// A PEM label made safe to show: printable ASCII only, at most 40 characters.
@@ -139,23 +129,15 @@ fn describe_non_certificate(bytes: &[u8]) -> String {
     }
     if let Some((TAG_INTEGER, version)) = first_inner_element(bytes) {
         let truncated = match der::read_element(bytes) {
-            Err(DerProblem::Truncated {
-                declared,
-                available,
-            }) => {
+            Err(DerProblem::Truncated { declared, available }) => {
                 format!(" (truncated: {available} of {declared} bytes)")
             }
             _ => String::new(),
         };
         let kind = match der::small_integer(version) {
             Some(3) => "a PKCS#12 file (the client identity), not the CA certificate".to_owned(),
-            Some(0) | Some(1) => {
-                "DER data that looks like a private key, not the CA certificate".to_owned()
-            }
-            _ => format!(
-                "a DER structure of {} bytes that is not a certificate",
-                bytes.len()
-            ),
+            Some(0) | Some(1) => "DER data that looks like a private key, not the CA certificate".to_owned(),
+            _ => format!("a DER structure of {} bytes that is not a certificate", bytes.len()),
         };
         return kind + &truncated;
     }

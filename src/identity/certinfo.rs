@@ -153,14 +153,8 @@ impl CertInfo {
                 .map_err(bad)?
                 .map(|ext| key_usage_names(ext.value))
                 .unwrap_or_default(),
-            ext_key_usage: cert
-                .extended_key_usage()
-                .map_err(bad)?
-                .map(|ext| eku_names(ext.value)),
-            is_ca: cert
-                .basic_constraints()
-                .map_err(bad)?
-                .is_some_and(|ext| ext.value.ca),
+            ext_key_usage: cert.extended_key_usage().map_err(bad)?.map(|ext| eku_names(ext.value)),
+            is_ca: cert.basic_constraints().map_err(bad)?.is_some_and(|ext| ext.value.ca),
             sha256_fingerprint: fingerprint(der),
             der: der.to_vec(),
         })
@@ -195,28 +189,16 @@ impl CertInfo {
     /// `anyExtendedKeyUsage`. (The chain check of [`super::verify_client_chain`]
     /// is stricter: like the TLS library, it does not accept `anyExtendedKeyUsage`.)
     pub fn has_client_auth(&self) -> bool {
-        self.ext_key_usage.as_ref().is_none_or(|usages| {
-            usages
-                .iter()
-                .any(|u| u == "clientAuth" || u == "anyExtendedKeyUsage")
-        })
+        self.ext_key_usage
+            .as_ref()
+            .is_none_or(|usages| usages.iter().any(|u| u == "clientAuth" || u == "anyExtendedKeyUsage"))
     }
 }
 
 fn serial_hex(raw: &[u8]) -> String {
-    let first_significant = raw
-        .iter()
-        .position(|&b| b != 0)
-        .unwrap_or(raw.len().saturating_sub(1));
-    let digits: String = raw[first_significant..]
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect();
-    if digits.is_empty() {
-        "00".into()
-    } else {
-        digits
-    }
+    let first_significant = raw.iter().position(|&b| b != 0).unwrap_or(raw.len().saturating_sub(1));
+    let digits: String = raw[first_significant..].iter().map(|b| format!("{b:02X}")).collect();
+    if digits.is_empty() { "00".into() } else { digits }
 }
 
 fn rfc3339(unix: i64) -> String {
@@ -408,27 +390,12 @@ mod tests {
     fn validity_boundaries() {
         let day = SECONDS_PER_DAY;
         let cert = with_validity(10 * day, 20 * day);
-        assert_eq!(
-            cert.validity_at(10 * day - 1),
-            Validity::NotYetValid { days_until: 1 }
-        );
-        assert_eq!(
-            cert.validity_at(day),
-            Validity::NotYetValid { days_until: 9 }
-        );
-        assert_eq!(
-            cert.validity_at(10 * day),
-            Validity::Valid { days_left: 10 }
-        );
+        assert_eq!(cert.validity_at(10 * day - 1), Validity::NotYetValid { days_until: 1 });
+        assert_eq!(cert.validity_at(day), Validity::NotYetValid { days_until: 9 });
+        assert_eq!(cert.validity_at(10 * day), Validity::Valid { days_left: 10 });
         assert_eq!(cert.validity_at(20 * day), Validity::Valid { days_left: 0 });
-        assert_eq!(
-            cert.validity_at(20 * day + 1),
-            Validity::Expired { days_ago: 0 }
-        );
-        assert_eq!(
-            cert.validity_at(23 * day),
-            Validity::Expired { days_ago: 3 }
-        );
+        assert_eq!(cert.validity_at(20 * day + 1), Validity::Expired { days_ago: 0 });
+        assert_eq!(cert.validity_at(23 * day), Validity::Expired { days_ago: 3 });
         assert_eq!(cert.days_left(23 * day), -3);
         assert_eq!(cert.days_left(20 * day + 1), -1);
     }

@@ -19,11 +19,7 @@ use super::pkcs12::ClientIdentity;
 /// trust anchors, so the answer matches what a rustls server (such as the KMES
 /// simulator) decides during the handshake. CA certificates that cannot serve as
 /// trust anchors are skipped; if none can, the error is [`IdentityError::ChainOther`].
-pub fn verify_client_chain(
-    identity: &ClientIdentity,
-    ca: &CaBundle,
-    now_unix: i64,
-) -> Result<(), IdentityError> {
+pub fn verify_client_chain(identity: &ClientIdentity, ca: &CaBundle, now_unix: i64) -> Result<(), IdentityError> {
     let leaf = identity.leaf();
     let leaf_der = CertificateDer::from(leaf.der.as_slice());
     let end_entity = EndEntityCert::try_from(&leaf_der).map_err(IdentityError::ChainOther)?;
@@ -51,8 +47,7 @@ pub fn verify_client_chain(
         .skip(1)
         .map(|cert| CertificateDer::from(cert.der.as_slice()))
         .collect();
-    let time =
-        UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(now_unix).unwrap_or(0)));
+    let time = UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(now_unix).unwrap_or(0)));
     let algorithms = rustls::crypto::ring::default_provider()
         .signature_verification_algorithms
         .all;
@@ -95,8 +90,7 @@ fn classify(error: webpki::Error, identity: &ClientIdentity, ca: &CaBundle) -> I
             }
         }
         webpki::Error::CertExpired { not_after, .. } => {
-            let cert =
-                find(chain, |cert| cert.not_after_unix == seconds(not_after)).unwrap_or(leaf);
+            let cert = find(chain, |cert| cert.not_after_unix == seconds(not_after)).unwrap_or(leaf);
             IdentityError::ChainExpired {
                 subject: cert.subject.clone(),
                 not_after: cert.not_after.clone(),
@@ -104,8 +98,7 @@ fn classify(error: webpki::Error, identity: &ClientIdentity, ca: &CaBundle) -> I
             }
         }
         webpki::Error::CertNotValidYet { not_before, .. } => {
-            let cert =
-                find(chain, |cert| cert.not_before_unix == seconds(not_before)).unwrap_or(leaf);
+            let cert = find(chain, |cert| cert.not_before_unix == seconds(not_before)).unwrap_or(leaf);
             IdentityError::ChainNotYetValid {
                 subject: cert.subject.clone(),
                 not_before: cert.not_before.clone(),

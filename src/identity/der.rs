@@ -60,9 +60,7 @@ pub(crate) fn read_element(input: &[u8]) -> Result<(Element<'_>, &[u8]), DerProb
                 declared: 2 + count,
                 available: input.len(),
             })?;
-            let length = bytes
-                .iter()
-                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            let length = bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
             (length, &after_first[count..])
         }
     };
@@ -120,12 +118,7 @@ pub(crate) fn oid_to_dotted(content: &[u8]) -> Option<String> {
     if arcs.is_empty() {
         return None;
     }
-    Some(
-        arcs.iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join("."),
-    )
+    Some(arcs.iter().map(u64::to_string).collect::<Vec<_>>().join("."))
 }
 
 /// The value of a small non-negative INTEGER's contents.
@@ -133,11 +126,7 @@ pub(crate) fn small_integer(content: &[u8]) -> Option<u64> {
     if content.is_empty() || content.len() > 8 || content[0] & 0x80 != 0 {
         return None;
     }
-    Some(
-        content
-            .iter()
-            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
-    )
+    Some(content.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
 }
 
 #[cfg(test)]
@@ -180,10 +169,7 @@ mod tests {
     #[test]
     fn decodes_object_identifiers() {
         let pbes2 = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x05, 0x0D];
-        assert_eq!(
-            oid_to_dotted(&pbes2).as_deref(),
-            Some("1.2.840.113549.1.5.13")
-        );
+        assert_eq!(oid_to_dotted(&pbes2).as_deref(), Some("1.2.840.113549.1.5.13"));
         let ed25519 = [0x2B, 0x65, 0x70];
         assert_eq!(oid_to_dotted(&ed25519).as_deref(), Some("1.3.101.112"));
         assert_eq!(oid_to_dotted(&[0x86]), None);

@@ -175,9 +175,7 @@ fn unknown_issuer_message(subject: &str, issuer: &str, ca_subjects: &[String]) -
              but with a different key, so it is not the CA that signed it"
         )
     } else if ca_subjects.is_empty() {
-        format!(
-            "the client certificate {subject} is issued by {issuer}, but the CA file holds no certificate"
-        )
+        format!("the client certificate {subject} is issued by {issuer}, but the CA file holds no certificate")
     } else {
         format!(
             "the client certificate {subject} is issued by {issuer}, but the CA file holds {}",
@@ -221,9 +219,11 @@ impl Explain for IdentityError {
             IdentityError::BadPkcs12 { .. } => "Choose the .p12 file exported from the KMES. If it is the right file, \
                  it is damaged or incomplete: copy it again in binary mode, or export it again."
                 .into(),
-            IdentityError::NoPrivateKey => "Export the PKCS #11 client certificate as PKCS12 (Export > PKCS12…), which \
+            IdentityError::NoPrivateKey => {
+                "Export the PKCS #11 client certificate as PKCS12 (Export > PKCS12…), which \
                  includes its private key; a certificate-only export cannot authenticate the client."
-                .into(),
+                    .into()
+            }
             IdentityError::NoCertificateInP12 => "Export the PKCS #11 client certificate again as PKCS12 with \
                  \"Export Selected\", so that the file holds the certificate together with its key."
                 .into(),

@@ -32,11 +32,7 @@ pub struct CopiedMaterials {
 /// a different file of the same name is never overwritten
 /// ([`IdentityError::DestinationExists`]). The CA file is copied first, so it may
 /// be in place when copying the PKCS#12 file fails.
-pub fn copy_materials(
-    ca_src: &Path,
-    p12_src: &Path,
-    dest_dir: &Path,
-) -> Result<CopiedMaterials, IdentityError> {
+pub fn copy_materials(ca_src: &Path, p12_src: &Path, dest_dir: &Path) -> Result<CopiedMaterials, IdentityError> {
     fs::create_dir_all(dest_dir).map_err(|source| IdentityError::Write {
         path: dest_dir.to_owned(),
         source,
@@ -85,11 +81,8 @@ fn copy_one(src: &Path, dest_dir: &Path, private: bool) -> Result<(PathBuf, bool
         .tempfile_in(dest_dir)
         .map_err(|source| write_error(dest_dir, source))?;
     set_mode(temp.as_file(), private).map_err(|source| write_error(temp.path(), source))?;
-    temp.write_all(&contents)
-        .map_err(|source| write_error(&dest, source))?;
-    temp.as_file()
-        .sync_all()
-        .map_err(|source| write_error(&dest, source))?;
+    temp.write_all(&contents).map_err(|source| write_error(&dest, source))?;
+    temp.as_file().sync_all().map_err(|source| write_error(&dest, source))?;
     temp.persist_noclobber(&dest)
         .map_err(|error| match error.error.kind() {
             io::ErrorKind::AlreadyExists => IdentityError::DestinationExists { path: dest.clone() },

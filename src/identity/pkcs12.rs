@@ -107,10 +107,7 @@ pub fn parse_p12(bytes: &[u8], password: &Secret) -> Result<ClientIdentity, Iden
         .enumerate()
         .map(|(index, bag)| {
             CertInfo::from_der(bag.cert.as_der()).map_err(|error| IdentityError::BadPkcs12 {
-                reason: format!(
-                    "certificate no. {} in the file cannot be read: {error}",
-                    index + 1
-                ),
+                reason: format!("certificate no. {} in the file cannot be read: {error}", index + 1),
                 source: None,
             })
         })
@@ -165,11 +162,7 @@ pub fn load_p12(path: &Path, password: &Secret) -> Result<ClientIdentity, Identi
 /// so the scheme is taken from our own scan of the file. In a file without MAC,
 /// a wrong password shows up as a padding error (`UnpadError`, `Pkcs5Error`) or as
 /// garbage instead of a PKCS#8 key (`InvalidPrivateKey`).
-fn classify_p12_error(
-    error: p12_keystore::error::Error,
-    bytes: &[u8],
-    protection: &Protection,
-) -> IdentityError {
+fn classify_p12_error(error: p12_keystore::error::Error, bytes: &[u8], protection: &Protection) -> IdentityError {
     use p12_keystore::error::Error as P12;
     if matches!(error, P12::MacError(_)) {
         return IdentityError::WrongPassword;
@@ -202,12 +195,18 @@ fn classify_p12_error(
             reason: "its encryption parameters are invalid or too costly (such as over 1,000,000 iterations)".into(),
             source: Some(error),
         },
-        P12::InvalidVersion => IdentityError::BadPkcs12 { reason: "unsupported version".into(), source: Some(error) },
+        P12::InvalidVersion => IdentityError::BadPkcs12 {
+            reason: "unsupported version".into(),
+            source: Some(error),
+        },
         P12::UnsupportedContentType => IdentityError::BadPkcs12 {
             reason: "it uses a content type other than password-protected data".into(),
             source: Some(error),
         },
-        other => IdentityError::BadPkcs12 { reason: "its contents are malformed".into(), source: Some(other) },
+        other => IdentityError::BadPkcs12 {
+            reason: "its contents are malformed".into(),
+            source: Some(other),
+        },
     }
 }
 
@@ -254,20 +253,12 @@ fn public_key_of(key: &[u8], key_type: &str) -> Result<Vec<u8>, IdentityError> {
         "RSA" => signature::RsaKeyPair::from_pkcs8(key)
             .map(|pair| pair.public().as_ref().to_vec())
             .map_err(rejected),
-        "ECDSA P-256" => signature::EcdsaKeyPair::from_pkcs8(
-            &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
-            key,
-            &rng,
-        )
-        .map(|pair| pair.public_key().as_ref().to_vec())
-        .map_err(rejected),
-        "ECDSA P-384" => signature::EcdsaKeyPair::from_pkcs8(
-            &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
-            key,
-            &rng,
-        )
-        .map(|pair| pair.public_key().as_ref().to_vec())
-        .map_err(rejected),
+        "ECDSA P-256" => signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, key, &rng)
+            .map(|pair| pair.public_key().as_ref().to_vec())
+            .map_err(rejected),
+        "ECDSA P-384" => signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_ASN1_SIGNING, key, &rng)
+            .map(|pair| pair.public_key().as_ref().to_vec())
+            .map_err(rejected),
         "Ed25519" => signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(key)
             .map(|pair| pair.public_key().as_ref().to_vec())
             .map_err(rejected),
@@ -286,9 +277,7 @@ fn rejection_reason(code: &str) -> String {
         "InconsistentComponents" => "the key's components do not agree with each other".into(),
         "InvalidEncoding" => "the key's encoding is not accepted".into(),
         "PublicKeyIsMissing" => "the key lacks its public part".into(),
-        "PrivateModulusLenNotMultipleOf512Bits" => {
-            "the RSA key size is not a multiple of 512 bits".into()
-        }
+        "PrivateModulusLenNotMultipleOf512Bits" => "the RSA key size is not a multiple of 512 bits".into(),
         other => format!("the key was rejected ({other})"),
     }
 }
@@ -304,9 +293,8 @@ fn issuer_chain(certs: &[CertInfo], leaf: usize) -> Vec<CertInfo> {
     let mut used = vec![leaf];
     let mut current = leaf;
     while certs[current].subject != certs[current].issuer {
-        let issuer = (0..certs.len()).find(|&candidate| {
-            !used.contains(&candidate) && certs[candidate].subject == certs[current].issuer
-        });
+        let issuer = (0..certs.len())
+            .find(|&candidate| !used.contains(&candidate) && certs[candidate].subject == certs[current].issuer);
         match issuer {
             Some(next) => {
                 used.push(next);
@@ -326,11 +314,10 @@ fn expected_leaf<'a>(archive: &Pkcs12Archive, certs: &'a [CertInfo]) -> &'a Cert
         .iter()
         .filter_map(|key| key.local_key_id.as_ref().map(|id| id.as_ref()))
         .collect();
-    let by_key_id = archive.certs.iter().position(|bag| {
-        bag.local_key_id
-            .as_deref()
-            .is_some_and(|id| key_ids.contains(&id))
-    });
+    let by_key_id = archive
+        .certs
+        .iter()
+        .position(|bag| bag.local_key_id.as_deref().is_some_and(|id| key_ids.contains(&id)));
     let index = by_key_id
         .or_else(|| certs.iter().position(|cert| !cert.is_ca))
         .unwrap_or(0);

@@ -4,8 +4,8 @@
 
 use super::ca::contains;
 use super::der::{
-    self, DerProblem, Element, TAG_CONTEXT_0, TAG_INTEGER, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE,
-    children, expect, oid_to_dotted,
+    self, DerProblem, Element, TAG_CONTEXT_0, TAG_INTEGER, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, children, expect,
+    oid_to_dotted,
 };
 
 const OID_DATA: &str = "1.2.840.113549.1.7.1";
@@ -83,10 +83,7 @@ impl Protection {
             .parts
             .iter()
             .map(|(what, scheme)| format!("{what}: {}", scheme.name));
-        let mac = self
-            .mac
-            .iter()
-            .map(|scheme| format!("MAC: {}", scheme.name));
+        let mac = self.mac.iter().map(|scheme| format!("MAC: {}", scheme.name));
         for line in parts.chain(mac) {
             if !lines.contains(&line) {
                 lines.push(line);
@@ -138,9 +135,7 @@ pub(crate) fn scan(bytes: &[u8]) -> Protection {
         protection.parts.push(("contents", scheme));
         return protection;
     }
-    let Some((safes, _)) =
-        expect(value, TAG_OCTET_STRING).and_then(|(octets, _)| expect(octets, TAG_SEQUENCE))
-    else {
+    let Some((safes, _)) = expect(value, TAG_OCTET_STRING).and_then(|(octets, _)| expect(octets, TAG_SEQUENCE)) else {
         return protection;
     };
     for safe in children(safes).filter(|safe| safe.tag == TAG_SEQUENCE) {
@@ -149,8 +144,8 @@ pub(crate) fn scan(bytes: &[u8]) -> Protection {
         };
         match content_type.as_str() {
             OID_DATA => {
-                if let Some((bags, _)) = expect(value, TAG_OCTET_STRING)
-                    .and_then(|(octets, _)| expect(octets, TAG_SEQUENCE))
+                if let Some((bags, _)) =
+                    expect(value, TAG_OCTET_STRING).and_then(|(octets, _)| expect(octets, TAG_SEQUENCE))
                 {
                     scan_bags(bags, 0, &mut protection);
                 }
@@ -261,9 +256,7 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
                 let prf = kdf_items
                     .next()
                     .filter(|params| params.tag == TAG_SEQUENCE)
-                    .and_then(|params| {
-                        children(params.content).find(|item| item.tag == TAG_SEQUENCE)
-                    })
+                    .and_then(|params| children(params.content).find(|item| item.tag == TAG_SEQUENCE))
                     .and_then(|prf| children(prf.content).next())
                     .and_then(oid_of)
                     .unwrap_or_else(|| OID_HMAC_WITH_SHA1.to_owned());
@@ -275,12 +268,7 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
                     "1.2.840.113549.2.11" => "hmacWithSHA512",
                     other => other,
                 };
-                let supported_prf = [
-                    "hmacWithSHA224",
-                    "hmacWithSHA256",
-                    "hmacWithSHA384",
-                    "hmacWithSHA512",
-                ];
+                let supported_prf = ["hmacWithSHA224", "hmacWithSHA256", "hmacWithSHA384", "hmacWithSHA512"];
                 if !supported_prf.contains(&prf_name) {
                     unsupported = Some(prf.clone());
                 }
@@ -366,18 +354,13 @@ pub(crate) fn outer_problem(bytes: &[u8]) -> Option<String> {
             }
             outer
         }
-        Err(DerProblem::Truncated {
-            declared,
-            available,
-        }) if bytes[0] == TAG_SEQUENCE => {
+        Err(DerProblem::Truncated { declared, available }) if bytes[0] == TAG_SEQUENCE => {
             return Some(format!(
                 "the file is truncated: its structure announces {declared} bytes but the file has {available}"
             ));
         }
         Err(DerProblem::IndefiniteLength) => {
-            return Some(
-                "the file uses BER indefinite-length encoding, which is not supported".into(),
-            );
+            return Some("the file uses BER indefinite-length encoding, which is not supported".into());
         }
         _ if std::str::from_utf8(bytes).is_ok() => {
             return Some("it is a text file, not a binary PKCS#12 (.p12) file".into());
@@ -429,26 +412,15 @@ mod tests {
         let prf = tlv(TAG_SEQUENCE, &[oid(&hmac_sha1), vec![0x05, 0x00]].concat());
         let kdf_params = tlv(
             TAG_SEQUENCE,
-            &[
-                tlv(TAG_OCTET_STRING, &[1; 8]),
-                tlv(TAG_INTEGER, &[8, 0]),
-                prf,
-            ]
-            .concat(),
+            &[tlv(TAG_OCTET_STRING, &[1; 8]), tlv(TAG_INTEGER, &[8, 0]), prf].concat(),
         );
         let kdf = tlv(TAG_SEQUENCE, &[oid(&pbkdf2), kdf_params].concat());
-        let cipher = tlv(
-            TAG_SEQUENCE,
-            &[oid(&aes256), tlv(TAG_OCTET_STRING, &[0; 16])].concat(),
-        );
+        let cipher = tlv(TAG_SEQUENCE, &[oid(&aes256), tlv(TAG_OCTET_STRING, &[0; 16])].concat());
         let params = tlv(TAG_SEQUENCE, &[kdf, cipher].concat());
         let algorithm = [oid(&pbes2), params].concat();
         let scheme = encryption_scheme(&algorithm);
         assert_eq!(scheme.name, "PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC)");
-        assert_eq!(
-            scheme.unsupported_oid.as_deref(),
-            Some("1.2.840.113549.2.7")
-        );
+        assert_eq!(scheme.unsupported_oid.as_deref(), Some("1.2.840.113549.2.7"));
         assert_eq!(
             scheme.describe(),
             "PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC) (OID 1.2.840.113549.2.7)"
@@ -472,11 +444,7 @@ mod tests {
     #[test]
     fn outer_problems() {
         assert_eq!(outer_problem(b"").as_deref(), Some("the file is empty"));
-        assert!(
-            outer_problem(b"-----BEGIN CERTIFICATE-----\n")
-                .unwrap()
-                .contains("PEM")
-        );
+        assert!(outer_problem(b"-----BEGIN CERTIFICATE-----\n").unwrap().contains("PEM"));
         assert!(
             outer_problem(&[0x30, 0x82, 0x10, 0x00, 0x02])
                 .unwrap()
@@ -493,11 +461,7 @@ mod tests {
                 .contains("version 2")
         );
         assert!(outer_problem(b"hello").unwrap().contains("text file"));
-        assert!(
-            outer_problem(&[0xFF, 0xFE, 0x80])
-                .unwrap()
-                .contains("3 bytes")
-        );
+        assert!(outer_problem(&[0xFF, 0xFE, 0x80]).unwrap().contains("3 bytes"));
         assert_eq!(outer_problem(&[0x30, 0x03, 0x02, 0x01, 0x03]), None);
         assert!(
             outer_problem(&[0x30, 0x03, 0x02, 0x01, 0x03, 0x00])

@@ -11,9 +11,7 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::error::X509Error;
 use x509_parser::objects::{oid_registry, oid2sn};
-use x509_parser::oid_registry::{
-    OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION, OID_SIG_ED25519,
-};
+use x509_parser::oid_registry::{OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION, OID_SIG_ED25519};
 use x509_parser::public_key::RSAPublicKey;
 use x509_parser::revocation_list::CertificateRevocationList;
 use x509_parser::x509::SubjectPublicKeyInfo;
@@ -62,8 +60,7 @@ pub(crate) fn shape(der: &[u8]) -> Result<Shape, PubkeyError> {
     let mut count = 0;
     let mut content = outer.data;
     while !content.is_empty() {
-        let (remaining, element) =
-            Any::from_der(content).map_err(|_| PubkeyError::not_a_key("malformed DER data"))?;
+        let (remaining, element) = Any::from_der(content).map_err(|_| PubkeyError::not_a_key("malformed DER data"))?;
         if elements.len() < SHAPE_ELEMENTS {
             elements.push(element);
         }
@@ -86,9 +83,7 @@ pub(crate) fn shape(der: &[u8]) -> Result<Shape, PubkeyError> {
     }
     Err(match private_kind(&tags, version, count) {
         Some(kind) => PubkeyError::PrivateKeyGiven { kind },
-        None => PubkeyError::not_a_key(
-            "DER data that is neither a public key nor a certificate (perhaps a signature)",
-        ),
+        None => PubkeyError::not_a_key("DER data that is neither a public key nor a certificate (perhaps a signature)"),
     })
 }
 
@@ -98,9 +93,7 @@ fn private_kind(tags: &[Option<Tag>], version: Option<u8>, count: usize) -> Opti
     let all_integers = |n: usize| (0..n).all(|index| is(index, Tag::Integer));
     match version {
         // PrivateKeyInfo / OneAsymmetricKey: version, algorithm, OCTET STRING key.
-        Some(0 | 1) if is(1, Tag::Sequence) && is(2, Tag::OctetString) => {
-            Some("PKCS #8 private key")
-        }
+        Some(0 | 1) if is(1, Tag::Sequence) && is(2, Tag::OctetString) => Some("PKCS #8 private key"),
         // RSAPrivateKey: version 0 then n, e, d, p, q, dP, dQ, qInv.
         Some(0) if count >= 9 && all_integers(9) => Some("PKCS #1 RSA private key"),
         // OpenSSL's DSA private key: version 0 then p, q, g, y, x.
@@ -109,9 +102,7 @@ fn private_kind(tags: &[Option<Tag>], version: Option<u8>, count: usize) -> Opti
         Some(1) if is(1, Tag::OctetString) => Some("SEC 1 EC private key"),
         // PFX: version 3, authSafe, macData.
         Some(3) if is(1, Tag::Sequence) => Some("PKCS #12 bundle, which holds a private key"),
-        _ if count == 2 && is(0, Tag::Sequence) && is(1, Tag::OctetString) => {
-            Some("encrypted PKCS #8 private key")
-        }
+        _ if count == 2 && is(0, Tag::Sequence) && is(1, Tag::OctetString) => Some("encrypted PKCS #8 private key"),
         _ => None,
     }
 }
@@ -146,8 +137,8 @@ fn truncated(der: &[u8]) -> PubkeyError {
 pub(crate) fn key_data(der: &[u8], shape: Shape) -> Result<KeyData, PubkeyError> {
     match shape {
         Shape::Pkcs1 => {
-            let (_, rsa) = RSAPublicKey::from_der(der)
-                .map_err(|error| bad_structure("the PKCS #1 RSAPublicKey", error))?;
+            let (_, rsa) =
+                RSAPublicKey::from_der(der).map_err(|error| bad_structure("the PKCS #1 RSAPublicKey", error))?;
             rsa_key_data(&rsa)
         }
         Shape::Spki => {
@@ -158,12 +149,12 @@ pub(crate) fn key_data(der: &[u8], shape: Shape) -> Result<KeyData, PubkeyError>
         Shape::Certificate => match X509Certificate::from_der(der) {
             Ok((_, certificate)) => spki_key_data(certificate.public_key()),
             // A request and a revocation list have the same outer shape.
-            Err(_) if X509CertificationRequest::from_der(der).is_ok() => Err(
-                PubkeyError::not_a_key("a certificate signing request, not a certificate"),
-            ),
-            Err(_) if CertificateRevocationList::from_der(der).is_ok() => Err(
-                PubkeyError::not_a_key("a certificate revocation list, not a certificate"),
-            ),
+            Err(_) if X509CertificationRequest::from_der(der).is_ok() => Err(PubkeyError::not_a_key(
+                "a certificate signing request, not a certificate",
+            )),
+            Err(_) if CertificateRevocationList::from_der(der).is_ok() => Err(PubkeyError::not_a_key(
+                "a certificate revocation list, not a certificate",
+            )),
             Err(error) => Err(bad_structure("the X.509 certificate", error)),
         },
     }
@@ -182,13 +173,9 @@ fn bad_structure(what: &str, error: x509_parser::nom::Err<X509Error>) -> PubkeyE
 
 fn rsa_key_data(rsa: &RSAPublicKey) -> Result<KeyData, PubkeyError> {
     let positive = |bytes: &[u8], name: &str| match bytes.first() {
-        Some(first) if first & 0x80 == 0 => Mpint::from_positive_bytes(bytes).map_err(|cause| {
-            PubkeyError::bad_key(format!("the RSA {name} is unusable"), Some(cause.into()))
-        }),
-        _ => Err(PubkeyError::bad_key(
-            format!("the RSA {name} is negative"),
-            None,
-        )),
+        Some(first) if first & 0x80 == 0 => Mpint::from_positive_bytes(bytes)
+            .map_err(|cause| PubkeyError::bad_key(format!("the RSA {name} is unusable"), Some(cause.into()))),
+        _ => Err(PubkeyError::bad_key(format!("the RSA {name} is negative"), None)),
     };
     Ok(KeyData::Rsa(RsaPublicKey {
         e: positive(rsa.exponent, "exponent")?,
@@ -210,8 +197,7 @@ fn spki_key_data(spki: &SubjectPublicKeyInfo) -> Result<KeyData, PubkeyError> {
             .as_ref()
             .and_then(|parameters| parameters.as_oid().ok())
             .ok_or_else(|| PubkeyError::UnsupportedAlgorithm {
-                algorithm: "ECDSA with explicit curve parameters instead of a named curve"
-                    .to_owned(),
+                algorithm: "ECDSA with explicit curve parameters instead of a named curve".to_owned(),
             })?;
         let curve = if curve_oid == OID_CURVE_P256 {
             EcdsaCurve::NistP256
@@ -224,18 +210,11 @@ fn spki_key_data(spki: &SubjectPublicKeyInfo) -> Result<KeyData, PubkeyError> {
                 algorithm: format!("ECDSA on the curve {}", describe_oid(&curve_oid)),
             });
         };
-        let point = EcdsaPublicKey::from_sec1_bytes(key_bytes).map_err(|cause| {
-            PubkeyError::bad_key(
-                "the EC point is not a valid SEC 1 point",
-                Some(cause.into()),
-            )
-        })?;
+        let point = EcdsaPublicKey::from_sec1_bytes(key_bytes)
+            .map_err(|cause| PubkeyError::bad_key("the EC point is not a valid SEC 1 point", Some(cause.into())))?;
         if point.curve() != curve {
             return Err(PubkeyError::bad_key(
-                format!(
-                    "the EC point's size does not match the named curve {}",
-                    curve.as_str()
-                ),
+                format!("the EC point's size does not match the named curve {}", curve.as_str()),
                 None,
             ));
         }
@@ -243,9 +222,7 @@ fn spki_key_data(spki: &SubjectPublicKeyInfo) -> Result<KeyData, PubkeyError> {
     } else if *algorithm == OID_SIG_ED25519 {
         Ed25519PublicKey::try_from(key_bytes)
             .map(KeyData::Ed25519)
-            .map_err(|cause| {
-                PubkeyError::bad_key("an Ed25519 public key is 32 bytes", Some(cause.into()))
-            })
+            .map_err(|cause| PubkeyError::bad_key("an Ed25519 public key is 32 bytes", Some(cause.into())))
     } else {
         Err(PubkeyError::UnsupportedAlgorithm {
             algorithm: describe_oid(algorithm),

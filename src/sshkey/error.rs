@@ -45,18 +45,14 @@ pub enum PubkeyError {
     },
 
     /// The input is a private key (or holds one) instead of a public key.
-    #[error(
-        "this is a private key ({kind}) — give the public key exported in [3.2.9]; never copy the private key"
-    )]
+    #[error("this is a private key ({kind}) — give the public key exported in [3.2.9]; never copy the private key")]
     PrivateKeyGiven {
         /// The kind of private key that was recognised, such as "PKCS #8 private key".
         kind: &'static str,
     },
 
     /// The key uses an algorithm that cannot go into an `authorized_keys` line here.
-    #[error(
-        "unsupported key algorithm {algorithm}: only RSA, ECDSA P-256/P-384/P-521 and Ed25519 are accepted"
-    )]
+    #[error("unsupported key algorithm {algorithm}: only RSA, ECDSA P-256/P-384/P-521 and Ed25519 are accepted")]
     UnsupportedAlgorithm {
         /// The algorithm's object identifier (with its name when known) or SSH name.
         algorithm: String,

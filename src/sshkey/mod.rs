@@ -128,18 +128,13 @@ pub fn render(bytes: &[u8], comment: Option<&str>) -> Result<PublicKeyReport, Pu
     let parsed = parse(bytes)?;
     let comment = match chosen_comment {
         Some(chosen) => chosen,
-        None => parsed
-            .comment
-            .as_deref()
-            .map(checked_comment)
-            .transpose()?
-            .flatten(),
+        None => parsed.comment.as_deref().map(checked_comment).transpose()?.flatten(),
     };
     let (key, key_type, bits) = checked_key(parsed.key)?;
     let public_key = PublicKey::new(key, comment.clone().unwrap_or_default());
-    let line = public_key.to_openssh().map_err(|cause| {
-        PubkeyError::bad_key("the key cannot be encoded for SSH", Some(cause.into()))
-    })?;
+    let line = public_key
+        .to_openssh()
+        .map_err(|cause| PubkeyError::bad_key("the key cannot be encoded for SSH", Some(cause.into())))?;
     Ok(PublicKeyReport {
         line,
         fingerprint: public_key.fingerprint(HashAlg::Sha256).to_string(),
@@ -199,9 +194,7 @@ fn parse(bytes: &[u8]) -> Result<ParsedKey, PubkeyError> {
             format,
         });
     }
-    Err(PubkeyError::not_a_key(
-        "binary data that is neither DER nor text",
-    ))
+    Err(PubkeyError::not_a_key("binary data that is neither DER nor text"))
 }
 
 /// Checks a comment for an `authorized_keys` line; an empty one means none.
@@ -272,14 +265,10 @@ fn checked_rsa(rsa: &RsaPublicKey) -> Result<u32, PubkeyError> {
     }
     let exponent_is_odd = exponent.last().is_some_and(|last| last & 1 == 1);
     if !exponent_is_odd || exponent.as_slice() == [1] {
-        return Err(bad(
-            "the RSA public exponent must be odd and at least 3".to_owned()
-        ));
+        return Err(bad("the RSA public exponent must be odd and at least 3".to_owned()));
     }
     if (exponent.len(), exponent.as_slice()) >= (modulus.len(), modulus.as_slice()) {
-        return Err(bad(
-            "the RSA public exponent is not smaller than the modulus".to_owned(),
-        ));
+        return Err(bad("the RSA public exponent is not smaller than the modulus".to_owned()));
     }
     Ok(bits)
 }
@@ -289,19 +278,19 @@ fn checked_rsa(rsa: &RsaPublicKey) -> Result<u32, PubkeyError> {
 fn uncompressed_point(point: &EcdsaPublicKey) -> Result<EcdsaPublicKey, PubkeyError> {
     let sec1 = point.as_sec1_bytes();
     let uncompressed = match point.curve() {
-        EcdsaCurve::NistP256 => p256::PublicKey::from_sec1_bytes(sec1)
-            .map(|key| key.to_encoded_point(false).as_bytes().to_vec()),
-        EcdsaCurve::NistP384 => p384::PublicKey::from_sec1_bytes(sec1)
-            .map(|key| key.to_encoded_point(false).as_bytes().to_vec()),
-        EcdsaCurve::NistP521 => p521::PublicKey::from_sec1_bytes(sec1)
-            .map(|key| key.to_encoded_point(false).as_bytes().to_vec()),
+        EcdsaCurve::NistP256 => {
+            p256::PublicKey::from_sec1_bytes(sec1).map(|key| key.to_encoded_point(false).as_bytes().to_vec())
+        }
+        EcdsaCurve::NistP384 => {
+            p384::PublicKey::from_sec1_bytes(sec1).map(|key| key.to_encoded_point(false).as_bytes().to_vec())
+        }
+        EcdsaCurve::NistP521 => {
+            p521::PublicKey::from_sec1_bytes(sec1).map(|key| key.to_encoded_point(false).as_bytes().to_vec())
+        }
     }
     .map_err(|_| {
         PubkeyError::bad_key(
-            format!(
-                "the EC point is not on the curve {}",
-                point.curve().as_str()
-            ),
+            format!("the EC point is not on the curve {}", point.curve().as_str()),
             None,
         )
     })?;

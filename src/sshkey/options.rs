@@ -65,9 +65,7 @@ fn checked_key_line(line: &str) -> Result<&str, PubkeyError> {
         return Err(PubkeyError::Empty);
     }
     if line.contains(['\n', '\r']) {
-        return Err(PubkeyError::not_a_key(
-            "several lines; give one authorized_keys line",
-        ));
+        return Err(PubkeyError::not_a_key("several lines; give one authorized_keys line"));
     }
     let algorithm_name = line.split_whitespace().next().unwrap_or_default();
     if !looks_like_ssh_algorithm(algorithm_name) {
@@ -80,9 +78,7 @@ fn checked_key_line(line: &str) -> Result<&str, PubkeyError> {
 }
 
 fn bad(reason: impl Into<String>) -> PubkeyError {
-    PubkeyError::BadOptions {
-        reason: reason.into(),
-    }
+    PubkeyError::BadOptions { reason: reason.into() }
 }
 
 /// Checks a whole options list.
@@ -105,9 +101,7 @@ fn check_options(options: &str) -> Result<(), PubkeyError> {
                 }
             }
             Some(c) if c.is_whitespace() => {
-                return Err(bad(
-                    "a space outside double quotes; separate options with commas only",
-                ));
+                return Err(bad("a space outside double quotes; separate options with commas only"));
             }
             Some(c) => return Err(bad(format!("unexpected '{c}' after an option"))),
         }
@@ -144,9 +138,9 @@ fn check_option(rest: &str) -> Result<&str, PubkeyError> {
 }
 
 fn is_flag(name: &str) -> bool {
-    FLAGS.iter().any(|(flag, negatable)| {
-        name == *flag || (*negatable && name.strip_prefix("no-") == Some(flag))
-    })
+    FLAGS
+        .iter()
+        .any(|(flag, negatable)| name == *flag || (*negatable && name.strip_prefix("no-") == Some(flag)))
 }
 
 /// Reads a double-quoted value (`\"` stands for a quote) and returns it with the rest.
@@ -166,24 +160,18 @@ fn quoted_value<'a>(text: &'a str, name: &str) -> Result<(String, &'a str), Pubk
             c => value.push(c),
         }
     }
-    Err(bad(format!(
-        "the value of {name} has no closing double quote"
-    )))
+    Err(bad(format!("the value of {name} has no closing double quote")))
 }
 
 /// Checks the values whose form `sshd` itself checks when it reads the line.
 fn check_value(name: &str, value: &str) -> Result<(), PubkeyError> {
     let ok = match name {
-        "environment" => value
-            .split_once('=')
-            .is_some_and(|(variable, _)| !variable.is_empty()),
+        "environment" => value.split_once('=').is_some_and(|(variable, _)| !variable.is_empty()),
         "expiry-time" => {
             let digits = value.strip_suffix(['Z', 'z']).unwrap_or(value);
             matches!(digits.len(), 8 | 12 | 14) && digits.bytes().all(|b| b.is_ascii_digit())
         }
-        "tunnel" => {
-            value == "any" || (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()))
-        }
+        "tunnel" => value == "any" || (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())),
         "permitopen" => value.contains(':'),
         "from" | "principals" | "permitlisten" => !value.is_empty(),
         _ => true,
@@ -191,8 +179,6 @@ fn check_value(name: &str, value: &str) -> Result<(), PubkeyError> {
     if ok {
         Ok(())
     } else {
-        Err(bad(format!(
-            "the value of {name} is not in the form sshd expects"
-        )))
+        Err(bad(format!("the value of {name} is not in the form sshd expects")))
     }
 }

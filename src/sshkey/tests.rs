@@ -23,10 +23,7 @@ fn modulus_of_bits(bits: usize) -> Vec<u8> {
 
 #[test]
 fn comments_are_trimmed_and_line_breaks_refused() {
-    assert_eq!(
-        checked_comment("  kmes  ").expect("ok"),
-        Some("kmes".to_owned())
-    );
+    assert_eq!(checked_comment("  kmes  ").expect("ok"), Some("kmes".to_owned()));
     assert_eq!(
         checked_comment(" \t").map_err(|e| e.to_string()),
         Err("the key comment contains a control character".to_owned())
@@ -35,10 +32,7 @@ fn comments_are_trimmed_and_line_breaks_refused() {
     assert!(
         matches!(checked_comment("a\nb"), Err(PubkeyError::BadComment { reason }) if reason.contains("line break"))
     );
-    assert!(matches!(
-        checked_comment("a\rb"),
-        Err(PubkeyError::BadComment { .. })
-    ));
+    assert!(matches!(checked_comment("a\rb"), Err(PubkeyError::BadComment { .. })));
 }
 
 #[test]
@@ -78,15 +72,9 @@ fn rsa_keys_openssh_refuses_are_bad() {
 #[test]
 fn der_shapes_are_told_apart_by_their_element_tags() {
     // SEQUENCE { INTEGER 5, INTEGER 3 }
-    assert_eq!(
-        shape(&[0x30, 6, 2, 1, 5, 2, 1, 3]).expect("pkcs1"),
-        Shape::Pkcs1
-    );
+    assert_eq!(shape(&[0x30, 6, 2, 1, 5, 2, 1, 3]).expect("pkcs1"), Shape::Pkcs1);
     // SEQUENCE { SEQUENCE {}, BIT STRING }
-    assert_eq!(
-        shape(&[0x30, 6, 0x30, 0, 3, 2, 0, 1]).expect("spki"),
-        Shape::Spki
-    );
+    assert_eq!(shape(&[0x30, 6, 0x30, 0, 3, 2, 0, 1]).expect("spki"), Shape::Spki);
     // SEQUENCE { SEQUENCE {}, SEQUENCE {}, BIT STRING }
     assert_eq!(
         shape(&[0x30, 8, 0x30, 0, 0x30, 0, 3, 2, 0, 1]).expect("certificate"),
@@ -114,15 +102,9 @@ fn der_shapes_are_told_apart_by_their_element_tags() {
         })
     ));
     // SEQUENCE { INTEGER 5 }
-    assert!(matches!(
-        shape(&[0x30, 3, 2, 1, 5]),
-        Err(PubkeyError::NotAKey { .. })
-    ));
+    assert!(matches!(shape(&[0x30, 3, 2, 1, 5]), Err(PubkeyError::NotAKey { .. })));
     // INTEGER 5
-    assert!(matches!(
-        shape(&[2, 1, 5]),
-        Err(PubkeyError::NotAKey { .. })
-    ));
+    assert!(matches!(shape(&[2, 1, 5]), Err(PubkeyError::NotAKey { .. })));
 }
 
 #[test]
@@ -132,10 +114,7 @@ fn der_cut_short_or_padded_is_named() {
         matches!(&error, PubkeyError::Truncated { detail } if detail.contains("256 bytes") && detail.contains("only 2")),
         "{error:?}"
     );
-    assert!(matches!(
-        shape(&[0x30, 0x82]),
-        Err(PubkeyError::Truncated { .. })
-    ));
+    assert!(matches!(shape(&[0x30, 0x82]), Err(PubkeyError::Truncated { .. })));
     let error = shape(&[0x30, 6, 2, 1, 5, 2, 1, 3, 0]).expect_err("padded");
     assert!(
         matches!(&error, PubkeyError::NotAKey { looked_like, .. } if looked_like.contains("1 unexpected byte")),
@@ -149,11 +128,9 @@ fn pem_labels_are_only_named_when_plain() {
         .err()
         .expect("not a key");
     assert!(error.to_string().contains("\"X509 CRL\""), "{error}");
-    let error = text::parse(
-        "-----BEGIN lower and \u{1F511}-----\nAAAA\n-----END lower and \u{1F511}-----\n",
-    )
-    .err()
-    .expect("not a key");
+    let error = text::parse("-----BEGIN lower and \u{1F511}-----\nAAAA\n-----END lower and \u{1F511}-----\n")
+        .err()
+        .expect("not a key");
     assert!(error.to_string().contains("(unreadable label)"), "{error}");
 }
 
@@ -164,10 +141,7 @@ fn private_key_markers_in_text_are_named_without_decoding() {
             "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nnot base64\n",
             "SSH2 (ssh.com) private key",
         ),
-        (
-            "-----BEGIN PGP PRIVATE KEY BLOCK-----\n",
-            "OpenPGP private key",
-        ),
+        ("-----BEGIN PGP PRIVATE KEY BLOCK-----\n", "OpenPGP private key"),
         ("-----BEGIN DSA PRIVATE KEY-----\n!!\n", "DSA private key"),
         ("PuTTY-User-Key-File-2: ssh-rsa\n", "PuTTY private key"),
     ] {
@@ -181,8 +155,5 @@ fn private_key_markers_in_text_are_named_without_decoding() {
 #[test]
 fn oversized_input_is_refused_before_parsing() {
     let big = vec![b'a'; MAX_INPUT_LEN + 1];
-    assert!(matches!(
-        render(&big, None),
-        Err(PubkeyError::NotAKey { .. })
-    ));
+    assert!(matches!(render(&big, None), Err(PubkeyError::NotAKey { .. })));
 }

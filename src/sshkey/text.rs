@@ -184,8 +184,7 @@ fn parse_rfc4716(text: &str) -> Result<ParsedKey, PubkeyError> {
         looked_like: "an RFC 4716 SSH2 key whose body is not Base64".to_owned(),
         source: Some(cause.into()),
     })?;
-    let key =
-        PublicKey::from_bytes(&blob).map_err(|cause| ssh_blob_error("the RFC 4716 key", cause))?;
+    let key = PublicKey::from_bytes(&blob).map_err(|cause| ssh_blob_error("the RFC 4716 key", cause))?;
     Ok(ParsedKey {
         key: key.key_data().clone(),
         comment,
@@ -218,8 +217,7 @@ fn parse_openssh(text: &str) -> Result<ParsedKey, PubkeyError> {
             "text that is neither PEM, an OpenSSH public key nor an RFC 4716 SSH2 key",
         ));
     }
-    let key =
-        PublicKey::from_openssh(line).map_err(|cause| ssh_line_error(algorithm_name, cause))?;
+    let key = PublicKey::from_openssh(line).map_err(|cause| ssh_line_error(algorithm_name, cause))?;
     let comment = Some(key.comment().trim().to_owned()).filter(|comment| !comment.is_empty());
     Ok(ParsedKey {
         key: key.key_data().clone(),
@@ -233,10 +231,7 @@ pub(crate) fn looks_like_ssh_algorithm(word: &str) -> bool {
     let known_prefix = ["ssh-", "ecdsa-", "sk-", "rsa-", "x509v3-"]
         .iter()
         .any(|prefix| word.starts_with(prefix));
-    known_prefix
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-@._".contains(c))
+    known_prefix && word.chars().all(|c| c.is_ascii_alphanumeric() || "-@._".contains(c))
 }
 
 /// Turns a failure to read an OpenSSH line into an error naming the algorithm.
@@ -258,9 +253,6 @@ fn ssh_blob_error(what: &str, cause: ssh_key::Error) -> PubkeyError {
                 algorithm: format!("the one named inside {what}"),
             }
         }
-        cause => PubkeyError::bad_key(
-            format!("the key data of {what} cannot be decoded"),
-            Some(cause.into()),
-        ),
+        cause => PubkeyError::bad_key(format!("the key data of {what} cannot be decoded"), Some(cause.into())),
     }
 }
