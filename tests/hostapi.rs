@@ -84,10 +84,7 @@ fn dns_failure_is_named_and_quick() {
     let (result, elapsed) = timed(|| hostapi::resolve("nonexistent.invalid", 2001, TIMEOUT));
     let error = err(result);
     assert_failure(&error, Stage::Resolve, ErrorKind::DnsFailure);
-    assert!(
-        elapsed < TIMEOUT + Duration::from_millis(500),
-        "took {elapsed:?}"
-    );
+    assert!(elapsed < TIMEOUT + Duration::from_millis(500), "took {elapsed:?}");
     assert!(
         std::error::Error::source(&error).is_some(),
         "the resolver's error is kept"
@@ -98,9 +95,7 @@ fn dns_failure_is_named_and_quick() {
 fn localhost_resolves_to_loopback() {
     let addrs = ok(hostapi::resolve("localhost", 2001, TIMEOUT));
     assert!(
-        addrs
-            .iter()
-            .all(|a| a.ip().is_loopback() && a.port() == 2001),
+        addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 2001),
         "{addrs:?}"
     );
 }
@@ -111,9 +106,7 @@ fn closed_port_is_connection_refused_with_the_io_error_as_source() {
     let error = err(hostapi::connect(&[addr], TIMEOUT));
     assert_failure(&error, Stage::Connect, ErrorKind::ConnectionRefused);
     let source = std::error::Error::source(&error).expect("source");
-    let io = source
-        .downcast_ref::<std::io::Error>()
-        .expect("io::Error source");
+    let io = source.downcast_ref::<std::io::Error>().expect("io::Error source");
     assert_eq!(io.kind(), IoKind::ConnectionRefused);
     assert_eq!(error.detail(), Some(addr.to_string().as_str()));
 }
@@ -121,10 +114,7 @@ fn closed_port_is_connection_refused_with_the_io_error_as_source() {
 #[test]
 fn refusal_on_one_address_is_reported_over_a_later_timeout() {
     let refused = SocketAddr::from(([127, 0, 0, 1], hostapi_support::free_port()));
-    let error = err(hostapi::connect(
-        &[refused, refused],
-        Duration::from_secs(1),
-    ));
+    let error = err(hostapi::connect(&[refused, refused], Duration::from_secs(1)));
     assert_failure(&error, Stage::Connect, ErrorKind::ConnectionRefused);
 }
 
@@ -144,18 +134,11 @@ fn full_backlog_is_a_connect_timeout_within_the_budget() {
             }
         }
     }
-    assert!(
-        full,
-        "the accept queue never filled after {} connections",
-        queued.len()
-    );
+    assert!(full, "the accept queue never filled after {} connections", queued.len());
     let timeout = Duration::from_secs(1);
     let (result, elapsed) = timed(|| hostapi::connect(&[addr], timeout));
     assert_failure(&err(result), Stage::Connect, ErrorKind::ConnectTimeout);
-    assert!(
-        elapsed >= Duration::from_millis(900),
-        "gave up early: {elapsed:?}"
-    );
+    assert!(elapsed >= Duration::from_millis(900), "gave up early: {elapsed:?}");
     assert!(elapsed < Duration::from_millis(2500), "took {elapsed:?}");
     drop(listener);
 }
@@ -175,10 +158,7 @@ fn a_peer_that_accepts_and_never_speaks_is_a_handshake_timeout() {
     let timeout = Duration::from_secs(1);
     let (result, elapsed) = timed(|| open(addr, "127.0.0.1", &pki.materials(), timeout));
     assert_failure(&err(result), Stage::Handshake, ErrorKind::HandshakeTimeout);
-    assert!(
-        elapsed >= Duration::from_millis(900),
-        "gave up early: {elapsed:?}"
-    );
+    assert!(elapsed >= Duration::from_millis(900), "gave up early: {elapsed:?}");
     assert!(elapsed < Duration::from_millis(2500), "took {elapsed:?}");
     holder.join().expect("holder thread");
 }
@@ -217,12 +197,7 @@ fn a_host_that_is_no_name_is_an_invalid_server_name() {
     let pki = TestPki::new();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let tcp = TcpStream::connect(listener.local_addr().expect("address")).expect("connect");
-    let error = err(hostapi::handshake(
-        tcp,
-        "not a host!",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let error = err(hostapi::handshake(tcp, "not a host!", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::Handshake, ErrorKind::InvalidServerName);
 }
 
@@ -259,18 +234,12 @@ fn materials_debug_never_shows_the_private_key() {
         .collect();
     assert!(!shown.contains(&key_body), "{shown}");
     let key_bytes = format!("{:?}", &pki.client.key_der[..8]);
-    assert!(
-        !shown.contains(key_bytes.trim_matches(['[', ']'])),
-        "{shown}"
-    );
+    assert!(!shown.contains(key_bytes.trim_matches(['[', ']'])), "{shown}");
 }
 
 // ---------------------------------------------------------------- echo against a scripted peer
 
-fn echo_against(
-    answer: &[u8],
-    timeout: Duration,
-) -> (Result<hostapi::EchoReply, HostApiError>, Duration) {
+fn echo_against(answer: &[u8], timeout: Duration) -> (Result<hostapi::EchoReply, HostApiError>, Duration) {
     let pki = TestPki::new();
     let addr = scripted_server(&pki, answer.to_vec());
     let mut session = ok(open(addr, "localhost", &pki.materials(), TIMEOUT));
@@ -304,14 +273,8 @@ fn an_http_answer_is_not_a_frame() {
     let (result, elapsed) = echo_against(b"HTTP/1.1 400 Bad Request\r\n\r\n", TIMEOUT);
     let error = err(result);
     assert_failure(&error, Stage::Echo, ErrorKind::NotAFrame);
-    assert!(
-        error.detail().is_some_and(|d| d.contains("HTTP/1.1")),
-        "{error}"
-    );
-    assert!(
-        elapsed < Duration::from_secs(1),
-        "named at once, took {elapsed:?}"
-    );
+    assert!(error.detail().is_some_and(|d| d.contains("HTTP/1.1")), "{error}");
+    assert!(elapsed < Duration::from_secs(1), "named at once, took {elapsed:?}");
 }
 
 #[test]
@@ -328,10 +291,7 @@ fn an_error_answer_is_command_refused_citing_the_host_api_commands_section() {
     assert_eq!(error.detail(), Some("command not enabled"));
     assert_eq!(error.guide_section(), Some("3.2.10"));
     let remedy = remedy_with_citation(&error);
-    assert!(
-        remedy.contains("CLCR") && remedy.ends_with("[3.2.10]"),
-        "{remedy}"
-    );
+    assert!(remedy.contains("CLCR") && remedy.ends_with("[3.2.10]"), "{remedy}");
 }
 
 #[test]
@@ -370,10 +330,7 @@ fn s_server_with_client_certificate_completes_and_its_text_is_not_a_frame() {
     let mut session = ok(open(server.addr, "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_eq!(session.protocol, "TLSv1.3");
     assert!(session.client_cert_requested && session.client_cert_sent);
-    assert_eq!(
-        session.peer_chain[0].as_ref(),
-        pki.server.cert_der.as_slice()
-    );
+    assert_eq!(session.peer_chain[0].as_ref(), pki.server.cert_der.as_slice());
     server.send(b"HTTP/1.0 200 OK\r\n");
     let (result, elapsed) = timed(|| hostapi::echo(&mut session, TIMEOUT));
     assert_failure(&err(result), Stage::Echo, ErrorKind::NotAFrame);
@@ -384,32 +341,19 @@ fn s_server_with_client_certificate_completes_and_its_text_is_not_a_frame() {
 fn s_server_without_client_certificate_fails_at_client_auth_on_first_read() {
     let pki = TestPki::new();
     let server = SServer::start(&s_server_args(&pki, &["-Verify", "1"]));
-    let mut session = ok(open(
-        server.addr,
-        "127.0.0.1",
-        &pki.materials_without_client(),
-        TIMEOUT,
-    ));
+    let mut session = ok(open(server.addr, "127.0.0.1", &pki.materials_without_client(), TIMEOUT));
     assert!(session.client_cert_requested && !session.client_cert_sent);
     let error = err(hostapi::echo(&mut session, TIMEOUT));
     assert_failure(&error, Stage::ClientAuth, ErrorKind::ClientCertRequired);
     let source = std::error::Error::source(&error).and_then(|s| s.downcast_ref::<rustls::Error>());
-    assert!(
-        matches!(source, Some(rustls::Error::AlertReceived(_))),
-        "{source:?}"
-    );
+    assert!(matches!(source, Some(rustls::Error::AlertReceived(_))), "{source:?}");
 }
 
 #[test]
 fn s_server_tls12_without_client_certificate_fails_in_the_handshake() {
     let pki = TestPki::new();
     let server = SServer::start(&s_server_args(&pki, &["-Verify", "1", "-tls1_2"]));
-    let error = err(open(
-        server.addr,
-        "127.0.0.1",
-        &pki.materials_without_client(),
-        TIMEOUT,
-    ));
+    let error = err(open(server.addr, "127.0.0.1", &pki.materials_without_client(), TIMEOUT));
     assert_failure(&error, Stage::ClientAuth, ErrorKind::ClientCertRequired);
 }
 
@@ -429,11 +373,7 @@ fn s_server_rejecting_our_client_certificate_is_client_cert_rejected() {
     ];
     let server = SServer::start(&args);
     let result = probe(server.addr, "127.0.0.1", &pki.materials(), TIMEOUT);
-    assert_failure(
-        &err(result),
-        Stage::ClientAuth,
-        ErrorKind::ClientCertRejected,
-    );
+    assert_failure(&err(result), Stage::ClientAuth, ErrorKind::ClientCertRejected);
 }
 
 #[test]
@@ -483,10 +423,7 @@ fn s_server_tls12_only_still_works_and_rev_mode_gives_a_read_timeout() {
 #[test]
 fn s_server_speaking_only_tls11_has_no_protocol_in_common() {
     let pki = TestPki::new();
-    let server = SServer::start(&s_server_args(
-        &pki,
-        &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"],
-    ));
+    let server = SServer::start(&s_server_args(&pki, &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"]));
     let error = err(open(server.addr, "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::Handshake, ErrorKind::NoCommonProtocol);
 }
@@ -494,10 +431,7 @@ fn s_server_speaking_only_tls11_has_no_protocol_in_common() {
 #[test]
 fn s_server_with_only_cbc_ciphers_has_no_cipher_in_common() {
     let pki = TestPki::new();
-    let server = SServer::start(&s_server_args(
-        &pki,
-        &["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"],
-    ));
+    let server = SServer::start(&s_server_args(&pki, &["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"]));
     let error = err(open(server.addr, "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::Handshake, ErrorKind::NoCommonProtocol);
 }

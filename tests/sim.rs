@@ -25,18 +25,10 @@ fn assert_failure(error: &HostApiError, stage: Stage, kind: ErrorKind) {
 fn healthy_simulator_answers_the_echo_with_its_identity() {
     let pki = TestPki::new();
     let sim = pki.start_sim(None);
-    let (session, reply) = ok(probe(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let (session, reply) = ok(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_eq!(session.protocol, "TLSv1.3");
     assert!(session.client_cert_requested && session.client_cert_sent);
-    assert_eq!(
-        session.peer_chain[0].as_ref(),
-        pki.server.cert_der.as_slice()
-    );
+    assert_eq!(session.peer_chain[0].as_ref(), pki.server.cert_der.as_slice());
     assert_eq!(reply.frame.command, "ECHO");
     let identity = reply.frame.identity();
     assert_eq!(
@@ -55,17 +47,9 @@ fn healthy_simulator_answers_the_echo_with_its_identity() {
 fn one_session_can_echo_repeatedly() {
     let pki = TestPki::new();
     let sim = pki.start_sim(None);
-    let mut session = ok(open(
-        sim.local_addr(),
-        "localhost",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let mut session = ok(open(sim.local_addr(), "localhost", &pki.materials(), TIMEOUT));
     for _ in 0..3 {
-        assert_eq!(
-            ok(hostapi::echo(&mut session, TIMEOUT)).frame.command,
-            "ECHO"
-        );
+        assert_eq!(ok(hostapi::echo(&mut session, TIMEOUT)).frame.command, "ECHO");
     }
     session.close();
 }
@@ -82,10 +66,7 @@ fn run_probe_against_the_simulator_passes_every_stage() {
         TIMEOUT,
         |stage, outcome| stages.push((stage, outcome.clone())),
     ));
-    assert_eq!(
-        stages.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
-        Stage::ALL
-    );
+    assert_eq!(stages.iter().map(|(s, _)| *s).collect::<Vec<_>>(), Stage::ALL);
     assert!(
         stages
             .iter()
@@ -99,29 +80,15 @@ fn run_probe_against_the_simulator_passes_every_stage() {
 fn missing_client_certificate_is_client_cert_required() {
     let pki = TestPki::new();
     let sim = pki.start_sim(None);
-    let result = probe(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials_without_client(),
-        TIMEOUT,
-    );
-    assert_failure(
-        &err(result),
-        Stage::ClientAuth,
-        ErrorKind::ClientCertRequired,
-    );
+    let result = probe(sim.local_addr(), "127.0.0.1", &pki.materials_without_client(), TIMEOUT);
+    assert_failure(&err(result), Stage::ClientAuth, ErrorKind::ClientCertRequired);
 }
 
 #[test]
 fn wrong_ca_is_unknown_issuer() {
     let pki = TestPki::new();
     let sim = pki.start_sim(Some(Fault::WrongCa));
-    let error = err(open(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let error = err(open(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::ServerCert, ErrorKind::UnknownIssuer);
     assert_eq!(error.guide_section(), Some("3.1.4"));
 }
@@ -130,12 +97,7 @@ fn wrong_ca_is_unknown_issuer() {
 fn reject_client_is_client_cert_rejected() {
     let pki = TestPki::new();
     let sim = pki.start_sim(Some(Fault::RejectClient));
-    let mut session = ok(open(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let mut session = ok(open(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert!(
         session.client_cert_sent,
         "TLS 1.3: the handshake completes on the client's side"
@@ -149,12 +111,7 @@ fn reject_client_is_client_cert_rejected() {
 fn no_client_auth_succeeds_and_says_no_certificate_was_asked_for() {
     let pki = TestPki::new();
     let sim = pki.start_sim(Some(Fault::NoClientAuth));
-    let (session, reply) = ok(probe(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let (session, reply) = ok(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert!(!session.client_cert_requested && !session.client_cert_sent);
     assert_eq!(reply.frame.command, "ECHO");
 }
@@ -163,12 +120,7 @@ fn no_client_auth_succeeds_and_says_no_certificate_was_asked_for() {
 fn expired_cert_is_reported_as_expired_not_as_unknown_issuer() {
     let pki = TestPki::new();
     let sim = pki.start_sim(Some(Fault::ExpiredCert));
-    let error = err(open(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let error = err(open(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::ServerCert, ErrorKind::ServerCertExpired);
 }
 
@@ -188,11 +140,7 @@ fn expired_cert_without_the_ca_key_is_refused_with_an_explanation() {
         running.set_fault(Some(Fault::ExpiredCert)),
         Err(SimError::CaKeyRequired)
     ));
-    assert_eq!(
-        running.fault(),
-        None,
-        "a failed switch keeps the current fault"
-    );
+    assert_eq!(running.fault(), None, "a failed switch keeps the current fault");
 }
 
 #[test]
@@ -215,12 +163,7 @@ fn a_server_certificate_not_yet_valid_is_named() {
     options.cert = pki.write("future.pem", &future.cert_pem);
     options.key = pki.write("future.key", &future.key_pem);
     let sim = sim::start(options).expect("simulator starts");
-    let error = err(open(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let error = err(open(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::ServerCert, ErrorKind::ServerCertNotYetValid);
 }
 
@@ -235,25 +178,10 @@ fn an_ip_address_is_checked_against_the_ip_names_of_the_certificate() {
     options.cert = pki.write("dns_only.pem", &dns_only.cert_pem);
     options.key = pki.write("dns_only.key", &dns_only.key_pem);
     let sim = sim::start(options).expect("simulator starts");
-    ok(probe(
-        sim.local_addr(),
-        "localhost",
-        &pki.materials(),
-        TIMEOUT,
-    ));
-    let error = err(open(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    ok(probe(sim.local_addr(), "localhost", &pki.materials(), TIMEOUT));
+    let error = err(open(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::ServerCert, ErrorKind::NameMismatch);
-    let error = err(open(
-        sim.local_addr(),
-        "kmes.example",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let error = err(open(sim.local_addr(), "kmes.example", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::ServerCert, ErrorKind::NameMismatch);
 }
 
@@ -261,18 +189,9 @@ fn an_ip_address_is_checked_against_the_ip_names_of_the_certificate() {
 fn tls12_only_still_works() {
     let pki = TestPki::new();
     let sim = pki.start_sim(Some(Fault::Tls12Only));
-    let (session, reply) = ok(probe(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let (session, reply) = ok(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_eq!(session.protocol, "TLSv1.2");
-    assert!(
-        session.cipher.starts_with("TLS_ECDHE_"),
-        "{}",
-        session.cipher
-    );
+    assert!(session.cipher.starts_with("TLS_ECDHE_"), "{}", session.cipher);
     assert_eq!(reply.frame.command, "ECHO");
 }
 
@@ -294,13 +213,9 @@ fn silent_is_a_handshake_timeout_within_the_budget() {
     let pki = TestPki::new();
     let sim = pki.start_sim(Some(Fault::Silent));
     let timeout = Duration::from_secs(1);
-    let (result, elapsed) =
-        timed(|| open(sim.local_addr(), "127.0.0.1", &pki.materials(), timeout));
+    let (result, elapsed) = timed(|| open(sim.local_addr(), "127.0.0.1", &pki.materials(), timeout));
     assert_failure(&err(result), Stage::Handshake, ErrorKind::HandshakeTimeout);
-    assert!(
-        elapsed >= Duration::from_millis(900),
-        "gave up early: {elapsed:?}"
-    );
+    assert!(elapsed >= Duration::from_millis(900), "gave up early: {elapsed:?}");
     assert!(elapsed < Duration::from_millis(2500), "took {elapsed:?}");
 }
 
@@ -324,18 +239,10 @@ fn close_after_handshake_is_peer_closed_at_the_echo() {
 fn echo_disabled_is_command_refused_citing_3_2_10() {
     let pki = TestPki::new();
     let sim = pki.start_sim(Some(Fault::EchoDisabled));
-    let error = err(probe(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let error = err(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::Echo, ErrorKind::CommandRefused);
     assert_eq!(error.guide_section(), Some("3.2.10"));
-    assert!(
-        error.detail().is_some_and(|d| d.contains("ECHO")),
-        "{error}"
-    );
+    assert!(error.detail().is_some_and(|d| d.contains("ECHO")), "{error}");
 }
 
 #[test]
@@ -344,23 +251,13 @@ fn slow_answers_after_the_delay_or_times_out_first() {
     let mut options = pki.sim_options(Some(Fault::Slow));
     options.slow_delay = Duration::from_millis(1500);
     let sim = sim::start(options).expect("simulator starts");
-    let mut session = ok(open(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let mut session = ok(open(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     let timeout = Duration::from_millis(500);
     let (result, elapsed) = timed(|| hostapi::echo(&mut session, timeout));
     assert_failure(&err(result), Stage::Echo, ErrorKind::ReadTimeout);
     assert!(elapsed < Duration::from_millis(2000), "took {elapsed:?}");
 
-    let mut patient = ok(open(
-        sim.local_addr(),
-        "127.0.0.1",
-        &pki.materials(),
-        TIMEOUT,
-    ));
+    let mut patient = ok(open(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     let (reply, elapsed) = timed(|| hostapi::echo(&mut patient, TIMEOUT));
     assert_eq!(ok(reply).frame.command, "ECHO");
     assert!(
@@ -409,15 +306,10 @@ fn connections_over_the_cap_are_closed_at_once() {
     });
     assert_eq!(count, MAX_CONNECTIONS, "after {waited:?}");
     let mut extra = TcpStream::connect(addr).expect("connect");
-    extra
-        .set_read_timeout(Some(Duration::from_secs(3)))
-        .expect("timeout");
+    extra.set_read_timeout(Some(Duration::from_secs(3))).expect("timeout");
     let mut byte = [0u8; 1];
     let (read, elapsed) = timed(|| extra.read(&mut byte));
-    assert!(
-        matches!(read, Ok(0))
-            || read.is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset)
-    );
+    assert!(matches!(read, Ok(0)) || read.is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset));
     assert!(elapsed < Duration::from_secs(2), "closed after {elapsed:?}");
     drop(held);
 }
@@ -428,27 +320,16 @@ fn shutdown_closes_the_port_and_ends_silent_connections() {
     let sim = pki.start_sim(Some(Fault::Silent));
     let addr = sim.local_addr();
     let mut held = TcpStream::connect(addr).expect("connect");
-    held.set_read_timeout(Some(Duration::from_secs(3)))
-        .expect("timeout");
+    held.set_read_timeout(Some(Duration::from_secs(3))).expect("timeout");
     let give_up = Instant::now() + Duration::from_secs(5);
     while sim.active_connections() == 0 && Instant::now() < give_up {
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert_eq!(
-        sim.active_connections(),
-        1,
-        "the connection is being served"
-    );
+    assert_eq!(sim.active_connections(), 1, "the connection is being served");
     let ((), elapsed) = timed(|| sim.shutdown());
-    assert!(
-        elapsed < Duration::from_secs(3),
-        "shutdown took {elapsed:?}"
-    );
+    assert!(elapsed < Duration::from_secs(3), "shutdown took {elapsed:?}");
     let mut byte = [0u8; 1];
-    assert!(
-        matches!(held.read(&mut byte), Ok(0)),
-        "the held connection is closed"
-    );
+    assert!(matches!(held.read(&mut byte), Ok(0)), "the held connection is closed");
     let refused = hostapi::connect(&[addr], Duration::from_secs(1)).expect_err("nothing listens");
     assert_eq!(refused.kind(), &ErrorKind::ConnectionRefused);
 }

@@ -122,13 +122,8 @@ fn show(path: &Path, json: bool) -> CommandResult {
         return Ok(EXIT_OK);
     }
     println!("{}", shown.path);
-    let library = cfg::locate::library_cfg_path();
-    if !cfg::locate::is_library_cfg(path, &library) {
-        println!(
-            "note: the PKCS#11 library reads {} ({}), not this file",
-            library.path.display(),
-            library.source
-        );
+    if let Some(message) = cfg::locate::library_mismatch_message(path, &cfg::locate::library_cfg_path()) {
+        println!("note: {message}");
     }
     for section in &shown.sections {
         println!("<{}>", section.name.as_deref().unwrap_or("(outside any section)"));
@@ -181,7 +176,7 @@ fn set(args: &SetArgs) -> CommandResult {
             .doc
             .set(args.section.as_deref(), tag, value.expose())
             .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
-        done.push(format!("{tag}: {outcome}"));
+        done.push(describe_change(tag, &outcome));
     }
     file.save().map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
     for line in done {
@@ -192,6 +187,14 @@ fn set(args: &SetArgs) -> CommandResult {
         println!("{}: {finding}", severity_word(finding.severity));
     }
     Ok(EXIT_OK)
+}
+
+fn describe_change(tag: &str, outcome: &cfg::SetOutcome) -> String {
+    match outcome {
+        cfg::SetOutcome::Updated { line } => format!("line {line}: {tag} updated"),
+        cfg::SetOutcome::Inserted { line } => format!("line {line}: {tag} added"),
+        cfg::SetOutcome::SectionCreated { line } => format!("line {line}: {tag} added in a new section"),
+    }
 }
 
 fn severity_word(severity: Severity) -> &'static str {

@@ -64,14 +64,6 @@ impl CommandError {
         }
     }
 
-    /// The command ran and found a failure (exit 1).
-    pub fn failed(message: impl Into<String>) -> Self {
-        CommandError {
-            code: EXIT_FAILED,
-            message: message.into(),
-        }
-    }
-
     /// A library error explained: its cause chain, then its remedy.
     pub fn explained(code: u8, error: &(dyn fxconfig::Explain + 'static)) -> Self {
         CommandError {

@@ -127,16 +127,12 @@ impl ErrorKind {
             ErrorKind::InvalidServerName => "the host is not a valid DNS name or IP address",
             ErrorKind::BadTrustAnchor => "the root CA certificate cannot be used",
             ErrorKind::InvalidClientIdentity => "the client certificate and key cannot be used",
-            ErrorKind::UnknownIssuer => {
-                "the server certificate was not issued by the configured root CA"
-            }
+            ErrorKind::UnknownIssuer => "the server certificate was not issued by the configured root CA",
             ErrorKind::NameMismatch => "the server certificate does not name this host",
             ErrorKind::ServerCertExpired => "the server certificate has expired",
             ErrorKind::ServerCertNotYetValid => "the server certificate is not valid yet",
             ErrorKind::BadServerCert => "the server certificate is invalid",
-            ErrorKind::ClientCertRequired => {
-                "the server requires a client certificate and none is configured"
-            }
+            ErrorKind::ClientCertRequired => "the server requires a client certificate and none is configured",
             ErrorKind::ClientCertRejected => "the server rejected the client certificate",
             ErrorKind::TlsAlert(alert) => return format!("the peer sent the TLS alert {alert}"),
             ErrorKind::TlsFailure => "the TLS connection failed",
@@ -252,9 +248,7 @@ impl Explain for HostApiError {
             ErrorKind::NoCommonProtocol => {
                 "Enable TLS 1.2 or TLS 1.3 with modern cipher suites (ECDHE with AES-GCM or ChaCha20) for the System/Host API connection pair on the KMES."
             }
-            ErrorKind::InvalidServerName => {
-                "Set <ADDRESS> in fxpkcs11.cfg to the KMES host name or IP address."
-            }
+            ErrorKind::InvalidServerName => "Set <ADDRESS> in fxpkcs11.cfg to the KMES host name or IP address.",
             ErrorKind::BadTrustAnchor => {
                 "Set <PROD-TLS-CA> in fxpkcs11.cfg to the root CA certificate exported from the KMES, in PEM."
             }
@@ -282,10 +276,7 @@ impl Explain for HostApiError {
             ErrorKind::TlsAlert(_) | ErrorKind::TlsFailure => {
                 "Compare the TLS settings of the System/Host API connection pair on the KMES with the certificates configured in fxpkcs11.cfg."
             }
-            ErrorKind::NotAFrame
-            | ErrorKind::FrameTooLarge
-            | ErrorKind::NoFrameEnd
-            | ErrorKind::UnexpectedReply => {
+            ErrorKind::NotAFrame | ErrorKind::FrameTooLarge | ErrorKind::NoFrameEnd | ErrorKind::UnexpectedReply => {
                 "Something other than the KMES Host API answers on this port: check <ADDRESS> and <PROD-PORT> in fxpkcs11.cfg."
             }
             ErrorKind::ReadTimeout => {
@@ -313,9 +304,7 @@ impl Explain for HostApiError {
             | ErrorKind::NoFrameEnd
             | ErrorKind::UnexpectedReply
             | ErrorKind::ReadTimeout => "4.2",
-            ErrorKind::HandshakeTimeout | ErrorKind::PeerClosed | ErrorKind::NoCommonProtocol => {
-                "3.1.5"
-            }
+            ErrorKind::HandshakeTimeout | ErrorKind::PeerClosed | ErrorKind::NoCommonProtocol => "3.1.5",
             ErrorKind::TlsAlert(_) | ErrorKind::TlsFailure => "3.1",
             ErrorKind::BadTrustAnchor | ErrorKind::UnknownIssuer => "3.1.4",
             ErrorKind::NameMismatch | ErrorKind::BadServerCert => "3.1.2",

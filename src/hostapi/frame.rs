@@ -82,11 +82,7 @@ impl Frame {
 
 impl fmt::Display for Frame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let fields: Vec<(&str, &str)> = self
-            .fields
-            .iter()
-            .map(|(t, v)| (t.as_str(), v.as_str()))
-            .collect();
+        let fields: Vec<(&str, &str)> = self.fields.iter().map(|(t, v)| (t.as_str(), v.as_str())).collect();
         f.write_str(&String::from_utf8_lossy(&encode(&self.command, &fields)))
     }
 }
@@ -136,8 +132,7 @@ pub enum FrameError {
 
 impl crate::remedy::Explain for FrameError {
     fn remedy(&self) -> String {
-        "Something other than the KMES Host API answered: check <ADDRESS> and <PROD-PORT> in fxpkcs11.cfg."
-            .to_owned()
+        "Something other than the KMES Host API answered: check <ADDRESS> and <PROD-PORT> in fxpkcs11.cfg.".to_owned()
     }
 
     fn guide_section(&self) -> Option<&'static str> {
@@ -151,12 +146,7 @@ impl crate::remedy::Explain for FrameError {
 /// outside printable ASCII) are left out of the command, tags and values, so the
 /// result is always one well-formed frame.
 pub fn encode(command: &str, fields: &[(&str, &str)]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(
-        16 + fields
-            .iter()
-            .map(|(t, v)| t.len() + v.len() + 1)
-            .sum::<usize>(),
-    );
+    let mut out = Vec::with_capacity(16 + fields.iter().map(|(t, v)| t.len() + v.len() + 1).sum::<usize>());
     out.push(b'[');
     out.extend_from_slice(TAG_COMMAND.as_bytes());
     push_clean(&mut out, command);
@@ -202,9 +192,7 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, FrameError> {
         return Err(FrameError::TooLarge);
     }
     if bytes[start] != b'[' {
-        return Err(FrameError::MissingStart {
-            found: bytes[start],
-        });
+        return Err(FrameError::MissingStart { found: bytes[start] });
     }
     for (offset, &byte) in bytes.iter().enumerate().skip(start + 1) {
         if offset >= MAX_FRAME_LEN {
@@ -232,10 +220,7 @@ pub fn parse(bytes: &[u8]) -> Result<Frame, FrameError> {
     if !bytes[len..].iter().all(u8::is_ascii_whitespace) {
         return Err(FrameError::TrailingBytes);
     }
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(0);
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
     // `scan` accepted only printable ASCII between the brackets.
     let inner = String::from_utf8_lossy(&bytes[start + 1..len - 1]);
     let mut parts: Vec<&str> = inner.split(';').collect();
@@ -259,10 +244,7 @@ pub fn parse(bytes: &[u8]) -> Result<Frame, FrameError> {
         return Err(FrameError::MissingCommand);
     }
     let (tag, command) = fields.remove(0);
-    if tag != TAG_COMMAND
-        || command.is_empty()
-        || !command.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
+    if tag != TAG_COMMAND || command.is_empty() || !command.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(FrameError::MissingCommand);
     }
     Ok(Frame { command, fields })
@@ -303,14 +285,8 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_frame() {
-        assert_eq!(
-            scan(b"HTTP/1.1 400"),
-            Err(FrameError::MissingStart { found: b'H' })
-        );
-        assert_eq!(
-            scan(b"[AO\x00"),
-            Err(FrameError::BadByte { byte: 0, offset: 3 })
-        );
+        assert_eq!(scan(b"HTTP/1.1 400"), Err(FrameError::MissingStart { found: b'H' }));
+        assert_eq!(scan(b"[AO\x00"), Err(FrameError::BadByte { byte: 0, offset: 3 }));
         assert_eq!(scan(b"  [AOECHO;"), Ok(Scan::NeedMore));
         assert_eq!(parse(b"[AOECHO;"), Err(FrameError::MissingEnd));
         assert_eq!(parse(b"[XXECHO;]"), Err(FrameError::MissingCommand));

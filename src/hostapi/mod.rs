@@ -110,21 +110,14 @@ pub fn run_probe(
             HostApiError::new(Stage::Connect, ErrorKind::NetworkError).with_source(e),
         )
     })?;
-    on_stage(
-        Stage::Connect,
-        &StageOutcome::Passed(connected_to.to_string()),
-    );
+    on_stage(Stage::Connect, &StageOutcome::Passed(connected_to.to_string()));
 
-    let mut session =
-        handshake(tcp, host, materials, timeout).map_err(|e| failed(&mut on_stage, e))?;
+    let mut session = handshake(tcp, host, materials, timeout).map_err(|e| failed(&mut on_stage, e))?;
     on_stage(
         Stage::Handshake,
         &StageOutcome::Passed(format!("{} {}", session.protocol, session.cipher)),
     );
-    on_stage(
-        Stage::ServerCert,
-        &StageOutcome::Passed(chain_summary(&session)),
-    );
+    on_stage(Stage::ServerCert, &StageOutcome::Passed(chain_summary(&session)));
 
     let reply = echo(&mut session, timeout).map_err(|e| failed(&mut on_stage, e))?;
     let client_auth = if session.client_cert_sent {

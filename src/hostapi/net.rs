@@ -11,9 +11,7 @@ use super::error::{ErrorKind, HostApiError, Stage};
 /// The host without the brackets of an IPv6 literal such as `[::1]`, trimmed.
 pub(crate) fn bare_host(host: &str) -> &str {
     let host = host.trim();
-    host.strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host)
+    host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host)
 }
 
 /// Resolves `host` to socket addresses for `port`.
@@ -25,8 +23,7 @@ pub(crate) fn bare_host(host: &str) -> &str {
 pub fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, HostApiError> {
     let name = bare_host(host);
     if name.is_empty() {
-        return Err(HostApiError::new(Stage::Resolve, ErrorKind::DnsFailure)
-            .with_detail("no host name given"));
+        return Err(HostApiError::new(Stage::Resolve, ErrorKind::DnsFailure).with_detail("no host name given"));
     }
     if let Ok(ip) = name.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
@@ -45,19 +42,15 @@ pub fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAdd
         .map_err(|e| HostApiError::new(Stage::Resolve, ErrorKind::DnsFailure).with_source(e))?;
     match receiver.recv_timeout(timeout) {
         Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
-        Ok(Ok(_)) => Err(HostApiError::new(Stage::Resolve, ErrorKind::DnsFailure)
-            .with_detail(format!("{name} has no addresses"))),
+        Ok(Ok(_)) => {
+            Err(HostApiError::new(Stage::Resolve, ErrorKind::DnsFailure)
+                .with_detail(format!("{name} has no addresses")))
+        }
         Ok(Err(e)) => Err(HostApiError::new(Stage::Resolve, ErrorKind::DnsFailure)
             .with_detail(name)
             .with_source(e)),
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            Err(
-                HostApiError::new(Stage::Resolve, ErrorKind::DnsTimeout).with_detail(format!(
-                    "{name}: no answer within {} ms",
-                    timeout.as_millis()
-                )),
-            )
-        }
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(HostApiError::new(Stage::Resolve, ErrorKind::DnsTimeout)
+            .with_detail(format!("{name}: no answer within {} ms", timeout.as_millis()))),
         Err(mpsc::RecvTimeoutError::Disconnected) => {
             Err(HostApiError::new(Stage::Resolve, ErrorKind::DnsFailure).with_detail(name))
         }
@@ -68,9 +61,9 @@ fn connect_error_kind(error: &io::Error) -> ErrorKind {
     match error.kind() {
         io::ErrorKind::ConnectionRefused => ErrorKind::ConnectionRefused,
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ErrorKind::ConnectTimeout,
-        io::ErrorKind::HostUnreachable
-        | io::ErrorKind::NetworkUnreachable
-        | io::ErrorKind::AddrNotAvailable => ErrorKind::Unreachable,
+        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable | io::ErrorKind::AddrNotAvailable => {
+            ErrorKind::Unreachable
+        }
         _ => ErrorKind::NetworkError,
     }
 }
@@ -116,8 +109,9 @@ pub fn connect(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Hos
         Some((addr, e)) => HostApiError::new(Stage::Connect, connect_error_kind(&e))
             .with_detail(addr.to_string())
             .with_source(e),
-        None if addrs.is_empty() => HostApiError::new(Stage::Connect, ErrorKind::Unreachable)
-            .with_detail("no address to connect to"),
+        None if addrs.is_empty() => {
+            HostApiError::new(Stage::Connect, ErrorKind::Unreachable).with_detail("no address to connect to")
+        }
         None => HostApiError::new(Stage::Connect, ErrorKind::ConnectTimeout)
             .with_detail(format!("no connection within {} ms", timeout.as_millis())),
     })
@@ -138,10 +132,7 @@ mod tests {
     #[test]
     fn empty_host_is_a_resolve_failure() {
         let err = resolve("  ", 1, Duration::from_secs(1)).unwrap_err();
-        assert_eq!(
-            (err.stage(), err.kind()),
-            (Stage::Resolve, &ErrorKind::DnsFailure)
-        );
+        assert_eq!((err.stage(), err.kind()), (Stage::Resolve, &ErrorKind::DnsFailure));
     }
 
     #[test]

@@ -13,8 +13,8 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::sign::CertifiedKey;
 use rustls::{
-    AlertDescription, CertificateError, ClientConfig, ClientConnection, ProtocolVersion,
-    RootCertStore, SignatureScheme, StreamOwned,
+    AlertDescription, CertificateError, ClientConfig, ClientConnection, ProtocolVersion, RootCertStore,
+    SignatureScheme, StreamOwned,
 };
 
 use super::error::{ErrorKind, HostApiError, Stage};
@@ -45,13 +45,10 @@ impl Clone for TlsMaterials {
 
 impl fmt::Debug for TlsMaterials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let client = self.client.as_ref().map(|(chain, _)| {
-            format!(
-                "{} certificate(s), private key {}",
-                chain.len(),
-                crate::secret::MASK
-            )
-        });
+        let client = self
+            .client
+            .as_ref()
+            .map(|(chain, _)| format!("{} certificate(s), private key {}", chain.len(), crate::secret::MASK));
         f.debug_struct("TlsMaterials")
             .field("roots", &self.roots.len())
             .field("client", &client)
@@ -78,11 +75,7 @@ impl fmt::Debug for RecordingResolver {
 }
 
 impl ResolvesClientCert for RecordingResolver {
-    fn resolve(
-        &self,
-        _root_hint_subjects: &[&[u8]],
-        sigschemes: &[SignatureScheme],
-    ) -> Option<Arc<CertifiedKey>> {
+    fn resolve(&self, _root_hint_subjects: &[&[u8]], sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
         self.requested.store(true, Ordering::SeqCst);
         let identity = self
             .identity
@@ -205,10 +198,7 @@ fn remaining(deadline: Instant) -> io::Result<Duration> {
 }
 
 fn is_timeout(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
+    matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
 }
 
 /// A socket timeout shows as "resource temporarily unavailable" (EAGAIN) on
@@ -216,10 +206,7 @@ fn is_timeout(error: &io::Error) -> bool {
 fn timeout_cause(waited: Duration) -> io::Error {
     io::Error::new(
         io::ErrorKind::TimedOut,
-        format!(
-            "the peer sent nothing more within {} ms",
-            waited.as_millis()
-        ),
+        format!("the peer sent nothing more within {} ms", waited.as_millis()),
     )
 }
 
@@ -321,8 +308,8 @@ fn alert_name(alert: AlertDescription) -> String {
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {
             let after_lower = chars[i - 1].is_ascii_lowercase();
-            let ends_acronym = chars[i - 1].is_ascii_uppercase()
-                && chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            let ends_acronym =
+                chars[i - 1].is_ascii_uppercase() && chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
             if after_lower || ends_acronym {
                 name.push('_');
             }
@@ -337,11 +324,7 @@ fn classify_alert(alert: AlertDescription, context: TlsContext) -> (Stage, Error
     if context.requested && !context.sent {
         if matches!(
             alert,
-            A::CertificateRequired
-                | A::HandshakeFailure
-                | A::BadCertificate
-                | A::CertificateUnknown
-                | A::AccessDenied
+            A::CertificateRequired | A::HandshakeFailure | A::BadCertificate | A::CertificateUnknown | A::AccessDenied
         ) {
             return (Stage::ClientAuth, ErrorKind::ClientCertRequired);
         }
@@ -375,24 +358,16 @@ fn classify_alert(alert: AlertDescription, context: TlsContext) -> (Stage, Error
 fn classify_certificate(error: &CertificateError) -> ErrorKind {
     match error {
         CertificateError::UnknownIssuer => ErrorKind::UnknownIssuer,
-        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            ErrorKind::NameMismatch
-        }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            ErrorKind::ServerCertExpired
-        }
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            ErrorKind::ServerCertNotYetValid
-        }
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => ErrorKind::NameMismatch,
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => ErrorKind::ServerCertExpired,
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => ErrorKind::ServerCertNotYetValid,
         _ => ErrorKind::BadServerCert,
     }
 }
 
 fn classify_tls(error: rustls::Error, context: TlsContext) -> HostApiError {
     let (stage, kind) = match &error {
-        rustls::Error::InvalidCertificate(cert_error) => {
-            (Stage::ServerCert, classify_certificate(cert_error))
-        }
+        rustls::Error::InvalidCertificate(cert_error) => (Stage::ServerCert, classify_certificate(cert_error)),
         rustls::Error::AlertReceived(alert) => classify_alert(*alert, context),
         rustls::Error::PeerIncompatible(_) => (Stage::Handshake, ErrorKind::NoCommonProtocol),
         rustls::Error::NoCertificatesPresented => (Stage::ServerCert, ErrorKind::BadServerCert),
@@ -406,12 +381,7 @@ fn classify_tls(error: rustls::Error, context: TlsContext) -> HostApiError {
     HostApiError::new(stage, kind).with_source(error)
 }
 
-fn classify_io(
-    error: io::Error,
-    stage: Stage,
-    timeout_kind: ErrorKind,
-    waited: Duration,
-) -> HostApiError {
+fn classify_io(error: io::Error, stage: Stage, timeout_kind: ErrorKind, waited: Duration) -> HostApiError {
     if is_timeout(&error) {
         return HostApiError::new(stage, timeout_kind).with_source(timeout_cause(waited));
     }
@@ -471,17 +441,9 @@ pub fn handshake(
     while stream.conn.is_handshaking() {
         if let Err(e) = flush_tls(&mut stream, deadline) {
             if let Some(alert) = pending_alert(&mut stream) {
-                return Err(classify_tls(
-                    alert,
-                    TlsContext::of(&stream, &resolver, false),
-                ));
+                return Err(classify_tls(alert, TlsContext::of(&stream, &resolver, false)));
             }
-            return Err(classify_io(
-                e,
-                Stage::Handshake,
-                ErrorKind::HandshakeTimeout,
-                timeout,
-            ));
+            return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
         }
         if !stream.conn.is_handshaking() {
             break;
@@ -496,12 +458,7 @@ pub fn handshake(
                 });
             }
             Err(e) => {
-                return Err(classify_io(
-                    e,
-                    Stage::Handshake,
-                    ErrorKind::HandshakeTimeout,
-                    timeout,
-                ));
+                return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
             }
         }
         if let Err(e) = stream.conn.process_new_packets() {
@@ -512,17 +469,9 @@ pub fn handshake(
     }
     if let Err(e) = flush_tls(&mut stream, deadline) {
         if let Some(alert) = pending_alert(&mut stream) {
-            return Err(classify_tls(
-                alert,
-                TlsContext::of(&stream, &resolver, true),
-            ));
+            return Err(classify_tls(alert, TlsContext::of(&stream, &resolver, true)));
         }
-        return Err(classify_io(
-            e,
-            Stage::Handshake,
-            ErrorKind::HandshakeTimeout,
-            timeout,
-        ));
+        return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
     }
 
     Ok(TlsSession {
@@ -537,11 +486,7 @@ pub fn handshake(
                     .map_or_else(|| format!("{:?}", suite.suite()), str::to_owned)
             })
             .unwrap_or_else(|| "unknown".into()),
-        peer_chain: stream
-            .conn
-            .peer_certificates()
-            .map(<[_]>::to_vec)
-            .unwrap_or_default(),
+        peer_chain: stream.conn.peer_certificates().map(<[_]>::to_vec).unwrap_or_default(),
         client_cert_sent: resolver.sent.load(Ordering::SeqCst),
         client_cert_requested: resolver.requested.load(Ordering::SeqCst),
         resolver,
@@ -557,9 +502,7 @@ fn finish_echo(bytes: &[u8]) -> Result<EchoReply, HostApiError> {
             .with_source(e)
     })?;
     if frame.is_error() {
-        let detail = frame
-            .error_text()
-            .map_or_else(|| raw.clone(), str::to_owned);
+        let detail = frame.error_text().map_or_else(|| raw.clone(), str::to_owned);
         return Err(HostApiError::new(Stage::Echo, ErrorKind::CommandRefused).with_detail(detail));
     }
     if frame.command != frame::COMMAND_ECHO {
@@ -643,13 +586,10 @@ pub fn echo(session: &mut TlsSession, timeout: Duration) -> Result<EchoReply, Ho
         }
         if tls_closed || tcp_closed {
             return Err(if answer_started(&answer) {
-                HostApiError::new(Stage::Echo, ErrorKind::NoFrameEnd).with_detail(format!(
-                    "the connection closed after {} bytes",
-                    answer.len()
-                ))
+                HostApiError::new(Stage::Echo, ErrorKind::NoFrameEnd)
+                    .with_detail(format!("the connection closed after {} bytes", answer.len()))
             } else {
-                HostApiError::new(Stage::Echo, ErrorKind::PeerClosed)
-                    .with_detail("before answering the ECHO")
+                HostApiError::new(Stage::Echo, ErrorKind::PeerClosed).with_detail("before answering the ECHO")
             });
         }
         match fill_tls(stream, deadline) {
@@ -692,14 +632,8 @@ mod tests {
             "certificate_required"
         );
         assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca");
-        assert_eq!(
-            alert_name(AlertDescription::UnknownPSKIdentity),
-            "unknown_psk_identity"
-        );
-        assert_eq!(
-            alert_name(AlertDescription::HandshakeFailure),
-            "handshake_failure"
-        );
+        assert_eq!(alert_name(AlertDescription::UnknownPSKIdentity), "unknown_psk_identity");
+        assert_eq!(alert_name(AlertDescription::HandshakeFailure), "handshake_failure");
     }
 
     #[test]

@@ -7,8 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rcgen::{
-    CertificateParams, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair, KeyUsagePurpose,
-    PublicKeyData, SanType,
+    CertificateParams, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SanType,
 };
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
@@ -51,9 +50,7 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, SimError> {
             source,
         })?;
     if certs.is_empty() {
-        return Err(SimError::NoCertificate {
-            path: path.to_owned(),
-        });
+        return Err(SimError::NoCertificate { path: path.to_owned() });
     }
     Ok(certs)
 }
@@ -92,21 +89,16 @@ fn certificate_names(cert: &CertificateDer<'_>) -> Vec<String> {
     names
 }
 
-fn load_ca_signer(
-    ca_cert: &CertificateDer<'_>,
-    ca_path: &Path,
-    key_path: &Path,
-) -> Result<CaSigner, SimError> {
+fn load_ca_signer(ca_cert: &CertificateDer<'_>, ca_path: &Path, key_path: &Path) -> Result<CaSigner, SimError> {
     let key_pem = String::from_utf8_lossy(&read(key_path)?).into_owned();
     let key = KeyPair::from_pem(&key_pem).map_err(|source| SimError::CaKey {
         path: key_path.to_owned(),
         source,
     })?;
-    let (_, parsed) =
-        x509_parser::parse_x509_certificate(ca_cert).map_err(|_| SimError::CaKey {
-            path: ca_path.to_owned(),
-            source: rcgen::Error::CouldNotParseCertificate,
-        })?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(ca_cert).map_err(|_| SimError::CaKey {
+        path: ca_path.to_owned(),
+        source: rcgen::Error::CouldNotParseCertificate,
+    })?;
     if parsed.public_key().raw != key.subject_public_key_info().as_slice() {
         return Err(SimError::CaKeyMismatch {
             ca: ca_path.to_owned(),
@@ -162,59 +154,38 @@ impl Materials {
     /// A hash-derived serial number for the ECHO answer, stable for a server certificate.
     pub(super) fn serial(&self) -> String {
         let digest = ring::digest::digest(&ring::digest::SHA256, &self.chain[0]);
-        let hex: String = digest.as_ref()[..4]
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect();
+        let hex: String = digest.as_ref()[..4].iter().map(|b| format!("{b:02X}")).collect();
         format!("SIM-{hex}")
     }
 
-    fn issue_expired(
-        &self,
-    ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), SimError> {
+    fn issue_expired(&self) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), SimError> {
         let signer = self.ca_signer.as_ref().ok_or(SimError::CaKeyRequired)?;
         let lifetime = Lifetime::expired();
         let now = OffsetDateTime::now_utc();
         let mut params = CertificateParams::default();
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "KMES (expired)");
-        params.subject_alt_names = self
-            .names
-            .iter()
-            .map(|n| san(n))
-            .collect::<Result<_, _>>()?;
+        params.distinguished_name.push(DnType::CommonName, "KMES (expired)");
+        params.subject_alt_names = self.names.iter().map(|n| san(n)).collect::<Result<_, _>>()?;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.use_authority_key_identifier_extension = true;
         params.not_before = now + time::Duration::days(lifetime.starts_in_days);
         params.not_after = now + time::Duration::days(lifetime.ends_in_days);
         let key = KeyPair::generate().map_err(PkiError::from)?;
-        let cert = params
-            .signed_by(&key, &signer.issuer)
-            .map_err(PkiError::from)?;
+        let cert = params.signed_by(&key, &signer.issuer).map_err(PkiError::from)?;
         let key_der = PrivateKeyDer::Pkcs8(key.serialize_der().into());
         Ok((vec![cert.der().clone()], key_der))
     }
 
-    fn issue_from_other_ca(
-        &self,
-    ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), SimError> {
+    fn issue_from_other_ca(&self) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), SimError> {
         let other = Authority::new("Unrelated TLS CA")?;
         let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
         let cert = other.issue_server(&names, Lifetime::valid_for(30))?;
-        Ok((
-            vec![cert.cert_der.into()],
-            PrivateKeyDer::Pkcs8(cert.key_der.into()),
-        ))
+        Ok((vec![cert.cert_der.into()], PrivateKeyDer::Pkcs8(cert.key_der.into())))
     }
 
     /// The server configuration for `fault`; `None` (and [`Fault::Silent`], which
     /// never gets to TLS) use the configured files unchanged.
-    pub(super) fn server_config(
-        &self,
-        fault: Option<Fault>,
-    ) -> Result<Arc<ServerConfig>, SimError> {
+    pub(super) fn server_config(&self, fault: Option<Fault>) -> Result<Arc<ServerConfig>, SimError> {
         let provider = provider();
         let versions: &[&'static SupportedProtocolVersion] = if fault == Some(Fault::Tls12Only) {
             &[&rustls::version::TLS12]
@@ -229,22 +200,16 @@ impl Materials {
             Some(Fault::RejectClient) => {
                 let other = Authority::new("Unrelated Client CA")?;
                 let mut roots = RootCertStore::empty();
-                roots
-                    .add(other.cert.cert_der.into())
-                    .map_err(SimError::Tls)?;
-                let verifier =
-                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                        .build()
-                        .map_err(SimError::ClientVerifier)?;
+                roots.add(other.cert.cert_der.into()).map_err(SimError::Tls)?;
+                let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                    .build()
+                    .map_err(SimError::ClientVerifier)?;
                 builder.with_client_cert_verifier(verifier)
             }
             _ => {
-                let verifier = WebPkiClientVerifier::builder_with_provider(
-                    Arc::clone(&self.client_roots),
-                    provider,
-                )
-                .build()
-                .map_err(SimError::ClientVerifier)?;
+                let verifier = WebPkiClientVerifier::builder_with_provider(Arc::clone(&self.client_roots), provider)
+                    .build()
+                    .map_err(SimError::ClientVerifier)?;
                 builder.with_client_cert_verifier(verifier)
             }
         };

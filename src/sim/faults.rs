@@ -64,25 +64,17 @@ impl Fault {
     /// A one-line description of what the fault does.
     pub fn description(self) -> &'static str {
         match self {
-            Fault::WrongCa => {
-                "serve a server certificate issued by a different CA (client sees an unknown issuer)"
-            }
+            Fault::WrongCa => "serve a server certificate issued by a different CA (client sees an unknown issuer)",
             Fault::RejectClient => {
                 "trust only a different CA for client certificates (the client certificate is rejected)"
             }
-            Fault::NoClientAuth => {
-                "do not request a client certificate (the server does not authenticate clients)"
-            }
-            Fault::ExpiredCert => {
-                "serve an expired server certificate signed by the real CA (needs --ca-key)"
-            }
+            Fault::NoClientAuth => "do not request a client certificate (the server does not authenticate clients)",
+            Fault::ExpiredCert => "serve an expired server certificate signed by the real CA (needs --ca-key)",
             Fault::Tls12Only => "offer TLS 1.2 only",
             Fault::Silent => "accept TCP connections and never answer, not even TLS",
             Fault::Garbage => "answer the ECHO with random bytes that are not a frame",
             Fault::CloseAfterHandshake => "close the connection right after the TLS handshake",
-            Fault::EchoDisabled => {
-                "answer the ECHO with an error frame, as if the command were disabled"
-            }
+            Fault::EchoDisabled => "answer the ECHO with an error frame, as if the command were disabled",
             Fault::Slow => "answer the ECHO only after a delay",
         }
     }
@@ -101,11 +93,7 @@ impl fmt::Display for Fault {
 pub struct UnknownFault(pub String);
 
 fn fault_names() -> String {
-    Fault::ALL
-        .iter()
-        .map(|f| f.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    Fault::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
 }
 
 impl Explain for UnknownFault {

@@ -92,9 +92,7 @@ pub enum SimError {
         path: PathBuf,
     },
     /// [`Fault::ExpiredCert`] was asked for without the CA key.
-    #[error(
-        "the expired-cert fault needs the CA private key (--ca-key) to re-issue the server certificate"
-    )]
+    #[error("the expired-cert fault needs the CA private key (--ca-key) to re-issue the server certificate")]
     CaKeyRequired,
     /// The CA key or CA certificate cannot be used for signing.
     #[error("cannot sign with the CA from {path}: {source}")]
@@ -153,19 +151,16 @@ impl Explain for SimError {
             }
             SimError::ClientVerifier(_) => "Give a valid CA certificate as the client CA.",
             SimError::Bind { .. } => "Choose another port, or stop whatever already listens on it.",
-            SimError::Spawn(_) => {
-                "The system is out of resources for threads; close other programs and retry."
-            }
+            SimError::Spawn(_) => "The system is out of resources for threads; close other programs and retry.",
         };
         text.to_owned()
     }
 
     fn guide_section(&self) -> Option<&'static str> {
         match self {
-            SimError::Pem { .. }
-            | SimError::NoCertificate { .. }
-            | SimError::Tls(_)
-            | SimError::ClientVerifier(_) => Some("3.1"),
+            SimError::Pem { .. } | SimError::NoCertificate { .. } | SimError::Tls(_) | SimError::ClientVerifier(_) => {
+                Some("3.1")
+            }
             _ => None,
         }
     }
@@ -272,11 +267,7 @@ impl Drop for SimHandle {
 /// Loads the files, binds `options.listen` and starts serving in the background.
 pub fn start(options: SimOptions) -> Result<SimHandle, SimError> {
     let materials = certs::Materials::load(&options)?;
-    let shared = Arc::new(server::Shared::new(
-        materials,
-        options.fault,
-        options.slow_delay,
-    )?);
+    let shared = Arc::new(server::Shared::new(materials, options.fault, options.slow_delay)?);
     let bind_error = |source| SimError::Bind {
         addr: options.listen,
         source,

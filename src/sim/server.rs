@@ -41,11 +41,7 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    pub(super) fn new(
-        materials: Materials,
-        fault: Option<Fault>,
-        slow_delay: Duration,
-    ) -> Result<Self, SimError> {
+    pub(super) fn new(materials: Materials, fault: Option<Fault>, slow_delay: Duration) -> Result<Self, SimError> {
         let serial = materials.serial();
         let shared = Shared {
             materials,
@@ -64,13 +60,7 @@ impl Shared {
     fn config_for(&self, fault: Option<Fault>) -> Result<Arc<ServerConfig>, SimError> {
         let key = if matches!(
             fault,
-            Some(
-                Fault::WrongCa
-                    | Fault::RejectClient
-                    | Fault::NoClientAuth
-                    | Fault::ExpiredCert
-                    | Fault::Tls12Only
-            )
+            Some(Fault::WrongCa | Fault::RejectClient | Fault::NoClientAuth | Fault::ExpiredCert | Fault::Tls12Only)
         ) {
             fault
         } else {
@@ -156,21 +146,14 @@ fn dispatch(stream: TcpStream, shared: &Arc<Shared>) {
         },
     };
     // If the thread cannot be spawned, the closure (guard and stream included) is dropped.
-    let _ = thread::Builder::new()
-        .name("fxconfig-sim-conn".into())
-        .spawn(move || {
-            let shared = Arc::clone(&guard.0);
-            serve(stream, fault, config, &shared);
-            drop(guard);
-        });
+    let _ = thread::Builder::new().name("fxconfig-sim-conn".into()).spawn(move || {
+        let shared = Arc::clone(&guard.0);
+        serve(stream, fault, config, &shared);
+        drop(guard);
+    });
 }
 
-fn serve(
-    stream: TcpStream,
-    fault: Option<Fault>,
-    config: Option<Arc<ServerConfig>>,
-    shared: &Shared,
-) {
+fn serve(stream: TcpStream, fault: Option<Fault>, config: Option<Arc<ServerConfig>>, shared: &Shared) {
     let prepared = stream
         .set_nonblocking(false)
         .and_then(|()| stream.set_read_timeout(Some(POLL)))
@@ -203,11 +186,7 @@ fn hold_silently(mut stream: TcpStream, shared: &Shared) {
         match stream.read(&mut sink) {
             Ok(0) => return,
             Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) => {}
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
             Err(_) => return,
         }
     }
@@ -246,11 +225,7 @@ impl Connection {
             match self.tls.read_tls(&mut self.sock) {
                 Ok(0) => return Err(Ended),
                 Ok(_) => break,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) => {}
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
                 Err(_) => return Err(Ended),
             }
         }

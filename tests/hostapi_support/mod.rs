@@ -163,14 +163,12 @@ pub fn free_port() -> u16 {
 pub fn scripted_server(pki: &TestPki, answer: Vec<u8>) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_no_client_auth()
-    .with_single_cert(vec![cert_der(&pki.server)], key_der(&pki.server))
-    .expect("server config");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der(&pki.server)], key_der(&pki.server))
+        .expect("server config");
     thread::spawn(move || {
         let Ok((tcp, _)) = listener.accept() else {
             return;
@@ -186,11 +184,7 @@ pub fn scripted_server(pki: &TestPki, answer: Vec<u8>) -> SocketAddr {
                 _ => return,
             }
         }
-        if stream
-            .write_all(&answer)
-            .and_then(|()| stream.flush())
-            .is_err()
-        {
+        if stream.write_all(&answer).and_then(|()| stream.flush()).is_err() {
             return;
         }
         let mut rest = [0u8; 256];
