@@ -262,3 +262,23 @@ fn cancelling_skips_every_remaining_check() {
         assert_eq!(status(&report, *id), Skip, "{id}");
     }
 }
+
+#[test]
+fn tls_disabled_connects_over_tcp_and_warns_that_the_host_api_was_not_tested() {
+    let (lab, _sim) = lab_with_sim(None);
+    let text = std::fs::read_to_string(&lab.cfg)
+        .unwrap()
+        .replace("<PROD-TLS-ENABLED>       YES", "<PROD-TLS-ENABLED>       NO ");
+    common::write_private(&lab.cfg, text.as_bytes());
+    let report = run_doctor(&lab, Duration::from_secs(2));
+    for id in [
+        CheckId::TlsCa,
+        CheckId::TlsIdentity,
+        CheckId::TlsIdentityChain,
+        CheckId::TlsIdentityValidity,
+    ] {
+        assert_eq!(status(&report, id), Skip, "{id}");
+    }
+    assert_eq!(status(&report, CheckId::NetConnect), Pass);
+    assert_tls_tail(&report, [Skip, Skip, Skip, Warn]);
+}

@@ -54,11 +54,12 @@ pub fn run(args: &CheckArgs) -> CommandResult {
         println!("{text}");
     } else {
         let count = |status: Status| report.checks.iter().filter(|c| c.status == status).count();
+        let warnings = count(Status::Warn);
         println!(
-            "\n{}: {} passed, {} warnings, {} failed, {} skipped ({})",
+            "\n{}: {} passed, {warnings} warning{}, {} failed, {} skipped ({})",
             if report.ok { "OK" } else { "FAILED" },
             count(Status::Pass),
-            count(Status::Warn),
+            if warnings == 1 { "" } else { "s" },
             count(Status::Fail),
             count(Status::Skip),
             report.config

@@ -118,7 +118,7 @@ impl CheckId {
                 "Finds the fxpkcs11.cfg to examine and says whether the PKCS#11 library would read that same file (FXPKCS11_CFG, else the platform default)."
             }
             CheckId::ConfigParse => {
-                "Reads the file as text and checks that every line is a comment, a section tag or a <TAG> value </TAG> entry, with sections opened and closed."
+                "Reads the file as text and checks that every line is a comment, a section tag or a one-line tag entry, with every section opened and closed."
             }
             CheckId::ConfigFields => {
                 "Checks each known field's value (YES/NO, port 1-65535, slot number, address) and that ADDRESS and PROD-PORT are present."

@@ -547,8 +547,9 @@ impl<'a> State<'a> {
                     Outcome::pass(format!("answered: {}", identity.join(", ")))
                 }
             }
-            _ if self.tls_disabled() && self.tcp.is_some() => Outcome::skip(
-                "PROD-TLS-ENABLED is NO: fxconfig only tests TLS connections, as the guide configures them [3.1]",
+            _ if self.tls_disabled() && self.tcp.is_some() => Outcome::warn(
+                "PROD-TLS-ENABLED is NO: the TCP port answers, but fxconfig tests the Host API over TLS only",
+                "Configure TLS as the guide does: export the root CA and the client PKCS#12 and set PROD-TLS-ENABLED to YES [3.1] [4.2]",
             ),
             _ => Outcome::skip("no TLS session"),
         }
