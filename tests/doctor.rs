@@ -2,6 +2,8 @@
 //! check that owns it, with the checks before it passing and the ones after skipped.
 
 mod common;
+#[path = "hostapi_support/mod.rs"]
+mod hostapi_support;
 
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -281,4 +283,66 @@ fn tls_disabled_connects_over_tcp_and_warns_that_the_host_api_was_not_tested() {
     }
     assert_eq!(status(&report, CheckId::NetConnect), Pass);
     assert_tls_tail(&report, [Skip, Skip, Skip, Warn]);
+}
+
+/// `openssl s_server` as a Host API peer nobody here wrote: it speaks TLS with
+/// client authentication but not Excrypt.
+mod openssl_peer {
+    use super::*;
+
+    use super::hostapi_support::SServer;
+
+    fn s_server(lab: &Lab, server_cert: &std::path::Path, server_key: &std::path::Path) -> SServer {
+        let arg = |p: &std::path::Path| p.display().to_string();
+        SServer::start(&[
+            "-Verify",
+            "1",
+            "-verify_return_error",
+            "-CAfile",
+            &arg(&lab.files.ca_cert),
+            "-cert",
+            &arg(server_cert),
+            "-key",
+            &arg(server_key),
+        ])
+    }
+
+    #[test]
+    fn mutual_tls_passes_and_the_missing_excrypt_answer_fails_the_echo_within_the_timeout() {
+        let lab = Lab::new();
+        let server = s_server(&lab, &lab.files.server_cert, &lab.files.server_key);
+        lab.write_cfg("127.0.0.1", server.addr.port());
+        let report = run_doctor(&lab, Duration::from_secs(1));
+        assert_config_and_tls_materials_pass(&report);
+        assert_tls_tail(&report, [Pass, Pass, Pass, Fail]);
+        let echo = report.get(CheckId::HostapiEcho).unwrap();
+        assert!(echo.detail.to_lowercase().contains("no answer"), "{}", echo.detail);
+        assert!(echo.ms < 2500, "{} ms", echo.ms);
+    }
+
+    #[test]
+    fn server_certificate_from_another_ca_fails_the_server_certificate_check() {
+        let lab = Lab::new();
+        let other = Lab::new();
+        let server = s_server(&lab, &other.files.server_cert, &other.files.server_key);
+        lab.write_cfg("127.0.0.1", server.addr.port());
+        let report = run_doctor(&lab, Duration::from_secs(2));
+        assert_tls_tail(&report, [Pass, Fail, Skip, Skip]);
+    }
+
+    #[test]
+    fn anonymous_client_is_refused_by_a_server_that_requires_a_certificate() {
+        let lab = Lab::new();
+        let server = s_server(&lab, &lab.files.server_cert, &lab.files.server_key);
+        lab.write_cfg("127.0.0.1", server.addr.port());
+        let text = std::fs::read_to_string(&lab.cfg)
+            .unwrap()
+            .replace("<PROD-TLS-ANONYMOUS>     NO ", "<PROD-TLS-ANONYMOUS>     YES");
+        common::write_private(&lab.cfg, text.as_bytes());
+        let report = run_doctor(&lab, Duration::from_secs(2));
+        assert_eq!(status(&report, CheckId::TlsIdentity), Skip);
+        assert_tls_tail(&report, [Pass, Pass, Fail, Skip]);
+        let check = report.get(CheckId::TlsClientAuth).unwrap();
+        assert!(check.detail.to_lowercase().contains("certificate"), "{}", check.detail);
+    }
 }
