@@ -42,8 +42,7 @@ chmod 600 fxpkcs11.cfg
 echo "== check vs openssl s_client handshake"
 hyperfine --warmup 3 --runs 30 -N \
   "$bin check --config $work/fxpkcs11.cfg" \
-  "openssl s_client -connect 127.0.0.1:$port -CAfile $work/ca.pem -cert $work/client.pem -key $work/client.key -brief -no_ign_eof" \
-  --input /dev/null 2>&1 | grep -v '^\s*$'
+  "openssl s_client -connect 127.0.0.1:$port -CAfile $work/ca.pem -cert $work/client.pem -key $work/client.key -brief -no_ign_eof" 2>&1 | grep -v '^\s*$'
 
 echo "== pubkey vs openssl + ssh-keygen"
 openssl rsa -in client.key -RSAPublicKey_out -outform DER -out SSH_Client_Public.pub 2>/dev/null
