@@ -7,7 +7,7 @@
 //!
 //! | module | concern |
 //! |---|---|
-//! | [`cfg`] | the lossless `fxpkcs11.cfg` model, typed fields, validation, locating and atomic saving |
+//! | [`cfg`](mod@cfg) | the lossless `fxpkcs11.cfg` model, typed fields, validation, locating and atomic saving |
 //! | [`identity`] | the root CA and the PKCS#12 client identity: parsing, details, chain check, import |
 //! | [`import`] | copying the TLS materials next to the configuration and naming them in it |
 //! | [`hostapi`] | the Host API connection: TCP, mutual TLS, Excrypt framing and ECHO |
