@@ -382,38 +382,47 @@ fn section_line(doc: &CfgDocument, section: &str) -> Option<usize> {
 }
 
 fn check_required(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Finding>) {
-    let required = [
-        ("ADDRESS", "the KMES host name or IP address"),
-        ("PROD-PORT", "the Host API port, such as 2001"),
+    let expectations = [
+        (
+            "ADDRESS",
+            "the KMES host name or IP address",
+            Severity::Error,
+            FindingKind::MissingRequired,
+        ),
+        (
+            "PROD-PORT",
+            "the Host API port, such as 2001",
+            Severity::Error,
+            FindingKind::MissingRequired,
+        ),
+        (
+            "CRYPTO-OPR",
+            "the KMES login user",
+            Severity::Warning,
+            FindingKind::MissingRecommended,
+        ),
+        (
+            "CRYPTO-OPR-PASS",
+            "that user's password",
+            Severity::Warning,
+            FindingKind::MissingRecommended,
+        ),
+        (
+            "KEYGROUP-NAME",
+            "the KMES key group holding the SSH keys",
+            Severity::Warning,
+            FindingKind::MissingRecommended,
+        ),
     ];
-    for (tag, expected) in required {
+    for (tag, expected, severity, kind) in expectations {
         let entry = find(entries, tag);
         if entry.is_none_or(|entry| entry.value.is_empty()) {
             let line = entry.map(|entry| entry.line).or_else(|| section_line(doc, SECTION_KMS));
             let state = if entry.is_some() { "is empty" } else { "is missing" };
             findings.push(Finding::new(
                 line,
-                Severity::Error,
-                FindingKind::MissingRequired,
-                Some(tag),
-                format!("{tag} {state}; expected {expected} in <{SECTION_KMS}>"),
-            ));
-        }
-    }
-    let recommended = [
-        ("CRYPTO-OPR", "the KMES login user"),
-        ("CRYPTO-OPR-PASS", "that user's password"),
-        ("KEYGROUP-NAME", "the KMES key group holding the SSH keys"),
-    ];
-    for (tag, expected) in recommended {
-        let entry = find(entries, tag);
-        if entry.is_none_or(|entry| entry.value.is_empty()) {
-            let line = entry.map(|entry| entry.line).or_else(|| section_line(doc, SECTION_KMS));
-            let state = if entry.is_some() { "is empty" } else { "is missing" };
-            findings.push(Finding::new(
-                line,
-                Severity::Warning,
-                FindingKind::MissingRecommended,
+                severity,
+                kind,
                 Some(tag),
                 format!("{tag} {state}; expected {expected} in <{SECTION_KMS}>"),
             ));
