@@ -4,9 +4,11 @@
 //!
 //! How `ssh` is run, plainly:
 //! - `-I MODULE` with `FXPKCS11_CFG` set to the configuration being checked;
-//! - `-o IdentityAgent=none -o IdentitiesOnly=yes`, password and keyboard-interactive
-//!   authentication off, so only the module's keys can log in (other keys that
-//!   might still be offered are told apart through `-v`'s "Server accepts key" line);
+//! - `-o IdentityAgent=none`, password and keyboard-interactive authentication off,
+//!   so no agent key or password can log in. `IdentitiesOnly` stays off: it would
+//!   drop the module's keys too. Keys from the user's own files may still be
+//!   offered; `-v`'s "Server accepts key" line tells whether the accepted key came
+//!   from the module (it ends in "token"), and a login with another key only warns;
 //! - `-o ConnectTimeout`, plus a hard bound after which `ssh` is killed;
 //! - host keys: checked strictly against the user's own `known_hosts`
 //!   ([`HostKeys::Strict`], nothing is written), against a given file
@@ -166,7 +168,7 @@ pub enum SshVerdict {
     KeyNotAuthorized,
     /// The module offered no key at all.
     NoKeysFromModule,
-    /// The server accepted the key, and the module wanted a PIN to sign.
+    /// The module wanted a PIN (its token needs a login) and ssh could not prompt for one.
     PinRequired,
     /// `ssh` could not load the module.
     ModuleLoadFailed,
@@ -225,7 +227,6 @@ pub fn ssh_arguments(options: &SshLoginOptions) -> Vec<String> {
     option(format!("BatchMode={}", if options.pin.is_some() { "no" } else { "yes" }));
     option(format!("ConnectTimeout={connect}"));
     option("IdentityAgent=none".into());
-    option("IdentitiesOnly=yes".into());
     option("PasswordAuthentication=no".into());
     option("KbdInteractiveAuthentication=no".into());
     option("PreferredAuthentications=publickey".into());
@@ -472,7 +473,7 @@ pub fn classify(success: bool, stderr: &str, target: &SshTarget) -> (SshVerdict,
     } else if has("pin required") || has("need pin entry") {
         (
             SshVerdict::PinRequired,
-            "the server accepted the module's key, but the module asked for a PIN to sign and ssh runs without a prompt",
+            "the module asked for a PIN (its token needs a login) and ssh runs without a prompt, so it got no key from the module",
             "For fxpkcs11, set <REQUIRE-LOGIN-FLAG> NO </REQUIRE-LOGIN-FLAG> in the CONFIG section of fxpkcs11.cfg so the library logs in with CRYPTO-OPR itself; for other modules give the PIN (--pin-env)",
             "4.2",
         )
