@@ -14,8 +14,7 @@ use std::time::Duration;
 use fxconfig::Explain;
 use fxconfig::doctor::{self, CheckId, DoctorOptions, Status};
 use fxconfig::pkcs11::{
-    self, Action, BinaryFormat, FileKind, Machine, Pkcs11Error, ProbeRequest, Step, check_dependencies,
-    inspect_module,
+    self, Action, BinaryFormat, FileKind, Machine, Pkcs11Error, ProbeRequest, Step, check_dependencies, inspect_module,
 };
 use fxconfig::{Secret, remedy};
 use pkcs11_support::{Hsm, PIN, SOFTHSM, TOKEN, run_ok};
@@ -53,10 +52,18 @@ fn softhsm_passes_the_file_and_dependency_checks() {
     assert_eq!(file.header.format, BinaryFormat::Elf);
     assert_eq!(file.header.kind, FileKind::SharedLibrary);
     assert_eq!((file.header.machine, file.header.bits), (Machine::X86_64, 64));
-    assert!(file.header.needed.iter().any(|n| n.starts_with("libcrypto.so")), "{:?}", file.header.needed);
+    assert!(
+        file.header.needed.iter().any(|n| n.starts_with("libcrypto.so")),
+        "{:?}",
+        file.header.needed
+    );
     let deps = check_dependencies(&file).expect("every library SoftHSM needs is installed");
     assert!(deps.checked);
-    let libc = deps.libraries.iter().find(|d| d.name == "libc.so.6").expect("libc followed");
+    let libc = deps
+        .libraries
+        .iter()
+        .find(|d| d.name == "libc.so.6")
+        .expect("libc followed");
     assert!(libc.found.as_ref().is_some_and(|p| p.is_file()), "{libc:?}");
 }
 
@@ -85,8 +92,18 @@ fn a_real_32_bit_library_is_refused_for_its_word_size() {
     std::fs::write(&source, "int answer(void) { return 42; }\n").unwrap();
     let object = dir.path().join("m32.o");
     let library = dir.path().join("libm32.so");
-    run_ok(Command::new("gcc").args(["-m32", "-fPIC", "-c", "-o"]).arg(&object).arg(&source));
-    run_ok(Command::new("ld").args(["-m", "elf_i386", "-shared", "-o"]).arg(&library).arg(&object));
+    run_ok(
+        Command::new("gcc")
+            .args(["-m32", "-fPIC", "-c", "-o"])
+            .arg(&object)
+            .arg(&source),
+    );
+    run_ok(
+        Command::new("ld")
+            .args(["-m", "elf_i386", "-shared", "-o"])
+            .arg(&library)
+            .arg(&object),
+    );
     let error = inspect_module(&library).unwrap_err();
     match &error {
         Pkcs11Error::WrongPlatform { found, expected, .. } => {
@@ -216,7 +233,9 @@ fn info_slots_keys_and_sign_test_on_softhsm() {
         .collect();
     assert!(mechanisms.contains(&"CKM_SHA256_RSA_PKCS") && mechanisms.contains(&"CKM_ECDSA"));
 
-    let slots = json_of(&run_ok(hsm.fxconfig().args(["p11", "--module", SOFTHSM, "--json", "slots"])));
+    let slots = json_of(&run_ok(
+        hsm.fxconfig().args(["p11", "--module", SOFTHSM, "--json", "slots"]),
+    ));
     let labels: Vec<&str> = slots["slots"]["value"]
         .as_array()
         .unwrap()
@@ -227,7 +246,17 @@ fn info_slots_keys_and_sign_test_on_softhsm() {
 
     let keys = hsm
         .fxconfig()
-        .args(["p11", "--module", SOFTHSM, "--token", TOKEN, "--pin-env", "TEST_PIN", "--json", "keys"])
+        .args([
+            "p11",
+            "--module",
+            SOFTHSM,
+            "--token",
+            TOKEN,
+            "--pin-env",
+            "TEST_PIN",
+            "--json",
+            "keys",
+        ])
         .env("TEST_PIN", PIN)
         .output()
         .unwrap();
@@ -246,7 +275,10 @@ fn info_slots_keys_and_sign_test_on_softhsm() {
     assert_eq!(find("private key", "RSA")["label"], "ssh-key");
     assert_eq!(find("public key", "EC")["bits"], 256);
     assert_eq!(find("public key", "EC")["id"], "02");
-    assert!(!String::from_utf8_lossy(&keys.stdout).contains(PIN), "the PIN is never printed");
+    assert!(
+        !String::from_utf8_lossy(&keys.stdout).contains(PIN),
+        "the PIN is never printed"
+    );
 
     let sign = hsm
         .fxconfig()
@@ -294,7 +326,10 @@ fn a_wrong_pin_is_named_by_its_ckr_code_and_never_shown() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("CKR_PIN_INCORRECT") && stdout.contains("remedy:"), "{stdout}");
+    assert!(
+        stdout.contains("CKR_PIN_INCORRECT") && stdout.contains("remedy:"),
+        "{stdout}"
+    );
     assert!(!stdout.contains(wrong) && !String::from_utf8_lossy(&output.stderr).contains(wrong));
 }
 
@@ -308,7 +343,10 @@ fn an_unknown_token_label_lists_the_labels_present() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("no token is labelled \"nope\"") && stdout.contains(TOKEN), "{stdout}");
+    assert!(
+        stdout.contains("no token is labelled \"nope\"") && stdout.contains(TOKEN),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -356,7 +394,13 @@ fn the_doctor_runs_the_module_checks_after_the_connection_checks() {
         let result = report.get(*id).unwrap();
         assert_eq!(result.status, Status::Pass, "{result:?}");
     }
-    assert!(report.get(CheckId::Pkcs11Load).unwrap().detail.contains(&lab.cfg.display().to_string()));
+    assert!(
+        report
+            .get(CheckId::Pkcs11Load)
+            .unwrap()
+            .detail
+            .contains(&lab.cfg.display().to_string())
+    );
     assert!(report.get(CheckId::Pkcs11Keys).unwrap().detail.contains("SHA256:"));
     assert_eq!(report.get(CheckId::SshLogin).unwrap().status, Status::Skip);
     assert!(report.ok);
@@ -375,7 +419,12 @@ fn the_doctor_runs_the_module_checks_after_the_connection_checks() {
 fn the_doctor_stops_at_the_missing_dependency() {
     let dir = tempfile::tempdir().unwrap();
     let dep = build_library(dir.path(), "gone", "int gone(void) { return 1; }\n", &[]);
-    let module = build_library(dir.path(), "needsgone", "int gone(void);\nint f(void) { return gone(); }\n", &["-lgone"]);
+    let module = build_library(
+        dir.path(),
+        "needsgone",
+        "int gone(void);\nint f(void) { return gone(); }\n",
+        &["-lgone"],
+    );
     std::fs::remove_file(dep).unwrap();
     let options = DoctorOptions {
         module: Some(module),

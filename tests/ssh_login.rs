@@ -26,7 +26,7 @@ struct Sshd {
 }
 
 fn current_user() -> String {
-    let output = run_ok(&mut Command::new("id").arg("-un"));
+    let output = run_ok(Command::new("id").arg("-un"));
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
@@ -35,10 +35,14 @@ impl Sshd {
     fn start(authorized: &str) -> Sshd {
         let dir = tempfile::tempdir().expect("temporary folder");
         let host_key = dir.path().join("ssh_host_ed25519_key");
-        run_ok(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&host_key));
+        run_ok(
+            Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+                .arg(&host_key),
+        );
         let authorized_keys = dir.path().join("authorized_keys");
         std::fs::write(&authorized_keys, authorized).unwrap();
-        if run_ok(&mut Command::new("id").arg("-u")).stdout.starts_with(b"0\n") {
+        if run_ok(Command::new("id").arg("-u")).stdout.starts_with(b"0\n") {
             std::fs::create_dir_all("/run/sshd").expect("sshd's privilege separation folder");
         }
         let port = common::closed_port();
@@ -134,7 +138,15 @@ fn ssh_with_the_module_logs_in_and_fxconfigs_check_passes() {
     run_ok(Command::new("chmod").arg("700").arg(&askpass));
     let plain = hsm
         .command("ssh")
-        .args(["-I", SOFTHSM, "-o", "IdentityAgent=none", "-o", "StrictHostKeyChecking=yes", "-o"])
+        .args([
+            "-I",
+            SOFTHSM,
+            "-o",
+            "IdentityAgent=none",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+        ])
         .arg(format!("UserKnownHostsFile={}", sshd.known_hosts.display()))
         .args(["-o", "PasswordAuthentication=no", "-p", &sshd.port.to_string()])
         .arg(format!("{}@127.0.0.1", current_user()))
@@ -169,7 +181,10 @@ fn ssh_with_the_module_logs_in_and_fxconfigs_check_passes() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let json: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     let checks = json["checks"].as_array().unwrap();
-    let ssh_check = checks.iter().find(|c| c["id"] == "ssh.login").expect("ssh.login reported");
+    let ssh_check = checks
+        .iter()
+        .find(|c| c["id"] == "ssh.login")
+        .expect("ssh.login reported");
     assert_eq!(ssh_check["status"], "pass", "{ssh_check} / sshd: {}", sshd.log());
     assert!(ssh_check["detail"].as_str().unwrap().contains("token"), "{ssh_check}");
     for check in checks {
@@ -196,22 +211,34 @@ fn another_key_in_authorized_keys_is_explained_with_section_4_1() {
     let hsm = Hsm::new();
     let other = tempfile::tempdir().unwrap();
     let other_key = other.path().join("id_ed25519");
-    run_ok(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&other_key));
+    run_ok(
+        Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&other_key),
+    );
     let sshd = Sshd::start(&std::fs::read_to_string(other_key.with_extension("pub")).unwrap());
     let report = ssh::login(&sshd.options(Some(PIN)), &hsm.helper());
     assert_eq!(report.verdict, SshVerdict::KeyNotAuthorized, "{report:?}");
     assert!(report.detail.contains("authorized_keys"), "{report:?}");
-    assert!(report.detail.contains("Permission denied"), "ssh's own words are kept: {report:?}");
+    assert!(
+        report.detail.contains("Permission denied"),
+        "ssh's own words are kept: {report:?}"
+    );
     assert_eq!(report.guide, "4.1");
     assert!(!format!("{report:?}").contains(PIN));
     let authorized = std::fs::read_to_string(&sshd.authorized_keys).unwrap();
-    assert!(authorized.starts_with("ssh-ed25519 "), "only the other key is authorised: {authorized}");
+    assert!(
+        authorized.starts_with("ssh-ed25519 "),
+        "only the other key is authorised: {authorized}"
+    );
 }
 
 #[test]
 fn refused_connections_and_unknown_host_keys_are_named() {
     let hsm = Hsm::new();
-    let closed: SshTarget = format!("{}@127.0.0.1:{}", current_user(), common::closed_port()).parse().unwrap();
+    let closed: SshTarget = format!("{}@127.0.0.1:{}", current_user(), common::closed_port())
+        .parse()
+        .unwrap();
     let refused = ssh::login(&SshLoginOptions::new(SOFTHSM, closed), &hsm.helper());
     assert_eq!(refused.verdict, SshVerdict::ConnectionRefused, "{refused:?}");
 

@@ -34,7 +34,12 @@ pub struct CheckArgs {
     #[arg(long = "ssh", value_name = "USER@HOST[:PORT]", requires = "module")]
     ssh_target: Option<SshTarget>,
     /// Check the SSH server's host key against this known_hosts file only (default: your own known_hosts, strictly).
-    #[arg(long, value_name = "FILE", requires = "ssh_target", conflicts_with = "ssh_accept_new")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "ssh_target",
+        conflicts_with = "ssh_accept_new"
+    )]
     ssh_known_hosts: Option<PathBuf>,
     /// Accept and record an unknown SSH host key (StrictHostKeyChecking=accept-new).
     #[arg(long, requires = "ssh_target")]

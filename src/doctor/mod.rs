@@ -150,7 +150,11 @@ pub fn run(options: &DoctorOptions, cancel: &AtomicBool, on_result: &mut dyn FnM
         on_result,
     };
     let mut state = steps::State::new(options);
-    let module_checks: &[CheckId] = if options.module.is_some() { &CheckId::MODULE } else { &[] };
+    let module_checks: &[CheckId] = if options.module.is_some() {
+        &CheckId::MODULE
+    } else {
+        &[]
+    };
     for id in CheckId::ALL.into_iter().chain(module_checks.iter().copied()) {
         let started = Instant::now();
         let outcome = if cancel.load(Ordering::Relaxed) {

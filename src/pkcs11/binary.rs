@@ -250,17 +250,29 @@ fn mach_o(bytes: &[u8], fat: bool) -> BinaryHeader {
 
 pub(crate) fn read_u16(bytes: &[u8], at: usize, little: bool) -> Option<u16> {
     let raw: [u8; 2] = bytes.get(at..at.checked_add(2)?)?.try_into().ok()?;
-    Some(if little { u16::from_le_bytes(raw) } else { u16::from_be_bytes(raw) })
+    Some(if little {
+        u16::from_le_bytes(raw)
+    } else {
+        u16::from_be_bytes(raw)
+    })
 }
 
 pub(crate) fn read_u32(bytes: &[u8], at: usize, little: bool) -> Option<u32> {
     let raw: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(if little { u32::from_le_bytes(raw) } else { u32::from_be_bytes(raw) })
+    Some(if little {
+        u32::from_le_bytes(raw)
+    } else {
+        u32::from_be_bytes(raw)
+    })
 }
 
 pub(crate) fn read_u64(bytes: &[u8], at: usize, little: bool) -> Option<u64> {
     let raw: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
-    Some(if little { u64::from_le_bytes(raw) } else { u64::from_be_bytes(raw) })
+    Some(if little {
+        u64::from_le_bytes(raw)
+    } else {
+        u64::from_be_bytes(raw)
+    })
 }
 
 mod elf {
@@ -364,7 +376,9 @@ mod elf {
         };
         let mut segments = Vec::new();
         for index in 0..usize::from(phnum).min(MAX_ENTRIES) {
-            let at = usize::try_from(phoff).ok()?.checked_add(index.checked_mul(usize::from(phentsize))?)?;
+            let at = usize::try_from(phoff)
+                .ok()?
+                .checked_add(index.checked_mul(usize::from(phentsize))?)?;
             let segment = if reader.wide {
                 Segment {
                     kind: reader.u32(at)?,
@@ -421,9 +435,8 @@ mod elf {
             let end = tail.iter().position(|b| *b == 0)?;
             Some(String::from_utf8_lossy(&tail[..end]).into_owned())
         };
-        let split = |list: String| -> Vec<String> {
-            list.split(':').filter(|d| !d.is_empty()).map(str::to_owned).collect()
-        };
+        let split =
+            |list: String| -> Vec<String> { list.split(':').filter(|d| !d.is_empty()).map(str::to_owned).collect() };
         for (tag, value) in entries {
             match tag {
                 DT_NEEDED => header.needed.push(string_at(value)?),

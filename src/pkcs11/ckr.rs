@@ -20,11 +20,13 @@ pub struct CkrExplained {
 /// `(code, name, meaning, remedy, guide section)`.
 type Row = (u64, &'static str, &'static str, &'static str, Option<&'static str>);
 
-const CHECK_MODULE: &str = "Check the module's own log and configuration; with fxpkcs11, run `fxconfig check` on the fxpkcs11.cfg it reads";
+const CHECK_MODULE: &str =
+    "Check the module's own log and configuration; with fxpkcs11, run `fxconfig check` on the fxpkcs11.cfg it reads";
 const LOGIN_USER: &str =
     "Give the token's user PIN; with fxpkcs11, check CRYPTO-OPR and CRYPTO-OPR-PASS against the KMES login user";
 
 /// The codes a module is likely to return, in numeric order.
+#[rustfmt::skip]
 const TABLE: &[Row] = &[
     (0x0, "CKR_OK", "the function succeeded", "", None),
     (0x1, "CKR_CANCEL", "the application asked to cancel the function", "Run the operation again", None),
@@ -123,10 +125,11 @@ pub fn explain(code: u64) -> CkrExplained {
 }
 
 /// The numeric code of a cryptoki return value, found through the table.
+#[allow(clippy::useless_conversion, reason = "CK_RV is 32 bits wide on Windows")]
 pub(crate) fn code_of(error: cryptoki::error::RvError) -> u64 {
     use cryptoki::error::{Rv, RvError};
     match error {
-        RvError::VendorDefined(code) | RvError::UnknownErrorCode(code) => code.into(),
+        RvError::VendorDefined(code) | RvError::UnknownErrorCode(code) => u64::from(code),
         known => TABLE
             .iter()
             .map(|row| row.0)

@@ -86,7 +86,7 @@ pub enum Pkcs11Error {
         /// The function, such as `C_Login`.
         function: String,
         /// The return code explained.
-        ckr: CkrExplained,
+        ckr: Box<CkrExplained>,
     },
     /// The cryptoki layer failed without a PKCS#11 return code.
     #[error("{operation} failed")]
@@ -148,7 +148,7 @@ impl Pkcs11Error {
         match error {
             cryptoki::error::Error::Pkcs11(rv, function) => Pkcs11Error::Ckr {
                 function: format!("C_{function:?}"),
-                ckr: ckr::explain(ckr::code_of(rv)),
+                ckr: Box::new(ckr::explain(ckr::code_of(rv))),
             },
             other => Pkcs11Error::Cryptoki {
                 operation: operation.to_owned(),
@@ -160,7 +160,7 @@ impl Pkcs11Error {
     /// The `CKR_*` code, when the error is one.
     pub fn ckr(&self) -> Option<&CkrExplained> {
         match self {
-            Pkcs11Error::Ckr { ckr, .. } => Some(ckr),
+            Pkcs11Error::Ckr { ckr, .. } => Some(ckr.as_ref()),
             _ => None,
         }
     }

@@ -17,7 +17,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::process::{self, describe_status, tail};
-use super::token::{LibraryInfo, LoginState, MechanismReport, Module, ObjectReport, PublicKeyLine, SignTest, SlotReport};
+use super::token::{
+    LibraryInfo, LoginState, MechanismReport, Module, ObjectReport, PublicKeyLine, SignTest, SlotReport,
+};
 use super::{Failure, Pkcs11Error};
 use crate::Secret;
 
@@ -280,7 +282,9 @@ pub fn probe(
         source,
     })?;
     let Some(status) = finished.status else {
-        return Err(Pkcs11Error::HelperTimeout { secs: timeout.as_secs() });
+        return Err(Pkcs11Error::HelperTimeout {
+            secs: timeout.as_secs(),
+        });
     };
     match serde_json::from_slice::<ProbeReport>(&finished.stdout) {
         Ok(report) => Ok(report),

@@ -84,7 +84,12 @@ impl FromStr for SshTarget {
             return Err(bad("the host is empty or not a host name"));
         }
         let port = port
-            .map(|p| p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| bad("the port is not 1-65535")))
+            .map(|p| {
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| bad("the port is not 1-65535"))
+            })
             .transpose()?;
         Ok(SshTarget {
             user: user.to_owned(),
@@ -219,12 +224,20 @@ impl SshLoginReport {
 /// Builds the `ssh` command line for the test (without environment).
 pub fn ssh_arguments(options: &SshLoginOptions) -> Vec<String> {
     let connect = options.timeout.as_secs().max(1);
-    let mut args: Vec<String> = vec!["-v".into(), "-T".into(), "-I".into(), options.module.display().to_string()];
+    let mut args: Vec<String> = vec![
+        "-v".into(),
+        "-T".into(),
+        "-I".into(),
+        options.module.display().to_string(),
+    ];
     let mut option = |text: String| {
         args.push("-o".into());
         args.push(text);
     };
-    option(format!("BatchMode={}", if options.pin.is_some() { "no" } else { "yes" }));
+    option(format!(
+        "BatchMode={}",
+        if options.pin.is_some() { "no" } else { "yes" }
+    ));
     option(format!("ConnectTimeout={connect}"));
     option("IdentityAgent=none".into());
     option("PasswordAuthentication=no".into());
@@ -263,7 +276,10 @@ pub fn login(options: &SshLoginOptions, helper: &Helper) -> SshLoginReport {
     command.args(&args);
     command.envs(helper.env.iter().map(|(k, v)| (k, v)));
     if let Some(config) = &options.config {
-        command.env("FXPKCS11_CFG", std::path::absolute(config).unwrap_or_else(|_| config.clone()));
+        command.env(
+            "FXPKCS11_CFG",
+            std::path::absolute(config).unwrap_or_else(|_| config.clone()),
+        );
     }
     let askpass_dir = match &options.pin {
         Some(pin) => match askpass_script(&helper.program) {
@@ -414,7 +430,10 @@ pub fn classify(success: bool, stderr: &str, target: &SshTarget) -> (SshVerdict,
         return match accepted {
             Some(line) if !line.trim_end().ends_with(" token") => (
                 SshVerdict::SuccessWithOtherKey,
-                format!("logged in to {target}, but with a key that is not in the module: {}", line.trim()),
+                format!(
+                    "logged in to {target}, but with a key that is not in the module: {}",
+                    line.trim()
+                ),
                 "Remove that key from the test (it came from a file named in your ssh config); the module's own key was not proven",
                 "5",
             ),
@@ -432,7 +451,12 @@ pub fn classify(success: bool, stderr: &str, target: &SshTarget) -> (SshVerdict,
         };
     }
     let classified: (SshVerdict, &str, &str, &str) = if has("Could not resolve hostname") {
-        (SshVerdict::ResolveFailed, "the host name does not resolve", "Check the host name, or use its IP address", "5")
+        (
+            SshVerdict::ResolveFailed,
+            "the host name does not resolve",
+            "Check the host name, or use its IP address",
+            "5",
+        )
     } else if lower.contains("connection refused") {
         (
             SshVerdict::ConnectionRefused,
@@ -441,7 +465,12 @@ pub fn classify(success: bool, stderr: &str, target: &SshTarget) -> (SshVerdict,
             "4.1",
         )
     } else if lower.contains("no route to host") || lower.contains("network is unreachable") {
-        (SshVerdict::NoRoute, "there is no network route to the host", "Check the address and the network path (firewall, VPN)", "5")
+        (
+            SshVerdict::NoRoute,
+            "there is no network route to the host",
+            "Check the address and the network path (firewall, VPN)",
+            "5",
+        )
     } else if lower.contains("timed out") {
         (
             SshVerdict::ConnectTimeout,
@@ -463,7 +492,11 @@ pub fn classify(success: bool, stderr: &str, target: &SshTarget) -> (SshVerdict,
             "Connect once by hand to accept the host key after checking its fingerprint, or rerun with --ssh-accept-new",
             "5",
         )
-    } else if has("is not a PKCS11 library") || has("dlopen") || has("lib_contains_symbol") || lower.contains("c_initialize failed") {
+    } else if has("is not a PKCS11 library")
+        || has("dlopen")
+        || has("lib_contains_symbol")
+        || lower.contains("c_initialize failed")
+    {
         (
             SshVerdict::ModuleLoadFailed,
             "ssh could not load the module",
@@ -499,7 +532,12 @@ pub fn classify(success: bool, stderr: &str, target: &SshTarget) -> (SshVerdict,
             "4.1",
         )
     } else {
-        (SshVerdict::Other, "ssh failed", "Read ssh's messages above; run the same command by hand with -v for more", "5")
+        (
+            SshVerdict::Other,
+            "ssh failed",
+            "Read ssh's messages above; run the same command by hand with -v for more",
+            "5",
+        )
     };
     let (verdict, summary, remedy, guide) = classified;
     (verdict, format!("{summary}: {said}"), remedy, guide)
@@ -512,7 +550,10 @@ mod tests {
     #[test]
     fn targets_parse_with_and_without_port() {
         let target: SshTarget = "root@127.0.0.1:2222".parse().expect("target");
-        assert_eq!((target.user.as_str(), target.host.as_str(), target.port), ("root", "127.0.0.1", Some(2222)));
+        assert_eq!(
+            (target.user.as_str(), target.host.as_str(), target.port),
+            ("root", "127.0.0.1", Some(2222))
+        );
         let v6: SshTarget = "me@[::1]:22".parse().expect("IPv6 target");
         assert_eq!((v6.host.as_str(), v6.port), ("::1", Some(22)));
         assert_eq!(v6.to_string(), "me@[::1]:22");
@@ -537,6 +578,8 @@ mod tests {
     #[test]
     fn askpass_answers_pin_prompts_only() {
         assert!(is_pin_prompt("Enter PIN for 'fxtest': "));
-        assert!(!is_pin_prompt("Are you sure you want to continue connecting (yes/no/[fingerprint])? "));
+        assert!(!is_pin_prompt(
+            "Are you sure you want to continue connecting (yes/no/[fingerprint])? "
+        ));
     }
 }

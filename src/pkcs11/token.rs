@@ -629,7 +629,9 @@ impl TokenSession {
             let Ok(report) = crate::sshkey::render(der, None) else {
                 continue;
             };
-            let key = ssh_key::PublicKey::from_openssh(&report.line).ok().map(|k| k.key_data().clone());
+            let key = ssh_key::PublicKey::from_openssh(&report.line)
+                .ok()
+                .map(|k| k.key_data().clone());
             if let Some(line) = self.line_for(&attrs, key, true)
                 && !lines.iter().any(|l| same_key(&l.line, &line.line))
             {
@@ -699,7 +701,12 @@ impl TokenSession {
             }
             let attrs = self.attributes(
                 handle,
-                &[AttributeType::Id, AttributeType::KeyType, AttributeType::Label, AttributeType::Sign],
+                &[
+                    AttributeType::Id,
+                    AttributeType::KeyType,
+                    AttributeType::Label,
+                    AttributeType::Sign,
+                ],
             )?;
             let Some(key_type) = attrs.key_type else { continue };
             if (key_type != KeyType::RSA && key_type != KeyType::EC) || attrs.can_sign == Some(false) {
@@ -933,16 +940,21 @@ fn object_report(class: Option<ObjectClass>, attrs: &KeyAttributes) -> ObjectRep
         Some(_) => attrs.value_len.and_then(|len| u32::try_from(len * 8).ok()),
         None => None,
     };
-    let subject = attrs.value.as_deref().and_then(|der| {
-        crate::identity::CertInfo::from_der(der).ok().map(|info| info.subject)
-    });
+    let subject = attrs
+        .value
+        .as_deref()
+        .and_then(|der| crate::identity::CertInfo::from_der(der).ok().map(|info| info.subject));
     ObjectReport {
         class: class_name,
         label: attrs.label.clone(),
         id: hex(&attrs.id),
         key_type,
         bits,
-        can_sign: if class == Some(ObjectClass::PRIVATE_KEY) { attrs.can_sign } else { None },
+        can_sign: if class == Some(ObjectClass::PRIVATE_KEY) {
+            attrs.can_sign
+        } else {
+            None
+        },
         subject,
     }
 }

@@ -51,10 +51,16 @@ impl Hsm {
         )
         .expect("softhsm2.conf");
         let hsm = Hsm { dir, conf };
-        run_ok(
-            hsm.command("softhsm2-util")
-                .args(["--init-token", "--free", "--label", TOKEN, "--so-pin", SO_PIN, "--pin", PIN]),
-        );
+        run_ok(hsm.command("softhsm2-util").args([
+            "--init-token",
+            "--free",
+            "--label",
+            TOKEN,
+            "--so-pin",
+            SO_PIN,
+            "--pin",
+            PIN,
+        ]));
         hsm.keygen("rsa:2048", "ssh-key", "01");
         hsm.keygen("EC:prime256v1", "ec-key", "02");
         hsm

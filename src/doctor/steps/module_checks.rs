@@ -79,7 +79,11 @@ impl State<'_> {
                     "{} libraries resolve ({} needed directly: {})",
                     report.libraries.len(),
                     direct.len(),
-                    if direct.is_empty() { "none".to_owned() } else { direct.join(", ") }
+                    if direct.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        direct.join(", ")
+                    }
                 ))
             }
             Err(error) => Outcome::from_error(&error),
@@ -91,7 +95,9 @@ impl State<'_> {
             return Outcome::skip("the module file check failed: it is not loaded");
         };
         if !self.passed(CheckId::Pkcs11Deps) && self.statuses.get(&CheckId::Pkcs11Deps) != Some(&super::Status::Skip) {
-            return Outcome::skip("libraries are missing: loading would fail with the loader's message (see pkcs11.deps)");
+            return Outcome::skip(
+                "libraries are missing: loading would fail with the loader's message (see pkcs11.deps)",
+            );
         }
         let helper = match self.options.helper.clone().map(Ok).unwrap_or_else(Helper::locate) {
             Ok(helper) => helper,
@@ -143,7 +149,10 @@ impl State<'_> {
                 token.serial,
                 token.flags.join(", ")
             )),
-            None => Outcome::fail("the selected slot holds no token", "Select a token by label (--token) [4.2]"),
+            None => Outcome::fail(
+                "the selected slot holds no token",
+                "Select a token by label (--token) [4.2]",
+            ),
         })
     }
 
