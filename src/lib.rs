@@ -14,6 +14,7 @@
 //! | [`doctor`] | the ordered connection checks with their remedies |
 //! | [`sshkey`] | the KMES public key as an `authorized_keys` line |
 //! | [`sim`] | the KMES simulator with its fault modes |
+//! | [`pkcs11`] | the PKCS#11 module: file checks, loading, tokens, keys, sign test, the SSH login test |
 //! | [`pki`] | a throwaway PKI for the demo, the simulator and the tests |
 
 pub mod cfg;
@@ -21,6 +22,7 @@ pub mod doctor;
 pub mod hostapi;
 pub mod identity;
 pub mod import;
+pub mod pkcs11;
 pub mod pki;
 pub mod remedy;
 pub mod secret;

@@ -16,6 +16,7 @@ fn run_doctor(lab: &Lab, timeout: Duration) -> Report {
     let options = DoctorOptions {
         config: Some(lab.cfg.clone()),
         timeout,
+        ..DoctorOptions::default()
     };
     let cancel = AtomicBool::new(false);
     let mut seen = Vec::new();
@@ -252,6 +253,7 @@ fn cancelling_skips_every_remaining_check() {
     let options = DoctorOptions {
         config: Some(lab.cfg.clone()),
         timeout: Duration::from_secs(5),
+        ..DoctorOptions::default()
     };
     let cancel = AtomicBool::new(false);
     let report = doctor::run(&options, &cancel, &mut |result| {

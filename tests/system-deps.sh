@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite starts or compares against:
 # openssl (test PKIs, `openssl s_server` as a TLS peer nobody here wrote),
-# openssh-client (ssh-keygen, the reference for authorized_keys lines and fingerprints).
+# openssh-client (ssh-keygen, the reference for authorized_keys lines and fingerprints; ssh -I),
+# openssh-server (the sshd the SSH login tests start on a loopback port),
+# softhsm2 (a PKCS#11 token for the module tests), opensc (pkcs11-tool, which makes its keys),
+# gcc (builds the broken modules: a 32-bit library, one with a missing dependency).
 set -euo pipefail
-packages=(openssl openssh-client)
+packages=(openssl openssh-client openssh-server softhsm2 opensc gcc)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

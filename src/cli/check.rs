@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use clap::Args;
 use fxconfig::doctor::{self, DoctorOptions, Status};
+use fxconfig::pkcs11::ssh::{HostKeys, SshTarget};
 
-use super::{CommandError, CommandResult, EXIT_FAILED, EXIT_OK, output};
+use super::{CommandError, CommandResult, EXIT_FAILED, EXIT_OK, output, p11::PinSource};
 
 /// Arguments of `fxconfig check`.
 #[derive(Debug, Args)]
@@ -21,6 +22,28 @@ pub struct CheckArgs {
     /// Seconds allowed to each network step.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_timeout)]
     timeout: f64,
+    /// Also check this PKCS#11 module: file, libraries, load, token, login, keys, sign test.
+    #[arg(long, value_name = "PATH")]
+    module: Option<PathBuf>,
+    /// The token to use, by label (default: the first initialised token).
+    #[arg(long, value_name = "LABEL", requires = "module")]
+    token: Option<String>,
+    #[command(flatten)]
+    pin: PinSource,
+    /// Also log in with `ssh -I MODULE` to USER@HOST[:PORT] and run `true`.
+    #[arg(long = "ssh", value_name = "USER@HOST[:PORT]", requires = "module")]
+    ssh_target: Option<SshTarget>,
+    /// Check the SSH server's host key against this known_hosts file only (default: your own known_hosts, strictly).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "ssh_target",
+        conflicts_with = "ssh_accept_new"
+    )]
+    ssh_known_hosts: Option<PathBuf>,
+    /// Accept and record an unknown SSH host key (StrictHostKeyChecking=accept-new).
+    #[arg(long, requires = "ssh_target")]
+    ssh_accept_new: bool,
 }
 
 fn parse_timeout(text: &str) -> Result<f64, String> {
@@ -36,9 +59,20 @@ fn parse_timeout(text: &str) -> Result<f64, String> {
 
 /// Runs the checks and prints them as they complete (or as JSON at the end).
 pub fn run(args: &CheckArgs) -> CommandResult {
+    let ssh_host_keys = match (&args.ssh_known_hosts, args.ssh_accept_new) {
+        (Some(file), _) => HostKeys::File(file.clone()),
+        (None, true) => HostKeys::AcceptNew,
+        (None, false) => HostKeys::Strict,
+    };
     let options = DoctorOptions {
         config: args.config.clone(),
         timeout: Duration::from_secs_f64(args.timeout),
+        module: args.module.clone(),
+        pin: args.pin.read()?,
+        token_label: args.token.clone(),
+        ssh_target: args.ssh_target.clone(),
+        ssh_host_keys,
+        helper: None,
     };
     let never_cancelled = AtomicBool::new(false);
     let json = args.json;

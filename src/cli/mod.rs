@@ -8,6 +8,7 @@ mod check;
 mod config;
 mod identity;
 mod output;
+mod p11;
 mod pubkey;
 mod secret_input;
 mod sim;
@@ -47,6 +48,11 @@ enum Command {
     Import(identity::ImportArgs),
     /// Run the KMES simulator: a TLS Host API server answering the Excrypt ECHO.
     KmesSim(sim::SimArgs),
+    /// Load a PKCS#11 module: library, slots, keys, authorized_keys lines, sign test.
+    P11(p11::P11Args),
+    /// The PIN helper ssh runs during `check --ssh` (not for direct use).
+    #[command(hide = true)]
+    Askpass(p11::AskpassArgs),
 }
 
 /// A failure that stops a command, with the exit code it maps to.
@@ -97,6 +103,8 @@ pub fn main() -> ExitCode {
         Command::Identity(args) => identity::run_identity(&args),
         Command::Import(args) => identity::run_import(&args),
         Command::KmesSim(args) => sim::run(&args),
+        Command::P11(args) => p11::run(&args),
+        Command::Askpass(args) => p11::run_askpass(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -35,10 +35,26 @@ pub enum CheckId {
     TlsClientAuth,
     /// The Excrypt `ECHO` command gets an answer.
     HostapiEcho,
+    /// The PKCS#11 module file exists and is a shared library for this machine.
+    Pkcs11Module,
+    /// The libraries the module needs resolve as the system loader would find them.
+    Pkcs11Deps,
+    /// The module loads and `C_Initialize` succeeds with `FXPKCS11_CFG` set.
+    Pkcs11Load,
+    /// A token is present (the one labelled as asked, or the first).
+    Pkcs11Slots,
+    /// The user login works, or the token does not need one.
+    Pkcs11Login,
+    /// The token holds a public key OpenSSH can use.
+    Pkcs11Keys,
+    /// Each private key signs a test message that verifies with its public key.
+    Pkcs11Sign,
+    /// `ssh -I MODULE user@host true` logs in.
+    SshLogin,
 }
 
 impl CheckId {
-    /// Every check, in the order it runs.
+    /// The connection checks, in the order they run; every run has these.
     pub const ALL: [CheckId; 14] = [
         CheckId::ConfigLocate,
         CheckId::ConfigParse,
@@ -54,6 +70,18 @@ impl CheckId {
         CheckId::TlsServerCert,
         CheckId::TlsClientAuth,
         CheckId::HostapiEcho,
+    ];
+
+    /// The module checks, run after [`CheckId::ALL`] when a module is given, in this order.
+    pub const MODULE: [CheckId; 8] = [
+        CheckId::Pkcs11Module,
+        CheckId::Pkcs11Deps,
+        CheckId::Pkcs11Load,
+        CheckId::Pkcs11Slots,
+        CheckId::Pkcs11Login,
+        CheckId::Pkcs11Keys,
+        CheckId::Pkcs11Sign,
+        CheckId::SshLogin,
     ];
 
     /// The stable id used in reports and JSON, such as `"tls.client_auth"`.
@@ -73,6 +101,14 @@ impl CheckId {
             CheckId::TlsServerCert => "tls.server_cert",
             CheckId::TlsClientAuth => "tls.client_auth",
             CheckId::HostapiEcho => "hostapi.echo",
+            CheckId::Pkcs11Module => "pkcs11.module",
+            CheckId::Pkcs11Deps => "pkcs11.deps",
+            CheckId::Pkcs11Load => "pkcs11.load",
+            CheckId::Pkcs11Slots => "pkcs11.slots",
+            CheckId::Pkcs11Login => "pkcs11.login",
+            CheckId::Pkcs11Keys => "pkcs11.keys",
+            CheckId::Pkcs11Sign => "pkcs11.sign",
+            CheckId::SshLogin => "ssh.login",
         }
     }
 
@@ -93,6 +129,14 @@ impl CheckId {
             CheckId::TlsServerCert => "KMES server certificate",
             CheckId::TlsClientAuth => "Client certificate accepted",
             CheckId::HostapiEcho => "Excrypt ECHO answered",
+            CheckId::Pkcs11Module => "PKCS#11 module file",
+            CheckId::Pkcs11Deps => "Module libraries resolve",
+            CheckId::Pkcs11Load => "Module loads and initialises",
+            CheckId::Pkcs11Slots => "Token present",
+            CheckId::Pkcs11Login => "Token login",
+            CheckId::Pkcs11Keys => "SSH public keys on the token",
+            CheckId::Pkcs11Sign => "Test signature verifies",
+            CheckId::SshLogin => "SSH login with the module",
         }
     }
 
@@ -108,6 +152,11 @@ impl CheckId {
             CheckId::TlsHandshake | CheckId::TlsServerCert => "3.1.5",
             CheckId::TlsClientAuth => "3.1.6",
             CheckId::HostapiEcho => "3.2.10",
+            CheckId::Pkcs11Module | CheckId::Pkcs11Deps | CheckId::Pkcs11Load => "2.2",
+            CheckId::Pkcs11Slots | CheckId::Pkcs11Login => "4.2",
+            CheckId::Pkcs11Keys => "4.1",
+            CheckId::Pkcs11Sign => "1.4",
+            CheckId::SshLogin => "5",
         }
     }
 
@@ -147,6 +196,30 @@ impl CheckId {
             }
             CheckId::HostapiEcho => {
                 "Sends the Excrypt [AOECHO;] command and checks the answer is a well-formed, non-error frame."
+            }
+            CheckId::Pkcs11Module => {
+                "Reads the module file's header: it exists and is a shared library for this system, processor and word size (ELF x86-64 rather than 32-bit; PE on Windows)."
+            }
+            CheckId::Pkcs11Deps => {
+                "Follows the libraries the module needs as the system loader would (RPATH, LD_LIBRARY_PATH, RUNPATH, ld.so.conf, default folders) and names any that would not be found, such as the wrong OpenSSL version."
+            }
+            CheckId::Pkcs11Load => {
+                "Loads the module in a child process with FXPKCS11_CFG pointing at the configuration checked, calls C_Initialize and C_GetInfo; a crash is reported, not suffered."
+            }
+            CheckId::Pkcs11Slots => {
+                "Lists the slots and selects the token by label (--token), or the first initialised token."
+            }
+            CheckId::Pkcs11Login => {
+                "Logs in as the token user with the PIN given (never stored), or notes that the token needs no login; CKR_* codes are named."
+            }
+            CheckId::Pkcs11Keys => {
+                "Lists the RSA and EC public keys OpenSSH can use, as the authorized_keys lines ssh-keygen -D prints."
+            }
+            CheckId::Pkcs11Sign => {
+                "Signs a random message with each private key (CKM_SHA256_RSA_PKCS, or CKM_ECDSA over SHA-256) and verifies it in software with the public key of the same CKA_ID."
+            }
+            CheckId::SshLogin => {
+                "Runs ssh -I MODULE USER@HOST true in batch mode with a time bound and explains the outcome: key not in authorized_keys, PIN prompt (REQUIRE-LOGIN-FLAG), refused, host key, module load failure."
             }
         }
     }

@@ -5,6 +5,12 @@
 //! the guide, and its duration; a check whose prerequisite failed is skipped. The
 //! callback sees each result as soon as it is known, so the app can show progress,
 //! and the cancel flag stops the run between checks.
+//!
+//! When [`DoctorOptions::module`] names a PKCS#11 module, the checks of
+//! [`CheckId::MODULE`] follow: the module file, its libraries, loading it (in a
+//! child process, with `FXPKCS11_CFG` set to the configuration examined), the
+//! token, the login, the keys, a test signature and, with
+//! [`DoctorOptions::ssh_target`], the SSH login of the guide's [5].
 
 mod check;
 mod steps;
@@ -12,6 +18,10 @@ mod steps;
 pub use check::{CheckId, CheckResult, Report, Status};
 
 use std::path::PathBuf;
+
+use crate::Secret;
+use crate::pkcs11::Helper;
+use crate::pkcs11::ssh::{HostKeys, SshTarget};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -23,8 +33,23 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct DoctorOptions {
     /// The configuration file; `None` examines the file the PKCS#11 library would read.
     pub config: Option<PathBuf>,
-    /// The time allowed to each network step (resolve, connect, handshake, echo).
+    /// The time allowed to each network step (resolve, connect, handshake, echo,
+    /// the SSH connection); loading the module gets six times as long, at least 15 s.
     pub timeout: Duration,
+    /// The PKCS#11 module to check; `None` runs the connection checks only.
+    pub module: Option<PathBuf>,
+    /// The token's user PIN, for modules that ask for a login. Handed to the
+    /// module (and to `ssh`'s askpass) only, never stored.
+    pub pin: Option<Secret>,
+    /// The token to use, by label; `None` takes the first initialised token.
+    pub token_label: Option<String>,
+    /// Where `ssh.login` logs in; `None` skips it.
+    pub ssh_target: Option<SshTarget>,
+    /// How `ssh.login` checks the server's host key.
+    pub ssh_host_keys: HostKeys,
+    /// The `fxconfig` program that loads the module in a child process, and extra
+    /// environment for it and `ssh`; `None` finds `fxconfig` next to the running program.
+    pub helper: Option<Helper>,
 }
 
 impl Default for DoctorOptions {
@@ -32,6 +57,12 @@ impl Default for DoctorOptions {
         DoctorOptions {
             config: None,
             timeout: DEFAULT_TIMEOUT,
+            module: None,
+            pin: None,
+            token_label: None,
+            ssh_target: None,
+            ssh_host_keys: HostKeys::Strict,
+            helper: None,
         }
     }
 }
@@ -107,7 +138,8 @@ impl Recorder<'_> {
     }
 }
 
-/// Runs every check in order, calling `on_result` as each completes.
+/// Runs every check in order ([`CheckId::ALL`], then [`CheckId::MODULE`] when a
+/// module is given), calling `on_result` as each completes.
 ///
 /// Blocking: run it on a worker thread. Each network step is bounded by
 /// `options.timeout`; setting `cancel` stops the run before the next check and
@@ -118,7 +150,12 @@ pub fn run(options: &DoctorOptions, cancel: &AtomicBool, on_result: &mut dyn FnM
         on_result,
     };
     let mut state = steps::State::new(options);
-    for id in CheckId::ALL {
+    let module_checks: &[CheckId] = if options.module.is_some() {
+        &CheckId::MODULE
+    } else {
+        &[]
+    };
+    for id in CheckId::ALL.into_iter().chain(module_checks.iter().copied()) {
         let started = Instant::now();
         let outcome = if cancel.load(Ordering::Relaxed) {
             Outcome::skip("cancelled before this check ran")

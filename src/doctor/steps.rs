@@ -1,5 +1,7 @@
 //! The checks themselves, sharing what earlier checks found.
 
+mod module_checks;
+
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -27,6 +29,7 @@ pub(super) struct State<'a> {
     tls_error: Option<HostApiError>,
     echo: Option<Result<EchoReply, HostApiError>>,
     statuses: HashMap<CheckId, Status>,
+    module: module_checks::ModuleState,
 }
 
 fn now_unix() -> i64 {
@@ -78,6 +81,7 @@ impl<'a> State<'a> {
             tls_error: None,
             echo: None,
             statuses: HashMap::new(),
+            module: module_checks::ModuleState::default(),
         }
     }
 
@@ -130,6 +134,14 @@ impl<'a> State<'a> {
             CheckId::TlsServerCert => self.tls_server_cert(),
             CheckId::TlsClientAuth => self.tls_client_auth(),
             CheckId::HostapiEcho => self.hostapi_echo(),
+            CheckId::Pkcs11Module => self.pkcs11_module(),
+            CheckId::Pkcs11Deps => self.pkcs11_deps(),
+            CheckId::Pkcs11Load => self.pkcs11_load(),
+            CheckId::Pkcs11Slots => self.pkcs11_slots(),
+            CheckId::Pkcs11Login => self.pkcs11_login(),
+            CheckId::Pkcs11Keys => self.pkcs11_keys(),
+            CheckId::Pkcs11Sign => self.pkcs11_sign(),
+            CheckId::SshLogin => self.ssh_login(),
         }
     }
 

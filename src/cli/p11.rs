@@ -1,0 +1,282 @@
+//! `fxconfig p11`: the PKCS#11 module, as Futurex's PKCS11Manager shows it, and
+//! `fxconfig askpass`, the PIN helper `ssh` calls during `check --ssh`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use fxconfig::Secret;
+use fxconfig::pkcs11::{self, Action, LoginState, ProbeReport, ProbeRequest, Step};
+
+use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, output, secret_input};
+
+/// Where the token's user PIN comes from (optional).
+#[derive(Debug, Args)]
+#[group(required = false, multiple = false)]
+pub struct PinSource {
+    /// Read the token's user PIN from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub pin_env: Option<String>,
+    /// Read the token's user PIN from the first line of standard input.
+    #[arg(long)]
+    pub pin_stdin: bool,
+}
+
+impl PinSource {
+    /// The PIN, if one was asked for.
+    pub fn read(&self) -> Result<Option<Secret>, CommandError> {
+        match (&self.pin_env, self.pin_stdin) {
+            (Some(var), _) => secret_input::from_env(var).map(Some),
+            (None, true) => secret_input::from_stdin().map(Some),
+            (None, false) => Ok(None),
+        }
+    }
+}
+
+/// What to show.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum P11Action {
+    /// Library information, the selected token and its mechanisms.
+    Info,
+    /// Every slot and its token.
+    Slots,
+    /// The token's objects: label, id, class, key type, size.
+    Keys,
+    /// The public keys as authorized_keys lines (as `ssh-keygen -D MODULE` prints them).
+    Pubkeys,
+    /// Sign a random message with each private key and verify it with its public key.
+    SignTest,
+    /// Everything at once (what `check --module` uses).
+    Probe,
+}
+
+impl From<P11Action> for Action {
+    fn from(action: P11Action) -> Action {
+        match action {
+            P11Action::Info => Action::Info,
+            P11Action::Slots => Action::Slots,
+            P11Action::Keys => Action::Keys,
+            P11Action::Pubkeys => Action::Pubkeys,
+            P11Action::SignTest => Action::SignTest,
+            P11Action::Probe => Action::Probe,
+        }
+    }
+}
+
+/// Arguments of `fxconfig p11`.
+#[derive(Debug, Args)]
+pub struct P11Args {
+    /// The PKCS#11 module (libfxpkcs11.so, fxpkcs11.dll, or any PKCS#11 library).
+    #[arg(long, value_name = "PATH")]
+    module: PathBuf,
+    /// The token to use, by label (default: the first initialised token; `pubkeys` then lists every token).
+    #[arg(long, value_name = "LABEL")]
+    token: Option<String>,
+    #[command(flatten)]
+    pin: PinSource,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// What to show.
+    action: P11Action,
+}
+
+/// Checks the module file, loads the module in this process (with this
+/// process's FXPKCS11_CFG) and prints what was asked.
+pub fn run(args: &P11Args) -> CommandResult {
+    let file = pkcs11::inspect_module(&args.module).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+    pkcs11::check_dependencies(&file).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+    let pin = args.pin.read()?;
+    let request = ProbeRequest {
+        module: args.module.clone(),
+        token_label: args.token.clone(),
+        action: args.action.into(),
+    };
+    let report = pkcs11::walk(&request, pin.as_ref());
+    drop(pin);
+    let ok = report_ok(&report);
+    if args.json {
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| CommandError::cannot_run(format!("could not encode the report: {e}")))?;
+        println!("{text}");
+    } else {
+        print_report(&report, args.action);
+    }
+    Ok(if ok { EXIT_OK } else { EXIT_FAILED })
+}
+
+/// Whether no step failed and every sign test verified.
+fn report_ok(report: &ProbeReport) -> bool {
+    let step_failed = [
+        matches!(report.load, Step::Failed(_)),
+        matches!(report.slots, Step::Failed(_)),
+        matches!(report.token, Step::Failed(_)),
+        matches!(report.mechanisms, Step::Failed(_)),
+        matches!(report.login, Step::Failed(_)),
+        matches!(report.objects, Step::Failed(_)),
+        matches!(report.public_keys, Step::Failed(_)),
+    ];
+    let signatures_verified = match &report.sign {
+        Step::Done(tests) => tests.iter().all(|t| t.verified),
+        Step::Failed(_) => false,
+        Step::NotRun(_) => true,
+    };
+    !step_failed.contains(&true) && signatures_verified
+}
+
+fn print_failure<T>(step: &Step<T>, what: &str) {
+    if let Step::Failed(failure) = step {
+        println!("{what} failed: {}", failure.message);
+        println!("  remedy: {}", failure.remedy_with_citation());
+    }
+}
+
+fn print_report(report: &ProbeReport, action: P11Action) {
+    if let P11Action::Pubkeys = action {
+        if let Step::Done(lines) = &report.public_keys {
+            for line in lines {
+                println!("{}", line.line);
+            }
+        }
+        print_failure(&report.load, "loading the module");
+        print_failure(&report.public_keys, "listing the public keys");
+        return;
+    }
+    print_failure(&report.load, "loading the module");
+    if let Step::Done(info) = &report.load {
+        println!("Module {}", info.path.display());
+        output::field("library", format!("{} {}", info.description, info.library_version));
+        output::field("manufacturer", &info.manufacturer);
+        output::field("Cryptoki version", &info.cryptoki_version);
+        output::field(
+            "FXPKCS11_CFG",
+            report
+                .fxpkcs11_cfg
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "not set".to_owned()),
+        );
+    }
+    if let (P11Action::Slots | P11Action::Probe, Step::Done(slots)) = (action, &report.slots) {
+        println!("Slots ({}):", slots.len());
+        for slot in slots {
+            match &slot.token {
+                Some(token) => println!(
+                    "  slot {:#x}  {:?}  {} {}, serial {}  [{}]",
+                    slot.id,
+                    token.label,
+                    token.manufacturer,
+                    token.model,
+                    token.serial,
+                    token.flags.join(", ")
+                ),
+                None => println!("  slot {:#x}  no token  ({})", slot.id, slot.description),
+            }
+        }
+    }
+    print_failure(&report.slots, "listing the slots");
+    print_failure(&report.token, "selecting the token");
+    if let (P11Action::Info | P11Action::Keys | P11Action::SignTest, Step::Done(slot)) = (action, &report.token)
+        && let Some(token) = &slot.token
+    {
+        output::field("token", format!("{:?} in slot {:#x}", token.label, slot.id));
+        output::field("token model", format!("{} {}", token.manufacturer, token.model));
+        output::field("serial", &token.serial);
+        output::field("flags", token.flags.join(", "));
+    }
+    if let Step::Done(mechanisms) = &report.mechanisms {
+        println!("Mechanisms ({}):", mechanisms.len());
+        for mechanism in mechanisms {
+            println!(
+                "  {:<32} keys {}-{}  {}",
+                mechanism.name,
+                mechanism.min_key_size,
+                mechanism.max_key_size,
+                mechanism.functions.join(", ")
+            );
+        }
+    }
+    print_failure(&report.mechanisms, "listing the mechanisms");
+    print_failure(&report.login, "logging in");
+    if let Step::Done(state) = &report.login {
+        output::field(
+            "login",
+            match state {
+                LoginState::LoggedIn => "logged in as the user",
+                LoginState::NotRequired => "not required by the token",
+                LoginState::NoPin => "required, no PIN given: only public objects are visible",
+            },
+        );
+    }
+    if let Step::Done(objects) = &report.objects {
+        println!("Objects ({}):", objects.len());
+        for object in objects {
+            let size = object.bits.map(|b| format!("{b} bits")).unwrap_or_default();
+            let extra = match (&object.can_sign, &object.subject) {
+                (Some(true), _) => " sign".to_owned(),
+                (Some(false), _) => " no-sign".to_owned(),
+                (None, Some(subject)) => format!(" {subject}"),
+                (None, None) => String::new(),
+            };
+            println!(
+                "  {:<12} {:<6} {:<10} id {:<10} {:?}{extra}",
+                object.class,
+                object.key_type.as_deref().unwrap_or("-"),
+                size,
+                if object.id.is_empty() { "-" } else { &object.id },
+                object.label
+            );
+        }
+    }
+    print_failure(&report.objects, "listing the objects");
+    if let Step::Done(lines) = &report.public_keys {
+        println!("authorized_keys lines ({}):", lines.len());
+        for line in lines {
+            println!("  {}", line.line);
+        }
+    }
+    print_failure(&report.public_keys, "listing the public keys");
+    if let Step::Done(tests) = &report.sign {
+        println!("Sign test ({} key(s)):", tests.len());
+        for test in tests {
+            let verdict = if test.verified {
+                "signature verified".to_owned()
+            } else {
+                test.failure
+                    .as_ref()
+                    .map(|f| format!("FAILED: {} (remedy: {})", f.message, f.remedy_with_citation()))
+                    .unwrap_or_default()
+            };
+            println!(
+                "  {:?} id {} ({}, {}): {} bytes in {} ms, {verdict}",
+                test.label, test.id, test.key_type, test.mechanism, test.signature_len, test.sign_ms
+            );
+        }
+    }
+    print_failure(&report.sign, "the sign test");
+}
+
+/// Arguments of `fxconfig askpass` (run by ssh, not by people).
+#[derive(Debug, Args)]
+pub struct AskpassArgs {
+    /// The prompt ssh shows.
+    prompt: Option<String>,
+}
+
+/// Answers ssh's PIN prompt with the PIN in FXCONFIG_ASKPASS_PIN (set by
+/// `check --ssh` in ssh's environment only); any other prompt gets no answer.
+/// Writing the PIN to standard output is the askpass protocol: that output is a
+/// pipe read by ssh.
+pub fn run_askpass(args: &AskpassArgs) -> CommandResult {
+    let prompt = args.prompt.as_deref().unwrap_or("");
+    if !pkcs11::ssh::is_pin_prompt(prompt) {
+        return Ok(EXIT_FAILED);
+    }
+    match std::env::var(pkcs11::ssh::ASKPASS_PIN_VAR) {
+        Ok(pin) => {
+            let pin = Secret::new(pin);
+            println!("{}", pin.expose());
+            Ok(EXIT_OK)
+        }
+        Err(_) => Ok(EXIT_FAILED),
+    }
+}

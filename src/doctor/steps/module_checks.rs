@@ -1,0 +1,265 @@
+//! The PKCS#11 module checks and the SSH login check.
+
+use std::time::Duration;
+
+use super::State;
+use crate::doctor::{CheckId, Outcome};
+use crate::pkcs11::ssh::{self, SshLoginOptions, SshVerdict};
+use crate::pkcs11::{
+    self, Action, Failure, Helper, LoginState, ModuleFile, ProbeReport, ProbeRequest, Step, check_dependencies,
+    inspect_module,
+};
+
+/// The shortest time allowed to load the module and walk its token.
+const MIN_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What the module checks learned so far.
+#[derive(Default)]
+pub(super) struct ModuleState {
+    file: Option<ModuleFile>,
+    helper: Option<Helper>,
+    probe: Option<ProbeReport>,
+}
+
+fn failed(failure: &Failure) -> Outcome {
+    Outcome::fail(failure.message.clone(), failure.remedy_with_citation())
+}
+
+fn from_step<T>(step: &Step<T>, done: impl FnOnce(&T) -> Outcome) -> Outcome {
+    match step {
+        Step::Done(value) => done(value),
+        Step::Failed(failure) => failed(failure),
+        Step::NotRun(reason) => Outcome::skip(reason.clone()),
+    }
+}
+
+impl State<'_> {
+    fn probe_report(&self) -> Option<&ProbeReport> {
+        self.module.probe.as_ref()
+    }
+
+    pub(super) fn pkcs11_module(&mut self) -> Outcome {
+        let Some(path) = &self.options.module else {
+            return Outcome::skip("no module given");
+        };
+        match inspect_module(path) {
+            Ok(file) => {
+                let detail = format!(
+                    "{}: {}, {} KiB",
+                    file.path.display(),
+                    file.header.describe(),
+                    file.size.div_ceil(1024)
+                );
+                self.module.file = Some(file);
+                Outcome::pass(detail)
+            }
+            Err(error) => Outcome::from_error(&error),
+        }
+    }
+
+    pub(super) fn pkcs11_deps(&mut self) -> Outcome {
+        let Some(file) = &self.module.file else {
+            return Outcome::skip("the module file check failed");
+        };
+        match check_dependencies(file) {
+            Ok(report) if !report.checked => {
+                Outcome::skip("library dependencies are followed for ELF modules only (Linux)")
+            }
+            Ok(report) => {
+                let direct: Vec<String> = report
+                    .libraries
+                    .iter()
+                    .filter(|dep| dep.needed_by == file.path)
+                    .map(|dep| match &dep.found {
+                        Some(path) => format!("{} → {}", dep.name, path.display()),
+                        None => dep.name.clone(),
+                    })
+                    .collect();
+                Outcome::pass(format!(
+                    "{} libraries resolve ({} needed directly: {})",
+                    report.libraries.len(),
+                    direct.len(),
+                    if direct.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        direct.join(", ")
+                    }
+                ))
+            }
+            Err(error) => Outcome::from_error(&error),
+        }
+    }
+
+    pub(super) fn pkcs11_load(&mut self) -> Outcome {
+        let Some(file) = &self.module.file else {
+            return Outcome::skip("the module file check failed: it is not loaded");
+        };
+        if !self.passed(CheckId::Pkcs11Deps) && self.statuses.get(&CheckId::Pkcs11Deps) != Some(&super::Status::Skip) {
+            return Outcome::skip(
+                "libraries are missing: loading would fail with the loader's message (see pkcs11.deps)",
+            );
+        }
+        let helper = match self.options.helper.clone().map(Ok).unwrap_or_else(Helper::locate) {
+            Ok(helper) => helper,
+            Err(error) => return Outcome::from_error(&error),
+        };
+        let request = ProbeRequest {
+            module: file.path.clone(),
+            token_label: self.options.token_label.clone(),
+            action: Action::Probe,
+        };
+        let timeout = (self.options.timeout * 6).max(MIN_LOAD_TIMEOUT);
+        let config = self.config_path.clone();
+        let result = pkcs11::probe(&helper, &request, self.options.pin.as_ref(), config.as_deref(), timeout);
+        self.module.helper = Some(helper);
+        let report = match result {
+            Ok(report) => report,
+            Err(error) => return Outcome::from_error(&error),
+        };
+        let cfg = report
+            .fxpkcs11_cfg
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "not set".to_owned());
+        let outcome = from_step(&report.load, |info| {
+            Outcome::pass(format!(
+                "{} {} by {}, Cryptoki {} (FXPKCS11_CFG={cfg})",
+                info.description, info.library_version, info.manufacturer, info.cryptoki_version
+            ))
+        });
+        self.module.probe = Some(report);
+        outcome
+    }
+
+    pub(super) fn pkcs11_slots(&mut self) -> Outcome {
+        let Some(report) = self.probe_report() else {
+            return Outcome::skip("the module was not loaded");
+        };
+        if let Step::Failed(failure) = &report.slots {
+            return failed(failure);
+        }
+        let count = report.slots.done().map(Vec::len).unwrap_or_default();
+        from_step(&report.token, |slot| match &slot.token {
+            Some(token) => Outcome::pass(format!(
+                "token {:?} in slot {:#x} ({} {}, serial {}; {}); {count} slot(s)",
+                token.label,
+                slot.id,
+                token.manufacturer,
+                token.model,
+                token.serial,
+                token.flags.join(", ")
+            )),
+            None => Outcome::fail(
+                "the selected slot holds no token",
+                "Select a token by label (--token) [4.2]",
+            ),
+        })
+    }
+
+    pub(super) fn pkcs11_login(&mut self) -> Outcome {
+        let Some(report) = self.probe_report() else {
+            return Outcome::skip("the module was not loaded");
+        };
+        from_step(&report.login, |state| match state {
+            LoginState::LoggedIn => Outcome::pass("logged in as the token user with the PIN given"),
+            LoginState::NotRequired => Outcome::pass(
+                "the token does not ask for a login (with fxpkcs11: REQUIRE-LOGIN-FLAG NO, the library logs in with CRYPTO-OPR itself)",
+            ),
+            LoginState::NoPin => Outcome::warn(
+                "the token asks for a login and no PIN was given: only public objects are visible, and ssh will ask for a PIN (\"pin required\" in batch mode)",
+                "For fxpkcs11, set <REQUIRE-LOGIN-FLAG> NO </REQUIRE-LOGIN-FLAG> in the CONFIG section; for other modules give the PIN (--pin-env VAR or --pin-stdin) [4.2]",
+            ),
+        })
+    }
+
+    pub(super) fn pkcs11_keys(&mut self) -> Outcome {
+        let Some(report) = self.probe_report() else {
+            return Outcome::skip("the module was not loaded");
+        };
+        let objects = report.objects.done().map(Vec::len);
+        from_step(&report.public_keys, |lines| {
+            if lines.is_empty() {
+                Outcome::fail(
+                    format!(
+                        "no RSA or EC public key that OpenSSH can use is visible on the token ({} objects in all)",
+                        objects.unwrap_or_default()
+                    ),
+                    "Create the SSH key pair on the HSM and give the login user permission to it; with fxpkcs11, check KEYGROUP-NAME and the SSH user group's permissions [3.2.7]",
+                )
+            } else {
+                let keys: Vec<String> = lines
+                    .iter()
+                    .map(|l| format!("{:?} {} {} {}", l.label, l.key_type, l.bits, l.fingerprint))
+                    .collect();
+                Outcome::pass(format!(
+                    "{} key(s) for authorized_keys: {}",
+                    lines.len(),
+                    keys.join("; ")
+                ))
+            }
+        })
+    }
+
+    pub(super) fn pkcs11_sign(&mut self) -> Outcome {
+        let Some(report) = self.probe_report() else {
+            return Outcome::skip("the module was not loaded");
+        };
+        let no_pin = report.login.done() == Some(&LoginState::NoPin);
+        from_step(&report.sign, |tests| {
+            if tests.is_empty() && no_pin {
+                return Outcome::skip("no private key is visible without a login (see pkcs11.login)");
+            }
+            if tests.is_empty() {
+                return Outcome::fail(
+                    "no RSA or EC private key that may sign is visible on the token",
+                    "Create the SSH key pair with the Sign usage and give the login user permission to it [3.2.7]",
+                );
+            }
+            let done: Vec<String> = tests
+                .iter()
+                .map(|t| {
+                    let result = if t.verified {
+                        "verified".to_owned()
+                    } else {
+                        t.failure.as_ref().map(|f| f.message.clone()).unwrap_or_default()
+                    };
+                    format!(
+                        "{:?} ({} {}): {} bytes in {} ms, {result}",
+                        t.label, t.key_type, t.mechanism, t.signature_len, t.sign_ms
+                    )
+                })
+                .collect();
+            match tests.iter().find_map(|t| t.failure.as_ref()) {
+                None => Outcome::pass(done.join("; ")),
+                Some(failure) => Outcome::fail(done.join("; "), failure.remedy_with_citation()),
+            }
+        })
+    }
+
+    pub(super) fn ssh_login(&mut self) -> Outcome {
+        let Some(target) = self.options.ssh_target.clone() else {
+            return Outcome::skip("no SSH target given (--ssh USER@HOST[:PORT])");
+        };
+        let Some(file) = &self.module.file else {
+            return Outcome::skip("the module file check failed");
+        };
+        let helper = match self.module.helper.clone().map(Ok).unwrap_or_else(Helper::locate) {
+            Ok(helper) => helper,
+            Err(error) => return Outcome::from_error(&error),
+        };
+        let options = SshLoginOptions {
+            config: self.config_path.clone(),
+            pin: self.options.pin.clone(),
+            host_keys: self.options.ssh_host_keys.clone(),
+            timeout: self.options.timeout,
+            ..SshLoginOptions::new(file.path.clone(), target)
+        };
+        let result = ssh::login(&options, &helper);
+        let citation = |text: &str| format!("{text} [{}]", result.guide);
+        match result.verdict {
+            SshVerdict::Success => Outcome::pass(result.detail.clone()),
+            SshVerdict::SuccessWithOtherKey => Outcome::warn(result.detail.clone(), citation(&result.remedy)),
+            _ => Outcome::fail(result.detail.clone(), citation(&result.remedy)),
+        }
+    }
+}

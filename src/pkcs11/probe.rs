@@ -1,0 +1,316 @@
+//! The whole walk through a module — load, slots, token, mechanisms, login,
+//! objects, public keys, sign test — as plain data, run either in this process
+//! ([`walk`]) or in a child process with `FXPKCS11_CFG` set ([`probe`]).
+//!
+//! Why a child process: the module reads `FXPKCS11_CFG` from its environment in
+//! `C_Initialize`, and changing this process's environment is unsound while other
+//! threads run (the app's worker threads, the test harness). A child gets its own
+//! environment, a module that crashes takes only the child down, and each load
+//! starts from a clean, uninitialised library. The child is `fxconfig p11 … --json
+//! probe`; the PIN travels on its standard input, never in its arguments.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::process::{self, describe_status, tail};
+use super::token::{
+    LibraryInfo, LoginState, MechanismReport, Module, ObjectReport, PublicKeyLine, SignTest, SlotReport,
+};
+use super::{Failure, Pkcs11Error};
+use crate::Secret;
+
+/// How far the walk goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Library information, the selected token and its mechanisms.
+    Info,
+    /// Every slot and its token.
+    Slots,
+    /// The objects of the selected token (after a login when a PIN is given).
+    Keys,
+    /// The public keys as `authorized_keys` lines (every token, or the selected one).
+    Pubkeys,
+    /// Login, then sign and verify with each private key.
+    SignTest,
+    /// Everything: what the doctor checks.
+    Probe,
+}
+
+impl Action {
+    fn wants(self, step: Action) -> bool {
+        self == Action::Probe || self == step
+    }
+}
+
+/// What to do with the module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeRequest {
+    /// The module file.
+    pub module: PathBuf,
+    /// The token to select, by label; `None` takes the first initialised token.
+    pub token_label: Option<String>,
+    /// How far to go.
+    pub action: Action,
+}
+
+/// The outcome of one step of the walk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status", content = "value")]
+pub enum Step<T> {
+    /// The step ran and produced this.
+    Done(T),
+    /// The step failed.
+    Failed(Failure),
+    /// The step did not run, for the reason given.
+    NotRun(String),
+}
+
+impl<T> Step<T> {
+    /// The value, when the step succeeded.
+    pub fn done(&self) -> Option<&T> {
+        match self {
+            Step::Done(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    fn from_result(result: Result<T, Pkcs11Error>) -> Self {
+        match result {
+            Ok(value) => Step::Done(value),
+            Err(error) => Step::Failed(Failure::from(&error)),
+        }
+    }
+}
+
+/// Everything the walk learned. Steps that were not asked for are [`Step::NotRun`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeReport {
+    /// The module file.
+    pub module: PathBuf,
+    /// `FXPKCS11_CFG` as the module saw it.
+    pub fxpkcs11_cfg: Option<PathBuf>,
+    /// `C_GetInfo` after loading and `C_Initialize`.
+    pub load: Step<LibraryInfo>,
+    /// Every slot.
+    pub slots: Step<Vec<SlotReport>>,
+    /// The selected token's slot.
+    pub token: Step<SlotReport>,
+    /// Its mechanisms.
+    pub mechanisms: Step<Vec<MechanismReport>>,
+    /// The login.
+    pub login: Step<LoginState>,
+    /// Its objects.
+    pub objects: Step<Vec<ObjectReport>>,
+    /// The public keys as `authorized_keys` lines.
+    pub public_keys: Step<Vec<PublicKeyLine>>,
+    /// The sign test of each private key.
+    pub sign: Step<Vec<SignTest>>,
+}
+
+fn not_run<T>(reason: &str) -> Step<T> {
+    Step::NotRun(reason.to_owned())
+}
+
+/// Runs the walk in this process: loads the module here. See the module docs
+/// for why front ends call [`probe`] instead.
+pub fn walk(request: &ProbeRequest, pin: Option<&Secret>) -> ProbeReport {
+    let action = request.action;
+    let mut report = ProbeReport {
+        module: request.module.clone(),
+        fxpkcs11_cfg: std::env::var_os("FXPKCS11_CFG").map(PathBuf::from),
+        load: not_run("not asked for"),
+        slots: not_run("not asked for"),
+        token: not_run("not asked for"),
+        mechanisms: not_run("not asked for"),
+        login: not_run("not asked for"),
+        objects: not_run("not asked for"),
+        public_keys: not_run("not asked for"),
+        sign: not_run("not asked for"),
+    };
+    let module = match Module::load(&request.module) {
+        Ok(module) => module,
+        Err(error) => {
+            report.load = Step::Failed(Failure::from(&error));
+            return report;
+        }
+    };
+    report.load = Step::from_result(module.info());
+    if action.wants(Action::Slots) || action == Action::Info {
+        report.slots = Step::from_result(module.slots());
+    }
+    if action == Action::Pubkeys {
+        report.public_keys = Step::from_result(module.public_keys(request.token_label.as_deref()));
+        module.finalize();
+        return report;
+    }
+    if action == Action::Slots {
+        module.finalize();
+        return report;
+    }
+    let slot = match module.select_token(request.token_label.as_deref()) {
+        Ok(slot) => slot,
+        Err(error) => {
+            report.token = Step::Failed(Failure::from(&error));
+            module.finalize();
+            return report;
+        }
+    };
+    let slot_id = slot.id;
+    report.token = Step::Done(slot);
+    if action.wants(Action::Info) {
+        report.mechanisms = Step::from_result(module.mechanisms(slot_id));
+    }
+    if action == Action::Info {
+        module.finalize();
+        return report;
+    }
+    let session = match module.open(slot_id, pin) {
+        Ok(session) => session,
+        Err(error) => {
+            report.login = Step::Failed(Failure::from(&error));
+            module.finalize();
+            return report;
+        }
+    };
+    report.login = Step::Done(session.login_state());
+    if action.wants(Action::Keys) {
+        report.objects = Step::from_result(session.objects());
+    }
+    if action == Action::Probe {
+        report.public_keys = Step::from_result(session.public_keys());
+    }
+    if action.wants(Action::SignTest) {
+        report.sign = Step::from_result(session.sign_test());
+    }
+    drop(session);
+    module.finalize();
+    report
+}
+
+/// The `fxconfig` program that loads modules in a child process, with the
+/// environment it and `ssh` get on top of this process's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Helper {
+    /// The `fxconfig` executable.
+    pub program: PathBuf,
+    /// Extra environment variables for the child processes (such as a module's own configuration variable).
+    pub env: Vec<(OsString, OsString)>,
+}
+
+impl Helper {
+    /// A helper running `program`, with no extra environment.
+    pub fn new(program: impl Into<PathBuf>) -> Helper {
+        Helper {
+            program: program.into(),
+            env: Vec::new(),
+        }
+    }
+
+    /// Adds an environment variable for the child processes.
+    pub fn with_env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Helper {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// The `fxconfig` program next to the running program, or the running
+    /// program itself when it is `fxconfig`.
+    ///
+    /// # Errors
+    ///
+    /// [`Pkcs11Error::HelperStart`] when the running program's path is unknown.
+    pub fn locate() -> Result<Helper, Pkcs11Error> {
+        let current = std::env::current_exe().map_err(|source| Pkcs11Error::HelperStart {
+            program: PathBuf::from("fxconfig"),
+            source,
+        })?;
+        let sibling = current
+            .parent()
+            .map(|dir| dir.join(format!("fxconfig{}", std::env::consts::EXE_SUFFIX)));
+        Ok(Helper::new(match sibling {
+            Some(path) if path.is_file() => path,
+            _ => current,
+        }))
+    }
+
+    pub(crate) fn command(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+}
+
+/// Runs the walk in a child process (`fxconfig p11 … --json`) with
+/// `FXPKCS11_CFG` set to `config` when given, the PIN on its standard input, and
+/// at most `timeout` to finish. Blocking: call it from a worker thread.
+///
+/// # Errors
+///
+/// [`Pkcs11Error::HelperStart`], [`Pkcs11Error::HelperTimeout`],
+/// [`Pkcs11Error::HelperCrashed`] (the module killed the child),
+/// [`Pkcs11Error::HelperOutput`]. Failures of the module itself are in the report's steps.
+pub fn probe(
+    helper: &Helper,
+    request: &ProbeRequest,
+    pin: Option<&Secret>,
+    config: Option<&Path>,
+    timeout: Duration,
+) -> Result<ProbeReport, Pkcs11Error> {
+    let mut command = helper.command();
+    command.arg("p11").arg("--module").arg(&request.module).arg("--json");
+    if let Some(label) = &request.token_label {
+        command.arg("--token").arg(label);
+    }
+    if pin.is_some() {
+        command.arg("--pin-stdin");
+    }
+    command.arg(action_arg(request.action));
+    if let Some(config) = config {
+        command.env("FXPKCS11_CFG", absolute(config));
+    }
+    let input = pin.map(|pin| {
+        let mut bytes = pin.expose().as_bytes().to_vec();
+        bytes.push(b'\n');
+        bytes
+    });
+    let finished = process::run_bounded(command, input, timeout).map_err(|source| Pkcs11Error::HelperStart {
+        program: helper.program.clone(),
+        source,
+    })?;
+    let Some(status) = finished.status else {
+        return Err(Pkcs11Error::HelperTimeout {
+            secs: timeout.as_secs(),
+        });
+    };
+    match serde_json::from_slice::<ProbeReport>(&finished.stdout) {
+        Ok(report) => Ok(report),
+        Err(source) if status.success() || status.code().is_some() => Err(Pkcs11Error::HelperOutput {
+            stderr: tail(&finished.stderr, 5),
+            source,
+        }),
+        Err(_) => Err(Pkcs11Error::HelperCrashed {
+            status: describe_status(status),
+            stderr: tail(&finished.stderr, 5),
+        }),
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The command-line word of an action.
+pub fn action_arg(action: Action) -> &'static str {
+    match action {
+        Action::Info => "info",
+        Action::Slots => "slots",
+        Action::Keys => "keys",
+        Action::Pubkeys => "pubkeys",
+        Action::SignTest => "sign-test",
+        Action::Probe => "probe",
+    }
+}

@@ -1,0 +1,585 @@
+//! The end-to-end test of the guide's [5]: the system's OpenSSH client logs in
+//! with the key in the module (`ssh -I MODULE user@host true`), and its output is
+//! explained.
+//!
+//! How `ssh` is run, plainly:
+//! - `-I MODULE` with `FXPKCS11_CFG` set to the configuration being checked;
+//! - `-o IdentityAgent=none`, password and keyboard-interactive authentication off,
+//!   so no agent key or password can log in. `IdentitiesOnly` stays off: it would
+//!   drop the module's keys too. Keys from the user's own files may still be
+//!   offered; `-v`'s "Server accepts key" line tells whether the accepted key came
+//!   from the module (it ends in "token"), and a login with another key only warns;
+//! - `-o ConnectTimeout`, plus a hard bound after which `ssh` is killed;
+//! - host keys: checked strictly against the user's own `known_hosts`
+//!   ([`HostKeys::Strict`], nothing is written), against a given file
+//!   ([`HostKeys::File`]), or unknown hosts accepted and recorded
+//!   ([`HostKeys::AcceptNew`]);
+//! - without a PIN, `-o BatchMode=yes`: nothing can prompt. With a PIN (for
+//!   modules other than fxpkcs11), batch mode is off and `ssh` asks the PIN of
+//!   `fxconfig askpass` (`SSH_ASKPASS`, `SSH_ASKPASS_REQUIRE=force`), which answers
+//!   PIN prompts only, from a variable set in `ssh`'s environment alone;
+//! - the remote command is `true`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::probe::Helper;
+use super::process::{self, describe_status};
+use crate::Secret;
+
+/// The environment variable through which `fxconfig askpass` receives the PIN.
+pub const ASKPASS_PIN_VAR: &str = "FXCONFIG_ASKPASS_PIN";
+
+/// Where to log in: `user@host[:port]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshTarget {
+    /// The remote user.
+    pub user: String,
+    /// The host name or address.
+    pub host: String,
+    /// The port; `None` uses ssh's default (22 or the user's ssh config).
+    pub port: Option<u16>,
+}
+
+/// Why a `user@host[:port]` text is not a target.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not USER@HOST[:PORT]: {reason}")]
+pub struct SshTargetError {
+    /// The text given.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+impl FromStr for SshTarget {
+    type Err = SshTargetError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = |reason| SshTargetError {
+            text: text.to_owned(),
+            reason,
+        };
+        let (user, rest) = text.rsplit_once('@').ok_or_else(|| bad("the user is missing"))?;
+        if user.is_empty() || user.starts_with('-') || user.contains(char::is_whitespace) {
+            return Err(bad("the user is empty or not a user name"));
+        }
+        let (host, port) = if let Some(bracketed) = rest.strip_prefix('[') {
+            let (host, after) = bracketed.split_once(']').ok_or_else(|| bad("the '[' is not closed"))?;
+            match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None if after.is_empty() => (host, None),
+                None => return Err(bad("unexpected text after ']'")),
+            }
+        } else if rest.matches(':').count() == 1 {
+            let (host, port) = rest.split_once(':').ok_or_else(|| bad("unreadable port"))?;
+            (host, Some(port))
+        } else {
+            (rest, None)
+        };
+        if host.is_empty() || host.starts_with('-') || host.contains(char::is_whitespace) {
+            return Err(bad("the host is empty or not a host name"));
+        }
+        let port = port
+            .map(|p| {
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| bad("the port is not 1-65535"))
+            })
+            .transpose()?;
+        Ok(SshTarget {
+            user: user.to_owned(),
+            host: host.to_owned(),
+            port,
+        })
+    }
+}
+
+impl fmt::Display for SshTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        match self.port {
+            Some(port) => write!(f, "{}@{host}:{port}", self.user),
+            None => write!(f, "{}@{host}", self.user),
+        }
+    }
+}
+
+/// How the server's host key is checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostKeys {
+    /// `StrictHostKeyChecking=yes` with the user's own known_hosts: an unknown host fails; nothing is written.
+    #[default]
+    Strict,
+    /// `StrictHostKeyChecking=yes` with this known_hosts file only.
+    File(PathBuf),
+    /// `StrictHostKeyChecking=accept-new`: an unknown host's key is recorded in the user's known_hosts.
+    AcceptNew,
+}
+
+/// What the SSH test needs.
+#[derive(Debug, Clone)]
+pub struct SshLoginOptions {
+    /// The module given to `ssh -I`.
+    pub module: PathBuf,
+    /// Where to log in.
+    pub target: SshTarget,
+    /// `FXPKCS11_CFG` for the module, when set.
+    pub config: Option<PathBuf>,
+    /// The token's user PIN, for modules that ask for one.
+    pub pin: Option<Secret>,
+    /// How host keys are checked.
+    pub host_keys: HostKeys,
+    /// The `ssh` program (`ssh` from `PATH` by default).
+    pub ssh: PathBuf,
+    /// `ConnectTimeout`; the whole run is killed after three times this, plus 5 s.
+    pub timeout: Duration,
+}
+
+impl SshLoginOptions {
+    /// Options with strict host keys, the `ssh` on `PATH` and a 5 s connect timeout.
+    pub fn new(module: impl Into<PathBuf>, target: SshTarget) -> SshLoginOptions {
+        SshLoginOptions {
+            module: module.into(),
+            target,
+            config: None,
+            pin: None,
+            host_keys: HostKeys::Strict,
+            ssh: PathBuf::from("ssh"),
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What the login attempt showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SshVerdict {
+    /// Logged in with a key from the module and ran `true`.
+    Success,
+    /// Logged in, but with a key that did not come from the module.
+    SuccessWithOtherKey,
+    /// The server refused every key: the module's key is not in authorized_keys.
+    KeyNotAuthorized,
+    /// The module offered no key at all.
+    NoKeysFromModule,
+    /// The module wanted a PIN (its token needs a login) and ssh could not prompt for one.
+    PinRequired,
+    /// `ssh` could not load the module.
+    ModuleLoadFailed,
+    /// The host name did not resolve.
+    ResolveFailed,
+    /// Nothing listens on the port.
+    ConnectionRefused,
+    /// The connection attempt timed out.
+    ConnectTimeout,
+    /// No route to the host, or the network is unreachable.
+    NoRoute,
+    /// The host key is unknown (strict checking) or does not match.
+    HostKeyVerificationFailed,
+    /// The server closed the connection before authentication.
+    ClosedByServer,
+    /// `ssh` did not finish within the hard bound and was killed.
+    TimedOut,
+    /// Something else; see the output.
+    Other,
+}
+
+/// The result of the SSH test.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SshLoginReport {
+    /// The verdict.
+    pub verdict: SshVerdict,
+    /// What happened, with `ssh`'s own words.
+    pub detail: String,
+    /// What to do; empty on success.
+    pub remedy: String,
+    /// The guide section.
+    pub guide: &'static str,
+    /// The command run, without the PIN (which is never on a command line).
+    pub command: String,
+    /// `ssh`'s exit code, when it exited.
+    pub exit_code: Option<i32>,
+    /// How long it took, in milliseconds.
+    pub ms: u64,
+}
+
+impl SshLoginReport {
+    /// Whether the test passed (logged in with the module's key).
+    pub fn passed(&self) -> bool {
+        self.verdict == SshVerdict::Success
+    }
+}
+
+/// Builds the `ssh` command line for the test (without environment).
+pub fn ssh_arguments(options: &SshLoginOptions) -> Vec<String> {
+    let connect = options.timeout.as_secs().max(1);
+    let mut args: Vec<String> = vec![
+        "-v".into(),
+        "-T".into(),
+        "-I".into(),
+        options.module.display().to_string(),
+    ];
+    let mut option = |text: String| {
+        args.push("-o".into());
+        args.push(text);
+    };
+    option(format!(
+        "BatchMode={}",
+        if options.pin.is_some() { "no" } else { "yes" }
+    ));
+    option(format!("ConnectTimeout={connect}"));
+    option("IdentityAgent=none".into());
+    option("PasswordAuthentication=no".into());
+    option("KbdInteractiveAuthentication=no".into());
+    option("PreferredAuthentications=publickey".into());
+    option("ControlMaster=no".into());
+    option("ControlPath=none".into());
+    match &options.host_keys {
+        HostKeys::Strict => option("StrictHostKeyChecking=yes".into()),
+        HostKeys::File(path) => {
+            option("StrictHostKeyChecking=yes".into());
+            option(format!("UserKnownHostsFile={}", path.display()));
+            option("GlobalKnownHostsFile=/dev/null".into());
+        }
+        HostKeys::AcceptNew => option("StrictHostKeyChecking=accept-new".into()),
+    }
+    if let Some(port) = options.target.port {
+        args.push("-p".into());
+        args.push(port.to_string());
+    }
+    args.push("-l".into());
+    args.push(options.target.user.clone());
+    args.push("--".into());
+    args.push(options.target.host.clone());
+    args.push("true".into());
+    args
+}
+
+/// Runs the SSH test. Blocking, bounded by `3 × timeout + 5 s`: call it from a worker thread.
+///
+/// `helper` provides the environment for `ssh` and, with a PIN, the askpass program.
+pub fn login(options: &SshLoginOptions, helper: &Helper) -> SshLoginReport {
+    let args = ssh_arguments(options);
+    let command_text = format!("{} {}", options.ssh.display(), args.join(" "));
+    let mut command = std::process::Command::new(&options.ssh);
+    command.args(&args);
+    command.envs(helper.env.iter().map(|(k, v)| (k, v)));
+    if let Some(config) = &options.config {
+        command.env(
+            "FXPKCS11_CFG",
+            std::path::absolute(config).unwrap_or_else(|_| config.clone()),
+        );
+    }
+    let askpass_dir = match &options.pin {
+        Some(pin) => match askpass_script(&helper.program) {
+            Ok((dir, script)) => {
+                command
+                    .env("SSH_ASKPASS", &script)
+                    .env("SSH_ASKPASS_REQUIRE", "force")
+                    .env(ASKPASS_PIN_VAR, pin.expose());
+                Some(dir)
+            }
+            Err(error) => {
+                return report(
+                    SshVerdict::Other,
+                    format!("could not prepare the PIN helper for ssh: {error}"),
+                    "Check that the temporary folder is writable",
+                    "5",
+                    command_text,
+                    None,
+                    0,
+                );
+            }
+        },
+        None => None,
+    };
+    let limit = options.timeout * 3 + Duration::from_secs(5);
+    let finished = process::run_bounded(command, None, limit);
+    drop(askpass_dir);
+    let finished = match finished {
+        Ok(finished) => finished,
+        Err(error) => {
+            return report(
+                SshVerdict::Other,
+                format!("could not run {}: {error}", options.ssh.display()),
+                "Install the OpenSSH client (Debian: apt-get install openssh-client)",
+                "5",
+                command_text,
+                None,
+                0,
+            );
+        }
+    };
+    let ms = u64::try_from(finished.elapsed.as_millis()).unwrap_or(u64::MAX);
+    let stderr = String::from_utf8_lossy(&finished.stderr).replace('\r', "");
+    match finished.status {
+        None => report(
+            SshVerdict::TimedOut,
+            format!(
+                "ssh did not finish within {} s and was killed; last output: {}",
+                limit.as_secs(),
+                excerpt(&stderr)
+            ),
+            "Check the host answers SSH quickly; with fxpkcs11, run `fxconfig check` for the KMES connection",
+            "5",
+            command_text,
+            None,
+            ms,
+        ),
+        Some(status) => {
+            let (verdict, detail, remedy, guide) = classify(status.success(), &stderr, &options.target);
+            let detail = if status.success() {
+                detail
+            } else {
+                format!("{detail} (ssh {})", describe_status(status))
+            };
+            report(verdict, detail, remedy, guide, command_text, status.code(), ms)
+        }
+    }
+}
+
+fn report(
+    verdict: SshVerdict,
+    detail: String,
+    remedy: &str,
+    guide: &'static str,
+    command: String,
+    exit_code: Option<i32>,
+    ms: u64,
+) -> SshLoginReport {
+    SshLoginReport {
+        verdict,
+        detail,
+        remedy: remedy.to_owned(),
+        guide,
+        command,
+        exit_code,
+        ms,
+    }
+}
+
+/// A small script that runs `fxconfig askpass`, in a private temporary folder.
+/// It holds no secret: the PIN stays in `ssh`'s environment.
+fn askpass_script(program: &Path) -> std::io::Result<(tempfile::TempDir, PathBuf)> {
+    let dir = tempfile::Builder::new().prefix("fxconfig-askpass").tempdir()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let script = dir.path().join("askpass");
+        let quoted = program.display().to_string().replace('\'', "'\\''");
+        std::fs::write(&script, format!("#!/bin/sh\nexec '{quoted}' askpass \"$@\"\n"))?;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700))?;
+        Ok((dir, script))
+    }
+    #[cfg(not(unix))]
+    {
+        Ok((dir, program.to_path_buf()))
+    }
+}
+
+/// Whether an askpass prompt asks for a PIN (and not, say, to accept a host key).
+pub fn is_pin_prompt(prompt: &str) -> bool {
+    let lower = prompt.to_ascii_lowercase();
+    lower.contains("pin") && !lower.contains("yes/no")
+}
+
+/// The lines of ssh's output worth showing: errors and the key/authentication debug lines.
+fn excerpt(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            !line.is_empty()
+                && (!line.starts_with("debug")
+                    || line.contains("Server accepts key")
+                    || line.contains("Authenticated to")
+                    || line.contains("Offering public key"))
+                && !line.starts_with("OpenSSH_")
+        })
+        .collect();
+    let kept = &lines[lines.len().saturating_sub(6)..];
+    if kept.is_empty() {
+        "no output".to_owned()
+    } else {
+        kept.join(" | ")
+    }
+}
+
+/// Explains ssh's exit and output: the verdict, the detail, the remedy and the guide section.
+pub fn classify(success: bool, stderr: &str, target: &SshTarget) -> (SshVerdict, String, &'static str, &'static str) {
+    let has = |needle: &str| stderr.contains(needle);
+    let lower = stderr.to_ascii_lowercase();
+    let module_keys = stderr
+        .lines()
+        .filter(|l| l.contains("Will attempt key:") && l.trim_end().ends_with(" token"))
+        .count();
+    let accepted = stderr.lines().find(|l| l.contains("Server accepts key:"));
+    let said = excerpt(stderr);
+    if success {
+        return match accepted {
+            Some(line) if !line.trim_end().ends_with(" token") => (
+                SshVerdict::SuccessWithOtherKey,
+                format!(
+                    "logged in to {target}, but with a key that is not in the module: {}",
+                    line.trim()
+                ),
+                "Remove that key from the test (it came from a file named in your ssh config); the module's own key was not proven",
+                "5",
+            ),
+            _ => (
+                SshVerdict::Success,
+                format!(
+                    "logged in to {target} with the module's key and ran `true`{}",
+                    accepted
+                        .map(|l| format!(" ({})", l.trim().trim_start_matches("debug1: ")))
+                        .unwrap_or_default()
+                ),
+                "",
+                "5",
+            ),
+        };
+    }
+    let classified: (SshVerdict, &str, &str, &str) = if has("Could not resolve hostname") {
+        (
+            SshVerdict::ResolveFailed,
+            "the host name does not resolve",
+            "Check the host name, or use its IP address",
+            "5",
+        )
+    } else if lower.contains("connection refused") {
+        (
+            SshVerdict::ConnectionRefused,
+            "nothing listens on the SSH port",
+            "Start the SSH server (service ssh start) or give the right port (USER@HOST:PORT)",
+            "4.1",
+        )
+    } else if lower.contains("no route to host") || lower.contains("network is unreachable") {
+        (
+            SshVerdict::NoRoute,
+            "there is no network route to the host",
+            "Check the address and the network path (firewall, VPN)",
+            "5",
+        )
+    } else if lower.contains("timed out") {
+        (
+            SshVerdict::ConnectTimeout,
+            "the connection attempt timed out",
+            "Check the address, the port and any firewall between the machines",
+            "5",
+        )
+    } else if has("REMOTE HOST IDENTIFICATION HAS CHANGED") {
+        (
+            SshVerdict::HostKeyVerificationFailed,
+            "the server's host key differs from the one recorded in known_hosts",
+            "Make sure it is the right server, then remove the old key (ssh-keygen -R HOST) and connect once by hand",
+            "5",
+        )
+    } else if has("Host key verification failed") {
+        (
+            SshVerdict::HostKeyVerificationFailed,
+            "the server's host key is not in known_hosts and strict checking is on",
+            "Connect once by hand to accept the host key after checking its fingerprint, or rerun with --ssh-accept-new",
+            "5",
+        )
+    } else if has("is not a PKCS11 library")
+        || has("dlopen")
+        || has("lib_contains_symbol")
+        || lower.contains("c_initialize failed")
+    {
+        (
+            SshVerdict::ModuleLoadFailed,
+            "ssh could not load the module",
+            "Run `fxconfig check --module PATH` to see why the module does not load (file, architecture, libraries, configuration)",
+            "2.2",
+        )
+    } else if has("pin required") || has("need pin entry") {
+        (
+            SshVerdict::PinRequired,
+            "the module asked for a PIN (its token needs a login) and ssh runs without a prompt, so it got no key from the module",
+            "For fxpkcs11, set <REQUIRE-LOGIN-FLAG> NO </REQUIRE-LOGIN-FLAG> in the CONFIG section of fxpkcs11.cfg so the library logs in with CRYPTO-OPR itself; for other modules give the PIN (--pin-env)",
+            "4.2",
+        )
+    } else if has("Permission denied") && module_keys == 0 {
+        (
+            SshVerdict::NoKeysFromModule,
+            "the module gave ssh no key to offer",
+            "Check `fxconfig p11 --module PATH pubkeys` lists a key; with fxpkcs11, the SSH user group needs permission to the SSH key and certificate on the KMES",
+            "3.2.7",
+        )
+    } else if has("Permission denied") {
+        (
+            SshVerdict::KeyNotAuthorized,
+            "the server refused the module's key: it is not in the remote user's authorized_keys",
+            "Append the line from `fxconfig p11 --module PATH pubkeys` to ~/.ssh/authorized_keys of the remote user, and check the server allows PubkeyAuthentication",
+            "4.1",
+        )
+    } else if has("Connection closed by") || has("kex_exchange_identification") || has("Connection reset") {
+        (
+            SshVerdict::ClosedByServer,
+            "the server closed the connection before authentication",
+            "Check the server's log (journalctl -u ssh) for why it dropped the connection",
+            "4.1",
+        )
+    } else {
+        (
+            SshVerdict::Other,
+            "ssh failed",
+            "Read ssh's messages above; run the same command by hand with -v for more",
+            "5",
+        )
+    };
+    let (verdict, summary, remedy, guide) = classified;
+    (verdict, format!("{summary}: {said}"), remedy, guide)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_with_and_without_port() {
+        let target: SshTarget = "root@127.0.0.1:2222".parse().expect("target");
+        assert_eq!(
+            (target.user.as_str(), target.host.as_str(), target.port),
+            ("root", "127.0.0.1", Some(2222))
+        );
+        let v6: SshTarget = "me@[::1]:22".parse().expect("IPv6 target");
+        assert_eq!((v6.host.as_str(), v6.port), ("::1", Some(22)));
+        assert_eq!(v6.to_string(), "me@[::1]:22");
+        assert!("nobody".parse::<SshTarget>().is_err());
+        assert!("a@host:0".parse::<SshTarget>().is_err());
+        assert!("-oProxyCommand=x@host".parse::<SshTarget>().is_err());
+    }
+
+    #[test]
+    fn pin_prompt_is_named_before_permission_denied() {
+        let target: SshTarget = "root@h".parse().expect("target");
+        let stderr = "pin required\nroot@h: Permission denied (publickey).\n";
+        assert_eq!(classify(false, stderr, &target).0, SshVerdict::PinRequired);
+        let refused = "debug1: Will attempt key: k RSA SHA256:x token\nroot@h: Permission denied (publickey).\n";
+        assert_eq!(classify(false, refused, &target).0, SshVerdict::KeyNotAuthorized);
+        assert_eq!(
+            classify(false, "ssh: connect to host h port 1: Connection refused\n", &target).0,
+            SshVerdict::ConnectionRefused
+        );
+    }
+
+    #[test]
+    fn askpass_answers_pin_prompts_only() {
+        assert!(is_pin_prompt("Enter PIN for 'fxtest': "));
+        assert!(!is_pin_prompt(
+            "Are you sure you want to continue connecting (yes/no/[fingerprint])? "
+        ));
+    }
+}

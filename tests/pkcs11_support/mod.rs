@@ -1,0 +1,121 @@
+//! Test support for the PKCS#11 tests: a SoftHSM2 token in a temporary folder
+//! (its own SOFTHSM2_CONF), initialised with `softhsm2-util` and given an RSA 2048
+//! and an EC P-256 key pair by OpenSC's `pkcs11-tool`.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use fxconfig::pkcs11::Helper;
+
+/// Debian's SoftHSM2 module.
+pub const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
+/// The token's label.
+pub const TOKEN: &str = "fxtest";
+/// The token's user PIN.
+pub const PIN: &str = "pin-73915";
+/// The token's security officer PIN.
+pub const SO_PIN: &str = "so-pin-28461";
+
+/// A SoftHSM2 token of its own.
+pub struct Hsm {
+    pub dir: tempfile::TempDir,
+    pub conf: PathBuf,
+}
+
+/// Runs a command and insists it succeeds.
+pub fn run_ok(command: &mut Command) -> Output {
+    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+impl Hsm {
+    /// A fresh token holding the RSA key `ssh-key` (id 01) and the EC key `ec-key` (id 02).
+    pub fn new() -> Hsm {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let tokens = dir.path().join("tokens");
+        std::fs::create_dir(&tokens).expect("token folder");
+        let conf = dir.path().join("softhsm2.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            ),
+        )
+        .expect("softhsm2.conf");
+        let hsm = Hsm { dir, conf };
+        run_ok(hsm.command("softhsm2-util").args([
+            "--init-token",
+            "--free",
+            "--label",
+            TOKEN,
+            "--so-pin",
+            SO_PIN,
+            "--pin",
+            PIN,
+        ]));
+        hsm.keygen("rsa:2048", "ssh-key", "01");
+        hsm.keygen("EC:prime256v1", "ec-key", "02");
+        hsm
+    }
+
+    /// A command with this token's SOFTHSM2_CONF.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command.env("SOFTHSM2_CONF", &self.conf).env_remove("FXPKCS11_CFG");
+        command
+    }
+
+    /// Makes a key pair on the token with pkcs11-tool.
+    pub fn keygen(&self, key_type: &str, label: &str, id: &str) {
+        run_ok(self.command("pkcs11-tool").args([
+            "--module",
+            SOFTHSM,
+            "--token-label",
+            TOKEN,
+            "--login",
+            "--pin",
+            PIN,
+            "--keypairgen",
+            "--key-type",
+            key_type,
+            "--label",
+            label,
+            "--id",
+            id,
+        ]));
+    }
+
+    /// `fxconfig` with this token's SOFTHSM2_CONF.
+    pub fn fxconfig(&self) -> Command {
+        self.command(fxconfig_path())
+    }
+
+    /// The helper for the library's child processes, with this token's SOFTHSM2_CONF.
+    pub fn helper(&self) -> Helper {
+        Helper::new(fxconfig_path()).with_env("SOFTHSM2_CONF", &self.conf)
+    }
+
+    /// What `ssh-keygen -D` prints for the module.
+    pub fn ssh_keygen_lines(&self) -> String {
+        let output = run_ok(self.command("ssh-keygen").args(["-D", SOFTHSM]));
+        String::from_utf8(output.stdout).expect("UTF-8")
+    }
+
+    /// The folder to put other test files in.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// The fxconfig binary built for the tests.
+pub fn fxconfig_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_fxconfig"))
+}
