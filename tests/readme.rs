@@ -38,6 +38,20 @@ fn every_check_id_is_documented_in_the_readme() {
 }
 
 #[test]
+fn every_module_check_id_is_documented_in_the_readme() {
+    let readme = readme();
+    let missing: Vec<&str> = CheckId::MODULE
+        .iter()
+        .map(|id| id.as_str())
+        .filter(|id| !readme.contains(&format!("| `{id}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md lacks rows for these module checks: {missing:?}"
+    );
+}
+
+#[test]
 fn every_simulator_fault_is_documented_in_the_readme() {
     let readme = readme();
     let missing: Vec<String> = Fault::ALL
