@@ -442,3 +442,35 @@ fn the_doctor_stops_at_the_missing_dependency() {
         assert_eq!(report.get(*id).unwrap().status, Status::Skip, "{id}");
     }
 }
+
+#[test]
+fn p384_and_p521_keys_sign_verify_and_match_ssh_keygen() {
+    let hsm = Hsm::new();
+    hsm.keygen("EC:secp384r1", "ec384-key", "03");
+    hsm.keygen("EC:secp521r1", "ec521-key", "04");
+    let sign = hsm
+        .fxconfig()
+        .args([
+            "p11",
+            "--module",
+            SOFTHSM,
+            "--pin-env",
+            "TEST_PIN",
+            "--json",
+            "sign-test",
+        ])
+        .env("TEST_PIN", PIN)
+        .output()
+        .unwrap();
+    assert!(sign.status.success(), "{}", String::from_utf8_lossy(&sign.stdout));
+    let tests = json_of(&sign)["sign"]["value"].as_array().unwrap().clone();
+    assert_eq!(tests.len(), 4, "{tests:?}");
+    for test in &tests {
+        assert_eq!(test["verified"], true, "{test}");
+    }
+    let ours = run_ok(hsm.fxconfig().args(["p11", "--module", SOFTHSM, "pubkeys"]));
+    let ours = String::from_utf8(ours.stdout).unwrap();
+    let reference = hsm.ssh_keygen_lines();
+    assert_eq!(reference.lines().count(), 4, "{reference}");
+    assert_eq!(ours, reference);
+}

@@ -669,7 +669,7 @@ impl TokenSession {
     /// 16) and verifies the signature in software with the public key object of
     /// the same `CKA_ID`: RSA with `CKM_SHA256_RSA_PKCS` (or `CKM_RSA_PKCS` over
     /// a SHA-256 DigestInfo, as OpenSSH does, when the token lacks it), ECDSA
-    /// with `CKM_ECDSA` over the SHA-256 digest.
+    /// with `CKM_ECDSA` over the SHA-256 digest (SHA-512 for P-521).
     ///
     /// # Errors
     ///
@@ -735,7 +735,10 @@ impl TokenSession {
         } else if rsa {
             (Mechanism::RsaPkcs, sha256_digest_info(&message), "CKM_RSA_PKCS")
         } else {
-            let digest = ring::digest::digest(&ring::digest::SHA256, &message);
+            let curve_params = partner
+                .and_then(|p| p.ec_params.as_deref())
+                .or(attrs.ec_params.as_deref());
+            let digest = ring::digest::digest(ecdsa_digest_for(curve_params), &message);
             (Mechanism::Ecdsa, digest.as_ref().to_vec(), "CKM_ECDSA")
         };
         let mut test = SignTest {
@@ -823,14 +826,39 @@ fn verify(public: &KeyAttributes, rsa: bool, message: &[u8], signature: &[u8]) -
         let (algorithm, signature): (&dyn signature::VerificationAlgorithm, Vec<u8>) = match point.curve() {
             ssh_key::EcdsaCurve::NistP256 => (&signature::ECDSA_P256_SHA256_FIXED, signature.to_vec()),
             ssh_key::EcdsaCurve::NistP384 => (&signature::ECDSA_P384_SHA256_ASN1, fixed_to_der(signature)),
-            ssh_key::EcdsaCurve::NistP521 => {
-                return Err("signed with P-521; fxconfig cannot verify P-521 signatures in software".to_owned());
-            }
+            ssh_key::EcdsaCurve::NistP521 => return verify_p521(point.as_sec1_bytes(), message, signature),
         };
         signature::UnparsedPublicKey::new(algorithm, point.as_sec1_bytes())
             .verify(message, &signature)
             .map_err(|_| "the ECDSA signature does not verify with the public key of the same CKA_ID".to_owned())
     }
+}
+
+/// The digest a `CKM_ECDSA` test signs: SHA-512 for P-521 (whose verifiers refuse a digest
+/// shorter than half the field, as SHA-256 is), SHA-256 for the other curves.
+fn ecdsa_digest_for(curve_params: Option<&[u8]>) -> &'static ring::digest::Algorithm {
+    if curve_params == Some(P521_OID) {
+        &ring::digest::SHA512
+    } else {
+        &ring::digest::SHA256
+    }
+}
+
+/// Verifies a P-521 `CKM_ECDSA` signature (`r || s`) over the SHA-512 digest of `message`;
+/// ring has no P-521, so the RustCrypto implementation does it.
+fn verify_p521(sec1_point: &[u8], message: &[u8], signature: &[u8]) -> Result<(), String> {
+    use p521::ecdsa::signature::hazmat::PrehashVerifier;
+    let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(sec1_point)
+        .map_err(|_| "the P-521 public key object does not hold a valid curve point".to_owned())?;
+    let signature = p521::ecdsa::Signature::from_slice(signature).map_err(|_| {
+        format!(
+            "the token returned a {}-byte signature, not a P-521 one",
+            signature.len()
+        )
+    })?;
+    let digest = ring::digest::digest(&ring::digest::SHA512, message);
+    key.verify_prehash(digest.as_ref(), &signature)
+        .map_err(|_| "the ECDSA signature does not verify with the public key of the same CKA_ID".to_owned())
 }
 
 /// An ECDSA signature as PKCS#11 returns it (`r || s`) in DER (`SEQUENCE { INTEGER r, INTEGER s }`).
