@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building and smoke-testing the packages need:
+#   squashfs-tools (mksquashfs, unsquashfs), appstream (metainfo check)     the AppImage
+#   squashfuse, fuse3 (fusermount3)                                         the runtime's FUSE path
+#   gcc-mingw-w64-x86-64 (linker, windres), zip                             the Windows build
+#   wine, wine64, unzip                                                     the Windows smoke test
+#   xvfb, x11-utils (xwininfo), libgl1-mesa-dri, libegl1, mesa-vulkan-drivers
+#                                                                           the GUI smoke steps
+# and the Rust target x86_64-pc-windows-gnu.
+set -euo pipefail
+packages=(squashfs-tools appstream squashfuse fuse3 gcc-mingw-w64-x86-64 zip wine wine64 unzip
+  xvfb x11-utils libgl1-mesa-dri libegl1 mesa-vulkan-drivers)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2> /dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  rustup target add x86_64-pc-windows-gnu
+fi
