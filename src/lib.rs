@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`cfg`] | the lossless `fxpkcs11.cfg` model, typed fields, validation, locating and atomic saving |
 //! | [`identity`] | the root CA and the PKCS#12 client identity: parsing, details, chain check, import |
+//! | [`import`] | copying the TLS materials next to the configuration and naming them in it |
 //! | [`hostapi`] | the Host API connection: TCP, mutual TLS, Excrypt framing and ECHO |
 //! | [`doctor`] | the ordered connection checks with their remedies |
 //! | [`sshkey`] | the KMES public key as an `authorized_keys` line |
@@ -19,6 +20,7 @@ pub mod cfg;
 pub mod doctor;
 pub mod hostapi;
 pub mod identity;
+pub mod import;
 pub mod pki;
 pub mod remedy;
 pub mod secret;

@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -49,17 +49,26 @@ pub struct Lifetime {
 impl Lifetime {
     /// Valid from yesterday for `days` days from now.
     pub fn valid_for(days: i64) -> Self {
-        Lifetime { starts_in_days: -1, ends_in_days: days }
+        Lifetime {
+            starts_in_days: -1,
+            ends_in_days: days,
+        }
     }
 
     /// Expired: valid from 30 days ago until yesterday.
     pub fn expired() -> Self {
-        Lifetime { starts_in_days: -30, ends_in_days: -1 }
+        Lifetime {
+            starts_in_days: -30,
+            ends_in_days: -1,
+        }
     }
 
     /// Not yet valid: from 10 days from now.
     pub fn not_yet_valid() -> Self {
-        Lifetime { starts_in_days: 10, ends_in_days: 400 }
+        Lifetime {
+            starts_in_days: 10,
+            ends_in_days: 400,
+        }
     }
 }
 
@@ -125,7 +134,10 @@ impl Authority {
         apply_lifetime(&mut params, Lifetime::valid_for(3650));
         let cert = params.self_signed(&key)?;
         let cert = issued(cert, &key);
-        Ok(Authority { issuer: Issuer::new(params, key), cert })
+        Ok(Authority {
+            issuer: Issuer::new(params, key),
+            cert,
+        })
     }
 
     fn issue(
@@ -162,10 +174,17 @@ impl Authority {
 pub fn pkcs12_bytes(client: &IssuedCert, ca: &IssuedCert, password: &Secret) -> Result<Vec<u8>, PkiError> {
     let to_cert = |der: &[u8]| p12_keystore::Certificate::from_der(der).map_err(|e| PkiError::Pkcs12(e.to_string()));
     let key = p12_keystore::PrivateKey::from_der(&client.key_der).map_err(|e| PkiError::Pkcs12(e.to_string()))?;
-    let chain = p12_keystore::PrivateKeyChain::new(b"fxconfig".as_slice(), key, [to_cert(&client.cert_der)?, to_cert(&ca.cert_der)?]);
+    let chain = p12_keystore::PrivateKeyChain::new(
+        b"fxconfig".as_slice(),
+        key,
+        [to_cert(&client.cert_der)?, to_cert(&ca.cert_der)?],
+    );
     let mut store = p12_keystore::KeyStore::new();
     store.add_entry("pkcs11 client", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
-    store.writer(password.expose()).write().map_err(|e| PkiError::Pkcs12(e.to_string()))
+    store
+        .writer(password.expose())
+        .write()
+        .map_err(|e| PkiError::Pkcs12(e.to_string()))
 }
 
 /// The files of a demo PKI written to a folder.
@@ -173,6 +192,8 @@ pub fn pkcs12_bytes(client: &IssuedCert, ca: &IssuedCert, password: &Secret) -> 
 pub struct DemoFiles {
     /// The root CA certificate, PEM (`PROD-TLS-CA`).
     pub ca_cert: PathBuf,
+    /// The root CA private key, PKCS#8 PEM (mode 0600 on Unix): lets the simulator issue an expired certificate.
+    pub ca_key: PathBuf,
     /// The Host API server certificate, PEM.
     pub server_cert: PathBuf,
     /// The Host API server private key, PKCS#8 PEM (mode 0600 on Unix).
@@ -187,7 +208,10 @@ pub struct DemoFiles {
 
 /// Writes `contents` to `path`, readable by the owner only on Unix when `private`.
 pub fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), PkiError> {
-    let wrap = |source| PkiError::Write { path: path.to_owned(), source };
+    let wrap = |source| PkiError::Write {
+        path: path.to_owned(),
+        source,
+    };
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -209,6 +233,7 @@ pub fn write_demo(dir: &Path, p12_password: &Secret) -> Result<DemoFiles, PkiErr
     let client = ca.issue_client("PKCS #11 Client", Lifetime::valid_for(365))?;
     let files = DemoFiles {
         ca_cert: dir.join("root_cert.pem"),
+        ca_key: dir.join("root_cert.key"),
         server_cert: dir.join("kmes_server.pem"),
         server_key: dir.join("kmes_server.key"),
         client_p12: dir.join("export_pkcs12.p12"),
@@ -216,6 +241,7 @@ pub fn write_demo(dir: &Path, p12_password: &Secret) -> Result<DemoFiles, PkiErr
         client_key: dir.join("pkcs11_client.key"),
     };
     write_file(&files.ca_cert, ca.cert.cert_pem.as_bytes(), false)?;
+    write_file(&files.ca_key, ca.cert.key_pem.as_bytes(), true)?;
     write_file(&files.server_cert, server.cert_pem.as_bytes(), false)?;
     write_file(&files.server_key, server.key_pem.as_bytes(), true)?;
     write_file(&files.client_cert, client.cert_pem.as_bytes(), false)?;

@@ -1,1 +1,137 @@
-//! (being written)
+//! The connection doctor: the ordered checks that replace Futurex's configTest.
+//!
+//! [`run`] walks the checks of [`CheckId::ALL`] in order. Each records a
+//! [`CheckResult`] with a status, a detail carrying the raw cause, a remedy citing
+//! the guide, and its duration; a check whose prerequisite failed is skipped. The
+//! callback sees each result as soon as it is known, so the app can show progress,
+//! and the cancel flag stops the run between checks.
+
+mod check;
+mod steps;
+
+pub use check::{CheckId, CheckResult, Report, Status};
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// The default time allowed to each network step.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What to examine.
+#[derive(Debug, Clone)]
+pub struct DoctorOptions {
+    /// The configuration file; `None` examines the file the PKCS#11 library would read.
+    pub config: Option<PathBuf>,
+    /// The time allowed to each network step (resolve, connect, handshake, echo).
+    pub timeout: Duration,
+}
+
+impl Default for DoctorOptions {
+    fn default() -> Self {
+        DoctorOptions {
+            config: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// What one check concluded, before timing and bookkeeping are added.
+pub(crate) struct Outcome {
+    status: Status,
+    detail: String,
+    remedy: String,
+}
+
+impl Outcome {
+    pub(crate) fn pass(detail: impl Into<String>) -> Self {
+        Outcome {
+            status: Status::Pass,
+            detail: detail.into(),
+            remedy: String::new(),
+        }
+    }
+
+    pub(crate) fn warn(detail: impl Into<String>, remedy: impl Into<String>) -> Self {
+        Outcome {
+            status: Status::Warn,
+            detail: detail.into(),
+            remedy: remedy.into(),
+        }
+    }
+
+    pub(crate) fn fail(detail: impl Into<String>, remedy: impl Into<String>) -> Self {
+        Outcome {
+            status: Status::Fail,
+            detail: detail.into(),
+            remedy: remedy.into(),
+        }
+    }
+
+    pub(crate) fn skip(detail: impl Into<String>) -> Self {
+        Outcome {
+            status: Status::Skip,
+            detail: detail.into(),
+            remedy: String::new(),
+        }
+    }
+
+    /// A failure described by a library error: its cause chain and its remedy.
+    pub(crate) fn from_error(error: &(dyn crate::Explain + 'static)) -> Self {
+        Outcome::fail(
+            crate::remedy::cause_chain(error),
+            crate::remedy::remedy_with_citation(error),
+        )
+    }
+}
+
+/// Records results in order and tells the caller about each one.
+struct Recorder<'a> {
+    results: Vec<CheckResult>,
+    on_result: &'a mut dyn FnMut(&CheckResult),
+}
+
+impl Recorder<'_> {
+    fn record(&mut self, id: CheckId, outcome: Outcome, started: Instant) {
+        let result = CheckResult {
+            id,
+            title: id.title(),
+            status: outcome.status,
+            detail: outcome.detail,
+            remedy: outcome.remedy,
+            guide: id.guide_section(),
+            ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
+        (self.on_result)(&result);
+        self.results.push(result);
+    }
+}
+
+/// Runs every check in order, calling `on_result` as each completes.
+///
+/// Blocking: run it on a worker thread. Each network step is bounded by
+/// `options.timeout`; setting `cancel` stops the run before the next check and
+/// reports the remaining ones as skipped.
+pub fn run(options: &DoctorOptions, cancel: &AtomicBool, on_result: &mut dyn FnMut(&CheckResult)) -> Report {
+    let mut recorder = Recorder {
+        results: Vec::new(),
+        on_result,
+    };
+    let mut state = steps::State::new(options);
+    for id in CheckId::ALL {
+        let started = Instant::now();
+        let outcome = if cancel.load(Ordering::Relaxed) {
+            Outcome::skip("cancelled before this check ran")
+        } else {
+            state.run(id)
+        };
+        state.note(id, outcome.status);
+        recorder.record(id, outcome, started);
+    }
+    let ok = recorder.results.iter().all(|r| r.status != Status::Fail);
+    Report {
+        config: state.config_display(),
+        ok,
+        checks: recorder.results,
+    }
+}

@@ -1,1 +1,138 @@
-//! (being written)
+//! The client side of the Host API connection that fxpkcs11 makes to a KMES:
+//! name resolution, TCP, mutual TLS and one Excrypt ECHO.
+//!
+//! The four steps are separate functions so the doctor can run and report each
+//! on its own: [`resolve`], [`connect`], [`handshake`] and [`echo`]. Each takes a
+//! timeout and never blocks longer (the callers use 5 s), so a dead host gets its
+//! verdict in time. [`run_probe`] chains them for front ends that want one call.
+//!
+//! Every failure is a [`HostApiError`] that names its [`Stage`] (the doctor check
+//! that owns it) and its [`ErrorKind`], keeps the raw cause as its
+//! [`source`](std::error::Error::source), and explains itself through
+//! [`crate::remedy::Explain`].
+//!
+//! # TLS
+//!
+//! rustls with the ring provider, TLS 1.3 and 1.2. The server certificate is
+//! verified against the configured root CA certificates only (the system trust
+//! store is never consulted and verification is never disabled); an IP address
+//! given as host is matched against the certificate's IP address names. A client
+//! certificate is sent when the server asks for one and one is configured;
+//! [`TlsSession::client_cert_requested`] tells whether the server asked at all.
+//!
+//! # Excrypt framing
+//!
+//! A request is `[AOECHO;]`: `[`, the command field (tag `AO`, value `ECHO`),
+//! `;`, further fields each a two-character tag, its value and `;`, then `]`.
+//! Answers have the same shape, such as `[AOECHO;…;]`. Answers are read up to
+//! [`frame::MAX_FRAME_LEN`] (64 KiB).
+//!
+//! Assumptions: no public description of the KMES ECHO answer or of Excrypt
+//! error answers could be found, so this module assumes the following, and the
+//! [simulator](crate::sim) answers accordingly:
+//!
+//! - an error answer is either the command `ERRO` or any frame carrying the tag
+//!   `BB`, whose value is the error text ([`frame::COMMAND_ERROR`],
+//!   [`frame::TAG_ERROR`]); either means the command is disabled or refused;
+//! - an ECHO answer may identify the device with the tags `SN` (serial number),
+//!   `PN` (product name) and `VN` (version) ([`frame::Frame::identity`]); all
+//!   three are optional.
+
+mod error;
+pub mod frame;
+mod net;
+mod tls;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use error::{ErrorKind, HostApiError, Stage};
+pub use net::{connect, resolve};
+pub use tls::{EchoReply, TlsMaterials, TlsSession, echo, handshake};
+
+/// How one stage of [`run_probe`] went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageOutcome {
+    /// The stage succeeded; what was found.
+    Passed(String),
+    /// The stage succeeded with a reservation, such as a server that does not ask
+    /// for a client certificate.
+    Warning(String),
+    /// The stage failed; the error's message. The error itself is returned by
+    /// [`run_probe`].
+    Failed(String),
+}
+
+/// What a successful [`run_probe`] found.
+#[derive(Debug)]
+pub struct ProbeReport {
+    /// The addresses the host resolved to.
+    pub addrs: Vec<SocketAddr>,
+    /// The address the connection was made to.
+    pub connected_to: SocketAddr,
+    /// The TLS session, still open.
+    pub session: TlsSession,
+    /// The ECHO answer.
+    pub reply: EchoReply,
+}
+
+fn chain_summary(session: &TlsSession) -> String {
+    format!(
+        "{} certificate(s) presented, verified against the configured root CA",
+        session.peer_chain.len()
+    )
+}
+
+fn failed(on_stage: &mut impl FnMut(Stage, &StageOutcome), error: HostApiError) -> HostApiError {
+    on_stage(error.stage(), &StageOutcome::Failed(error.to_string()));
+    error
+}
+
+/// Resolves, connects, shakes hands and sends an ECHO, reporting each stage to
+/// `on_stage` as it completes; stops at the first failure and returns it.
+///
+/// Each network step gets the full `timeout`.
+pub fn run_probe(
+    host: &str,
+    port: u16,
+    materials: &TlsMaterials,
+    timeout: Duration,
+    mut on_stage: impl FnMut(Stage, &StageOutcome),
+) -> Result<ProbeReport, HostApiError> {
+    let addrs = resolve(host, port, timeout).map_err(|e| failed(&mut on_stage, e))?;
+    let listed: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+    on_stage(Stage::Resolve, &StageOutcome::Passed(listed.join(", ")));
+
+    let tcp = connect(&addrs, timeout).map_err(|e| failed(&mut on_stage, e))?;
+    let connected_to = tcp.peer_addr().map_err(|e| {
+        failed(
+            &mut on_stage,
+            HostApiError::new(Stage::Connect, ErrorKind::NetworkError).with_source(e),
+        )
+    })?;
+    on_stage(Stage::Connect, &StageOutcome::Passed(connected_to.to_string()));
+
+    let mut session = handshake(tcp, host, materials, timeout).map_err(|e| failed(&mut on_stage, e))?;
+    on_stage(
+        Stage::Handshake,
+        &StageOutcome::Passed(format!("{} {}", session.protocol, session.cipher)),
+    );
+    on_stage(Stage::ServerCert, &StageOutcome::Passed(chain_summary(&session)));
+
+    let reply = echo(&mut session, timeout).map_err(|e| failed(&mut on_stage, e))?;
+    let client_auth = if session.client_cert_sent {
+        StageOutcome::Passed("client certificate accepted".into())
+    } else if session.client_cert_requested {
+        StageOutcome::Warning("the server asked for a client certificate but none was sent".into())
+    } else {
+        StageOutcome::Warning("the server did not ask for a client certificate".into())
+    };
+    on_stage(Stage::ClientAuth, &client_auth);
+    on_stage(Stage::Echo, &StageOutcome::Passed(reply.raw.clone()));
+    Ok(ProbeReport {
+        addrs,
+        connected_to,
+        session,
+        reply,
+    })
+}

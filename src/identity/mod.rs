@@ -1,1 +1,30 @@
-//! (being written)
+//! The TLS materials of the guide's [3.1]: the root CA certificate exported from
+//! the KMES ([3.1.4], PEM) and the PKCS#12 client identity of the PKCS #11
+//! library ([3.1.7], `export_pkcs12.p12` with a password).
+//!
+//! - [`load_ca`] / [`parse_ca`] read the CA file into a [`CaBundle`];
+//! - [`load_p12`] / [`parse_p12`] open the PKCS#12 file into a [`ClientIdentity`],
+//!   checking that the private key belongs to the client certificate;
+//! - [`verify_client_chain`] checks the client chain against the CA file the way
+//!   the TLS handshake does;
+//! - [`copy_materials`] puts both files into the client's configuration folder.
+//!
+//! Every failure is an [`IdentityError`] with a remedy and a guide section
+//! (see [`crate::remedy::Explain`]). Private keys and passwords never appear in
+//! messages, `Debug` output or JSON.
+
+mod ca;
+mod certinfo;
+mod chain;
+mod der;
+mod error;
+mod materials;
+mod pkcs12;
+mod scan;
+
+pub use ca::{CaBundle, load_ca, parse_ca};
+pub use certinfo::{CertInfo, Validity};
+pub use chain::verify_client_chain;
+pub use error::IdentityError;
+pub use materials::{CopiedMaterials, copy_materials};
+pub use pkcs12::{ClientIdentity, load_p12, parse_p12};

@@ -1,0 +1,221 @@
+//! `fxconfig config show | set | validate`.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use fxconfig::cfg::{self, CfgFile, Severity};
+use serde::Serialize;
+
+use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, default_config_path, secret_input};
+
+/// The `config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every section and entry, passwords masked.
+    Show {
+        /// The file (default: the one the PKCS#11 library reads).
+        path: Option<PathBuf>,
+        /// Print JSON: {"path", "sections": [{"name", "entries": [{"tag", "value", "line"}]}]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change entries, saving atomically with one backup (.bak).
+    Set(SetArgs),
+    /// Report malformed lines, bad values and missing files, with line numbers.
+    Validate {
+        /// The file (default: the one the PKCS#11 library reads).
+        path: Option<PathBuf>,
+    },
+}
+
+/// Arguments of `fxconfig config set`.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The file to change.
+    path: PathBuf,
+    /// Entries to set, as TAG=VALUE. Password tags are refused here: use --secret-env or --secret-stdin.
+    #[arg(value_name = "TAG=VALUE")]
+    assignments: Vec<String>,
+    /// The section to change (default: the first section holding the tag; KMS for a new KMS tag).
+    #[arg(long, value_name = "NAME")]
+    section: Option<String>,
+    /// Set a password tag from an environment variable, as TAG=VAR (repeatable).
+    #[arg(long, value_name = "TAG=VAR")]
+    secret_env: Vec<String>,
+    /// Set this password tag from the first line of standard input.
+    #[arg(long, value_name = "TAG")]
+    secret_stdin: Option<String>,
+}
+
+/// Runs a `config` subcommand.
+pub fn run(command: ConfigCommand) -> CommandResult {
+    match command {
+        ConfigCommand::Show { path, json } => show(&path.unwrap_or_else(default_config_path), json),
+        ConfigCommand::Set(args) => set(&args),
+        ConfigCommand::Validate { path } => validate(&path.unwrap_or_else(default_config_path)),
+    }
+}
+
+fn load(path: &Path) -> Result<CfgFile, CommandError> {
+    CfgFile::load(path).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))
+}
+
+#[derive(Serialize)]
+struct ShownEntry {
+    tag: String,
+    value: String,
+    line: usize,
+}
+
+#[derive(Serialize)]
+struct ShownSection {
+    name: Option<String>,
+    entries: Vec<ShownEntry>,
+}
+
+#[derive(Serialize)]
+struct ShownFile {
+    path: String,
+    sections: Vec<ShownSection>,
+}
+
+fn shown_file(file: &CfgFile) -> ShownFile {
+    let mut sections: Vec<ShownSection> = Vec::new();
+    for entry in file.doc.entries() {
+        let shown = ShownEntry {
+            tag: entry.tag.clone(),
+            value: entry.display_value(),
+            line: entry.line,
+        };
+        match sections.last_mut() {
+            Some(last) if last.name == entry.section => last.entries.push(shown),
+            _ => sections.push(ShownSection {
+                name: entry.section.clone(),
+                entries: vec![shown],
+            }),
+        }
+    }
+    for section in file.doc.sections() {
+        if !sections
+            .iter()
+            .any(|s| s.name.as_deref() == Some(section.name.as_str()))
+        {
+            sections.push(ShownSection {
+                name: Some(section.name),
+                entries: Vec::new(),
+            });
+        }
+    }
+    ShownFile {
+        path: file.path.display().to_string(),
+        sections,
+    }
+}
+
+fn show(path: &Path, json: bool) -> CommandResult {
+    let file = load(path)?;
+    let shown = shown_file(&file);
+    if json {
+        let text = serde_json::to_string_pretty(&shown)
+            .map_err(|e| CommandError::cannot_run(format!("could not encode JSON: {e}")))?;
+        println!("{text}");
+        return Ok(EXIT_OK);
+    }
+    println!("{}", shown.path);
+    if let Some(message) = cfg::locate::library_mismatch_message(path, &cfg::locate::library_cfg_path()) {
+        println!("note: {message}");
+    }
+    for section in &shown.sections {
+        println!("<{}>", section.name.as_deref().unwrap_or("(outside any section)"));
+        for entry in &section.entries {
+            println!("  line {:<4} {:<20} {}", entry.line, entry.tag, entry.value);
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn parse_pair<'a>(text: &'a str, what: &str) -> Result<(&'a str, &'a str), CommandError> {
+    match text.split_once('=') {
+        Some((tag, value)) if !tag.trim().is_empty() => Ok((tag.trim(), value)),
+        _ => Err(CommandError::cannot_run(format!("{text:?} is not {what}"))),
+    }
+}
+
+fn is_secret_tag(tag: &str) -> bool {
+    cfg::field_spec(tag).is_some_and(|spec| matches!(spec.kind, cfg::FieldKind::Secret))
+}
+
+fn set(args: &SetArgs) -> CommandResult {
+    let mut changes: Vec<(String, fxconfig::Secret)> = Vec::new();
+    for assignment in &args.assignments {
+        let (tag, value) = parse_pair(assignment, "TAG=VALUE")?;
+        if is_secret_tag(tag) {
+            return Err(CommandError::cannot_run(format!(
+                "{tag} holds a password: other users can read command-line arguments, so pass it with --secret-env {tag}=VAR or --secret-stdin {tag}"
+            )));
+        }
+        changes.push((tag.to_owned(), fxconfig::Secret::new(value)));
+    }
+    for pair in &args.secret_env {
+        let (tag, var) = parse_pair(pair, "TAG=VAR")?;
+        changes.push((tag.to_owned(), secret_input::from_env(var)?));
+    }
+    if let Some(tag) = &args.secret_stdin {
+        changes.push((tag.clone(), secret_input::from_stdin()?));
+    }
+    if changes.is_empty() {
+        return Err(CommandError::cannot_run(
+            "nothing to set: give TAG=VALUE, --secret-env or --secret-stdin",
+        ));
+    }
+
+    let mut file = load(&args.path)?;
+    let mut done = Vec::new();
+    for (tag, value) in &changes {
+        let outcome = file
+            .doc
+            .set(args.section.as_deref(), tag, value.expose())
+            .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+        done.push(describe_change(tag, &outcome));
+    }
+    file.save().map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+    for line in done {
+        println!("{line}");
+    }
+    let findings = cfg::validate(&file.doc, Some(&file.path));
+    for finding in &findings {
+        println!("{}: {finding}", severity_word(finding.severity));
+    }
+    Ok(EXIT_OK)
+}
+
+fn describe_change(tag: &str, outcome: &cfg::SetOutcome) -> String {
+    match outcome {
+        cfg::SetOutcome::Updated { line } => format!("line {line}: {tag} updated"),
+        cfg::SetOutcome::Inserted { line } => format!("line {line}: {tag} added"),
+        cfg::SetOutcome::SectionCreated { line } => format!("line {line}: {tag} added in a new section"),
+    }
+}
+
+fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn validate(path: &Path) -> CommandResult {
+    let file = load(path)?;
+    let findings = cfg::validate(&file.doc, Some(&file.path));
+    for finding in &findings {
+        println!(
+            "{}: {}: {finding}",
+            file.path.display(),
+            severity_word(finding.severity)
+        );
+    }
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let warnings = findings.len() - errors;
+    println!("{}: {errors} errors, {warnings} warnings", file.path.display());
+    Ok(if errors > 0 { EXIT_FAILED } else { EXIT_OK })
+}

@@ -1,0 +1,113 @@
+//! The command line: argument parsing with clap and one module per command. Every
+//! command is a thin layer over the library; this is the only place that prints.
+//!
+//! Exit codes: 0 all good (warnings allowed), 1 a check or validation failed,
+//! 2 the command could not run (usage, unreadable file).
+
+mod check;
+mod config;
+mod identity;
+mod output;
+mod pubkey;
+mod secret_input;
+mod sim;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The exit code when everything is fine (warnings allowed).
+pub const EXIT_OK: u8 = 0;
+/// The exit code when a check or validation failed.
+pub const EXIT_FAILED: u8 = 1;
+/// The exit code when the command could not run.
+pub const EXIT_CANNOT_RUN: u8 = 2;
+
+/// Set up and diagnose the Futurex PKCS#11 client (fxpkcs11) for SSH key offloading to a KMES Series 3.
+#[derive(Debug, Parser)]
+#[command(name = "fxconfig", version, about, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the connection doctor: configuration, TLS materials, network, TLS, Excrypt ECHO.
+    Check(check::CheckArgs),
+    /// Show, change or validate fxpkcs11.cfg.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Print the KMES-exported public key as an authorized_keys line [3.2.9] [4.1].
+    Pubkey(pubkey::PubkeyArgs),
+    /// Show what a PKCS#12 client identity holds, and check it against the root CA.
+    Identity(identity::IdentityArgs),
+    /// Copy the root CA and the PKCS#12 identity next to the configuration and name them in it.
+    Import(identity::ImportArgs),
+    /// Run the KMES simulator: a TLS Host API server answering the Excrypt ECHO.
+    KmesSim(sim::SimArgs),
+}
+
+/// A failure that stops a command, with the exit code it maps to.
+pub struct CommandError {
+    code: u8,
+    message: String,
+}
+
+impl CommandError {
+    /// The command could not run (exit 2).
+    pub fn cannot_run(message: impl Into<String>) -> Self {
+        CommandError {
+            code: EXIT_CANNOT_RUN,
+            message: message.into(),
+        }
+    }
+
+    /// A library error explained: its cause chain, then its remedy.
+    pub fn explained(code: u8, error: &(dyn fxconfig::Explain + 'static)) -> Self {
+        CommandError {
+            code,
+            message: format!(
+                "{}\n  remedy: {}",
+                fxconfig::remedy::cause_chain(error),
+                fxconfig::remedy::remedy_with_citation(error)
+            ),
+        }
+    }
+}
+
+/// What a command returns: its exit code, or an error to report.
+pub type CommandResult = Result<u8, CommandError>;
+
+/// Parses the arguments, runs the command and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { EXIT_CANNOT_RUN } else { EXIT_OK };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Config(command) => config::run(command),
+        Command::Pubkey(args) => pubkey::run(&args),
+        Command::Identity(args) => identity::run_identity(&args),
+        Command::Import(args) => identity::run_import(&args),
+        Command::KmesSim(args) => sim::run(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("fxconfig: {}", error.message);
+            ExitCode::from(error.code)
+        }
+    }
+}
+
+/// The configuration to use when none is named: the one the PKCS#11 library reads.
+fn default_config_path() -> PathBuf {
+    fxconfig::cfg::locate::library_cfg_path().path
+}

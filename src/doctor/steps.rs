@@ -1,0 +1,556 @@
+//! The checks themselves, sharing what earlier checks found.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+
+use super::{CheckId, DoctorOptions, Outcome, Status};
+use crate::cfg::{self, CfgFile, Finding, FindingKind, Settings, Severity};
+use crate::hostapi::{self, EchoReply, HostApiError, Stage, TlsMaterials, TlsSession};
+use crate::identity::{self, CaBundle, ClientIdentity, Validity};
+
+/// Days before expiry from which a certificate gets a warning.
+const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// What the checks learned so far.
+pub(super) struct State<'a> {
+    options: &'a DoctorOptions,
+    config_path: Option<PathBuf>,
+    file: Option<CfgFile>,
+    settings: Option<Settings>,
+    findings: Vec<Finding>,
+    ca: Option<CaBundle>,
+    identity: Option<ClientIdentity>,
+    addrs: Vec<SocketAddr>,
+    tcp: Option<TcpStream>,
+    session: Option<TlsSession>,
+    tls_error: Option<HostApiError>,
+    echo: Option<Result<EchoReply, HostApiError>>,
+    statuses: HashMap<CheckId, Status>,
+}
+
+fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn findings_text(findings: &[&Finding]) -> String {
+    findings.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; ")
+}
+
+/// Which check reports a configuration finding.
+fn finding_owner(kind: &FindingKind) -> Option<CheckId> {
+    match kind {
+        FindingKind::Malformed
+        | FindingKind::UnclosedSection
+        | FindingKind::StraySectionClose
+        | FindingKind::NestedSection
+        | FindingKind::EntryOutsideSection => Some(CheckId::ConfigParse),
+        FindingKind::ReadableByOthers => Some(CheckId::ConfigPermissions),
+        FindingKind::MissingFile | FindingKind::TlsMaterialMissing => None,
+        _ => Some(CheckId::ConfigFields),
+    }
+}
+
+fn stage_owner(stage: Stage) -> CheckId {
+    match stage {
+        Stage::Resolve => CheckId::NetResolve,
+        Stage::Connect => CheckId::NetConnect,
+        Stage::Handshake => CheckId::TlsHandshake,
+        Stage::ServerCert => CheckId::TlsServerCert,
+        Stage::ClientAuth => CheckId::TlsClientAuth,
+        Stage::Echo => CheckId::HostapiEcho,
+    }
+}
+
+impl<'a> State<'a> {
+    pub(super) fn new(options: &'a DoctorOptions) -> Self {
+        State {
+            options,
+            config_path: None,
+            file: None,
+            settings: None,
+            findings: Vec::new(),
+            ca: None,
+            identity: None,
+            addrs: Vec::new(),
+            tcp: None,
+            session: None,
+            tls_error: None,
+            echo: None,
+            statuses: HashMap::new(),
+        }
+    }
+
+    /// The configuration path for the report.
+    pub(super) fn config_display(&self) -> String {
+        self.config_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Remembers a check's status for the checks that depend on it.
+    pub(super) fn note(&mut self, id: CheckId, status: Status) {
+        self.statuses.insert(id, status);
+    }
+
+    fn passed(&self, id: CheckId) -> bool {
+        matches!(self.statuses.get(&id), Some(Status::Pass | Status::Warn))
+    }
+
+    fn tls_disabled(&self) -> bool {
+        self.settings.as_ref().and_then(|s| s.tls_enabled) == Some(false)
+    }
+
+    fn anonymous(&self) -> bool {
+        self.settings.as_ref().and_then(|s| s.tls_anonymous) == Some(true)
+    }
+
+    fn resolve_cfg_path(&self, value: &str) -> PathBuf {
+        match &self.config_path {
+            Some(cfg_path) => cfg::resolve_path(cfg_path, value),
+            None => PathBuf::from(value),
+        }
+    }
+
+    /// Runs one check.
+    pub(super) fn run(&mut self, id: CheckId) -> Outcome {
+        match id {
+            CheckId::ConfigLocate => self.config_locate(),
+            CheckId::ConfigParse => self.config_parse(),
+            CheckId::ConfigFields => self.config_fields(),
+            CheckId::ConfigPermissions => self.config_permissions(),
+            CheckId::TlsCa => self.tls_ca(),
+            CheckId::TlsIdentity => self.tls_identity(),
+            CheckId::TlsIdentityChain => self.tls_identity_chain(),
+            CheckId::TlsIdentityValidity => self.tls_identity_validity(),
+            CheckId::NetResolve => self.net_resolve(),
+            CheckId::NetConnect => self.net_connect(),
+            CheckId::TlsHandshake => self.tls_handshake(),
+            CheckId::TlsServerCert => self.tls_server_cert(),
+            CheckId::TlsClientAuth => self.tls_client_auth(),
+            CheckId::HostapiEcho => self.hostapi_echo(),
+        }
+    }
+
+    fn config_locate(&mut self) -> Outcome {
+        let library = cfg::locate::library_cfg_path();
+        let path = self.options.config.clone().unwrap_or_else(|| library.path.clone());
+        self.config_path = Some(path.clone());
+        match CfgFile::load(&path) {
+            Ok(file) => {
+                self.file = Some(file);
+                match cfg::locate::library_mismatch_message(&path, &library) {
+                    None => Outcome::pass(format!(
+                        "{} (the file the PKCS#11 library reads, {})",
+                        path.display(),
+                        library.source.describe()
+                    )),
+                    Some(message) => Outcome::warn(
+                        format!("{}: {message}", path.display()),
+                        format!(
+                            "Point FXPKCS11_CFG at this file for the programs that load the library, or copy it to {} [2.2]",
+                            library.path.display()
+                        ),
+                    ),
+                }
+            }
+            Err(error) => Outcome::from_error(&error),
+        }
+    }
+
+    fn config_parse(&mut self) -> Outcome {
+        let Some(file) = &self.file else {
+            return Outcome::skip("no configuration file was read");
+        };
+        self.findings = cfg::validate(&file.doc, Some(&file.path));
+        self.settings = Some(file.doc.settings());
+        self.findings_outcome(CheckId::ConfigParse, || {
+            let sections = file.doc.sections().len();
+            let entries = file.doc.entries().len();
+            format!("{sections} sections, {entries} entries")
+        })
+    }
+
+    fn findings_outcome(&self, owner: CheckId, summary: impl FnOnce() -> String) -> Outcome {
+        let mine: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| finding_owner(&f.kind) == Some(owner))
+            .collect();
+        let errors: Vec<&Finding> = mine.iter().copied().filter(|f| f.severity == Severity::Error).collect();
+        let remedy = "Edit the lines named above (fxconfig config set, or the app's Configuration screen) [4.2]";
+        if !errors.is_empty() {
+            Outcome::fail(findings_text(&mine), remedy)
+        } else if !mine.is_empty() {
+            Outcome::warn(findings_text(&mine), remedy)
+        } else {
+            Outcome::pass(summary())
+        }
+    }
+
+    fn config_fields(&mut self) -> Outcome {
+        if !self.passed(CheckId::ConfigParse) {
+            return Outcome::skip("the file could not be parsed");
+        }
+        let summary = match &self.settings {
+            Some(s) => format!(
+                "ADDRESS {}, PROD-PORT {}, TLS {}",
+                s.address.as_deref().unwrap_or("?"),
+                s.prod_port.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+                match s.tls_enabled {
+                    Some(true) => "enabled",
+                    Some(false) => "disabled",
+                    None => "not set",
+                }
+            ),
+            None => String::new(),
+        };
+        self.findings_outcome(CheckId::ConfigFields, || summary)
+    }
+
+    fn config_permissions(&mut self) -> Outcome {
+        if self.file.is_none() {
+            return Outcome::skip("no configuration file was read");
+        }
+        let mine: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| finding_owner(&f.kind) == Some(CheckId::ConfigPermissions))
+            .collect();
+        if mine.is_empty() {
+            Outcome::pass("readable by its owner only, or holds no password")
+        } else {
+            let path = self.config_display();
+            Outcome::warn(
+                findings_text(&mine),
+                format!("Run: chmod 600 {path} (it holds the crypto operator and PKCS#12 passwords) [4.2]"),
+            )
+        }
+    }
+
+    fn tls_ca(&mut self) -> Outcome {
+        if !self.passed(CheckId::ConfigParse) {
+            return Outcome::skip("the configuration could not be read");
+        }
+        if self.tls_disabled() {
+            return Outcome::skip("PROD-TLS-ENABLED is NO: the connection is not encrypted");
+        }
+        let Some(value) = self.settings.as_ref().and_then(|s| s.tls_ca.clone()) else {
+            return Outcome::fail(
+                "PROD-TLS-CA is not set",
+                "Export the root CA from the KMES as PEM and set PROD-TLS-CA to its path (fxconfig import) [3.1.4]",
+            );
+        };
+        let path = self.resolve_cfg_path(&value);
+        match identity::load_ca(&path) {
+            Ok(bundle) => {
+                let names: Vec<String> = bundle
+                    .certs
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} (expires {}, {} days left)",
+                            c.subject,
+                            c.not_after,
+                            c.days_left(now_unix())
+                        )
+                    })
+                    .collect();
+                let expired: Vec<String> = bundle
+                    .certs
+                    .iter()
+                    .filter(|c| !matches!(c.validity_at(now_unix()), Validity::Valid { .. }))
+                    .map(|c| c.subject.clone())
+                    .collect();
+                let detail = format!("{}: {}", path.display(), names.join("; "));
+                self.ca = Some(bundle);
+                if expired.is_empty() {
+                    Outcome::pass(detail)
+                } else {
+                    Outcome::warn(
+                        format!("{detail}; not valid today: {}", expired.join(", ")),
+                        "Export a current root CA certificate from the KMES [3.1.4]",
+                    )
+                }
+            }
+            Err(error) => Outcome::from_error(&error),
+        }
+    }
+
+    fn tls_identity(&mut self) -> Outcome {
+        if !self.passed(CheckId::ConfigParse) {
+            return Outcome::skip("the configuration could not be read");
+        }
+        if self.tls_disabled() {
+            return Outcome::skip("PROD-TLS-ENABLED is NO");
+        }
+        if self.anonymous() {
+            return Outcome::skip("PROD-TLS-ANONYMOUS is YES: no client certificate is presented");
+        }
+        let Some(settings) = &self.settings else {
+            return Outcome::skip("the configuration could not be read");
+        };
+        let Some(value) = settings.tls_key.clone() else {
+            return Outcome::fail(
+                "PROD-TLS-KEY is not set",
+                "Export the PKCS #11 client certificate as PKCS#12 and set PROD-TLS-KEY to its path (fxconfig import) [3.1.7]",
+            );
+        };
+        let Some(password) = settings.tls_key_pass.clone() else {
+            return Outcome::fail(
+                "PROD-TLS-KEY-PASS is not set",
+                "Set PROD-TLS-KEY-PASS to the password chosen when the PKCS#12 file was exported [3.1.7]",
+            );
+        };
+        let path = self.resolve_cfg_path(&value);
+        match identity::load_p12(&path, &password) {
+            Ok(id) => {
+                let leaf = id.leaf();
+                let detail = format!(
+                    "{}: {} ({}), issued by {}, {} certificate(s), encrypted with {}",
+                    path.display(),
+                    leaf.subject,
+                    id.key_type,
+                    leaf.issuer,
+                    id.chain.len(),
+                    if id.encryption.is_empty() {
+                        "no encryption".to_owned()
+                    } else {
+                        id.encryption.join(", ")
+                    }
+                );
+                self.identity = Some(id);
+                Outcome::pass(detail)
+            }
+            Err(error) => Outcome::from_error(&error),
+        }
+    }
+
+    fn tls_identity_chain(&mut self) -> Outcome {
+        let (Some(ca), Some(id)) = (&self.ca, &self.identity) else {
+            return Outcome::skip("needs both the root CA and the client identity");
+        };
+        match identity::verify_client_chain(id, ca, now_unix()) {
+            Ok(()) => Outcome::pass(format!(
+                "{} chains to {}",
+                id.leaf().subject,
+                ca.certs.first().map(|c| c.subject.as_str()).unwrap_or("the CA")
+            )),
+            Err(error) => Outcome::from_error(&error),
+        }
+    }
+
+    fn tls_identity_validity(&mut self) -> Outcome {
+        let Some(id) = &self.identity else {
+            return Outcome::skip("no client identity was loaded");
+        };
+        let leaf = id.leaf();
+        match leaf.validity_at(now_unix()) {
+            Validity::Valid { days_left } if days_left < EXPIRY_WARNING_DAYS => Outcome::warn(
+                format!("valid until {}: {days_left} days left", leaf.not_after),
+                "Issue a new PKCS #11 client certificate on the KMES and export it before it expires [3.1.6] [3.1.7]",
+            ),
+            Validity::Valid { days_left } => {
+                Outcome::pass(format!("valid until {} ({days_left} days left)", leaf.not_after))
+            }
+            Validity::Expired { days_ago } => Outcome::fail(
+                format!("expired on {} ({days_ago} days ago)", leaf.not_after),
+                "Issue a new PKCS #11 client certificate on the KMES and export it as PKCS#12 [3.1.6] [3.1.7]",
+            ),
+            Validity::NotYetValid { days_until } => Outcome::fail(
+                format!("not valid before {} ({days_until} days from now)", leaf.not_before),
+                "Check this machine's clock, or issue a certificate valid from today [3.1.6]",
+            ),
+        }
+    }
+
+    fn net_resolve(&mut self) -> Outcome {
+        if !self.passed(CheckId::ConfigParse) {
+            return Outcome::skip("the configuration could not be read");
+        }
+        let Some((host, port)) = self.endpoint() else {
+            return Outcome::skip("ADDRESS or PROD-PORT is missing or invalid (see config.fields)");
+        };
+        match hostapi::resolve(&host, port, self.options.timeout) {
+            Ok(addrs) => {
+                let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+                self.addrs = addrs;
+                Outcome::pass(format!("{host} → {}", list.join(", ")))
+            }
+            Err(error) => Outcome::from_error(&error),
+        }
+    }
+
+    fn endpoint(&self) -> Option<(String, u16)> {
+        let settings = self.settings.as_ref()?;
+        Some((settings.address.clone()?, settings.prod_port?))
+    }
+
+    fn net_connect(&mut self) -> Outcome {
+        if self.addrs.is_empty() {
+            return Outcome::skip("the address did not resolve");
+        }
+        match hostapi::connect(&self.addrs, self.options.timeout) {
+            Ok(stream) => {
+                let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+                self.tcp = Some(stream);
+                Outcome::pass(format!("connected to {peer}"))
+            }
+            Err(error) => Outcome::from_error(&error),
+        }
+    }
+
+    fn tls_handshake(&mut self) -> Outcome {
+        let Some(tcp) = self.tcp.take() else {
+            return Outcome::skip("no TCP connection");
+        };
+        if self.tls_disabled() {
+            self.tcp = Some(tcp);
+            return Outcome::skip("PROD-TLS-ENABLED is NO: the Host API connection is not encrypted");
+        }
+        let Some(ca) = &self.ca else {
+            return Outcome::skip("the root CA could not be loaded (see tls.ca)");
+        };
+        let client = match (&self.identity, self.anonymous()) {
+            (Some(id), false) => Some((id.rustls_chain(), id.rustls_key())),
+            (None, false) => return Outcome::skip("the client identity could not be loaded (see tls.identity)"),
+            (_, true) => None,
+        };
+        let materials = TlsMaterials {
+            roots: ca.rustls_roots(),
+            client,
+        };
+        let Some((host, _)) = self.endpoint() else {
+            return Outcome::skip("ADDRESS is missing");
+        };
+        match hostapi::handshake(tcp, &host, &materials, self.options.timeout) {
+            Ok(session) => {
+                let detail = format!("{} with {}", session.protocol, session.cipher);
+                self.session = Some(session);
+                Outcome::pass(detail)
+            }
+            Err(error) => {
+                let owner = stage_owner(error.stage());
+                let outcome = if owner == CheckId::TlsHandshake {
+                    Outcome::from_error(&error)
+                } else {
+                    Outcome::pass(format!(
+                        "the server answered in TLS; the handshake then stopped at {owner}"
+                    ))
+                };
+                self.tls_error = Some(error);
+                outcome
+            }
+        }
+    }
+
+    /// A stored handshake or echo failure, reported by the check that owns it.
+    fn owned_failure(&self, id: CheckId) -> Option<Outcome> {
+        let error = self.tls_error.as_ref().or(match &self.echo {
+            Some(Err(error)) => Some(error),
+            _ => None,
+        })?;
+        let owner = stage_owner(error.stage());
+        if owner == id {
+            Some(Outcome::from_error(error))
+        } else if owner < id {
+            Some(Outcome::skip(format!("{owner} failed")))
+        } else {
+            None
+        }
+    }
+
+    fn tls_server_cert(&mut self) -> Outcome {
+        if let Some(outcome) = self.owned_failure(CheckId::TlsServerCert) {
+            return outcome;
+        }
+        let Some(session) = &self.session else {
+            return Outcome::skip("no TLS session");
+        };
+        let Some(leaf) = session.peer_chain.first() else {
+            return Outcome::skip("the server sent no certificate");
+        };
+        match identity::CertInfo::from_der(leaf) {
+            Ok(info) => {
+                let days = info.days_left(now_unix());
+                let detail = format!(
+                    "{} issued by {}, names {}, {days} days left",
+                    info.subject,
+                    info.issuer,
+                    if info.sans.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        info.sans.join(", ")
+                    }
+                );
+                if days < EXPIRY_WARNING_DAYS {
+                    Outcome::warn(
+                        detail,
+                        "Renew the System/Host API certificate on the KMES before it expires [3.1.2] [3.1.3] [3.1.5]",
+                    )
+                } else {
+                    Outcome::pass(detail)
+                }
+            }
+            Err(error) => Outcome::pass(format!("verified against PROD-TLS-CA (details unavailable: {error})")),
+        }
+    }
+
+    fn tls_client_auth(&mut self) -> Outcome {
+        if let Some(outcome) = self.owned_failure(CheckId::TlsClientAuth) {
+            return outcome;
+        }
+        let Some(session) = self.session.as_mut() else {
+            return Outcome::skip("no TLS session");
+        };
+        let reply = hostapi::echo(session, self.options.timeout);
+        self.echo = Some(reply);
+        if let Some(outcome) = self.owned_failure(CheckId::TlsClientAuth) {
+            return outcome;
+        }
+        let Some(session) = &self.session else {
+            return Outcome::skip("no TLS session");
+        };
+        if !session.client_cert_requested {
+            Outcome::warn(
+                "the server did not ask for a client certificate: anyone who can reach the port may connect",
+                "On the KMES, untick 'Allow Anonymous Connections' for the System/Host API connection pair [3.1.5]",
+            )
+        } else if session.client_cert_sent {
+            Outcome::pass(
+                "the server asked for the client certificate and accepted it (checked with a full round trip)",
+            )
+        } else {
+            Outcome::warn(
+                "the server asked for a client certificate, none was sent (PROD-TLS-ANONYMOUS is YES), and it accepted the connection",
+                "Use a client certificate: set PROD-TLS-ANONYMOUS to NO and configure PROD-TLS-KEY [4.2]",
+            )
+        }
+    }
+
+    fn hostapi_echo(&mut self) -> Outcome {
+        if let Some(outcome) = self.owned_failure(CheckId::HostapiEcho) {
+            return outcome;
+        }
+        match &self.echo {
+            Some(Ok(reply)) => {
+                let identity: Vec<String> = reply
+                    .frame
+                    .identity()
+                    .into_iter()
+                    .map(|(label, value)| format!("{label} {value}"))
+                    .collect();
+                if identity.is_empty() {
+                    Outcome::pass(format!("answered {}", reply.raw))
+                } else {
+                    Outcome::pass(format!("answered: {}", identity.join(", ")))
+                }
+            }
+            _ if self.tls_disabled() && self.tcp.is_some() => Outcome::skip(
+                "PROD-TLS-ENABLED is NO: fxconfig only tests TLS connections, as the guide configures them [3.1]",
+            ),
+            _ => Outcome::skip("no TLS session"),
+        }
+    }
+}

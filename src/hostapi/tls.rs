@@ -1,0 +1,680 @@
+//! The mutual-TLS session and the ECHO exchange, every read and write bounded
+//! by a deadline.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rustls::client::ResolvesClientCert;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::sign::CertifiedKey;
+use rustls::{
+    AlertDescription, CertificateError, ClientConfig, ClientConnection, ProtocolVersion, RootCertStore,
+    SignatureScheme, StreamOwned,
+};
+
+use super::error::{ErrorKind, HostApiError, Stage};
+use super::frame::{self, Frame, FrameError, Scan};
+use super::net::bare_host;
+
+/// The trust anchors and the optional client identity for the handshake.
+pub struct TlsMaterials {
+    /// The root CA certificates the KMES server certificate must chain to
+    /// (`PROD-TLS-CA`). Nothing else is trusted.
+    pub roots: Vec<CertificateDer<'static>>,
+    /// The client certificate chain (end entity first) and its private key
+    /// (`PROD-TLS-KEY`), or `None` to connect without a client certificate.
+    pub client: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+}
+
+impl Clone for TlsMaterials {
+    fn clone(&self) -> Self {
+        TlsMaterials {
+            roots: self.roots.clone(),
+            client: self
+                .client
+                .as_ref()
+                .map(|(chain, key)| (chain.clone(), key.clone_key())),
+        }
+    }
+}
+
+impl fmt::Debug for TlsMaterials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let client = self
+            .client
+            .as_ref()
+            .map(|(chain, _)| format!("{} certificate(s), private key {}", chain.len(), crate::secret::MASK));
+        f.debug_struct("TlsMaterials")
+            .field("roots", &self.roots.len())
+            .field("client", &client)
+            .finish()
+    }
+}
+
+/// The client certificate resolver: hands out the configured identity and
+/// records whether the server asked for one at all.
+struct RecordingResolver {
+    identity: Option<Arc<CertifiedKey>>,
+    requested: AtomicBool,
+    sent: AtomicBool,
+}
+
+impl fmt::Debug for RecordingResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordingResolver")
+            .field("has_identity", &self.identity.is_some())
+            .field("requested", &self.requested)
+            .field("sent", &self.sent)
+            .finish()
+    }
+}
+
+impl ResolvesClientCert for RecordingResolver {
+    fn resolve(&self, _root_hint_subjects: &[&[u8]], sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        self.requested.store(true, Ordering::SeqCst);
+        let identity = self
+            .identity
+            .as_ref()
+            .filter(|id| id.key.choose_scheme(sigschemes).is_some())?;
+        self.sent.store(true, Ordering::SeqCst);
+        Some(Arc::clone(identity))
+    }
+
+    fn has_certs(&self) -> bool {
+        self.identity.is_some()
+    }
+}
+
+/// An established TLS session with the KMES.
+pub struct TlsSession {
+    /// The negotiated protocol, such as `"TLSv1.3"`.
+    pub protocol: String,
+    /// The negotiated cipher suite, such as `"TLS13_AES_256_GCM_SHA384"`.
+    pub cipher: String,
+    /// The certificate chain the server presented, end entity first.
+    pub peer_chain: Vec<CertificateDer<'static>>,
+    /// Whether our client certificate was sent (the server asked and one is configured).
+    pub client_cert_sent: bool,
+    /// Whether the server asked for a client certificate at all.
+    pub client_cert_requested: bool,
+    resolver: Arc<RecordingResolver>,
+    stream: StreamOwned<ClientConnection, TcpStream>,
+}
+
+impl fmt::Debug for TlsSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsSession")
+            .field("protocol", &self.protocol)
+            .field("cipher", &self.cipher)
+            .field("peer_chain", &self.peer_chain.len())
+            .field("client_cert_sent", &self.client_cert_sent)
+            .field("client_cert_requested", &self.client_cert_requested)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TlsSession {
+    /// Sends a TLS close_notify and shuts the connection down, best effort.
+    pub fn close(mut self) {
+        self.stream.conn.send_close_notify();
+        let deadline = Instant::now() + Duration::from_millis(200);
+        // The peer may already be gone; closing is best effort.
+        let _ = flush_tls(&mut self.stream, deadline);
+        let _ = self.stream.sock.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// The KMES answer to an ECHO.
+#[derive(Debug, Clone)]
+pub struct EchoReply {
+    /// The parsed answer.
+    pub frame: Frame,
+    /// The answer as received, trimmed of surrounding white space.
+    pub raw: String,
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn client_config(
+    materials: &TlsMaterials,
+    provider: Arc<CryptoProvider>,
+    resolver: Arc<RecordingResolver>,
+) -> Result<ClientConfig, HostApiError> {
+    let mut roots = RootCertStore::empty();
+    for (index, root) in materials.roots.iter().enumerate() {
+        roots.add(root.clone()).map_err(|e| {
+            HostApiError::new(Stage::ServerCert, ErrorKind::BadTrustAnchor)
+                .with_detail(format!("root certificate #{}", index + 1))
+                .with_source(e)
+        })?;
+    }
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| HostApiError::new(Stage::Handshake, ErrorKind::TlsFailure).with_source(e))?;
+    Ok(builder
+        .with_root_certificates(roots)
+        .with_client_cert_resolver(resolver))
+}
+
+fn load_identity(
+    materials: &TlsMaterials,
+    provider: &CryptoProvider,
+) -> Result<Option<Arc<CertifiedKey>>, HostApiError> {
+    let Some((chain, key)) = &materials.client else {
+        return Ok(None);
+    };
+    let invalid = || HostApiError::new(Stage::ClientAuth, ErrorKind::InvalidClientIdentity);
+    if chain.is_empty() {
+        return Err(invalid().with_detail("the client certificate chain is empty"));
+    }
+    CertifiedKey::from_der(chain.clone(), key.clone_key(), provider)
+        .map(|identity| Some(Arc::new(identity)))
+        .map_err(|e| invalid().with_source(e))
+}
+
+fn server_name(host: &str) -> Result<ServerName<'static>, HostApiError> {
+    let host = bare_host(host);
+    ServerName::try_from(host.to_owned()).map_err(|e| {
+        HostApiError::new(Stage::Handshake, ErrorKind::InvalidServerName)
+            .with_detail(host)
+            .with_source(e)
+    })
+}
+
+fn remaining(deadline: Instant) -> io::Result<Duration> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        Err(io::Error::from(io::ErrorKind::TimedOut))
+    } else {
+        Ok(left)
+    }
+}
+
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+}
+
+/// A socket timeout shows as "resource temporarily unavailable" (EAGAIN) on
+/// Unix; say what it means instead.
+fn timeout_cause(waited: Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("the peer sent nothing more within {} ms", waited.as_millis()),
+    )
+}
+
+fn is_closed(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof
+    )
+}
+
+type Stream = StreamOwned<ClientConnection, TcpStream>;
+
+/// The longest single socket wait. The kernel rounds long socket timeouts up
+/// (by over 100 ms at 5 s), so waits are cut into slices and the deadline is
+/// checked between them.
+const WAIT_SLICE: Duration = Duration::from_millis(200);
+
+fn slice(deadline: Instant) -> io::Result<Duration> {
+    remaining(deadline).map(|left| left.min(WAIT_SLICE))
+}
+
+fn flush_tls(stream: &mut Stream, deadline: Instant) -> io::Result<()> {
+    while stream.conn.wants_write() {
+        stream.sock.set_write_timeout(Some(slice(deadline)?))?;
+        match stream.conn.write_tls(&mut stream.sock) {
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Reads TLS records from the socket once, waiting until `deadline` at most;
+/// `Ok(false)` at end of stream.
+fn fill_tls(stream: &mut Stream, deadline: Instant) -> io::Result<bool> {
+    loop {
+        stream.sock.set_read_timeout(Some(slice(deadline)?))?;
+        match stream.conn.read_tls(&mut stream.sock) {
+            Ok(read) => return Ok(read > 0),
+            Err(e) if is_timeout(&e) => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// After a failed write, the peer has often closed the connection right after
+/// sending an alert: read what is left, so the alert rather than "broken pipe"
+/// is reported.
+fn pending_alert(stream: &mut Stream) -> Option<rustls::Error> {
+    let deadline = Instant::now() + Duration::from_millis(250);
+    loop {
+        match fill_tls(stream, deadline) {
+            Ok(true) => {}
+            Ok(false) | Err(_) => return stream.conn.process_new_packets().err(),
+        }
+        if let Err(e) = stream.conn.process_new_packets() {
+            return Some(e);
+        }
+    }
+}
+
+/// What was known about the handshake when a TLS error occurred.
+#[derive(Debug, Clone, Copy)]
+struct TlsContext {
+    requested: bool,
+    sent: bool,
+    server_hello_seen: bool,
+    established: bool,
+}
+
+impl TlsContext {
+    fn of(stream: &Stream, resolver: &RecordingResolver, established: bool) -> Self {
+        TlsContext {
+            requested: resolver.requested.load(Ordering::SeqCst),
+            sent: resolver.sent.load(Ordering::SeqCst),
+            server_hello_seen: stream.conn.protocol_version().is_some(),
+            established,
+        }
+    }
+
+    fn stage(self) -> Stage {
+        if self.established {
+            Stage::Echo
+        } else {
+            Stage::Handshake
+        }
+    }
+}
+
+/// The IANA-style name of an alert, such as `certificate_required`.
+fn alert_name(alert: AlertDescription) -> String {
+    let debug = format!("{alert:?}");
+    let chars: Vec<char> = debug.chars().collect();
+    let mut name = String::with_capacity(debug.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            let after_lower = chars[i - 1].is_ascii_lowercase();
+            let ends_acronym =
+                chars[i - 1].is_ascii_uppercase() && chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            if after_lower || ends_acronym {
+                name.push('_');
+            }
+        }
+        name.push(c.to_ascii_lowercase());
+    }
+    name
+}
+
+fn classify_alert(alert: AlertDescription, context: TlsContext) -> (Stage, ErrorKind) {
+    use AlertDescription as A;
+    if context.requested && !context.sent {
+        if matches!(
+            alert,
+            A::CertificateRequired | A::HandshakeFailure | A::BadCertificate | A::CertificateUnknown | A::AccessDenied
+        ) {
+            return (Stage::ClientAuth, ErrorKind::ClientCertRequired);
+        }
+    } else if context.sent
+        && matches!(
+            alert,
+            A::BadCertificate
+                | A::UnknownCA
+                | A::CertificateUnknown
+                | A::DecryptError
+                | A::AccessDenied
+                | A::CertificateExpired
+                | A::CertificateRevoked
+                | A::UnsupportedCertificate
+                | A::HandshakeFailure
+        )
+    {
+        return (Stage::ClientAuth, ErrorKind::ClientCertRejected);
+    }
+    if !context.server_hello_seen
+        && matches!(
+            alert,
+            A::ProtocolVersion | A::HandshakeFailure | A::InsufficientSecurity
+        )
+    {
+        return (Stage::Handshake, ErrorKind::NoCommonProtocol);
+    }
+    (context.stage(), ErrorKind::TlsAlert(alert_name(alert)))
+}
+
+fn classify_certificate(error: &CertificateError) -> ErrorKind {
+    match error {
+        CertificateError::UnknownIssuer => ErrorKind::UnknownIssuer,
+        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => ErrorKind::NameMismatch,
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => ErrorKind::ServerCertExpired,
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => ErrorKind::ServerCertNotYetValid,
+        _ => ErrorKind::BadServerCert,
+    }
+}
+
+fn classify_tls(error: rustls::Error, context: TlsContext) -> HostApiError {
+    let (stage, kind) = match &error {
+        rustls::Error::InvalidCertificate(cert_error) => (Stage::ServerCert, classify_certificate(cert_error)),
+        rustls::Error::AlertReceived(alert) => classify_alert(*alert, context),
+        rustls::Error::PeerIncompatible(_) => (Stage::Handshake, ErrorKind::NoCommonProtocol),
+        rustls::Error::NoCertificatesPresented => (Stage::ServerCert, ErrorKind::BadServerCert),
+        rustls::Error::InvalidMessage(_) if !context.server_hello_seen => {
+            return HostApiError::new(Stage::Handshake, ErrorKind::TlsFailure)
+                .with_detail("the peer does not answer in TLS: is this the Host API port?")
+                .with_source(error);
+        }
+        _ => (context.stage(), ErrorKind::TlsFailure),
+    };
+    HostApiError::new(stage, kind).with_source(error)
+}
+
+fn classify_io(error: io::Error, stage: Stage, timeout_kind: ErrorKind, waited: Duration) -> HostApiError {
+    if is_timeout(&error) {
+        return HostApiError::new(stage, timeout_kind).with_source(timeout_cause(waited));
+    }
+    let kind = if is_closed(&error) {
+        ErrorKind::PeerClosed
+    } else {
+        ErrorKind::NetworkError
+    };
+    HostApiError::new(stage, kind).with_source(error)
+}
+
+/// Sends whatever rustls queued (usually the alert that ends the connection),
+/// without waiting long for a peer that may be gone.
+fn send_final_alert(stream: &mut Stream) {
+    let deadline = Instant::now() + Duration::from_millis(100);
+    // Best effort: the connection is being abandoned because of an error already reported.
+    let _ = flush_tls(stream, deadline);
+}
+
+fn protocol_label(version: Option<ProtocolVersion>) -> String {
+    match version {
+        Some(ProtocolVersion::TLSv1_3) => "TLSv1.3".into(),
+        Some(ProtocolVersion::TLSv1_2) => "TLSv1.2".into(),
+        Some(other) => format!("{other:?}"),
+        None => "unknown".into(),
+    }
+}
+
+/// Runs the TLS handshake over `tcp` within `timeout`.
+///
+/// The server certificate is verified against `materials.roots` only, for
+/// `server_name` (an IP literal is checked against the certificate's IP address
+/// names). TLS 1.3 and 1.2 are offered, with the ring provider's cipher suites.
+/// A client certificate is sent when the server asks and `materials.client` is
+/// set. Under TLS 1.3 the server's verdict on the client certificate only
+/// arrives with the first read, so [`echo`] may still fail at
+/// [`Stage::ClientAuth`].
+pub fn handshake(
+    tcp: TcpStream,
+    server_name: &str,
+    materials: &TlsMaterials,
+    timeout: Duration,
+) -> Result<TlsSession, HostApiError> {
+    let deadline = Instant::now() + timeout;
+    let provider = provider();
+    let name = self::server_name(server_name)?;
+    let resolver = Arc::new(RecordingResolver {
+        identity: load_identity(materials, &provider)?,
+        requested: AtomicBool::new(false),
+        sent: AtomicBool::new(false),
+    });
+    let config = client_config(materials, provider, Arc::clone(&resolver))?;
+    let conn = ClientConnection::new(Arc::new(config), name)
+        .map_err(|e| HostApiError::new(Stage::Handshake, ErrorKind::TlsFailure).with_source(e))?;
+    let mut stream = StreamOwned::new(conn, tcp);
+
+    while stream.conn.is_handshaking() {
+        if let Err(e) = flush_tls(&mut stream, deadline) {
+            if let Some(alert) = pending_alert(&mut stream) {
+                return Err(classify_tls(alert, TlsContext::of(&stream, &resolver, false)));
+            }
+            return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
+        }
+        if !stream.conn.is_handshaking() {
+            break;
+        }
+        match fill_tls(&mut stream, deadline) {
+            Ok(true) => {}
+            Ok(false) => {
+                let error = HostApiError::new(Stage::Handshake, ErrorKind::PeerClosed);
+                return Err(match stream.conn.protocol_version() {
+                    None => error.with_detail("before the server hello: is this a TLS port?"),
+                    Some(_) => error,
+                });
+            }
+            Err(e) => {
+                return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
+            }
+        }
+        if let Err(e) = stream.conn.process_new_packets() {
+            let context = TlsContext::of(&stream, &resolver, false);
+            send_final_alert(&mut stream);
+            return Err(classify_tls(e, context));
+        }
+    }
+    if let Err(e) = flush_tls(&mut stream, deadline) {
+        if let Some(alert) = pending_alert(&mut stream) {
+            return Err(classify_tls(alert, TlsContext::of(&stream, &resolver, true)));
+        }
+        return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
+    }
+
+    Ok(TlsSession {
+        protocol: protocol_label(stream.conn.protocol_version()),
+        cipher: stream
+            .conn
+            .negotiated_cipher_suite()
+            .map(|suite| {
+                suite
+                    .suite()
+                    .as_str()
+                    .map_or_else(|| format!("{:?}", suite.suite()), str::to_owned)
+            })
+            .unwrap_or_else(|| "unknown".into()),
+        peer_chain: stream.conn.peer_certificates().map(<[_]>::to_vec).unwrap_or_default(),
+        client_cert_sent: resolver.sent.load(Ordering::SeqCst),
+        client_cert_requested: resolver.requested.load(Ordering::SeqCst),
+        resolver,
+        stream,
+    })
+}
+
+fn finish_echo(bytes: &[u8]) -> Result<EchoReply, HostApiError> {
+    let raw = String::from_utf8_lossy(bytes).trim().to_owned();
+    let frame = frame::parse(bytes).map_err(|e| {
+        HostApiError::new(Stage::Echo, ErrorKind::NotAFrame)
+            .with_detail(preview(bytes))
+            .with_source(e)
+    })?;
+    if frame.is_error() {
+        let detail = frame.error_text().map_or_else(|| raw.clone(), str::to_owned);
+        return Err(HostApiError::new(Stage::Echo, ErrorKind::CommandRefused).with_detail(detail));
+    }
+    if frame.command != frame::COMMAND_ECHO {
+        return Err(HostApiError::new(Stage::Echo, ErrorKind::UnexpectedReply).with_detail(raw));
+    }
+    Ok(EchoReply { frame, raw })
+}
+
+/// The start of an answer, printable, for error details.
+fn preview(bytes: &[u8]) -> String {
+    const SHOWN: usize = 40;
+    let text: String = String::from_utf8_lossy(&bytes[..bytes.len().min(SHOWN)])
+        .chars()
+        .map(|c| if c.is_control() { '.' } else { c })
+        .collect();
+    let more = if bytes.len() > SHOWN { "…" } else { "" };
+    format!("received {:?}{more}", text)
+}
+
+fn frame_failure(error: FrameError, answer: &[u8]) -> HostApiError {
+    let kind = if error == FrameError::TooLarge {
+        ErrorKind::FrameTooLarge
+    } else {
+        ErrorKind::NotAFrame
+    };
+    HostApiError::new(Stage::Echo, kind)
+        .with_detail(preview(answer))
+        .with_source(error)
+}
+
+fn answer_started(answer: &[u8]) -> bool {
+    answer.iter().any(|b| !b.is_ascii_whitespace())
+}
+
+/// Sends `[AOECHO;]` and reads one answer frame within `timeout`.
+///
+/// Fails at [`Stage::ClientAuth`] when the server's rejection of the client
+/// certificate arrives now (TLS 1.3), and at [`Stage::Echo`] when the answer is
+/// missing ([`ErrorKind::ReadTimeout`], [`ErrorKind::PeerClosed`]), not a frame
+/// ([`ErrorKind::NotAFrame`]), too large ([`ErrorKind::FrameTooLarge`]),
+/// unfinished ([`ErrorKind::NoFrameEnd`]) or an error answer
+/// ([`ErrorKind::CommandRefused`]).
+pub fn echo(session: &mut TlsSession, timeout: Duration) -> Result<EchoReply, HostApiError> {
+    let deadline = Instant::now() + timeout;
+    let stream = &mut session.stream;
+    let resolver = &session.resolver;
+    let request = frame::encode(frame::COMMAND_ECHO, &[]);
+    if let Err(e) = stream.conn.writer().write_all(&request) {
+        return Err(HostApiError::new(Stage::Echo, ErrorKind::PeerClosed).with_source(e));
+    }
+    if let Err(e) = flush_tls(stream, deadline) {
+        if let Some(alert) = pending_alert(stream) {
+            return Err(classify_tls(alert, TlsContext::of(stream, resolver, true)));
+        }
+        return Err(classify_io(e, Stage::Echo, ErrorKind::ReadTimeout, timeout));
+    }
+
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let mut tcp_closed = false;
+    loop {
+        let mut tls_closed = false;
+        loop {
+            match stream.conn.reader().read(&mut chunk) {
+                Ok(0) => {
+                    tls_closed = true;
+                    break;
+                }
+                Ok(read) => answer.extend_from_slice(&chunk[..read]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    tls_closed = true;
+                    break;
+                }
+            }
+            match frame::scan(&answer) {
+                Ok(Scan::Complete(len)) => return finish_echo(&answer[..len]),
+                Ok(Scan::NeedMore) => {}
+                Err(e) => return Err(frame_failure(e, &answer)),
+            }
+        }
+        if tls_closed || tcp_closed {
+            return Err(if answer_started(&answer) {
+                HostApiError::new(Stage::Echo, ErrorKind::NoFrameEnd)
+                    .with_detail(format!("the connection closed after {} bytes", answer.len()))
+            } else {
+                HostApiError::new(Stage::Echo, ErrorKind::PeerClosed).with_detail("before answering the ECHO")
+            });
+        }
+        match fill_tls(stream, deadline) {
+            Ok(true) => {}
+            Ok(false) => tcp_closed = true,
+            Err(e) if is_timeout(&e) => {
+                let cause = timeout_cause(timeout);
+                return Err(if answer_started(&answer) {
+                    HostApiError::new(Stage::Echo, ErrorKind::NoFrameEnd)
+                        .with_detail(format!(
+                            "{} bytes without ']' in {} ms",
+                            answer.len(),
+                            timeout.as_millis()
+                        ))
+                        .with_source(cause)
+                } else {
+                    HostApiError::new(Stage::Echo, ErrorKind::ReadTimeout)
+                        .with_detail(format!("no answer in {} ms", timeout.as_millis()))
+                        .with_source(cause)
+                });
+            }
+            Err(e) => return Err(classify_io(e, Stage::Echo, ErrorKind::ReadTimeout, timeout)),
+        }
+        if let Err(e) = stream.conn.process_new_packets() {
+            let context = TlsContext::of(stream, resolver, true);
+            send_final_alert(stream);
+            return Err(classify_tls(e, context));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_names_follow_the_rfc_spelling() {
+        assert_eq!(
+            alert_name(AlertDescription::CertificateRequired),
+            "certificate_required"
+        );
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca");
+        assert_eq!(alert_name(AlertDescription::UnknownPSKIdentity), "unknown_psk_identity");
+        assert_eq!(alert_name(AlertDescription::HandshakeFailure), "handshake_failure");
+    }
+
+    #[test]
+    fn alerts_are_classified_by_what_was_sent() {
+        let requested_none = TlsContext {
+            requested: true,
+            sent: false,
+            server_hello_seen: true,
+            established: true,
+        };
+        let sent = TlsContext {
+            sent: true,
+            ..requested_none
+        };
+        let hello = TlsContext {
+            requested: false,
+            sent: false,
+            server_hello_seen: false,
+            established: false,
+        };
+        assert_eq!(
+            classify_alert(AlertDescription::CertificateRequired, requested_none),
+            (Stage::ClientAuth, ErrorKind::ClientCertRequired)
+        );
+        assert_eq!(
+            classify_alert(AlertDescription::UnknownCA, sent),
+            (Stage::ClientAuth, ErrorKind::ClientCertRejected)
+        );
+        assert_eq!(
+            classify_alert(AlertDescription::ProtocolVersion, hello),
+            (Stage::Handshake, ErrorKind::NoCommonProtocol)
+        );
+        assert_eq!(
+            classify_alert(AlertDescription::InternalError, sent),
+            (Stage::Echo, ErrorKind::TlsAlert("internal_error".into()))
+        );
+    }
+
+    #[test]
+    fn previews_hide_control_bytes_and_cut_long_answers() {
+        assert_eq!(preview(b"HTTP/1.1 400\r\n"), "received \"HTTP/1.1 400..\"");
+        assert!(preview(&[b'x'; 100]).ends_with('…'));
+    }
+}

@@ -1,0 +1,283 @@
+//! What can go wrong with the TLS materials, and what to do about it.
+
+use std::io;
+use std::path::PathBuf;
+
+use x509_parser::error::X509Error;
+
+use crate::remedy::Explain;
+
+/// Why the root CA file or the PKCS#12 client identity cannot be used.
+///
+/// Messages never contain key material or passwords: when a file holds a
+/// private key where a certificate was expected, only the kind of block found
+/// (such as `PRIVATE KEY`) is named.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// A file could not be read. Its guide section is 3.1.7 for `.p12`/`.pfx`
+    /// paths and 3.1.4 (the CA file) otherwise.
+    #[error("could not read {}: {source}", path.display())]
+    Read {
+        /// The file being read.
+        path: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
+
+    /// The CA file holds no certificate at all; `found` says what it holds instead.
+    #[error("the file holds no certificate; it contains {found}")]
+    NoCertificate {
+        /// A description of the contents, such as "a PEM block `PRIVATE KEY`"
+        /// (never the contents themselves).
+        found: String,
+    },
+
+    /// A certificate in the CA file cannot be parsed.
+    #[error("certificate no. {} in the file is not a valid X.509 certificate: {source}", .index + 1)]
+    BadCertificate {
+        /// Zero-based position of the certificate in the file.
+        index: usize,
+        /// The parser's error.
+        source: X509Error,
+    },
+
+    /// The CA file has PEM framing (`-----BEGIN …-----`) that cannot be decoded.
+    #[error("the file has a damaged PEM block: {source}")]
+    BadPem {
+        /// The PEM decoder's error.
+        source: pem::PemError,
+    },
+
+    /// The password does not open the PKCS#12 file (its integrity MAC does not verify,
+    /// or, in a file without MAC, its contents do not decrypt).
+    #[error("wrong password for the PKCS#12 file (its integrity check failed)")]
+    WrongPassword,
+
+    /// The PKCS#12 file is protected with an encryption or integrity scheme that
+    /// cannot be opened here.
+    #[error("the PKCS#12 file uses an unsupported protection scheme: {scheme}")]
+    UnsupportedEncryption {
+        /// The scheme's name and object identifier.
+        scheme: String,
+        /// The PKCS#12 reader's error.
+        source: p12_keystore::error::Error,
+    },
+
+    /// The file is not a PKCS#12 file, or is damaged or truncated.
+    #[error("not a usable PKCS#12 file: {reason}")]
+    BadPkcs12 {
+        /// What is wrong, in plain words.
+        reason: String,
+        /// The PKCS#12 reader's error, when it reported one.
+        source: Option<p12_keystore::error::Error>,
+    },
+
+    /// The PKCS#12 file holds certificates but no private key.
+    #[error("the PKCS#12 file holds certificates but no private key")]
+    NoPrivateKey,
+
+    /// The PKCS#12 file holds a private key but no certificate.
+    #[error("the PKCS#12 file holds a private key but no certificate")]
+    NoCertificateInP12,
+
+    /// The private key in the PKCS#12 file does not belong to its client certificate.
+    #[error("the private key in the PKCS#12 file does not match its certificate {subject}")]
+    KeyMismatch {
+        /// The subject of the certificate the key was expected to match.
+        subject: String,
+    },
+
+    /// The private key is of a type or size the TLS library cannot use
+    /// (for example RSA below 2048 bits or ECDSA P-521).
+    #[error("the {key_type} private key in the PKCS#12 file cannot be used for TLS: {reason}")]
+    UnsupportedKey {
+        /// The key type, such as "RSA" or "ECDSA P-521".
+        key_type: String,
+        /// Why the key was rejected, in plain words.
+        reason: String,
+    },
+
+    /// The client certificate was not issued by any certificate of the CA file.
+    #[error("{}", unknown_issuer_message(subject, issuer, ca_subjects))]
+    ChainUnknownIssuer {
+        /// Subject of the client certificate.
+        subject: String,
+        /// Issuer named by the top of the client's chain.
+        issuer: String,
+        /// Subjects of the certificates in the CA file.
+        ca_subjects: Vec<String>,
+        /// The path validator's error (boxed to keep the error type small).
+        source: Box<webpki::Error>,
+    },
+
+    /// A certificate of the client chain has expired.
+    #[error("the certificate {subject} expired on {not_after}")]
+    ChainExpired {
+        /// Subject of the expired certificate.
+        subject: String,
+        /// Its notAfter time, RFC 3339.
+        not_after: String,
+        /// The path validator's error.
+        source: webpki::Error,
+    },
+
+    /// A certificate of the client chain is not valid yet.
+    #[error("the certificate {subject} is not valid until {not_before}")]
+    ChainNotYetValid {
+        /// Subject of the certificate.
+        subject: String,
+        /// Its notBefore time, RFC 3339.
+        not_before: String,
+        /// The path validator's error.
+        source: webpki::Error,
+    },
+
+    /// The client certificate has an Extended Key Usage extension without `clientAuth`.
+    #[error(
+        "the client certificate {subject} is not allowed for TLS client authentication (its extended key usage is {})",
+        ext_key_usage.join(", ")
+    )]
+    ChainMissingClientAuth {
+        /// Subject of the client certificate.
+        subject: String,
+        /// The usages the certificate does allow.
+        ext_key_usage: Vec<String>,
+        /// The path validator's error.
+        source: webpki::Error,
+    },
+
+    /// The chain was rejected for another reason (signature algorithm, constraints…).
+    #[error("the client certificate chain was rejected: {0}")]
+    ChainOther(#[source] webpki::Error),
+
+    /// A file could not be written while copying the materials.
+    #[error("could not write {}: {source}", path.display())]
+    Write {
+        /// The file or folder being written.
+        path: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
+
+    /// The destination already holds a different file of the same name.
+    #[error("{} already exists with different contents; it was left unchanged", path.display())]
+    DestinationExists {
+        /// The existing file.
+        path: PathBuf,
+    },
+}
+
+fn unknown_issuer_message(subject: &str, issuer: &str, ca_subjects: &[String]) -> String {
+    if ca_subjects.iter().any(|ca| ca == issuer) {
+        format!(
+            "the client certificate {subject} is issued by {issuer}; the CA file holds a CA of that name, \
+             but with a different key, so it is not the CA that signed it"
+        )
+    } else if ca_subjects.is_empty() {
+        format!("the client certificate {subject} is issued by {issuer}, but the CA file holds no certificate")
+    } else {
+        format!(
+            "the client certificate {subject} is issued by {issuer}, but the CA file holds {}",
+            ca_subjects.join("; ")
+        )
+    }
+}
+
+fn is_pkcs12_path(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|ext| ext.to_str())
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("p12") || ext.eq_ignore_ascii_case("pfx"))
+}
+
+impl Explain for IdentityError {
+    fn remedy(&self) -> String {
+        match self {
+            IdentityError::Read { path, .. } if is_pkcs12_path(path) => {
+                "Check the path and that this user may read the file. The .p12 file is the PKCS #11 client \
+                 certificate exported from the KMES as PKCS #12 and copied to this machine."
+                    .into()
+            }
+            IdentityError::Read { .. } => "Check the path and that this user may read the file. The CA file is the \
+                 root CA certificate exported from the KMES in PEM encoding and copied to this machine."
+                .into(),
+            IdentityError::NoCertificate { .. } | IdentityError::BadPem { .. } => {
+                "Choose the root CA certificate file: on the KMES, right-click the root CA under Certificate \
+                 Authorities, Export > Certificate(s), encoding PEM, and copy that file here."
+                    .into()
+            }
+            IdentityError::BadCertificate { .. } => "The certificate file is damaged. Export the root CA certificate \
+                 from the KMES again (PEM encoding) and copy it here in binary mode."
+                .into(),
+            IdentityError::WrongPassword => "Enter the password that was chosen when the PKCS #11 client \
+                 certificate was exported as PKCS #12. If it is lost, export the certificate again with a new password."
+                .into(),
+            IdentityError::UnsupportedEncryption { .. } => "Export the PKCS #12 file again with AES-256 protection, \
+                 or convert it with OpenSSL: openssl pkcs12 -in old.p12 -legacy -nodes | openssl pkcs12 -export \
+                 -out export_pkcs12.p12 (keep the intermediate output private)."
+                .into(),
+            IdentityError::BadPkcs12 { .. } => "Choose the .p12 file exported from the KMES. If it is the right file, \
+                 it is damaged or incomplete: copy it again in binary mode, or export it again."
+                .into(),
+            IdentityError::NoPrivateKey => {
+                "Export the PKCS #11 client certificate as PKCS12 (Export > PKCS12…), which \
+                 includes its private key; a certificate-only export cannot authenticate the client."
+                    .into()
+            }
+            IdentityError::NoCertificateInP12 => "Export the PKCS #11 client certificate again as PKCS12 with \
+                 \"Export Selected\", so that the file holds the certificate together with its key."
+                .into(),
+            IdentityError::KeyMismatch { .. } => "The key and the certificate do not belong together. Export the \
+                 PKCS #11 client certificate again from the KMES as a single PKCS12 file."
+                .into(),
+            IdentityError::UnsupportedKey { .. } => "Issue the PKCS #11 client certificate with an RSA key of 2048 \
+                 bits or more, or an ECDSA P-256 or P-384 key, then export it again."
+                .into(),
+            IdentityError::ChainUnknownIssuer { .. } => "Use the root CA that signed the client certificate: export \
+                 that root CA from the same KMES, or issue a new client certificate under the root CA you have."
+                .into(),
+            IdentityError::ChainExpired { .. } => "Issue a new PKCS #11 client certificate under the root CA and \
+                 export it again as PKCS12."
+                .into(),
+            IdentityError::ChainNotYetValid { .. } => "Check this computer's date, time and time zone. If they are \
+                 right, wait until the certificate becomes valid or issue a new one."
+                .into(),
+            IdentityError::ChainMissingClientAuth { .. } => "Issue the client certificate with the \"Example TLS \
+                 Client Certificate\" profile, which allows TLS client authentication (extended key usage clientAuth)."
+                .into(),
+            IdentityError::ChainOther(_) => "Issue the PKCS #11 client certificate again under the root CA with the \
+                 \"Example TLS Client Certificate\" profile and export it again."
+                .into(),
+            IdentityError::Write { .. } => "Check that the destination folder exists or can be created, that this \
+                 user may write there, and that the disk is not full."
+                .into(),
+            IdentityError::DestinationExists { .. } => "Another file of the same name is already there. Move or \
+                 rename it if it is outdated, or copy the new file under another name."
+                .into(),
+        }
+    }
+
+    fn guide_section(&self) -> Option<&'static str> {
+        Some(match self {
+            IdentityError::Read { path, .. } if is_pkcs12_path(path) => "3.1.7",
+            IdentityError::Read { .. }
+            | IdentityError::NoCertificate { .. }
+            | IdentityError::BadPem { .. }
+            | IdentityError::BadCertificate { .. }
+            | IdentityError::ChainUnknownIssuer { .. } => "3.1.4",
+            IdentityError::WrongPassword
+            | IdentityError::UnsupportedEncryption { .. }
+            | IdentityError::BadPkcs12 { .. }
+            | IdentityError::NoPrivateKey
+            | IdentityError::NoCertificateInP12
+            | IdentityError::KeyMismatch { .. }
+            | IdentityError::Write { .. }
+            | IdentityError::DestinationExists { .. } => "3.1.7",
+            IdentityError::UnsupportedKey { .. }
+            | IdentityError::ChainExpired { .. }
+            | IdentityError::ChainNotYetValid { .. }
+            | IdentityError::ChainMissingClientAuth { .. }
+            | IdentityError::ChainOther(_) => "3.1.6",
+        })
+    }
+}

@@ -1,0 +1,325 @@
+//! The PKCS#12 client identity exported from the KMES ([3.1.7]): the PKCS #11
+//! client certificate, its chain and its private key.
+
+use std::fmt;
+use std::path::Path;
+
+use p12_keystore::Pkcs12Archive;
+use ring::signature::{self, KeyPair};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::certinfo::{CertInfo, parse_certificate};
+use super::der::{TAG_OID, TAG_SEQUENCE, children, expect, oid_to_dotted};
+use super::error::IdentityError;
+use super::scan::{self, Protection};
+use crate::secret::Secret;
+
+/// Object identifier of the NIST P-256 curve.
+pub(crate) const OID_P256: &str = "1.2.840.10045.3.1.7";
+/// Object identifier of the NIST P-384 curve.
+pub(crate) const OID_P384: &str = "1.3.132.0.34";
+/// Object identifier of the NIST P-521 curve.
+pub(crate) const OID_P521: &str = "1.3.132.0.35";
+
+const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const OID_ED25519: &str = "1.3.101.112";
+
+/// The client identity of a PKCS#12 file: certificate chain and private key.
+///
+/// Its `Debug` output and its JSON form (serde) leave the private key out.
+#[derive(Clone, Serialize)]
+pub struct ClientIdentity {
+    /// The client certificate first, then its issuers found in the file, in order
+    /// (certificates of the file unrelated to the client certificate are left out).
+    pub chain: Vec<CertInfo>,
+    /// The private key's type: "RSA", "ECDSA P-256", "ECDSA P-384" or "Ed25519".
+    pub key_type: String,
+    /// How the file is protected, one line per part and scheme, such as
+    /// `certificates: PBES2 (PBKDF2 hmacWithSHA256, AES-256-CBC)`,
+    /// `private key: pbeWithSHA1And3-KeyTripleDES-CBC` and `MAC: HMAC-SHA256`.
+    pub encryption: Vec<String>,
+    /// The private key, PKCS#8 DER; wiped from memory on drop.
+    #[serde(skip)]
+    key: Zeroizing<Vec<u8>>,
+}
+
+impl fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field("chain", &self.chain)
+            .field("key_type", &self.key_type)
+            .field("encryption", &self.encryption)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl ClientIdentity {
+    /// The client certificate.
+    ///
+    /// # Panics
+    ///
+    /// If the caller emptied [`ClientIdentity::chain`]; [`parse_p12`] never builds
+    /// an identity without its client certificate.
+    pub fn leaf(&self) -> &CertInfo {
+        &self.chain[0]
+    }
+
+    /// The chain for rustls (`with_client_auth_cert`), client certificate first.
+    pub fn rustls_chain(&self) -> Vec<CertificateDer<'static>> {
+        self.chain
+            .iter()
+            .map(|cert| CertificateDer::from(cert.der.clone()))
+            .collect()
+    }
+
+    /// A copy of the private key for rustls. The copy is not wiped on drop; keep it
+    /// only as long as the TLS configuration needs it.
+    pub fn rustls_key(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.to_vec()))
+    }
+}
+
+/// Opens a PKCS#12 file's bytes with its password.
+///
+/// Reads PBES2 (AES, PBKDF2 with HMAC-SHA2) files such as OpenSSL 3 writes by
+/// default, and the legacy `pbeWithSHA1And40BitRC2-CBC` and
+/// `pbeWithSHA1And3-KeyTripleDES-CBC` schemes of `openssl pkcs12 -legacy` and older
+/// tools. The client certificate is the one whose public key matches the private
+/// key, checked with *ring*, so a key that does not belong to the certificate is
+/// reported as [`IdentityError::KeyMismatch`].
+pub fn parse_p12(bytes: &[u8], password: &Secret) -> Result<ClientIdentity, IdentityError> {
+    let protection = scan::scan(bytes);
+    let archive = Pkcs12Archive::from_pkcs12(bytes, password.expose())
+        .map_err(|error| classify_p12_error(error, bytes, &protection))?;
+    if archive.keys.is_empty() {
+        return Err(IdentityError::NoPrivateKey);
+    }
+    if archive.certs.is_empty() {
+        return Err(IdentityError::NoCertificateInP12);
+    }
+    let certs = archive
+        .certs
+        .iter()
+        .enumerate()
+        .map(|(index, bag)| {
+            CertInfo::from_der(bag.cert.as_der()).map_err(|error| IdentityError::BadPkcs12 {
+                reason: format!("certificate no. {} in the file cannot be read: {error}", index + 1),
+                source: None,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut first_problem: Option<IdentityError> = None;
+    for key_bag in &archive.keys {
+        let key = Zeroizing::new(key_bag.key.as_der().to_vec());
+        let key_type = private_key_type(&key);
+        let public_key = match public_key_of(&key, &key_type) {
+            Ok(public_key) => public_key,
+            Err(problem) => {
+                first_problem.get_or_insert(problem);
+                continue;
+            }
+        };
+        if let Some(leaf) = certs
+            .iter()
+            .position(|cert| spki_bits(&cert.der).as_deref() == Some(&public_key[..]))
+        {
+            return Ok(ClientIdentity {
+                chain: issuer_chain(&certs, leaf),
+                key_type,
+                encryption: protection.summary(),
+                key,
+            });
+        }
+    }
+    Err(first_problem.unwrap_or_else(|| {
+        let expected = expected_leaf(&archive, &certs);
+        IdentityError::KeyMismatch {
+            subject: expected.subject.clone(),
+        }
+    }))
+}
+
+/// Opens a PKCS#12 file with its password; see [`parse_p12`].
+pub fn load_p12(path: &Path, password: &Secret) -> Result<ClientIdentity, IdentityError> {
+    let bytes = std::fs::read(path).map_err(|source| IdentityError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_p12(&bytes, password)
+}
+
+/// Maps the PKCS#12 reader's error to what the administrator needs to know.
+///
+/// p12-keystore 0.4.1 verifies the MAC first and reports a wrong password as
+/// `Error::MacError`. An unknown encryption or MAC algorithm is
+/// `Error::UnsupportedEncryptionScheme` (without naming it), while a PBES2 cipher or
+/// PRF its PKCS#5 backend lacks surfaces as `Error::DerError` or `Error::Pkcs5Error`;
+/// so the scheme is taken from our own scan of the file. In a file without MAC,
+/// a wrong password shows up as a padding error (`UnpadError`, `Pkcs5Error`) or as
+/// garbage instead of a PKCS#8 key (`InvalidPrivateKey`).
+fn classify_p12_error(error: p12_keystore::error::Error, bytes: &[u8], protection: &Protection) -> IdentityError {
+    use p12_keystore::error::Error as P12;
+    if matches!(error, P12::MacError(_)) {
+        return IdentityError::WrongPassword;
+    }
+    if let Some(problem) = scan::outer_problem(bytes) {
+        return IdentityError::BadPkcs12 {
+            reason: problem,
+            source: Some(error),
+        };
+    }
+    if let Some(scheme) = protection.first_unsupported() {
+        return IdentityError::UnsupportedEncryption {
+            scheme: scheme.describe(),
+            source: error,
+        };
+    }
+    match error {
+        P12::UnsupportedEncryptionScheme | P12::UnsupportedMacAlgorithm => IdentityError::UnsupportedEncryption {
+            scheme: "an unrecognised scheme".into(),
+            source: error,
+        },
+        P12::UnpadError | P12::Pkcs5Error(_) | P12::InvalidPrivateKey if protection.mac.is_none() => {
+            IdentityError::WrongPassword
+        }
+        P12::UnpadError | P12::Pkcs5Error(_) | P12::InvalidPrivateKey => IdentityError::BadPkcs12 {
+            reason: "the password passes the integrity check but does not decrypt the contents".into(),
+            source: Some(error),
+        },
+        P12::InvalidParameters => IdentityError::BadPkcs12 {
+            reason: "its encryption parameters are invalid or too costly (such as over 1,000,000 iterations)".into(),
+            source: Some(error),
+        },
+        P12::InvalidVersion => IdentityError::BadPkcs12 {
+            reason: "unsupported version".into(),
+            source: Some(error),
+        },
+        P12::UnsupportedContentType => IdentityError::BadPkcs12 {
+            reason: "it uses a content type other than password-protected data".into(),
+            source: Some(error),
+        },
+        other => IdentityError::BadPkcs12 {
+            reason: "its contents are malformed".into(),
+            source: Some(other),
+        },
+    }
+}
+
+/// PrivateKeyInfo ::= SEQUENCE { version, AlgorithmIdentifier ::= SEQUENCE { OID, parameters }, … }
+fn pkcs8_algorithm(key: &[u8]) -> Option<(String, Option<String>)> {
+    let (info, _) = expect(key, TAG_SEQUENCE)?;
+    let mut items = children(info);
+    let _version = items.next()?;
+    let algorithm = items.next().filter(|item| item.tag == TAG_SEQUENCE)?;
+    let mut algorithm_items = children(algorithm.content);
+    let oid = algorithm_items.next().filter(|item| item.tag == TAG_OID)?;
+    let parameter = algorithm_items
+        .next()
+        .filter(|item| item.tag == TAG_OID)
+        .and_then(|item| oid_to_dotted(item.content));
+    Some((oid_to_dotted(oid.content)?, parameter))
+}
+
+fn private_key_type(key: &[u8]) -> String {
+    match pkcs8_algorithm(key) {
+        Some((algorithm, curve)) => match (algorithm.as_str(), curve.as_deref()) {
+            (OID_RSA_ENCRYPTION, _) => "RSA".into(),
+            (OID_EC_PUBLIC_KEY, Some(OID_P256)) => "ECDSA P-256".into(),
+            (OID_EC_PUBLIC_KEY, Some(OID_P384)) => "ECDSA P-384".into(),
+            (OID_EC_PUBLIC_KEY, Some(OID_P521)) => "ECDSA P-521".into(),
+            (OID_EC_PUBLIC_KEY, Some(curve)) => format!("ECDSA {curve}"),
+            (OID_EC_PUBLIC_KEY, None) => "ECDSA".into(),
+            (OID_ED25519, _) => "Ed25519".into(),
+            (other, _) => other.to_owned(),
+        },
+        None => "unknown".into(),
+    }
+}
+
+/// The public key of a PKCS#8 private key, derived by *ring*, encoded as in a
+/// certificate's subjectPublicKey (RSAPublicKey DER, uncompressed EC point, or raw Ed25519).
+fn public_key_of(key: &[u8], key_type: &str) -> Result<Vec<u8>, IdentityError> {
+    let rejected = |rejection: ring::error::KeyRejected| IdentityError::UnsupportedKey {
+        key_type: key_type.to_owned(),
+        reason: rejection_reason(&rejection.to_string()),
+    };
+    let rng = ring::rand::SystemRandom::new();
+    match key_type {
+        "RSA" => signature::RsaKeyPair::from_pkcs8(key)
+            .map(|pair| pair.public().as_ref().to_vec())
+            .map_err(rejected),
+        "ECDSA P-256" => signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, key, &rng)
+            .map(|pair| pair.public_key().as_ref().to_vec())
+            .map_err(rejected),
+        "ECDSA P-384" => signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_ASN1_SIGNING, key, &rng)
+            .map(|pair| pair.public_key().as_ref().to_vec())
+            .map_err(rejected),
+        "Ed25519" => signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(key)
+            .map(|pair| pair.public_key().as_ref().to_vec())
+            .map_err(rejected),
+        _ => Err(IdentityError::UnsupportedKey {
+            key_type: key_type.to_owned(),
+            reason: "the TLS library supports RSA, ECDSA P-256/P-384 and Ed25519 keys only".into(),
+        }),
+    }
+}
+
+/// Plain words for *ring*'s key rejection codes.
+fn rejection_reason(code: &str) -> String {
+    match code {
+        "TooSmall" => "the key is too small (RSA keys need at least 2048 bits)".into(),
+        "TooLarge" => "the key is too large (RSA keys may have at most 8192 bits)".into(),
+        "InconsistentComponents" => "the key's components do not agree with each other".into(),
+        "InvalidEncoding" => "the key's encoding is not accepted".into(),
+        "PublicKeyIsMissing" => "the key lacks its public part".into(),
+        "PrivateModulusLenNotMultipleOf512Bits" => "the RSA key size is not a multiple of 512 bits".into(),
+        other => format!("the key was rejected ({other})"),
+    }
+}
+
+/// The subjectPublicKey bits of a DER certificate.
+fn spki_bits(der: &[u8]) -> Option<Vec<u8>> {
+    let (cert, _) = parse_certificate(der).ok()?;
+    Some(cert.public_key().subject_public_key.data.to_vec())
+}
+
+/// `certs[leaf]` followed by its issuers among `certs`, matched by name.
+fn issuer_chain(certs: &[CertInfo], leaf: usize) -> Vec<CertInfo> {
+    let mut used = vec![leaf];
+    let mut current = leaf;
+    while certs[current].subject != certs[current].issuer {
+        let issuer = (0..certs.len())
+            .find(|&candidate| !used.contains(&candidate) && certs[candidate].subject == certs[current].issuer);
+        match issuer {
+            Some(next) => {
+                used.push(next);
+                current = next;
+            }
+            None => break,
+        }
+    }
+    used.into_iter().map(|index| certs[index].clone()).collect()
+}
+
+/// The certificate the key was meant for: the one sharing its local key id, else
+/// the first certificate that is not a CA, else the first one.
+fn expected_leaf<'a>(archive: &Pkcs12Archive, certs: &'a [CertInfo]) -> &'a CertInfo {
+    let key_ids: Vec<&[u8]> = archive
+        .keys
+        .iter()
+        .filter_map(|key| key.local_key_id.as_ref().map(|id| id.as_ref()))
+        .collect();
+    let by_key_id = archive
+        .certs
+        .iter()
+        .position(|bag| bag.local_key_id.as_deref().is_some_and(|id| key_ids.contains(&id)));
+    let index = by_key_id
+        .or_else(|| certs.iter().position(|cert| !cert.is_ca))
+        .unwrap_or(0);
+    &certs[index]
+}

@@ -1,0 +1,366 @@
+//! The accept loop and the per-connection behaviour of the simulator.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rustls::{ServerConfig, ServerConnection};
+
+use super::certs::Materials;
+use super::{Fault, SimError};
+use crate::hostapi::frame::{self, Frame, Scan};
+
+/// At most this many connections are served at once; further ones are closed at once.
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// The product name the simulator reports in its ECHO answer.
+pub const PRODUCT: &str = "fxconfig KMES simulator";
+
+/// How often blocked threads look at the stop flag.
+const POLL: Duration = Duration::from_millis(50);
+/// How long a client may take to complete the handshake.
+const HANDSHAKE_LIMIT: Duration = Duration::from_secs(15);
+/// How long a connection may stay idle between requests.
+const IDLE_LIMIT: Duration = Duration::from_secs(120);
+/// How long one write may block.
+const WRITE_LIMIT: Duration = Duration::from_secs(5);
+
+/// State shared by the accept thread, the connection threads and the handle.
+pub(super) struct Shared {
+    materials: Materials,
+    fault: Mutex<Option<Fault>>,
+    configs: Mutex<HashMap<Option<Fault>, Arc<ServerConfig>>>,
+    stop: AtomicBool,
+    active: AtomicUsize,
+    slow_delay: Duration,
+    serial: String,
+}
+
+impl Shared {
+    pub(super) fn new(materials: Materials, fault: Option<Fault>, slow_delay: Duration) -> Result<Self, SimError> {
+        let serial = materials.serial();
+        let shared = Shared {
+            materials,
+            fault: Mutex::new(None),
+            configs: Mutex::new(HashMap::new()),
+            stop: AtomicBool::new(false),
+            active: AtomicUsize::new(0),
+            slow_delay,
+            serial,
+        };
+        shared.set_fault(fault)?;
+        Ok(shared)
+    }
+
+    /// The configuration for `fault`, built once and cached.
+    fn config_for(&self, fault: Option<Fault>) -> Result<Arc<ServerConfig>, SimError> {
+        let key = if matches!(
+            fault,
+            Some(Fault::WrongCa | Fault::RejectClient | Fault::NoClientAuth | Fault::ExpiredCert | Fault::Tls12Only)
+        ) {
+            fault
+        } else {
+            None
+        };
+        let mut configs = self.configs.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(config) = configs.get(&key) {
+            return Ok(Arc::clone(config));
+        }
+        let config = self.materials.server_config(key)?;
+        configs.insert(key, Arc::clone(&config));
+        Ok(config)
+    }
+
+    pub(super) fn set_fault(&self, fault: Option<Fault>) -> Result<(), SimError> {
+        if fault != Some(Fault::Silent) {
+            self.config_for(fault)?;
+        }
+        *self.fault.lock().unwrap_or_else(PoisonError::into_inner) = fault;
+        Ok(())
+    }
+
+    pub(super) fn fault(&self) -> Option<Fault> {
+        *self.fault.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn request_stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    pub(super) fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    pub(super) fn active(&self) -> usize {
+        self.active.load(Ordering::SeqCst)
+    }
+}
+
+/// Counts a connection as active for as long as it lives.
+struct ActiveGuard(Arc<Shared>);
+
+impl ActiveGuard {
+    fn claim(shared: &Arc<Shared>) -> Option<Self> {
+        let claimed = shared
+            .active
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < MAX_CONNECTIONS).then_some(n + 1)
+            })
+            .is_ok();
+        claimed.then(|| ActiveGuard(Arc::clone(shared)))
+    }
+}
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Accepts connections until the stop flag is set.
+pub(super) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    while !shared.stopping() {
+        match listener.accept() {
+            Ok((stream, _)) => dispatch(stream, &shared),
+            // WouldBlock (nothing pending) or a transient failure such as too many open files.
+            Err(_) => thread::sleep(POLL / 2),
+        }
+    }
+}
+
+fn dispatch(stream: TcpStream, shared: &Arc<Shared>) {
+    let Some(guard) = ActiveGuard::claim(shared) else {
+        // Over the cap: dropping the stream closes it.
+        return;
+    };
+    let fault = shared.fault();
+    let config = match fault {
+        Some(Fault::Silent) => None,
+        _ => match shared.config_for(fault) {
+            Ok(config) => Some(config),
+            Err(_) => return,
+        },
+    };
+    // If the thread cannot be spawned, the closure (guard and stream included) is dropped.
+    let _ = thread::Builder::new().name("fxconfig-sim-conn".into()).spawn(move || {
+        let shared = Arc::clone(&guard.0);
+        serve(stream, fault, config, &shared);
+        drop(guard);
+    });
+}
+
+fn serve(stream: TcpStream, fault: Option<Fault>, config: Option<Arc<ServerConfig>>, shared: &Shared) {
+    let prepared = stream
+        .set_nonblocking(false)
+        .and_then(|()| stream.set_read_timeout(Some(POLL)))
+        .and_then(|()| stream.set_write_timeout(Some(WRITE_LIMIT)))
+        .and_then(|()| stream.set_nodelay(true));
+    if prepared.is_err() {
+        return;
+    }
+    match config {
+        None => hold_silently(stream, shared),
+        Some(config) => {
+            if let Ok(tls) = ServerConnection::new(config) {
+                let mut connection = Connection {
+                    tls,
+                    sock: stream,
+                    pending: Vec::new(),
+                };
+                // The connection ends on any error; the client reports it from its side.
+                let _ = connection.run(fault, shared);
+            }
+        }
+    }
+}
+
+/// Keeps the TCP connection open without sending anything, until the client
+/// gives up or the simulator stops.
+fn hold_silently(mut stream: TcpStream, shared: &Shared) {
+    let mut sink = [0u8; 1024];
+    while !shared.stopping() {
+        match stream.read(&mut sink) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Why a connection ended; only used to unwind.
+#[derive(Debug)]
+struct Ended;
+
+impl From<io::Error> for Ended {
+    fn from(_: io::Error) -> Self {
+        Ended
+    }
+}
+
+struct Connection {
+    tls: ServerConnection,
+    sock: TcpStream,
+    pending: Vec<u8>,
+}
+
+impl Connection {
+    fn flush(&mut self) -> Result<(), Ended> {
+        while self.tls.wants_write() {
+            self.tls.write_tls(&mut self.sock)?;
+        }
+        Ok(())
+    }
+
+    /// Reads TLS records once, waiting until `deadline` while watching the stop flag.
+    fn pump(&mut self, shared: &Shared, deadline: Instant) -> Result<(), Ended> {
+        loop {
+            if shared.stopping() || Instant::now() >= deadline {
+                return Err(Ended);
+            }
+            match self.tls.read_tls(&mut self.sock) {
+                Ok(0) => return Err(Ended),
+                Ok(_) => break,
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+                Err(_) => return Err(Ended),
+            }
+        }
+        if self.tls.process_new_packets().is_err() {
+            // Send the alert that explains the failure to the client.
+            let _ = self.flush();
+            return Err(Ended);
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, bytes: &[u8]) -> Result<(), Ended> {
+        self.tls.writer().write_all(bytes)?;
+        self.flush()
+    }
+
+    fn close(&mut self) {
+        self.tls.send_close_notify();
+        // Best effort: the client may be gone already.
+        let _ = self.flush();
+        let _ = self.sock.shutdown(Shutdown::Both);
+    }
+
+    /// Reads the next request, keeping any bytes after it for the next call.
+    /// `Ok(None)` when the bytes are not a frame.
+    fn next_request(&mut self, shared: &Shared) -> Result<Option<Frame>, Ended> {
+        let deadline = Instant::now() + IDLE_LIMIT;
+        let mut chunk = [0u8; 4096];
+        loop {
+            match frame::scan(&self.pending) {
+                Ok(Scan::Complete(len)) => {
+                    let request: Vec<u8> = self.pending.drain(..len).collect();
+                    return Ok(frame::parse(&request).ok());
+                }
+                Ok(Scan::NeedMore) => {}
+                Err(_) => return Ok(None),
+            }
+            match self.tls.reader().read(&mut chunk) {
+                Ok(0) => return Err(Ended),
+                Ok(read) => self.pending.extend_from_slice(&chunk[..read]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.pump(shared, deadline)?,
+                Err(_) => return Err(Ended),
+            }
+        }
+    }
+
+    fn run(&mut self, fault: Option<Fault>, shared: &Shared) -> Result<(), Ended> {
+        let deadline = Instant::now() + HANDSHAKE_LIMIT;
+        while self.tls.is_handshaking() {
+            self.flush()?;
+            if !self.tls.is_handshaking() {
+                break;
+            }
+            self.pump(shared, deadline)?;
+        }
+        self.flush()?;
+        if fault == Some(Fault::CloseAfterHandshake) {
+            self.close();
+            return Ok(());
+        }
+        loop {
+            let Some(request) = self.next_request(shared)? else {
+                self.send(&error_frame("malformed request"))?;
+                self.close();
+                return Ok(());
+            };
+            let answer = match fault {
+                Some(Fault::Garbage) => garbage(),
+                _ if request.command != frame::COMMAND_ECHO => error_frame(&format!(
+                    "command {} is not supported by the simulator",
+                    request.command
+                )),
+                Some(Fault::EchoDisabled) => error_frame("command ECHO is not enabled"),
+                Some(Fault::Slow) => {
+                    pause(shared.slow_delay, shared)?;
+                    echo_answer(&shared.serial)
+                }
+                _ => echo_answer(&shared.serial),
+            };
+            self.send(&answer)?;
+        }
+    }
+}
+
+/// Sleeps `delay`, cut short (as an end of the connection) when the simulator stops.
+fn pause(delay: Duration, shared: &Shared) -> Result<(), Ended> {
+    let until = Instant::now() + delay;
+    while Instant::now() < until {
+        if shared.stopping() {
+            return Err(Ended);
+        }
+        thread::sleep(POLL.min(until.saturating_duration_since(Instant::now())));
+    }
+    Ok(())
+}
+
+fn echo_answer(serial: &str) -> Vec<u8> {
+    frame::encode(
+        frame::COMMAND_ECHO,
+        &[
+            (frame::TAG_SERIAL, serial),
+            (frame::TAG_PRODUCT, PRODUCT),
+            (frame::TAG_VERSION, env!("CARGO_PKG_VERSION")),
+        ],
+    )
+}
+
+fn error_frame(text: &str) -> Vec<u8> {
+    frame::encode(frame::COMMAND_ERROR, &[(frame::TAG_ERROR, text)])
+}
+
+/// Random bytes that cannot be taken for a frame: the first is outside ASCII.
+fn garbage() -> Vec<u8> {
+    let mut bytes = vec![0u8; 64];
+    let rng = ring::rand::SystemRandom::new();
+    if ring::rand::SecureRandom::fill(&rng, &mut bytes).is_err() {
+        bytes
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = (i as u8).wrapping_mul(37));
+    }
+    bytes[0] |= 0x80;
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_frames_or_clearly_not() {
+        let echo = frame::parse(&echo_answer("SIM-1")).unwrap();
+        assert_eq!(echo.command, "ECHO");
+        assert_eq!(echo.get(frame::TAG_PRODUCT), Some(PRODUCT));
+        assert!(frame::parse(&error_frame("disabled")).unwrap().is_error());
+        assert!(frame::scan(&garbage()).is_err());
+    }
+}

@@ -1,0 +1,264 @@
+//! The connection doctor against the KMES simulator: every fault mapped to the
+//! check that owns it, with the checks before it passing and the ones after skipped.
+
+mod common;
+
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use common::{Lab, closed_port};
+use fxconfig::doctor::{self, CheckId, DoctorOptions, Report, Status};
+use fxconfig::sim::Fault;
+
+fn run_doctor(lab: &Lab, timeout: Duration) -> Report {
+    let options = DoctorOptions {
+        config: Some(lab.cfg.clone()),
+        timeout,
+    };
+    let cancel = AtomicBool::new(false);
+    let mut seen = Vec::new();
+    let report = doctor::run(&options, &cancel, &mut |result| seen.push(result.id));
+    assert_eq!(seen, CheckId::ALL.to_vec(), "every check reported once, in order");
+    report
+}
+
+fn status(report: &Report, id: CheckId) -> Status {
+    report
+        .get(id)
+        .map(|r| r.status)
+        .unwrap_or_else(|| panic!("{id} missing from the report"))
+}
+
+/// Asserts the statuses of the checks from `tls.handshake` on.
+fn assert_tls_tail(report: &Report, expected: [Status; 4]) {
+    let ids = [
+        CheckId::TlsHandshake,
+        CheckId::TlsServerCert,
+        CheckId::TlsClientAuth,
+        CheckId::HostapiEcho,
+    ];
+    let actual: Vec<Status> = ids.iter().map(|id| status(report, *id)).collect();
+    assert_eq!(actual, expected.to_vec(), "TLS checks of {report:#?}");
+}
+
+fn assert_config_and_tls_materials_pass(report: &Report) {
+    for id in [
+        CheckId::ConfigParse,
+        CheckId::ConfigFields,
+        CheckId::ConfigPermissions,
+        CheckId::TlsCa,
+        CheckId::TlsIdentity,
+        CheckId::TlsIdentityChain,
+        CheckId::TlsIdentityValidity,
+        CheckId::NetResolve,
+        CheckId::NetConnect,
+    ] {
+        assert_eq!(status(report, id), Status::Pass, "{id}: {:?}", report.get(id));
+    }
+}
+
+fn lab_with_sim(fault: Option<Fault>) -> (Lab, fxconfig::sim::SimHandle) {
+    let lab = Lab::new();
+    let sim = lab.start_sim(fault);
+    lab.write_cfg("127.0.0.1", sim.local_addr().port());
+    (lab, sim)
+}
+
+use Status::{Fail, Pass, Skip, Warn};
+
+#[test]
+fn healthy_simulator_passes_every_check() {
+    let (lab, _sim) = lab_with_sim(None);
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_config_and_tls_materials_pass(&report);
+    assert_tls_tail(&report, [Pass, Pass, Pass, Pass]);
+    assert!(report.ok);
+    let echo = report.get(CheckId::HostapiEcho).unwrap();
+    assert!(
+        echo.detail.contains("simulator"),
+        "the echo detail names the product: {}",
+        echo.detail
+    );
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains(common::P12_PASSWORD) && !json.contains(common::OPERATOR_PASSWORD));
+}
+
+#[test]
+fn wrong_server_ca_fails_the_server_certificate_check() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::WrongCa));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_config_and_tls_materials_pass(&report);
+    assert_tls_tail(&report, [Pass, Fail, Skip, Skip]);
+    let check = report.get(CheckId::TlsServerCert).unwrap();
+    assert!(check.detail.to_lowercase().contains("issuer"), "{}", check.detail);
+    assert!(!report.ok);
+}
+
+#[test]
+fn expired_server_certificate_is_named() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::ExpiredCert));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_tls_tail(&report, [Pass, Fail, Skip, Skip]);
+    let check = report.get(CheckId::TlsServerCert).unwrap();
+    assert!(check.detail.to_lowercase().contains("expired"), "{}", check.detail);
+}
+
+#[test]
+fn rejected_client_certificate_fails_client_auth() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::RejectClient));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_config_and_tls_materials_pass(&report);
+    assert_tls_tail(&report, [Pass, Pass, Fail, Skip]);
+}
+
+#[test]
+fn server_without_client_auth_is_a_warning() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::NoClientAuth));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_tls_tail(&report, [Pass, Pass, Warn, Pass]);
+    assert!(report.ok, "a warning does not fail the run");
+}
+
+#[test]
+fn tls12_only_server_still_works() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::Tls12Only));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_tls_tail(&report, [Pass, Pass, Pass, Pass]);
+    let handshake = report.get(CheckId::TlsHandshake).unwrap();
+    assert!(
+        handshake.detail.contains("1.2") || handshake.detail.contains("1_2"),
+        "{}",
+        handshake.detail
+    );
+}
+
+#[test]
+fn silent_server_times_out_in_the_handshake_within_the_bound() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::Silent));
+    let started = Instant::now();
+    let report = run_doctor(&lab, Duration::from_secs(1));
+    assert_tls_tail(&report, [Fail, Skip, Skip, Skip]);
+    let handshake = report.get(CheckId::TlsHandshake).unwrap();
+    assert!(handshake.detail.to_lowercase().contains("time"), "{}", handshake.detail);
+    assert!(
+        handshake.ms < 2500,
+        "verdict within timeout + margin, took {} ms",
+        handshake.ms
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn garbage_answer_fails_the_echo() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::Garbage));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_tls_tail(&report, [Pass, Pass, Pass, Fail]);
+}
+
+#[test]
+fn close_after_handshake_fails_the_echo() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::CloseAfterHandshake));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_tls_tail(&report, [Pass, Pass, Pass, Fail]);
+    let echo = report.get(CheckId::HostapiEcho).unwrap();
+    assert!(echo.detail.to_lowercase().contains("closed"), "{}", echo.detail);
+}
+
+#[test]
+fn disabled_echo_points_to_the_host_api_commands_section() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::EchoDisabled));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_tls_tail(&report, [Pass, Pass, Pass, Fail]);
+    let echo = report.get(CheckId::HostapiEcho).unwrap();
+    assert!(echo.remedy.contains("[3.2.10]"), "{}", echo.remedy);
+}
+
+#[test]
+fn slow_answer_beyond_the_timeout_fails_and_within_it_passes() {
+    let lab = Lab::new();
+    let sim = lab.start_sim_with_delay(Some(Fault::Slow), Duration::from_millis(1500));
+    lab.write_cfg("127.0.0.1", sim.local_addr().port());
+    let report = run_doctor(&lab, Duration::from_millis(700));
+    assert_tls_tail(&report, [Pass, Pass, Pass, Fail]);
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_tls_tail(&report, [Pass, Pass, Pass, Pass]);
+}
+
+#[test]
+fn refused_connection_fails_net_connect_and_skips_tls() {
+    let lab = Lab::new();
+    lab.write_cfg("127.0.0.1", closed_port());
+    let report = run_doctor(&lab, Duration::from_secs(2));
+    assert_eq!(status(&report, CheckId::NetResolve), Pass);
+    assert_eq!(status(&report, CheckId::NetConnect), Fail);
+    assert!(
+        report
+            .get(CheckId::NetConnect)
+            .unwrap()
+            .detail
+            .to_lowercase()
+            .contains("refused")
+    );
+    assert_tls_tail(&report, [Skip, Skip, Skip, Skip]);
+}
+
+#[test]
+fn unresolvable_name_fails_net_resolve() {
+    let lab = Lab::new();
+    lab.write_cfg("kmes.nonexistent.invalid", 2001);
+    let report = run_doctor(&lab, Duration::from_secs(3));
+    assert_eq!(status(&report, CheckId::NetResolve), Fail);
+    assert_eq!(status(&report, CheckId::NetConnect), Skip);
+}
+
+#[test]
+fn wrong_p12_password_fails_the_identity_and_skips_what_needs_it() {
+    let lab = Lab::new();
+    let sim = lab.start_sim(None);
+    let text = common::guide_cfg(
+        "127.0.0.1",
+        sim.local_addr().port(),
+        &lab.files.ca_cert,
+        &lab.files.client_p12,
+        "not-the-password",
+    );
+    common::write_private(&lab.cfg, text.as_bytes());
+    let report = run_doctor(&lab, Duration::from_secs(2));
+    assert_eq!(status(&report, CheckId::TlsCa), Pass);
+    assert_eq!(status(&report, CheckId::TlsIdentity), Fail);
+    assert_eq!(status(&report, CheckId::TlsIdentityChain), Skip);
+    assert_eq!(status(&report, CheckId::TlsIdentityValidity), Skip);
+    assert_tls_tail(&report, [Skip, Skip, Skip, Skip]);
+    let detail = &report.get(CheckId::TlsIdentity).unwrap().detail;
+    assert!(detail.to_lowercase().contains("password"), "{detail}");
+    assert!(!detail.contains("not-the-password"), "the wrong password is not echoed");
+}
+
+#[test]
+fn missing_configuration_fails_locate_and_skips_the_rest() {
+    let lab = Lab::new();
+    let report = run_doctor(&lab, Duration::from_secs(1));
+    assert_eq!(status(&report, CheckId::ConfigLocate), Fail);
+    for id in CheckId::ALL.iter().skip(1) {
+        assert_eq!(status(&report, *id), Skip, "{id}");
+    }
+}
+
+#[test]
+fn cancelling_skips_every_remaining_check() {
+    let (lab, _sim) = lab_with_sim(None);
+    let options = DoctorOptions {
+        config: Some(lab.cfg.clone()),
+        timeout: Duration::from_secs(5),
+    };
+    let cancel = AtomicBool::new(false);
+    let report = doctor::run(&options, &cancel, &mut |result| {
+        if result.id == CheckId::ConfigFields {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    assert_eq!(status(&report, CheckId::ConfigFields), Pass);
+    for id in CheckId::ALL.iter().skip(4) {
+        assert_eq!(status(&report, *id), Skip, "{id}");
+    }
+}
