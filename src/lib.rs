@@ -15,8 +15,12 @@
 //! | [`sshkey`] | the KMES public key as an `authorized_keys` line |
 //! | [`sim`] | the KMES simulator with its fault modes |
 //! | [`pki`] | a throwaway PKI for the demo, the simulator and the tests |
+//! | [`demo`] | the demo: simulator, certificates and configuration in a temporary folder |
+//! | [`app`] | the desktop app (egui), a front end over the modules above |
 
+pub mod app;
 pub mod cfg;
+pub mod demo;
 pub mod doctor;
 pub mod hostapi;
 pub mod identity;

@@ -7,6 +7,7 @@
 //! and the cancel flag stops the run between checks.
 
 mod check;
+pub mod report;
 mod steps;
 
 pub use check::{CheckId, CheckResult, Report, Status};
