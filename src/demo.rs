@@ -22,7 +22,7 @@ use crate::secret::Secret;
 use crate::sim::{self, Fault, SimError, SimHandle, SimOptions};
 
 /// The password of the demo's PKCS#12 client identity (a throwaway key; public on purpose).
-pub const DEMO_P12_PASSWORD: &str = "fxconfig-demo";
+pub const DEMO_P12_PASSWORD: &str = "kmes-demo-p12";
 
 /// The KMES user password written into the demo configuration (a throwaway value).
 pub const DEMO_OPERATOR_PASSWORD: &str = "demo-operator";

@@ -210,6 +210,7 @@ impl FxApp {
     pub fn new(ctx: &egui::Context, options: AppOptions) -> FxApp {
         let prefs = options.prefs.load();
         ctx.set_theme(prefs.theme.preference());
+        install_fonts(ctx);
         let tasks = Tasks::new(ctx.clone());
         let mut app = FxApp {
             prefs,
@@ -1506,6 +1507,19 @@ impl eframe::App for FxApp {
             let _ = self.options.prefs.save(&self.prefs);
         }
     }
+}
+
+/// The default fonts, with the monospace font (Hack) as a fallback of the proportional
+/// one, for the arrows and bullets the library's messages use.
+fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    if fonts.font_data.contains_key("Hack")
+        && let Some(family) = fonts.families.get_mut(&egui::FontFamily::Proportional)
+        && !family.iter().any(|name| name == "Hack")
+    {
+        family.push("Hack".to_owned());
+    }
+    ctx.set_fonts(fonts);
 }
 
 /// Why no window could be opened.

@@ -38,7 +38,7 @@ pub fn success(ui: &mut Ui, text: &str) {
     ui.label(RichText::new(text).color(color));
 }
 
-/// The accessible text of a check's status line, such as
+/// The text of a check's status line, such as
 /// `"FAIL — KMES server certificate (tls.server_cert, 12 ms)"`.
 pub fn check_line_text(result: &CheckResult) -> String {
     format!(
@@ -54,24 +54,18 @@ pub fn check_line_text(result: &CheckResult) -> String {
 pub fn check_row(ui: &mut Ui, result: &CheckResult) {
     let visuals = ui.visuals().clone();
     let color = theme::status_color(&visuals, result.status);
-    let body = FontId::proportional(14.0);
     let mut job = LayoutJob::default();
     job.append(
-        &format!("{} {}", theme::UNSAVED_MARK, theme::status_word(result.status)),
+        &format!("{} ", theme::UNSAVED_MARK),
         0.0,
         TextFormat::simple(FontId::monospace(14.0), color),
     );
     job.append(
-        &format!("  {}", result.title),
+        &check_line_text(result),
         0.0,
-        TextFormat::simple(body.clone(), visuals.strong_text_color()),
+        TextFormat::simple(FontId::proportional(14.0), visuals.strong_text_color()),
     );
-    job.append(
-        &format!("   {} · {} ms", result.id.as_str(), result.ms),
-        0.0,
-        TextFormat::simple(FontId::proportional(12.0), visuals.weak_text_color()),
-    );
-    ui.label(job).accessible_name(check_line_text(result));
+    ui.label(job);
     ui.indent(("check", result.id.as_str()), |ui| {
         if !result.detail.is_empty() {
             ui.add(egui::Label::new(&result.detail).wrap());

@@ -154,12 +154,21 @@ impl TestApp {
 
     /// Whether some widget's label contains `text`.
     pub fn shows(&self, text: &str) -> bool {
-        self.harness.query_by_label_contains(text).is_some()
+        self.harness.query_all_by_label_contains(text).next().is_some()
     }
 
     /// Clicks the widget labelled exactly `label`.
     #[track_caller]
     pub fn click(&mut self, label: &str) {
+        // Widgets below the fold are scrolled into view first, as a user would.
+        self.harness.get_by_label(label).scroll_to_me();
+        self.harness.step();
+        self.harness.step();
+        // The pointer rests on the widget for a few frames before it presses, as a hand does.
+        self.harness.get_by_label(label).hover();
+        for _ in 0..3 {
+            self.harness.step();
+        }
         self.harness.get_by_label(label).click();
         self.harness.step();
         self.harness.step();
@@ -191,7 +200,9 @@ impl TestApp {
         let needle = format!("({id}, ");
         self.harness
             .query_by_label_contains(&needle)
-            .and_then(|node| node.accesskit_node().label())
+            // A label's text is its AccessKit value.
+            .and_then(|node| node.accesskit_node().value())
+            .map(|text| text.trim_start_matches("● ").to_owned())
             .unwrap_or_else(|| panic!("no status line for {id}"))
     }
 }

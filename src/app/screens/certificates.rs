@@ -36,6 +36,26 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
             out.push(Command::InspectConfigured);
         }
     });
+    ui.add_space(8.0);
+    ui.label(RichText::new("Chain check").strong().size(16.0));
+    match (
+        &cx.certs.chain,
+        cx.certs.ca.value().is_some() && cx.certs.p12.value().is_some(),
+    ) {
+        (_, false) => {
+            ui.weak("Open both files to check that the client certificate chains to the CA.");
+        }
+        (None, true) => loading_text(ui, "Checking the chain…"),
+        (Some(Ok(())), true) => widgets::success(
+            ui,
+            "The client certificate chains to the CA, is valid today and allows client authentication.",
+        ),
+        (Some(Err(problem)), true) => widgets::problem(ui, problem),
+    }
+
+    ui.add_space(8.0);
+    show_apply(ui, cx, out);
+    ui.separator();
     let now = widgets::now_unix();
 
     ui.add_space(8.0);
@@ -97,26 +117,6 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
             }
         }
     }
-
-    ui.add_space(8.0);
-    ui.label(RichText::new("Chain check").strong().size(16.0));
-    match (
-        &cx.certs.chain,
-        cx.certs.ca.value().is_some() && cx.certs.p12.value().is_some(),
-    ) {
-        (_, false) => {
-            ui.weak("Open both files to check that the client certificate chains to the CA.");
-        }
-        (None, true) => loading_text(ui, "Checking the chain…"),
-        (Some(Ok(())), true) => widgets::success(
-            ui,
-            "The client certificate chains to the CA, is valid today and allows client authentication.",
-        ),
-        (Some(Err(problem)), true) => widgets::problem(ui, problem),
-    }
-
-    ui.add_space(8.0);
-    show_apply(ui, cx, out);
 }
 
 fn loading(ui: &mut Ui, path: &std::path::Path) {

@@ -270,11 +270,12 @@ fn show_checks(ui: &mut Ui, cx: &ScreenContext<'_>, checks: &[CheckId], fix_on: 
         (Some(_), Some(result)) => {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 let color = theme::status_color(ui.visuals(), result.status);
-                ui.label(
-                    RichText::new(format!("What is wrong: {}", result.title))
-                        .color(color)
-                        .strong(),
-                );
+                let headline = if result.status == Status::Fail {
+                    format!("What is wrong: {}", result.title)
+                } else {
+                    format!("This step works, with a warning: {}", result.title)
+                };
+                ui.label(RichText::new(headline).color(color).strong());
                 ui.add(egui::Label::new(&result.detail).wrap());
                 if !result.remedy.is_empty() {
                     ui.add(egui::Label::new(format!("What to do next: {}", result.remedy)).wrap());
