@@ -1475,6 +1475,10 @@ impl eframe::App for FxApp {
     fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
+        if self.frames == 0 {
+            // The saved theme wins over whatever was set while the window was being made.
+            ctx.set_theme(self.prefs.theme.preference());
+        }
         for event in self.tasks.drain() {
             self.handle(&ctx, event);
         }

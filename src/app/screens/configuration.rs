@@ -208,7 +208,18 @@ fn show_summary(ui: &mut Ui, doc: &OpenDocument) {
     if errors + warnings == 0 {
         widgets::success(ui, "No problems found in this file.");
     } else {
-        ui.label(format!("{errors} errors and {warnings} warnings in this file."));
+        let plural = |count: usize, word: &str| {
+            if count == 1 {
+                format!("1 {word}")
+            } else {
+                format!("{count} {word}s")
+            }
+        };
+        ui.label(format!(
+            "This file has {} and {}.",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        ));
     }
     let shown_inline = |tag: &str| cfg::field_spec(tag).is_some();
     for finding in doc

@@ -104,15 +104,20 @@ pub fn check_list(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId]) {
 pub fn fault_switch(ui: &mut Ui, current: Option<Fault>, out: &mut Vec<Command>) {
     let name = |fault: Option<Fault>| fault.map_or("none (a healthy KMES)", Fault::name);
     let mut chosen = current;
-    egui::ComboBox::from_label("Simulator fault")
+    let label = ui.label("Simulator fault");
+    egui::ComboBox::from_id_salt("simulator-fault")
         .selected_text(name(current))
+        .width(200.0)
         .show_ui(ui, |ui| {
             ui.selectable_value(&mut chosen, None, name(None));
             for fault in Fault::ALL {
                 ui.selectable_value(&mut chosen, Some(fault), fault.name())
                     .on_hover_text(fault.description());
             }
-        });
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text("Make the simulator misbehave the way a misconfigured KMES does");
     if chosen != current {
         out.push(Command::SetFault(chosen));
     }
