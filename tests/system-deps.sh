@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite starts or compares against:
 # openssl (test PKIs, `openssl s_server` as a TLS peer nobody here wrote),
-# openssh-client (ssh-keygen, the reference for authorized_keys lines and fingerprints).
+# openssh-client (ssh-keygen, the reference for authorized_keys lines and fingerprints);
+# for the desktop app's tests: mesa-vulkan-drivers and libvulkan1 (lavapipe, the software
+# Vulkan that renders the snapshot images and the window), libgl1-mesa-dri and libegl1
+# (llvmpipe, the OpenGL fallback), the X11 client libraries winit loads, xvfb (a display
+# without a screen), xdotool (finds the window, types Ctrl+Q) and imagemagick (`import`
+# takes the screenshot).
 set -euo pipefail
-packages=(openssl openssh-client)
+packages=(openssl openssh-client
+  mesa-vulkan-drivers libvulkan1 libgl1-mesa-dri libegl1
+  libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0
+  xvfb xdotool imagemagick)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

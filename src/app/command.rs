@@ -18,6 +18,8 @@ use super::screens::Screen;
 pub enum Command {
     /// Show another screen.
     Navigate(Screen),
+    /// Show this step of the guided troubleshooting (0 for the first).
+    WizardStep(usize),
     /// Show a file dialog.
     Dialog(DialogPurpose),
     /// Open a configuration (asks first when there are unsaved changes).

@@ -78,8 +78,8 @@ pub fn diff_lines(old: &[u8], new: &[u8]) -> Vec<DiffLine> {
             text: mask_secret_line(text),
         });
     };
-    for index in 0..prefix {
-        same(&mut out, index, index, &old[index]);
+    for (index, line) in old.iter().enumerate().take(prefix) {
+        same(&mut out, index, index, line);
     }
     let (mut i, mut j) = (0, 0);
     while i < old_mid.len() || j < new_mid.len() {

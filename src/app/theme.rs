@@ -57,3 +57,16 @@ pub fn diff_style(visuals: &Visuals, change: LineChange) -> (Color32, &'static s
         LineChange::Added => (pass_color(visuals), "+"),
     }
 }
+
+/// The default fonts, with the monospace font (Hack) as a fallback of the proportional
+/// one, for the arrows and bullets the library's messages use.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    if fonts.font_data.contains_key("Hack")
+        && let Some(family) = fonts.families.get_mut(&egui::FontFamily::Proportional)
+        && !family.iter().any(|name| name == "Hack")
+    {
+        family.push("Hack".to_owned());
+    }
+    ctx.set_fonts(fonts);
+}

@@ -182,7 +182,10 @@ pub fn enter_action(view: &WizardView) -> Option<Command> {
 /// Draws the screen.
 pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut WizardView, out: &mut Vec<Command>) {
     ui.heading("Guided troubleshooting");
-    ui.label("The guide's order, one step at a time. Press Enter to check the step shown.");
+    ui.label(
+        "The guide's order, one step at a time. Enter checks the step shown; the left and right arrow keys \
+         move between steps.",
+    );
     ui.add_space(6.0);
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
