@@ -10,7 +10,7 @@
 #      runs the connection test;
 #   4. frame times while a check waits on a server that never answers (the simulator's
 #      `silent` fault, 5 s timeout), with the pointer moving to force frames
-#      (FXCONFIG_BENCH=frames writes each frame's CPU time and interval).
+#      (FXCONFIG_BENCH=frames writes each frame's CPU time, interval and whether the test was running).
 # Needs: Xvfb, xdotool, GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -113,6 +113,7 @@ window=$(wait_window)
 for key in ctrl+2 ctrl+4 ctrl+5 ctrl+1 ctrl+3; do xdotool key "$key"; sleep 0.5; done
 sleep 1
 xdotool key Return
+sleep 0.2
 # Move the pointer for 4 s while the handshake waits (5 s timeout), forcing frames.
 for step in $(seq 80); do xdotool mousemove $((300 + step * 5)) $((300 + step * 2)); sleep 0.05; done
 sleep 3
@@ -120,8 +121,8 @@ xdotool key ctrl+q
 wait "$app" || true
 cat "$work/time.txt"
 grep fxconfig-bench "$work/frames.err"
-# The first 20 frames are the start-up and the screen changes; the rest come from the run.
-tail -n +22 "$work/frames.txt" > "$work/run-frames.txt"
-echo "frames during the run: $(wc -l < "$work/run-frames.txt")"
+# Only the frames drawn while the connection test was running (in them and in the frame before) count.
+awk 'NR > 1 { if ($3 == 1 && previous == 1) print; previous = $3 }' "$work/frames.txt" > "$work/run-frames.txt"
+echo "frames while the test waited: $(wc -l < "$work/run-frames.txt")"
 sort -n -k1 "$work/run-frames.txt" | awk '{ c[NR] = $1 } END { printf "  cpu ms per frame: median %.2f, p95 %.2f, max %.2f\n", c[int((NR + 1) / 2)], c[int(NR * 0.95)], c[NR] }'
 sort -n -k2 "$work/run-frames.txt" | awk '{ g[NR] = $2 } END { printf "  interval between frames ms: median %.1f, p95 %.1f, max %.1f\n", g[int((NR + 1) / 2)], g[int(NR * 0.95)], g[NR] }'

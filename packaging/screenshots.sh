@@ -28,6 +28,14 @@ export XDG_RUNTIME_DIR=$work FXCONFIG_PREFS_DIR=$work/prefs
 mkdir -p "$FXCONFIG_PREFS_DIR"
 echo '{"theme": "light", "window_size": [1120.0, 780.0]}' > "$FXCONFIG_PREFS_DIR/prefs.json"
 
+# Presses keys one at a time, as a hand would, so each lands in its own frame.
+keys() {
+  for key in "$@"; do
+    xdotool key "$key"
+    sleep 0.4
+  done
+}
+
 # Starts the demo with the given arguments and prints its window id once the title names the file.
 start_demo() {
   "$bin" demo "$@" >/dev/null 2>"$work/demo.err" &
@@ -56,25 +64,21 @@ shot() {
 
 window=$(start_demo)
 shot configuration 2
-xdotool key ctrl+2
+keys ctrl+2
 shot certificates
-xdotool key ctrl+3
-xdotool key Return
+keys ctrl+3 Return
 shot connection-test 3
-xdotool key ctrl+4
+keys ctrl+4
 shot ssh-key
-xdotool key ctrl+5
-xdotool key Right Right Right
+keys ctrl+5 Right Right Right
 shot troubleshooting
-xdotool key ctrl+q
+keys ctrl+q
 sleep 1
 
 window=$(start_demo --fault wrong-ca)
-xdotool key ctrl+3
-xdotool key Return
+keys ctrl+3 Return
 shot connection-test-fault 3
-xdotool key ctrl+5
-xdotool key Right Right Right
+keys ctrl+5 Right Right Right
 shot troubleshooting-fault
-xdotool key ctrl+q
+keys ctrl+q
 sleep 1

@@ -177,3 +177,33 @@ fn without_a_display_it_says_why_and_exits_non_zero() {
     assert!(stderr.contains("no window could be opened"), "{stderr}");
     assert!(stderr.contains("remedy:"), "{stderr}");
 }
+
+#[test]
+fn without_arguments_the_program_opens_the_app_not_the_help() {
+    let home = private_dir();
+    let output = Command::new(BIN)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_RUNTIME_DIR", home.path())
+        .env("FXCONFIG_PREFS_DIR", home.path().join("prefs"))
+        .env("FXPKCS11_CFG", home.path().join("fxpkcs11.cfg"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no window could be opened"),
+        "it tried to open the window: {stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("Usage:"));
+}
+
+#[test]
+fn the_help_lists_the_app_commands_and_the_demo_refuses_an_unknown_fault() {
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("gui") && text.contains("demo"), "{text}");
+    let demo = Command::new(BIN).args(["demo", "--fault", "bogus"]).output().unwrap();
+    assert_eq!(demo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&demo.stderr).contains("wrong-ca"));
+}

@@ -8,6 +8,7 @@ use egui::{Key, RichText, Ui, ViewportCommand};
 use crate::cfg::locate;
 
 use super::command::{Command, Modal, Pending};
+use super::launch::FrameSample;
 use super::prefs::ThemeChoice;
 use super::screens::{self, Screen};
 use super::{APP_NAME, FxApp, diff, theme, widgets};
@@ -308,15 +309,17 @@ impl FxApp {
         self.last_frame_start = Some(started);
         let cpu = frame.info().cpu_usage;
         let first = self.frames == 0;
+        let doctor_running = self.doctor.running;
         probe.with(|record| {
             if first {
                 record.first_frame = Some(probe.started.elapsed());
             }
-            if let Some(cpu) = cpu {
-                record.frame_cpu.push(cpu);
-            }
             if let Some(interval) = interval {
-                record.frame_intervals.push(interval);
+                record.frames.push(FrameSample {
+                    cpu,
+                    interval,
+                    doctor_running,
+                });
             }
         });
         if first && probe.exit_after_first_frame {

@@ -66,10 +66,19 @@ pub struct BenchRecord {
     /// From the start of the process (as given to [`BenchProbe::new`]) to the end of the
     /// first frame's UI pass.
     pub first_frame: Option<Duration>,
-    /// The CPU time of each frame as eframe reports it (UI pass and rendering), in seconds.
-    pub frame_cpu: Vec<f32>,
-    /// The time between the starts of consecutive frames, in seconds.
-    pub frame_intervals: Vec<f32>,
+    /// Every frame after the first.
+    pub frames: Vec<FrameSample>,
+}
+
+/// The timing of one frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FrameSample {
+    /// The CPU time of the previous frame as eframe reports it (UI pass and rendering), in seconds.
+    pub cpu: Option<f32>,
+    /// The time since the start of the previous frame, in seconds.
+    pub interval: f32,
+    /// Whether the connection test was running during this frame.
+    pub doctor_running: bool,
 }
 
 /// Timing probes for the benchmarks: first frame, frame times.

@@ -44,7 +44,7 @@ use crate::remedy::Explain;
 use crate::secret::Secret;
 use crate::sshkey;
 
-pub use launch::{AppOptions, BenchProbe, BenchRecord, LaunchError, run};
+pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
 use command::{Modal, Pending};
 use model::{CertState, DoctorState, KeyState, OpenDocument, Problem, Slot};

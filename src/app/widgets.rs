@@ -79,6 +79,11 @@ pub fn check_row(ui: &mut Ui, result: &CheckResult) {
             };
             ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
         }
+        if matches!(result.status, Status::Fail | Status::Warn)
+            && !result.remedy.contains(&format!("[{}]", result.guide))
+        {
+            ui.weak(format!("Guide section [{}]", result.guide));
+        }
     });
 }
 

@@ -87,29 +87,42 @@ fn show_launch_error(error: &app::LaunchError) {
 fn show_launch_error(_error: &app::LaunchError) {}
 
 fn report_bench(record: &BenchRecord) -> Result<(), CommandError> {
-    let ms = |seconds: f32| f64::from(seconds) * 1000.0;
-    let stats = |values: &[f32]| -> (f64, f64, f64) {
+    let to_ms = |seconds: f32| f64::from(seconds) * 1000.0;
+    let stats = |mut values: Vec<f64>| -> String {
         if values.is_empty() {
-            return (0.0, 0.0, 0.0);
+            return "none".to_owned();
         }
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f32::total_cmp);
-        let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
-        (ms(at(0.5)), ms(at(0.95)), ms(sorted[sorted.len() - 1]))
+        values.sort_by(f64::total_cmp);
+        let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+        format!("median={:.2} p95={:.2} max={:.2}", at(0.5), at(0.95), at(1.0))
     };
-    let (cpu_median, cpu_p95, cpu_max) = stats(&record.frame_cpu);
-    let (gap_median, gap_p95, gap_max) = stats(&record.frame_intervals);
+    // A frame counts when the test ran during it and during the frame before, so the idle
+    // time before the test started is not taken for a slow frame.
+    let running: Vec<_> = record
+        .frames
+        .windows(2)
+        .filter(|pair| pair[0].doctor_running && pair[1].doctor_running)
+        .map(|pair| &pair[1])
+        .collect();
     eprintln!(
-        "fxconfig-bench: first_frame_ms={:.1} frames={} cpu_ms_median={cpu_median:.2} cpu_ms_p95={cpu_p95:.2} \
-         cpu_ms_max={cpu_max:.2} interval_ms_median={gap_median:.1} interval_ms_p95={gap_p95:.1} interval_ms_max={gap_max:.1}",
+        "fxconfig-bench: first_frame_ms={:.1} frames={} frames_while_testing={} cpu_ms_while_testing[{}] \
+         interval_ms_while_testing[{}]",
         record.first_frame.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0),
-        record.frame_cpu.len(),
+        record.frames.len(),
+        running.len(),
+        stats(running.iter().filter_map(|f| f.cpu).map(to_ms).collect()),
+        stats(running.iter().map(|f| to_ms(f.interval)).collect()),
     );
     if let Some(path) = std::env::var_os(BENCH_OUT_ENV) {
-        let mut text = String::from("cpu_ms interval_ms\n");
-        for (index, cpu) in record.frame_cpu.iter().enumerate() {
-            let interval = record.frame_intervals.get(index).copied().map_or(f64::NAN, ms);
-            let _ = writeln!(text, "{:.3} {interval:.3}", ms(*cpu));
+        let mut text = String::from("cpu_ms interval_ms doctor_running\n");
+        for frame in &record.frames {
+            let cpu = frame.cpu.map_or(f64::NAN, to_ms);
+            let _ = writeln!(
+                text,
+                "{cpu:.3} {:.3} {}",
+                to_ms(frame.interval),
+                u8::from(frame.doctor_running)
+            );
         }
         std::fs::write(&path, text).map_err(|e| {
             CommandError::cannot_run(format!("could not write {}: {e}", PathBuf::from(&path).display()))
