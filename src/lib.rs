@@ -16,8 +16,12 @@
 //! | [`sim`] | the KMES simulator with its fault modes |
 //! | [`pkcs11`] | the PKCS#11 module: file checks, loading, tokens, keys, sign test, the SSH login test |
 //! | [`pki`] | a throwaway PKI for the demo, the simulator and the tests |
+//! | [`demo`] | the demo: simulator, certificates and configuration in a temporary folder |
+//! | [`app`] | the desktop app (egui), a front end over the modules above |
 
+pub mod app;
 pub mod cfg;
+pub mod demo;
 pub mod doctor;
 pub mod hostapi;
 pub mod identity;

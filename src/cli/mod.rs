@@ -1,11 +1,14 @@
 //! The command line: argument parsing with clap and one module per command. Every
 //! command is a thin layer over the library; this is the only place that prints.
 //!
+//! Without a command, `fxconfig` opens the desktop app (as `fxconfig gui` does).
+//!
 //! Exit codes: 0 all good (warnings allowed), 1 a check or validation failed,
-//! 2 the command could not run (usage, unreadable file).
+//! 2 the command could not run (usage, unreadable file, no window could be opened).
 
 mod check;
 mod config;
+mod gui;
 mod identity;
 mod output;
 mod p11;
@@ -15,6 +18,7 @@ mod sim;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
@@ -27,10 +31,15 @@ pub const EXIT_CANNOT_RUN: u8 = 2;
 
 /// Set up and diagnose the Futurex PKCS#11 client (fxpkcs11) for SSH key offloading to a KMES Series 3.
 #[derive(Debug, Parser)]
-#[command(name = "fxconfig", version, about, arg_required_else_help = true)]
+#[command(
+    name = "fxconfig",
+    version,
+    about,
+    after_help = "Without a command, the desktop app opens."
+)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +62,10 @@ enum Command {
     /// The PIN helper ssh runs during `check --ssh` (not for direct use).
     #[command(hide = true)]
     Askpass(p11::AskpassArgs),
+    /// Open the desktop app (the default without a command).
+    Gui(gui::GuiArgs),
+    /// Open the desktop app on a KMES simulator with fresh certificates, to try every screen without a KMES.
+    Demo(gui::DemoArgs),
 }
 
 /// A failure that stops a command, with the exit code it maps to.
@@ -88,6 +101,7 @@ pub type CommandResult = Result<u8, CommandError>;
 
 /// Parses the arguments, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
+    let started = Instant::now();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -96,7 +110,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result = match cli.command {
+    let command = cli.command.unwrap_or_else(|| Command::Gui(gui::GuiArgs::default()));
+    let result = match command {
         Command::Check(args) => check::run(&args),
         Command::Config(command) => config::run(command),
         Command::Pubkey(args) => pubkey::run(&args),
@@ -105,6 +120,8 @@ pub fn main() -> ExitCode {
         Command::KmesSim(args) => sim::run(&args),
         Command::P11(args) => p11::run(&args),
         Command::Askpass(args) => p11::run_askpass(&args),
+        Command::Gui(args) => gui::run_gui(&args, started),
+        Command::Demo(args) => gui::run_demo(&args, started),
     };
     match result {
         Ok(code) => ExitCode::from(code),

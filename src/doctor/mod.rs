@@ -13,6 +13,7 @@
 //! [`DoctorOptions::ssh_target`], the SSH login of the guide's [5].
 
 mod check;
+pub mod report;
 mod steps;
 
 pub use check::{CheckId, CheckResult, Report, Status};

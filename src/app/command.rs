@@ -1,0 +1,132 @@
+//! What the UI asks for. Widget code only pushes [`Command`]s; the app applies them after
+//! the frame is drawn, in one place.
+
+use std::path::PathBuf;
+
+use zeroize::Zeroizing;
+
+use crate::doctor::CheckId;
+use crate::sim::Fault;
+
+use super::dialogs::DialogPurpose;
+use super::diff::DiffLine;
+use super::prefs::ThemeChoice;
+use super::screens::Screen;
+
+/// One request from the UI.
+#[derive(Debug)]
+pub enum Command {
+    /// Show another screen.
+    Navigate(Screen),
+    /// Show this step of the guided troubleshooting (0 for the first).
+    WizardStep(usize),
+    /// Show a file dialog.
+    Dialog(DialogPurpose),
+    /// Open a configuration (asks first when there are unsaved changes).
+    Open(PathBuf),
+    /// Ask for a configuration to open (asks first when there are unsaved changes).
+    AskOpen,
+    /// Start a new, empty configuration at this path (asks first when there are unsaved changes).
+    Create(PathBuf),
+    /// Read the open file again (asks first when there are unsaved changes).
+    Reload,
+    /// Show the changes about to be saved.
+    RequestSave,
+    /// Save after the preview.
+    ConfirmSave,
+    /// Ask where to save the configuration.
+    AskSaveAs,
+    /// Set one value of the configuration.
+    SetField {
+        /// The section, or `None` for the field's own section.
+        section: Option<String>,
+        /// The tag.
+        tag: String,
+        /// The new value (trimmed before it is stored).
+        value: Zeroizing<String>,
+    },
+    /// Replace the whole configuration with this text (from the raw-text editor).
+    ReplaceText(Zeroizing<String>),
+    /// Keep the unsaved changes although the file changed on disk.
+    KeepMine,
+    /// Read the CA file.
+    LoadCa(PathBuf),
+    /// Ask for the PKCS#12 file's password.
+    PromptP12(PathBuf),
+    /// Open the PKCS#12 file with the password typed into the prompt.
+    SubmitP12Password,
+    /// Read the CA and PKCS#12 files the configuration names, with its password.
+    InspectConfigured,
+    /// Copy the CA and the PKCS#12 file next to the configuration and name them in it.
+    ApplyToConfig,
+    /// Run the connection doctor on the saved configuration; with a check, stop after it.
+    RunDoctor {
+        /// The last check to run, or `None` for all.
+        stop_after: Option<CheckId>,
+    },
+    /// Cancel the running doctor.
+    CancelDoctor,
+    /// Switch the demo simulator's fault.
+    SetFault(Option<Fault>),
+    /// Read and render a public key file.
+    LoadPublicKey(PathBuf),
+    /// Render the open public key again with this comment.
+    SetKeyComment(String),
+    /// Put text on the clipboard.
+    Copy(String),
+    /// Choose the theme.
+    SetTheme(ThemeChoice),
+    /// Remember the SSH test's module path.
+    SetModulePath(String),
+    /// Remember the SSH test's `user@host`.
+    SetSshDestination(String),
+    /// Close the modal dialog.
+    CloseModal,
+    /// Go ahead with the action the unsaved-changes guard stopped, dropping the changes.
+    DiscardAndContinue,
+    /// Save, then go ahead with the action the unsaved-changes guard stopped.
+    SaveAndContinue,
+    /// Close the window (asks first when there are unsaved changes).
+    Quit,
+    /// Forget the last message in the status bar.
+    DismissNotice,
+}
+
+/// An action held back by the unsaved-changes guard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// Open this file.
+    Open(PathBuf),
+    /// Ask for a file, then open it.
+    AskOpen,
+    /// Start a new configuration at this path.
+    Create(PathBuf),
+    /// Read the file again.
+    Reload,
+    /// Close the window.
+    Close,
+}
+
+/// The modal dialog on top of the window, if any.
+#[derive(Debug)]
+pub enum Modal {
+    /// There are unsaved changes; save, discard or cancel before `then`.
+    Unsaved {
+        /// What to do afterwards.
+        then: Pending,
+    },
+    /// The changes about to be saved.
+    ReviewSave {
+        /// The line diff.
+        lines: Vec<DiffLine>,
+        /// What to do once saved.
+        then: Option<Pending>,
+    },
+    /// The password of a PKCS#12 file.
+    P12Password {
+        /// The file.
+        path: PathBuf,
+        /// The password as typed (wiped on drop).
+        password: Zeroizing<String>,
+    },
+}

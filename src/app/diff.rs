@@ -1,0 +1,228 @@
+//! A line diff of the configuration before and after editing, for the preview shown
+//! before saving. UI-free. Lines holding a password are masked before they are shown.
+
+use crate::cfg::CfgDocument;
+use crate::secret::MASK;
+
+/// What happened to a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineChange {
+    /// In both versions.
+    Same,
+    /// Only in the old version.
+    Removed,
+    /// Only in the new version.
+    Added,
+}
+
+/// One line of the diff.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiffLine {
+    /// What happened to it.
+    pub change: LineChange,
+    /// Its 1-based number in the old version, if it is there.
+    pub old_line: Option<usize>,
+    /// Its 1-based number in the new version, if it is there.
+    pub new_line: Option<usize>,
+    /// The text without its line ending, passwords masked.
+    pub text: String,
+}
+
+/// Splits bytes into lines without their endings (`\n` or `\r\n`), lossily as UTF-8.
+fn split_lines(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines: Vec<String> = text
+        .split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line).to_owned())
+        .collect();
+    if lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    lines
+}
+
+/// The line diff of `old` and `new` (longest common subsequence), every line included.
+/// A change of line ending alone shows as unchanged text.
+pub fn diff_lines(old: &[u8], new: &[u8]) -> Vec<DiffLine> {
+    let old = split_lines(old);
+    let new = split_lines(new);
+    // Common prefix and suffix first: edits are usually a few lines in a long file.
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let old_mid = &old[prefix..old.len() - suffix];
+    let new_mid = &new[prefix..new.len() - suffix];
+
+    // lcs[i][j]: the length of the common subsequence of old_mid[i..] and new_mid[j..].
+    let mut lcs = vec![vec![0usize; new_mid.len() + 1]; old_mid.len() + 1];
+    for i in (0..old_mid.len()).rev() {
+        for j in (0..new_mid.len()).rev() {
+            lcs[i][j] = if old_mid[i] == new_mid[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+
+    let mut out = Vec::with_capacity(old.len().max(new.len()));
+    let same = |out: &mut Vec<DiffLine>, old_index: usize, new_index: usize, text: &str| {
+        out.push(DiffLine {
+            change: LineChange::Same,
+            old_line: Some(old_index + 1),
+            new_line: Some(new_index + 1),
+            text: mask_secret_line(text),
+        });
+    };
+    for (index, line) in old.iter().enumerate().take(prefix) {
+        same(&mut out, index, index, line);
+    }
+    let (mut i, mut j) = (0, 0);
+    while i < old_mid.len() || j < new_mid.len() {
+        if i < old_mid.len() && j < new_mid.len() && old_mid[i] == new_mid[j] {
+            same(&mut out, prefix + i, prefix + j, &old_mid[i]);
+            i += 1;
+            j += 1;
+        } else if j < new_mid.len() && (i == old_mid.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out.push(DiffLine {
+                change: LineChange::Added,
+                old_line: None,
+                new_line: Some(prefix + j + 1),
+                text: mask_secret_line(&new_mid[j]),
+            });
+            j += 1;
+        } else {
+            out.push(DiffLine {
+                change: LineChange::Removed,
+                old_line: Some(prefix + i + 1),
+                new_line: None,
+                text: mask_secret_line(&old_mid[i]),
+            });
+            i += 1;
+        }
+    }
+    for offset in 0..suffix {
+        let old_index = old.len() - suffix + offset;
+        let new_index = new.len() - suffix + offset;
+        same(&mut out, old_index, new_index, &old[old_index]);
+    }
+    // Within a changed block, show the removed lines before the added ones.
+    let mut start = 0;
+    while start < out.len() {
+        if out[start].change == LineChange::Same {
+            start += 1;
+            continue;
+        }
+        let end = out[start..]
+            .iter()
+            .position(|line| line.change == LineChange::Same)
+            .map_or(out.len(), |offset| start + offset);
+        out[start..end].sort_by_key(|line| line.change != LineChange::Removed);
+        start = end;
+    }
+    out
+}
+
+/// Only the changed lines and `context` unchanged lines around each change, with `None`
+/// standing for each run of lines left out.
+pub fn with_context(lines: &[DiffLine], context: usize) -> Vec<Option<&DiffLine>> {
+    let changed: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| line.change != LineChange::Same)
+        .map(|(index, _)| index)
+        .collect();
+    let keep = |index: usize| changed.iter().any(|&c| index + context >= c && index <= c + context);
+    let mut out = Vec::new();
+    let mut skipping = false;
+    for (index, line) in lines.iter().enumerate() {
+        if keep(index) {
+            out.push(Some(line));
+            skipping = false;
+        } else if !skipping {
+            out.push(None);
+            skipping = true;
+        }
+    }
+    out
+}
+
+/// The line with the value of a password entry replaced by the mask; other lines as they are.
+pub fn mask_secret_line(line: &str) -> String {
+    let Ok(doc) = CfgDocument::parse(line.as_bytes()) else {
+        return line.to_owned();
+    };
+    let Some(entry) = doc.entries().into_iter().next() else {
+        return line.to_owned();
+    };
+    if !entry.is_secret() || entry.value.is_empty() {
+        return line.to_owned();
+    }
+    // The value starts after the opening tag's `>`.
+    let Some(open_end) = line.find('>') else {
+        return line.to_owned();
+    };
+    let rest = &line[open_end + 1..];
+    match rest.find(entry.value.as_str()) {
+        Some(offset) => {
+            let start = open_end + 1 + offset;
+            format!("{}{MASK}{}", &line[..start], &line[start + entry.value.len()..])
+        }
+        None => line.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_value_is_one_removed_and_one_added_line() {
+        let old = b"<KMS>\n  <ADDRESS> 10.0.0.1 </ADDRESS>\n  <PROD-PORT> 2001 </PROD-PORT>\n</KMS>\n";
+        let new = b"<KMS>\n  <ADDRESS> 10.0.0.2 </ADDRESS>\n  <PROD-PORT> 2001 </PROD-PORT>\n</KMS>\n";
+        let diff = diff_lines(old, new);
+        let changes: Vec<_> = diff.iter().filter(|l| l.change != LineChange::Same).collect();
+        assert_eq!(changes.len(), 2);
+        assert_eq!(changes[0].change, LineChange::Removed);
+        assert_eq!(changes[0].old_line, Some(2));
+        assert!(changes[0].text.contains("10.0.0.1"));
+        assert_eq!(changes[1].change, LineChange::Added);
+        assert_eq!(changes[1].new_line, Some(2));
+        assert_eq!(diff.len(), 5);
+        let shown = with_context(&diff, 0);
+        assert_eq!(shown.iter().filter(|l| l.is_none()).count(), 2);
+    }
+
+    #[test]
+    fn inserted_lines_keep_later_numbers_right() {
+        let diff = diff_lines(b"a\nb\nc\n", b"a\nx\nb\nc\ny\n");
+        let added: Vec<_> = diff
+            .iter()
+            .filter(|l| l.change == LineChange::Added)
+            .map(|l| (l.new_line, l.text.as_str()))
+            .collect();
+        assert_eq!(added, vec![(Some(2), "x"), (Some(5), "y")]);
+        assert_eq!(diff.iter().filter(|l| l.change == LineChange::Same).count(), 3);
+    }
+
+    #[test]
+    fn passwords_are_masked_in_the_diff() {
+        let diff = diff_lines(
+            b"<KMS>\n <CRYPTO-OPR-PASS> old-secret </CRYPTO-OPR-PASS>\n</KMS>\n",
+            b"<KMS>\n <CRYPTO-OPR-PASS> new-secret </CRYPTO-OPR-PASS>\n</KMS>\n",
+        );
+        assert!(diff.iter().all(|l| !l.text.contains("secret")));
+        assert_eq!(
+            mask_secret_line("<ADDRESS> pass </ADDRESS>"),
+            "<ADDRESS> pass </ADDRESS>"
+        );
+        assert_eq!(
+            mask_secret_line("  <PROD-TLS-KEY-PASS>PROD</PROD-TLS-KEY-PASS>"),
+            format!("  <PROD-TLS-KEY-PASS>{MASK}</PROD-TLS-KEY-PASS>")
+        );
+    }
+}

@@ -1,0 +1,442 @@
+//! The desktop app: an egui front end over the library, for the administrator who follows
+//! the integration guide and for the support engineer looking at the same screen.
+//!
+//! # Structure
+//!
+//! * [`FxApp`] holds the persisted preferences ([`prefs`]) apart from the runtime state
+//!   (the open configuration, the certificates, the doctor run, the public key).
+//! * Each frame: the events of finished background work are applied ([`tasks`]), the
+//!   keyboard shortcuts and dropped files are read, the panels and the current screen are
+//!   drawn ([`screens`]) — widget code only pushes [`command::Command`]s — and the
+//!   commands are applied. The runtime state changes only in those two handlers.
+//! * Anything that can block runs on a worker and wakes the UI when done; file dialogs go
+//!   through the [`dialogs::FileDialogs`] trait, on a worker too. While nothing happens,
+//!   no frame is drawn.
+//! * [`run`] opens the window with wgpu (which finds Vulkan, lavapipe, DX12, WARP or GL)
+//!   and falls back to OpenGL (glow) when that fails; if neither opens a window it returns
+//!   a [`LaunchError`] saying why.
+
+mod apply;
+mod chrome;
+mod command;
+pub mod dialogs;
+pub mod diff;
+pub mod drop;
+mod events;
+mod launch;
+mod model;
+pub mod prefs;
+pub mod screens;
+pub mod tasks;
+mod theme;
+mod widgets;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::Ui;
+
+use crate::cfg::{self, CfgDocument, CfgFile, locate};
+use crate::doctor::CheckResult;
+use crate::identity;
+use crate::remedy::Explain;
+use crate::secret::Secret;
+use crate::sshkey;
+
+pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
+
+use command::{Modal, Pending};
+use model::{CertState, DoctorState, KeyState, OpenDocument, Problem, Slot};
+use prefs::Prefs;
+use screens::Screen;
+use screens::configuration::ConfigView;
+use screens::ssh_key::KeyView;
+use screens::troubleshooting::WizardView;
+use tasks::{DiskWatch, TaskEvent, Tasks};
+
+/// The application name, used for the window and its storage.
+pub const APP_NAME: &str = "fxconfig";
+
+/// How often the open file is compared with the disk.
+pub const DEFAULT_WATCH_INTERVAL: Duration = Duration::from_secs(2);
+
+/// The window size when none was saved.
+pub const DEFAULT_WINDOW_SIZE: [f32; 2] = [1120.0, 780.0];
+
+/// The module path of the guide's example in [5], used until another is chosen or found.
+#[cfg(windows)]
+pub const GUIDE_MODULE_PATH: &str = r"C:\Program Files\Futurex\fxpkcs11\fxpkcs11.dll";
+
+/// The module path of the guide's example in [5], used until another is chosen or found.
+#[cfg(not(windows))]
+pub const GUIDE_MODULE_PATH: &str = "/usr/local/bin/fxpkcs11/libfxpkcs11.so";
+
+/// The icon of the window, a 256×256 PNG.
+pub const ICON_PNG: &[u8] = include_bytes!("../../assets/fxconfig.png");
+
+/// A message in the status bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Notice {
+    text: String,
+    is_error: bool,
+}
+
+/// The widget state of every screen.
+#[derive(Default)]
+struct Views {
+    config: ConfigView,
+    key: KeyView,
+    wizard: WizardView,
+}
+
+/// The app.
+pub struct FxApp {
+    options: AppOptions,
+    prefs: Prefs,
+    prefs_dirty: bool,
+    tasks: Tasks,
+    screen: Screen,
+    views: Views,
+    doc: Option<OpenDocument>,
+    loading: Option<PathBuf>,
+    missing: Option<PathBuf>,
+    load_problem: Option<Problem>,
+    saving: bool,
+    after_save: Option<Pending>,
+    certs: CertState,
+    doctor: DoctorState,
+    key: KeyState,
+    modal: Option<Modal>,
+    notice: Option<Notice>,
+    dialog_open: bool,
+    writes: usize,
+    detected_module: Option<PathBuf>,
+    allow_close: bool,
+    title: String,
+    window_size: Option<[f32; 2]>,
+    frames: u64,
+    last_frame_start: Option<Instant>,
+}
+
+impl FxApp {
+    /// The app on `ctx`, starting to read its configuration (and, in the demo, its key).
+    pub fn new(ctx: &egui::Context, options: AppOptions) -> FxApp {
+        let prefs = options.prefs.load();
+        ctx.set_theme(prefs.theme.preference());
+        theme::install_fonts(ctx);
+        let tasks = Tasks::new(ctx.clone());
+        let mut app = FxApp {
+            prefs,
+            prefs_dirty: false,
+            tasks,
+            screen: Screen::default(),
+            views: Views::default(),
+            doc: None,
+            loading: None,
+            missing: None,
+            load_problem: None,
+            saving: false,
+            after_save: None,
+            certs: CertState::default(),
+            doctor: DoctorState::default(),
+            key: KeyState::default(),
+            modal: None,
+            notice: None,
+            dialog_open: false,
+            writes: 0,
+            detected_module: None,
+            allow_close: false,
+            title: String::new(),
+            window_size: None,
+            frames: 0,
+            last_frame_start: None,
+            options,
+        };
+        let demo = app.options.demo.clone();
+        let initial = match (&app.options.config, &demo) {
+            (Some(path), _) => path.clone(),
+            (None, Some(demo)) => demo.config_path().to_owned(),
+            (None, None) => locate::library_cfg_path().path,
+        };
+        app.start_load(initial);
+        if let Some(demo) = demo {
+            // The demo shows every screen working: its key and certificates are opened too.
+            app.load_public_key(demo.public_key_path().to_owned());
+            app.load_ca(demo.files().ca_cert.clone());
+            app.load_p12(
+                demo.files().client_p12.clone(),
+                Secret::new(crate::demo::DEMO_P12_PASSWORD),
+            );
+        }
+        app.detect_module();
+        app
+    }
+
+    /// The screen shown.
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// The path of the open configuration.
+    pub fn open_path(&self) -> Option<&Path> {
+        self.doc.as_ref().map(|doc| doc.file.path.as_path())
+    }
+
+    /// Whether the open configuration has unsaved changes.
+    pub fn is_modified(&self) -> bool {
+        self.doc.as_ref().is_some_and(|doc| doc.modified)
+    }
+
+    /// Whether another program changed the open file since it was loaded or saved.
+    pub fn changed_on_disk(&self) -> bool {
+        self.doc.as_ref().is_some_and(|doc| doc.changed_on_disk)
+    }
+
+    /// The window title, such as `fxconfig — /etc/fxpkcs11.cfg ●`.
+    pub fn window_title(&self) -> String {
+        match &self.doc {
+            Some(doc) if doc.modified => {
+                format!("{APP_NAME} — {} {}", doc.file.path.display(), theme::UNSAVED_MARK)
+            }
+            Some(doc) => format!("{APP_NAME} — {}", doc.file.path.display()),
+            None => format!("{APP_NAME} — no file open"),
+        }
+    }
+
+    /// Whether background work the UI waits for is running (reading, saving, writing, a
+    /// dialog, certificates, a key, the doctor, validation).
+    pub fn is_busy(&self) -> bool {
+        self.loading.is_some()
+            || self.saving
+            || self.dialog_open
+            || self.writes > 0
+            || self.certs.ca.is_loading()
+            || self.certs.p12.is_loading()
+            || self.certs.importing
+            || (self.certs.chain.is_none() && self.certs.ca.value().is_some() && self.certs.p12.value().is_some())
+            || self.key.key.is_loading()
+            || self.doctor.running
+            || self
+                .doc
+                .as_ref()
+                .is_some_and(|doc| doc.validating || doc.findings_revision != Some(doc.revision))
+    }
+
+    /// Whether the connection doctor is running.
+    pub fn doctor_running(&self) -> bool {
+        self.doctor.running
+    }
+
+    /// The latest result of each check, in order.
+    pub fn check_results(&self) -> &[CheckResult] {
+        &self.doctor.results
+    }
+
+    /// The Markdown report of the last complete run.
+    pub fn report_markdown(&self) -> Option<&str> {
+        self.doctor.markdown.as_deref()
+    }
+
+    /// The message in the status bar.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().map(|notice| notice.text.as_str())
+    }
+
+    /// The preferences as they stand.
+    pub fn prefs(&self) -> &Prefs {
+        &self.prefs
+    }
+
+    /// The module path used in the SSH commands.
+    fn module_path(&self) -> String {
+        self.prefs
+            .module_path
+            .clone()
+            .filter(|path| !path.trim().is_empty())
+            .or_else(|| self.detected_module.as_ref().map(|p| p.display().to_string()))
+            .unwrap_or_else(|| GUIDE_MODULE_PATH.to_owned())
+    }
+
+    // ---- background work --------------------------------------------------------------
+
+    fn spawn(&mut self, name: &str, work: impl FnOnce() -> TaskEvent + Send + 'static) {
+        if let Err(error) = self.tasks.spawn(name, work) {
+            self.error(format!("Could not start background work ({name}): {error}"));
+        }
+    }
+
+    fn start_load(&mut self, path: PathBuf) {
+        self.loading = Some(path.clone());
+        self.missing = None;
+        self.load_problem = None;
+        self.spawn("load", move || {
+            let result = tasks::load_config(&path);
+            TaskEvent::ConfigLoaded { path, result }
+        });
+    }
+
+    fn start_create(&mut self, path: PathBuf) {
+        self.loading = Some(path.clone());
+        self.missing = None;
+        self.load_problem = None;
+        self.spawn("create", move || {
+            let file = CfgFile::new_unsaved(&path, CfgDocument::new());
+            TaskEvent::ConfigLoaded {
+                path,
+                result: Ok(Box::new(tasks::describe(file))),
+            }
+        });
+    }
+
+    fn load_public_key(&mut self, path: PathBuf) {
+        self.key.key = Slot::Loading(path.clone());
+        let comment = self.key.comment.clone();
+        self.spawn("pubkey", move || {
+            let comment = (!comment.trim().is_empty()).then_some(comment);
+            let result = sshkey::render_file(&path, comment.as_deref());
+            TaskEvent::KeyRendered { path, result }
+        });
+    }
+
+    fn load_ca(&mut self, path: PathBuf) {
+        self.certs.ca = Slot::Loading(path.clone());
+        self.certs.generation += 1;
+        self.certs.chain = None;
+        self.certs.import_result = None;
+        self.spawn("ca", move || {
+            let result = identity::load_ca(&path).map(Arc::new);
+            TaskEvent::CaLoaded { path, result }
+        });
+    }
+
+    fn load_p12(&mut self, path: PathBuf, password: Secret) {
+        self.certs.p12 = Slot::Loading(path.clone());
+        self.certs.generation += 1;
+        self.certs.chain = None;
+        self.certs.import_result = None;
+        self.certs.p12_password = Some(password.clone());
+        self.spawn("p12", move || {
+            let result = identity::load_p12(&path, &password).map(Arc::new);
+            TaskEvent::P12Loaded { path, result }
+        });
+    }
+
+    fn check_chain(&mut self) {
+        let (Some(ca), Some(p12)) = (self.certs.ca.value().cloned(), self.certs.p12.value().cloned()) else {
+            return;
+        };
+        if self.certs.chain.is_some() {
+            return;
+        }
+        let generation = self.certs.generation;
+        self.spawn("chain", move || TaskEvent::ChainChecked {
+            generation,
+            result: identity::verify_client_chain(&p12, &ca, widgets::now_unix()),
+        });
+    }
+
+    fn detect_module(&mut self) {
+        self.spawn("module", || {
+            let mut candidates = vec![PathBuf::from(GUIDE_MODULE_PATH)];
+            if let Some(home) = directories::BaseDirs::new() {
+                candidates.push(home.home_dir().join("bin/fxpkcs11/libfxpkcs11.so"));
+            }
+            TaskEvent::ModuleFound(candidates.into_iter().find(|path| path.is_file()))
+        });
+    }
+
+    fn start_validation(&mut self) {
+        let Some(doc) = &mut self.doc else {
+            return;
+        };
+        if doc.validating || doc.findings_revision == Some(doc.revision) {
+            return;
+        }
+        doc.validating = true;
+        let revision = doc.revision;
+        let snapshot = doc.file.doc.clone();
+        let path = doc.file.path.clone();
+        self.spawn("validate", move || TaskEvent::Validated {
+            revision,
+            findings: cfg::validate(&snapshot, Some(&path)),
+        });
+    }
+
+    fn watch(&mut self) {
+        let interval = self.options.watch_interval;
+        if let Some(doc) = &mut self.doc {
+            doc.watch_generation += 1;
+            doc.changed_on_disk = false;
+            // Replacing the watch ends the old one.
+            let watch: Option<DiskWatch> = self.tasks.watch(&doc.file, doc.watch_generation, interval);
+            doc.watch = watch;
+        }
+    }
+
+    fn save_prefs(&mut self) {
+        self.prefs_dirty = false;
+        tasks::save_prefs(&self.tasks, &self.options.prefs, &self.prefs);
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            is_error: false,
+        });
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            is_error: true,
+        });
+    }
+
+    fn explain(&mut self, what: &str, error: &(dyn Explain + 'static)) {
+        let problem = Problem::explained(error);
+        self.error(format!("{what}: {} — {}", problem.message, problem.remedy));
+    }
+}
+
+impl eframe::App for FxApp {
+    fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
+        let started = Instant::now();
+        let ctx = ui.ctx().clone();
+        if self.frames == 0 {
+            // The saved theme wins over whatever was set while the window was being made.
+            ctx.set_theme(self.prefs.theme.preference());
+        }
+        for event in self.tasks.drain() {
+            self.handle(&ctx, event);
+        }
+        let mut commands = Vec::new();
+        self.shortcuts(&ctx, &mut commands);
+        self.close_requested(&ctx);
+        self.dropped_files(&ctx);
+        self.top_bar(ui, &mut commands);
+        self.navigation(ui, &mut commands);
+        self.status_bar(ui, &mut commands);
+        self.central(ui, &mut commands);
+        self.modal(&ctx, &mut commands);
+        Self::drop_overlay(&ctx);
+        for command in commands {
+            self.apply(&ctx, command);
+        }
+        self.after_frame(&ctx);
+        self.record_frame(&ctx, frame, started);
+        self.frames += 1;
+    }
+
+    fn persist_egui_memory(&self) -> bool {
+        false
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if self.prefs_dirty {
+            self.prefs_dirty = false;
+            // The app is closing: a failure to write only loses the preferences.
+            let _ = self.options.prefs.save(&self.prefs);
+        }
+    }
+}

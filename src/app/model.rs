@@ -1,0 +1,256 @@
+//! The app's runtime state, apart from the widgets: the open configuration, the loaded
+//! certificates, the doctor run and the rendered public key. It changes only in
+//! [`super::FxApp`]'s command and event handlers, never inside widget code.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use zeroize::Zeroizing;
+
+use crate::cfg::{CfgFile, Finding, LibraryCfg};
+use crate::doctor::{CheckId, CheckResult, Report, Status};
+use crate::identity::{CaBundle, ClientIdentity};
+use crate::remedy::{self, Explain};
+use crate::secret::Secret;
+use crate::sshkey::PublicKeyReport;
+
+use super::tasks::{DiskWatch, LoadedConfig};
+
+/// An error as the app shows it: what happened, and what to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The message with its causes.
+    pub message: String,
+    /// The remedy with its guide citation; may be empty.
+    pub remedy: String,
+}
+
+impl Problem {
+    /// A library error explained.
+    pub fn explained(error: &(dyn Explain + 'static)) -> Problem {
+        Problem {
+            message: remedy::cause_chain(error),
+            remedy: remedy::remedy_with_citation(error),
+        }
+    }
+
+    /// A plain message without a remedy.
+    pub fn plain(message: impl Into<String>) -> Problem {
+        Problem {
+            message: message.into(),
+            remedy: String::new(),
+        }
+    }
+}
+
+/// The configuration being edited.
+#[derive(Debug)]
+pub struct OpenDocument {
+    /// The file and its document.
+    pub file: CfgFile,
+    /// The bytes as loaded or last saved (the "before" of the diff preview).
+    pub baseline: Zeroizing<Vec<u8>>,
+    /// Counts every change of the document, to match validation results.
+    pub revision: u64,
+    /// Whether the document differs from its file (cached after each change).
+    pub modified: bool,
+    /// The file the PKCS#11 library reads.
+    pub library: LibraryCfg,
+    /// Whether that is this file.
+    pub is_library_file: bool,
+    /// Whether the library's file exists.
+    pub library_exists: bool,
+    /// When the library reads another file, the sentence saying so.
+    pub mismatch: Option<String>,
+    /// What validation found for [`OpenDocument::findings_revision`].
+    pub findings: Vec<Finding>,
+    /// The revision the findings belong to.
+    pub findings_revision: Option<u64>,
+    /// A validation is running.
+    pub validating: bool,
+    /// Another program changed the file since it was loaded or saved.
+    pub changed_on_disk: bool,
+    /// The watch on the file, and its generation.
+    pub watch: Option<DiskWatch>,
+    /// Identifies the current watch, so that a stale one's report is ignored.
+    pub watch_generation: u64,
+}
+
+impl OpenDocument {
+    /// A document as loaded by a worker.
+    pub fn from_loaded(loaded: LoadedConfig) -> OpenDocument {
+        let baseline = Zeroizing::new(loaded.file.doc.to_bytes());
+        let modified = loaded.file.is_modified();
+        OpenDocument {
+            file: loaded.file,
+            baseline,
+            revision: 0,
+            modified,
+            library: loaded.library,
+            is_library_file: loaded.is_library_file,
+            library_exists: loaded.library_exists,
+            mismatch: loaded.mismatch,
+            findings: Vec::new(),
+            findings_revision: None,
+            validating: false,
+            changed_on_disk: false,
+            watch: None,
+            watch_generation: 0,
+        }
+    }
+
+    /// Records a change of the document.
+    pub fn touch(&mut self) {
+        self.revision += 1;
+        self.modified = self.file.is_modified();
+    }
+
+    /// The findings about one tag.
+    pub fn findings_for<'a>(&'a self, tag: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings
+            .iter()
+            .filter(move |f| f.tag.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(tag)))
+    }
+}
+
+/// Something loaded by a worker: nothing yet, in progress, done, or failed.
+#[derive(Debug, Default)]
+pub enum Slot<T> {
+    /// Nothing chosen.
+    #[default]
+    Empty,
+    /// Being read.
+    Loading(PathBuf),
+    /// Read.
+    Loaded(PathBuf, T),
+    /// Could not be read.
+    Failed(PathBuf, Problem),
+}
+
+impl<T> Slot<T> {
+    /// The loaded value.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Slot::Loaded(_, value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The file concerned, if any.
+    pub fn path(&self) -> Option<&PathBuf> {
+        match self {
+            Slot::Empty => None,
+            Slot::Loading(path) | Slot::Loaded(path, _) | Slot::Failed(path, _) => Some(path),
+        }
+    }
+
+    /// Whether a read is in progress.
+    pub fn is_loading(&self) -> bool {
+        matches!(self, Slot::Loading(_))
+    }
+}
+
+/// The TLS materials of the Certificates screen.
+#[derive(Debug, Default)]
+pub struct CertState {
+    /// The root CA.
+    pub ca: Slot<Arc<CaBundle>>,
+    /// The PKCS#12 client identity.
+    pub p12: Slot<Arc<ClientIdentity>>,
+    /// The password that opened the PKCS#12 file (needed to apply it); in memory only.
+    pub p12_password: Option<Secret>,
+    /// The chain check of the loaded pair: `None` while unknown.
+    pub chain: Option<Result<(), Problem>>,
+    /// Counts loads, so that a stale chain check is ignored.
+    pub generation: u64,
+    /// An import is running.
+    pub importing: bool,
+    /// The last import's outcome, as a sentence.
+    pub import_result: Option<Result<String, Problem>>,
+}
+
+/// The connection doctor's latest run.
+#[derive(Debug, Default)]
+pub struct DoctorState {
+    /// Identifies the run, so that events of an older one are ignored.
+    pub run: u64,
+    /// Whether a run is in progress.
+    pub running: bool,
+    /// The running run's cancel flag.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// The check after which the running run stops, for a troubleshooting step.
+    pub stop_after: Option<CheckId>,
+    /// The latest result of each check, in the order of [`CheckId::ALL`].
+    pub results: Vec<CheckResult>,
+    /// The configuration the results are about.
+    pub config: Option<PathBuf>,
+    /// When the running run started.
+    pub started: Option<Instant>,
+    /// The last complete run.
+    pub report: Option<Report>,
+    /// The last complete run as Markdown.
+    pub markdown: Option<String>,
+    /// The last run was cancelled.
+    pub cancelled: bool,
+}
+
+impl DoctorState {
+    /// The latest result of a check.
+    pub fn result(&self, id: CheckId) -> Option<&CheckResult> {
+        self.results.iter().find(|r| r.id == id)
+    }
+
+    /// Records a result, replacing an older one of the same check.
+    pub fn record(&mut self, result: CheckResult) {
+        match self.results.iter_mut().find(|r| r.id == result.id) {
+            Some(slot) => *slot = result,
+            None => {
+                self.results.push(result);
+                let order = |id: CheckId| CheckId::ALL.iter().position(|&known| known == id);
+                self.results.sort_by_key(|r| order(r.id));
+            }
+        }
+    }
+
+    /// The check that is running now: the first without a result (a run clears the
+    /// results of the checks it is about to run).
+    pub fn current(&self) -> Option<CheckId> {
+        if !self.running {
+            return None;
+        }
+        CheckId::ALL.iter().copied().find(|&id| self.result(id).is_none())
+    }
+
+    /// Asks the running run to stop before its next check.
+    pub fn cancel(&self) {
+        if let Some(cancel) = &self.cancel {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The combined status of these checks: the worst recorded, `None` when none is recorded.
+    pub fn combined(&self, ids: &[CheckId]) -> Option<Status> {
+        let statuses: Vec<Status> = ids.iter().filter_map(|&id| self.result(id).map(|r| r.status)).collect();
+        if statuses.is_empty() {
+            return None;
+        }
+        let rank = |status: &Status| match status {
+            Status::Fail => 3,
+            Status::Warn => 2,
+            Status::Pass => 1,
+            Status::Skip => 0,
+        };
+        statuses.into_iter().max_by_key(rank)
+    }
+}
+
+/// The public key of the SSH key screen.
+#[derive(Debug, Default)]
+pub struct KeyState {
+    /// The rendered key.
+    pub key: Slot<PublicKeyReport>,
+    /// The comment the key was rendered with.
+    pub comment: String,
+}

@@ -1,0 +1,110 @@
+//! The screens of the left navigation, one module each. A screen draws from the
+//! read-only [`ScreenContext`] and its own widget state, and pushes [`Command`]s.
+//!
+//! To add a screen (such as the PKCS#11 module screen of another issue): add a variant
+//! to [`Screen`] and to [`Screen::ALL`], a module here with a `show` function, a match
+//! arm in the app's central panel, and point the troubleshooting steps it serves at it
+//! ([`troubleshooting::STEPS`]).
+
+pub mod certificates;
+pub mod configuration;
+pub mod connection;
+pub mod ssh_key;
+pub mod troubleshooting;
+
+use std::path::Path;
+
+use crate::demo::Demo;
+
+use super::model::{CertState, DoctorState, KeyState, OpenDocument, Problem};
+use super::prefs::Prefs;
+
+/// One screen of the app.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Screen {
+    /// The `fxpkcs11.cfg` form, raw text and diff.
+    #[default]
+    Configuration,
+    /// The root CA and the PKCS#12 client identity.
+    Certificates,
+    /// The connection doctor.
+    ConnectionTest,
+    /// The KMES public key as an `authorized_keys` line, and the SSH steps.
+    SshKey,
+    /// The step-by-step troubleshooting wizard.
+    Troubleshooting,
+}
+
+impl Screen {
+    /// Every screen, in navigation order.
+    pub const ALL: [Screen; 5] = [
+        Screen::Configuration,
+        Screen::Certificates,
+        Screen::ConnectionTest,
+        Screen::SshKey,
+        Screen::Troubleshooting,
+    ];
+
+    /// The name in the navigation.
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Configuration => "Configuration",
+            Screen::Certificates => "Certificates",
+            Screen::ConnectionTest => "Connection test",
+            Screen::SshKey => "SSH key",
+            Screen::Troubleshooting => "Guided troubleshooting",
+        }
+    }
+
+    /// What the screen is for, in one line.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Screen::Configuration => "Edit fxpkcs11.cfg [4.2]",
+            Screen::Certificates => "Root CA and PKCS#12 client identity [3.1]",
+            Screen::ConnectionTest => "Test the Host API connection [3.1] [3.2.10]",
+            Screen::SshKey => "The public key for authorized_keys [4.1] [5]",
+            Screen::Troubleshooting => "Step by step, in the guide's order",
+        }
+    }
+
+    /// The number key that shows the screen with Ctrl (1 for the first).
+    pub fn key(self) -> egui::Key {
+        match self {
+            Screen::Configuration => egui::Key::Num1,
+            Screen::Certificates => egui::Key::Num2,
+            Screen::ConnectionTest => egui::Key::Num3,
+            Screen::SshKey => egui::Key::Num4,
+            Screen::Troubleshooting => egui::Key::Num5,
+        }
+    }
+}
+
+/// What the screens may read.
+pub struct ScreenContext<'a> {
+    /// The open configuration.
+    pub doc: Option<&'a OpenDocument>,
+    /// The configuration being read, if any.
+    pub loading: Option<&'a Path>,
+    /// A configuration that was asked for but does not exist.
+    pub missing: Option<&'a Path>,
+    /// Why the last configuration could not be read.
+    pub load_problem: Option<&'a Problem>,
+    /// The library's configuration path, for the empty state.
+    pub library_path: &'a Path,
+    /// A save is running.
+    pub saving: bool,
+    /// The certificates.
+    pub certs: &'a CertState,
+    /// The doctor.
+    pub doctor: &'a DoctorState,
+    /// The public key.
+    pub key: &'a KeyState,
+    /// The demo, when running `fxconfig demo`.
+    pub demo: Option<&'a Demo>,
+    /// The preferences.
+    pub prefs: &'a Prefs,
+    /// The module path used in the SSH commands.
+    pub module_path: &'a str,
+    /// A file dialog is open.
+    pub dialog_open: bool,
+}

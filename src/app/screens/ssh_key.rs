@@ -1,0 +1,199 @@
+//! The SSH key screen: the public key exported from the KMES ([3.2.9]) as an
+//! `authorized_keys` line, with the server-side steps of [4.1] and the client command of [5].
+
+use egui::{Id, RichText, Ui};
+
+use crate::sshkey;
+
+use super::super::command::Command;
+use super::super::dialogs::DialogPurpose;
+use super::super::model::Slot;
+use super::super::widgets;
+use super::ScreenContext;
+
+/// The widget state of the SSH key screen.
+#[derive(Debug, Default)]
+pub struct KeyView {
+    /// The comment as typed.
+    pub comment: String,
+    /// The options prefix as typed, such as `from="10.0.0.0/8",restrict`.
+    pub options: String,
+    /// The module path as typed.
+    pub module: String,
+    /// The `user@host` as typed.
+    pub destination: String,
+}
+
+/// The `sshd_config` directives of [4.1].
+pub const SSHD_DIRECTIVES: &str = "PubkeyAuthentication yes\n\
+# optional: accept SSH keys only\n\
+PasswordAuthentication no\n\
+KbdInteractiveAuthentication no   # ChallengeResponseAuthentication on older OpenSSH";
+
+/// The `ssh` command of [5].
+pub fn ssh_command(module: &str, destination: &str) -> String {
+    let module = if module.contains(' ') {
+        format!("\"{module}\"")
+    } else {
+        module.to_owned()
+    };
+    format!("ssh -I {module} {destination}")
+}
+
+/// Draws the screen.
+pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut Vec<Command>) {
+    ui.heading("SSH key");
+    ui.label(
+        "Open the SSH client public key exported from the KMES [3.2.9] (or drop it on the window) \
+         to get the line for ~/.ssh/authorized_keys on the SSH server [4.1].",
+    );
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!cx.dialog_open, egui::Button::new("Open public key…"))
+            .clicked()
+        {
+            out.push(Command::Dialog(DialogPurpose::OpenPublicKey));
+        }
+    });
+    let comment = widgets::text_input(
+        ui,
+        "Comment (optional)",
+        "kmes-ssh-client",
+        &mut view.comment,
+        Id::unique("key-comment"),
+        false,
+    );
+    if comment.lost_focus() || (comment.changed() && view.comment.is_empty()) {
+        out.push(Command::SetKeyComment(view.comment.clone()));
+    }
+    widgets::text_input(
+        ui,
+        "Options prefix (optional)",
+        "from=\"10.0.0.0/8\",restrict",
+        &mut view.options,
+        Id::unique("key-options"),
+        false,
+    );
+
+    ui.add_space(8.0);
+    let mut line_for_steps = None;
+    match &cx.key.key {
+        Slot::Empty => {
+            ui.weak("No public key opened.");
+        }
+        Slot::Loading(path) => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("Reading {}…", path.display()));
+            });
+        }
+        Slot::Failed(path, problem) => {
+            ui.label(path.display().to_string());
+            widgets::problem(ui, problem);
+        }
+        Slot::Loaded(path, report) => {
+            ui.label(format!("{} — {}", path.display(), report.source_format));
+            let line = if view.options.trim().is_empty() {
+                Ok(report.line.clone())
+            } else {
+                sshkey::with_options(&report.line, view.options.trim())
+            };
+            match line {
+                Ok(line) => {
+                    ui.label(RichText::new("authorized_keys line").strong());
+                    widgets::code_block(ui, &line);
+                    ui.horizontal(|ui| {
+                        if ui.button("Copy line").clicked() {
+                            out.push(Command::Copy(line.clone()));
+                        }
+                        if ui
+                            .add_enabled(!cx.dialog_open, egui::Button::new("Save as authorized_keys fragment…"))
+                            .clicked()
+                        {
+                            out.push(Command::Dialog(DialogPurpose::SaveAuthorizedKeys));
+                        }
+                    });
+                    line_for_steps = Some(line);
+                }
+                Err(error) => {
+                    widgets::problem(ui, &super::super::model::Problem::explained(&error));
+                }
+            }
+            egui::Grid::new("key-facts").num_columns(2).show(ui, |ui| {
+                ui.weak("Fingerprint");
+                ui.add(egui::Label::new(&report.fingerprint).selectable(true));
+                ui.end_row();
+                ui.weak("Key type");
+                ui.label(format!("{} ({})", report.key_type, report.algorithm));
+                ui.end_row();
+                ui.weak("Size");
+                ui.label(format!("{} bits", report.bits));
+                ui.end_row();
+            });
+        }
+    }
+
+    ui.add_space(12.0);
+    ui.label(RichText::new("On the SSH server [4.1]").strong().size(16.0));
+    ui.label("1. Add the line above to ~/.ssh/authorized_keys of the user ssh logs in as:");
+    let append = match &line_for_steps {
+        Some(line) => format!("echo '{line}' >> ~/.ssh/authorized_keys"),
+        None => "echo '<the authorized_keys line>' >> ~/.ssh/authorized_keys".to_owned(),
+    };
+    widgets::code_block(ui, &append);
+    ui.label("2. In /etc/ssh/sshd_config, set:");
+    widgets::code_block(ui, SSHD_DIRECTIVES);
+    if ui.button("Copy sshd_config directives").clicked() {
+        out.push(Command::Copy(SSHD_DIRECTIVES.to_owned()));
+    }
+    ui.label("3. Restart the SSH service: sudo systemctl restart ssh (sshd on CentOS/Fedora).");
+
+    ui.add_space(12.0);
+    ui.label(RichText::new("On the SSH client [5]").strong().size(16.0));
+    if view.module.is_empty() {
+        view.module = cx.module_path.to_owned();
+    }
+    ui.horizontal(|ui| {
+        let module = widgets::text_input(
+            ui,
+            "PKCS#11 module path",
+            "/usr/local/bin/fxpkcs11/libfxpkcs11.so",
+            &mut view.module,
+            Id::unique("module-path"),
+            false,
+        );
+        if module.changed() {
+            out.push(Command::SetModulePath(view.module.clone()));
+        }
+        if ui.add_enabled(!cx.dialog_open, egui::Button::new("Browse…")).clicked() {
+            out.push(Command::Dialog(DialogPurpose::BrowseModule));
+        }
+    });
+    if view.destination.is_empty()
+        && let Some(destination) = &cx.prefs.ssh_destination
+    {
+        view.destination.clone_from(destination);
+    }
+    let destination = widgets::text_input(
+        ui,
+        "SSH user@host",
+        "root@ssh-server",
+        &mut view.destination,
+        Id::unique("ssh-destination"),
+        false,
+    );
+    if destination.changed() {
+        out.push(Command::SetSshDestination(view.destination.clone()));
+    }
+    let target = if view.destination.trim().is_empty() {
+        "root@SSH_Server_IP"
+    } else {
+        view.destination.trim()
+    };
+    let command = ssh_command(view.module.trim(), target);
+    widgets::code_block(ui, &command);
+    if ui.button("Copy ssh command").clicked() {
+        out.push(Command::Copy(command));
+    }
+    ui.weak("Success drops you into a shell on the server without a password prompt; the key never leaves the KMES.");
+}

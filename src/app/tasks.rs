@@ -1,0 +1,329 @@
+//! Background work. Everything that can block — file dialogs, reading and saving the
+//! configuration, opening certificates and the PKCS#12 file, rendering public keys, the
+//! doctor's network checks, switching the simulator's fault — runs on a worker thread and
+//! reports back as one [`TaskEvent`] through a channel, after which the worker wakes the
+//! UI with `request_repaint`. The UI drains the channel at the start of each frame and
+//! applies the events in one place; nothing polls in a loop, so an idle app does not
+//! repaint.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use crate::cfg::{self, CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
+use crate::doctor::report::{self, ReportHeader};
+use crate::doctor::{self, CheckId, CheckResult, DoctorOptions, Report};
+use crate::identity::{CaBundle, ClientIdentity, IdentityError};
+use crate::import::{ImportError, ImportReport};
+use crate::sim::{Fault, SimError};
+use crate::sshkey::{PubkeyError, PublicKeyReport};
+
+use super::dialogs::DialogPurpose;
+use super::drop::DropTarget;
+use super::prefs::{Prefs, PrefsStore};
+
+/// A configuration read by a worker, with what the app shows about it.
+#[derive(Debug)]
+pub struct LoadedConfig {
+    /// The file and its document.
+    pub file: CfgFile,
+    /// The file the PKCS#11 library reads.
+    pub library: LibraryCfg,
+    /// Whether the library reads this file.
+    pub is_library_file: bool,
+    /// Whether the library's file exists.
+    pub library_exists: bool,
+    /// When the library reads another file, the sentence saying so.
+    pub mismatch: Option<String>,
+}
+
+/// Which file a write task wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WrittenKind {
+    /// The Markdown report.
+    Report,
+    /// The `authorized_keys` fragment.
+    AuthorizedKeys,
+}
+
+/// The outcome of one piece of background work.
+#[derive(Debug)]
+pub enum TaskEvent {
+    /// A file dialog was answered (`None`: cancelled).
+    Dialog {
+        /// What the dialog was for.
+        purpose: DialogPurpose,
+        /// The chosen file.
+        path: Option<PathBuf>,
+    },
+    /// A configuration was read.
+    ConfigLoaded {
+        /// The file asked for.
+        path: PathBuf,
+        /// The loaded configuration, or why not.
+        result: Result<Box<LoadedConfig>, CfgError>,
+    },
+    /// The configuration was saved (the file carries its new disk state and path).
+    Saved {
+        /// The saved file, or why not.
+        result: Result<(Box<LoadedConfig>, SaveReport), CfgError>,
+    },
+    /// The document of this revision was validated against its file.
+    Validated {
+        /// The document revision that was checked.
+        revision: u64,
+        /// What validation found.
+        findings: Vec<Finding>,
+    },
+    /// The open file changed on disk since it was loaded or saved.
+    DiskChanged {
+        /// The watcher generation that noticed.
+        generation: u64,
+    },
+    /// A root CA file was read.
+    CaLoaded {
+        /// The file.
+        path: PathBuf,
+        /// Its certificates, or why not.
+        result: Result<Arc<CaBundle>, IdentityError>,
+    },
+    /// A PKCS#12 file was opened.
+    P12Loaded {
+        /// The file.
+        path: PathBuf,
+        /// The identity, or why not.
+        result: Result<Arc<ClientIdentity>, IdentityError>,
+    },
+    /// The client chain was checked against the CA.
+    ChainChecked {
+        /// Which pair of loads this check belongs to.
+        generation: u64,
+        /// Nothing, or why the chain does not verify.
+        result: Result<(), IdentityError>,
+    },
+    /// The TLS materials were applied to the configuration.
+    Imported {
+        /// What was done, or why not.
+        result: Result<Box<ImportReport>, ImportError>,
+    },
+    /// A public key was rendered.
+    KeyRendered {
+        /// The file.
+        path: PathBuf,
+        /// The rendered key, or why not.
+        result: Result<PublicKeyReport, PubkeyError>,
+    },
+    /// A file was written.
+    Written {
+        /// Which file.
+        kind: WrittenKind,
+        /// Where.
+        path: PathBuf,
+        /// Nothing, or the operating system's error.
+        result: io::Result<()>,
+    },
+    /// One doctor check finished.
+    Check {
+        /// The run it belongs to.
+        run: u64,
+        /// Its result.
+        result: CheckResult,
+    },
+    /// A doctor run finished.
+    DoctorDone {
+        /// The run.
+        run: u64,
+        /// Every result (absent for a run stopped early on purpose).
+        report: Option<Report>,
+        /// The Markdown report (absent for a run stopped early on purpose).
+        markdown: Option<String>,
+    },
+    /// The simulator's fault was switched.
+    FaultSet {
+        /// The fault asked for.
+        fault: Option<Fault>,
+        /// Nothing, or why not.
+        result: Result<(), SimError>,
+    },
+    /// A dropped file was examined.
+    Dropped {
+        /// The file.
+        path: PathBuf,
+        /// Where it belongs.
+        target: DropTarget,
+    },
+    /// The first existing PKCS#11 module among the usual places, if any.
+    ModuleFound(Option<PathBuf>),
+    /// The preferences were written.
+    PrefsSaved(io::Result<()>),
+}
+
+/// Starts workers and collects their events.
+pub struct Tasks {
+    ctx: egui::Context,
+    sender: Sender<TaskEvent>,
+    receiver: Receiver<TaskEvent>,
+}
+
+impl std::fmt::Debug for Tasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tasks").finish_non_exhaustive()
+    }
+}
+
+impl Tasks {
+    /// Workers that wake `ctx` when they finish.
+    pub fn new(ctx: egui::Context) -> Tasks {
+        let (sender, receiver) = mpsc::channel();
+        Tasks { ctx, sender, receiver }
+    }
+
+    /// Runs `work` on a new thread, then delivers its event and wakes the UI.
+    ///
+    /// # Errors
+    /// The operating system's error when no thread can be started.
+    pub fn spawn(&self, name: &str, work: impl FnOnce() -> TaskEvent + Send + 'static) -> io::Result<()> {
+        let sender = self.sender.clone();
+        let ctx = self.ctx.clone();
+        std::thread::Builder::new()
+            .name(format!("fxconfig-{name}"))
+            .spawn(move || {
+                let event = work();
+                // The receiver is gone only when the app is closing.
+                let _ = sender.send(event);
+                ctx.request_repaint();
+            })
+            .map(|_| ())
+    }
+
+    /// Every event delivered since the last call.
+    pub fn drain(&self) -> Vec<TaskEvent> {
+        self.receiver.try_iter().collect()
+    }
+
+    /// Starts a doctor run on `config`, streaming each result as a [`TaskEvent::Check`]
+    /// and waking the UI for each. With `stop_after`, the run stops once that check is
+    /// done and reports nothing after it. Setting the returned flag cancels the run
+    /// before its next check.
+    ///
+    /// # Errors
+    /// The operating system's error when no thread can be started.
+    pub fn run_doctor(
+        &self,
+        run: u64,
+        config: PathBuf,
+        timeout: Duration,
+        stop_after: Option<CheckId>,
+    ) -> io::Result<Arc<AtomicBool>> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let worker_cancel = Arc::clone(&cancel);
+        let sender = self.sender.clone();
+        let ctx = self.ctx.clone();
+        std::thread::Builder::new()
+            .name("fxconfig-doctor".to_owned())
+            .spawn(move || {
+                let options = DoctorOptions {
+                    config: Some(config.clone()),
+                    timeout,
+                };
+                let mut stopped = false;
+                let mut on_result = |result: &CheckResult| {
+                    if stopped {
+                        return;
+                    }
+                    if stop_after == Some(result.id) {
+                        stopped = true;
+                        worker_cancel.store(true, Ordering::Relaxed);
+                    }
+                    let _ = sender.send(TaskEvent::Check {
+                        run,
+                        result: result.clone(),
+                    });
+                    ctx.request_repaint();
+                };
+                let report = doctor::run(&options, &worker_cancel, &mut on_result);
+                let (report, markdown) = if stop_after.is_some() {
+                    (None, None)
+                } else {
+                    let markdown = report::markdown_for_file(&report, &ReportHeader::current(), &config);
+                    (Some(report), Some(markdown))
+                };
+                let _ = sender.send(TaskEvent::DoctorDone { run, report, markdown });
+                ctx.request_repaint();
+            })?;
+        Ok(cancel)
+    }
+
+    /// Watches `file` for changes by other programs, checking every `interval`; sends one
+    /// [`TaskEvent::DiskChanged`] when it notices one. The watch ends when the returned
+    /// value is dropped.
+    pub fn watch(&self, file: &CfgFile, generation: u64, interval: Duration) -> Option<DiskWatch> {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let sender = self.sender.clone();
+        let ctx = self.ctx.clone();
+        let snapshot = state_only(file);
+        std::thread::Builder::new()
+            .name("fxconfig-watch".to_owned())
+            .spawn(move || {
+                loop {
+                    match stopped.recv_timeout(interval) {
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                    if snapshot.changed_on_disk().unwrap_or(false) {
+                        let _ = sender.send(TaskEvent::DiskChanged { generation });
+                        ctx.request_repaint();
+                        return;
+                    }
+                }
+            })
+            .ok()
+            .map(|_| DiskWatch { _stop: stop })
+    }
+}
+
+/// A running watch of the open file; dropping it ends the watch.
+#[derive(Debug)]
+pub struct DiskWatch {
+    _stop: Sender<()>,
+}
+
+/// A clone of `file` whose document is emptied: the watcher needs only the path and
+/// the state on disk, and keeps no copy of the passwords.
+fn state_only(file: &CfgFile) -> CfgFile {
+    let mut copy = file.clone();
+    copy.doc = cfg::CfgDocument::new();
+    copy
+}
+
+/// Reads a configuration and works out whether the PKCS#11 library reads it.
+pub fn load_config(path: &Path) -> Result<Box<LoadedConfig>, CfgError> {
+    let file = CfgFile::load(path)?;
+    Ok(Box::new(describe(file)))
+}
+
+/// What the app shows about a configuration file: which file the library reads.
+pub fn describe(file: CfgFile) -> LoadedConfig {
+    let library = locate::library_cfg_path();
+    let is_library_file = locate::is_library_cfg(&file.path, &library);
+    let library_exists = library.path.exists();
+    let mismatch = locate::library_mismatch_message(&file.path, &library);
+    LoadedConfig {
+        file,
+        library,
+        is_library_file,
+        library_exists,
+        mismatch,
+    }
+}
+
+/// Writes `prefs` to `store` on a worker.
+pub fn save_prefs(tasks: &Tasks, store: &PrefsStore, prefs: &Prefs) {
+    let store = store.clone();
+    let prefs = prefs.clone();
+    // A failure to start the thread only loses this write; the next change or the exit retries.
+    let _ = tasks.spawn("prefs", move || TaskEvent::PrefsSaved(store.save(&prefs)));
+}

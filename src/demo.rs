@@ -1,0 +1,252 @@
+//! The demo: everything a newcomer needs to see the tool work without a KMES.
+//!
+//! [`Demo::start`] makes a throwaway PKI in a temporary folder ([`crate::pki::write_demo`]),
+//! starts the KMES simulator on a free loopback port with it ([`crate::sim::start`]), and
+//! writes an `fxpkcs11.cfg` laid out like the guide's sample of [4.2] that points at both,
+//! plus the client's public key as a KMES-style export for the SSH key screen. The
+//! returned [`Demo`] keeps the simulator running and the folder alive; dropping it stops
+//! the simulator and deletes the folder.
+//!
+//! The demo's passwords are fixed and public ([`DEMO_P12_PASSWORD`],
+//! [`DEMO_OPERATOR_PASSWORD`]): they protect throwaway keys only, and a newcomer needs to
+//! type the first one into the certificate screen's password prompt.
+
+use std::fs;
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::pki::{self, DemoFiles, PkiError};
+use crate::remedy::Explain;
+use crate::secret::Secret;
+use crate::sim::{self, Fault, SimError, SimHandle, SimOptions};
+
+/// The password of the demo's PKCS#12 client identity (a throwaway key; public on purpose).
+pub const DEMO_P12_PASSWORD: &str = "kmes-demo-p12";
+
+/// The KMES user password written into the demo configuration (a throwaway value).
+pub const DEMO_OPERATOR_PASSWORD: &str = "demo-operator";
+
+/// The file name of the demo configuration inside the demo folder.
+pub const DEMO_CONFIG_NAME: &str = "fxpkcs11.cfg";
+
+/// The file name of the demo's exported public key, as the KMES names it in [3.2.9].
+pub const DEMO_PUBLIC_KEY_NAME: &str = "SSH_Client_Public.pub";
+
+/// Why the demo could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoError {
+    /// The temporary folder could not be created.
+    #[error("could not create a temporary folder for the demo: {0}")]
+    Folder(#[source] io::Error),
+    /// The throwaway certificates could not be made or written.
+    #[error("could not make the demo certificates: {0}")]
+    Pki(#[from] PkiError),
+    /// The client certificate made for the demo could not be read back.
+    #[error("could not read the demo client certificate: {0}")]
+    Certificate(String),
+    /// The simulator could not start.
+    #[error("could not start the KMES simulator: {0}")]
+    Sim(#[from] SimError),
+}
+
+impl Explain for DemoError {
+    fn remedy(&self) -> String {
+        match self {
+            DemoError::Folder(_) | DemoError::Pki(_) => {
+                "Check that the temporary folder (TMPDIR) exists, is writable and has free space.".to_owned()
+            }
+            DemoError::Certificate(_) => "Run the demo again; if it keeps failing, report the error.".to_owned(),
+            DemoError::Sim(error) => error.remedy(),
+        }
+    }
+
+    fn guide_section(&self) -> Option<&'static str> {
+        match self {
+            DemoError::Sim(error) => error.guide_section(),
+            _ => None,
+        }
+    }
+}
+
+/// A running demo: the folder with its files and the simulator serving them.
+pub struct Demo {
+    sim: SimHandle,
+    files: DemoFiles,
+    config: PathBuf,
+    public_key: PathBuf,
+    // Declared last so the simulator stops before its files are deleted.
+    folder: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for Demo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Demo")
+            .field("folder", &self.folder.path())
+            .field("config", &self.config)
+            .field("sim", &self.sim)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Demo {
+    /// Makes the demo folder, its certificates and configuration, and starts the simulator
+    /// on `127.0.0.1` (a free port) with `fault` (`None`: a healthy KMES).
+    ///
+    /// # Errors
+    /// [`DemoError`] when a file cannot be written or the simulator cannot start.
+    pub fn start(fault: Option<Fault>) -> Result<Demo, DemoError> {
+        let folder = tempfile::Builder::new()
+            .prefix("fxconfig-demo-")
+            .tempdir()
+            .map_err(DemoError::Folder)?;
+        let files = pki::write_demo(folder.path(), &Secret::new(DEMO_P12_PASSWORD))?;
+        let public_key = folder.path().join(DEMO_PUBLIC_KEY_NAME);
+        write_public_key(&files.client_cert, &public_key)?;
+        let sim = sim::start(SimOptions {
+            ca_key: Some(files.ca_key.clone()),
+            fault,
+            ..SimOptions::new(
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+                files.ca_cert.clone(),
+                files.server_cert.clone(),
+                files.server_key.clone(),
+            )
+        })?;
+        let config = folder.path().join(DEMO_CONFIG_NAME);
+        let text = guide_config(sim.local_addr(), &files);
+        pki::write_file(&config, text.as_bytes(), true)?;
+        Ok(Demo {
+            sim,
+            files,
+            config,
+            public_key,
+            folder,
+        })
+    }
+
+    /// The demo configuration file.
+    pub fn config_path(&self) -> &Path {
+        &self.config
+    }
+
+    /// The temporary folder holding every demo file.
+    pub fn folder(&self) -> &Path {
+        self.folder.path()
+    }
+
+    /// The certificate and key files of the demo PKI.
+    pub fn files(&self) -> &DemoFiles {
+        &self.files
+    }
+
+    /// The client's public key as a DER `SubjectPublicKeyInfo` file, standing in for the
+    /// KMES export of [3.2.9] (the demo key is ECDSA P-256; a KMES exports RSA).
+    pub fn public_key_path(&self) -> &Path {
+        &self.public_key
+    }
+
+    /// Where the simulator listens.
+    pub fn sim_addr(&self) -> SocketAddr {
+        self.sim.local_addr()
+    }
+
+    /// The simulator's current fault.
+    pub fn fault(&self) -> Option<Fault> {
+        self.sim.fault()
+    }
+
+    /// Switches the simulator's fault for connections from now on.
+    ///
+    /// # Errors
+    /// [`SimError`] when the fault cannot be set up; the fault is then unchanged.
+    pub fn set_fault(&self, fault: Option<Fault>) -> Result<(), SimError> {
+        self.sim.set_fault(fault)
+    }
+}
+
+/// Writes the subject public key of the PEM certificate at `cert` as DER to `out`.
+fn write_public_key(cert: &Path, out: &Path) -> Result<(), DemoError> {
+    let pem_text = fs::read(cert).map_err(|source| {
+        DemoError::Pki(PkiError::Write {
+            path: cert.to_owned(),
+            source,
+        })
+    })?;
+    let block = pem::parse(&pem_text).map_err(|e| DemoError::Certificate(e.to_string()))?;
+    let (_, parsed) =
+        x509_parser::parse_x509_certificate(block.contents()).map_err(|e| DemoError::Certificate(e.to_string()))?;
+    pki::write_file(out, parsed.tbs_certificate.subject_pki.raw, false)?;
+    Ok(())
+}
+
+/// The demo configuration, in the layout of the guide's sample in [4.2].
+fn guide_config(addr: SocketAddr, files: &DemoFiles) -> String {
+    let lines = [
+        "<CONFIG>".to_owned(),
+        "    # Do not prompt for a PIN: the library logs in with the KMES user below".to_owned(),
+        entry("REQUIRE-LOGIN-FLAG", "NO"),
+        "</CONFIG>".to_owned(),
+        "<KMS>".to_owned(),
+        "    # Which PKCS11 slot".to_owned(),
+        entry("SLOT", "0"),
+        "    # Login username".to_owned(),
+        entry("CRYPTO-OPR", "crypto1"),
+        entry("CRYPTO-OPR-PASS", DEMO_OPERATOR_PASSWORD),
+        "    # Key group name".to_owned(),
+        entry("KEYGROUP-NAME", "keygroup1"),
+        "    # Connection information (the fxconfig demo simulator)".to_owned(),
+        entry("ADDRESS", &addr.ip().to_string()),
+        entry("PROD-PORT", &addr.port().to_string()),
+        entry("PROD-TLS-ENABLED", "YES"),
+        entry("PROD-TLS-ANONYMOUS", "NO"),
+        entry("PROD-TLS-CA", &files.ca_cert.to_string_lossy()),
+        entry("PROD-TLS-KEY", &files.client_p12.to_string_lossy()),
+        entry("PROD-TLS-KEY-PASS", DEMO_P12_PASSWORD),
+        entry("FX-LOAD-BALANCE", "NO"),
+        "</KMS>".to_owned(),
+    ];
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}
+
+/// One aligned `<TAG> value </TAG>` line.
+fn entry(tag: &str, value: &str) -> String {
+    format!("    {:<22} {value:<12} </{tag}>", format!("<{tag}>"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfg::{CfgDocument, validate};
+
+    #[test]
+    fn the_demo_configuration_is_valid_and_points_at_the_demo_files() {
+        let demo = Demo::start(None).expect("demo starts");
+        let bytes = fs::read(demo.config_path()).expect("config written");
+        let doc = CfgDocument::parse(&bytes).expect("parses");
+        let errors: Vec<_> = validate(&doc, Some(demo.config_path()))
+            .into_iter()
+            .filter(|f| f.severity == crate::cfg::Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let settings = doc.settings();
+        assert_eq!(settings.prod_port, Some(demo.sim_addr().port()));
+        assert_eq!(
+            settings.tls_key.as_deref(),
+            Some(&*demo.files().client_p12.to_string_lossy())
+        );
+        assert!(crate::sshkey::render_file(demo.public_key_path(), None).is_ok());
+    }
+
+    #[test]
+    fn dropping_the_demo_deletes_its_folder() {
+        let demo = Demo::start(None).expect("demo starts");
+        let folder = demo.folder().to_owned();
+        assert!(folder.exists());
+        drop(demo);
+        assert!(!folder.exists());
+    }
+}

@@ -1,0 +1,252 @@
+//! A doctor run as a Markdown report, for a support ticket or a troubleshooting session:
+//! the tool version, the operating system, the configuration path, the configuration with
+//! every secret masked, and every check with its status, detail and remedy.
+//!
+//! The configuration is shown as its sections and entries only, each value through
+//! [`Entry::display_value`], so passwords appear as [`crate::secret::MASK`]; comments and
+//! malformed lines are counted but never shown, because either may hold an old password.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::cfg::{CfgDocument, CfgFile, Entry};
+use crate::remedy;
+
+use super::{Report, Status};
+
+/// The configuration as the report shows it.
+#[derive(Debug, Clone, Copy)]
+pub enum ReportConfig<'a> {
+    /// The document that was examined.
+    Document(&'a CfgDocument),
+    /// The file could not be read; the text says why (it must hold no secret).
+    Unreadable(&'a str),
+}
+
+/// What the head of the report names besides the checks.
+#[derive(Debug, Clone)]
+pub struct ReportHeader {
+    /// The fxconfig version, such as `0.1.0`.
+    pub tool_version: String,
+    /// The operating system, such as `linux x86_64 (Debian GNU/Linux 12 (bookworm))`.
+    pub os: String,
+}
+
+impl ReportHeader {
+    /// The version of this build and the operating system it runs on (reads
+    /// `/etc/os-release` on Linux, so call it off the UI thread).
+    pub fn current() -> ReportHeader {
+        ReportHeader {
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            os: describe_os(),
+        }
+    }
+}
+
+fn describe_os() -> String {
+    let base = format!("{} {}", std::env::consts::OS, std::env::consts::ARCH);
+    let pretty = std::fs::read_to_string("/etc/os-release").ok().and_then(|text| {
+        text.lines().find_map(|line| {
+            line.strip_prefix("PRETTY_NAME=")
+                .map(|value| value.trim_matches('"').to_owned())
+        })
+    });
+    match pretty {
+        Some(name) if !name.is_empty() => format!("{base} ({name})"),
+        _ => base,
+    }
+}
+
+/// Reads the configuration at `config_path` and writes the report (blocking: run it off
+/// the UI thread). A file that cannot be read is reported as such, with the reason.
+pub fn markdown_for_file(report: &Report, header: &ReportHeader, config_path: &Path) -> String {
+    match CfgFile::load(config_path) {
+        Ok(file) => markdown(report, header, config_path, ReportConfig::Document(&file.doc)),
+        Err(error) => {
+            let reason = remedy::cause_chain(&error);
+            markdown(report, header, config_path, ReportConfig::Unreadable(&reason))
+        }
+    }
+}
+
+/// The report as Markdown.
+pub fn markdown(report: &Report, header: &ReportHeader, config_path: &Path, config: ReportConfig<'_>) -> String {
+    let mut out = String::new();
+    let count = |status: Status| report.checks.iter().filter(|c| c.status == status).count();
+    let _ = writeln!(out, "# fxconfig connection report\n");
+    let _ = writeln!(out, "- Tool: fxconfig {}", header.tool_version);
+    let _ = writeln!(out, "- Operating system: {}", header.os);
+    let _ = writeln!(out, "- Configuration: `{}`", config_path.display());
+    let _ = writeln!(
+        out,
+        "- Result: **{}** — {} passed, {} warnings, {} failed, {} skipped\n",
+        if report.ok { "OK" } else { "FAILED" },
+        count(Status::Pass),
+        count(Status::Warn),
+        count(Status::Fail),
+        count(Status::Skip)
+    );
+
+    let _ = writeln!(out, "## Checks\n");
+    let _ = writeln!(out, "| Check | Status | Title | Time |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for check in &report.checks {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} ms |",
+            check.id.as_str(),
+            status_label(check.status),
+            table_cell(check.title),
+            check.ms
+        );
+    }
+    out.push('\n');
+    for check in &report.checks {
+        let _ = writeln!(
+            out,
+            "### `{}` — {}: {}\n",
+            check.id.as_str(),
+            check.title,
+            status_label(check.status)
+        );
+        if !check.detail.is_empty() {
+            let _ = writeln!(out, "{}\n", check.detail);
+        }
+        if !check.remedy.is_empty() {
+            let _ = writeln!(out, "**What to do:** {}\n", check.remedy);
+        }
+        let _ = writeln!(out, "Guide section: [{}]\n", check.guide);
+    }
+
+    let _ = writeln!(out, "## Configuration (passwords masked)\n");
+    match config {
+        ReportConfig::Document(doc) => write_config(&mut out, doc),
+        ReportConfig::Unreadable(reason) => {
+            let _ = writeln!(out, "The file could not be read: {reason}");
+        }
+    }
+    out
+}
+
+/// The upper-case status word used in reports.
+pub fn status_label(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "PASS",
+        Status::Warn => "WARN",
+        Status::Fail => "FAIL",
+        Status::Skip => "SKIP",
+    }
+}
+
+fn table_cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
+/// The sections and entries, values through [`Entry::display_value`].
+fn write_config(out: &mut String, doc: &CfgDocument) {
+    let entries = doc.entries();
+    let sections = doc.sections();
+    out.push_str("```text\n");
+    for entry in entries.iter().filter(|e| e.section.is_none()) {
+        write_entry(out, entry, "");
+    }
+    for section in &sections {
+        let _ = writeln!(out, "<{}>", section.name);
+        for entry in entries.iter().filter(|e| {
+            e.section.as_deref() == Some(section.name.as_str())
+                && e.line > section.open_line
+                && section.close_line.is_none_or(|close| e.line < close)
+        }) {
+            write_entry(out, entry, "    ");
+        }
+        if section.close_line.is_some() {
+            let _ = writeln!(out, "</{}>", section.name);
+        }
+    }
+    out.push_str("```\n");
+    let shown = entries.len()
+        + sections
+            .iter()
+            .map(|s| 1 + usize::from(s.close_line.is_some()))
+            .sum::<usize>();
+    let other = doc.line_count().saturating_sub(shown);
+    if other > 0 {
+        let _ = writeln!(
+            out,
+            "\n{other} other lines (comments, blank or malformed lines) are not shown: they may hold old passwords."
+        );
+    }
+}
+
+fn write_entry(out: &mut String, entry: &Entry, indent: &str) {
+    let _ = writeln!(
+        out,
+        "{indent}<{tag}> {value} </{tag}>    (line {line})",
+        tag = entry.tag,
+        value = entry.display_value(),
+        line = entry.line
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctor::{CheckId, CheckResult};
+
+    fn sample_report() -> Report {
+        Report {
+            config: "/tmp/fxpkcs11.cfg".to_owned(),
+            ok: false,
+            checks: CheckId::ALL
+                .iter()
+                .map(|&id| CheckResult {
+                    id,
+                    title: id.title(),
+                    status: if id == CheckId::TlsServerCert {
+                        Status::Fail
+                    } else {
+                        Status::Pass
+                    },
+                    detail: format!("detail of {id}"),
+                    remedy: if id == CheckId::TlsServerCert {
+                        "fix it".to_owned()
+                    } else {
+                        String::new()
+                    },
+                    guide: id.guide_section(),
+                    ms: 3,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_report_lists_every_check_and_masks_passwords() {
+        let doc = CfgDocument::parse(
+            b"# old password: hunter2\n<KMS>\n  <CRYPTO-OPR-PASS> hunter3 </CRYPTO-OPR-PASS>\n  <ADDRESS> 10.0.0.1 </ADDRESS>\n</KMS>\n",
+        )
+        .expect("parses");
+        let header = ReportHeader {
+            tool_version: "9.9.9".to_owned(),
+            os: "testos".to_owned(),
+        };
+        let text = markdown(
+            &sample_report(),
+            &header,
+            Path::new("/tmp/fxpkcs11.cfg"),
+            ReportConfig::Document(&doc),
+        );
+        for id in CheckId::ALL {
+            assert!(text.contains(&format!("`{}`", id.as_str())), "{id} missing");
+        }
+        assert!(text.contains("| `tls.server_cert` | FAIL |"));
+        assert!(text.contains("**What to do:** fix it"));
+        assert!(text.contains("<ADDRESS> 10.0.0.1 </ADDRESS>"));
+        assert!(text.contains(&format!("<CRYPTO-OPR-PASS> {} </CRYPTO-OPR-PASS>", crate::secret::MASK)));
+        assert!(!text.contains("hunter2"));
+        assert!(!text.contains("hunter3"));
+        assert!(text.contains("fxconfig 9.9.9"));
+        assert!(text.contains("testos"));
+        assert!(text.contains("1 other lines"));
+    }
+}
