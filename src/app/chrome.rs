@@ -160,7 +160,7 @@ impl FxApp {
                     Screen::Certificates => screens::certificates::show(ui, &cx, out),
                     Screen::ConnectionTest => screens::connection::show(ui, &cx, out),
                     Screen::SshKey => screens::ssh_key::show(ui, &cx, &mut views.key, out),
-                    Screen::Troubleshooting => screens::troubleshooting::show(ui, &cx, &mut views.wizard, out),
+                    Screen::Troubleshooting => screens::troubleshooting::show(ui, &cx, &views.wizard, out),
                 });
         });
     }

@@ -428,8 +428,8 @@ fn show_other_entries(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, ou
 fn show_raw(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, out: &mut Vec<Command>) {
     ui.checkbox(&mut view.raw_editable, "Show passwords and edit the text")
         .on_hover_text("The file is shown with passwords masked until you tick this.");
-    let text = String::from_utf8_lossy(&doc.file.doc.to_bytes()).into_owned();
-    let text = Zeroizing::new(text);
+    let bytes = Zeroizing::new(doc.file.doc.to_bytes());
+    let text = Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
     if !view.raw_editable {
         let masked: Vec<String> = text.lines().map(mask_secret_line).collect();
         egui::ScrollArea::vertical().id_salt("raw-masked").show(ui, |ui| {
