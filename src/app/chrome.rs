@@ -108,7 +108,7 @@ impl FxApp {
         egui::Panel::bottom("status-bar").show(ui, |ui| {
             ui.horizontal(|ui| {
                 if self.is_busy() {
-                    ui.spinner();
+                    widgets::busy(ui);
                 }
                 match &self.notice {
                     Some(notice) => {
@@ -126,6 +126,11 @@ impl FxApp {
                     None => {
                         ui.weak("Ready");
                     }
+                }
+                if let Some(renderer) = &self.renderer {
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        ui.weak(renderer.as_str());
+                    });
                 }
             });
         });

@@ -92,7 +92,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &mu
 fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
     if let Some(path) = cx.loading {
         ui.horizontal(|ui| {
-            ui.spinner();
+            widgets::busy(ui);
             ui.label(format!("Reading {}…", path.display()));
         });
         return;
@@ -194,7 +194,7 @@ fn show_form(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, out: &mut V
 fn show_summary(ui: &mut Ui, doc: &OpenDocument) {
     if doc.findings_revision.is_none() {
         ui.horizontal(|ui| {
-            ui.spinner();
+            widgets::busy(ui);
             ui.label("Checking the file…");
         });
         return;
