@@ -67,7 +67,7 @@ chmod 600 fxpkcs11.cfg
 wait_window() {
   for _ in $(seq 300); do
     for id in $(xdotool search --name '^fxconfig' 2>/dev/null); do
-      if xdotool getwindowname "$id" | grep -q '^fxconfig — '; then
+      if xdotool getwindowname "$id" | grep -q '^fxconfig — .*fxpkcs11.cfg'; then
         xdotool windowfocus --sync "$id"
         echo "$id"
         return
@@ -87,6 +87,7 @@ for run in $(seq 10); do
   first=$(grep -o 'first_frame_ms=[0-9.]*' "first-$run.err" | cut -d= -f2)
   echo "run $run: first frame ${first} ms after main(); process start to exit $(( (end - start) / 1000000 )) ms"
 done
+grep -o 'renderer="[^"]*"' first-1.err
 
 echo "== 2. idle CPU over 5 s"
 "$bin" gui --config "$work/fxpkcs11.cfg" 2>/dev/null &

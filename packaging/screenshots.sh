@@ -42,7 +42,7 @@ start_demo() {
   pids+=($!)
   for _ in $(seq 300); do
     for id in $(xdotool search --name '^fxconfig' 2>/dev/null); do
-      if xdotool getwindowname "$id" | grep -q '^fxconfig — '; then
+      if xdotool getwindowname "$id" | grep -q '^fxconfig — .*fxpkcs11.cfg'; then
         xdotool windowfocus --sync "$id"
         xdotool mousemove 1279 899
         echo "$id"

@@ -181,3 +181,33 @@ fn the_wizard_checks_one_step_and_links_to_the_screen_that_fixes_it() {
     app.click("Go to Connection test");
     assert_eq!(app.app().screen(), fxconfig::app::screens::Screen::ConnectionTest);
 }
+
+#[test]
+fn every_screen_is_reached_from_the_keyboard_and_names_its_inputs() {
+    let demo = Arc::new(Demo::start(None).expect("demo"));
+    let mut app = TestApp::build(None, false, move |mut options| {
+        options.demo = Some(demo);
+        options
+    });
+    let screens = [
+        (Key::Num1, fxconfig::app::screens::Screen::Configuration),
+        (Key::Num2, fxconfig::app::screens::Screen::Certificates),
+        (Key::Num3, fxconfig::app::screens::Screen::ConnectionTest),
+        (Key::Num4, fxconfig::app::screens::Screen::SshKey),
+        (Key::Num5, fxconfig::app::screens::Screen::Troubleshooting),
+    ];
+    for (key, screen) in screens {
+        app.ctrl(key);
+        app.settle();
+        assert_eq!(app.app().screen(), screen);
+        // Every input has a name a screen reader can read (and a test can find).
+        app.harness.check_accessibility();
+    }
+    app.ctrl(Key::Num1);
+    app.harness.key_press(Key::Tab);
+    app.harness.step();
+    assert!(
+        app.harness.ctx.memory(|memory| memory.focused()).is_some(),
+        "Tab moves the keyboard focus into the window"
+    );
+}

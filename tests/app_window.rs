@@ -4,7 +4,6 @@
 //! `import` (tests/system-deps.sh installs them).
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -18,33 +17,33 @@ struct Xvfb {
 }
 
 impl Xvfb {
+    /// Starts Xvfb on a display it picks itself (`-displayfd`), so tests running at the same
+    /// time never share one; returns once it is ready.
     fn start() -> Xvfb {
-        for number in 90..200 {
-            if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
-                continue;
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed (bash tests/system-deps.sh)");
+        let stdout = child.stdout.take().expect("Xvfb's standard output");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+            let _ = sender.send(line);
+        });
+        match receiver.recv_timeout(Duration::from_secs(20)) {
+            Ok(line) if !line.trim().is_empty() => Xvfb {
+                child,
+                display: format!(":{}", line.trim()),
+            },
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("Xvfb did not start");
             }
-            let display = format!(":{number}");
-            let mut child = Command::new("Xvfb")
-                .args([&display, "-screen", "0", "1280x900x24", "-nolisten", "tcp"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("Xvfb is installed (bash tests/system-deps.sh)");
-            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-            let until = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < until {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                if socket.exists() {
-                    return Xvfb { child, display };
-                }
-                sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
         }
-        panic!("no free X display for Xvfb");
     }
 }
 
@@ -103,13 +102,15 @@ fn the_demo_opens_a_window_under_xvfb_and_closes_on_ctrl_q() {
         .unwrap());
 
     let until = Instant::now() + Duration::from_secs(90);
-    // The window opens titled "fxconfig"; the first frame names the open file.
+    // The window opens titled "fxconfig", then "fxconfig — no file open" until the demo
+    // configuration is read, then names it.
     let (window, title) = loop {
         let found = xdotool(&xvfb.display, &["search", "--name", "^fxconfig"])
             .and_then(|ids| ids.lines().next().map(str::to_owned))
             .and_then(|id| xdotool(&xvfb.display, &["getwindowname", &id]).map(|title| (id, title)));
         if let Some((id, title)) = found
             && title.starts_with("fxconfig — ")
+            && title.ends_with("fxpkcs11.cfg")
         {
             break (id, title);
         }
@@ -124,7 +125,7 @@ fn the_demo_opens_a_window_under_xvfb_and_closes_on_ctrl_q() {
         sleep(Duration::from_millis(200));
     };
     assert!(
-        title.ends_with("fxpkcs11.cfg"),
+        title.contains("fxconfig-demo-"),
         "the demo configuration is open: {title}"
     );
 
@@ -206,4 +207,36 @@ fn the_help_lists_the_app_commands_and_the_demo_refuses_an_unknown_fault() {
     let demo = Command::new(BIN).args(["demo", "--fault", "bogus"]).output().unwrap();
     assert_eq!(demo.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&demo.stderr).contains("wrong-ca"));
+}
+
+#[test]
+fn the_window_is_drawn_in_software_with_wgpu_and_falls_back_to_opengl() {
+    let xvfb = Xvfb::start();
+    let home = private_dir();
+    let config = home.path().join("fxpkcs11.cfg");
+    fs::write(&config, "<KMS>\n    <ADDRESS> 127.0.0.1 </ADDRESS>\n</KMS>\n").unwrap();
+    // FXCONFIG_BENCH=first-frame closes the window after its first frame and names the renderer.
+    let first_frame = |wgpu_backend: Option<&str>| {
+        let mut command = Command::new(BIN);
+        command
+            .args(["gui", "--config", config.to_str().unwrap()])
+            .env("DISPLAY", &xvfb.display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_RUNTIME_DIR", home.path())
+            .env("FXCONFIG_PREFS_DIR", home.path().join("prefs"))
+            .env("FXCONFIG_BENCH", "first-frame");
+        match wgpu_backend {
+            Some(backend) => command.env("WGPU_BACKEND", backend),
+            None => command.env_remove("WGPU_BACKEND"),
+        };
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        stderr
+    };
+    let default = first_frame(None);
+    assert!(default.contains("renderer=\"wgpu "), "wgpu draws by default: {default}");
+    // No Metal on Linux: wgpu finds no adapter, and the app retries with OpenGL.
+    let fallback = first_frame(Some("metal"));
+    assert!(fallback.contains("renderer=\"OpenGL (glow)\""), "{fallback}");
 }

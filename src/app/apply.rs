@@ -96,7 +96,7 @@ impl FxApp {
         let Some(doc) = &self.doc else {
             return;
         };
-        let new = doc.file.doc.to_bytes();
+        let new = Zeroizing::new(doc.file.doc.to_bytes());
         let lines = diff::diff_lines(&doc.baseline, &new);
         self.modal = Some(Modal::ReviewSave { lines, then });
     }

@@ -108,7 +108,7 @@ impl FxApp {
         egui::Panel::bottom("status-bar").show(ui, |ui| {
             ui.horizontal(|ui| {
                 if self.is_busy() {
-                    ui.spinner();
+                    widgets::busy(ui);
                 }
                 match &self.notice {
                     Some(notice) => {
@@ -126,6 +126,11 @@ impl FxApp {
                     None => {
                         ui.weak("Ready");
                     }
+                }
+                if let Some(renderer) = &self.renderer {
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        ui.weak(renderer.as_str());
+                    });
                 }
             });
         });
@@ -160,7 +165,7 @@ impl FxApp {
                     Screen::Certificates => screens::certificates::show(ui, &cx, out),
                     Screen::ConnectionTest => screens::connection::show(ui, &cx, out),
                     Screen::SshKey => screens::ssh_key::show(ui, &cx, &mut views.key, out),
-                    Screen::Troubleshooting => screens::troubleshooting::show(ui, &cx, &mut views.wizard, out),
+                    Screen::Troubleshooting => screens::troubleshooting::show(ui, &cx, &views.wizard, out),
                 });
         });
     }

@@ -63,6 +63,8 @@ impl AppOptions {
 /// What the benchmarks read after the window closes.
 #[derive(Clone, Debug, Default)]
 pub struct BenchRecord {
+    /// The renderer that drew the window.
+    pub renderer: String,
     /// From the start of the process (as given to [`BenchProbe::new`]) to the end of the
     /// first frame's UI pass.
     pub first_frame: Option<Duration>,
@@ -155,6 +157,18 @@ fn native_options(options: &AppOptions, renderer: eframe::Renderer) -> eframe::N
     }
 }
 
+/// Which renderer drew the window, such as `wgpu Vulkan on llvmpipe (LLVM 15.0.6, 256 bits)`.
+fn describe_renderer(cc: &eframe::CreationContext<'_>) -> String {
+    if let Some(state) = &cc.wgpu_render_state {
+        let info = state.adapter.get_info();
+        format!("wgpu {:?} on {}", info.backend, info.name)
+    } else if cc.gl.is_some() {
+        "OpenGL (glow)".to_owned()
+    } else {
+        "unknown".to_owned()
+    }
+}
+
 /// Opens the window and runs the app until it is closed: wgpu first, then OpenGL.
 ///
 /// # Errors
@@ -165,7 +179,11 @@ pub fn run(options: AppOptions) -> Result<(), LaunchError> {
         eframe::run_native(
             APP_NAME,
             native_options(&options, renderer),
-            Box::new(move |cc| Ok(Box::new(FxApp::new(&cc.egui_ctx, app_options)))),
+            Box::new(move |cc| {
+                let mut app = FxApp::new(&cc.egui_ctx, app_options);
+                app.set_renderer(describe_renderer(cc));
+                Ok(Box::new(app))
+            }),
         )
     };
     let wgpu = match attempt(eframe::Renderer::Wgpu) {

@@ -117,6 +117,7 @@ pub struct FxApp {
     window_size: Option<[f32; 2]>,
     frames: u64,
     last_frame_start: Option<Instant>,
+    renderer: Option<String>,
 }
 
 impl FxApp {
@@ -151,6 +152,7 @@ impl FxApp {
             window_size: None,
             frames: 0,
             last_frame_start: None,
+            renderer: None,
             options,
         };
         let demo = app.options.demo.clone();
@@ -241,6 +243,19 @@ impl FxApp {
     /// The message in the status bar.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_ref().map(|notice| notice.text.as_str())
+    }
+
+    /// Records which renderer draws the window (shown in the status bar, for support).
+    pub fn set_renderer(&mut self, renderer: String) {
+        if let Some(probe) = &self.options.probe {
+            probe.with(|record| record.renderer.clone_from(&renderer));
+        }
+        self.renderer = Some(renderer);
+    }
+
+    /// The renderer that draws the window, when known.
+    pub fn renderer(&self) -> Option<&str> {
+        self.renderer.as_deref()
     }
 
     /// The preferences as they stand.

@@ -105,8 +105,9 @@ fn report_bench(record: &BenchRecord) -> Result<(), CommandError> {
         .map(|pair| &pair[1])
         .collect();
     eprintln!(
-        "fxconfig-bench: first_frame_ms={:.1} frames={} frames_while_testing={} cpu_ms_while_testing[{}] \
-         interval_ms_while_testing[{}]",
+        "fxconfig-bench: renderer=\"{}\" first_frame_ms={:.1} frames={} frames_while_testing={} \
+         cpu_ms_while_testing[{}] interval_ms_while_testing[{}]",
+        record.renderer,
         record.first_frame.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0),
         record.frames.len(),
         running.len(),

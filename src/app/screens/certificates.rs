@@ -125,7 +125,7 @@ fn loading(ui: &mut Ui, path: &std::path::Path) {
 
 fn loading_text(ui: &mut Ui, text: &str) {
     ui.horizontal(|ui| {
-        ui.spinner();
+        widgets::busy(ui);
         ui.label(text);
     });
 }

@@ -92,7 +92,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &mu
 fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
     if let Some(path) = cx.loading {
         ui.horizontal(|ui| {
-            ui.spinner();
+            widgets::busy(ui);
             ui.label(format!("Reading {}…", path.display()));
         });
         return;
@@ -194,7 +194,7 @@ fn show_form(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, out: &mut V
 fn show_summary(ui: &mut Ui, doc: &OpenDocument) {
     if doc.findings_revision.is_none() {
         ui.horizontal(|ui| {
-            ui.spinner();
+            widgets::busy(ui);
             ui.label("Checking the file…");
         });
         return;
@@ -428,8 +428,8 @@ fn show_other_entries(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, ou
 fn show_raw(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, out: &mut Vec<Command>) {
     ui.checkbox(&mut view.raw_editable, "Show passwords and edit the text")
         .on_hover_text("The file is shown with passwords masked until you tick this.");
-    let text = String::from_utf8_lossy(&doc.file.doc.to_bytes()).into_owned();
-    let text = Zeroizing::new(text);
+    let bytes = Zeroizing::new(doc.file.doc.to_bytes());
+    let text = Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
     if !view.raw_editable {
         let masked: Vec<String> = text.lines().map(mask_secret_line).collect();
         egui::ScrollArea::vertical().id_salt("raw-masked").show(ui, |ui| {

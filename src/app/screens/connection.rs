@@ -65,7 +65,7 @@ pub fn run_controls(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>)
             out.push(Command::CancelDoctor);
         }
         if running {
-            ui.spinner();
+            widgets::busy(ui);
             if let Some(started) = cx.doctor.started {
                 ui.label(format!("{:.1} s", started.elapsed().as_secs_f32()));
             }

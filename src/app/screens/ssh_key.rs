@@ -83,7 +83,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
         }
         Slot::Loading(path) => {
             ui.horizontal(|ui| {
-                ui.spinner();
+                widgets::busy(ui);
                 ui.label(format!("Reading {}…", path.display()));
             });
         }

@@ -180,7 +180,7 @@ pub fn enter_action(view: &WizardView) -> Option<Command> {
 }
 
 /// Draws the screen.
-pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut WizardView, out: &mut Vec<Command>) {
+pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &WizardView, out: &mut Vec<Command>) {
     ui.heading("Guided troubleshooting");
     ui.label(
         "The guide's order, one step at a time. Enter checks the step shown; the left and right arrow keys \
@@ -197,9 +197,8 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut WizardView, out: &mu
                 } else {
                     format!("{}. {} [{}]", index + 1, step.title, step.guide)
                 };
-                let response = ui.selectable_label(view.step == index, text);
-                if response.clicked() {
-                    view.step = index;
+                if ui.selectable_label(view.step == index, text).clicked() {
+                    out.push(Command::WizardStep(index));
                 }
                 let color = status.map_or(ui.visuals().weak_text_color(), |s| theme::status_color(ui.visuals(), s));
                 if step.kind != StepKind::Report {
@@ -214,13 +213,13 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut WizardView, out: &mu
             ui.add_space(10.0);
             ui.horizontal(|ui| {
                 if ui.add_enabled(index > 0, egui::Button::new("Back")).clicked() {
-                    view.step = index - 1;
+                    out.push(Command::WizardStep(index - 1));
                 }
                 if ui
                     .add_enabled(index + 1 < STEPS.len(), egui::Button::new("Next"))
                     .clicked()
                 {
-                    view.step = index + 1;
+                    out.push(Command::WizardStep(index + 1));
                 }
             });
         });
