@@ -181,7 +181,7 @@ if "${bounded[@]}" "$appimage" gui --help > /dev/null 2>&1; then
   fi
   cleanup
 else
-  echo "GUI smoke test not run: this build has no GUI yet"
+  fail_check "the program has no GUI: \`gui --help\` failed"
 fi
 
 summary smoke-appimage

@@ -129,7 +129,7 @@ if "${bounded[@]}" wine "$run_dir/fxconfig.exe" gui --help > /dev/null 2>&1; the
   fi
   cleanup
 else
-  echo "GUI smoke test not run: this build has no GUI yet"
+  fail_check "the program has no GUI: \`gui --help\` failed"
 fi
 
 summary smoke-windows

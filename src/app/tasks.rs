@@ -228,6 +228,7 @@ impl Tasks {
                 let options = DoctorOptions {
                     config: Some(config.clone()),
                     timeout,
+                    ..DoctorOptions::default()
                 };
                 let mut stopped = false;
                 let mut on_result = |result: &CheckResult| {
