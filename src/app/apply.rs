@@ -11,11 +11,14 @@ use zeroize::Zeroizing;
 use crate::cfg::{self, CfgDocument};
 use crate::doctor::CheckId;
 use crate::import::{self, ImportRequest};
+use crate::pkcs11::Helper;
+use crate::pkcs11::ssh::{self, SshLoginOptions, SshTarget};
 use crate::secret::Secret;
 
 use super::command::{Command, Modal, Pending};
 use super::dialogs::{DialogPurpose, DialogRequest};
 use super::drop::{self};
+use super::model::Problem;
 use super::screens::{self, Screen};
 use super::tasks::{self, TaskEvent};
 use super::{FxApp, diff};
@@ -261,6 +264,8 @@ impl FxApp {
                 self.prefs.module_path = Some(path);
                 self.prefs_dirty = true;
             }
+            Command::LoadModule { token_label, pin } => self.load_module(token_label, pin),
+            Command::SshTest { target, pin } => self.ssh_test(&target, pin),
             Command::SetSshDestination(destination) => {
                 self.prefs.ssh_destination = Some(destination);
                 self.prefs_dirty = true;
@@ -427,5 +432,55 @@ impl FxApp {
                 TaskEvent::Dropped { path, target }
             });
         }
+    }
+}
+
+impl FxApp {
+    fn pkcs11_helper(&self) -> Result<Helper, Problem> {
+        match &self.options.pkcs11_helper {
+            Some(helper) => Ok(helper.clone()),
+            None => Helper::locate().map_err(|error| Problem::explained(&error)),
+        }
+    }
+
+    pub(super) fn load_module(&mut self, token_label: Option<String>, pin: Option<Secret>) {
+        if self.module.running {
+            return;
+        }
+        self.module.running = true;
+        self.module.generation += 1;
+        let generation = self.module.generation;
+        let helper = self.pkcs11_helper();
+        let module = PathBuf::from(self.module_path().trim());
+        let config = self.open_path().map(Path::to_path_buf);
+        self.spawn("pkcs11", move || TaskEvent::ModuleExamined {
+            generation,
+            outcome: Box::new(tasks::examine_module(helper, module, token_label, pin, config)),
+        });
+    }
+
+    pub(super) fn ssh_test(&mut self, target: &str, pin: Option<Secret>) {
+        if self.module.ssh_running {
+            return;
+        }
+        let parsed = match target.trim().parse::<SshTarget>() {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                self.module.ssh = Some(Err(Problem::plain(error.to_string())));
+                return;
+            }
+        };
+        let helper = match self.pkcs11_helper() {
+            Ok(helper) => helper,
+            Err(problem) => {
+                self.module.ssh = Some(Err(problem));
+                return;
+            }
+        };
+        self.module.ssh_running = true;
+        let mut options = SshLoginOptions::new(PathBuf::from(self.module_path().trim()), parsed);
+        options.config = self.open_path().map(Path::to_path_buf);
+        options.pin = pin;
+        self.spawn("ssh", move || TaskEvent::SshTested(Ok(ssh::login(&options, &helper))));
     }
 }

@@ -149,6 +149,7 @@ impl FxApp {
             certs: &self.certs,
             doctor: &self.doctor,
             key: &self.key,
+            module: &self.module,
             demo: self.options.demo.as_deref(),
             prefs: &self.prefs,
             module_path: &module_path,
@@ -166,6 +167,7 @@ impl FxApp {
                     Screen::ConnectionTest => screens::connection::show(ui, &cx, out),
                     Screen::SshKey => screens::ssh_key::show(ui, &cx, &mut views.key, out),
                     Screen::Troubleshooting => screens::troubleshooting::show(ui, &cx, &views.wizard, out),
+                    Screen::Pkcs11Module => screens::pkcs11::show(ui, &cx, &mut views.module, out),
                 });
         });
     }

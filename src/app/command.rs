@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use crate::doctor::CheckId;
+use crate::secret::Secret;
 use crate::sim::Fault;
 
 use super::dialogs::DialogPurpose;
@@ -80,6 +81,20 @@ pub enum Command {
     SetModulePath(String),
     /// Remember the SSH test's `user@host`.
     SetSshDestination(String),
+    /// Check the module file and walk the module in the helper process; with a PIN, run the sign test.
+    LoadModule {
+        /// The token to select, by label.
+        token_label: Option<String>,
+        /// The crypto operator's PIN, for the sign test.
+        pin: Option<Secret>,
+    },
+    /// Log in over SSH through the module.
+    SshTest {
+        /// `user@host[:port]` as typed.
+        target: String,
+        /// The PIN, when the token needs a login.
+        pin: Option<Secret>,
+    },
     /// Close the modal dialog.
     CloseModal,
     /// Go ahead with the action the unsaved-changes guard stopped, dropping the changes.

@@ -133,6 +133,16 @@ impl FxApp {
             },
             TaskEvent::Dropped { path, target } => self.route_dropped(path, target),
             TaskEvent::ModuleFound(path) => self.detected_module = path,
+            TaskEvent::ModuleExamined { generation, outcome } => {
+                if generation == self.module.generation {
+                    self.module.running = false;
+                    self.module.outcome = Some(*outcome);
+                }
+            }
+            TaskEvent::SshTested(result) => {
+                self.module.ssh_running = false;
+                self.module.ssh = Some(result);
+            }
             TaskEvent::PrefsSaved(result) => {
                 if let Err(error) = result {
                     self.error(format!("Could not save the preferences: {error}"));
@@ -246,6 +256,7 @@ impl FxApp {
             DialogPurpose::BrowseModule => {
                 let text = path.display().to_string();
                 self.views.key.module.clone_from(&text);
+                self.views.module.module.clone_from(&text);
                 self.prefs.module_path = Some(text);
             }
             DialogPurpose::SaveReport => {

@@ -31,6 +31,9 @@ pub struct AppOptions {
     pub watch_interval: Duration,
     /// Timing records for the benchmarks, when asked for.
     pub probe: Option<Arc<BenchProbe>>,
+    /// The program that loads PKCS#11 modules in a child process; `None` finds the
+    /// running `fxconfig` ([`crate::pkcs11::Helper::locate`]).
+    pub pkcs11_helper: Option<crate::pkcs11::Helper>,
 }
 
 impl std::fmt::Debug for AppOptions {
@@ -56,6 +59,7 @@ impl AppOptions {
             doctor_timeout: doctor::DEFAULT_TIMEOUT,
             watch_interval: DEFAULT_WATCH_INTERVAL,
             probe: None,
+            pkcs11_helper: None,
         }
     }
 }

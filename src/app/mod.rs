@@ -47,10 +47,11 @@ use crate::sshkey;
 pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
 use command::{Modal, Pending};
-use model::{CertState, DoctorState, KeyState, OpenDocument, Problem, Slot};
+use model::{CertState, DoctorState, KeyState, ModuleState, OpenDocument, Problem, Slot};
 use prefs::Prefs;
 use screens::Screen;
 use screens::configuration::ConfigView;
+use screens::pkcs11::ModuleView;
 use screens::ssh_key::KeyView;
 use screens::troubleshooting::WizardView;
 use tasks::{DiskWatch, TaskEvent, Tasks};
@@ -87,6 +88,7 @@ struct Notice {
 struct Views {
     config: ConfigView,
     key: KeyView,
+    module: ModuleView,
     wizard: WizardView,
 }
 
@@ -107,6 +109,7 @@ pub struct FxApp {
     certs: CertState,
     doctor: DoctorState,
     key: KeyState,
+    module: ModuleState,
     modal: Option<Modal>,
     notice: Option<Notice>,
     dialog_open: bool,
@@ -142,6 +145,7 @@ impl FxApp {
             certs: CertState::default(),
             doctor: DoctorState::default(),
             key: KeyState::default(),
+            module: ModuleState::default(),
             modal: None,
             notice: None,
             dialog_open: false,
@@ -219,6 +223,8 @@ impl FxApp {
             || (self.certs.chain.is_none() && self.certs.ca.value().is_some() && self.certs.p12.value().is_some())
             || self.key.key.is_loading()
             || self.doctor.running
+            || self.module.running
+            || self.module.ssh_running
             || self
                 .doc
                 .as_ref()

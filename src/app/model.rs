@@ -254,3 +254,33 @@ pub struct KeyState {
     /// The comment the key was rendered with.
     pub comment: String,
 }
+
+/// What the PKCS#11 module screen learned about one module.
+#[derive(Debug)]
+pub struct ModuleOutcome {
+    /// The module file as given.
+    pub module: PathBuf,
+    /// The file check (exists, shared library for this machine), or why not.
+    pub file: Result<crate::pkcs11::ModuleFile, Problem>,
+    /// The libraries it needs, when the file check passed.
+    pub dependencies: Option<Result<crate::pkcs11::DependencyReport, Problem>>,
+    /// The walk through the module in the helper process, when the file check passed.
+    pub probe: Option<Result<crate::pkcs11::probe::ProbeReport, Problem>>,
+    /// Whether a PIN was given, so that the sign test ran.
+    pub signed: bool,
+}
+
+/// The PKCS#11 module screen's state.
+#[derive(Debug, Default)]
+pub struct ModuleState {
+    /// A load or sign test is running.
+    pub running: bool,
+    /// Counts loads, so that a stale answer is ignored.
+    pub generation: u64,
+    /// The last load's outcome.
+    pub outcome: Option<ModuleOutcome>,
+    /// An SSH test is running.
+    pub ssh_running: bool,
+    /// The last SSH test's outcome, or why it could not run.
+    pub ssh: Option<Result<crate::pkcs11::ssh::SshLoginReport, Problem>>,
+}

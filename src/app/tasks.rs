@@ -21,8 +21,13 @@ use crate::import::{ImportError, ImportReport};
 use crate::sim::{Fault, SimError};
 use crate::sshkey::{PubkeyError, PublicKeyReport};
 
+use crate::pkcs11::ssh::SshLoginReport;
+use crate::pkcs11::{self, Action, Helper, ProbeRequest};
+use crate::secret::Secret;
+
 use super::dialogs::DialogPurpose;
 use super::drop::DropTarget;
+use super::model::{ModuleOutcome, Problem};
 use super::prefs::{Prefs, PrefsStore};
 
 /// A configuration read by a worker, with what the app shows about it.
@@ -159,6 +164,15 @@ pub enum TaskEvent {
     ModuleFound(Option<PathBuf>),
     /// The preferences were written.
     PrefsSaved(io::Result<()>),
+    /// A PKCS#11 module was checked and walked.
+    ModuleExamined {
+        /// Which load this is.
+        generation: u64,
+        /// What was learned.
+        outcome: Box<ModuleOutcome>,
+    },
+    /// The SSH test finished.
+    SshTested(Result<SshLoginReport, Problem>),
 }
 
 /// Starts workers and collects their events.
@@ -327,4 +341,47 @@ pub fn save_prefs(tasks: &Tasks, store: &PrefsStore, prefs: &Prefs) {
     let prefs = prefs.clone();
     // A failure to start the thread only loses this write; the next change or the exit retries.
     let _ = tasks.spawn("prefs", move || TaskEvent::PrefsSaved(store.save(&prefs)));
+}
+
+/// The time the helper process gets to load a module and walk its token.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Checks the module file and the libraries it needs, then walks it in the helper
+/// process with `FXPKCS11_CFG` set to `config`; with a PIN, logs in and runs the sign
+/// test. Blocking: run it on a worker.
+pub fn examine_module(
+    helper: Result<Helper, Problem>,
+    module: PathBuf,
+    token_label: Option<String>,
+    pin: Option<Secret>,
+    config: Option<PathBuf>,
+) -> ModuleOutcome {
+    let signed = pin.is_some();
+    let file = pkcs11::inspect_module(&module).map_err(|error| Problem::explained(&error));
+    let Ok(inspected) = &file else {
+        return ModuleOutcome {
+            module,
+            file,
+            dependencies: None,
+            probe: None,
+            signed,
+        };
+    };
+    let dependencies = Some(pkcs11::check_dependencies(inspected).map_err(|error| Problem::explained(&error)));
+    let request = ProbeRequest {
+        module: module.clone(),
+        token_label,
+        action: Action::Probe,
+    };
+    let probe = Some(helper.and_then(|helper| {
+        pkcs11::probe(&helper, &request, pin.as_ref(), config.as_deref(), PROBE_TIMEOUT)
+            .map_err(|error| Problem::explained(&error))
+    }));
+    ModuleOutcome {
+        module,
+        file,
+        dependencies,
+        probe,
+        signed,
+    }
 }

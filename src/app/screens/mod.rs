@@ -1,7 +1,7 @@
 //! The screens of the left navigation, one module each. A screen draws from the
 //! read-only [`ScreenContext`] and its own widget state, and pushes [`Command`]s.
 //!
-//! To add a screen (such as the PKCS#11 module screen of another issue): add a variant
+//! To add a screen: add a variant
 //! to [`Screen`] and to [`Screen::ALL`], a module here with a `show` function, a match
 //! arm in the app's central panel, and point the troubleshooting steps it serves at it
 //! ([`troubleshooting::STEPS`]).
@@ -9,6 +9,7 @@
 pub mod certificates;
 pub mod configuration;
 pub mod connection;
+pub mod pkcs11;
 pub mod ssh_key;
 pub mod troubleshooting;
 
@@ -16,7 +17,7 @@ use std::path::Path;
 
 use crate::demo::Demo;
 
-use super::model::{CertState, DoctorState, KeyState, OpenDocument, Problem};
+use super::model::{CertState, DoctorState, KeyState, ModuleState, OpenDocument, Problem};
 use super::prefs::Prefs;
 
 /// One screen of the app.
@@ -33,16 +34,19 @@ pub enum Screen {
     SshKey,
     /// The step-by-step troubleshooting wizard.
     Troubleshooting,
+    /// The PKCS#11 module: its tokens, keys, sign test and SSH test.
+    Pkcs11Module,
 }
 
 impl Screen {
     /// Every screen, in navigation order.
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 6] = [
         Screen::Configuration,
         Screen::Certificates,
         Screen::ConnectionTest,
         Screen::SshKey,
         Screen::Troubleshooting,
+        Screen::Pkcs11Module,
     ];
 
     /// The name in the navigation.
@@ -53,6 +57,7 @@ impl Screen {
             Screen::ConnectionTest => "Connection test",
             Screen::SshKey => "SSH key",
             Screen::Troubleshooting => "Guided troubleshooting",
+            Screen::Pkcs11Module => "PKCS#11 module",
         }
     }
 
@@ -64,6 +69,7 @@ impl Screen {
             Screen::ConnectionTest => "Test the Host API connection [3.1] [3.2.10]",
             Screen::SshKey => "The public key for authorized_keys [4.1] [5]",
             Screen::Troubleshooting => "Step by step, in the guide's order",
+            Screen::Pkcs11Module => "Tokens, keys and the SSH test through the module [1.4] [5]",
         }
     }
 
@@ -75,6 +81,7 @@ impl Screen {
             Screen::ConnectionTest => egui::Key::Num3,
             Screen::SshKey => egui::Key::Num4,
             Screen::Troubleshooting => egui::Key::Num5,
+            Screen::Pkcs11Module => egui::Key::Num6,
         }
     }
 }
@@ -99,6 +106,8 @@ pub struct ScreenContext<'a> {
     pub doctor: &'a DoctorState,
     /// The public key.
     pub key: &'a KeyState,
+    /// The PKCS#11 module screen's results.
+    pub module: &'a ModuleState,
     /// The demo, when running `fxconfig demo`.
     pub demo: Option<&'a Demo>,
     /// The preferences.

@@ -2,9 +2,8 @@
 //! checks (the doctor, stopped after the step's last check), says in plain words what is
 //! wrong and what to do, and links to the screen that fixes it. It ends with the report.
 //!
-//! The module and SSH test steps need the PKCS#11 module screen of another issue; until
-//! it exists they show the manual instructions. To check them, give [`StepKind`] a variant
-//! for that screen's checks and point the two steps at it.
+//! The module and SSH test steps use the PKCS#11 module screen: the module step checks
+//! and loads the module set there, the SSH step runs the SSH test when a target is set.
 
 use egui::{RichText, Ui};
 
@@ -12,10 +11,11 @@ use crate::doctor::{CheckId, Status};
 
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
-use super::super::model::{DoctorState, Slot};
+use super::super::model::{DoctorState, ModuleOutcome, ModuleState, Slot};
 use super::super::theme;
 use super::super::widgets;
 use super::connection;
+use super::pkcs11;
 use super::ssh_key::ssh_command;
 use super::{Screen, ScreenContext};
 
@@ -29,8 +29,10 @@ pub enum StepKind {
         /// The screen that fixes a failure.
         fix_on: Screen,
     },
-    /// Not checked by this app yet: it needs the PKCS#11 module screen.
-    NeedsModuleScreen,
+    /// The module file, its libraries and the load, from the PKCS#11 module screen.
+    Module,
+    /// The SSH login through the module, from the PKCS#11 module screen.
+    SshLogin,
     /// The public key for the SSH server, from the SSH key screen.
     ServerKey,
     /// The end: every step's verdict and the report.
@@ -56,7 +58,7 @@ pub const STEPS: [Step; 8] = [
         title: "PKCS#11 module installed",
         guide: "2.2",
         purpose: "The Futurex PKCS#11 library (libfxpkcs11.so, fxpkcs11.dll) is installed where ssh can load it.",
-        kind: StepKind::NeedsModuleScreen,
+        kind: StepKind::Module,
     },
     Step {
         title: "Configuration file",
@@ -120,7 +122,7 @@ pub const STEPS: [Step; 8] = [
         title: "SSH test",
         guide: "5",
         purpose: "ssh logs in to the server through the PKCS#11 module, without a password.",
-        kind: StepKind::NeedsModuleScreen,
+        kind: StepKind::SshLogin,
     },
     Step {
         title: "Report",
@@ -148,16 +150,32 @@ pub enum Verdict {
     Manual,
 }
 
-/// The verdict of a step from the doctor's latest results.
-pub fn verdict(step: &Step, doctor: &DoctorState) -> Verdict {
+/// The verdict of a step from the doctor's and the PKCS#11 module screen's latest results.
+pub fn verdict(step: &Step, doctor: &DoctorState, module: &ModuleState) -> Verdict {
     match step.kind {
         StepKind::Checks { checks, .. } => match doctor.combined(checks) {
             Some(status) => Verdict::Checked(status),
             None => Verdict::NotRun,
         },
-        StepKind::NeedsModuleScreen | StepKind::ServerKey => Verdict::Manual,
+        StepKind::Module => match &module.outcome {
+            Some(outcome) if module_loaded(outcome) => Verdict::Checked(Status::Pass),
+            Some(_) => Verdict::Checked(Status::Fail),
+            None => Verdict::NotRun,
+        },
+        StepKind::SshLogin => match &module.ssh {
+            Some(Ok(report)) if report.passed() => Verdict::Checked(Status::Pass),
+            Some(_) => Verdict::Checked(Status::Fail),
+            None => Verdict::NotRun,
+        },
+        StepKind::ServerKey => Verdict::Manual,
         StepKind::Report => Verdict::NotRun,
     }
+}
+
+/// Whether the file check passed and the module loaded.
+fn module_loaded(outcome: &ModuleOutcome) -> bool {
+    outcome.file.is_ok()
+        && matches!(&outcome.probe, Some(Ok(report)) if report.load.done().is_some() && report.token.done().is_some())
 }
 
 fn verdict_text(verdict: Verdict) -> (&'static str, Option<Status>) {
@@ -191,7 +209,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &WizardView, out: &mut Ve
         ui.vertical(|ui| {
             ui.set_width(220.0);
             for (index, step) in STEPS.iter().enumerate() {
-                let (word, status) = verdict_text(verdict(step, cx.doctor));
+                let (word, status) = verdict_text(verdict(step, cx.doctor, cx.module));
                 let text = if step.guide.is_empty() {
                     format!("{}. {}", index + 1, step.title)
                 } else {
@@ -238,7 +256,8 @@ fn show_step(ui: &mut Ui, cx: &ScreenContext<'_>, index: usize, out: &mut Vec<Co
     ui.add_space(6.0);
     match step.kind {
         StepKind::Checks { checks, fix_on } => show_checks(ui, cx, checks, fix_on, out),
-        StepKind::NeedsModuleScreen => show_manual(ui, cx, index),
+        StepKind::Module => show_module(ui, cx, out),
+        StepKind::SshLogin => show_ssh(ui, cx, out),
         StepKind::ServerKey => show_server_key(ui, cx, out),
         StepKind::Report => show_report(ui, cx, out),
     }
@@ -294,31 +313,74 @@ fn show_checks(ui: &mut Ui, cx: &ScreenContext<'_>, checks: &[CheckId], fix_on: 
     }
 }
 
-fn show_manual(ui: &mut Ui, cx: &ScreenContext<'_>, index: usize) {
-    ui.label(RichText::new("Not checked yet — needs the PKCS#11 module screen.").color(ui.visuals().warn_fg_color));
-    ui.label("Check it by hand:");
-    if index == 0 {
-        ui.label("1. The module file exists and is readable by the ssh user:");
-        widgets::code_block(ui, &format!("ls -l {}", shell_quote(cx.module_path)));
-        ui.label("2. The library finds its configuration: /etc/fxpkcs11.cfg, or FXPKCS11_CFG for the ssh user [2.2].");
-        widgets::code_block(ui, "echo \"$FXPKCS11_CFG\"; ls -l /etc/fxpkcs11.cfg");
-    } else {
-        let destination = cx.prefs.ssh_destination.as_deref().unwrap_or("root@SSH_Server_IP");
-        ui.label("Run on the SSH client, as the user whose configuration you set up:");
-        widgets::code_block(ui, &ssh_command(cx.module_path, destination));
-        ui.label(
-            "It works when you get a shell on the server without a password prompt. If ssh asks for a \
-             password, the server does not accept the key (step 6); if it says the module cannot be \
-             loaded, check step 1.",
-        );
+fn show_module(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
+    ui.label(format!("Module: {}", cx.module_path));
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!cx.module.running, egui::Button::new("Check the module"))
+            .clicked()
+        {
+            out.push(Command::LoadModule {
+                token_label: None,
+                pin: None,
+            });
+        }
+        if cx.module.running {
+            widgets::busy(ui);
+        }
+    });
+    if let Some(outcome) = &cx.module.outcome {
+        pkcs11::show_checks(ui, outcome);
+        if module_loaded(outcome) {
+            widgets::success(ui, "The module loads and shows its token. Go on with the next step.");
+        }
+    }
+    ui.label("The library finds its configuration: /etc/fxpkcs11.cfg, or FXPKCS11_CFG for the ssh user [2.2].");
+    if ui.button("Go to PKCS#11 module").clicked() {
+        out.push(Command::Navigate(Screen::Pkcs11Module));
     }
 }
 
-fn shell_quote(text: &str) -> String {
-    if text.contains(' ') {
-        format!("\"{text}\"")
-    } else {
-        text.to_owned()
+fn show_ssh(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
+    let destination = cx
+        .prefs
+        .ssh_destination
+        .as_deref()
+        .map(str::trim)
+        .filter(|destination| !destination.is_empty());
+    match destination {
+        Some(destination) => {
+            ui.label(format!("Target: {destination}"));
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(!cx.module.ssh_running, egui::Button::new("Run the SSH test"))
+                    .clicked()
+                {
+                    out.push(Command::SshTest {
+                        target: destination.to_owned(),
+                        pin: None,
+                    });
+                }
+                if cx.module.ssh_running {
+                    widgets::busy(ui);
+                }
+            });
+            if let Some(result) = &cx.module.ssh {
+                pkcs11::show_ssh_result(ui, result);
+            }
+        }
+        None => {
+            ui.label("No SSH target set: set one on the PKCS#11 module screen, or run on the SSH client, as the user whose configuration you set up:");
+            widgets::code_block(ui, &ssh_command(cx.module_path, "root@SSH_Server_IP"));
+            ui.label(
+                "It works when you get a shell on the server without a password prompt. If ssh asks for a \
+                 password, the server does not accept the key (step 6); if it says the module cannot be \
+                 loaded, check step 1.",
+            );
+        }
+    }
+    if ui.button("Go to PKCS#11 module").clicked() {
+        out.push(Command::Navigate(Screen::Pkcs11Module));
     }
 }
 
@@ -355,7 +417,7 @@ fn show_report(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
     egui::Grid::new("wizard-summary").num_columns(2).show(ui, |ui| {
         for (index, step) in STEPS.iter().enumerate().filter(|(_, s)| s.kind != StepKind::Report) {
             ui.label(format!("{}. {}", index + 1, step.title));
-            let (word, status) = verdict_text(verdict(step, cx.doctor));
+            let (word, status) = verdict_text(verdict(step, cx.doctor, cx.module));
             let color = status.map_or(ui.visuals().weak_text_color(), |s| theme::status_color(ui.visuals(), s));
             ui.label(RichText::new(word).color(color));
             ui.end_row();

@@ -1,0 +1,399 @@
+//! The PKCS#11 module screen: the job of Futurex's PKCS11Manager ([1.4]) for any module.
+//! The module file is checked here (exists, a shared library for this machine, its
+//! libraries resolve); then the module is loaded in a helper process with `FXPKCS11_CFG`
+//! set to the open configuration, so that a crashing module cannot take the app down.
+//! It shows the library, the tokens, the keys and their `authorized_keys` lines, signs
+//! a test message with each private key, and runs the SSH test of [5].
+
+use egui::{Id, RichText, Ui};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::pkcs11::probe::ProbeReport;
+use crate::pkcs11::{Failure, Step};
+use crate::secret::Secret;
+
+use super::super::command::Command;
+use super::super::dialogs::DialogPurpose;
+use super::super::model::ModuleOutcome;
+use super::super::widgets;
+use super::ScreenContext;
+
+/// The widget state of the PKCS#11 module screen.
+#[derive(Debug, Default)]
+pub struct ModuleView {
+    /// The module path as typed.
+    pub module: String,
+    /// The token label as typed; empty selects the first initialised token.
+    pub token_label: String,
+    /// The PIN as typed; wiped as soon as it is handed to a test.
+    pub pin: Zeroizing<String>,
+    /// The SSH test's `user@host[:port]` as typed.
+    pub target: String,
+}
+
+impl ModuleView {
+    fn token(&self) -> Option<String> {
+        let label = self.token_label.trim();
+        (!label.is_empty()).then(|| label.to_owned())
+    }
+
+    /// The typed PIN as a secret, wiping the field.
+    fn take_pin(&mut self) -> Option<Secret> {
+        let pin = (!self.pin.is_empty()).then(|| Secret::new(self.pin.as_str()));
+        self.pin.zeroize();
+        pin
+    }
+}
+
+/// Draws the screen.
+pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out: &mut Vec<Command>) {
+    ui.heading("PKCS#11 module");
+    ui.label(
+        "Load the PKCS#11 library ssh uses (libfxpkcs11.so, fxpkcs11.dll, or any PKCS#11 module) to see its \
+         tokens and keys, get the authorized_keys lines, test signing, and test the SSH login [1.4] [5].",
+    );
+    match cx.doc {
+        Some(doc) => ui.weak(format!("FXPKCS11_CFG for the load: {}", doc.file.path.display())),
+        None => ui.weak("No configuration open: the module reads its usual configuration."),
+    };
+    if view.module.is_empty() {
+        view.module = cx.module_path.to_owned();
+    }
+    ui.horizontal(|ui| {
+        let module = widgets::text_input(
+            ui,
+            "Module path",
+            super::super::GUIDE_MODULE_PATH,
+            &mut view.module,
+            Id::unique("p11-module-path"),
+            false,
+        );
+        if module.changed() {
+            out.push(Command::SetModulePath(view.module.clone()));
+        }
+        if ui.add_enabled(!cx.dialog_open, egui::Button::new("Browse…")).clicked() {
+            out.push(Command::Dialog(DialogPurpose::BrowseModule));
+        }
+    });
+    widgets::text_input(
+        ui,
+        "Token label (optional)",
+        "the first initialised token",
+        &mut view.token_label,
+        Id::unique("p11-token-label"),
+        false,
+    );
+    widgets::text_input(
+        ui,
+        "PIN (for Test sign)",
+        "the crypto operator's PIN; never stored",
+        &mut view.pin,
+        Id::unique("p11-pin"),
+        true,
+    );
+    let running = cx.module.running;
+    ui.horizontal(|ui| {
+        if ui.add_enabled(!running, egui::Button::new("Load")).clicked() {
+            out.push(Command::LoadModule {
+                token_label: view.token(),
+                pin: None,
+            });
+        }
+        if ui
+            .add_enabled(!running && !view.pin.is_empty(), egui::Button::new("Test sign"))
+            .clicked()
+        {
+            out.push(Command::LoadModule {
+                token_label: view.token(),
+                pin: view.take_pin(),
+            });
+        }
+        if running {
+            widgets::busy(ui);
+            ui.label("Loading the module…");
+        }
+    });
+    ui.add_space(8.0);
+    if let Some(outcome) = &cx.module.outcome {
+        show_outcome(ui, outcome, out);
+    }
+    ui.add_space(12.0);
+    show_ssh_test(ui, cx, view, out);
+}
+
+/// The file and dependency checks and the load, in a few lines (also used by the wizard).
+pub fn show_checks(ui: &mut Ui, outcome: &ModuleOutcome) {
+    ui.label(RichText::new(outcome.module.display().to_string()).strong());
+    match &outcome.file {
+        Ok(file) => widgets::success(
+            ui,
+            &format!("Module file: {}, {} bytes", file.header.describe(), file.size),
+        ),
+        Err(problem) => {
+            widgets::problem(ui, problem);
+            return;
+        }
+    }
+    match &outcome.dependencies {
+        Some(Ok(report)) => {
+            let missing = report.missing();
+            if missing.is_empty() {
+                widgets::success(ui, &format!("Libraries it needs: all {} found", report.libraries.len()));
+            } else {
+                for dependency in missing {
+                    let color = ui.visuals().error_fg_color;
+                    ui.label(
+                        RichText::new(format!(
+                            "Missing library {} (needed by {})",
+                            dependency.name,
+                            dependency.needed_by.display()
+                        ))
+                        .color(color),
+                    );
+                }
+            }
+        }
+        Some(Err(problem)) => widgets::problem(ui, problem),
+        None => {}
+    }
+    match &outcome.probe {
+        Some(Ok(report)) => match &report.load {
+            Step::Done(info) => widgets::success(
+                ui,
+                &format!(
+                    "Loaded: {} {} (library {}, Cryptoki {})",
+                    info.manufacturer, info.description, info.library_version, info.cryptoki_version
+                ),
+            ),
+            Step::Failed(failure) => failure_lines(ui, failure),
+            Step::NotRun(reason) => {
+                ui.weak(format!("Not loaded: {reason}"));
+            }
+        },
+        Some(Err(problem)) => widgets::problem(ui, problem),
+        None => {}
+    }
+}
+
+fn failure_lines(ui: &mut Ui, failure: &Failure) {
+    let color = ui.visuals().error_fg_color;
+    if let Some(ckr) = &failure.ckr {
+        ui.label(RichText::new(format!("{}: {}", ckr.name, ckr.meaning)).color(color));
+    }
+    ui.add(egui::Label::new(RichText::new(&failure.message).color(color)).wrap());
+    let remedy = failure.remedy_with_citation();
+    if !remedy.is_empty() {
+        ui.add(egui::Label::new(format!("What to do: {remedy}")).wrap());
+    }
+}
+
+fn show_outcome(ui: &mut Ui, outcome: &ModuleOutcome, out: &mut Vec<Command>) {
+    show_checks(ui, outcome);
+    let Some(Ok(report)) = &outcome.probe else {
+        return;
+    };
+    if report.load.done().is_none() {
+        return;
+    }
+    show_tokens(ui, report);
+    show_keys(ui, report, out);
+    if outcome.signed {
+        show_sign(ui, report);
+    }
+}
+
+fn step_problem<T>(ui: &mut Ui, step: &Step<T>) {
+    match step {
+        Step::Failed(failure) => failure_lines(ui, failure),
+        Step::NotRun(reason) => {
+            ui.weak(reason);
+        }
+        Step::Done(_) => {}
+    }
+}
+
+fn show_tokens(ui: &mut Ui, report: &ProbeReport) {
+    ui.add_space(8.0);
+    ui.label(RichText::new("Tokens").strong().size(16.0));
+    match &report.slots {
+        Step::Done(slots) => {
+            egui::Grid::new("p11-tokens")
+                .num_columns(4)
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.weak("Slot");
+                    ui.weak("Label");
+                    ui.weak("Serial");
+                    ui.weak("Flags");
+                    ui.end_row();
+                    for slot in slots {
+                        ui.label(slot.id.to_string());
+                        match &slot.token {
+                            Some(token) => {
+                                ui.label(&token.label);
+                                ui.label(&token.serial);
+                                ui.label(token.flags.join(" "));
+                            }
+                            None => {
+                                ui.weak("no token");
+                                ui.label("");
+                                ui.label("");
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
+        }
+        other => step_problem(ui, other),
+    }
+    match &report.token {
+        Step::Done(slot) => {
+            if let Some(token) = &slot.token {
+                ui.label(format!("Selected token: {} (slot {})", token.label, slot.id));
+            }
+        }
+        other => step_problem(ui, other),
+    }
+    step_problem(ui, &report.login);
+}
+
+fn show_keys(ui: &mut Ui, report: &ProbeReport, out: &mut Vec<Command>) {
+    ui.add_space(8.0);
+    ui.label(RichText::new("Keys").strong().size(16.0));
+    match &report.objects {
+        Step::Done(objects) if objects.is_empty() => {
+            ui.weak("No objects visible (private keys need the PIN).");
+        }
+        Step::Done(objects) => {
+            egui::Grid::new("p11-objects")
+                .num_columns(4)
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.weak("Label");
+                    ui.weak("ID");
+                    ui.weak("Type");
+                    ui.weak("Size");
+                    ui.end_row();
+                    for object in objects {
+                        ui.label(&object.label);
+                        ui.label(&object.id);
+                        let kind = match &object.key_type {
+                            Some(key_type) => format!("{} {key_type}", object.class),
+                            None => object.class.clone(),
+                        };
+                        ui.label(kind);
+                        ui.label(object.bits.map(|bits| format!("{bits} bits")).unwrap_or_default());
+                        ui.end_row();
+                    }
+                });
+        }
+        other => step_problem(ui, other),
+    }
+    ui.add_space(8.0);
+    ui.label(RichText::new("authorized_keys lines [4.1]").strong().size(16.0));
+    match &report.public_keys {
+        Step::Done(lines) if lines.is_empty() => {
+            ui.weak("No public keys on the token.");
+        }
+        Step::Done(lines) => {
+            for line in lines {
+                ui.label(format!(
+                    "{} (id {}, {} {} bits) {}",
+                    line.label, line.id, line.key_type, line.bits, line.fingerprint
+                ));
+                widgets::code_block(ui, &line.line);
+                if ui.button(format!("Copy line of {}", line.label)).clicked() {
+                    out.push(Command::Copy(line.line.clone()));
+                }
+            }
+        }
+        other => step_problem(ui, other),
+    }
+}
+
+fn show_sign(ui: &mut Ui, report: &ProbeReport) {
+    ui.add_space(8.0);
+    ui.label(RichText::new("Test sign").strong().size(16.0));
+    match &report.sign {
+        Step::Done(tests) if tests.is_empty() => {
+            ui.weak("No private keys to sign with.");
+        }
+        Step::Done(tests) => {
+            for test in tests {
+                if test.verified {
+                    widgets::success(
+                        ui,
+                        &format!(
+                            "{} ({} {}): verified, {} ms",
+                            test.label, test.key_type, test.mechanism, test.sign_ms
+                        ),
+                    );
+                } else {
+                    let color = ui.visuals().error_fg_color;
+                    ui.label(RichText::new(format!("{} ({}): failed", test.label, test.key_type)).color(color));
+                    if let Some(failure) = &test.failure {
+                        failure_lines(ui, failure);
+                    }
+                }
+            }
+        }
+        other => step_problem(ui, other),
+    }
+}
+
+fn show_ssh_test(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out: &mut Vec<Command>) {
+    ui.label(RichText::new("SSH test [5]").strong().size(16.0));
+    if view.target.is_empty()
+        && let Some(destination) = &cx.prefs.ssh_destination
+    {
+        view.target.clone_from(destination);
+    }
+    ui.horizontal(|ui| {
+        let target = widgets::text_input(
+            ui,
+            "SSH target USER@HOST[:PORT]",
+            "root@ssh-server",
+            &mut view.target,
+            Id::unique("p11-ssh-target"),
+            false,
+        );
+        if target.changed() {
+            out.push(Command::SetSshDestination(view.target.clone()));
+        }
+        let enabled = !cx.module.ssh_running && !view.target.trim().is_empty();
+        if ui.add_enabled(enabled, egui::Button::new("SSH test")).clicked() {
+            out.push(Command::SshTest {
+                target: view.target.trim().to_owned(),
+                pin: view.take_pin(),
+            });
+        }
+        if cx.module.ssh_running {
+            widgets::busy(ui);
+        }
+    });
+    if let Some(result) = &cx.module.ssh {
+        show_ssh_result(ui, result);
+    }
+}
+
+/// The SSH test's verdict, detail and remedy (also used by the wizard).
+pub fn show_ssh_result(ui: &mut Ui, result: &Result<crate::pkcs11::ssh::SshLoginReport, super::super::model::Problem>) {
+    match result {
+        Ok(report) if report.passed() => {
+            widgets::success(ui, &format!("SSH login through the module works ({} ms).", report.ms));
+            ui.add(egui::Label::new(&report.detail).wrap());
+        }
+        Ok(report) => {
+            let color = ui.visuals().error_fg_color;
+            ui.label(RichText::new(format!("SSH test failed: {:?}", report.verdict)).color(color));
+            ui.add(egui::Label::new(&report.detail).wrap());
+            if !report.remedy.is_empty() {
+                ui.add(egui::Label::new(format!("What to do: {} [{}]", report.remedy, report.guide)).wrap());
+            }
+        }
+        Err(problem) => widgets::problem(ui, problem),
+    }
+    if let Ok(report) = result {
+        widgets::code_block(ui, &report.command);
+    }
+}
