@@ -158,7 +158,7 @@ fn troubleshooting_and_certificates_in_the_dark_theme() {
     let config = write_config(dir.path());
     let mut app = snapshot_app(Some(config), ThemeChoice::Dark);
     app.ctrl(Key::Num5);
-    app.wait_for("Not checked yet");
+    app.wait_for("Check the module");
     app.harness.remove_cursor();
     app.harness.step();
     let folder = dir.path().display().to_string();
