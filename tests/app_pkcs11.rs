@@ -111,3 +111,37 @@ fn wizard_module_step_loads_the_module_of_the_screen() {
     app.click("Go to PKCS#11 module");
     assert_eq!(app.app().screen(), Screen::Pkcs11Module);
 }
+
+#[test]
+fn ssh_test_explains_a_refused_connection_and_the_wizard_shows_it() {
+    let hsm = Hsm::new();
+    let mut app = app_for(&hsm);
+    app.replace_text("Module path", SOFTHSM);
+    app.ctrl(Key::Num5);
+    app.click("Next");
+    for _ in 0..5 {
+        app.click("Next");
+    }
+    assert!(app.shows("Step 7: SSH test"));
+    assert!(
+        app.shows(&format!("ssh -I {SOFTHSM} root@SSH_Server_IP")),
+        "without a target the manual command of [5] is shown"
+    );
+    app.click("Go to PKCS#11 module");
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    app.replace_text("SSH target USER@HOST[:PORT]", &format!("tester@127.0.0.1:{port}"));
+    app.click("SSH test");
+    app.settle();
+    assert!(app.shows("SSH test failed: ConnectionRefused"), "the verdict is shown");
+    assert!(app.shows("What to do:"), "with a remedy");
+    app.ctrl(Key::Num5);
+    assert!(
+        app.shows("Target: tester@127.0.0.1"),
+        "the wizard uses the target set on the screen"
+    );
+    assert!(app.shows("SSH test failed: ConnectionRefused"));
+}

@@ -261,6 +261,9 @@ impl FxApp {
                 self.save_prefs();
             }
             Command::SetModulePath(path) => {
+                // Both screens with a module field show the same path.
+                self.views.key.module.clone_from(&path);
+                self.views.module.module.clone_from(&path);
                 self.prefs.module_path = Some(path);
                 self.prefs_dirty = true;
             }
