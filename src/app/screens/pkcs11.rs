@@ -19,7 +19,7 @@ use super::super::widgets;
 use super::ScreenContext;
 
 /// The widget state of the PKCS#11 module screen.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ModuleView {
     /// The module path as typed.
     pub module: String,
@@ -29,6 +29,17 @@ pub struct ModuleView {
     pub pin: Zeroizing<String>,
     /// The SSH test's `user@host[:port]` as typed.
     pub target: String,
+}
+
+impl std::fmt::Debug for ModuleView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModuleView")
+            .field("module", &self.module)
+            .field("token_label", &self.token_label)
+            .field("pin", &crate::secret::MASK)
+            .field("target", &self.target)
+            .finish()
+    }
 }
 
 impl ModuleView {
@@ -395,5 +406,23 @@ pub fn show_ssh_result(ui: &mut Ui, result: &Result<crate::pkcs11::ssh::SshLogin
     }
     if let Ok(report) = result {
         widgets::code_block(ui, &report.command);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pin_is_masked_in_debug_and_wiped_when_taken() {
+        let mut view = ModuleView {
+            pin: Zeroizing::new("pin-4417".to_owned()),
+            ..ModuleView::default()
+        };
+        assert!(!format!("{view:?}").contains("pin-4417"));
+        let pin = view.take_pin().expect("a PIN was typed");
+        assert_eq!(pin.expose(), "pin-4417");
+        assert!(view.pin.is_empty());
+        assert!(view.take_pin().is_none(), "an empty field gives no PIN");
     }
 }
