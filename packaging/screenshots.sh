@@ -72,6 +72,8 @@ keys ctrl+4
 shot ssh-key
 keys ctrl+5 Right Right Right
 shot troubleshooting
+keys ctrl+6 Return
+shot pkcs11-module 2
 keys ctrl+q
 sleep 1
 

@@ -89,7 +89,14 @@ fn missing_module_is_named() {
     let hsm = Hsm::new();
     let mut app = app_for(&hsm);
     let missing = hsm.path().join("libnothing.so");
-    load(&mut app, &missing.display().to_string());
+    app.replace_text("Module path", &missing.display().to_string());
+    // Enter, with nothing focused, loads the module.
+    app.harness.key_press(Key::Escape);
+    app.harness.step();
+    assert!(app.harness.ctx.memory(|memory| memory.focused()).is_none());
+    app.harness.key_press(Key::Enter);
+    app.harness.step();
+    app.settle();
     assert!(
         app.shows(&format!("the module {} does not exist", missing.display())),
         "the missing file is named"

@@ -392,6 +392,7 @@ impl FxApp {
         if nothing_focused && ctx.input(|input| input.key_pressed(Key::Enter)) {
             match self.screen {
                 Screen::ConnectionTest => out.push(Command::RunDoctor { stop_after: None }),
+                Screen::Pkcs11Module => out.push(screens::pkcs11::enter_action(&self.views.module)),
                 Screen::Troubleshooting => {
                     if let Some(command) = screens::troubleshooting::enter_action(&self.views.wizard) {
                         out.push(command);

@@ -56,6 +56,14 @@ impl ModuleView {
     }
 }
 
+/// What Enter does on the screen: load the module (without the PIN).
+pub fn enter_action(view: &ModuleView) -> Command {
+    Command::LoadModule {
+        token_label: view.token(),
+        pin: None,
+    }
+}
+
 /// Draws the screen.
 pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out: &mut Vec<Command>) {
     ui.heading("PKCS#11 module");
@@ -105,10 +113,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out: &mu
     let running = cx.module.running;
     ui.horizontal(|ui| {
         if ui.add_enabled(!running, egui::Button::new("Load")).clicked() {
-            out.push(Command::LoadModule {
-                token_label: view.token(),
-                pin: None,
-            });
+            out.push(enter_action(view));
         }
         if ui
             .add_enabled(!running && !view.pin.is_empty(), egui::Button::new("Test sign"))
