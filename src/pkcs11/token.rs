@@ -493,6 +493,8 @@ impl TokenSession {
         Ok(handles)
     }
 
+    // CK_ULONG is 64-bit on Linux but 32-bit on Windows, so `u64::from` is needed there.
+    #[allow(clippy::useless_conversion)]
     fn attributes(&self, handle: ObjectHandle, wanted: &[AttributeType]) -> Result<KeyAttributes, Pkcs11Error> {
         let values = self
             .session
