@@ -15,14 +15,4 @@ packages=(openssl openssh-client openssh-server softhsm2 opensc gcc
   mesa-vulkan-drivers libvulkan1 libgl1-mesa-dri libegl1
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0
   xvfb xdotool imagemagick)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  sudo_cmd=()
-  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash "$(dirname "$0")/apt-install.sh" "${packages[@]}"
