@@ -2,7 +2,8 @@
 # Builds target/dist/fxconfig-<version>-windows-x86_64.zip from this checkout: a cross build for
 # x86_64-pc-windows-gnu with Debian's mingw-w64 of
 #   fxconfig.exe      the GUI-subsystem program (double-click: no console window), and
-#   fxconfig-cli.exe  the console-subsystem command line for cmd and PowerShell,
+#   fxconfig-cli.exe  the console-subsystem command line for cmd and PowerShell, built without
+#                     the desktop app (its `gui` and `demo` start fxconfig.exe),
 # both with the icon and the DPI-aware manifest embedded by build.rs, zipped with README.md and
 # the licences.
 set -euo pipefail
@@ -19,8 +20,10 @@ for tool in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres zip; do
   command -v "$tool" > /dev/null || fail "$tool is missing: run packaging/system-deps.sh"
 done
 
-step "release build of fxconfig.exe and fxconfig-cli.exe $version"
-cargo build --release --locked --target "$target" --bins
+step "release build of fxconfig.exe (the desktop app) $version"
+cargo build --release --locked --target "$target" --bin fxconfig
+step "release build of fxconfig-cli.exe (the command line alone, without the gui feature) $version"
+cargo build --release --locked --target "$target" --bin fxconfig-cli --no-default-features
 build_dir=$target_dir/$target/release
 
 work=$(mktemp -d)

@@ -173,6 +173,7 @@ if "${bounded[@]}" "$appimage" gui --help > /dev/null 2>&1; then
     start_background "$work/gui.out" "$work/gui.err" env -u APPIMAGE_EXTRACT_AND_RUN HOME="$work/home-gui" "$appimage" gui
     if window=$(wait_for_window fxconfig 60); then
       pass "the GUI from the AppImage shows its window under Xvfb: $window"
+      check_window_drawn "$window" "$work/gui.png"
     else
       fail_check "no fxconfig window under Xvfb within 60 s: $(tail -n 5 "$work/gui.err")"
     fi

@@ -157,3 +157,19 @@ wait_for_window() {
   done
   return 1
 }
+
+# check_window_drawn WINDOW_LINE PNG: screenshots the window of an xwininfo line into PNG and
+# passes when it holds at least 16 colours, i.e. the app drew into it (a window that was mapped but
+# never painted is one flat colour).
+check_window_drawn() {
+  local window_id colours
+  window_id=$(awk '{print $1}' <<< "$1")
+  sleep 3
+  if ! import -window "$window_id" "$2" 2> /dev/null; then
+    fail_check "could not take a screenshot of window $window_id"
+    return
+  fi
+  colours=$(identify -format '%k' "$2" 2> /dev/null || echo 0)
+  [ "${colours:-0}" -ge 16 ] && pass "the window is drawn ($colours colours in its screenshot)" ||
+    fail_check "the window looks blank: ${colours:-0} colours in its screenshot"
+}

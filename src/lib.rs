@@ -17,8 +17,9 @@
 //! | [`pkcs11`] | the PKCS#11 module: file checks, loading, tokens, keys, sign test, the SSH login test |
 //! | [`pki`] | a throwaway PKI for the demo, the simulator and the tests |
 //! | [`demo`] | the demo: simulator, certificates and configuration in a temporary folder |
-//! | [`app`] | the desktop app (egui), a front end over the modules above |
+//! | `app` | the desktop app (egui, with the default `gui` feature), a front end over the modules above |
 
+#[cfg(feature = "gui")]
 pub mod app;
 pub mod cfg;
 pub mod demo;

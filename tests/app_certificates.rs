@@ -2,6 +2,7 @@
 //! identity imported through the (scripted) file dialogs, the password typed into the
 //! prompt, the details and chain check shown, and "Apply to configuration" writing the
 //! PROD-TLS-* fields.
+#![cfg(feature = "gui")]
 
 mod app_support;
 mod common;

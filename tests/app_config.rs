@@ -1,6 +1,7 @@
 //! The Configuration screen, driven through the real app: typing into a labelled field,
 //! saving with the diff preview, the unsaved marker, the unsaved-changes guard, raw text
 //! with masked passwords, and noticing a change made by another program.
+#![cfg(feature = "gui")]
 
 mod app_support;
 mod common;

@@ -1,6 +1,7 @@
 //! The Connection test screen, driven through the real app against the KMES simulator:
 //! every check's result found by its label, a fault's failing check with its remedy,
 //! Cancel, the Markdown report (no password in it), and the demo's fault switch.
+#![cfg(feature = "gui")]
 
 mod app_support;
 mod common;

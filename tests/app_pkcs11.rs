@@ -2,6 +2,7 @@
 //! by the test: the token and key labels, the authorized_keys line `ssh-keygen -D`
 //! prints, the sign test with the PIN typed into its field, a missing module named, and
 //! the wizard's module step.
+#![cfg(feature = "gui")]
 
 mod app_support;
 #[path = "pkcs11_support/mod.rs"]

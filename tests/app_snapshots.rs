@@ -2,6 +2,7 @@
 //! from mesa-vulkan-drivers), compared with tests/snapshots/*.png. Fixed window size,
 //! fixed theme, fixed file contents; the few spots that hold a temporary path are masked.
 //! Regenerate with `UPDATE_SNAPSHOTS=1 cargo test --test app_snapshots`.
+#![cfg(feature = "gui")]
 
 mod app_support;
 

@@ -1,6 +1,7 @@
 //! The SSH key screen, driven through the real app: the line shown for an openssl-made
 //! KMES-style export is the one `ssh-keygen -i -m PKCS8` prints, the options prefix, and
 //! a public key dropped on the window.
+#![cfg(feature = "gui")]
 
 mod app_support;
 

@@ -2,6 +2,7 @@
 //! no GPU), found by its title, photographed, and closed with Ctrl+Q. Without any display
 //! it says why on standard error and exits non-zero. Needs Xvfb, xdotool and ImageMagick's
 //! `import` (tests/system-deps.sh installs them).
+#![cfg(feature = "gui")]
 
 use std::fs;
 use std::process::{Child, Command, Stdio};
