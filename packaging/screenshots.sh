@@ -2,7 +2,9 @@
 # Takes the README's screenshots from the real app: `fxconfig demo` in an Xvfb display
 # (software rendering), driven from the keyboard with xdotool, photographed with
 # ImageMagick's `import`. Writes assets/screenshots/*.png.
-# Needs: Xvfb, xdotool, imagemagick (bash tests/system-deps.sh installs them).
+# The PKCS#11 module screen shows a SoftHSM2 token made here with an RSA and an EC key, standing
+# in for libfxpkcs11.so.
+# Needs: Xvfb, xdotool, imagemagick, softhsm2, opensc (bash tests/system-deps.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
@@ -26,7 +28,18 @@ pids+=($!)
 for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$number" ] && break; sleep 0.1; done
 export XDG_RUNTIME_DIR=$work FXCONFIG_PREFS_DIR=$work/prefs
 mkdir -p "$FXCONFIG_PREFS_DIR"
-echo '{"theme": "light", "window_size": [1120.0, 780.0]}' > "$FXCONFIG_PREFS_DIR/prefs.json"
+softhsm=/usr/lib/softhsm/libsofthsm2.so
+mkdir -p "$work/tokens"
+printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$work/tokens" > "$work/softhsm2.conf"
+export SOFTHSM2_CONF=$work/softhsm2.conf
+softhsm2-util --init-token --free --label "KMES keygroup1" --so-pin 87654321 --pin 12345678 > /dev/null
+for key in "rsa:2048 ssh-client-rsa 01" "EC:prime256v1 ssh-client-ec 02"; do
+  set -- $key
+  pkcs11-tool --module "$softhsm" --token-label "KMES keygroup1" --login --pin 12345678 \
+    --keypairgen --key-type "$1" --label "$2" --id "$3" > /dev/null 2>&1
+done
+printf '{"theme": "light", "window_size": [1120.0, 780.0], "module_path": "%s"}\n' "$softhsm" \
+  > "$FXCONFIG_PREFS_DIR/prefs.json"
 
 # Presses keys one at a time, as a hand would, so each lands in its own frame.
 keys() {

@@ -1,7 +1,8 @@
 //! The PKCS#11 module checks against real components: a SoftHSM2 token made by
 //! `softhsm2-util` and OpenSC's `pkcs11-tool`, `ssh-keygen -D` as the reference for
 //! authorized_keys lines, and broken modules built here with gcc and ld (plus one
-//! hand-written AArch64 ELF header, said so where it is made).
+//! hand-written AArch64 ELF header, said so where it is made). Windows DLLs built here with
+//! mingw-w64 stand for fxpkcs11.dll and its OpenSSL DLLs in the PE dependency checks.
 
 mod common;
 mod pkcs11_support;
@@ -14,7 +15,8 @@ use std::time::Duration;
 use fxconfig::Explain;
 use fxconfig::doctor::{self, CheckId, DoctorOptions, Status};
 use fxconfig::pkcs11::{
-    self, Action, BinaryFormat, FileKind, Machine, Pkcs11Error, ProbeRequest, Step, check_dependencies, inspect_module,
+    self, Action, BinaryFormat, DllSearch, FileKind, Machine, Pkcs11Error, ProbeRequest, Step, check_dependencies,
+    inspect_module, parse_header, resolve_pe_with,
 };
 use fxconfig::{Secret, remedy};
 use pkcs11_support::{Hsm, PIN, SOFTHSM, TOKEN, run_ok};
@@ -166,6 +168,185 @@ fn a_missing_dependency_is_named_before_any_load() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("libfxdep.so") && stderr.contains("remedy:"), "{stderr}");
+}
+
+/// Compiles C source into a 64-bit Windows DLL with mingw-w64, linked against `link` (DLL files).
+fn build_dll(dir: &Path, name: &str, source: &str, link: &[&Path]) -> PathBuf {
+    let c_file = dir.join(format!("{name}.c"));
+    std::fs::write(&c_file, source).expect("C source");
+    let dll = dir.join(format!("{name}.dll"));
+    run_ok(
+        Command::new("x86_64-w64-mingw32-gcc")
+            .args(["-shared", "-o"])
+            .arg(&dll)
+            .arg(&c_file)
+            .args(link),
+    );
+    dll
+}
+
+/// A Windows installation in miniature: fxpkcs11.dll in `install/` beside
+/// libcrypto-1_1-x64.dll, which needs zlib1.dll; `system32/` holds a DLL without imports under
+/// the name of each system DLL the three import (KERNEL32.dll, msvcrt.dll).
+struct WindowsLayout {
+    _dir: tempfile::TempDir,
+    install: PathBuf,
+    system32: PathBuf,
+    program: PathBuf,
+    module: PathBuf,
+    zlib: PathBuf,
+}
+
+impl WindowsLayout {
+    fn new() -> WindowsLayout {
+        let dir = tempfile::tempdir().unwrap();
+        let [install, system32, program, build] =
+            ["install", "system32", "program", "build"].map(|name| dir.path().join(name));
+        for folder in [&install, &system32, &program, &build] {
+            std::fs::create_dir(folder).unwrap();
+        }
+        let zlib = build_dll(&build, "zlib1", "int deflate_stub(void) { return 1; }\n", &[]);
+        let crypto = build_dll(
+            &build,
+            "libcrypto-1_1-x64",
+            "int deflate_stub(void);\nint crypto_stub(void) { return deflate_stub(); }\n",
+            &[&zlib],
+        );
+        let module = build_dll(
+            &build,
+            "fxpkcs11",
+            "int crypto_stub(void);\nint C_GetFunctionList(void *list) { (void)list; return crypto_stub(); }\n",
+            &[&crypto],
+        );
+        let no_imports = build.join("no-imports.dll");
+        std::fs::write(build.join("no-imports.c"), "int stub_value = 1;\n").unwrap();
+        run_ok(
+            Command::new("x86_64-w64-mingw32-gcc")
+                .args(["-shared", "-nostdlib", "-Wl,-e,0", "-o"])
+                .arg(&no_imports)
+                .arg(build.join("no-imports.c")),
+        );
+        for dll in [&module, &crypto] {
+            std::fs::copy(dll, install.join(dll.file_name().unwrap())).unwrap();
+        }
+        for system_dll in ["KERNEL32.dll", "msvcrt.dll"] {
+            std::fs::copy(&no_imports, system32.join(system_dll)).unwrap();
+        }
+        WindowsLayout {
+            module: install.join("fxpkcs11.dll"),
+            install,
+            system32,
+            program,
+            zlib,
+            _dir: dir,
+        }
+    }
+
+    fn search(&self, path_dirs: &[&Path]) -> DllSearch {
+        DllSearch {
+            program_dir: Some(self.program.clone()),
+            system_dirs: vec![self.system32.clone()],
+            current_dir: None,
+            path_dirs: path_dirs.iter().map(|dir| dir.to_path_buf()).collect(),
+        }
+    }
+
+    fn header(&self) -> fxconfig::pkcs11::BinaryHeader {
+        parse_header(&std::fs::read(&self.module).unwrap()).expect("a PE header")
+    }
+}
+
+#[test]
+fn a_windows_dll_import_table_is_read() {
+    let layout = WindowsLayout::new();
+    let header = layout.header();
+    assert_eq!(header.format, BinaryFormat::Pe);
+    assert_eq!(
+        (header.machine, header.bits, header.kind),
+        (Machine::X86_64, 64, FileKind::SharedLibrary)
+    );
+    // objdump, from the same mingw-w64 installation, is the reference for the import table.
+    let objdump = run_ok(Command::new("x86_64-w64-mingw32-objdump").arg("-p").arg(&layout.module));
+    let expected: Vec<String> = String::from_utf8_lossy(&objdump.stdout)
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("DLL Name: ").map(str::to_owned))
+        .collect();
+    assert!(expected.contains(&"libcrypto-1_1-x64.dll".to_owned()), "{expected:?}");
+    assert_eq!(header.needed, expected);
+
+    // Cut short in the middle of an imported DLL's name: the name has no end.
+    let bytes = std::fs::read(&layout.module).unwrap();
+    let name_at = bytes
+        .windows(b"libcrypto-1_1-x64.dll\0".len())
+        .position(|window| window == b"libcrypto-1_1-x64.dll\0")
+        .expect("the name is in the file");
+    let reason = parse_header(&bytes[..name_at + 5]).expect_err("a cut import table");
+    assert_eq!(reason, "PE header: a DLL name is not terminated");
+}
+
+#[test]
+fn windows_does_not_search_the_module_folder_for_its_dlls() {
+    let layout = WindowsLayout::new();
+    let report = resolve_pe_with(&layout.module, &layout.header(), &layout.search(&[]));
+    let missing = report.missing();
+    assert_eq!(missing.len(), 1, "{report:?}");
+    assert_eq!(missing[0].name, "libcrypto-1_1-x64.dll");
+    assert!(
+        missing[0]
+            .rejected
+            .iter()
+            .any(|note| note.contains("beside the module, but Windows does not search")),
+        "{:?}",
+        missing[0].rejected
+    );
+    let kernel = report
+        .libraries
+        .iter()
+        .find(|dep| dep.name == "KERNEL32.dll")
+        .expect("KERNEL32.dll listed");
+    assert_eq!(
+        kernel.found.as_deref(),
+        Some(layout.system32.join("KERNEL32.dll").as_path())
+    );
+}
+
+#[test]
+fn dlls_found_through_path_are_followed_to_their_own_imports() {
+    let layout = WindowsLayout::new();
+    let report = resolve_pe_with(&layout.module, &layout.header(), &layout.search(&[&layout.install]));
+    let crypto = report
+        .libraries
+        .iter()
+        .find(|dep| dep.name == "libcrypto-1_1-x64.dll")
+        .expect("libcrypto listed");
+    assert_eq!(
+        crypto.found.as_deref(),
+        Some(layout.install.join("libcrypto-1_1-x64.dll").as_path())
+    );
+    let missing: Vec<_> = report
+        .missing()
+        .iter()
+        .map(|dep| (dep.name.clone(), dep.needed_by.clone()))
+        .collect();
+    assert_eq!(
+        missing,
+        vec![("zlib1.dll".to_owned(), layout.install.join("libcrypto-1_1-x64.dll"))]
+    );
+
+    // With zlib1.dll in the program's folder, everything resolves; system DLLs appear once each.
+    std::fs::copy(&layout.zlib, layout.program.join("zlib1.dll")).unwrap();
+    let report = resolve_pe_with(&layout.module, &layout.header(), &layout.search(&[&layout.install]));
+    assert!(report.missing().is_empty(), "{report:?}");
+    let names: Vec<&str> = report.libraries.iter().map(|dep| dep.name.as_str()).collect();
+    assert_eq!(
+        names
+            .iter()
+            .filter(|name| name.eq_ignore_ascii_case("kernel32.dll"))
+            .count(),
+        1,
+        "{names:?}"
+    );
+    assert!(names.contains(&"zlib1.dll"), "{names:?}");
 }
 
 #[test]

@@ -4,14 +4,15 @@
 # openssh-client (ssh-keygen, the reference for authorized_keys lines and fingerprints; ssh -I),
 # openssh-server (the sshd the SSH login tests start on a loopback port),
 # softhsm2 (a PKCS#11 token for the module tests), opensc (pkcs11-tool, which makes its keys),
-# gcc (builds the broken modules: a 32-bit library, one with a missing dependency);
+# gcc (builds the broken modules: a 32-bit library, one with a missing dependency),
+# gcc-mingw-w64-x86-64 (builds Windows DLLs whose imports the PE dependency check follows);
 # for the desktop app's tests: mesa-vulkan-drivers and libvulkan1 (lavapipe, the software
 # Vulkan that renders the snapshot images and the window), libgl1-mesa-dri and libegl1
 # (llvmpipe, the OpenGL fallback), the X11 client libraries winit loads, xvfb (a display
 # without a screen), xdotool (finds the window, types Ctrl+Q) and imagemagick (`import`
 # takes the screenshot).
 set -euo pipefail
-packages=(openssl openssh-client openssh-server softhsm2 opensc gcc
+packages=(openssl openssh-client openssh-server softhsm2 opensc gcc gcc-mingw-w64-x86-64
   mesa-vulkan-drivers libvulkan1 libgl1-mesa-dri libegl1
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0
   xvfb xdotool imagemagick)

@@ -183,7 +183,7 @@ fn what_it_looks_like(bytes: &[u8]) -> String {
 fn pe(bytes: &[u8]) -> Result<BinaryHeader, HeaderProblem> {
     let malformed = |what: &str| HeaderProblem::Malformed(format!("PE header: {what}"));
     let lfanew = read_u32(bytes, 0x3c, true).ok_or_else(|| malformed("cut short before e_lfanew"))? as usize;
-    if bytes.get(lfanew..lfanew + 4) != Some(b"PE\0\0") {
+    if bytes.get(lfanew..lfanew.saturating_add(4)) != Some(b"PE\0\0") {
         return Err(HeaderProblem::NotBinary(
             "an MS-DOS program without a PE header".to_owned(),
         ));
@@ -211,12 +211,13 @@ fn pe(bytes: &[u8]) -> Result<BinaryHeader, HeaderProblem> {
     } else {
         FileKind::Other
     };
+    let needed = pe_imports::dll_names(bytes, lfanew, bits).map_err(|what| malformed(&what))?;
     Ok(BinaryHeader {
         format: BinaryFormat::Pe,
         machine,
         bits,
         kind,
-        needed: Vec::new(),
+        needed,
         runpath: Vec::new(),
         rpath: Vec::new(),
     })
@@ -273,6 +274,120 @@ pub(crate) fn read_u64(bytes: &[u8], at: usize, little: bool) -> Option<u64> {
     } else {
         u64::from_be_bytes(raw)
     })
+}
+
+mod pe_imports {
+    //! PE: the DLL names of the import directory (data directory 1), the DLLs the Windows
+    //! loader must find before the module's `DllMain` runs. Delay-loaded DLLs (data directory
+    //! 13) are loaded on first use and are not listed.
+
+    use super::{read_u16, read_u32};
+
+    /// Bytes of one section header and of one import descriptor.
+    const SECTION_HEADER_LEN: usize = 40;
+    const IMPORT_DESCRIPTOR_LEN: usize = 20;
+    /// More sections or imported DLLs than any real module has.
+    const MAX_SECTIONS: usize = 96;
+    const MAX_IMPORTS: usize = 4096;
+    /// The longest DLL name read.
+    const MAX_NAME_LEN: usize = 512;
+
+    /// The imported DLL names, in the order of the import directory.
+    pub(super) fn dll_names(bytes: &[u8], lfanew: usize, bits: u8) -> Result<Vec<String>, String> {
+        let optional = lfanew + 24;
+        // PE32+ keeps NumberOfRvaAndSizes at 108 and the data directories at 112; PE32 at 92 and 96.
+        let (count_at, directories_at) = if bits == 64 { (108, 112) } else { (92, 96) };
+        let directory_count = read_u32(bytes, optional + count_at, true).ok_or("cut short at NumberOfRvaAndSizes")?;
+        if directory_count < 2 {
+            return Ok(Vec::new());
+        }
+        let import_rva =
+            read_u32(bytes, optional + directories_at + 8, true).ok_or("cut short at the import directory")?;
+        if import_rva == 0 {
+            return Ok(Vec::new());
+        }
+        let sections = Sections::read(bytes, lfanew)?;
+        let mut at = sections
+            .offset(import_rva)
+            .ok_or_else(|| format!("the import directory (RVA {import_rva:#x}) lies outside every section"))?;
+        let mut names = Vec::new();
+        loop {
+            let descriptor = bytes
+                .get(at..at + IMPORT_DESCRIPTOR_LEN)
+                .ok_or("the import directory is cut short")?;
+            if descriptor.iter().all(|byte| *byte == 0) {
+                return Ok(names);
+            }
+            if names.len() >= MAX_IMPORTS {
+                return Err(format!("more than {MAX_IMPORTS} imported DLLs"));
+            }
+            let name_rva = read_u32(descriptor, 12, true).ok_or("cut short at an import's Name")?;
+            let name_at = sections
+                .offset(name_rva)
+                .ok_or_else(|| format!("an imported DLL's name (RVA {name_rva:#x}) lies outside every section"))?;
+            names.push(c_string(bytes, name_at)?);
+            at += IMPORT_DESCRIPTOR_LEN;
+        }
+    }
+
+    /// A NUL-terminated ASCII name.
+    fn c_string(bytes: &[u8], at: usize) -> Result<String, String> {
+        let tail = bytes.get(at..).ok_or("a DLL name lies past the end of the file")?;
+        let tail = &tail[..tail.len().min(MAX_NAME_LEN)];
+        let end = tail
+            .iter()
+            .position(|byte| *byte == 0)
+            .ok_or("a DLL name is not terminated")?;
+        let name = std::str::from_utf8(&tail[..end]).map_err(|_| "a DLL name is not ASCII".to_owned())?;
+        if name.is_empty() {
+            return Err("an imported DLL has an empty name".to_owned());
+        }
+        Ok(name.to_owned())
+    }
+
+    /// Where each section's bytes sit in the file, to turn RVAs into file offsets.
+    struct Sections {
+        /// (virtual address, size in memory, file offset, size in the file)
+        ranges: Vec<(u32, u32, u32, u32)>,
+        /// Bytes of the headers, which are mapped at RVA 0 as they are in the file.
+        headers_len: u32,
+    }
+
+    impl Sections {
+        fn read(bytes: &[u8], lfanew: usize) -> Result<Sections, String> {
+            let count = usize::from(read_u16(bytes, lfanew + 6, true).ok_or("cut short at NumberOfSections")?);
+            if count > MAX_SECTIONS {
+                return Err(format!("{count} sections, more than a module has"));
+            }
+            let optional_len =
+                usize::from(read_u16(bytes, lfanew + 20, true).ok_or("cut short at SizeOfOptionalHeader")?);
+            let headers_len = read_u32(bytes, lfanew + 24 + 60, true).ok_or("cut short at SizeOfHeaders")?;
+            let table = lfanew + 24 + optional_len;
+            let mut ranges = Vec::with_capacity(count);
+            for index in 0..count {
+                let header = table + index * SECTION_HEADER_LEN;
+                let field =
+                    |offset: usize| read_u32(bytes, header + offset, true).ok_or("the section table is cut short");
+                ranges.push((field(12)?, field(8)?, field(20)?, field(16)?));
+            }
+            Ok(Sections { ranges, headers_len })
+        }
+
+        /// The file offset of an RVA, when the file holds that byte.
+        fn offset(&self, rva: u32) -> Option<usize> {
+            if rva < self.headers_len {
+                return usize::try_from(rva).ok();
+            }
+            self.ranges
+                .iter()
+                .find_map(|&(address, memory_len, file_at, file_len)| {
+                    let within = rva.checked_sub(address)?;
+                    (within < memory_len.max(file_len) && within < file_len)
+                        .then(|| usize::try_from(file_at.checked_add(within)?).ok())
+                        .flatten()
+                })
+        }
+    }
 }
 
 mod elf {

@@ -1,7 +1,7 @@
 //! Whether the libraries a module needs can be found, as the system loader
 //! would look for them, before the module is loaded.
 //!
-//! On Linux this follows the dynamic loader's search for each `DT_NEEDED` entry,
+//! For an ELF module this follows the dynamic loader's search for each `DT_NEEDED` entry,
 //! transitively: `DT_RPATH` (when there is no `DT_RUNPATH`), `LD_LIBRARY_PATH`,
 //! `DT_RUNPATH`, the directories of `/etc/ld.so.conf` (with its `include` lines),
 //! then the default directories. Like the loader it skips a candidate built for
@@ -9,6 +9,14 @@
 //! keeps looking. The result is a faithful preview, not the loader itself:
 //! `ld.so.cache` entries added by hand outside `ld.so.conf` and `$PLATFORM`
 //! expansions are not consulted.
+//!
+//! For a PE module (Windows) it follows the import directory with the standard DLL search
+//! order of `LoadLibrary` on a full path: the folder of the program that loads the module,
+//! the system folder, the 16-bit system folder, the Windows folder, the current folder, then
+//! `PATH`. The module's own folder is not searched — the classic reason why `fxpkcs11.dll`
+//! fails to load while its OpenSSL DLLs sit right beside it. API sets (`api-ms-win-*`,
+//! `ext-ms-*`) are provided by Windows and not looked for; DLLs found in the system folders are
+//! not followed further.
 
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -40,7 +48,7 @@ pub struct Dependency {
 pub struct DependencyReport {
     /// Every library, direct ones first, in the loader's breadth-first order.
     pub libraries: Vec<Dependency>,
-    /// Whether the dependencies could be checked on this platform (only ELF is followed).
+    /// Whether the dependencies could be checked (ELF and PE are followed, Mach-O is not).
     pub checked: bool,
 }
 
@@ -51,10 +59,115 @@ impl DependencyReport {
     }
 }
 
-/// Follows the module's dependencies with the current `LD_LIBRARY_PATH`.
+/// Follows the module's dependencies as this machine's loader would: with the current
+/// `LD_LIBRARY_PATH` for ELF, with the current Windows search order for PE.
 pub fn resolve(module: &Path, header: &BinaryHeader) -> DependencyReport {
-    let library_path = std::env::var("LD_LIBRARY_PATH").unwrap_or_default();
-    resolve_with(module, header, &library_path)
+    match header.format {
+        BinaryFormat::Pe => {
+            let search = DllSearch::from_environment();
+            resolve_pe_with(module, header, &search)
+        }
+        _ => {
+            let library_path = std::env::var("LD_LIBRARY_PATH").unwrap_or_default();
+            resolve_with(module, header, &library_path)
+        }
+    }
+}
+
+/// Where Windows looks for the DLLs a module imports, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DllSearch {
+    /// The folder of the program that loads the module.
+    pub program_dir: Option<PathBuf>,
+    /// The system folders (System32, System, the Windows folder): DLLs found there are Windows' own.
+    pub system_dirs: Vec<PathBuf>,
+    /// The current folder.
+    pub current_dir: Option<PathBuf>,
+    /// The folders of `PATH`.
+    pub path_dirs: Vec<PathBuf>,
+}
+
+impl DllSearch {
+    /// The search order of this process: its program's folder, `%SystemRoot%\System32`,
+    /// `%SystemRoot%\System`, `%SystemRoot%`, the current folder and `PATH`. The module is loaded
+    /// by a child `fxconfig` from the same folder as this program, so the program folder is the same.
+    pub fn from_environment() -> DllSearch {
+        let windows = PathBuf::from(std::env::var_os("SystemRoot").unwrap_or_else(|| r"C:\Windows".into()));
+        DllSearch {
+            program_dir: std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(Path::to_path_buf)),
+            system_dirs: vec![windows.join("System32"), windows.join("System"), windows],
+            current_dir: std::env::current_dir().ok(),
+            path_dirs: std::env::var_os("PATH")
+                .map(|path| {
+                    std::env::split_paths(&path)
+                        .filter(|d| !d.as_os_str().is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Every folder in the loader's order.
+    fn ordered(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = self.program_dir.iter().cloned().collect();
+        dirs.extend(self.system_dirs.iter().cloned());
+        dirs.extend(self.current_dir.iter().cloned());
+        dirs.extend(self.path_dirs.iter().cloned());
+        dirs
+    }
+}
+
+/// Whether a DLL name is an API set, which Windows maps to its own DLLs without a file.
+fn is_api_set(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("api-ms-win-") || lower.starts_with("ext-ms-")
+}
+
+/// Follows a PE module's imports through the given Windows search order.
+pub fn resolve_pe_with(module: &Path, header: &BinaryHeader, search: &DllSearch) -> DependencyReport {
+    let dirs = search.ordered();
+    let mut libraries = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut queue: VecDeque<(PathBuf, BinaryHeader)> = VecDeque::new();
+    queue.push_back((module.to_path_buf(), header.clone()));
+    while let Some((owner, owner_header)) = queue.pop_front() {
+        for name in &owner_header.needed {
+            if is_api_set(name) || !seen.insert(name.to_ascii_lowercase()) || libraries.len() >= MAX_LIBRARIES {
+                continue;
+            }
+            let (found, mut rejected) = find(name, &owner, &dirs, header);
+            if found.is_none()
+                && let Some(beside) = module.parent().map(|dir| dir.join(name))
+                && beside.is_file()
+            {
+                rejected.push(format!(
+                    "{}: beside the module, but Windows does not search the module's folder",
+                    beside.display()
+                ));
+            }
+            if let Some((path, found_header)) = &found {
+                let in_system = search
+                    .system_dirs
+                    .iter()
+                    .any(|dir| path.parent() == Some(dir.as_path()));
+                if !in_system {
+                    queue.push_back((path.clone(), found_header.clone()));
+                }
+            }
+            libraries.push(Dependency {
+                name: name.clone(),
+                needed_by: owner.clone(),
+                found: found.map(|(path, _)| path),
+                rejected,
+            });
+        }
+    }
+    DependencyReport {
+        libraries,
+        checked: true,
+    }
 }
 
 /// Follows the module's dependencies with the given `LD_LIBRARY_PATH` value.

@@ -167,7 +167,17 @@ impl Pkcs11Error {
 }
 
 fn is_openssl(name: &str) -> bool {
-    name.starts_with("libssl.so") || name.starts_with("libcrypto.so")
+    let name = name.to_ascii_lowercase();
+    [
+        "libssl.so",
+        "libcrypto.so",
+        "libssl-",
+        "libcrypto-",
+        "libeay32.dll",
+        "ssleay32.dll",
+    ]
+    .iter()
+    .any(|prefix| name.starts_with(prefix))
 }
 
 impl crate::Explain for Pkcs11Error {
@@ -179,7 +189,13 @@ impl crate::Explain for Pkcs11Error {
             Pkcs11Error::Malformed { .. } => "Extract the module again from the fxpkcs11 tarball: the file is damaged or cut short".to_owned(),
             Pkcs11Error::WrongPlatform { .. } => "Use the module from the x64 folder of the fxpkcs11 tarball for a 64-bit system (x86 is for 32-bit systems), built for this operating system".to_owned(),
             Pkcs11Error::MissingDependencies { missing, .. } => {
-                if missing.iter().any(|m| is_openssl(m)) {
+                let openssl = missing.iter().any(|m| is_openssl(m));
+                if cfg!(windows) {
+                    format!(
+                        "Add the folder that holds {} to PATH, or copy them next to the program that loads the module: Windows does not look in the module's own folder",
+                        if openssl { "the OpenSSL DLLs that come with fxpkcs11 (its install folder)" } else { "the missing DLLs" }
+                    )
+                } else if openssl {
                     "The module is built for another OpenSSL version than the one installed: use the module from the OpenSSL-1.0.x or OpenSSL-1.1.x folder that matches `openssl version`, or install that OpenSSL library".to_owned()
                 } else {
                     "Install the missing libraries, or add their folder to LD_LIBRARY_PATH for the programs that load the module".to_owned()

@@ -29,7 +29,7 @@ pub mod ssh;
 mod token;
 
 pub use binary::{BinaryFormat, BinaryHeader, FileKind, Machine, host_target};
-pub use deps::{Dependency, DependencyReport};
+pub use deps::{Dependency, DependencyReport, DllSearch, resolve_pe_with};
 pub use error::{Failure, Pkcs11Error};
 pub use file::{ModuleFile, check_dependencies, inspect_module};
 pub use probe::{Action, Helper, ProbeReport, ProbeRequest, Step, probe, walk};

@@ -63,7 +63,7 @@ impl State<'_> {
         };
         match check_dependencies(file) {
             Ok(report) if !report.checked => {
-                Outcome::skip("library dependencies are followed for ELF modules only (Linux)")
+                Outcome::skip("library dependencies are followed for ELF (Linux) and PE (Windows) modules only")
             }
             Ok(report) => {
                 let direct: Vec<String> = report
