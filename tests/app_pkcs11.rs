@@ -56,6 +56,26 @@ fn softhsm_token_keys_lines_and_sign_test() {
     assert!(app.shows("Copy line of ssh-key"));
     assert!(!app.shows("verified"), "no sign test without the PIN");
 
+    // The mechanisms are folded under a header that counts them; opened, the signing
+    // mechanisms the sign test relies on are listed with what they can do.
+    let header = app
+        .harness
+        .query_all_by_label_contains("Mechanisms (")
+        .next()
+        .map(|node| node.accesskit_node().label().unwrap_or_default().to_owned())
+        .expect("a Mechanisms header");
+    let count: usize = header
+        .trim_start_matches("Mechanisms (")
+        .trim_end_matches(')')
+        .parse()
+        .expect("a count");
+    assert!(count > 10, "SoftHSM2 lists dozens of mechanisms: {header}");
+    assert!(!app.shows("CKM_SHA256_RSA_PKCS"), "folded at first");
+    app.click(&header);
+    app.settle();
+    assert!(app.shows("CKM_SHA256_RSA_PKCS"), "the RSA signing mechanism is listed");
+    assert!(app.shows("CKM_ECDSA"), "the EC signing mechanism is listed");
+
     app.replace_text("PIN (for Test sign)", PIN);
     app.click("Test sign");
     app.settle();

@@ -212,6 +212,7 @@ fn show_outcome(ui: &mut Ui, outcome: &ModuleOutcome, out: &mut Vec<Command>) {
         return;
     }
     show_tokens(ui, report);
+    show_mechanisms(ui, report);
     show_keys(ui, report, out);
     if outcome.signed {
         show_sign(ui, report);
@@ -271,6 +272,43 @@ fn show_tokens(ui: &mut Ui, report: &ProbeReport) {
         other => step_problem(ui, other),
     }
     step_problem(ui, &report.login);
+}
+
+/// The selected token's mechanisms, folded: what the module can do with its keys.
+fn show_mechanisms(ui: &mut Ui, report: &ProbeReport) {
+    let mechanisms = match &report.mechanisms {
+        Step::Done(mechanisms) => mechanisms,
+        Step::Failed(failure) => {
+            ui.label("Mechanisms could not be listed:");
+            failure_lines(ui, failure);
+            return;
+        }
+        Step::NotRun(_) => return,
+    };
+    ui.add_space(4.0);
+    egui::CollapsingHeader::new(format!("Mechanisms ({})", mechanisms.len()))
+        .id_salt("p11-mechanisms")
+        .show(ui, |ui| {
+            egui::Grid::new("p11-mechanisms-grid")
+                .num_columns(3)
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.weak("Mechanism");
+                    ui.weak("Key sizes");
+                    ui.weak("Functions");
+                    ui.end_row();
+                    for mechanism in mechanisms {
+                        ui.label(&mechanism.name);
+                        ui.label(if mechanism.min_key_size == 0 && mechanism.max_key_size == 0 {
+                            String::new()
+                        } else {
+                            format!("{}–{}", mechanism.min_key_size, mechanism.max_key_size)
+                        });
+                        ui.label(mechanism.functions.join(" "));
+                        ui.end_row();
+                    }
+                });
+        });
 }
 
 fn show_keys(ui: &mut Ui, report: &ProbeReport, out: &mut Vec<Command>) {
