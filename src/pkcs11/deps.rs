@@ -128,46 +128,33 @@ fn is_api_set(name: &str) -> bool {
 /// Follows a PE module's imports through the given Windows search order.
 pub fn resolve_pe_with(module: &Path, header: &BinaryHeader, search: &DllSearch) -> DependencyReport {
     let dirs = search.ordered();
-    let mut libraries = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut queue: VecDeque<(PathBuf, BinaryHeader)> = VecDeque::new();
-    queue.push_back((module.to_path_buf(), header.clone()));
-    while let Some((owner, owner_header)) = queue.pop_front() {
-        for name in &owner_header.needed {
-            if is_api_set(name) || !seen.insert(name.to_ascii_lowercase()) || libraries.len() >= MAX_LIBRARIES {
-                continue;
-            }
-            let (found, mut rejected) = find(name, &owner, &dirs, header);
-            if found.is_none()
-                && let Some(beside) = module.parent().map(|dir| dir.join(name))
-                && beside.is_file()
-            {
-                rejected.push(format!(
-                    "{}: beside the module, but Windows does not search the module's folder",
-                    beside.display()
-                ));
-            }
-            if let Some((path, found_header)) = &found {
-                let in_system = search
-                    .system_dirs
-                    .iter()
-                    .any(|dir| path.parent() == Some(dir.as_path()));
-                if !in_system {
-                    queue.push_back((path.clone(), found_header.clone()));
-                }
-            }
-            libraries.push(Dependency {
-                name: name.clone(),
-                needed_by: owner.clone(),
-                found: found.map(|(path, _)| path),
-                rejected,
-            });
+    walk(module, header, |name, owner, _| {
+        if is_api_set(name) {
+            return None;
         }
-    }
-    DependencyReport {
-        libraries,
-        checked: true,
-    }
+        let (found, mut rejected) = find(name, owner, &dirs, header);
+        if found.is_none()
+            && let Some(beside) = module.parent().map(|dir| dir.join(name))
+            && beside.is_file()
+        {
+            rejected.push(format!(
+                "{}: beside the module, but Windows does not search the module's folder",
+                beside.display()
+            ));
+        }
+        let in_system = |path: &Path| {
+            search
+                .system_dirs
+                .iter()
+                .any(|dir| path.parent() == Some(dir.as_path()))
+        };
+        let follow = found.as_ref().is_some_and(|(path, _)| !in_system(path));
+        Some(Lookup {
+            found,
+            rejected,
+            follow,
+        })
+    })
 }
 
 /// Follows the module's dependencies with the given `LD_LIBRARY_PATH` value.
@@ -184,18 +171,59 @@ pub fn resolve_with(module: &Path, header: &BinaryHeader, library_path: &str) ->
         .map(PathBuf::from)
         .collect();
     let system_dirs = system_dirs(header);
+    walk(module, header, |name, owner, owner_header| {
+        let search = search_dirs(owner, owner_header, &env_dirs, &system_dirs);
+        let (found, rejected) = find(name, owner, &search, header);
+        let follow = found.is_some();
+        Some(Lookup {
+            found,
+            rejected,
+            follow,
+        })
+    })
+}
+
+/// Where one needed library was found, what was passed over, and whether to follow its own needs.
+struct Lookup {
+    found: Option<(PathBuf, BinaryHeader)>,
+    rejected: Vec<String>,
+    follow: bool,
+}
+
+/// The loader's breadth-first walk: each needed name is looked up once with `lookup`, which
+/// returns `None` for a name that needs no file. Names are compared without case for PE
+/// (Windows file names), exactly for ELF.
+fn walk(
+    module: &Path,
+    header: &BinaryHeader,
+    mut lookup: impl FnMut(&str, &Path, &BinaryHeader) -> Option<Lookup>,
+) -> DependencyReport {
     let mut libraries = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut queue: VecDeque<(PathBuf, BinaryHeader)> = VecDeque::new();
     queue.push_back((module.to_path_buf(), header.clone()));
+    let key = |name: &str| {
+        if header.format == BinaryFormat::Pe {
+            name.to_ascii_lowercase()
+        } else {
+            name.to_owned()
+        }
+    };
     while let Some((owner, owner_header)) = queue.pop_front() {
         for name in &owner_header.needed {
-            if !seen.insert(name.clone()) || libraries.len() >= MAX_LIBRARIES {
+            if libraries.len() >= MAX_LIBRARIES || seen.contains(&key(name)) {
                 continue;
             }
-            let search = search_dirs(&owner, &owner_header, &env_dirs, &system_dirs);
-            let (found, rejected) = find(name, &owner, &search, header);
-            if let Some((path, found_header)) = &found {
+            let Some(Lookup {
+                found,
+                rejected,
+                follow,
+            }) = lookup(name, &owner, &owner_header)
+            else {
+                continue;
+            };
+            seen.insert(key(name));
+            if follow && let Some((path, found_header)) = &found {
                 queue.push_back((path.clone(), found_header.clone()));
             }
             libraries.push(Dependency {
