@@ -495,6 +495,110 @@ fn pubkeys_equals_ssh_keygen_d_line_for_line() {
     assert_eq!(ours, reference);
 }
 
+/// Writes a DER object to the token with pkcs11-tool (`cert` or `pubkey`).
+fn write_object(hsm: &Hsm, file: &Path, kind: &str, label: &str, id: &str) {
+    run_ok(
+        hsm.command("pkcs11-tool")
+            .args([
+                "--module",
+                SOFTHSM,
+                "--token-label",
+                TOKEN,
+                "--login",
+                "--pin",
+                PIN,
+                "--write-object",
+            ])
+            .arg(file)
+            .args(["--type", kind, "--label", label, "--id", id]),
+    );
+}
+
+/// A self-signed certificate made by openssl, as DER, with its public key as DER.
+fn openssl_certificate(dir: &Path, name: &str, subject: &[&str]) -> (PathBuf, PathBuf) {
+    let [key, pem, der, public] = ["key", "pem", "der", "pub.der"].map(|ext| dir.join(format!("{name}.{ext}")));
+    run_ok(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-days",
+                "2",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&pem)
+            .args(subject),
+    );
+    run_ok(
+        Command::new("openssl")
+            .args(["x509", "-outform", "der", "-in"])
+            .arg(&pem)
+            .arg("-out")
+            .arg(&der),
+    );
+    run_ok(
+        Command::new("openssl")
+            .args(["pkey", "-pubout", "-outform", "der", "-in"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&public),
+    );
+    (der, public)
+}
+
+#[test]
+fn keys_from_certificate_objects_are_named_by_subject_as_ssh_keygen_d_does() {
+    let hsm = Hsm::new();
+    let dir = tempfile::tempdir().unwrap();
+    // Certificates alone: OpenSSH names their keys by the subject in OpenSSL's one-line form,
+    // bytes outside printable ASCII as \xHH, a multi-valued RDN joined with '+'.
+    let (plain, _) = openssl_certificate(dir.path(), "plain", &["-subj", "/C=US/O=Futurex Test/CN=ssh client 1"]);
+    write_object(&hsm, &plain, "cert", "plain-label", "11");
+    let (utf8, _) = openssl_certificate(dir.path(), "utf8", &["-utf8", "-subj", "/O=Sécurité/CN=clé ssh"]);
+    write_object(&hsm, &utf8, "cert", "utf8-label", "12");
+    let (multi, _) = openssl_certificate(
+        dir.path(),
+        "multi",
+        &[
+            "-multivalue-rdn",
+            "-subj",
+            "/DC=example/OU=ops+UID=admin7/emailAddress=ops@example.test",
+        ],
+    );
+    write_object(&hsm, &multi, "cert", "multi-label", "13");
+    // A certificate whose key is also a public key object: listed once, under the key's label.
+    let (twin, twin_public) = openssl_certificate(dir.path(), "twin", &["-subj", "/CN=twin certificate"]);
+    write_object(&hsm, &twin_public, "pubkey", "twin-key", "14");
+    write_object(&hsm, &twin, "cert", "twin-cert", "14");
+
+    let ours = run_ok(hsm.fxconfig().args(["p11", "--module", SOFTHSM, "pubkeys"]));
+    let ours = String::from_utf8(ours.stdout).unwrap();
+    let reference = hsm.ssh_keygen_lines();
+    assert_eq!(reference.lines().count(), 6, "{reference}");
+    for comment in [
+        "/C=US/O=Futurex Test/CN=ssh client 1",
+        "/O=S\\xC3\\xA9curit\\xC3\\xA9/CN=cl\\xC3\\xA9 ssh",
+        "twin-key",
+    ] {
+        assert!(
+            reference.lines().any(|line| line.ends_with(comment)),
+            "{comment} in {reference}"
+        );
+    }
+    assert!(
+        !reference.contains("twin certificate") && !reference.contains("-label"),
+        "{reference}"
+    );
+    assert_eq!(ours, reference);
+}
+
 #[test]
 fn a_wrong_pin_is_named_by_its_ckr_code_and_never_shown() {
     let hsm = Hsm::new();

@@ -26,6 +26,7 @@ mod file;
 pub mod probe;
 mod process;
 pub mod ssh;
+mod subject;
 mod token;
 
 pub use binary::{BinaryFormat, BinaryHeader, FileKind, Machine, host_target};

@@ -117,7 +117,7 @@ pub struct PublicKeyLine {
     pub slot: u64,
     /// The token's label.
     pub token: String,
-    /// `CKA_LABEL` of the key (the line's comment).
+    /// `CKA_LABEL` of the key object or certificate (the comment of a key object's line).
     pub label: String,
     /// `CKA_ID` in hex.
     pub id: String,
@@ -608,7 +608,7 @@ impl TokenSession {
                     AttributeType::EcPoint,
                 ],
             )?;
-            if let Some(line) = self.line_for(&attrs, ssh_key_data(&attrs), false)
+            if let Some(line) = self.line_for(&attrs, ssh_key_data(&attrs), &attrs.label, false)
                 && !lines.iter().any(|l| same_key(&l.line, &line.line))
             {
                 lines.push(line);
@@ -634,7 +634,9 @@ impl TokenSession {
             let key = ssh_key::PublicKey::from_openssh(&report.line)
                 .ok()
                 .map(|k| k.key_data().clone());
-            if let Some(line) = self.line_for(&attrs, key, true)
+            // OpenSSH names a certificate's key by the certificate's subject, not by CKA_LABEL.
+            let comment = super::subject::openssh_subject(der).unwrap_or_default();
+            if let Some(line) = self.line_for(&attrs, key, &comment, true)
                 && !lines.iter().any(|l| same_key(&l.line, &line.line))
             {
                 lines.push(line);
@@ -644,15 +646,22 @@ impl TokenSession {
     }
 
     /// Renders one key the way `ssh-keygen -D` does: the key, then a space and
-    /// the label when the label is not empty.
-    fn line_for(&self, attrs: &KeyAttributes, key: Option<KeyData>, from_certificate: bool) -> Option<PublicKeyLine> {
+    /// the comment when it is not empty (the label of a key object, the subject of a
+    /// certificate).
+    fn line_for(
+        &self,
+        attrs: &KeyAttributes,
+        key: Option<KeyData>,
+        comment: &str,
+        from_certificate: bool,
+    ) -> Option<PublicKeyLine> {
         let key = key?;
         let bare = ssh_key::PublicKey::new(key, "").to_openssh().ok()?;
         let report = crate::sshkey::render(bare.as_bytes(), None).ok()?;
-        let line = if attrs.label.is_empty() {
+        let line = if comment.is_empty() {
             report.line.clone()
         } else {
-            format!("{} {}", report.line, attrs.label)
+            format!("{} {comment}", report.line)
         };
         Some(PublicKeyLine {
             slot: self.slot,
