@@ -14,70 +14,15 @@
 # Needs: Xvfb, xdotool, GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=${CARGO_TARGET_DIR:-$PWD/target}/release/fxconfig
-work=$(mktemp -d)
-chmod 700 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-number=90
-while [ -e "/tmp/.X$number-lock" ]; do number=$((number + 1)); done
-export DISPLAY=":$number"
-Xvfb "$DISPLAY" -screen 0 1280x900x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$number" ] && break; sleep 0.1; done
-export XDG_RUNTIME_DIR=$work FXCONFIG_PREFS_DIR=$work/prefs
+source packaging/app-session.sh
 
 # A demo PKI and the simulator with the `silent` fault, and a configuration for it.
+source benches/lib.sh
 cd "$work"
-cat > pki.sh <<'PKI'
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj "/CN=System TLS CA Root" \
-  -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign
-openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=KMES"
-printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > server.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile server.ext -out server.pem
-openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=PKCS #11 Client"
-printf 'extendedKeyUsage=clientAuth\n' > client.ext
-openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile client.ext -out client.pem
-openssl pkcs12 -export -inkey client.key -in client.pem -certfile ca.pem -passout pass:bench -out client.p12
-PKI
-bash pki.sh >/dev/null 2>&1
-"$bin" kmes-sim --listen 127.0.0.1:0 --ca ca.pem --cert server.pem --key server.key --fault silent > sim.out &
-pids+=($!)
-for _ in $(seq 50); do grep -q listening sim.out 2>/dev/null && break; sleep 0.1; done
-port=$(grep -o '127.0.0.1:[0-9]*' sim.out | cut -d: -f2)
-cat > fxpkcs11.cfg <<CFG
-<KMS>
-    <ADDRESS> 127.0.0.1 </ADDRESS>
-    <PROD-PORT> $port </PROD-PORT>
-    <PROD-TLS-ENABLED> YES </PROD-TLS-ENABLED>
-    <PROD-TLS-CA> $work/ca.pem </PROD-TLS-CA>
-    <PROD-TLS-KEY> $work/client.p12 </PROD-TLS-KEY>
-    <PROD-TLS-KEY-PASS> bench </PROD-TLS-KEY-PASS>
-</KMS>
-CFG
-chmod 600 fxpkcs11.cfg
-
-# Waits for the app's window to name its file; prints the window id.
-wait_window() {
-  for _ in $(seq 300); do
-    for id in $(xdotool search --name '^fxconfig' 2>/dev/null); do
-      if xdotool getwindowname "$id" | grep -q '^fxconfig — .*fxpkcs11.cfg'; then
-        xdotool windowfocus --sync "$id"
-        echo "$id"
-        return
-      fi
-    done
-    sleep 0.1
-  done
-  echo "no fxconfig window" >&2
-  exit 1
-}
+make_bench_pki > /dev/null 2>&1
+start_bench_sim "$bin" --fault silent
+pids+=("$sim_pid")
+write_bench_cfg "$port"
 
 echo "== 1. cold start to first frame (ms; 10 runs)"
 for run in $(seq 10); do
@@ -93,8 +38,7 @@ echo "== 2. idle CPU over 5 s"
 "$bin" gui --config "$work/fxpkcs11.cfg" 2>/dev/null &
 app=$!
 pids+=("$app")
-window=$(wait_window)
-xdotool mousemove 1279 899
+window=$(wait_for_app_window)
 sleep 3
 ticks() { awk '{print $14 + $15}' "/proc/$app/stat"; }
 before=$(ticks)
@@ -110,7 +54,7 @@ FXCONFIG_BENCH=frames FXCONFIG_BENCH_OUT="$work/frames.txt" /usr/bin/time -f 'pe
   "$bin" gui --config "$work/fxpkcs11.cfg" 2> "$work/frames.err" &
 app=$!
 pids+=("$app")
-window=$(wait_window)
+window=$(wait_for_app_window)
 for key in ctrl+2 ctrl+4 ctrl+5 ctrl+1 ctrl+3; do xdotool key "$key"; sleep 0.5; done
 sleep 1
 xdotool key Return

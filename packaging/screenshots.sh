@@ -7,27 +7,9 @@
 # Needs: Xvfb, xdotool, imagemagick, softhsm2, opensc (bash tests/system-deps.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=${CARGO_TARGET_DIR:-$PWD/target}/release/fxconfig
+source packaging/app-session.sh
 out=$PWD/assets/screenshots
 mkdir -p "$out"
-work=$(mktemp -d)
-chmod 700 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-number=90
-while [ -e "/tmp/.X$number-lock" ]; do number=$((number + 1)); done
-export DISPLAY=":$number"
-Xvfb "$DISPLAY" -screen 0 1280x900x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$number" ] && break; sleep 0.1; done
-export XDG_RUNTIME_DIR=$work FXCONFIG_PREFS_DIR=$work/prefs
-mkdir -p "$FXCONFIG_PREFS_DIR"
 softhsm=/usr/lib/softhsm/libsofthsm2.so
 mkdir -p "$work/tokens"
 printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$work/tokens" > "$work/softhsm2.conf"
@@ -49,24 +31,11 @@ keys() {
   done
 }
 
-# Starts the demo with the given arguments and prints its window id once the title names the file.
+# Starts the demo with the given arguments and sets `window` once its title names the file.
 start_demo() {
-  "$bin" demo "$@" >/dev/null 2>"$work/demo.err" &
+  "$bin" demo "$@" > /dev/null 2> "$work/demo.err" &
   pids+=($!)
-  for _ in $(seq 300); do
-    for id in $(xdotool search --name '^fxconfig' 2>/dev/null); do
-      if xdotool getwindowname "$id" | grep -q '^fxconfig — .*fxpkcs11.cfg'; then
-        xdotool windowfocus --sync "$id"
-        xdotool mousemove 1279 899
-        echo "$id"
-        return
-      fi
-    done
-    sleep 0.1
-  done
-  echo "no fxconfig window" >&2
-  cat "$work/demo.err" >&2
-  exit 1
+  window=$(wait_for_app_window) || { cat "$work/demo.err" >&2; exit 1; }
 }
 
 shot() {
@@ -75,7 +44,7 @@ shot() {
   echo "assets/screenshots/$1.png"
 }
 
-window=$(start_demo)
+start_demo
 shot configuration 2
 keys ctrl+2
 shot certificates
@@ -90,7 +59,7 @@ shot pkcs11-module 2
 keys ctrl+q
 sleep 1
 
-window=$(start_demo --fault wrong-ca)
+start_demo --fault wrong-ca
 keys ctrl+3 Return
 shot connection-test-fault 3
 keys ctrl+5 Right Right Right

@@ -124,23 +124,13 @@ json_ok() {
   python3 -c 'import json, sys; print(str(json.load(open(sys.argv[1]))["ok"]).lower())' "$1"
 }
 
-# start_xvfb: starts Xvfb on a free display and exports DISPLAY.
+# start_xvfb: starts Xvfb on a free display and exports DISPLAY; `cleanup` stops it.
+source "$(dirname "${BASH_SOURCE[0]}")/xvfb.sh"
 start_xvfb() {
-  local display_file
-  display_file=$(mktemp)
-  Xvfb -displayfd 9 -screen 0 1280x800x24 -nolisten tcp 9> "$display_file" > /dev/null 2>&1 &
-  started_pids+=("$!")
-  for _ in $(seq 100); do
-    if [ -s "$display_file" ]; then
-      DISPLAY=:$(tr -d '\n' < "$display_file")
-      export DISPLAY
-      rm -f "$display_file"
-      return 0
-    fi
-    sleep 0.1
-  done
-  rm -f "$display_file"
-  return 1
+  start_xvfb_display
+  local started=$?
+  started_pids+=("$xvfb_pid")
+  return "$started"
 }
 
 # wait_for_window PATTERN SECONDS: waits for a window whose name matches PATTERN (grep -i) on
