@@ -129,6 +129,13 @@ if "${bounded[@]}" wine "$run_dir/fxconfig.exe" gui --help > /dev/null 2>&1; the
     if window=$(wait_for_window 'fxconfig — .*fxpkcs11\.cfg' 120); then
       pass "fxconfig.exe shows its window, titled with the open file, under wine and Xvfb: $window"
       check_window_drawn "$window" "$work/gui.png"
+      # Opening the file put it in the recent files, which are saved at once, under %APPDATA%.
+      prefs=$(find "$WINEPREFIX/drive_c/users" -path '*/AppData/Roaming/fxconfig/config/prefs.json' 2> /dev/null | head -n 1)
+      if [ -n "$prefs" ] && grep -q 'fxpkcs11.cfg' "$prefs" && ! grep -q "$smoke_p12_password" "$prefs"; then
+        pass "the preferences are under %APPDATA%: ${prefs#"$WINEPREFIX/"}, with the recent file and no password"
+      else
+        fail_check "no prefs.json naming the file under %APPDATA%\\fxconfig\\config: '${prefs:-none}'"
+      fi
     else
       fail_check "no fxconfig window under wine and Xvfb within 120 s: $(grep -v wine32 "$work/gui.err" | tail -n 5)"
     fi
