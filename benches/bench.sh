@@ -6,7 +6,7 @@
 # Needs: hyperfine, GNU time (/usr/bin/time), openssl, ssh-keygen. Builds the release binary first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
+cargo build --release --quiet --bin fxconfig
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/fxconfig
 work=$(mktemp -d)
 trap 'kill "${sim_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -4,7 +4,7 @@
 # process listed in $pids, starts Xvfb (1280x900), and points the app's preferences
 # (FXCONFIG_PREFS_DIR) and runtime folder into $work.
 source packaging/xvfb.sh
-cargo build --release --quiet
+cargo build --release --quiet --bin fxconfig
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/fxconfig
 work=$(mktemp -d)
 chmod 700 "$work"

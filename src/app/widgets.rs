@@ -79,12 +79,24 @@ pub fn check_row(ui: &mut Ui, result: &CheckResult) {
             };
             ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
         }
-        if matches!(result.status, Status::Fail | Status::Warn)
-            && !result.remedy.contains(&format!("[{}]", result.guide))
-        {
+        // A remedy that cites its own section (often a more precise one than the check's) is
+        // not followed by a second, different citation.
+        if matches!(result.status, Status::Fail | Status::Warn) && !cites_a_section(&result.remedy) {
             ui.weak(format!("Guide section [{}]", result.guide));
         }
     });
+}
+
+/// Whether the text cites a guide section such as `[3.1.4]`.
+fn cites_a_section(text: &str) -> bool {
+    text.split('[').skip(1).any(|rest| {
+        rest.split_once(']').is_some_and(|(inside, _)| {
+            !inside.is_empty()
+                && inside
+                    .split('.')
+                    .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+        })
+    })
 }
 
 /// How often the busy indicator moves: slow enough that waiting on the network costs
@@ -179,4 +191,18 @@ pub fn code_block(ui: &mut Ui, text: &str) {
 /// The current time as a Unix timestamp.
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cites_a_section;
+
+    #[test]
+    fn section_citations_are_told_from_other_brackets() {
+        assert!(cites_a_section("Set <PROD-TLS-CA> to the root CA [3.1.4]"));
+        assert!(cites_a_section("see [5] and [4.1]"));
+        assert!(!cites_a_section("a list [a, b] and an empty []"));
+        assert!(!cites_a_section("no citation at all"));
+        assert!(!cites_a_section("[3..1] is not a section"));
+    }
 }
