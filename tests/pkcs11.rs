@@ -498,17 +498,8 @@ fn pubkeys_equals_ssh_keygen_d_line_for_line() {
 /// Writes a DER object to the token with pkcs11-tool (`cert` or `pubkey`).
 fn write_object(hsm: &Hsm, file: &Path, kind: &str, label: &str, id: &str) {
     run_ok(
-        hsm.command("pkcs11-tool")
-            .args([
-                "--module",
-                SOFTHSM,
-                "--token-label",
-                TOKEN,
-                "--login",
-                "--pin",
-                PIN,
-                "--write-object",
-            ])
+        hsm.pkcs11_tool()
+            .arg("--write-object")
             .arg(file)
             .args(["--type", kind, "--label", label, "--id", id]),
     );

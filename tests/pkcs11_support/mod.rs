@@ -73,24 +73,19 @@ impl Hsm {
         command
     }
 
+    /// pkcs11-tool on this token, logged in with the user PIN.
+    pub fn pkcs11_tool(&self) -> Command {
+        let mut command = self.command("pkcs11-tool");
+        command.args(["--module", SOFTHSM, "--token-label", TOKEN, "--login", "--pin", PIN]);
+        command
+    }
+
     /// Makes a key pair on the token with pkcs11-tool.
     pub fn keygen(&self, key_type: &str, label: &str, id: &str) {
-        run_ok(self.command("pkcs11-tool").args([
-            "--module",
-            SOFTHSM,
-            "--token-label",
-            TOKEN,
-            "--login",
-            "--pin",
-            PIN,
-            "--keypairgen",
-            "--key-type",
-            key_type,
-            "--label",
-            label,
-            "--id",
-            id,
-        ]));
+        run_ok(
+            self.pkcs11_tool()
+                .args(["--keypairgen", "--key-type", key_type, "--label", label, "--id", id]),
+        );
     }
 
     /// `fxconfig` with this token's SOFTHSM2_CONF.
