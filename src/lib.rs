@@ -12,6 +12,7 @@
 //! | [`import`] | copying the TLS materials next to the configuration and naming them in it |
 //! | [`hostapi`] | the Host API connection: TCP, mutual TLS, Excrypt framing and ECHO |
 //! | [`doctor`] | the ordered connection checks with their remedies |
+//! | [`display`] | text from files, certificates, modules and the network made safe to show |
 //! | [`sshkey`] | the KMES public key as an `authorized_keys` line |
 //! | [`sim`] | the KMES simulator with its fault modes |
 //! | [`pkcs11`] | the PKCS#11 module: file checks, loading, tokens, keys, sign test, the SSH login test |
@@ -23,6 +24,7 @@
 pub mod app;
 pub mod cfg;
 pub mod demo;
+pub mod display;
 pub mod doctor;
 pub mod hostapi;
 pub mod identity;
