@@ -90,6 +90,19 @@ impl std::fmt::Debug for Demo {
     }
 }
 
+/// A temporary folder only this user may enter (0700 on Unix whatever the umask): it holds
+/// the demo's private keys and a configuration holding the PKCS#12 password.
+fn private_folder() -> std::io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("fxconfig-demo-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder.tempdir()
+}
+
 impl Demo {
     /// Makes the demo folder, its certificates and configuration, and starts the simulator
     /// on `127.0.0.1` (a free port) with `fault` (`None`: a healthy KMES).
@@ -97,10 +110,7 @@ impl Demo {
     /// # Errors
     /// [`DemoError`] when a file cannot be written or the simulator cannot start.
     pub fn start(fault: Option<Fault>) -> Result<Demo, DemoError> {
-        let folder = tempfile::Builder::new()
-            .prefix("fxconfig-demo-")
-            .tempdir()
-            .map_err(DemoError::Folder)?;
+        let folder = private_folder().map_err(DemoError::Folder)?;
         let files = pki::write_demo(folder.path(), &Secret::new(DEMO_P12_PASSWORD))?;
         let public_key = folder.path().join(DEMO_PUBLIC_KEY_NAME);
         write_public_key(&files.client_cert, &public_key)?;

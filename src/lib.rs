@@ -26,6 +26,9 @@ pub mod cfg;
 pub mod demo;
 pub mod display;
 pub mod doctor;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hostapi;
 pub mod identity;
 pub mod import;

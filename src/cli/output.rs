@@ -1,6 +1,26 @@
 //! Text output shared by the commands.
+//!
+//! Human-readable output shows text from files, certificates, modules and the network, so
+//! it goes through [`fxconfig::display::escape`]: a control character or a bidirectional
+//! override is printed as a visible escape, never raw to the terminal. JSON output is
+//! printed as serde_json writes it (exact, with its own escapes).
 
+use fxconfig::display::escape;
 use fxconfig::doctor::{CheckResult, Status};
+
+/// Prints one line of human-readable text with every control and bidirectional character
+/// made visible: for lines that hold text from files, certificates, modules or the network.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::output::say_line(&format!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// Prints `line` through [`escape`] (what [`say!`] does).
+pub fn say_line(line: &str) {
+    println!("{}", escape(line));
+}
 
 /// The marker printed before a check's id.
 fn marker(status: Status) -> &'static str {
@@ -22,14 +42,14 @@ pub fn print_check(result: &CheckResult) {
         result.ms
     );
     if !result.detail.is_empty() {
-        println!("      {}", result.detail);
+        println!("      {}", escape(&result.detail));
     }
     if !result.remedy.is_empty() {
-        println!("      remedy: {}", result.remedy);
+        println!("      remedy: {}", escape(&result.remedy));
     }
 }
 
-/// Prints a labelled value, aligned.
+/// Prints a labelled value, aligned, the value [escaped](escape).
 pub fn field(label: &str, value: impl std::fmt::Display) {
-    println!("  {label:<22} {value}");
+    println!("  {label:<22} {}", escape(&value.to_string()));
 }
