@@ -23,6 +23,7 @@ coverage=(
   -Cdebug-assertions
   -Coverflow-checks
 )
+cargo fmt --check
 # --target keeps the instrumentation out of build scripts and procedural macros.
 RUSTFLAGS="${coverage[*]}" cargo build --locked --release --target "$host" --bins
 mkdir -p artifacts

@@ -63,15 +63,22 @@ pub fn public_key_reader(data: &[u8]) {
     let Ok(report) = sshkey::render(data, None) else {
         return;
     };
-    assert!(!report.line.contains('\n'), "the authorized_keys line holds a line break");
+    assert!(
+        !report.line.contains('\n'),
+        "the authorized_keys line holds a line break"
+    );
     match sshkey::render(report.line.as_bytes(), None) {
-        Ok(again) => assert_eq!(again.fingerprint, report.fingerprint, "the rendered line is another key"),
+        Ok(again) => assert_eq!(
+            again.fingerprint, report.fingerprint,
+            "the rendered line is another key"
+        ),
         // Text that names a private key is refused whole, on purpose, even in a comment.
         Err(sshkey::PubkeyError::PrivateKeyGiven { .. })
             if report
                 .comment
                 .as_deref()
-                .is_some_and(|comment| comment.contains("PRIVATE KEY") || comment.contains("PuTTY-User-Key-File-")) => {}
+                .is_some_and(|comment| comment.contains("PRIVATE KEY") || comment.contains("PuTTY-User-Key-File-")) => {
+        }
         Err(error) => panic!("the rendered line does not read back: {error:?}"),
     }
 }

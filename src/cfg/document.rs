@@ -747,13 +747,24 @@ mod tests {
     fn an_entry_added_to_a_section_with_an_unclosed_inner_section_stays_in_its_section() {
         // Found by the cfg_reader fuzz target: the line went before `</KMS>`, inside `<P>`.
         let mut doc = CfgDocument::parse(b"<KMS>\n<P>\n</KMS>\n").expect("parses");
-        assert_eq!(doc.set(Some("KMS"), "SLOT", "7").expect("sets"), SetOutcome::Inserted { line: 2 });
+        assert_eq!(
+            doc.set(Some("KMS"), "SLOT", "7").expect("sets"),
+            SetOutcome::Inserted { line: 2 }
+        );
         let again = CfgDocument::parse(&doc.to_bytes()).expect("parses");
         let slot = again.get(Some("KMS"), "SLOT").map(|entry| entry.value);
-        assert_eq!(slot.as_deref(), Some("7"), "{:?}", String::from_utf8_lossy(&doc.to_bytes()));
+        assert_eq!(
+            slot.as_deref(),
+            Some("7"),
+            "{:?}",
+            String::from_utf8_lossy(&doc.to_bytes())
+        );
         // A well-formed section still gets the line before its closing tag.
         let mut doc = CfgDocument::parse(b"<KMS>\n# only a comment\n</KMS>\n").expect("parses");
-        assert_eq!(doc.set(None, "SLOT", "7").expect("sets"), SetOutcome::Inserted { line: 3 });
+        assert_eq!(
+            doc.set(None, "SLOT", "7").expect("sets"),
+            SetOutcome::Inserted { line: 3 }
+        );
     }
 
     #[test]

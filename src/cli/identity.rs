@@ -7,8 +7,8 @@ use fxconfig::identity::{self, CertInfo, Validity};
 use fxconfig::import::{self, ImportRequest};
 use serde::Serialize;
 
-use super::secret_input::PasswordSource;
 use super::output::say;
+use super::secret_input::PasswordSource;
 use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, output};
 
 /// Arguments of `fxconfig identity`.

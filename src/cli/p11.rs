@@ -219,7 +219,12 @@ fn print_report(report: &ProbeReport, action: Action) {
             };
             say!(
                 "  {:?} id {} ({}, {}): {} bytes in {} ms, {verdict}",
-                test.label, test.id, test.key_type, test.mechanism, test.signature_len, test.sign_ms
+                test.label,
+                test.id,
+                test.key_type,
+                test.mechanism,
+                test.signature_len,
+                test.sign_ms
             );
         }
     }

@@ -258,7 +258,8 @@ mod tests {
 
     #[test]
     fn values_from_outside_reach_the_report_escaped() {
-        let doc = CfgDocument::parse(b"<KMS>\n  <ADDRESS> kmes\x1b]0;owned\x07\x1b[2J </ADDRESS>\n</KMS>\n").expect("parses");
+        let doc =
+            CfgDocument::parse(b"<KMS>\n  <ADDRESS> kmes\x1b]0;owned\x07\x1b[2J </ADDRESS>\n</KMS>\n").expect("parses");
         let mut report = sample_report();
         report.checks[0].detail = "subject CN=\u{202e}gpj.exe\u{1b}[2J".to_owned();
         report.checks[0].remedy = "see \u{1b}]0;title\u{7}".to_owned();
@@ -266,12 +267,20 @@ mod tests {
             tool_version: "9.9.9".to_owned(),
             os: "os\u{1b}[31m".to_owned(),
         };
-        let text = markdown(&report, &header, Path::new("/tmp/a\u{1b}.cfg"), ReportConfig::Document(&doc));
+        let text = markdown(
+            &report,
+            &header,
+            Path::new("/tmp/a\u{1b}.cfg"),
+            ReportConfig::Document(&doc),
+        );
         assert!(
             !text.chars().any(|c| crate::display::is_unsafe(c) && c != '\n'),
             "a raw control or bidi character in the report"
         );
-        assert!(text.contains("<ADDRESS> kmes\\x1b]0;owned\\x07\\x1b[2J </ADDRESS>"), "{text}");
+        assert!(
+            text.contains("<ADDRESS> kmes\\x1b]0;owned\\x07\\x1b[2J </ADDRESS>"),
+            "{text}"
+        );
         assert!(text.contains("CN=\\u{202e}gpj.exe\\x1b[2J"));
         assert!(text.contains("os\\x1b[31m"));
     }

@@ -175,7 +175,7 @@ impl Pkcs11Error {
 /// A duration in seconds with at most one decimal, such as `15` or `2.5`.
 fn seconds(duration: std::time::Duration) -> String {
     let tenths = (duration.as_millis() + 50) / 100;
-    if tenths % 10 == 0 {
+    if tenths.is_multiple_of(10) {
         format!("{}", tenths / 10)
     } else {
         format!("{}.{}", tenths / 10, tenths % 10)

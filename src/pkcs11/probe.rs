@@ -321,7 +321,8 @@ pub fn probe(
         pin: pin.map(Secret::expose),
     };
     // Room enough up front that the buffer holding the PIN is never reallocated (and copied).
-    let mut input = Vec::with_capacity(4096 + request.module.as_os_str().len() + pin.map_or(0, |p| p.expose().len() * 6));
+    let mut input =
+        Vec::with_capacity(4096 + request.module.as_os_str().len() + pin.map_or(0, |p| p.expose().len() * 6));
     serde_json::to_writer(&mut input, &outgoing).map_err(|e| Pkcs11Error::HelperStart {
         program: helper.program.clone(),
         source: std::io::Error::other(e),

@@ -280,8 +280,12 @@ mod tests {
 
     #[test]
     fn a_quick_child_keeps_its_output_and_status() {
-        let finished = run_bounded(shell("cat; echo err >&2; exit 3"), Some(b"in".to_vec()), Duration::from_secs(10))
-            .expect("runs");
+        let finished = run_bounded(
+            shell("cat; echo err >&2; exit 3"),
+            Some(b"in".to_vec()),
+            Duration::from_secs(10),
+        )
+        .expect("runs");
         assert_eq!(finished.status.and_then(|s| s.code()), Some(3));
         assert_eq!(finished.stdout, b"in");
         assert_eq!(finished.stderr, b"err\n");
@@ -290,8 +294,7 @@ mod tests {
     #[test]
     fn a_child_that_exits_leaving_a_pipe_holder_returns_at_once() {
         let started = Instant::now();
-        let finished =
-            run_bounded(shell("echo out; sleep 30 & exit 0"), None, Duration::from_secs(10)).expect("runs");
+        let finished = run_bounded(shell("echo out; sleep 30 & exit 0"), None, Duration::from_secs(10)).expect("runs");
         assert_eq!(finished.status.and_then(|s| s.code()), Some(0));
         assert_eq!(finished.stdout, b"out\n");
         assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
@@ -306,7 +309,10 @@ mod tests {
         let finished = run_bounded(shell(&script), None, Duration::from_secs(1)).expect("runs");
         let took = started.elapsed();
         assert!(finished.status.is_none(), "killed for its time");
-        assert!(took < Duration::from_secs(1) + POLL + PIPE_GRACE + Duration::from_millis(500), "{took:?}");
+        assert!(
+            took < Duration::from_secs(1) + POLL + PIPE_GRACE + Duration::from_millis(500),
+            "{took:?}"
+        );
         let grandchild = std::fs::read_to_string(&pid_file).expect("pid written");
         // Gone, or a zombie waiting for whoever adopted it.
         let alive = || {
@@ -326,6 +332,9 @@ mod tests {
         let finished = run_bounded(shell("setsid sleep 5 & sleep 30"), None, Duration::from_secs(1)).expect("runs");
         assert!(finished.status.is_none());
         let took = started.elapsed();
-        assert!(took < Duration::from_secs(1) + POLL + PIPE_GRACE + Duration::from_millis(500), "{took:?}");
+        assert!(
+            took < Duration::from_secs(1) + POLL + PIPE_GRACE + Duration::from_millis(500),
+            "{took:?}"
+        );
     }
 }

@@ -385,7 +385,10 @@ fn show_sign(ui: &mut Ui, report: &ProbeReport) {
                     );
                 } else {
                     let color = ui.visuals().error_fg_color;
-                    ui.label(RichText::new(escape(&format!("{} ({}): failed", test.label, test.key_type)).into_owned()).color(color));
+                    ui.label(
+                        RichText::new(escape(&format!("{} ({}): failed", test.label, test.key_type)).into_owned())
+                            .color(color),
+                    );
                     if let Some(failure) = &test.failure {
                         failure_lines(ui, failure);
                     }
