@@ -2,6 +2,8 @@
 //! secret is ever printed. The simulator runs as its own `fxconfig kmes-sim` process.
 
 mod common;
+#[path = "hardening/terminal.rs"]
+mod terminal;
 
 use std::fs;
 use std::io::{BufRead, BufReader};

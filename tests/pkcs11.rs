@@ -6,6 +6,8 @@
 
 mod common;
 mod pkcs11_support;
+#[path = "hardening/children.rs"]
+mod children;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
