@@ -4,10 +4,10 @@
 //! hand-written AArch64 ELF header, said so where it is made). Windows DLLs built here with
 //! mingw-w64 stand for fxpkcs11.dll and its OpenSSL DLLs in the PE dependency checks.
 
-mod common;
-mod pkcs11_support;
 #[path = "hardening/children.rs"]
 mod children;
+mod common;
+mod pkcs11_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

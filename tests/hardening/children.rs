@@ -49,7 +49,12 @@ fn build_module(dir: &Path) -> PathBuf {
     let source = dir.join("grandchild.c");
     std::fs::write(&source, GRANDCHILD_MODULE).expect("C source");
     let module = dir.join("libgrandchild.so");
-    run_ok(Command::new("gcc").args(["-shared", "-fPIC", "-o"]).arg(&module).arg(&source));
+    run_ok(
+        Command::new("gcc")
+            .args(["-shared", "-fPIC", "-o"])
+            .arg(&module)
+            .arg(&source),
+    );
     module
 }
 
@@ -108,10 +113,7 @@ fn a_hung_module_with_a_grandchild_holding_its_pipes_ends_at_the_stated_bound() 
     let (output, took) = check_module(dir.path(), &module, true);
     let stdout = String::from_utf8_lossy(&output.stdout);
     // --timeout 2 gives the module 6 × 2 s, at least 15 s.
-    assert!(
-        stdout.contains("the module did not answer within 15 s"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("the module did not answer within 15 s"), "{stdout}");
     assert!(took >= Duration::from_secs(15), "ended before its bound: {took:?}");
     assert!(took < Duration::from_secs(18), "took {took:?}, the bound is 15 s");
     assert_gone(&dir.path().join("grandchild.pid"));
@@ -126,7 +128,10 @@ fn a_crashing_module_with_a_grandchild_is_reported_at_once_and_its_output_escape
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(took < Duration::from_secs(6), "took {took:?}");
     assert!(stdout.contains("SIGABRT"), "{stdout}");
-    assert!(stdout.contains("module says \\x1b]0;owned\\x07\\x1b[2J hello"), "{stdout}");
+    assert!(
+        stdout.contains("module says \\x1b]0;owned\\x07\\x1b[2J hello"),
+        "{stdout}"
+    );
     assert_gone(&dir.path().join("grandchild.pid"));
     assert_no_raw_controls(&output);
 }
@@ -179,7 +184,10 @@ fn a_hanging_ssh_is_killed_with_its_children_at_three_timeouts_plus_five_seconds
     assert_eq!(report.verdict, SshVerdict::TimedOut, "{}", report.detail);
     assert!(report.detail.contains("within 8 s"), "{}", report.detail);
     assert!(took >= Duration::from_secs(8), "ended before its bound: {took:?}");
-    assert!(took < Duration::from_secs(10), "took {took:?}, the bound is 3 × 1 s + 5 s");
+    assert!(
+        took < Duration::from_secs(10),
+        "took {took:?}, the bound is 3 × 1 s + 5 s"
+    );
     assert_gone(&pid_file);
 }
 
@@ -215,19 +223,35 @@ fn under_umask_000_the_askpass_folder_is_private_and_only_the_pin_prompt_is_answ
         .args(["check", "--config"])
         .arg(hsm.path().join("absent.cfg"))
         .args(["--module", SOFTHSM, "--token", TOKEN, "--pin-env", "TEST_PIN"])
-        .args(["--ssh", "root@127.0.0.1:9", "--ssh-known-hosts", "/dev/null", "--timeout", "1"])
+        .args([
+            "--ssh",
+            "root@127.0.0.1:9",
+            "--ssh-known-hosts",
+            "/dev/null",
+            "--timeout",
+            "1",
+        ])
         .env("TEST_PIN", PIN)
         .env("PATH", path)
         .output()
         .expect("fxconfig runs");
     let seen = |name: &str| std::fs::read_to_string(out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-    assert_eq!(seen("dir_mode").trim(), "700", "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        seen("dir_mode").trim(),
+        "700",
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     assert_eq!(seen("script_mode").trim(), "700");
     assert_eq!(seen("passphrase"), "", "a key passphrase prompt was answered");
     assert_eq!(seen("passphrase_status").trim(), "1");
     assert_eq!(seen("other_token"), "", "another token's PIN prompt was answered");
     assert_eq!(seen("host_key"), "", "a host key question was answered");
-    assert_eq!(seen("pin"), format!("{PIN}\n"), "the token's PIN prompt was not answered");
+    assert_eq!(
+        seen("pin"),
+        format!("{PIN}\n"),
+        "the token's PIN prompt was not answered"
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("ssh.login"), "{stdout}");
     assert!(!stdout.contains(PIN) && !String::from_utf8_lossy(&output.stderr).contains(PIN));
@@ -250,7 +274,15 @@ fn a_token_label_starting_with_a_dash_is_a_label() {
         .fxconfig()
         .args(["check", "--config"])
         .arg(hsm.path().join("absent.cfg"))
-        .args(["--module", SOFTHSM, "--token=-weird", "--pin-env", "TEST_PIN", "--timeout", "1"])
+        .args([
+            "--module",
+            SOFTHSM,
+            "--token=-weird",
+            "--pin-env",
+            "TEST_PIN",
+            "--timeout",
+            "1",
+        ])
         .env("TEST_PIN", PIN)
         .output()
         .expect("fxconfig runs");
@@ -260,6 +292,9 @@ fn a_token_label_starting_with_a_dash_is_a_label() {
     let slots = stdout.lines().find(|l| l.contains("pkcs11.slots")).unwrap_or_default();
     assert!(slots.starts_with("PASS"), "{stdout}");
     assert!(stdout.contains("token \"-weird\""), "{stdout}");
-    let info = run_ok(hsm.fxconfig().args(["p11", "--module", SOFTHSM, "--token", "-weird", "info"]));
+    let info = run_ok(
+        hsm.fxconfig()
+            .args(["p11", "--module", SOFTHSM, "--token", "-weird", "info"]),
+    );
     assert!(String::from_utf8_lossy(&info.stdout).contains("\"-weird\""));
 }

@@ -115,16 +115,31 @@ fn hostile_certificate_subjects_are_escaped_by_check_identity_and_import() {
         .and_then(|c| c["detail"].as_str())
         .unwrap_or_default()
         .to_owned();
-    assert!(ca_detail.contains(HOSTILE), "JSON must keep the exact subject: {ca_detail:?}");
+    assert!(
+        ca_detail.contains(HOSTILE),
+        "JSON must keep the exact subject: {ca_detail:?}"
+    );
 
     let p12 = lab.p12.to_str().expect("UTF-8 path");
     let ca = lab.ca.to_str().expect("UTF-8 path");
     let identity = fxconfig(
-        &["identity", "--p12", p12, "--password-env", "TEST_P12_PASSWORD", "--ca", ca],
+        &[
+            "identity",
+            "--p12",
+            p12,
+            "--password-env",
+            "TEST_P12_PASSWORD",
+            "--ca",
+            ca,
+        ],
         lab.dir.path(),
     );
     assert_no_raw_controls("identity", &identity);
-    assert!(text(&identity).contains(&format!("Client {ESCAPED}")), "{}", text(&identity));
+    assert!(
+        text(&identity).contains(&format!("Client {ESCAPED}")),
+        "{}",
+        text(&identity)
+    );
 
     let target = lab.dir.path().join("imported.cfg");
     let import = fxconfig(
@@ -152,7 +167,8 @@ fn a_cfg_value_with_an_escape_is_escaped_by_show_validate_and_check_but_exact_in
     let cfg = dir.path().join("fxpkcs11.cfg");
     write_private(
         &cfg,
-        format!("<KMS>\n  <ADDRESS> kmes{HOSTILE} </ADDRESS>\n  <PROD-PORT> 20{HOSTILE} </PROD-PORT>\n</KMS>\n").as_bytes(),
+        format!("<KMS>\n  <ADDRESS> kmes{HOSTILE} </ADDRESS>\n  <PROD-PORT> 20{HOSTILE} </PROD-PORT>\n</KMS>\n")
+            .as_bytes(),
     );
     let path = cfg.to_str().expect("UTF-8 path");
     for args in [
