@@ -11,8 +11,6 @@
 //! do not. Control characters (below 0x20, and 0x7F) are refused: bytes holding one are not
 //! a frame. What the fields of an ECHO answer mean is read in [`super::answer`].
 
-use std::fmt;
-
 /// The largest answer the client accepts, any leading white space and the
 /// opening `[` to closing `]` included.
 pub const MAX_FRAME_LEN: usize = 64 * 1024;
@@ -50,13 +48,6 @@ impl Frame {
             .iter()
             .filter(move |(field_tag, _)| field_tag == tag)
             .map(|(_, value)| value.as_str())
-    }
-}
-
-impl fmt::Display for Frame {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let fields: Vec<(&str, &str)> = self.fields.iter().map(|(t, v)| (t.as_str(), v.as_str())).collect();
-        f.write_str(&String::from_utf8_lossy(&encode(&self.command, &fields)))
     }
 }
 
