@@ -75,6 +75,9 @@ pub fn check_row(ui: &mut Ui, result: &CheckResult) {
         if !result.detail.is_empty() {
             ui.add(egui::Label::new(escape_lines(&result.detail)).wrap());
         }
+        if let Some(raw) = &result.raw {
+            ui.add(egui::Label::new(RichText::new(format!("Answer: {raw}")).monospace()).wrap());
+        }
         if !result.remedy.is_empty() {
             let text = format!("What to do: {}", escape_lines(&result.remedy));
             let color = if result.status == Status::Fail {
