@@ -6,7 +6,7 @@
 //! the crate, so they can reach readers that are not public (the PKCS#12 scanner).
 
 use crate::cfg::{self, CfgDocument};
-use crate::hostapi::frame;
+use crate::hostapi::{answer, frame};
 use crate::identity::scan;
 use crate::sshkey;
 
@@ -32,8 +32,9 @@ pub fn cfg_reader(data: &[u8]) {
     }
 }
 
-/// The Excrypt frame reader: the incremental scan and the whole-frame parser agree, and
-/// every frame the encoder builds (from any text) parses.
+/// The Excrypt frame reader: the incremental scan and the whole-frame parser agree, an
+/// answer is judged and described, a parsed frame written again parses to the same fields,
+/// and every frame the encoder builds (from any text) scans whole.
 pub fn frame_reader(data: &[u8]) {
     let scanned = frame::scan(data);
     if let Ok(parsed) = frame::parse(data) {
@@ -41,8 +42,17 @@ pub fn frame_reader(data: &[u8]) {
             matches!(scanned, Ok(frame::Scan::Complete(_))),
             "parse accepted what scan did not complete"
         );
-        let _ = parsed.identity();
-        let _ = parsed.error_text();
+        let _ = answer::judge(&parsed);
+        let _ = answer::error_text(&parsed);
+        let _ = answer::describe(&parsed);
+        let fields: Vec<(&str, &[u8])> = parsed
+            .fields
+            .iter()
+            .map(|(tag, value)| (tag.as_str(), value.as_bytes()))
+            .collect();
+        let again = frame::parse(&frame::encode_bytes(&parsed.command, &fields)).expect("a re-encoded frame parses");
+        assert_eq!(again.command, parsed.command, "the command changed when written again");
+        assert_eq!(again.fields, parsed.fields, "the fields changed when written again");
     }
     let text = String::from_utf8_lossy(data);
     let mut pieces = text.split('\u{0}');
