@@ -1,8 +1,7 @@
-//! Shared helpers for the Host API and simulator tests: a throwaway PKI written
-//! to a temporary folder, a probe that runs the client steps, a scripted TLS
-//! peer, and an `openssl s_server` wrapper.
-
-#![allow(dead_code)]
+//! The network side of the Host API, simulator and doctor tests: a lab's TLS materials, a
+//! probe that runs the client steps, free loopback ports, a scripted TLS peer, an
+//! `openssl s_server` wrapper, and the check of a failure's stage, kind, remedy and guide
+//! section.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -13,81 +12,28 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use fxconfig::hostapi::{self, EchoReply, HostApiError, TlsMaterials, TlsSession};
-use fxconfig::pki::{Authority, IssuedCert, Lifetime, write_file};
-use fxconfig::sim::{Fault, SimHandle, SimOptions};
+use fxconfig::hostapi::{self, EchoReply, ErrorKind, HostApiError, Stage, TlsMaterials, TlsSession};
+use fxconfig::pki::{IssuedCert, write_file};
+use fxconfig::remedy::{Explain, cause_chain};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tempfile::TempDir;
+
+use crate::support::lab::Lab;
 
 /// The timeout used where a test does not measure timing.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A CA, a server certificate for localhost and 127.0.0.1, a client
-/// certificate, and an unrelated CA with its own server certificate, all
-/// written as PEM files into a temporary folder.
-pub struct TestPki {
-    pub dir: TempDir,
-    pub ca: Authority,
-    pub ca_pem: PathBuf,
-    pub ca_key: PathBuf,
-    pub server: IssuedCert,
-    pub server_cert: PathBuf,
-    pub server_key: PathBuf,
-    pub client: IssuedCert,
-    pub client_cert: PathBuf,
-    pub client_key: PathBuf,
-    pub other_ca: Authority,
-    pub other_ca_pem: PathBuf,
-    pub other_server_cert: PathBuf,
-    pub other_server_key: PathBuf,
-}
-
+/// The certificate of `cert` as rustls takes it.
 pub fn cert_der(cert: &IssuedCert) -> CertificateDer<'static> {
     CertificateDer::from(cert.cert_der.clone())
 }
 
+/// The private key of `cert` as rustls takes it.
 pub fn key_der(cert: &IssuedCert) -> PrivateKeyDer<'static> {
     PrivateKeyDer::Pkcs8(cert.key_der.clone().into())
 }
 
-impl TestPki {
-    pub fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let ca = Authority::new("Test TLS CA Root").expect("CA");
-        let server = ca
-            .issue_server(&["localhost", "127.0.0.1"], Lifetime::valid_for(30))
-            .expect("server cert");
-        let client = ca
-            .issue_client("PKCS #11 Client", Lifetime::valid_for(30))
-            .expect("client cert");
-        let other_ca = Authority::new("Unrelated CA").expect("other CA");
-        let other_server = other_ca
-            .issue_server(&["localhost", "127.0.0.1"], Lifetime::valid_for(30))
-            .expect("other server cert");
-        let write = |name: &str, contents: &str, private: bool| {
-            let path = dir.path().join(name);
-            write_file(&path, contents.as_bytes(), private).expect("write PEM");
-            path
-        };
-        TestPki {
-            ca_pem: write("ca.pem", &ca.cert.cert_pem, false),
-            ca_key: write("ca.key", &ca.cert.key_pem, true),
-            server_cert: write("server.pem", &server.cert_pem, false),
-            server_key: write("server.key", &server.key_pem, true),
-            client_cert: write("client.pem", &client.cert_pem, false),
-            client_key: write("client.key", &client.key_pem, true),
-            other_ca_pem: write("other_ca.pem", &other_ca.cert.cert_pem, false),
-            other_server_cert: write("other_server.pem", &other_server.cert_pem, false),
-            other_server_key: write("other_server.key", &other_server.key_pem, true),
-            dir,
-            ca,
-            server,
-            client,
-            other_ca,
-        }
-    }
-
-    /// Writes an extra file into the PKI folder.
+impl Lab {
+    /// Writes an extra file into the lab's folder.
     pub fn write(&self, name: &str, contents: &str) -> PathBuf {
         let path = self.dir.path().join(name);
         write_file(&path, contents.as_bytes(), false).expect("write file");
@@ -109,23 +55,12 @@ impl TestPki {
             client: None,
         }
     }
+}
 
-    /// Simulator options on a free loopback port, with the CA key available.
-    pub fn sim_options(&self, fault: Option<Fault>) -> SimOptions {
-        let mut options = SimOptions::new(
-            "127.0.0.1:0".parse().expect("address"),
-            self.ca_pem.clone(),
-            self.server_cert.clone(),
-            self.server_key.clone(),
-        );
-        options.ca_key = Some(self.ca_key.clone());
-        options.fault = fault;
-        options
-    }
-
-    pub fn start_sim(&self, fault: Option<Fault>) -> SimHandle {
-        fxconfig::sim::start(self.sim_options(fault)).expect("simulator starts")
-    }
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
 }
 
 /// Connects and shakes hands with `addr`, checking the certificate for `server_name`.
@@ -151,23 +86,17 @@ pub fn probe(
     Ok((session, reply))
 }
 
-/// A loopback port nothing listens on right now.
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
 /// A one-connection TLS server (no client authentication) that answers the
 /// first request with `answer` and then keeps the connection open until the
 /// client leaves (at most 20 s).
-pub fn scripted_server(pki: &TestPki, answer: Vec<u8>) -> SocketAddr {
+pub fn scripted_server(lab: &Lab, answer: Vec<u8>) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .expect("versions")
         .with_no_client_auth()
-        .with_single_cert(vec![cert_der(&pki.server)], key_der(&pki.server))
+        .with_single_cert(vec![cert_der(&lab.server)], key_der(&lab.server))
         .expect("server config");
     thread::spawn(move || {
         let Ok((tcp, _)) = listener.accept() else {
@@ -272,7 +201,7 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 
 /// Fails the test with the error's whole chain when `result` is an error.
 pub fn ok<T>(result: Result<T, HostApiError>) -> T {
-    result.unwrap_or_else(|e| panic!("unexpected failure: {}", fxconfig::remedy::cause_chain(&e)))
+    result.unwrap_or_else(|e| panic!("unexpected failure: {}", cause_chain(&e)))
 }
 
 /// The error of `result`, failing the test when it succeeded.
@@ -281,4 +210,22 @@ pub fn err<T: std::fmt::Debug>(result: Result<T, HostApiError>) -> HostApiError 
         Ok(value) => panic!("expected a failure, got {value:?}"),
         Err(e) => e,
     }
+}
+
+/// Asserts that `error` happened at `stage` for the reason `kind`, and that it carries a
+/// remedy and a guide section.
+#[track_caller]
+pub fn assert_failure(error: &HostApiError, stage: Stage, kind: ErrorKind) {
+    assert_eq!(
+        (error.stage(), error.kind()),
+        (stage, &kind),
+        "got {}",
+        cause_chain(error)
+    );
+    assert!(!error.remedy().is_empty(), "no remedy for {}", cause_chain(error));
+    assert!(
+        error.guide_section().is_some(),
+        "no guide section for {}",
+        cause_chain(error)
+    );
 }

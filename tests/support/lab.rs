@@ -1,63 +1,114 @@
-//! Test support shared by the doctor and command-line tests: a demo PKI in a
-//! temporary folder, a guide-style fxpkcs11.cfg pointing at it, and the simulator.
-#![allow(dead_code)]
+//! The test PKI, made by the library's own `fxconfig::pki` (rcgen): a root CA, a server
+//! certificate for `localhost` and `127.0.0.1` and a client identity, written into a
+//! temporary folder with the file names the demo uses, and a guide-layout `fxpkcs11.cfg`
+//! pointing at them.
 
 use std::fs;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use fxconfig::Secret;
-use fxconfig::pki::{self, DemoFiles};
-use fxconfig::sim::{self, Fault, SimHandle, SimOptions};
+use fxconfig::cfg::{GuideValues, guide_template};
+use fxconfig::pki::{Authority, DemoFiles, IssuedCert, Lifetime, pkcs12_bytes, write_file};
 
-/// The PKCS#12 password of the demo identity.
+/// The PKCS#12 password of the client identity.
 pub const P12_PASSWORD: &str = "p12-Secret-7f3a";
-/// The crypto operator password written into the test cfg.
+/// The crypto operator password written into the configuration.
 pub const OPERATOR_PASSWORD: &str = "operator-Secret-91c2";
 
-/// A temporary folder with a demo PKI and (once written) a configuration.
+/// A temporary folder with a PKI and (once written) a configuration.
 pub struct Lab {
     pub dir: tempfile::TempDir,
+    /// The root CA, which can issue more certificates.
+    pub ca: Authority,
+    /// The server certificate, for `localhost` and `127.0.0.1`.
+    pub server: IssuedCert,
+    /// The client certificate ("PKCS #11 Client").
+    pub client: IssuedCert,
+    /// The files written for all three.
     pub files: DemoFiles,
+    /// Where [`Lab::write_cfg`] writes the configuration.
     pub cfg: PathBuf,
 }
 
+impl Default for Lab {
+    /// [`Lab::new`].
+    fn default() -> Lab {
+        Lab::new()
+    }
+}
+
 impl Lab {
-    /// A fresh demo PKI; the configuration is not written yet.
+    /// A fresh PKI whose CA is "System TLS CA Root"; the configuration is not written yet.
     pub fn new() -> Lab {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let files = pki::write_demo(dir.path(), &Secret::new(P12_PASSWORD)).expect("demo PKI");
-        let cfg = dir.path().join("fxpkcs11.cfg");
-        Lab { dir, files, cfg }
+        Lab::with_ca("System TLS CA Root")
     }
 
-    /// Writes a configuration in the guide's [4.2] layout for `address:port`.
+    /// A fresh PKI whose CA has the common name `ca_name`.
+    pub fn with_ca(ca_name: &str) -> Lab {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let ca = Authority::new(ca_name).expect("CA");
+        let server = ca
+            .issue_server(&["localhost", "127.0.0.1"], Lifetime::valid_for(365))
+            .expect("server certificate");
+        let client = ca
+            .issue_client("PKCS #11 Client", Lifetime::valid_for(365))
+            .expect("client certificate");
+        let files = DemoFiles {
+            ca_cert: dir.path().join("root_cert.pem"),
+            ca_key: dir.path().join("root_cert.key"),
+            server_cert: dir.path().join("kmes_server.pem"),
+            server_key: dir.path().join("kmes_server.key"),
+            client_p12: dir.path().join("export_pkcs12.p12"),
+            client_cert: dir.path().join("pkcs11_client.pem"),
+            client_key: dir.path().join("pkcs11_client.key"),
+        };
+        let cfg = dir.path().join("fxpkcs11.cfg");
+        let lab = Lab {
+            dir,
+            ca,
+            server,
+            client,
+            files,
+            cfg,
+        };
+        lab.write_files();
+        lab
+    }
+
+    /// Writes the certificates, keys (owner only) and the PKCS#12 file.
+    fn write_files(&self) {
+        let write = |path: &Path, contents: &[u8], private: bool| {
+            write_file(path, contents, private).expect("write PKI file");
+        };
+        write(&self.files.ca_cert, self.ca.cert.cert_pem.as_bytes(), false);
+        write(&self.files.ca_key, self.ca.cert.key_pem.as_bytes(), true);
+        write(&self.files.server_cert, self.server.cert_pem.as_bytes(), false);
+        write(&self.files.server_key, self.server.key_pem.as_bytes(), true);
+        write(&self.files.client_cert, self.client.cert_pem.as_bytes(), false);
+        write(&self.files.client_key, self.client.key_pem.as_bytes(), true);
+        let p12 = pkcs12_bytes(&self.client, &self.ca.cert, &Secret::new(P12_PASSWORD)).expect("PKCS#12");
+        write(&self.files.client_p12, &p12, true);
+    }
+
+    /// Writes the guide-layout configuration for `address:port` (see [`guide_cfg`]).
     pub fn write_cfg(&self, address: &str, port: u16) -> &Path {
-        let text = guide_cfg(address, port, &self.files.ca_cert, &self.files.client_p12, P12_PASSWORD);
+        let text = guide_cfg(address, port, &self.files, P12_PASSWORD);
         write_private(&self.cfg, text.as_bytes());
         &self.cfg
     }
+}
 
-    /// Starts the simulator on a free loopback port with this lab's certificates.
-    pub fn start_sim(&self, fault: Option<Fault>) -> SimHandle {
-        self.start_sim_with_delay(fault, Duration::from_secs(3))
-    }
-
-    /// Starts the simulator with a chosen delay for the `slow` fault.
-    pub fn start_sim_with_delay(&self, fault: Option<Fault>, slow_delay: Duration) -> SimHandle {
-        let listen: SocketAddr = "127.0.0.1:0".parse().expect("loopback address");
-        sim::start(SimOptions {
-            listen,
-            ca: self.files.ca_cert.clone(),
-            cert: self.files.server_cert.clone(),
-            key: self.files.server_key.clone(),
-            ca_key: Some(self.files.ca_key.clone()),
-            fault,
-            slow_delay,
-        })
-        .expect("simulator starts")
-    }
+/// The library's guide-layout configuration ([4.2]) for `address:port`, using `files`'
+/// CA and PKCS#12 file with `p12_password` and [`OPERATOR_PASSWORD`].
+pub fn guide_cfg(address: &str, port: u16, files: &DemoFiles, p12_password: &str) -> String {
+    guide_template(&GuideValues {
+        address,
+        port,
+        tls_ca: &files.ca_cert,
+        tls_key: &files.client_p12,
+        tls_key_pass: p12_password,
+        crypto_opr_pass: OPERATOR_PASSWORD,
+    })
 }
 
 /// Writes a file readable by its owner only.
@@ -68,42 +119,4 @@ pub fn write_private(path: &Path, contents: &[u8]) {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(path, fs::Permissions::from_mode(0o600)).expect("chmod 600");
     }
-}
-
-/// A configuration laid out like the guide's sample in [4.2].
-pub fn guide_cfg(address: &str, port: u16, ca: &Path, p12: &Path, p12_password: &str) -> String {
-    format!(
-        "<CONFIG>\n\
-         \x20   # Do not prompt for a PIN during ssh\n\
-         \x20   <REQUIRE-LOGIN-FLAG>     NO          </REQUIRE-LOGIN-FLAG>\n\
-         </CONFIG>\n\
-         <KMS>\n\
-         \x20   # Which PKCS11 slot\n\
-         \x20   <SLOT>                   0           </SLOT>\n\
-         \x20   # Login username\n\
-         \x20   <CRYPTO-OPR>             crypto1     </CRYPTO-OPR>\n\
-         \x20   <CRYPTO-OPR-PASS>        {OPERATOR_PASSWORD} </CRYPTO-OPR-PASS>\n\
-         \x20   # Key group name\n\
-         \x20   <KEYGROUP-NAME>          keygroup1   </KEYGROUP-NAME>\n\
-         \x20   # Connection information\n\
-         \x20   <ADDRESS>                {address}   </ADDRESS>\n\
-         \x20   <PROD-PORT>              {port}      </PROD-PORT>\n\
-         \x20   <PROD-TLS-ENABLED>       YES         </PROD-TLS-ENABLED>\n\
-         \x20   <PROD-TLS-ANONYMOUS>     NO          </PROD-TLS-ANONYMOUS>\n\
-         \x20   <PROD-TLS-CA>            {ca}        </PROD-TLS-CA>\n\
-         \x20   <PROD-TLS-KEY>           {p12}       </PROD-TLS-KEY>\n\
-         \x20   <PROD-TLS-KEY-PASS>      {p12_password} </PROD-TLS-KEY-PASS>\n\
-         \x20   <FX-LOAD-BALANCE>        NO          </FX-LOAD-BALANCE>\n\
-         </KMS>\n",
-        ca = ca.display(),
-        p12 = p12.display(),
-    )
-}
-
-/// A loopback port with nothing listening on it.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("local address").port();
-    drop(listener);
-    port
 }

@@ -1,0 +1,16 @@
+//! The command-line contract, driving the built `fxconfig` binary: commands, JSON shapes,
+//! exit codes, and that no secret is ever printed.
+//!
+//! One test program built from the modules in `tests/cli/`, with the helpers the programs
+//! share in `tests/support/`.
+
+pub mod support;
+
+mod cli {
+    mod process;
+
+    mod check;
+    mod config;
+    mod identity;
+    mod pubkey;
+}
