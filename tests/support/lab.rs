@@ -17,6 +17,7 @@ pub const OPERATOR_PASSWORD: &str = "operator-Secret-91c2";
 
 /// A temporary folder with a PKI and (once written) a configuration.
 pub struct Lab {
+    /// The folder, deleted with the lab.
     pub dir: tempfile::TempDir,
     /// The root CA, which can issue more certificates.
     pub ca: Authority,
@@ -31,7 +32,7 @@ pub struct Lab {
 }
 
 impl Default for Lab {
-    /// [`Lab::new`].
+    /// The same as [`Lab::new`].
     fn default() -> Lab {
         Lab::new()
     }

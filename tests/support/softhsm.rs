@@ -20,12 +20,14 @@ pub const SO_PIN: &str = "so-pin-28461";
 
 /// A SoftHSM2 token of its own.
 pub struct Hsm {
+    /// The folder holding the token and its configuration, deleted with the token.
     pub dir: tempfile::TempDir,
+    /// The token's SOFTHSM2_CONF.
     pub conf: PathBuf,
 }
 
 impl Default for Hsm {
-    /// [`Hsm::new`].
+    /// The same as [`Hsm::new`].
     fn default() -> Hsm {
         Hsm::new()
     }
