@@ -12,7 +12,7 @@ use fxconfig::app::dialogs::DialogPurpose;
 use fxconfig::cfg::CfgDocument;
 
 use crate::app::harness::{DroppedPath, TestApp};
-use crate::support::lab::{Lab, P12_PASSWORD};
+use crate::support::lab::{Lab, OlderP12, P12_PASSWORD};
 
 /// A configuration without TLS materials, and a demo PKI in another folder (the download folder).
 fn setup() -> (tempfile::TempDir, std::path::PathBuf, Lab) {
@@ -85,6 +85,29 @@ fn importing_the_ca_and_p12_shows_their_details_and_applies_them() {
         Some(&*copied_ca.to_string_lossy()),
         "the form shows the new value after the reload"
     );
+}
+
+#[test]
+fn older_pkcs12_files_open_and_name_their_protection() {
+    let (_config_dir, config, lab) = setup();
+    let mut app = TestApp::start(Some(config));
+    app.ctrl(Key::Num2);
+    for kind in OlderP12::ALL {
+        app.dialogs.answer(Some(lab.older_p12(kind)));
+        app.click("Open PKCS#12…");
+        app.wait_for("Password of the PKCS#12 file");
+        app.harness
+            .get_by_label("Password of the PKCS#12 file")
+            .type_text(P12_PASSWORD);
+        app.harness.step();
+        app.harness.key_press(Key::Enter);
+        app.until("the identity", |h| !h.state().is_busy());
+        app.wait_for(&format!("private key: {}", kind.scheme()));
+        assert!(
+            app.shows("PKCS #11 Client"),
+            "{kind:?}: the client certificate is shown"
+        );
+    }
 }
 
 #[test]

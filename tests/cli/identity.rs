@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 use super::process::{SimProcess, all_output, stdout_of};
-use crate::support::lab::{Lab, P12_PASSWORD, write_private};
+use crate::support::lab::{Lab, OlderP12, P12_PASSWORD, write_private};
 use crate::support::tools::fxconfig;
 
 #[test]
@@ -102,4 +102,72 @@ fn import_with_a_wrong_password_changes_nothing() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(fs::read(&lab.cfg).unwrap(), before);
     assert_eq!(fs::read_dir(&dest).unwrap().count(), 0);
+}
+
+#[test]
+fn older_pkcs12_files_open_in_identity_import_and_check() {
+    let lab = Lab::new();
+    let sim = SimProcess::start(&lab, None);
+    for kind in OlderP12::ALL {
+        let p12 = lab.older_p12(kind);
+        let output = fxconfig()
+            .env("P12_PASS", P12_PASSWORD)
+            .args(["identity", "--password-env", "P12_PASS", "--json", "--p12"])
+            .arg(&p12)
+            .arg("--ca")
+            .arg(&lab.files.ca_cert)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{kind:?}: {}", all_output(&output));
+        let json: Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+        assert_eq!(json["chain_ok"], Value::Bool(true));
+        let private_key = format!("private key: {}", kind.scheme());
+        assert!(
+            json["encryption"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|line| line == &private_key),
+            "{kind:?}: {}",
+            json["encryption"]
+        );
+
+        let cfg = lab.dir.path().join(format!("{kind:?}")).join("fxpkcs11.cfg");
+        fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+        let text = format!(
+            "<CONFIG>\n</CONFIG>\n<KMS>\n    <ADDRESS>   127.0.0.1   </ADDRESS>\n    <PROD-PORT>   {}   </PROD-PORT>\n</KMS>\n",
+            sim.port
+        );
+        write_private(&cfg, text.as_bytes());
+        let output = Command::from_std(fxconfig())
+            .args(["import", "--password-stdin", "--config"])
+            .arg(&cfg)
+            .arg("--ca")
+            .arg(&lab.files.ca_cert)
+            .arg("--p12")
+            .arg(&p12)
+            .write_stdin(format!("{P12_PASSWORD}\n"))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{kind:?}: {}", all_output(&output));
+
+        let output = fxconfig()
+            .args(["check", "--json", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{kind:?}: {}", all_output(&output));
+        let json: Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+        let identity = json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "tls.identity")
+            .expect("tls.identity");
+        assert_eq!(identity["status"], "pass");
+        assert!(
+            identity["detail"].as_str().unwrap().contains(kind.scheme()),
+            "{identity}"
+        );
+    }
 }

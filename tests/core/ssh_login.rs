@@ -12,8 +12,8 @@ use fxconfig::Secret;
 use fxconfig::pkcs11::ssh::{self, HostKeys, SshLoginOptions, SshTarget, SshVerdict};
 use serde_json::Value;
 
-use crate::core::net::free_port;
 use crate::support::lab::Lab;
+use crate::support::net::free_port;
 use crate::support::softhsm::{Hsm, PIN, SOFTHSM};
 use crate::support::tools::{FXCONFIG, run_ok};
 

@@ -5,10 +5,14 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use fxconfig::Secret;
 use fxconfig::cfg::{GuideValues, guide_template};
 use fxconfig::pki::{Authority, DemoFiles, IssuedCert, Lifetime, pkcs12_bytes, write_file};
+
+use super::p12;
+use super::tools::run_ok;
 
 /// The PKCS#12 password of the client identity.
 pub const P12_PASSWORD: &str = "p12-Secret-7f3a";
@@ -96,6 +100,74 @@ impl Lab {
         let text = guide_cfg(address, port, &self.files, P12_PASSWORD);
         write_private(&self.cfg, text.as_bytes());
         &self.cfg
+    }
+}
+
+/// How [`Lab::older_p12`] protects the lab's client identity.
+#[derive(Debug, Clone, Copy)]
+pub enum OlderP12 {
+    /// PBES2 with DES-EDE3-CBC for the key and the certificates, by `openssl pkcs12 -export`.
+    TripleDes,
+    /// PBES2 with the hmacWithSHA1 PRF and AES-256-CBC, as OpenSSL 1.0.x-era exporters write it
+    /// (built by [`p12`], since OpenSSL 3 cannot choose the PRF).
+    Sha1Prf,
+}
+
+impl OlderP12 {
+    /// Both kinds.
+    pub const ALL: [OlderP12; 2] = [OlderP12::TripleDes, OlderP12::Sha1Prf];
+
+    /// How fxconfig names the scheme protecting the private key.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            OlderP12::TripleDes => "PBES2 (PBKDF2 hmacWithSHA256, DES-EDE3-CBC)",
+            OlderP12::Sha1Prf => "PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC)",
+        }
+    }
+}
+
+impl Lab {
+    /// The lab's client certificate, CA and key exported again as PKCS#12 with
+    /// [`P12_PASSWORD`], protected as `kind` says; `openssl pkcs12 -info` opens it.
+    pub fn older_p12(&self, kind: OlderP12) -> PathBuf {
+        let path = self.dir.path().join(format!("{kind:?}.p12"));
+        match kind {
+            OlderP12::TripleDes => {
+                run_ok(
+                    Command::new("openssl")
+                        .args([
+                            "pkcs12",
+                            "-export",
+                            "-keypbe",
+                            "DES-EDE3-CBC",
+                            "-certpbe",
+                            "DES-EDE3-CBC",
+                            "-in",
+                        ])
+                        .arg(&self.files.client_cert)
+                        .arg("-inkey")
+                        .arg(&self.files.client_key)
+                        .arg("-certfile")
+                        .arg(&self.files.ca_cert)
+                        .arg("-out")
+                        .arg(&path)
+                        .arg("-passout")
+                        .arg(format!("pass:{P12_PASSWORD}")),
+                );
+            }
+            OlderP12::Sha1Prf => {
+                let bytes = p12::identity(
+                    &[&self.client.cert_der, &self.ca.cert.cert_der],
+                    &self.client.key_der,
+                    &p12::Encryption::sha1_aes256(),
+                    P12_PASSWORD,
+                );
+                write_private(&path, &bytes);
+            }
+        }
+        let said = p12::openssl_opens(&path, P12_PASSWORD);
+        assert!(said.contains("PBES2"), "{said}");
+        path
     }
 }
 
