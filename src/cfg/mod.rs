@@ -52,6 +52,7 @@ mod error;
 mod fields;
 pub mod file;
 pub mod locate;
+mod template;
 mod validate;
 
 pub use document::{CfgDocument, Entry, Section, SetOutcome};
@@ -62,4 +63,5 @@ pub use fields::{
 };
 pub use file::{CfgFile, DiskState, SaveReport};
 pub use locate::{CfgSource, LibraryCfg, resolve_path};
+pub use template::{GuideValues, guide_template};
 pub use validate::{Finding, FindingKind, Severity, permission_finding, validate};
