@@ -236,4 +236,34 @@ mod tests {
         drop(demo);
         assert!(!folder.exists());
     }
+
+    /// Run by the test below in a child process whose umask is 000.
+    #[cfg(unix)]
+    #[test]
+    #[ignore = "run by the_demo_folder_is_private_whatever_the_umask under umask 000"]
+    fn print_the_mode_of_a_private_folder() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = private_folder().expect("folder");
+        let mode = std::fs::metadata(folder.path()).expect("metadata").permissions().mode();
+        println!("private folder mode {:o}", mode & 0o7777);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_demo_folder_is_private_whatever_the_umask() {
+        // The umask is the whole process's, so it is set in a child run of this test program.
+        let output = std::process::Command::new("/bin/sh")
+            .args(["-c", "umask 000; exec \"$0\" \"$@\""])
+            .arg(std::env::current_exe().expect("test program"))
+            .args([
+                "--exact",
+                "demo::tests::print_the_mode_of_a_private_folder",
+                "--ignored",
+                "--nocapture",
+            ])
+            .output()
+            .expect("the test program runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("private folder mode 700"), "{stdout}");
+    }
 }
