@@ -23,9 +23,10 @@ coverage=(
   -Cdebug-assertions
   -Coverflow-checks
 )
-cargo fmt --check
+cargo fmt --check -p fxconfig-fuzz
 # --target keeps the instrumentation out of build scripts and procedural macros.
-RUSTFLAGS="${coverage[*]}" cargo build --locked --release --target "$host" --bins
+RUSTFLAGS="${coverage[*]}" cargo build --locked --profile fuzz --target "$host" -p fxconfig-fuzz --bins
+binaries=../target/$host/fuzz
 mkdir -p artifacts
 summary=()
 for target in "${targets[@]}"; do
@@ -33,7 +34,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   log=$(mktemp)
   echo "fuzz: $target for $seconds s"
-  if ! "target/$host/release/$target" "$corpus" "seeds/$target" \
+  if ! "$binaries/$target" "$corpus" "seeds/$target" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="artifacts/$target-" > "$log" 2>&1; then
     tail -n 60 "$log"
