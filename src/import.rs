@@ -130,8 +130,8 @@ pub fn import_tls_materials(request: &ImportRequest<'_>) -> Result<ImportReport,
         locked.restore()?;
         return Err(error.into());
     }
-    if !request.password.is_empty() {
-        saved.exposure = saved.mode.and_then(files::exposure_of_mode);
+    if request.password.is_empty() {
+        saved.exposure = None;
     }
     Ok(ImportReport {
         ca_path,

@@ -2,6 +2,8 @@
 //! secret is ever printed. The simulator runs as its own `fxconfig kmes-sim` process.
 
 mod common;
+#[path = "cli/hardening.rs"]
+mod hardening;
 
 use std::fs;
 use std::io::{BufRead, BufReader};

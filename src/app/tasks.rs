@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use crate::cfg::{self, CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
+use crate::cfg::{CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
 use crate::doctor::report::{self, ReportHeader};
 use crate::doctor::{self, CheckId, CheckResult, DoctorOptions, Report};
 use crate::identity::{CaBundle, ClientIdentity, IdentityError};

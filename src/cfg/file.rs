@@ -58,8 +58,9 @@ pub struct SaveReport {
     /// Whether another program had changed the file since it was loaded, and the edit
     /// was re-applied on top of that change (both are kept).
     pub merged: bool,
-    /// Set when the file holds a password and its group or other users may read it
-    /// (Unix only): the caller should warn and offer [`tighten_permissions`].
+    /// Set when the file holds a password that accounts besides its owner may read (Unix
+    /// only): the caller should warn and offer [`tighten_permissions`]. [`LockedCfg::write`]
+    /// sets it whenever others may read the file, whatever it holds.
     pub exposure: Option<PasswordExposure>,
 }
 
@@ -210,7 +211,9 @@ impl CfgFile {
         let bytes = Zeroizing::new(doc.as_ref().unwrap_or(&self.doc).to_bytes());
         let mut report = locked.write(&bytes, options)?;
         report.merged = merged;
-        report.exposure = exposure(&report, doc.as_ref().unwrap_or(&self.doc));
+        if !holds_password(doc.as_ref().unwrap_or(&self.doc)) {
+            report.exposure = None;
+        }
         if let Some(doc) = doc {
             self.doc = doc;
         }
@@ -228,7 +231,9 @@ impl CfgFile {
         let mut locked = LockedCfg::open(&path)?;
         let bytes = Zeroizing::new(self.doc.to_bytes());
         let mut report = locked.write(&bytes, SaveOptions::default())?;
-        report.exposure = exposure(&report, &self.doc);
+        if !holds_password(&self.doc) {
+            report.exposure = None;
+        }
         self.path = path;
         self.saved(&bytes);
         Ok(report)
@@ -241,13 +246,9 @@ impl CfgFile {
     }
 }
 
-/// The exposure of a just-saved file when its document holds a non-empty password.
-fn exposure(report: &SaveReport, doc: &CfgDocument) -> Option<PasswordExposure> {
-    let holds_password = doc.entries().iter().any(|entry| entry.is_secret() && !entry.value.is_empty());
-    if !holds_password {
-        return None;
-    }
-    files::exposure_of_mode(report.mode?)
+/// Whether the document holds a non-empty password.
+fn holds_password(doc: &CfgDocument) -> bool {
+    doc.entries().iter().any(|entry| entry.is_secret() && !entry.value.is_empty())
 }
 
 /// A configuration file locked for writing: the lock is held from [`LockedCfg::open`],
@@ -371,7 +372,7 @@ impl LockedCfg {
             bytes: bytes.len(),
             mode: attributes.mode(),
             merged: false,
-            exposure: None,
+            exposure: attributes.exposure(),
         })
     }
 

@@ -74,6 +74,20 @@ impl FileAttributes {
         self
     }
 
+    /// Who besides the owner may read a file with these attributes; `None` when nobody
+    /// may (and always on Windows, where this is not worked out).
+    pub fn exposure(&self) -> Option<PasswordExposure> {
+        #[cfg(unix)]
+        {
+            let acl = self.xattrs.iter().any(|(name, _)| name.as_bytes() == ACL_ACCESS.as_bytes());
+            exposure_of_mode(self.mode, acl)
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    }
+
     /// The permission bits (Unix only).
     pub fn mode(&self) -> Option<u32> {
         #[cfg(unix)]
@@ -147,33 +161,43 @@ pub fn make_private(path: &Path) -> io::Result<()> {
     }
 }
 
-/// A file holding a password that other accounts may read.
+/// A file holding a password that accounts other than its owner may read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PasswordExposure {
-    /// The permission bits, such as `0o644`.
+    /// The permission bits, such as `0o644` (with an ACL, the group bits are its mask).
     pub mode: u32,
-    /// Whether the file's group may read it.
+    /// Whether the file's group (or, with an ACL, the accounts and groups it names) may read it.
     pub group: bool,
     /// Whether all other users may read it.
     pub others: bool,
+    /// Whether the file has a POSIX ACL.
+    pub acl: bool,
 }
 
 impl PasswordExposure {
     /// Who may read the file, such as "its group and all other users".
     pub fn readers(&self) -> &'static str {
-        match (self.group, self.others) {
-            (true, true) => "its group and all other users",
-            (true, false) => "its group",
+        match (self.group, self.others, self.acl) {
+            (true, true, false) => "its group and all other users",
+            (true, true, true) => "the accounts its ACL names and all other users",
+            (true, false, false) => "its group",
+            (true, false, true) => "the accounts its ACL names",
             _ => "all other users",
         }
     }
 }
 
-/// The exposure a file with these permission bits has, if group or others may read it.
-pub fn exposure_of_mode(mode: u32) -> Option<PasswordExposure> {
+/// The exposure of a file with these permission bits (and an ACL or not), if anyone
+/// besides the owner may read it.
+pub fn exposure_of_mode(mode: u32, acl: bool) -> Option<PasswordExposure> {
     let group = mode & 0o040 != 0;
     let others = mode & 0o004 != 0;
-    (group || others).then_some(PasswordExposure { mode, group, others })
+    (group || others).then_some(PasswordExposure {
+        mode,
+        group,
+        others,
+        acl,
+    })
 }
 
 #[cfg(unix)]
