@@ -1082,6 +1082,16 @@ fn save_is_atomic_when_the_process_is_killed() {
         previous = now;
     }
     assert!(flips > 0, "the helper never completed a save; the test proved nothing");
+
+    // Whatever a kill left behind goes with the next save.
+    let mut file = CfgFile::load(&path).expect("load");
+    file.doc.set(None, "SLOT", "1").expect("set");
+    file.save().expect("save");
+    let leftovers: Vec<String> = listing(dir.path())
+        .into_iter()
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files remain: {leftovers:?}");
 }
 
 // ---------------------------------------------------------------- properties

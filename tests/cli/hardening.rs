@@ -21,7 +21,7 @@ fn binary() -> PathBuf {
 }
 
 /// Runs `command` to completion, failing the test if it takes longer than `limit` (a
-/// guard against a hang, not a speed measurement).
+/// guard against a hang, not a speed measurement). Its output is read as it comes.
 fn run_within(command: &mut StdCommand, limit: Duration) -> Output {
     let mut child = command
         .stdin(Stdio::null())
@@ -29,16 +29,34 @@ fn run_within(command: &mut StdCommand, limit: Duration) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start fxconfig");
+    let drain = |stream: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut stream) = stream {
+                let _ = stream.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>));
+    let stderr = drain(child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>));
     let started = Instant::now();
-    while child.try_wait().expect("poll").is_none() {
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll") {
+            break status;
+        }
         if started.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
             panic!("fxconfig did not finish within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
     }
-    child.wait_with_output().expect("output")
 }
 
 fn stderr_of(output: &Output) -> String {
@@ -100,7 +118,12 @@ fn a_hundred_concurrent_pairs_of_config_set_lose_nothing() {
             lost.push(format!("pair {pair}: CRYPTO-OPR={a:?} KEYGROUP-NAME={b:?}"));
         }
     }
-    assert!(lost.is_empty(), "both exited 0 but a change was lost: {lost:?}");
+    assert!(
+        lost.is_empty(),
+        "in {} of 100 pairs both runs exited 0 but a change was lost, such as {:?}",
+        lost.len(),
+        lost.first()
+    );
     assert!(failed.is_empty(), "a run failed: {failed:?}");
     assert_eq!(kept, 100);
 }
@@ -468,10 +491,11 @@ fn config_show_of_a_megabyte_of_unclosed_sections_finishes() {
     // speed measurement: the quadratic version took over a minute.
     let output = run_within(fxconfig_std().args(["config", "show"]).arg(&path), Duration::from_secs(30));
     assert!(output.status.success(), "{}", all_output(&output));
+    let shown = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
-        String::from_utf8_lossy(&output.stdout).lines().count(),
-        index + 1,
-        "one line per section after the path"
+        shown.lines().filter(|line| line.starts_with("<S")).count(),
+        index,
+        "one line per section"
     );
 }
 
