@@ -1047,7 +1047,10 @@ fn p12_asking_for(keys: usize, iterations: u32) -> Vec<u8> {
         let key = p12_keystore::PrivateKey::from_der(&client.key_der).unwrap();
         let cert = p12_keystore::Certificate::from_der(&client.cert_der).unwrap();
         let chain = p12_keystore::PrivateKeyChain::new(format!("key {index}").as_bytes(), key, [cert]);
-        store.add_entry(&format!("key {index}"), p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+        store.add_entry(
+            &format!("key {index}"),
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(chain),
+        );
     }
     let written = store
         .writer(PASSWORD)
@@ -1109,7 +1112,10 @@ fn non_regular_and_huge_inputs_are_refused() {
     #[cfg(unix)]
     {
         let error = load_p12(Path::new("/dev/zero"), &password()).unwrap_err();
-        assert!(matches!(error, IdentityError::NotRegular { kind: "a device", .. }), "{error:?}");
+        assert!(
+            matches!(error, IdentityError::NotRegular { kind: "a device", .. }),
+            "{error:?}"
+        );
         assert_explained(&error, "3.1.4");
     }
 }

@@ -248,7 +248,9 @@ impl CfgFile {
 
 /// Whether the document holds a non-empty password.
 fn holds_password(doc: &CfgDocument) -> bool {
-    doc.entries().iter().any(|entry| entry.is_secret() && !entry.value.is_empty())
+    doc.entries()
+        .iter()
+        .any(|entry| entry.is_secret() && !entry.value.is_empty())
 }
 
 /// A configuration file locked for writing: the lock is held from [`LockedCfg::open`],

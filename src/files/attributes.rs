@@ -79,7 +79,10 @@ impl FileAttributes {
     pub fn exposure(&self) -> Option<PasswordExposure> {
         #[cfg(unix)]
         {
-            let acl = self.xattrs.iter().any(|(name, _)| name.as_bytes() == ACL_ACCESS.as_bytes());
+            let acl = self
+                .xattrs
+                .iter()
+                .any(|(name, _)| name.as_bytes() == ACL_ACCESS.as_bytes());
             exposure_of_mode(self.mode, acl)
         }
         #[cfg(not(unix))]
@@ -119,7 +122,9 @@ impl FileAttributes {
                     std::os::unix::fs::fchown(file, Some(uid), Some(gid)).map_err(|error| {
                         io::Error::new(
                             error.kind(),
-                            format!("cannot give the new file the owner {uid} and group {gid} of the original: {error}"),
+                            format!(
+                                "cannot give the new file the owner {uid} and group {gid} of the original: {error}"
+                            ),
                         )
                     })?;
                 }

@@ -207,7 +207,10 @@ mod tests {
     #[test]
     fn secret_line_is_bounded_and_trimmed() {
         let read = |input: &[u8], limit| read_secret_line(&mut io::Cursor::new(input.to_vec()), limit);
-        assert_eq!(read(b"abc\r\nrest", 8).map(|s| s.to_string()).ok(), Some("abc".to_owned()));
+        assert_eq!(
+            read(b"abc\r\nrest", 8).map(|s| s.to_string()).ok(),
+            Some("abc".to_owned())
+        );
         assert_eq!(read(b"", 8).map(|s| s.to_string()).ok(), Some(String::new()));
         assert_eq!(read(b"12345678\n", 8).map(|s| s.len()).ok(), Some(8));
         assert!(matches!(read(b"123456789\n", 8), Err(InputError::TooLarge { .. })));

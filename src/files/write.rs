@@ -230,10 +230,7 @@ pub fn resolve_link_target(path: &Path) -> io::Result<PathBuf> {
                 let points_to = fs::read_link(path).unwrap_or_default();
                 io::Error::new(
                     io::ErrorKind::NotFound,
-                    format!(
-                        "it is a symbolic link to {}, which does not exist",
-                        points_to.display()
-                    ),
+                    format!("it is a symbolic link to {}, which does not exist", points_to.display()),
                 )
             } else {
                 error
@@ -291,7 +288,9 @@ pub fn remove_stale_dirs(folder: &Path, prefix: &OsStr) -> usize {
         let stale = name
             .to_str()
             .and_then(|name| name.strip_prefix(prefix))
-            .is_some_and(|random| random.len() == RANDOM_LEN && random.bytes().all(|byte| byte.is_ascii_alphanumeric()));
+            .is_some_and(|random| {
+                random.len() == RANDOM_LEN && random.bytes().all(|byte| byte.is_ascii_alphanumeric())
+            });
         if stale && entry.file_type().is_ok_and(|kind| kind.is_dir()) && fs::remove_dir_all(entry.path()).is_ok() {
             removed += 1;
         }

@@ -213,10 +213,12 @@ fn place(staged: &Path, dest: &Path) -> Result<(), IdentityError> {
             Err(IdentityError::DestinationExists { path: dest.to_owned() })
         }
         // A file system without hard links: rename, after checking that nothing is there.
-        Err(_) if fs::symlink_metadata(dest).is_err() => fs::rename(staged, dest).map_err(|source| IdentityError::Write {
-            path: dest.to_owned(),
-            source,
-        }),
+        Err(_) if fs::symlink_metadata(dest).is_err() => {
+            fs::rename(staged, dest).map_err(|source| IdentityError::Write {
+                path: dest.to_owned(),
+                source,
+            })
+        }
         Err(source) => Err(IdentityError::Write {
             path: dest.to_owned(),
             source,

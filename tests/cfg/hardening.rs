@@ -88,9 +88,16 @@ fn a_writer_waits_for_the_lock() {
         file.save()
     });
     std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(value(&path, "SLOT").as_deref(), Some("0"), "saved while the lock was held");
+    assert_eq!(
+        value(&path, "SLOT").as_deref(),
+        Some("0"),
+        "saved while the lock was held"
+    );
     drop(holder);
-    waiter.join().expect("thread").expect("saved after the lock was released");
+    waiter
+        .join()
+        .expect("thread")
+        .expect("saved after the lock was released");
     assert_eq!(value(&path, "SLOT").as_deref(), Some("5"));
 }
 
@@ -139,15 +146,24 @@ fn reading_is_bounded_and_regular_files_only() {
     let file = fs::File::create(&big).expect("create");
     file.set_len(1024 * 1024 + 1).expect("sparse file");
     let error = CfgFile::load(&big).expect_err("too large");
-    assert!(matches!(error, CfgError::TooLarge { limit: 1_048_576, .. }), "{error:?}");
+    assert!(
+        matches!(error, CfgError::TooLarge { limit: 1_048_576, .. }),
+        "{error:?}"
+    );
     assert!(!error.remedy().is_empty());
 
     let error = CfgFile::load(dir.path()).expect_err("a folder");
-    assert!(matches!(error, CfgError::NotRegular { kind: "a folder", .. }), "{error:?}");
+    assert!(
+        matches!(error, CfgError::NotRegular { kind: "a folder", .. }),
+        "{error:?}"
+    );
     #[cfg(unix)]
     {
         let error = CfgFile::load("/dev/zero").expect_err("a device");
-        assert!(matches!(error, CfgError::NotRegular { kind: "a device", .. }), "{error:?}");
+        assert!(
+            matches!(error, CfgError::NotRegular { kind: "a device", .. }),
+            "{error:?}"
+        );
         let fifo = dir.path().join("fifo.cfg");
         let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
         assert!(made.success());
@@ -187,7 +203,13 @@ fn owner_mode_acl_and_attributes_are_carried_over_and_tightened_on_request() {
     }
     tool(
         "setfattr",
-        &[OsStr::new("-n"), OsStr::new("user.fxconfig-test"), OsStr::new("-v"), OsStr::new("kept"), p],
+        &[
+            OsStr::new("-n"),
+            OsStr::new("user.fxconfig-test"),
+            OsStr::new("-v"),
+            OsStr::new("kept"),
+            p,
+        ],
     )
     .expect("setfattr (package attr)");
     let acl_before = tool("getfacl", &[OsStr::new("-c"), p]).expect("getfacl");
@@ -204,13 +226,21 @@ fn owner_mode_acl_and_attributes_are_carried_over_and_tightened_on_request() {
         assert!(acl.contains("group::---"), "the group was widened: {acl}");
         let attribute = tool(
             "getfattr",
-            &[OsStr::new("--only-values"), OsStr::new("-n"), OsStr::new("user.fxconfig-test"), s],
+            &[
+                OsStr::new("--only-values"),
+                OsStr::new("-n"),
+                OsStr::new("user.fxconfig-test"),
+                s,
+            ],
         )
         .expect("getfattr");
         assert_eq!(attribute, "kept");
         assert_eq!(mode(&saved), 0o640, "mode with the ACL mask r--");
     }
-    assert!(report.exposure.is_some(), "the ACL lets another account read the password");
+    assert!(
+        report.exposure.is_some(),
+        "the ACL lets another account read the password"
+    );
 
     // Tightening: 0600, no ACL, same owner.
     file.doc.set(None, "SLOT", "2").expect("set");
@@ -235,7 +265,12 @@ fn a_new_file_does_not_inherit_a_default_acl_and_tightening_keeps_the_owner() {
     let dir = tempfile::tempdir().expect("temp dir");
     tool(
         "setfacl",
-        &[OsStr::new("-d"), OsStr::new("-m"), OsStr::new("u:nobody:rw"), dir.path().as_os_str()],
+        &[
+            OsStr::new("-d"),
+            OsStr::new("-m"),
+            OsStr::new("u:nobody:rw"),
+            dir.path().as_os_str(),
+        ],
     )
     .expect("setfacl (package acl)");
     let path = dir.path().join("new.cfg");

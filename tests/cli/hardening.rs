@@ -38,8 +38,18 @@ fn run_within(command: &mut StdCommand, limit: Duration) -> Output {
             bytes
         })
     };
-    let stdout = drain(child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>));
-    let stderr = drain(child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>));
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("poll") {
@@ -144,9 +154,18 @@ fn config_set_keeps_the_acl_and_does_not_widen_the_group() {
         .expect("setfacl (package acl, tests/system-deps.sh)");
     assert!(setfacl.success());
 
-    let output = fxconfig().args(["config", "set"]).arg(&path).arg("SLOT=1").output().unwrap();
+    let output = fxconfig()
+        .args(["config", "set"])
+        .arg(&path)
+        .arg("SLOT=1")
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", all_output(&output));
-    let acl = StdCommand::new("getfacl").arg("-c").arg(&path).output().expect("getfacl");
+    let acl = StdCommand::new("getfacl")
+        .arg("-c")
+        .arg(&path)
+        .output()
+        .expect("getfacl");
     let acl = String::from_utf8_lossy(&acl.stdout);
     assert!(acl.contains("user:nobody:r--"), "the service user lost access: {acl}");
     assert!(acl.contains("group::---"), "the group was widened: {acl}");
@@ -160,7 +179,12 @@ fn a_hard_linked_cfg_is_refused_with_an_explanation() {
     let path = dir.path().join("a.cfg");
     fs::write(&path, GUIDE_EXAMPLE).expect("cfg file");
     fs::hard_link(&path, dir.path().join("b.cfg")).expect("hard link");
-    let output = fxconfig().args(["config", "set"]).arg(&path).arg("SLOT=1").output().unwrap();
+    let output = fxconfig()
+        .args(["config", "set"])
+        .arg(&path)
+        .arg("SLOT=1")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("hard links"), "{}", stderr_of(&output));
     assert_eq!(fs::read(&path).expect("unchanged"), GUIDE_EXAMPLE);
@@ -212,7 +236,11 @@ fn a_failed_import_leaves_nothing_new() {
             Duration::from_secs(60),
         );
         assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
-        assert!(stderr_of(&output).contains("PROD-TLS-KEY-PASS"), "{}", stderr_of(&output));
+        assert!(
+            stderr_of(&output).contains("PROD-TLS-KEY-PASS"),
+            "{}",
+            stderr_of(&output)
+        );
         assert!(!all_output(&output).contains(spaced));
         assert_eq!(fs::read(&cfg).expect("cfg"), GUIDE_EXAMPLE);
         assert_eq!(
@@ -273,7 +301,11 @@ fn import_under_umask_000_creates_nothing_wider_than_0755() {
     assert_eq!(mode(&cfg), 0o600);
     assert_eq!(mode(&dest.join("export_pkcs12.p12")), 0o600);
     assert_eq!(mode(&dest.join("root_cert.pem")), 0o644);
-    assert_eq!(names(&dest), ["export_pkcs12.p12", "root_cert.pem"], "a staging folder remained");
+    assert_eq!(
+        names(&dest),
+        ["export_pkcs12.p12", "root_cert.pem"],
+        "a staging folder remained"
+    );
 }
 
 // ---------------------------------------------------------------- B7: readable password file
@@ -288,12 +320,17 @@ fn import_into_a_readable_cfg_warns_and_tightens_on_request() {
     chmod(&cfg, 0o644);
 
     let output = run_within(
-        import_command(&cfg, &lab.files, None).env("P12_PASS", P12_PASSWORD).arg("--json"),
+        import_command(&cfg, &lab.files, None)
+            .env("P12_PASS", P12_PASSWORD)
+            .arg("--json"),
         Duration::from_secs(60),
     );
     assert!(output.status.success(), "{}", all_output(&output));
     let warning = stderr_of(&output);
-    assert!(warning.contains("holds a password") && warning.contains("0644"), "{warning}");
+    assert!(
+        warning.contains("holds a password") && warning.contains("0644"),
+        "{warning}"
+    );
     assert!(warning.contains("--tighten-permissions"), "{warning}");
     let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(json["exposure"]["mode"], 0o644);
@@ -312,7 +349,11 @@ fn import_into_a_readable_cfg_warns_and_tightens_on_request() {
         Duration::from_secs(60),
     );
     assert!(output.status.success(), "{}", all_output(&output));
-    assert!(!stderr_of(&output).contains("holds a password"), "{}", stderr_of(&output));
+    assert!(
+        !stderr_of(&output).contains("holds a password"),
+        "{}",
+        stderr_of(&output)
+    );
     let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(json["exposure"], Value::Null);
     assert_eq!(mode(&cfg), 0o600);
@@ -336,7 +377,11 @@ fn config_set_tightens_the_file_and_its_backup() {
     let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(json["exposure"]["group"], true);
     assert_eq!(json["changes"][0]["tag"], "SLOT");
-    assert!(stderr_of(&output).contains("holds a password"), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("holds a password"),
+        "{}",
+        stderr_of(&output)
+    );
 
     let output = fxconfig()
         .args(["config", "set", "--tighten-permissions"])
@@ -383,7 +428,13 @@ fn a_closed_pipe_ends_every_command_quietly_with_status_141() {
         &[OsStr::new("config"), OsStr::new("show"), cfg],
         &[OsStr::new("config"), OsStr::new("show"), OsStr::new("--json"), cfg],
         &[OsStr::new("config"), OsStr::new("validate"), cfg],
-        &[OsStr::new("check"), OsStr::new("--timeout"), OsStr::new("2"), OsStr::new("--config"), cfg],
+        &[
+            OsStr::new("check"),
+            OsStr::new("--timeout"),
+            OsStr::new("2"),
+            OsStr::new("--config"),
+            cfg,
+        ],
     ];
     for args in commands {
         let output = into_closed_pipe(args);
@@ -411,7 +462,10 @@ fn a_full_disk_after_a_save_says_saved_and_exits_2() {
         .expect("run");
     assert_eq!(output.status.code(), Some(2));
     let message = stderr_of(&output);
-    assert!(message.contains("saved") && message.contains("but could not print"), "{message}");
+    assert!(
+        message.contains("saved") && message.contains("but could not print"),
+        "{message}"
+    );
     assert!(!message.contains("panicked"), "{message}");
     assert_eq!(tag_value(&path, "SLOT").as_deref(), Some("1"));
 }
@@ -433,7 +487,11 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
     for input in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
         let output = run_within(fxconfig_std().args(["config", "show"]).arg(input), limit);
         assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
-        assert!(stderr_of(&output).contains("not a regular file"), "{}", stderr_of(&output));
+        assert!(
+            stderr_of(&output).contains("not a regular file"),
+            "{}",
+            stderr_of(&output)
+        );
 
         let output = run_within(
             fxconfig_std()
@@ -443,7 +501,11 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
             limit,
         );
         assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
-        assert!(stderr_of(&output).contains("not a regular file"), "{}", stderr_of(&output));
+        assert!(
+            stderr_of(&output).contains("not a regular file"),
+            "{}",
+            stderr_of(&output)
+        );
 
         let output = run_within(
             fxconfig_std()
@@ -457,7 +519,11 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
             limit,
         );
         assert_ne!(output.status.code(), Some(0), "{}", all_output(&output));
-        assert!(stderr_of(&output).contains("not a regular file"), "{}", stderr_of(&output));
+        assert!(
+            stderr_of(&output).contains("not a regular file"),
+            "{}",
+            stderr_of(&output)
+        );
     }
     let output = run_within(
         fxconfig_std()
@@ -467,7 +533,11 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
         limit,
     );
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr_of(&output).contains("larger than 16777216 bytes"), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("larger than 16777216 bytes"),
+        "{}",
+        stderr_of(&output)
+    );
 }
 
 fn fxconfig_std() -> StdCommand {
@@ -489,7 +559,10 @@ fn config_show_of_a_megabyte_of_unclosed_sections_finishes() {
     fs::write(&path, &text).expect("cfg");
     // A hang guard with a wide margin (the debug build takes about a second), not a
     // speed measurement: the quadratic version took over a minute.
-    let output = run_within(fxconfig_std().args(["config", "show"]).arg(&path), Duration::from_secs(30));
+    let output = run_within(
+        fxconfig_std().args(["config", "show"]).arg(&path),
+        Duration::from_secs(30),
+    );
     assert!(output.status.success(), "{}", all_output(&output));
     let shown = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
@@ -533,7 +606,11 @@ fn secrets_from_stdin_are_bounded_and_not_empty() {
 
     let output = set_from_stdin(vec![b'a'; 70 * 1024], &[]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr_of(&output).contains("longer than 65536 bytes"), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("longer than 65536 bytes"),
+        "{}",
+        stderr_of(&output)
+    );
 }
 
 #[test]
@@ -546,7 +623,12 @@ fn any_password_like_tag_is_refused_on_argv_and_masked_everywhere() {
     )
     .expect("cfg");
     for assignment in ["BACKUP-PASSWORD=x", "CRYPTO-OPR-PAS=x", "USER-PIN=1234", "API-SECRET=x"] {
-        let output = fxconfig().args(["config", "set"]).arg(&path).arg(assignment).output().unwrap();
+        let output = fxconfig()
+            .args(["config", "set"])
+            .arg(&path)
+            .arg(assignment)
+            .output()
+            .unwrap();
         assert_eq!(output.status.code(), Some(2), "{assignment}");
         assert!(stderr_of(&output).contains("--secret-env"), "{assignment}");
     }
@@ -559,7 +641,10 @@ fn any_password_like_tag_is_refused_on_argv_and_masked_everywhere() {
         let output = command.output().unwrap();
         assert!(output.status.success());
         let text = all_output(&output);
-        assert!(!text.contains("typo-Secret-1") && !text.contains("backup-Secret-2"), "{text}");
+        assert!(
+            !text.contains("typo-Secret-1") && !text.contains("backup-Secret-2"),
+            "{text}"
+        );
         assert!(text.contains(fxconfig::secret::MASK));
     }
     let empty = fxconfig::doctor::Report {
@@ -567,10 +652,7 @@ fn any_password_like_tag_is_refused_on_argv_and_masked_everywhere() {
         ok: true,
         checks: Vec::new(),
     };
-    let report = fxconfig::doctor::report::markdown_for_file(
-        &empty,
-        &fxconfig::doctor::report::ReportHeader::current(),
-        &path,
-    );
+    let report =
+        fxconfig::doctor::report::markdown_for_file(&empty, &fxconfig::doctor::report::ReportHeader::current(), &path);
     assert!(!report.contains("typo-Secret-1") && !report.contains("backup-Secret-2"));
 }
