@@ -65,13 +65,20 @@ impl FileAttributes {
 
     /// The same owner and group, with mode 0600 and no ACL: readable by the owner only.
     /// Other extended attributes (such as the SELinux label) are kept.
-    pub fn tightened(mut self) -> FileAttributes {
+    pub fn tightened(self) -> FileAttributes {
         #[cfg(unix)]
         {
-            self.mode = PRIVATE_MODE;
-            self.xattrs.retain(|(name, _)| name.as_bytes() != ACL_ACCESS.as_bytes());
+            let mut tight = self;
+            tight.mode = PRIVATE_MODE;
+            tight
+                .xattrs
+                .retain(|(name, _)| name.as_bytes() != ACL_ACCESS.as_bytes());
+            tight
         }
-        self
+        #[cfg(not(unix))]
+        {
+            self
+        }
     }
 
     /// Who besides the owner may read a file with these attributes; `None` when nobody
