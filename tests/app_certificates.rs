@@ -10,7 +10,7 @@ mod common;
 use std::fs;
 
 use app_support::{DroppedPath, TestApp};
-use common::{Lab, P12_PASSWORD};
+use common::{Lab, OlderP12, P12_PASSWORD};
 use egui::Key;
 use egui_kittest::kittest::Queryable;
 use fxconfig::Secret;
@@ -88,6 +88,29 @@ fn importing_the_ca_and_p12_shows_their_details_and_applies_them() {
         Some(&*copied_ca.to_string_lossy()),
         "the form shows the new value after the reload"
     );
+}
+
+#[test]
+fn older_pkcs12_files_open_and_name_their_protection() {
+    let (_config_dir, config, lab) = setup();
+    let mut app = TestApp::start(Some(config));
+    app.ctrl(Key::Num2);
+    for kind in OlderP12::ALL {
+        app.dialogs.answer(Some(lab.older_p12(kind)));
+        app.click("Open PKCS#12…");
+        app.wait_for("Password of the PKCS#12 file");
+        app.harness
+            .get_by_label("Password of the PKCS#12 file")
+            .type_text(P12_PASSWORD);
+        app.harness.step();
+        app.harness.key_press(Key::Enter);
+        app.until("the identity", |h| !h.state().is_busy());
+        app.wait_for(&format!("private key: {}", kind.scheme()));
+        assert!(
+            app.shows("PKCS #11 Client"),
+            "{kind:?}: the client certificate is shown"
+        );
+    }
 }
 
 #[test]

@@ -136,16 +136,35 @@ fn the_demo_switches_the_simulator_fault_from_the_app() {
     assert_eq!(app.app().open_path(), Some(demo.config_path()));
     app.harness.get_by_label("Simulator fault").click();
     app.harness.step();
-    app.wait_for("echo-disabled");
-    app.click("echo-disabled");
+    for fault in Fault::ALL {
+        app.wait_for(fault.name());
+    }
+    app.click("permission-denied");
     app.until("the fault", |h| {
-        h.state().notice().is_some_and(|n| n.contains("echo-disabled"))
+        h.state().notice().is_some_and(|n| n.contains("permission-denied"))
     });
-    assert_eq!(demo.fault(), Some(Fault::EchoDisabled));
+    assert_eq!(demo.fault(), Some(Fault::PermissionDenied));
     run_to_end(&mut app);
     assert_eq!(status_of(&app, CheckId::TlsClientAuth), Status::Pass);
     assert_eq!(status_of(&app, CheckId::HostapiEcho), Status::Fail);
+    let echo = app
+        .app()
+        .check_results()
+        .iter()
+        .find(|r| r.id == CheckId::HostapiEcho)
+        .cloned()
+        .unwrap();
+    assert!(echo.remedy.contains("[3.2.3]"), "{}", echo.remedy);
+    assert!(
+        app.shows(&format!("What to do: {}", echo.remedy)),
+        "the permission remedy is shown under the check"
+    );
+    assert!(app.shows("Answer: [AOECHO;ANP;]"), "the answer is shown as received");
     let report = app.app().report_markdown().unwrap();
+    assert!(
+        report.contains("Answer received:\n\n```text\n[AOECHO;ANP;]\n```"),
+        "{report}"
+    );
     assert!(!report.contains(DEMO_P12_PASSWORD) && !report.contains(DEMO_OPERATOR_PASSWORD));
 }
 

@@ -4,13 +4,15 @@
 mod common;
 #[path = "cli/hardening.rs"]
 mod hardening;
+#[path = "hostapi_support/mod.rs"]
+mod hostapi_support;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command as StdCommand, Stdio};
 
 use assert_cmd::Command;
-use common::{Lab, OPERATOR_PASSWORD, P12_PASSWORD};
+use common::{Lab, OPERATOR_PASSWORD, OlderP12, P12_PASSWORD};
 use serde_json::Value;
 
 fn fxconfig() -> Command {
@@ -125,8 +127,14 @@ fn check_json_against_the_simulator_process() {
         ]
     );
     for check in checks {
-        for key in ["id", "title", "status", "detail", "remedy", "guide", "ms"] {
+        for key in ["id", "title", "status", "detail", "remedy", "guide", "raw", "ms"] {
             assert!(check.get(key).is_some(), "{key} in {check}");
+        }
+        if check["id"] == "hostapi.echo" {
+            let raw = check["raw"].as_str().expect("the answer received");
+            assert!(raw.starts_with("[AOECHO;ANY;BC"), "{raw}");
+        } else {
+            assert_eq!(check["raw"], Value::Null, "{check}");
         }
         assert_eq!(
             check["status"], "pass",
@@ -151,6 +159,157 @@ fn check_failure_exits_1_and_names_the_failing_check() {
     assert!(line.starts_with("FAIL"), "{line}");
     assert!(text.contains("remedy:"), "{text}");
     assert!(!text.contains(P12_PASSWORD));
+}
+
+#[test]
+fn a_refused_echo_fails_and_its_raw_answer_is_in_the_text_and_the_json() {
+    let lab = Lab::new();
+    let sim = SimProcess::start(&lab, Some("permission-denied"));
+    lab.write_cfg("127.0.0.1", sim.port);
+    let output = fxconfig().args(["check", "--config"]).arg(&lab.cfg).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
+    let text = stdout_of(&output);
+    let echo: Vec<&str> = text
+        .lines()
+        .skip_while(|line| line.split_whitespace().nth(1) != Some("hostapi.echo"))
+        .take(4)
+        .collect();
+    assert!(echo[0].starts_with("FAIL"), "{text}");
+    assert!(echo.iter().any(|line| line.trim() == "answer: [AOECHO;ANP;]"), "{text}");
+    assert!(
+        echo.iter()
+            .any(|line| line.contains("remedy:") && line.contains("[3.2.3]")),
+        "{text}"
+    );
+
+    let output = fxconfig()
+        .args(["check", "--json", "--config"])
+        .arg(&lab.cfg)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let json: Value = serde_json::from_str(&stdout_of(&output)).expect("one JSON object");
+    let check = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "hostapi.echo")
+        .expect("hostapi.echo");
+    assert_eq!(check["status"], "fail");
+    assert_eq!(check["raw"], "[AOECHO;ANP;]");
+}
+
+/// `openssl s_server` as the KMES, answering the ECHO with terminal control sequences.
+#[test]
+fn a_hostile_answer_reaches_the_terminal_escaped() {
+    let lab = Lab::new();
+    let arg = |p: &std::path::Path| p.display().to_string();
+    let mut server = hostapi_support::SServer::start(&[
+        "-Verify",
+        "1",
+        "-CAfile",
+        &arg(&lab.files.ca_cert),
+        "-cert",
+        &arg(&lab.files.server_cert),
+        "-key",
+        &arg(&lab.files.server_key),
+    ]);
+    server.send(b"[AOECHO;PN\x1b]0;owned\x07\x1b[2J;]");
+    lab.write_cfg("127.0.0.1", server.addr.port());
+    let output = fxconfig()
+        .args(["check", "--timeout", "2", "--config"])
+        .arg(&lab.cfg)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        !output.stdout.contains(&0x1b) && !output.stdout.contains(&0x07),
+        "no control byte printed"
+    );
+    let text = stdout_of(&output);
+    assert!(
+        text.contains("answer: [AOECHO;PN\\x1b]0;owned\\x07\\x1b[2J;]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn older_pkcs12_files_open_in_identity_import_and_check() {
+    let lab = Lab::new();
+    let sim = SimProcess::start(&lab, None);
+    for kind in OlderP12::ALL {
+        let p12 = lab.older_p12(kind);
+        let output = fxconfig()
+            .env("P12_PASS", P12_PASSWORD)
+            .args(["identity", "--password-env", "P12_PASS", "--json", "--p12"])
+            .arg(&p12)
+            .arg("--ca")
+            .arg(&lab.files.ca_cert)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{kind:?}: {}", all_output(&output));
+        let json: Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+        assert_eq!(json["chain_ok"], Value::Bool(true));
+        let private_key = format!("private key: {}", kind.scheme());
+        assert!(
+            json["encryption"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|line| line == &private_key),
+            "{kind:?}: {}",
+            json["encryption"]
+        );
+
+        let cfg = lab.dir.path().join(format!("{kind:?}")).join("fxpkcs11.cfg");
+        fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+        let text = format!(
+            "<CONFIG>\n</CONFIG>\n<KMS>\n    <ADDRESS>   127.0.0.1   </ADDRESS>\n    <PROD-PORT>   {}   </PROD-PORT>\n</KMS>\n",
+            sim.port
+        );
+        common::write_private(&cfg, text.as_bytes());
+        let output = fxconfig()
+            .args(["import", "--password-stdin", "--config"])
+            .arg(&cfg)
+            .arg("--ca")
+            .arg(&lab.files.ca_cert)
+            .arg("--p12")
+            .arg(&p12)
+            .write_stdin(format!("{P12_PASSWORD}\n"))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{kind:?}: {}", all_output(&output));
+
+        let output = fxconfig()
+            .args(["check", "--json", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{kind:?}: {}", all_output(&output));
+        let json: Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+        let identity = json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "tls.identity")
+            .expect("tls.identity");
+        assert_eq!(identity["status"], "pass");
+        assert!(
+            identity["detail"].as_str().unwrap().contains(kind.scheme()),
+            "{identity}"
+        );
+    }
+}
+
+#[test]
+fn the_help_of_kmes_sim_and_demo_names_every_fault() {
+    for command in ["kmes-sim", "demo"] {
+        let output = fxconfig().args([command, "--help"]).output().unwrap();
+        let text = stdout_of(&output);
+        for fault in fxconfig::sim::Fault::ALL {
+            assert!(text.contains(fault.name()), "{command} --help lacks {fault}: {text}");
+        }
+    }
 }
 
 #[test]

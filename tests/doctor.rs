@@ -82,6 +82,16 @@ fn healthy_simulator_passes_every_check() {
         "the echo detail names the product: {}",
         echo.detail
     );
+    let version = format!("application version {} (BC)", env!("CARGO_PKG_VERSION"));
+    assert!(echo.detail.contains(&version), "{}", echo.detail);
+    assert!(
+        echo.raw.as_deref().is_some_and(|raw| raw.starts_with("[AOECHO;ANY;BC")),
+        "{:?}",
+        echo.raw
+    );
+    for other in report.checks.iter().filter(|c| c.id != CheckId::HostapiEcho) {
+        assert_eq!(other.raw, None, "{}", other.id);
+    }
     let json = serde_json::to_string(&report).unwrap();
     assert!(!json.contains(common::P12_PASSWORD) && !json.contains(common::OPERATOR_PASSWORD));
 }
@@ -174,6 +184,43 @@ fn disabled_echo_points_to_the_host_api_commands_section() {
     assert_tls_tail(&report, [Pass, Pass, Pass, Fail]);
     let echo = report.get(CheckId::HostapiEcho).unwrap();
     assert!(echo.remedy.contains("[3.2.10]"), "{}", echo.remedy);
+    assert!(echo.detail.contains("(ERRO)"), "{}", echo.detail);
+    assert_eq!(echo.raw.as_deref(), Some("[AOERRO;BBcommand ECHO is not enabled;]"));
+}
+
+#[test]
+fn permission_denied_fails_the_echo_naming_the_role_permissions() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::PermissionDenied));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_tls_tail(&report, [Pass, Pass, Pass, Fail]);
+    assert!(!report.ok);
+    let echo = report.get(CheckId::HostapiEcho).unwrap();
+    assert!(echo.detail.contains("lack of permission (AN=P)"), "{}", echo.detail);
+    assert!(
+        echo.remedy.contains("[3.2.3]") && echo.remedy.ends_with("[3.2.10]"),
+        "{}",
+        echo.remedy
+    );
+    assert_eq!(echo.raw.as_deref(), Some("[AOECHO;ANP;]"));
+}
+
+#[test]
+fn general_failure_fails_the_echo_with_the_kmes_latin1_text() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::GeneralFailure));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_tls_tail(&report, [Pass, Pass, Pass, Fail]);
+    let echo = report.get(CheckId::HostapiEcho).unwrap();
+    assert!(echo.detail.contains("general failure (AN=N)"), "{}", echo.detail);
+    assert!(
+        echo.detail.contains(fxconfig::sim::GENERAL_FAILURE_TEXT),
+        "{}",
+        echo.detail
+    );
+    assert_eq!(
+        echo.raw.as_deref(),
+        Some(format!("[AOECHO;ANN;ER{};]", fxconfig::sim::GENERAL_FAILURE_TEXT).as_str())
+    );
+    assert!(echo.remedy.ends_with("[3.2.10]"), "{}", echo.remedy);
 }
 
 #[test]
@@ -320,6 +367,109 @@ mod openssl_peer {
         let echo = report.get(CheckId::HostapiEcho).unwrap();
         assert!(echo.detail.to_lowercase().contains("no answer"), "{}", echo.detail);
         assert!(echo.ms < 2500, "{} ms", echo.ms);
+    }
+
+    /// One answer form of the KMES's Excrypt dialect and what the doctor must make of it.
+    struct Form {
+        answer: &'static [u8],
+        status: Status,
+        /// Text the `hostapi.echo` detail must hold (the version, the KMES's own words).
+        detail: &'static [&'static str],
+    }
+
+    /// The answer forms read from public Futurex client code, each with its verdict.
+    const FORMS: [Form; 8] = [
+        Form {
+            answer: b"[AOECHO;ANP;]",
+            status: Fail,
+            detail: &["AN=P"],
+        },
+        Form {
+            answer: b"[AOECHO;ANN;]",
+            status: Fail,
+            detail: &["AN=N"],
+        },
+        Form {
+            answer: b"[AOECHO;ANN;ERCommand not permitted for this identity;]",
+            status: Fail,
+            detail: &["Command not permitted for this identity"],
+        },
+        Form {
+            answer: b"[AOECHO;;BC7.1.0.3;]",
+            status: Pass,
+            detail: &["7.1.0.3 (BC)"],
+        },
+        Form {
+            answer: b"[AOERRO;BBCommande refus\xe9e;]",
+            status: Fail,
+            detail: &["Commande refus\u{e9}e"],
+        },
+        Form {
+            answer: b"[AOECHO;ANY;BC7.1.0.3;SN1234;PNKMES Series 3;]",
+            status: Pass,
+            detail: &["7.1.0.3 (BC)", "1234 (SN)", "KMES Series 3 (PN)"],
+        },
+        Form {
+            answer: b"[AOECHO;ANY;EX1;OI0;SN1234;PNKMES Series 3;FW7.2.0.1;FH3.1;FM128;FS2;]",
+            status: Pass,
+            detail: &["7.2.0.1 (FW)", "1234 (SN)", "FH=3.1"],
+        },
+        Form {
+            answer: b"[AOERRO;BBCommand not enabled;]",
+            status: Fail,
+            detail: &["Command not enabled"],
+        },
+    ];
+
+    /// Sends each form through `openssl s_server` (its standard input is what it sends the
+    /// client) and runs the doctor against it; lists every form judged wrong.
+    #[test]
+    fn every_answer_form_of_the_dialect_gets_its_verdict_through_a_tls_terminator() {
+        let lab = Lab::new();
+        let mut wrong = Vec::new();
+        for form in &FORMS {
+            let mut server = s_server(&lab, &lab.files.server_cert, &lab.files.server_key);
+            server.send(form.answer);
+            lab.write_cfg("127.0.0.1", server.addr.port());
+            let report = run_doctor(&lab, Duration::from_secs(2));
+            for id in [CheckId::TlsHandshake, CheckId::TlsServerCert, CheckId::TlsClientAuth] {
+                assert_eq!(status(&report, id), Pass, "{id}: {:?}", report.get(id));
+            }
+            let echo = report.get(CheckId::HostapiEcho).unwrap();
+            let shown = form.detail.iter().all(|text| echo.detail.contains(text));
+            let raw = fxconfig::display::escape_bytes(form.answer);
+            if echo.status != form.status || !shown || echo.raw.as_deref() != Some(raw.as_str()) {
+                wrong.push(format!(
+                    "{raw}: {} {:?} (raw {:?})",
+                    echo.status.as_str(),
+                    echo.detail,
+                    echo.raw
+                ));
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} of {} forms judged right; wrong:\n{}",
+            FORMS.len() - wrong.len(),
+            FORMS.len(),
+            wrong.join("\n")
+        );
+    }
+
+    #[test]
+    fn an_unknown_status_is_a_warning_that_shows_it_raw() {
+        let lab = Lab::new();
+        let mut server = s_server(&lab, &lab.files.server_cert, &lab.files.server_key);
+        server.send(b"[AOECHO;ANQ;BC7.1.0.3;]");
+        lab.write_cfg("127.0.0.1", server.addr.port());
+        let report = run_doctor(&lab, Duration::from_secs(2));
+        assert_tls_tail(&report, [Pass, Pass, Pass, Warn]);
+        assert!(report.ok, "a warning is not a failure");
+        let echo = report.get(CheckId::HostapiEcho).unwrap();
+        assert!(echo.detail.contains("status \"Q\" (AN)"), "{}", echo.detail);
+        assert!(echo.detail.contains("7.1.0.3 (BC)"), "{}", echo.detail);
+        assert!(echo.remedy.ends_with("[3.2.10]"), "{}", echo.remedy);
+        assert_eq!(echo.raw.as_deref(), Some("[AOECHO;ANQ;BC7.1.0.3;]"));
     }
 
     #[test]

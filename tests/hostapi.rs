@@ -8,6 +8,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
+use fxconfig::hostapi::answer::{self, Judgement};
 use fxconfig::hostapi::frame::{self, Frame, FrameError, MAX_FRAME_LEN};
 use fxconfig::hostapi::{self, ErrorKind, HostApiError, Stage, StageOutcome, TlsMaterials};
 use fxconfig::remedy::{Explain, remedy_with_citation};
@@ -46,13 +47,37 @@ proptest! {
         let borrowed: Vec<(&str, &str)> = fields.iter().map(|(t, v)| (t.as_str(), v.as_str())).collect();
         let bytes = frame::encode(&command, &borrowed);
         let parsed = frame::parse(&bytes).expect("an encoded frame parses");
-        prop_assert_eq!(parsed, Frame { command, fields });
+        prop_assert_eq!(parsed, Frame { command, fields, untagged: Vec::new() });
     }
 
     #[test]
     fn parse_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
         let _ = frame::parse(&bytes);
         let _ = frame::scan(&bytes);
+    }
+
+    /// Any bytes between brackets, latin-1 and control characters included, as the reader
+    /// meets them arriving in pieces: it never panics, a frame it accepts has a command and
+    /// gets a verdict and a description, and what it refuses is named.
+    #[test]
+    fn the_reader_never_panics_on_arbitrary_bytes_between_brackets(
+        inner in prop::collection::vec(any::<u8>(), 0..400),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut bytes = b"[AOECHO;".to_vec();
+        bytes.extend(inner);
+        bytes.push(b']');
+        let prefix = &bytes[..cut.index(bytes.len())];
+        let _ = frame::scan(prefix);
+        match frame::parse(&bytes) {
+            Ok(frame) => {
+                prop_assert_eq!(frame.command.as_str(), "ECHO");
+                let _ = answer::judge(&frame);
+                let said = answer::describe(&frame);
+                prop_assert!(!said.chars().any(fxconfig::display::is_unsafe), "{}", said);
+            }
+            Err(error) => prop_assert!(!error.to_string().is_empty()),
+        }
     }
 
     #[test]
@@ -302,10 +327,47 @@ fn an_answer_for_another_command_is_unexpected() {
 
 #[test]
 fn a_well_formed_echo_answer_is_parsed_with_its_identity() {
-    let (result, _) = echo_against(b"[AOECHO;SN0042;PNKMES Series 3;VN1.2.3;]", TIMEOUT);
+    let (result, _) = echo_against(b"[AOECHO;ANY;BC7.1.0.3;SN0042;PNKMES Series 3;]", TIMEOUT);
     let reply = ok(result);
-    assert_eq!(reply.raw, "[AOECHO;SN0042;PNKMES Series 3;VN1.2.3;]");
-    assert_eq!(reply.frame.identity()[0], ("serial", "0042".to_owned()));
+    assert_eq!(reply.raw, "[AOECHO;ANY;BC7.1.0.3;SN0042;PNKMES Series 3;]");
+    assert_eq!(reply.unknown_status, None);
+    assert_eq!(answer::judge(&reply.frame), Judgement::Answered);
+    assert_eq!(
+        answer::describe(&reply.frame),
+        "status Y (AN), application version 7.1.0.3 (BC), serial 0042 (SN), product KMES Series 3 (PN)"
+    );
+}
+
+#[test]
+fn refusals_fail_whatever_the_command_and_keep_the_answer() {
+    let (result, _) = echo_against(b"[AOECHO;ANP;]", TIMEOUT);
+    let error = err(result);
+    assert_failure(&error, Stage::Echo, ErrorKind::PermissionDenied);
+    assert_eq!(error.raw(), Some("[AOECHO;ANP;]"));
+    let remedy = remedy_with_citation(&error);
+    assert!(remedy.contains("[3.2.3]") && remedy.ends_with("[3.2.10]"), "{remedy}");
+
+    let (result, _) = echo_against(b"[AOECHO;ANN;ERCommand not permitted for this identity;]", TIMEOUT);
+    let error = err(result);
+    assert_failure(&error, Stage::Echo, ErrorKind::GeneralFailure);
+    assert_eq!(error.detail(), Some("Command not permitted for this identity"));
+}
+
+#[test]
+fn an_unknown_status_is_a_reply_that_says_so() {
+    let (result, _) = echo_against(b"[AOECHO;ANQ;BC7.1;]", TIMEOUT);
+    let reply = ok(result);
+    assert_eq!(reply.unknown_status.as_deref(), Some("Q"));
+}
+
+#[test]
+fn an_answer_with_control_characters_is_not_a_frame_and_shown_escaped() {
+    let (result, _) = echo_against(b"[AOECHO;BB\x1b]0;owned\x07;]", TIMEOUT);
+    let error = err(result);
+    assert_failure(&error, Stage::Echo, ErrorKind::NotAFrame);
+    let raw = error.raw().expect("the answer is kept");
+    assert!(raw.starts_with("[AOECHO;BB\\x1b"), "{raw}");
+    assert!(!raw.chars().any(fxconfig::display::is_unsafe), "{raw}");
 }
 
 // ---------------------------------------------------------------- openssl s_server

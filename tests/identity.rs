@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod common;
+
+use common::p12::{self as p12_writer, Encryption};
 use fxconfig::identity::{
     CaBundle, CertInfo, ClientIdentity, IdentityError, Validity, copy_materials, load_ca, load_p12, parse_ca,
     parse_p12, verify_client_chain,
@@ -580,16 +583,120 @@ fn triple_des_p12_opens() {
 }
 
 #[test]
-fn unsupported_pbes2_cipher_is_named() {
+fn pbes2_triple_des_p12_opens() {
     let pki = OpensslPki::new(CLIENT_EXT);
     let path = pki.export_p12("des.p12", &["-keypbe", "DES-EDE3-CBC", "-certpbe", "DES-EDE3-CBC"]);
+    let identity = load_p12(&path, &password()).unwrap();
+    assert_opens_as_openssl_client(&identity, &pki);
+    assert_eq!(
+        identity.encryption,
+        [
+            "certificates: PBES2 (PBKDF2 hmacWithSHA256, DES-EDE3-CBC)",
+            "private key: PBES2 (PBKDF2 hmacWithSHA256, DES-EDE3-CBC)",
+            "MAC: HMAC-SHA256",
+        ]
+    );
+    let error = load_p12(&path, &Secret::new("not it")).unwrap_err();
+    assert!(matches!(error, IdentityError::WrongPassword), "{error:?}");
+}
+
+/// The client key and certificates of an OpenSSL PKI, DER, for [`p12_writer`].
+fn client_ders(pki: &OpensslPki) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let der = |name: &str| pem::parse(fs::read(pki.path(name)).unwrap()).unwrap().into_contents();
+    (der("client.pem"), der("ca.pem"), der("client.key"))
+}
+
+#[test]
+fn pbes2_with_the_sha1_prf_opens_as_openssl_opens_it() {
+    let pki = OpensslPki::new(CLIENT_EXT);
+    let (client, ca, key) = client_ders(&pki);
+    for (encryption, cipher) in [
+        (Encryption::sha1_aes256(), "AES-256-CBC"),
+        (Encryption::sha1_des_ede3(), "DES-EDE3-CBC"),
+    ] {
+        let path = pki.path(&format!("sha1-{cipher}.p12"));
+        fs::write(
+            &path,
+            p12_writer::identity(&[&client, &ca], &key, &encryption, PASSWORD),
+        )
+        .unwrap();
+        let said = p12_writer::openssl_opens(&path, PASSWORD);
+        assert!(
+            said.contains(&format!(
+                "Shrouded Keybag: PBES2, PBKDF2, {cipher}, Iteration 2048, PRF hmacWithSHA1"
+            )),
+            "{said}"
+        );
+        let identity = load_p12(&path, &password()).unwrap();
+        assert_opens_as_openssl_client(&identity, &pki);
+        let scheme = format!("PBES2 (PBKDF2 hmacWithSHA1, {cipher})");
+        assert_eq!(
+            identity.encryption,
+            [
+                format!("certificates: {scheme}"),
+                format!("private key: {scheme}"),
+                "MAC: HMAC-SHA256".to_owned(),
+            ]
+        );
+        let error = load_p12(&path, &Secret::new("not it")).unwrap_err();
+        assert!(matches!(error, IdentityError::WrongPassword), "{error:?}");
+    }
+}
+
+#[test]
+fn a_triple_des_iv_of_the_wrong_length_is_a_damaged_file_not_a_crash() {
+    let pki = OpensslPki::new(CLIENT_EXT);
+    let (client, _, _) = client_ders(&pki);
+    let certs = p12_writer::plain_safe(&[p12_writer::cert_bag(&client)]);
+    // The key bag in the clear, where the file's structure shows it before anything is decrypted.
+    let visible = p12_writer::pfx(
+        &[
+            certs.clone(),
+            p12_writer::plain_safe(&[p12_writer::key_bag_with_des_iv(4)]),
+        ],
+        PASSWORD,
+    );
+    match parse_p12(&visible, &password()) {
+        Err(IdentityError::BadPkcs12 { reason, .. }) => {
+            assert_eq!(
+                reason,
+                "the encryption of its private key is malformed (the DES-EDE3-CBC IV is 4 bytes, not 8)"
+            );
+        }
+        other => panic!("expected BadPkcs12, got {other:?}"),
+    }
+    // The key bag inside encrypted contents, seen only once they are decrypted.
+    let nested = p12_writer::pfx(
+        &[
+            certs,
+            p12_writer::encrypted_safe(
+                &[p12_writer::key_bag_with_des_iv(4)],
+                &Encryption::sha1_aes256(),
+                PASSWORD,
+            ),
+        ],
+        PASSWORD,
+    );
+    match parse_p12(&nested, &password()) {
+        Err(error @ IdentityError::BadPkcs12 { .. }) => {
+            assert!(error.to_string().contains("malformed"), "{error}");
+            assert_explained(&error, "3.1.7");
+        }
+        other => panic!("expected BadPkcs12, got {other:?}"),
+    }
+}
+
+#[test]
+fn unsupported_pbes2_cipher_is_named() {
+    let pki = OpensslPki::new(CLIENT_EXT);
+    let path = pki.export_p12("rc2.p12", &["-legacy", "-keypbe", "RC2-CBC", "-certpbe", "RC2-CBC"]);
     match load_p12(&path, &password()) {
         Err(error @ IdentityError::UnsupportedEncryption { .. }) => {
             let IdentityError::UnsupportedEncryption { scheme, .. } = &error else {
                 unreachable!()
             };
-            assert!(scheme.contains("DES-EDE3-CBC"), "{scheme}");
-            assert!(scheme.contains("1.2.840.113549.3.7"), "{scheme}");
+            assert!(scheme.contains("RC2-CBC"), "{scheme}");
+            assert!(scheme.contains("1.2.840.113549.3.2"), "{scheme}");
             assert!(std::error::Error::source(&error).is_some());
             assert_explained(&error, "3.1.7");
         }

@@ -6,6 +6,7 @@ use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use fxconfig::hostapi::answer::{self, Judgement};
 use fxconfig::hostapi::{self, ErrorKind, HostApiError, Stage};
 use fxconfig::pki::Lifetime;
 use fxconfig::remedy::Explain;
@@ -30,16 +31,17 @@ fn healthy_simulator_answers_the_echo_with_its_identity() {
     assert!(session.client_cert_requested && session.client_cert_sent);
     assert_eq!(session.peer_chain[0].as_ref(), pki.server.cert_der.as_slice());
     assert_eq!(reply.frame.command, "ECHO");
-    let identity = reply.frame.identity();
+    assert_eq!(answer::judge(&reply.frame), Judgement::Answered);
+    assert_eq!(reply.frame.get(answer::TAG_STATUS), Some("Y"));
+    assert_eq!(reply.frame.get(answer::TAG_PRODUCT), Some(PRODUCT));
     assert_eq!(
-        identity.iter().map(|(label, _)| *label).collect::<Vec<_>>(),
-        ["serial", "product", "version"]
+        reply.frame.get(answer::TAG_APPLICATION_VERSION),
+        Some(env!("CARGO_PKG_VERSION"))
     );
-    assert!(identity.contains(&("product", PRODUCT.to_owned())));
-    assert!(
-        reply.raw.starts_with("[AOECHO;") && reply.raw.ends_with(";]"),
-        "{}",
-        reply.raw
+    let serial = reply.frame.get(answer::TAG_SERIAL).expect("a serial number");
+    assert_eq!(
+        reply.raw,
+        format!("[AOECHO;ANY;BC{};SN{serial};PN{PRODUCT};]", env!("CARGO_PKG_VERSION"))
     );
 }
 
@@ -243,6 +245,30 @@ fn echo_disabled_is_command_refused_citing_3_2_10() {
     assert_failure(&error, Stage::Echo, ErrorKind::CommandRefused);
     assert_eq!(error.guide_section(), Some("3.2.10"));
     assert!(error.detail().is_some_and(|d| d.contains("ECHO")), "{error}");
+    assert_eq!(error.raw(), Some("[AOERRO;BBcommand ECHO is not enabled;]"));
+}
+
+#[test]
+fn permission_denied_is_refused_for_lack_of_permission() {
+    let pki = TestPki::new();
+    let sim = pki.start_sim(Some(Fault::PermissionDenied));
+    let error = err(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
+    assert_failure(&error, Stage::Echo, ErrorKind::PermissionDenied);
+    assert_eq!(error.raw(), Some("[AOECHO;ANP;]"));
+    assert_eq!(error.detail(), None);
+}
+
+#[test]
+fn general_failure_is_refused_with_its_latin1_text() {
+    let pki = TestPki::new();
+    let sim = pki.start_sim(Some(Fault::GeneralFailure));
+    let error = err(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
+    assert_failure(&error, Stage::Echo, ErrorKind::GeneralFailure);
+    assert_eq!(error.detail(), Some(sim::GENERAL_FAILURE_TEXT));
+    assert_eq!(
+        error.raw(),
+        Some(format!("[AOECHO;ANN;ER{};]", sim::GENERAL_FAILURE_TEXT).as_str())
+    );
 }
 
 #[test]
@@ -362,6 +388,8 @@ fn fault_names_round_trip_through_the_cli_spelling() {
             "garbage",
             "close-after-handshake",
             "echo-disabled",
+            "permission-denied",
+            "general-failure",
             "slow"
         ]
     );

@@ -94,7 +94,8 @@ fn marker(status: Status) -> &'static str {
     }
 }
 
-/// Prints one check result: a status line, then the detail and the remedy, indented.
+/// Prints one check result: a status line, then the detail, the answer received and the
+/// remedy, indented.
 pub fn print_check(result: &CheckResult) {
     println!(
         "{:<4}  {:<22} {} ({} ms)",
@@ -105,6 +106,9 @@ pub fn print_check(result: &CheckResult) {
     );
     if !result.detail.is_empty() {
         println!("      {}", result.detail);
+    }
+    if let Some(raw) = &result.raw {
+        println!("      answer: {raw}");
     }
     if !result.remedy.is_empty() {
         println!("      remedy: {}", result.remedy);

@@ -87,8 +87,9 @@ impl ClientIdentity {
 
 /// Opens a PKCS#12 file's bytes with its password.
 ///
-/// Reads PBES2 (AES, PBKDF2 with HMAC-SHA2) files such as OpenSSL 3 writes by
-/// default, and the legacy `pbeWithSHA1And40BitRC2-CBC` and
+/// Reads PBES2 files such as OpenSSL 3 writes by default (PBKDF2 with HMAC-SHA2, AES),
+/// PBES2 with DES-EDE3-CBC (`openssl pkcs12 -keypbe DES-EDE3-CBC`) or with the
+/// hmacWithSHA1 PRF (older exporters), and the legacy `pbeWithSHA1And40BitRC2-CBC` and
 /// `pbeWithSHA1And3-KeyTripleDES-CBC` schemes of `openssl pkcs12 -legacy` and older
 /// tools. The client certificate is the one whose public key matches the private
 /// key, checked with *ring*, so a key that does not belong to the certificate is
@@ -108,7 +109,17 @@ pub fn parse_p12(bytes: &[u8], password: &Secret) -> Result<ClientIdentity, Iden
             limit: scan::MAX_WORK,
         });
     }
-    let archive = Pkcs12Archive::from_pkcs12(bytes, password.expose())
+    if let Some(problem) = protection.first_malformed() {
+        return Err(IdentityError::BadPkcs12 {
+            reason: problem,
+            source: None,
+        });
+    }
+    let archive = read_archive(bytes, password)
+        .ok_or_else(|| IdentityError::BadPkcs12 {
+            reason: "its encrypted contents are malformed".into(),
+            source: None,
+        })?
         .map_err(|error| classify_p12_error(error, bytes, &protection))?;
     if archive.keys.is_empty() {
         return Err(IdentityError::NoPrivateKey);
@@ -161,6 +172,13 @@ pub fn parse_p12(bytes: &[u8], password: &Secret) -> Result<ClientIdentity, Iden
 
 /// How long opening a PKCS#12 file may take when no other limit is given.
 pub const P12_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// Runs the PKCS#12 reader; `None` when it panicked. Its PKCS#5 decoder slices a DES IV
+/// without checking its length; the parts [`scan::scan`] can see are checked beforehand,
+/// but parts nested inside encrypted contents are only seen by the reader.
+fn read_archive(bytes: &[u8], password: &Secret) -> Option<Result<Pkcs12Archive, p12_keystore::error::Error>> {
+    std::panic::catch_unwind(|| Pkcs12Archive::from_pkcs12(bytes, password.expose())).ok()
+}
 
 /// Opens a PKCS#12 file (a regular file of at most 16 MiB) with its password; see
 /// [`parse_p12`].

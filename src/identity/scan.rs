@@ -20,6 +20,10 @@ const OID_PBKDF2: &str = "1.2.840.113549.1.5.12";
 const OID_SCRYPT: &str = "1.3.6.1.4.1.11591.4.11";
 const OID_PBMAC1: &str = "1.2.840.113549.1.5.14";
 const OID_HMAC_WITH_SHA1: &str = "1.2.840.113549.2.7";
+const OID_DES_EDE3_CBC: &str = "1.2.840.113549.3.7";
+
+/// The block size of DES, and so the IV length of DES-EDE3-CBC.
+const DES_BLOCK_LEN: usize = 8;
 
 /// How deeply nested safe-contents bags are followed.
 const MAX_BAG_DEPTH: usize = 4;
@@ -39,6 +43,8 @@ pub(crate) struct Scheme {
     pub unsupported_oid: Option<String>,
     /// The key-derivation iterations it asks for (for scrypt: N × r × p).
     pub work: u64,
+    /// Why the scheme's parameters cannot be used, when they are malformed.
+    pub malformed: Option<String>,
 }
 
 impl Scheme {
@@ -47,6 +53,7 @@ impl Scheme {
             name: name.into(),
             unsupported_oid: None,
             work: 0,
+            malformed: None,
         }
     }
 
@@ -55,6 +62,7 @@ impl Scheme {
             name: name.into(),
             unsupported_oid: Some(oid.to_owned()),
             work: 0,
+            malformed: None,
         }
     }
 
@@ -97,6 +105,17 @@ impl Protection {
             .iter()
             .chain(self.parts.iter().map(|(_, scheme)| scheme))
             .fold(0u64, |total, scheme| total.saturating_add(scheme.work))
+    }
+
+    /// Why the parameters of a scheme cannot be used, for the first malformed one: checked
+    /// before the file is decrypted, because the PKCS#5 decoder does not bound-check them all.
+    pub fn first_malformed(&self) -> Option<String> {
+        self.parts.iter().find_map(|(what, scheme)| {
+            scheme
+                .malformed
+                .as_ref()
+                .map(|problem| format!("the encryption of its {what} is malformed ({problem})"))
+        })
     }
 
     /// One line per distinct part and scheme, such as `private key: pbeWithSHA1And3-KeyTripleDES-CBC`,
@@ -314,7 +333,13 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
                     "1.2.840.113549.2.11" => "hmacWithSHA512",
                     other => other,
                 };
-                let supported_prf = ["hmacWithSHA224", "hmacWithSHA256", "hmacWithSHA384", "hmacWithSHA512"];
+                let supported_prf = [
+                    "hmacWithSHA1",
+                    "hmacWithSHA224",
+                    "hmacWithSHA256",
+                    "hmacWithSHA384",
+                    "hmacWithSHA512",
+                ];
                 if !supported_prf.contains(&prf_name) {
                     unsupported = Some(prf.clone());
                 }
@@ -345,10 +370,21 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
         }
     };
 
-    let cipher_oid = cipher
-        .and_then(|cipher| children(cipher.content).next())
-        .and_then(oid_of);
+    let mut cipher_items = cipher.map(|cipher| children(cipher.content)).into_iter().flatten();
+    let cipher_oid = cipher_items.next().and_then(oid_of);
+    let mut malformed = None;
     let cipher_name = match cipher_oid.as_deref() {
+        Some(OID_DES_EDE3_CBC) => {
+            let iv = cipher_items.next().filter(|iv| iv.tag == TAG_OCTET_STRING);
+            let iv_len = iv.map(|iv| iv.content.len());
+            if iv_len != Some(DES_BLOCK_LEN) {
+                malformed = Some(match iv_len {
+                    Some(len) => format!("the DES-EDE3-CBC IV is {len} bytes, not {DES_BLOCK_LEN}"),
+                    None => "the DES-EDE3-CBC IV is missing".to_owned(),
+                });
+            }
+            "DES-EDE3-CBC".to_owned()
+        }
         Some("2.16.840.1.101.3.4.1.2") => "AES-128-CBC".to_owned(),
         Some("2.16.840.1.101.3.4.1.22") => "AES-192-CBC".to_owned(),
         Some("2.16.840.1.101.3.4.1.42") => "AES-256-CBC".to_owned(),
@@ -356,7 +392,6 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
         Some("2.16.840.1.101.3.4.1.46") => "AES-256-GCM".to_owned(),
         other => {
             let (name, oid) = match other {
-                Some("1.2.840.113549.3.7") => ("DES-EDE3-CBC".to_owned(), "1.2.840.113549.3.7"),
                 Some("1.3.14.3.2.7") => ("DES-CBC".to_owned(), "1.3.14.3.2.7"),
                 Some("1.2.840.113549.3.2") => ("RC2-CBC".to_owned(), "1.2.840.113549.3.2"),
                 Some(oid) => (format!("cipher {oid}"), oid),
@@ -370,6 +405,7 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
         name: format!("PBES2 ({kdf_name}, {cipher_name})"),
         unsupported_oid: unsupported,
         work,
+        malformed,
     }
 }
 
@@ -464,28 +500,72 @@ mod tests {
         tlv(TAG_OID, bytes)
     }
 
-    #[test]
-    fn names_pbes2_with_unsupported_prf_and_cipher() {
+    const HMAC_SHA1: [u8; 8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x02, 0x07];
+    const HMAC_MD5: [u8; 8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x02, 0x06];
+    const AES_256_CBC: [u8; 9] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2A];
+    const DES_EDE3_CBC: [u8; 8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x03, 0x07];
+    const RC2_CBC: [u8; 8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x03, 0x02];
+
+    /// A PBES2 AlgorithmIdentifier's contents with PBKDF2 and these PRF, cipher and IV length.
+    fn pbes2(prf: &[u8], cipher: &[u8], iv_len: usize) -> Vec<u8> {
         let pbkdf2 = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x05, 0x0C];
-        let hmac_sha1 = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x02, 0x07];
-        let aes256 = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2A];
         let pbes2 = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x05, 0x0D];
-        let prf = tlv(TAG_SEQUENCE, &[oid(&hmac_sha1), vec![0x05, 0x00]].concat());
+        let prf = tlv(TAG_SEQUENCE, &[oid(prf), vec![0x05, 0x00]].concat());
         let kdf_params = tlv(
             TAG_SEQUENCE,
             &[tlv(TAG_OCTET_STRING, &[1; 8]), tlv(TAG_INTEGER, &[8, 0]), prf].concat(),
         );
         let kdf = tlv(TAG_SEQUENCE, &[oid(&pbkdf2), kdf_params].concat());
-        let cipher = tlv(TAG_SEQUENCE, &[oid(&aes256), tlv(TAG_OCTET_STRING, &[0; 16])].concat());
+        let cipher = tlv(
+            TAG_SEQUENCE,
+            &[oid(cipher), tlv(TAG_OCTET_STRING, &vec![0; iv_len])].concat(),
+        );
         let params = tlv(TAG_SEQUENCE, &[kdf, cipher].concat());
-        let algorithm = [oid(&pbes2), params].concat();
-        let scheme = encryption_scheme(&algorithm);
-        assert_eq!(scheme.name, "PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC)");
-        assert_eq!(scheme.work, 2048);
-        assert_eq!(scheme.unsupported_oid.as_deref(), Some("1.2.840.113549.2.7"));
+        [oid(&pbes2), params].concat()
+    }
+
+    #[test]
+    fn pbes2_with_sha1_prf_and_triple_des_is_supported() {
+        let sha1_aes = encryption_scheme(&pbes2(&HMAC_SHA1, &AES_256_CBC, 16));
         assert_eq!(
-            scheme.describe(),
-            "PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC) (OID 1.2.840.113549.2.7)"
+            sha1_aes,
+            Scheme::supported("PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC)").with_work(2048)
+        );
+        let sha1_tdes = encryption_scheme(&pbes2(&HMAC_SHA1, &DES_EDE3_CBC, 8));
+        assert_eq!(
+            sha1_tdes,
+            Scheme::supported("PBES2 (PBKDF2 hmacWithSHA1, DES-EDE3-CBC)").with_work(2048)
+        );
+    }
+
+    #[test]
+    fn a_triple_des_iv_of_the_wrong_length_is_malformed() {
+        for (iv_len, problem) in [
+            (4, "the DES-EDE3-CBC IV is 4 bytes, not 8"),
+            (16, "the DES-EDE3-CBC IV is 16 bytes, not 8"),
+        ] {
+            let scheme = encryption_scheme(&pbes2(&HMAC_SHA1, &DES_EDE3_CBC, iv_len));
+            assert_eq!(scheme.malformed.as_deref(), Some(problem));
+            let protection = Protection {
+                parts: vec![("private key", scheme)],
+                mac: None,
+            };
+            assert_eq!(
+                protection.first_malformed().as_deref(),
+                Some(format!("the encryption of its private key is malformed ({problem})").as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn names_pbes2_with_unsupported_prf_and_cipher() {
+        let md5 = encryption_scheme(&pbes2(&HMAC_MD5, &AES_256_CBC, 16));
+        assert_eq!(md5.name, "PBES2 (PBKDF2 1.2.840.113549.2.6, AES-256-CBC)");
+        assert_eq!(md5.unsupported_oid.as_deref(), Some("1.2.840.113549.2.6"));
+        let rc2 = encryption_scheme(&pbes2(&HMAC_SHA1, &RC2_CBC, 8));
+        assert_eq!(
+            rc2.describe(),
+            "PBES2 (PBKDF2 hmacWithSHA1, RC2-CBC) (OID 1.2.840.113549.3.2)"
         );
     }
 

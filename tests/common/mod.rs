@@ -2,6 +2,8 @@
 //! temporary folder, a guide-style fxpkcs11.cfg pointing at it, and the simulator.
 #![allow(dead_code)]
 
+pub mod p12;
+
 use std::fs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -57,6 +59,80 @@ impl Lab {
             slow_delay,
         })
         .expect("simulator starts")
+    }
+}
+
+/// How [`Lab::older_p12`] protects the lab's client identity.
+#[derive(Debug, Clone, Copy)]
+pub enum OlderP12 {
+    /// PBES2 with DES-EDE3-CBC for the key and the certificates, by `openssl pkcs12 -export`.
+    TripleDes,
+    /// PBES2 with the hmacWithSHA1 PRF and AES-256-CBC, as OpenSSL 1.0.x-era exporters write it
+    /// (built by [`p12`], since OpenSSL 3 cannot choose the PRF).
+    Sha1Prf,
+}
+
+impl OlderP12 {
+    /// Both kinds.
+    pub const ALL: [OlderP12; 2] = [OlderP12::TripleDes, OlderP12::Sha1Prf];
+
+    /// How fxconfig names the scheme protecting the private key.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            OlderP12::TripleDes => "PBES2 (PBKDF2 hmacWithSHA256, DES-EDE3-CBC)",
+            OlderP12::Sha1Prf => "PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC)",
+        }
+    }
+}
+
+impl Lab {
+    /// The lab's client certificate, CA and key exported again as PKCS#12 with
+    /// [`P12_PASSWORD`], protected as `kind` says; `openssl pkcs12 -info` opens it.
+    pub fn older_p12(&self, kind: OlderP12) -> PathBuf {
+        let path = self.dir.path().join(format!("{kind:?}.p12"));
+        match kind {
+            OlderP12::TripleDes => {
+                let output = std::process::Command::new("openssl")
+                    .args([
+                        "pkcs12",
+                        "-export",
+                        "-keypbe",
+                        "DES-EDE3-CBC",
+                        "-certpbe",
+                        "DES-EDE3-CBC",
+                        "-in",
+                    ])
+                    .arg(&self.files.client_cert)
+                    .arg("-inkey")
+                    .arg(&self.files.client_key)
+                    .arg("-certfile")
+                    .arg(&self.files.ca_cert)
+                    .arg("-out")
+                    .arg(&path)
+                    .arg("-passout")
+                    .arg(format!("pass:{P12_PASSWORD}"))
+                    .output()
+                    .expect("openssl runs");
+                assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+            }
+            OlderP12::Sha1Prf => {
+                let der = |path: &Path| {
+                    pem::parse(fs::read(path).expect("PEM file"))
+                        .expect("PEM")
+                        .into_contents()
+                };
+                let (client, ca, key) = (
+                    der(&self.files.client_cert),
+                    der(&self.files.ca_cert),
+                    der(&self.files.client_key),
+                );
+                let bytes = p12::identity(&[&client, &ca], &key, &p12::Encryption::sha1_aes256(), P12_PASSWORD);
+                write_private(&path, &bytes);
+            }
+        }
+        let said = p12::openssl_opens(&path, P12_PASSWORD);
+        assert!(said.contains("PBES2"), "{said}");
+        path
     }
 }
 
