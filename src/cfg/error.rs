@@ -50,7 +50,7 @@ pub enum CfgError {
 
     /// The file and this edit both changed the same entries since the file was loaded.
     #[error(
-        "{} changed {} while this change was being made; nothing was saved",
+        "another program also changed {} in {} since it was read; nothing was saved",
         tags.join(", "),
         path.display()
     )]

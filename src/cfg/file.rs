@@ -339,8 +339,20 @@ impl LockedCfg {
     ///
     /// # Errors
     /// [`CfgError::Write`] naming the file that could not be written (the backup or the
-    /// file itself); the file is then unchanged.
+    /// file itself); the file is then unchanged. On Windows, tightening the permissions is
+    /// refused ([`io::ErrorKind::Unsupported`]): set them on the file's Security tab.
     pub fn write(&mut self, bytes: &[u8], options: SaveOptions) -> Result<SaveReport, CfgError> {
+        #[cfg(not(unix))]
+        if options.tighten_permissions {
+            return Err(CfgError::Write {
+                path: self.target.clone(),
+                source: io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "tightening permissions is not done on Windows: limit who may read the file on the \
+                     Security tab of its properties",
+                ),
+            });
+        }
         let attributes = if options.tighten_permissions {
             self.attributes.clone().tightened()
         } else {

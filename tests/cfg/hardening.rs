@@ -69,7 +69,7 @@ fn the_same_entry_changed_twice_is_a_conflict_and_nothing_is_written() {
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
-    assert!(error.to_string().contains("SLOT changed"), "{error}");
+    assert!(error.to_string().contains("also changed SLOT in"), "{error}");
     assert!(error.to_string().contains("nothing was saved"), "{error}");
     assert!(!error.remedy().is_empty());
     assert_eq!(fs::read(&path).expect("unchanged"), on_disk);

@@ -397,18 +397,21 @@ fn config_set_tightens_the_file_and_its_backup() {
 
 // ---------------------------------------------------------------- B8: output errors
 
-/// Starts fxconfig with its standard output a pipe whose reading end is already closed.
+/// Runs fxconfig with its standard output a pipe whose reading end is already closed.
+/// The pipe is made and its reading end closed before fxconfig starts, so that no other
+/// process (such as one another test is starting meanwhile) can hold it open.
 #[cfg(unix)]
 fn into_closed_pipe(args: &[&std::ffi::OsStr]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
     let mut child = StdCommand::new(binary())
         .env_remove("FXPKCS11_CFG")
         .args(args)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(Stdio::from(writer))
         .stderr(Stdio::piped())
         .spawn()
         .expect("start fxconfig");
-    drop(child.stdout.take());
     let started = Instant::now();
     while child.try_wait().expect("poll").is_none() {
         assert!(started.elapsed() < Duration::from_secs(120), "did not finish");
