@@ -53,6 +53,7 @@ mod fields;
 pub mod file;
 pub mod locate;
 mod merge;
+mod template;
 mod validate;
 
 pub use document::{CfgDocument, Entry, Section, SetOutcome};
@@ -63,4 +64,5 @@ pub use fields::{
 };
 pub use file::{CfgFile, DiskState, LockedCfg, SaveOptions, SaveReport, tighten_permissions};
 pub use locate::{CfgSource, LibraryCfg, resolve_path};
+pub use template::{GuideValues, guide_template};
 pub use validate::{Finding, FindingKind, Severity, permission_finding, validate};

@@ -11,13 +11,15 @@ use std::time::{Duration, Instant};
 use fxconfig::Secret;
 use serde_json::Value;
 
-use super::common::{self, Lab, P12_PASSWORD};
-use super::{all_output, fxconfig};
+use super::process::all_output;
+use crate::support::lab::{Lab, P12_PASSWORD};
+use crate::support::net::free_port;
+use crate::support::tools::{FXCONFIG, fxconfig};
 
 const GUIDE_EXAMPLE: &[u8] = include_bytes!("../fixtures/cfg/guide_example.cfg");
 
 fn binary() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("fxconfig")
+    PathBuf::from(FXCONFIG)
 }
 
 /// Runs `command` to completion, failing the test if it takes longer than `limit` (a
@@ -425,7 +427,7 @@ fn into_closed_pipe(args: &[&std::ffi::OsStr]) -> Output {
 fn a_closed_pipe_ends_every_command_quietly_with_status_141() {
     use std::ffi::OsStr;
     let lab = Lab::new();
-    lab.write_cfg("127.0.0.1", common::closed_port());
+    lab.write_cfg("127.0.0.1", free_port());
     let cfg = lab.cfg.as_os_str();
     let commands: [&[&OsStr]; 4] = [
         &[OsStr::new("config"), OsStr::new("show"), cfg],
@@ -488,7 +490,7 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
     let lab = Lab::new();
     let limit = Duration::from_secs(30);
     for input in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
-        let output = run_within(fxconfig_std().args(["config", "show"]).arg(input), limit);
+        let output = run_within(fxconfig().args(["config", "show"]).arg(input), limit);
         assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
         assert!(
             stderr_of(&output).contains("not a regular file"),
@@ -497,7 +499,7 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
         );
 
         let output = run_within(
-            fxconfig_std()
+            fxconfig()
                 .env("P12_PASS", P12_PASSWORD)
                 .args(["identity", "--password-env", "P12_PASS", "--p12"])
                 .arg(input),
@@ -511,7 +513,7 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
         );
 
         let output = run_within(
-            fxconfig_std()
+            fxconfig()
                 .env("P12_PASS", P12_PASSWORD)
                 .args(["import", "--password-env", "P12_PASS", "--config"])
                 .arg(dir.path().join("new.cfg"))
@@ -529,7 +531,7 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
         );
     }
     let output = run_within(
-        fxconfig_std()
+        fxconfig()
             .env("P12_PASS", P12_PASSWORD)
             .args(["identity", "--password-env", "P12_PASS", "--p12"])
             .arg(&huge),
@@ -541,12 +543,6 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
         "{}",
         stderr_of(&output)
     );
-}
-
-fn fxconfig_std() -> StdCommand {
-    let mut command = StdCommand::new(binary());
-    command.env_remove("FXPKCS11_CFG");
-    command
 }
 
 #[test]
@@ -562,10 +558,7 @@ fn config_show_of_a_megabyte_of_unclosed_sections_finishes() {
     fs::write(&path, &text).expect("cfg");
     // A hang guard with a wide margin (the debug build takes about a second), not a
     // speed measurement: the quadratic version took over a minute.
-    let output = run_within(
-        fxconfig_std().args(["config", "show"]).arg(&path),
-        Duration::from_secs(30),
-    );
+    let output = run_within(fxconfig().args(["config", "show"]).arg(&path), Duration::from_secs(30));
     assert!(output.status.success(), "{}", all_output(&output));
     let shown = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
@@ -581,7 +574,7 @@ fn secrets_from_stdin_are_bounded_and_not_empty() {
     let path = dir.path().join("c.cfg");
     fs::write(&path, GUIDE_EXAMPLE).expect("cfg");
     let set_from_stdin = |input: Vec<u8>, extra: &[&str]| {
-        let mut child = fxconfig_std()
+        let mut child = fxconfig()
             .args(["config", "set", "--secret-stdin", "CRYPTO-OPR-PASS"])
             .args(extra)
             .arg(&path)

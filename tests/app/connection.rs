@@ -1,20 +1,17 @@
 //! The Connection test screen, driven through the real app against the KMES simulator:
 //! every check's result found by its label, a fault's failing check with its remedy,
 //! Cancel, the Markdown report (no password in it), and the demo's fault switch.
-#![cfg(feature = "gui")]
-
-mod app_support;
-mod common;
 
 use std::sync::Arc;
 
-use app_support::TestApp;
-use common::{Lab, OPERATOR_PASSWORD, P12_PASSWORD};
 use egui::Key;
 use egui_kittest::kittest::Queryable;
 use fxconfig::demo::{DEMO_OPERATOR_PASSWORD, DEMO_P12_PASSWORD, Demo};
 use fxconfig::doctor::{CheckId, Status};
 use fxconfig::sim::Fault;
+
+use crate::app::harness::TestApp;
+use crate::support::lab::{Lab, OPERATOR_PASSWORD, P12_PASSWORD};
 
 fn run_to_end(app: &mut TestApp) {
     app.ctrl(Key::Num3);

@@ -15,13 +15,12 @@ use fxconfig::cfg::{
 use fxconfig::secret::MASK;
 use proptest::prelude::*;
 
-#[path = "cfg/hardening.rs"]
 mod hardening;
 
-const GUIDE_EXAMPLE: &[u8] = include_bytes!("fixtures/cfg/guide_example.cfg");
-const WINDOWS_CRLF_BOM: &[u8] = include_bytes!("fixtures/cfg/windows_crlf_bom.cfg");
-const MESSY: &[u8] = include_bytes!("fixtures/cfg/messy.cfg");
-const NO_ROOT: &[u8] = include_bytes!("fixtures/cfg/no_root.cfg");
+const GUIDE_EXAMPLE: &[u8] = include_bytes!("../fixtures/cfg/guide_example.cfg");
+const WINDOWS_CRLF_BOM: &[u8] = include_bytes!("../fixtures/cfg/windows_crlf_bom.cfg");
+const MESSY: &[u8] = include_bytes!("../fixtures/cfg/messy.cfg");
+const NO_ROOT: &[u8] = include_bytes!("../fixtures/cfg/no_root.cfg");
 
 fn parse(bytes: &[u8]) -> CfgDocument {
     CfgDocument::parse(bytes).expect("test input is UTF-8")
@@ -929,6 +928,12 @@ fn save_follows_a_symbolic_link() {
 
 const READONLY_TARGET_ENV: &str = "FXCONFIG_TEST_READONLY_TARGET";
 
+/// The name the test harness knows the test function `function` of this module by.
+fn test_name(function: &str) -> String {
+    let (_crate, module) = module_path!().split_once("::").expect("a module below the crate");
+    format!("{module}::{function}")
+}
+
 /// Tries to save an edit of the file named by `READONLY_TARGET_ENV`, which lives in a
 /// read-only folder: the save must fail and leave the document as it was.
 fn try_saving_into_read_only_folder(path: &Path) {
@@ -969,12 +974,8 @@ fn original_is_intact_when_the_folder_is_read_only() {
         let status = std::process::Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(std::env::current_exe().expect("test binary"))
-            .args([
-                "--ignored",
-                "--exact",
-                "helper_save_into_read_only_folder",
-                "--test-threads=1",
-            ])
+            .args(["--ignored", "--exact", "--test-threads=1"])
+            .arg(test_name("helper_save_into_read_only_folder"))
             .env(READONLY_TARGET_ENV, &path)
             .stdout(std::process::Stdio::null())
             .status();
@@ -1053,7 +1054,8 @@ fn save_is_atomic_when_the_process_is_killed() {
     let mut flips = 0;
     for _ in 0..50 {
         let mut child = std::process::Command::new(&exe)
-            .args(["--ignored", "--exact", "helper_save_in_a_loop", "--test-threads=1"])
+            .args(["--ignored", "--exact", "--test-threads=1"])
+            .arg(test_name("helper_save_in_a_loop"))
             .env(CRASH_TARGET_ENV, &path)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

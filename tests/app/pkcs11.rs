@@ -2,17 +2,13 @@
 //! by the test: the token and key labels, the authorized_keys line `ssh-keygen -D`
 //! prints, the sign test with the PIN typed into its field, a missing module named, and
 //! the wizard's module step.
-#![cfg(feature = "gui")]
 
-mod app_support;
-#[path = "pkcs11_support/mod.rs"]
-mod pkcs11_support;
-
-use app_support::TestApp;
 use egui::Key;
 use egui_kittest::kittest::{NodeT, Queryable};
 use fxconfig::app::screens::Screen;
-use pkcs11_support::{Hsm, PIN, SOFTHSM, TOKEN};
+
+use crate::app::harness::TestApp;
+use crate::support::softhsm::{Hsm, PIN, SOFTHSM, TOKEN};
 
 fn app_for(hsm: &Hsm) -> TestApp {
     let helper = hsm.helper();

@@ -7,9 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-mod common;
-
-use common::p12::{self as p12_writer, Encryption};
 use fxconfig::identity::{
     CaBundle, CertInfo, ClientIdentity, IdentityError, Validity, copy_materials, load_ca, load_p12, parse_ca,
     parse_p12, verify_client_chain,
@@ -18,130 +15,18 @@ use fxconfig::pki::{Authority, IssuedCert, Lifetime, pkcs12_bytes};
 use fxconfig::remedy::Explain;
 use fxconfig::secret::Secret;
 use rustls_pki_types::PrivateKeyDer;
-use tempfile::TempDir;
 
-const PASSWORD: &str = "p12-pass-Quokka";
+use crate::core::openssl_pki::OpensslPki;
+use crate::support::lab::P12_PASSWORD;
+use crate::support::p12::{self as p12_writer, Encryption};
+use crate::support::tools::openssl;
 
 fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 fn password() -> Secret {
-    Secret::new(PASSWORD)
-}
-
-/// Runs the `openssl` CLI in `dir`; panics with its stderr when it fails.
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the openssl command must be installed to run these tests");
-    assert!(
-        output.status.success(),
-        "openssl {} failed:\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// An RSA 2048 CA and client made by the `openssl` CLI in a temporary folder.
-struct OpensslPki {
-    dir: TempDir,
-}
-
-impl OpensslPki {
-    /// CA "Test Root CA"; client "PKCS #11 Client" with `client_ext` as its extension file
-    /// and the serial 0x8F0102030405 (high bit set, so DER pads it with a zero byte).
-    fn new(client_ext: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path();
-        openssl(
-            path,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-subj",
-                "/O=Futurex Test/CN=Test Root CA",
-                "-days",
-                "365",
-            ],
-        );
-        openssl(
-            path,
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "client.key",
-                "-out",
-                "client.csr",
-                "-subj",
-                "/O=Futurex Test/CN=PKCS #11 Client",
-            ],
-        );
-        fs::write(path.join("client.ext"), client_ext).unwrap();
-        openssl(
-            path,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "client.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-set_serial",
-                "0x8F0102030405",
-                "-days",
-                "90",
-                "-extfile",
-                "client.ext",
-                "-out",
-                "client.pem",
-            ],
-        );
-        OpensslPki { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// `openssl pkcs12 -export` of the client with the CA, plus `extra` options.
-    fn export_p12(&self, name: &str, extra: &[&str]) -> PathBuf {
-        let pass = format!("pass:{PASSWORD}");
-        let mut args = vec![
-            "pkcs12",
-            "-export",
-            "-in",
-            "client.pem",
-            "-inkey",
-            "client.key",
-            "-certfile",
-            "ca.pem",
-            "-name",
-            "PKCS #11 Client",
-            "-out",
-            name,
-            "-passout",
-            &pass,
-        ];
-        args.extend_from_slice(extra);
-        openssl(self.dir.path(), &args);
-        self.path(name)
-    }
+    Secret::new(P12_PASSWORD)
 }
 
 const CLIENT_EXT: &str = "basicConstraints=CA:FALSE\n\
@@ -173,7 +58,7 @@ fn p12_with(key_der: &[u8], certs: &[&[u8]]) -> Vec<u8> {
     let chain = p12_keystore::PrivateKeyChain::new(b"test key".as_slice(), key, certs);
     let mut store = p12_keystore::KeyStore::new();
     store.add_entry("test", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
-    store.writer(PASSWORD).write().unwrap()
+    store.writer(P12_PASSWORD).write().unwrap()
 }
 
 fn assert_explained(error: &IdentityError, section: &str) {
@@ -530,7 +415,7 @@ fn modern_openssl_p12_opens() {
 #[test]
 fn legacy_openssl_p12_opens() {
     let pki = OpensslPki::new(CLIENT_EXT);
-    let pass = format!("pass:{PASSWORD}");
+    let pass = format!("pass:{P12_PASSWORD}");
     let output = Command::new("openssl")
         .args([
             "pkcs12",
@@ -617,10 +502,10 @@ fn pbes2_with_the_sha1_prf_opens_as_openssl_opens_it() {
         let path = pki.path(&format!("sha1-{cipher}.p12"));
         fs::write(
             &path,
-            p12_writer::identity(&[&client, &ca], &key, &encryption, PASSWORD),
+            p12_writer::identity(&[&client, &ca], &key, &encryption, P12_PASSWORD),
         )
         .unwrap();
-        let said = p12_writer::openssl_opens(&path, PASSWORD);
+        let said = p12_writer::openssl_opens(&path, P12_PASSWORD);
         assert!(
             said.contains(&format!(
                 "Shrouded Keybag: PBES2, PBKDF2, {cipher}, Iteration 2048, PRF hmacWithSHA1"
@@ -654,7 +539,7 @@ fn a_triple_des_iv_of_the_wrong_length_is_a_damaged_file_not_a_crash() {
             certs.clone(),
             p12_writer::plain_safe(&[p12_writer::key_bag_with_des_iv(4)]),
         ],
-        PASSWORD,
+        P12_PASSWORD,
     );
     match parse_p12(&visible, &password()) {
         Err(IdentityError::BadPkcs12 { reason, .. }) => {
@@ -672,10 +557,10 @@ fn a_triple_des_iv_of_the_wrong_length_is_a_damaged_file_not_a_crash() {
             p12_writer::encrypted_safe(
                 &[p12_writer::key_bag_with_des_iv(4)],
                 &Encryption::sha1_aes256(),
-                PASSWORD,
+                P12_PASSWORD,
             ),
         ],
-        PASSWORD,
+        P12_PASSWORD,
     );
     match parse_p12(&nested, &password()) {
         Err(error @ IdentityError::BadPkcs12 { .. }) => {
@@ -758,7 +643,7 @@ fn ed25519_client_opens_and_chains() {
             "ed.pem",
         ],
     );
-    let pass = format!("pass:{PASSWORD}");
+    let pass = format!("pass:{P12_PASSWORD}");
     openssl(
         dir,
         &[
@@ -779,7 +664,7 @@ fn wrong_password_is_reported_as_such() {
     assert!(matches!(error, IdentityError::WrongPassword), "{error:?}");
     assert_explained(&error, "3.1.7");
     let shown = format!("{error} {error:?} {}", error.remedy());
-    assert!(!shown.contains("Wrong-Horse-Battery") && !shown.contains(PASSWORD));
+    assert!(!shown.contains("Wrong-Horse-Battery") && !shown.contains(P12_PASSWORD));
 
     for (name, extra) in [
         ("nomac.p12", &["-nomac"][..]),
@@ -806,7 +691,7 @@ fn wrong_password_is_reported_as_such() {
 #[test]
 fn certificates_only_p12_has_no_private_key() {
     let pki = OpensslPki::new(CLIENT_EXT);
-    let pass = format!("pass:{PASSWORD}");
+    let pass = format!("pass:{P12_PASSWORD}");
     openssl(
         pki.dir.path(),
         &[
@@ -895,7 +780,7 @@ fn small_rsa_key_is_unsupported() {
             "small.pem",
         ],
     );
-    let pass = format!("pass:{PASSWORD}");
+    let pass = format!("pass:{P12_PASSWORD}");
     openssl(
         dir,
         &[
@@ -950,7 +835,7 @@ fn debug_and_json_never_show_the_key_or_password() {
     let key_hex: String = client.key_der.iter().map(|b| format!("{b:02x}")).collect();
     let key_body: String = client.key_pem.lines().filter(|l| !l.starts_with("-----")).collect();
     for shown in [&debug, &json] {
-        assert!(!shown.contains(PASSWORD));
+        assert!(!shown.contains(P12_PASSWORD));
         assert!(!shown.contains(&key_debug[1..key_debug.len() - 1]));
         assert!(!shown.to_lowercase().contains(&key_hex[key_hex.len() - 64..]));
         assert!(!shown.contains(&key_body[key_body.len() - 40..]));
@@ -1160,7 +1045,7 @@ fn p12_asking_for(keys: usize, iterations: u32) -> Vec<u8> {
         );
     }
     let written = store
-        .writer(PASSWORD)
+        .writer(P12_PASSWORD)
         .encryption_iterations(0x8000)
         .mac_iterations(0x8000)
         .write()

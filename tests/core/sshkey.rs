@@ -14,30 +14,11 @@ use fxconfig::sshkey::{self, PubkeyError, PublicKeyReport, SourceFormat};
 use proptest::prelude::*;
 use tempfile::TempDir;
 
-/// Runs a tool and returns its standard output, failing the test if it fails.
-fn run(dir: &Path, program: &str, args: &[&str]) -> Vec<u8> {
-    let output = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run {program}: {error}"));
-    assert!(
-        output.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    run(dir, "openssl", args);
-}
+use crate::support::tools::{openssl, run};
 
 /// What `ssh-keygen -i -m <mode> -f <file>` prints, without the newline.
 fn ssh_keygen_import(dir: &Path, mode: &str, file: &str) -> String {
-    let stdout = run(dir, "ssh-keygen", &["-i", "-m", mode, "-f", file]);
-    String::from_utf8(stdout)
-        .expect("ssh-keygen prints text")
+    run(dir, "ssh-keygen", &["-i", "-m", mode, "-f", file])
         .trim_end()
         .to_owned()
 }
@@ -46,8 +27,7 @@ fn ssh_keygen_import(dir: &Path, mode: &str, file: &str) -> String {
 fn ssh_keygen_list(dir: &Path, line: &str) -> (u32, String, String) {
     let path = dir.join("listed.pub");
     fs::write(&path, format!("{line}\n")).expect("write line");
-    let stdout = run(dir, "ssh-keygen", &["-l", "-f", path.to_str().expect("utf-8 path")]);
-    let text = String::from_utf8(stdout).expect("ssh-keygen prints text");
+    let text = run(dir, "ssh-keygen", &["-l", "-f", path.to_str().expect("utf-8 path")]);
     let fields: Vec<&str> = text.split_whitespace().collect();
     let bits = fields[0].parse().expect("bits");
     let key_type = fields[fields.len() - 1].trim_matches(['(', ')']).to_owned();
@@ -369,7 +349,6 @@ fn rfc4716_keys_render_with_their_comment_header() {
         let (dir, public) = ssh_keygen_key(key_type, "ignored");
         let exported = run(dir.path(), "ssh-keygen", &["-e", "-m", "RFC4716", "-f", "id.pub"]);
         fs::write(dir.path().join("id.rfc"), &exported).expect("write RFC 4716");
-        let exported = String::from_utf8(exported).expect("text");
         let comment_line = exported
             .lines()
             .find(|line| line.starts_with("Comment: "))
@@ -391,8 +370,7 @@ fn rfc4716_keys_render_with_their_comment_header() {
 #[test]
 fn rfc4716_header_continuations_and_other_headers_are_read() {
     let (dir, public) = ssh_keygen_key("ed25519", "x");
-    let exported =
-        String::from_utf8(run(dir.path(), "ssh-keygen", &["-e", "-m", "RFC4716", "-f", "id.pub"])).expect("text");
+    let exported = run(dir.path(), "ssh-keygen", &["-e", "-m", "RFC4716", "-f", "id.pub"]);
     let body: Vec<&str> = exported
         .lines()
         .filter(|line| !line.starts_with("----") && !line.contains(':'))
@@ -726,8 +704,7 @@ fn cut_files_are_reported_as_truncated() {
     ));
 
     let (dir, _) = ssh_keygen_key("rsa", "x");
-    let exported = run(dir.path(), "ssh-keygen", &["-e", "-m", "RFC4716", "-f", "id.pub"]);
-    let text = String::from_utf8(exported).expect("text");
+    let text = run(dir.path(), "ssh-keygen", &["-e", "-m", "RFC4716", "-f", "id.pub"]);
     let without_end = &text[..text.find("---- END").expect("END line")];
     assert!(matches!(
         render_error(without_end.as_bytes()),

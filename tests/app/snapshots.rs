@@ -1,57 +1,30 @@
 //! Snapshot images of the screens, rendered with wgpu on the software renderer (lavapipe,
 //! from mesa-vulkan-drivers), compared with tests/snapshots/*.png. Fixed window size,
 //! fixed theme, fixed file contents; the few spots that hold a temporary path are masked.
-//! Regenerate with `UPDATE_SNAPSHOTS=1 cargo test --test app_snapshots`.
-#![cfg(feature = "gui")]
-
-mod app_support;
+//! Regenerate with `UPDATE_SNAPSHOTS=1 cargo test --test app snapshots`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use app_support::TestApp;
 use egui::Key;
 use egui_kittest::kittest::Queryable;
 use fxconfig::app::prefs::{Prefs, ThemeChoice};
+
+use crate::app::harness::TestApp;
+use crate::support::lab::write_private;
 
 /// A folder under /tmp, so the masked paths have the same length on every machine.
 fn fixed_length_dir() -> tempfile::TempDir {
     tempfile::Builder::new().prefix("fxsnap").tempdir_in("/tmp").unwrap()
 }
 
-/// A guide-style configuration naming its certificate files relative to its folder.
+/// A guide-style configuration (an out-of-range port, certificate files named relative to
+/// its folder), written from `tests/fixtures/app/snapshot.cfg`, readable by its owner only.
 fn write_config(dir: &Path) -> PathBuf {
     fs::write(dir.join("root_cert.pem"), b"").unwrap();
     fs::write(dir.join("export_pkcs12.p12"), b"").unwrap();
     let path = dir.join("fxpkcs11.cfg");
-    fs::write(
-        &path,
-        "<CONFIG>\n\
-         \x20   <REQUIRE-LOGIN-FLAG>  NO  </REQUIRE-LOGIN-FLAG>\n\
-         </CONFIG>\n\
-         <KMS>\n\
-         \x20   # Which PKCS11 slot\n\
-         \x20   <SLOT>                0                  </SLOT>\n\
-         \x20   <CRYPTO-OPR>          crypto1            </CRYPTO-OPR>\n\
-         \x20   <CRYPTO-OPR-PASS>     safest             </CRYPTO-OPR-PASS>\n\
-         \x20   <KEYGROUP-NAME>       keygroup1          </KEYGROUP-NAME>\n\
-         \x20   <ADDRESS>             10.0.8.20          </ADDRESS>\n\
-         \x20   <PROD-PORT>           70000              </PROD-PORT>\n\
-         \x20   <PROD-TLS-ENABLED>    YES                </PROD-TLS-ENABLED>\n\
-         \x20   <PROD-TLS-ANONYMOUS>  NO                 </PROD-TLS-ANONYMOUS>\n\
-         \x20   <PROD-TLS-CA>         root_cert.pem      </PROD-TLS-CA>\n\
-         \x20   <PROD-TLS-KEY>        export_pkcs12.p12  </PROD-TLS-KEY>\n\
-         \x20   <PROD-TLS-KEY-PASS>   safest             </PROD-TLS-KEY-PASS>\n\
-         \x20   <FX-LOAD-BALANCE>     NO                 </FX-LOAD-BALANCE>\n\
-         \x20   <CLIENT-TIMEOUT>      30                 </CLIENT-TIMEOUT>\n\
-         </KMS>\n",
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    write_private(&path, include_bytes!("../fixtures/app/snapshot.cfg"));
     path
 }
 
@@ -135,11 +108,7 @@ fn connection_test_screen_before_a_run() {
 fn ssh_key_screen_with_a_kmes_export() {
     let dir = fixed_length_dir();
     let export = dir.path().join("SSH_Client_Public.pub");
-    fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/app/SSH_Client_Public.pub"),
-        &export,
-    )
-    .unwrap();
+    fs::write(&export, include_bytes!("../fixtures/app/SSH_Client_Public.pub")).unwrap();
     let mut app = snapshot_app(None, ThemeChoice::Light);
     app.ctrl(Key::Num4);
     app.dialogs.answer(Some(export));

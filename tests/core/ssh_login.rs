@@ -2,9 +2,6 @@
 //! configuration and host key, a SoftHSM2 token holding the client key, the
 //! authorized_keys line produced by fxconfig, and the system's `ssh -I`.
 
-mod common;
-mod pkcs11_support;
-
 use std::io::Read;
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -13,8 +10,12 @@ use std::time::{Duration, Instant};
 
 use fxconfig::Secret;
 use fxconfig::pkcs11::ssh::{self, HostKeys, SshLoginOptions, SshTarget, SshVerdict};
-use pkcs11_support::{Hsm, PIN, SOFTHSM, run_ok};
 use serde_json::Value;
+
+use crate::support::lab::Lab;
+use crate::support::net::free_port;
+use crate::support::softhsm::{Hsm, PIN, SOFTHSM};
+use crate::support::tools::{FXCONFIG, run_ok};
 
 /// An sshd of its own on a free loopback port, stopped on drop.
 struct Sshd {
@@ -45,7 +46,7 @@ impl Sshd {
         if run_ok(Command::new("id").arg("-u")).stdout.starts_with(b"0\n") {
             std::fs::create_dir_all("/run/sshd").expect("sshd's privilege separation folder");
         }
-        let port = common::closed_port();
+        let port = free_port();
         let config = dir.path().join("sshd_config");
         std::fs::write(
             &config,
@@ -124,7 +125,7 @@ impl Drop for Sshd {
 
 /// The authorized_keys lines fxconfig prints for the token.
 fn fxconfig_pubkeys(hsm: &Hsm) -> String {
-    String::from_utf8(run_ok(hsm.fxconfig().args(["p11", "--module", SOFTHSM, "pubkeys"])).stdout).unwrap()
+    String::from_utf8(run_ok(hsm.command(FXCONFIG).args(["p11", "--module", SOFTHSM, "pubkeys"])).stdout).unwrap()
 }
 
 #[test]
@@ -164,11 +165,11 @@ fn ssh_with_the_module_logs_in_and_fxconfigs_check_passes() {
     );
 
     // Then fxconfig's check, with a working Host API configuration so every check can pass.
-    let lab = common::Lab::new();
+    let lab = Lab::new();
     let sim = lab.start_sim(None);
     lab.write_cfg("127.0.0.1", sim.local_addr().port());
     let output = hsm
-        .fxconfig()
+        .command(FXCONFIG)
         .args(["check", "--json", "--config"])
         .arg(&lab.cfg)
         .args(["--module", SOFTHSM, "--pin-env", "TEST_PIN", "--ssh"])
@@ -236,9 +237,7 @@ fn another_key_in_authorized_keys_is_explained_with_section_4_1() {
 #[test]
 fn refused_connections_and_unknown_host_keys_are_named() {
     let hsm = Hsm::new();
-    let closed: SshTarget = format!("{}@127.0.0.1:{}", current_user(), common::closed_port())
-        .parse()
-        .unwrap();
+    let closed: SshTarget = format!("{}@127.0.0.1:{}", current_user(), free_port()).parse().unwrap();
     let refused = ssh::login(&SshLoginOptions::new(SOFTHSM, closed), &hsm.helper());
     assert_eq!(refused.verdict, SshVerdict::ConnectionRefused, "{refused:?}");
 

@@ -1,6 +1,5 @@
 //! Support for the app tests: a scripted stand-in for the file dialogs, and a harness
 //! around the real app that steps frames until a condition holds.
-#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};

@@ -2,14 +2,13 @@
 //! no GPU), found by its title, photographed, and closed with Ctrl+Q. Without any display
 //! it says why on standard error and exits non-zero. Needs Xvfb, xdotool and ImageMagick's
 //! `import` (tests/system-deps.sh installs them).
-#![cfg(feature = "gui")]
 
 use std::fs;
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_fxconfig");
+use crate::support::tools::fxconfig;
 
 /// An Xvfb server on a free display, stopped on drop.
 struct Xvfb {
@@ -91,7 +90,7 @@ fn xdotool(display: &str, args: &[&str]) -> Option<String> {
 fn the_demo_opens_a_window_under_xvfb_and_closes_on_ctrl_q() {
     let xvfb = Xvfb::start();
     let home = private_dir();
-    let mut app = App(Command::new(BIN)
+    let mut app = App(fxconfig()
         .arg("demo")
         .env("DISPLAY", &xvfb.display)
         .env_remove("WAYLAND_DISPLAY")
@@ -166,7 +165,7 @@ fn the_demo_opens_a_window_under_xvfb_and_closes_on_ctrl_q() {
 fn without_a_display_it_says_why_and_exits_non_zero() {
     let home = private_dir();
     let config = home.path().join("fxpkcs11.cfg");
-    let output = Command::new(BIN)
+    let output = fxconfig()
         .args(["gui", "--config", config.to_str().unwrap()])
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
@@ -183,7 +182,7 @@ fn without_a_display_it_says_why_and_exits_non_zero() {
 #[test]
 fn without_arguments_the_program_opens_the_app_not_the_help() {
     let home = private_dir();
-    let output = Command::new(BIN)
+    let output = fxconfig()
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
         .env("XDG_RUNTIME_DIR", home.path())
@@ -202,10 +201,10 @@ fn without_arguments_the_program_opens_the_app_not_the_help() {
 
 #[test]
 fn the_help_lists_the_app_commands_and_the_demo_refuses_an_unknown_fault() {
-    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let help = fxconfig().arg("--help").output().unwrap();
     let text = String::from_utf8_lossy(&help.stdout);
     assert!(text.contains("gui") && text.contains("demo"), "{text}");
-    let demo = Command::new(BIN).args(["demo", "--fault", "bogus"]).output().unwrap();
+    let demo = fxconfig().args(["demo", "--fault", "bogus"]).output().unwrap();
     assert_eq!(demo.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&demo.stderr).contains("wrong-ca"));
 }
@@ -218,7 +217,7 @@ fn the_window_is_drawn_in_software_with_wgpu_and_falls_back_to_opengl() {
     fs::write(&config, "<KMS>\n    <ADDRESS> 127.0.0.1 </ADDRESS>\n</KMS>\n").unwrap();
     // FXCONFIG_BENCH=first-frame closes the window after its first frame and names the renderer.
     let first_frame = |wgpu_backend: Option<&str>| {
-        let mut command = Command::new(BIN);
+        let mut command = fxconfig();
         command
             .args(["gui", "--config", config.to_str().unwrap()])
             .env("DISPLAY", &xvfb.display)

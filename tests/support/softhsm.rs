@@ -1,12 +1,13 @@
 //! Test support for the PKCS#11 tests: a SoftHSM2 token in a temporary folder
 //! (its own SOFTHSM2_CONF), initialised with `softhsm2-util` and given an RSA 2048
 //! and an EC P-256 key pair by OpenSC's `pkcs11-tool`.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use fxconfig::pkcs11::Helper;
+
+use super::tools::{FXCONFIG, run_ok};
 
 /// Debian's SoftHSM2 module.
 pub const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -19,20 +20,17 @@ pub const SO_PIN: &str = "so-pin-28461";
 
 /// A SoftHSM2 token of its own.
 pub struct Hsm {
+    /// The folder holding the token and its configuration, deleted with the token.
     pub dir: tempfile::TempDir,
+    /// The token's SOFTHSM2_CONF.
     pub conf: PathBuf,
 }
 
-/// Runs a command and insists it succeeds.
-pub fn run_ok(command: &mut Command) -> Output {
-    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+impl Default for Hsm {
+    /// The same as [`Hsm::new`].
+    fn default() -> Hsm {
+        Hsm::new()
+    }
 }
 
 impl Hsm {
@@ -88,14 +86,9 @@ impl Hsm {
         );
     }
 
-    /// `fxconfig` with this token's SOFTHSM2_CONF.
-    pub fn fxconfig(&self) -> Command {
-        self.command(fxconfig_path())
-    }
-
     /// The helper for the library's child processes, with this token's SOFTHSM2_CONF.
     pub fn helper(&self) -> Helper {
-        Helper::new(fxconfig_path()).with_env("SOFTHSM2_CONF", &self.conf)
+        Helper::new(FXCONFIG).with_env("SOFTHSM2_CONF", &self.conf)
     }
 
     /// What `ssh-keygen -D` prints for the module.
@@ -108,9 +101,4 @@ impl Hsm {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
-}
-
-/// The fxconfig binary built for the tests.
-pub fn fxconfig_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_fxconfig"))
 }

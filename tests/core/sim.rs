@@ -1,30 +1,21 @@
 //! The KMES simulator and each of its faults, seen through the Host API client.
 
-mod hostapi_support;
-
 use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use fxconfig::hostapi::answer::{self, Judgement};
-use fxconfig::hostapi::{self, ErrorKind, HostApiError, Stage};
+use fxconfig::hostapi::{self, ErrorKind, Stage};
 use fxconfig::pki::Lifetime;
 use fxconfig::remedy::Explain;
 use fxconfig::sim::{self, Fault, MAX_CONNECTIONS, PRODUCT, SimError};
-use hostapi_support::{TIMEOUT, TestPki, err, ok, open, probe, timed};
 
-fn assert_failure(error: &HostApiError, stage: Stage, kind: ErrorKind) {
-    assert_eq!(
-        (error.stage(), error.kind()),
-        (stage, &kind),
-        "got {}",
-        fxconfig::remedy::cause_chain(error)
-    );
-}
+use crate::core::net::{TIMEOUT, assert_failure, err, ok, open, probe, timed};
+use crate::support::lab::Lab;
 
 #[test]
 fn healthy_simulator_answers_the_echo_with_its_identity() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(None);
     let (session, reply) = ok(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_eq!(session.protocol, "TLSv1.3");
@@ -47,7 +38,7 @@ fn healthy_simulator_answers_the_echo_with_its_identity() {
 
 #[test]
 fn one_session_can_echo_repeatedly() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(None);
     let mut session = ok(open(sim.local_addr(), "localhost", &pki.materials(), TIMEOUT));
     for _ in 0..3 {
@@ -58,7 +49,7 @@ fn one_session_can_echo_repeatedly() {
 
 #[test]
 fn run_probe_against_the_simulator_passes_every_stage() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(None);
     let mut stages = Vec::new();
     let report = ok(hostapi::run_probe(
@@ -80,7 +71,7 @@ fn run_probe_against_the_simulator_passes_every_stage() {
 
 #[test]
 fn missing_client_certificate_is_client_cert_required() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(None);
     let result = probe(sim.local_addr(), "127.0.0.1", &pki.materials_without_client(), TIMEOUT);
     assert_failure(&err(result), Stage::ClientAuth, ErrorKind::ClientCertRequired);
@@ -88,7 +79,7 @@ fn missing_client_certificate_is_client_cert_required() {
 
 #[test]
 fn wrong_ca_is_unknown_issuer() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::WrongCa));
     let error = err(open(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::ServerCert, ErrorKind::UnknownIssuer);
@@ -97,7 +88,7 @@ fn wrong_ca_is_unknown_issuer() {
 
 #[test]
 fn reject_client_is_client_cert_rejected() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::RejectClient));
     let mut session = ok(open(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert!(
@@ -111,7 +102,7 @@ fn reject_client_is_client_cert_rejected() {
 
 #[test]
 fn no_client_auth_succeeds_and_says_no_certificate_was_asked_for() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::NoClientAuth));
     let (session, reply) = ok(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert!(!session.client_cert_requested && !session.client_cert_sent);
@@ -120,7 +111,7 @@ fn no_client_auth_succeeds_and_says_no_certificate_was_asked_for() {
 
 #[test]
 fn expired_cert_is_reported_as_expired_not_as_unknown_issuer() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::ExpiredCert));
     let error = err(open(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::ServerCert, ErrorKind::ServerCertExpired);
@@ -128,7 +119,7 @@ fn expired_cert_is_reported_as_expired_not_as_unknown_issuer() {
 
 #[test]
 fn expired_cert_without_the_ca_key_is_refused_with_an_explanation() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let mut options = pki.sim_options(Some(Fault::ExpiredCert));
     options.ca_key = None;
     let error = sim::start(options).expect_err("needs the CA key");
@@ -147,16 +138,16 @@ fn expired_cert_without_the_ca_key_is_refused_with_an_explanation() {
 
 #[test]
 fn a_ca_key_that_does_not_match_the_ca_is_refused() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let mut options = pki.sim_options(Some(Fault::ExpiredCert));
-    options.ca_key = Some(pki.server_key.clone());
+    options.ca_key = Some(pki.files.server_key.clone());
     let error = sim::start(options).expect_err("mismatched CA key");
     assert!(matches!(error, SimError::CaKeyMismatch { .. }), "{error}");
 }
 
 #[test]
 fn a_server_certificate_not_yet_valid_is_named() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let future = pki
         .ca
         .issue_server(&["localhost", "127.0.0.1"], Lifetime::not_yet_valid())
@@ -171,7 +162,7 @@ fn a_server_certificate_not_yet_valid_is_named() {
 
 #[test]
 fn an_ip_address_is_checked_against_the_ip_names_of_the_certificate() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let dns_only = pki
         .ca
         .issue_server(&["localhost"], Lifetime::valid_for(30))
@@ -189,7 +180,7 @@ fn an_ip_address_is_checked_against_the_ip_names_of_the_certificate() {
 
 #[test]
 fn tls12_only_still_works() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::Tls12Only));
     let (session, reply) = ok(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_eq!(session.protocol, "TLSv1.2");
@@ -199,7 +190,7 @@ fn tls12_only_still_works() {
 
 #[test]
 fn tls12_only_without_client_certificate_fails_during_the_handshake() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::Tls12Only));
     let error = err(open(
         sim.local_addr(),
@@ -212,7 +203,7 @@ fn tls12_only_without_client_certificate_fails_during_the_handshake() {
 
 #[test]
 fn silent_is_a_handshake_timeout_within_the_budget() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::Silent));
     let timeout = Duration::from_secs(1);
     let (result, elapsed) = timed(|| open(sim.local_addr(), "127.0.0.1", &pki.materials(), timeout));
@@ -223,7 +214,7 @@ fn silent_is_a_handshake_timeout_within_the_budget() {
 
 #[test]
 fn garbage_is_not_a_frame() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::Garbage));
     let result = probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT);
     assert_failure(&err(result), Stage::Echo, ErrorKind::NotAFrame);
@@ -231,7 +222,7 @@ fn garbage_is_not_a_frame() {
 
 #[test]
 fn close_after_handshake_is_peer_closed_at_the_echo() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::CloseAfterHandshake));
     let result = probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT);
     assert_failure(&err(result), Stage::Echo, ErrorKind::PeerClosed);
@@ -239,7 +230,7 @@ fn close_after_handshake_is_peer_closed_at_the_echo() {
 
 #[test]
 fn echo_disabled_is_command_refused_citing_3_2_10() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::EchoDisabled));
     let error = err(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::Echo, ErrorKind::CommandRefused);
@@ -250,7 +241,7 @@ fn echo_disabled_is_command_refused_citing_3_2_10() {
 
 #[test]
 fn permission_denied_is_refused_for_lack_of_permission() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::PermissionDenied));
     let error = err(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::Echo, ErrorKind::PermissionDenied);
@@ -260,7 +251,7 @@ fn permission_denied_is_refused_for_lack_of_permission() {
 
 #[test]
 fn general_failure_is_refused_with_its_latin1_text() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::GeneralFailure));
     let error = err(probe(sim.local_addr(), "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::Echo, ErrorKind::GeneralFailure);
@@ -273,7 +264,7 @@ fn general_failure_is_refused_with_its_latin1_text() {
 
 #[test]
 fn slow_answers_after_the_delay_or_times_out_first() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let mut options = pki.sim_options(Some(Fault::Slow));
     options.slow_delay = Duration::from_millis(1500);
     let sim = sim::start(options).expect("simulator starts");
@@ -294,7 +285,7 @@ fn slow_answers_after_the_delay_or_times_out_first() {
 
 #[test]
 fn the_fault_can_be_switched_while_running() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(None);
     let addr = sim.local_addr();
     ok(probe(addr, "127.0.0.1", &pki.materials(), TIMEOUT));
@@ -317,7 +308,7 @@ fn the_fault_can_be_switched_while_running() {
 
 #[test]
 fn connections_over_the_cap_are_closed_at_once() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::Silent));
     let addr = sim.local_addr();
     let held: Vec<TcpStream> = (0..MAX_CONNECTIONS)
@@ -342,7 +333,7 @@ fn connections_over_the_cap_are_closed_at_once() {
 
 #[test]
 fn shutdown_closes_the_port_and_ends_silent_connections() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(Some(Fault::Silent));
     let addr = sim.local_addr();
     let mut held = TcpStream::connect(addr).expect("connect");
@@ -362,7 +353,7 @@ fn shutdown_closes_the_port_and_ends_silent_connections() {
 
 #[test]
 fn wait_returns_once_a_stopper_is_used() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let sim = pki.start_sim(None);
     let stopper = sim.stopper();
     let waiter = std::thread::spawn(move || sim.wait());
@@ -402,7 +393,8 @@ fn fault_names_round_trip_through_the_cli_spelling() {
 
 #[test]
 fn unreadable_files_are_named_in_the_error() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
+    let other = Lab::with_ca("Unrelated CA");
     let mut options = pki.sim_options(None);
     options.cert = pki.dir.path().join("missing.pem");
     let error = sim::start(options).expect_err("missing file");
@@ -417,14 +409,14 @@ fn unreadable_files_are_named_in_the_error() {
     assert!(matches!(error, SimError::Pem { .. }), "{error}");
 
     let mut options = pki.sim_options(None);
-    options.key = pki.other_server_key.clone();
+    options.key = other.files.server_key.clone();
     let error = sim::start(options).expect_err("key of another certificate");
     assert!(matches!(error, SimError::Tls(_)), "{error}");
 }
 
 #[test]
 fn the_port_in_use_is_a_bind_error() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let first = pki.start_sim(None);
     let mut options = pki.sim_options(None);
     options.listen = first.local_addr();

@@ -1,39 +1,22 @@
 //! The SSH key screen, driven through the real app: the line shown for an openssl-made
 //! KMES-style export is the one `ssh-keygen -i -m PKCS8` prints, the options prefix, and
 //! a public key dropped on the window.
-#![cfg(feature = "gui")]
-
-mod app_support;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
-use app_support::{DroppedPath, TestApp};
 use egui::Key;
 use egui_kittest::kittest::Queryable;
 use fxconfig::app::screens::Screen;
 
-fn run(dir: &Path, program: &str, args: &[&str]) -> String {
-    let output = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect(program);
-    assert!(
-        output.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+use crate::app::harness::{DroppedPath, TestApp};
+use crate::support::tools::{openssl, run};
 
 /// An RSA key exported the way the KMES does ([3.2.9]), and the guide's conversion of [4.1].
 fn kmes_export(dir: &Path) -> (std::path::PathBuf, String) {
-    run(dir, "openssl", &["genrsa", "-out", "client.key", "2048"]);
-    run(
+    openssl(dir, &["genrsa", "-out", "client.key", "2048"]);
+    openssl(
         dir,
-        "openssl",
         &[
             "rsa",
             "-in",
@@ -45,9 +28,8 @@ fn kmes_export(dir: &Path) -> (std::path::PathBuf, String) {
             "SSH_Client_Public.pub",
         ],
     );
-    run(
+    openssl(
         dir,
-        "openssl",
         &[
             "rsa",
             "-RSAPublicKey_in",

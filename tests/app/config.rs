@@ -1,18 +1,15 @@
 //! The Configuration screen, driven through the real app: typing into a labelled field,
 //! saving with the diff preview, the unsaved marker, the unsaved-changes guard, raw text
 //! with masked passwords, and noticing a change made by another program.
-#![cfg(feature = "gui")]
-
-mod app_support;
-mod common;
 
 use std::fs;
 
-use app_support::TestApp;
-use common::{Lab, OPERATOR_PASSWORD, P12_PASSWORD};
 use egui::Key;
 use egui_kittest::kittest::Queryable;
 use fxconfig::app::dialogs::DialogPurpose;
+
+use crate::app::harness::TestApp;
+use crate::support::lab::{Lab, OPERATOR_PASSWORD, P12_PASSWORD};
 
 fn lab_app() -> (Lab, TestApp) {
     let lab = Lab::new();

@@ -2,20 +2,17 @@
 //! identity imported through the (scripted) file dialogs, the password typed into the
 //! prompt, the details and chain check shown, and "Apply to configuration" writing the
 //! PROD-TLS-* fields.
-#![cfg(feature = "gui")]
-
-mod app_support;
-mod common;
 
 use std::fs;
 
-use app_support::{DroppedPath, TestApp};
-use common::{Lab, OlderP12, P12_PASSWORD};
 use egui::Key;
 use egui_kittest::kittest::Queryable;
 use fxconfig::Secret;
 use fxconfig::app::dialogs::DialogPurpose;
 use fxconfig::cfg::CfgDocument;
+
+use crate::app::harness::{DroppedPath, TestApp};
+use crate::support::lab::{Lab, OlderP12, P12_PASSWORD};
 
 /// A configuration without TLS materials, and a demo PKI in another folder (the download folder).
 fn setup() -> (tempfile::TempDir, std::path::PathBuf, Lab) {

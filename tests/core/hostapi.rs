@@ -1,8 +1,6 @@
 //! The Host API client against real peers: loopback sockets that misbehave,
 //! a scripted rustls server, and `openssl s_server`.
 
-mod hostapi_support;
-
 use std::io::{ErrorKind as IoKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
@@ -12,19 +10,11 @@ use fxconfig::hostapi::answer::{self, Judgement};
 use fxconfig::hostapi::frame::{self, Frame, FrameError, MAX_FRAME_LEN};
 use fxconfig::hostapi::{self, ErrorKind, HostApiError, Stage, StageOutcome, TlsMaterials};
 use fxconfig::remedy::{Explain, remedy_with_citation};
-use hostapi_support::{SServer, TIMEOUT, TestPki, err, ok, open, probe, scripted_server, timed};
 use proptest::prelude::*;
 
-fn assert_failure(error: &HostApiError, stage: Stage, kind: ErrorKind) {
-    assert_eq!(
-        (error.stage(), error.kind()),
-        (stage, &kind),
-        "got {}",
-        fxconfig::remedy::cause_chain(error)
-    );
-    assert!(!error.remedy().is_empty());
-    assert!(error.guide_section().is_some());
-}
+use crate::core::net::{TIMEOUT, assert_failure, cert_der, err, key_der, ok, open, probe, scripted_server, timed};
+use crate::support::lab::Lab;
+use crate::support::net::{SServer, free_port};
 
 // ---------------------------------------------------------------- frames
 
@@ -127,7 +117,7 @@ fn localhost_resolves_to_loopback() {
 
 #[test]
 fn closed_port_is_connection_refused_with_the_io_error_as_source() {
-    let addr = SocketAddr::from(([127, 0, 0, 1], hostapi_support::free_port()));
+    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
     let error = err(hostapi::connect(&[addr], TIMEOUT));
     assert_failure(&error, Stage::Connect, ErrorKind::ConnectionRefused);
     let source = std::error::Error::source(&error).expect("source");
@@ -138,7 +128,7 @@ fn closed_port_is_connection_refused_with_the_io_error_as_source() {
 
 #[test]
 fn refusal_on_one_address_is_reported_over_a_later_timeout() {
-    let refused = SocketAddr::from(([127, 0, 0, 1], hostapi_support::free_port()));
+    let refused = SocketAddr::from(([127, 0, 0, 1], free_port()));
     let error = err(hostapi::connect(&[refused, refused], Duration::from_secs(1)));
     assert_failure(&error, Stage::Connect, ErrorKind::ConnectionRefused);
 }
@@ -172,7 +162,7 @@ fn full_backlog_is_a_connect_timeout_within_the_budget() {
 
 #[test]
 fn a_peer_that_accepts_and_never_speaks_is_a_handshake_timeout() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
     let holder = thread::spawn(move || {
@@ -190,7 +180,7 @@ fn a_peer_that_accepts_and_never_speaks_is_a_handshake_timeout() {
 
 #[test]
 fn a_peer_that_closes_at_once_is_peer_closed_during_the_handshake() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
     let closer = thread::spawn(move || drop(listener.accept().expect("accept")));
@@ -201,7 +191,7 @@ fn a_peer_that_closes_at_once_is_peer_closed_during_the_handshake() {
 
 #[test]
 fn a_peer_answering_in_plain_text_is_a_tls_failure_that_says_so() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
     let http = thread::spawn(move || {
@@ -219,7 +209,7 @@ fn a_peer_answering_in_plain_text_is_a_tls_failure_that_says_so() {
 
 #[test]
 fn a_host_that_is_no_name_is_an_invalid_server_name() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let tcp = TcpStream::connect(listener.local_addr().expect("address")).expect("connect");
     let error = err(hostapi::handshake(tcp, "not a host!", &pki.materials(), TIMEOUT));
@@ -228,15 +218,12 @@ fn a_host_that_is_no_name_is_an_invalid_server_name() {
 
 #[test]
 fn a_mismatched_client_key_is_refused_before_connecting_anywhere() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let tcp = TcpStream::connect(listener.local_addr().expect("address")).expect("connect");
     let materials = TlsMaterials {
-        roots: vec![hostapi_support::cert_der(&pki.ca.cert)],
-        client: Some((
-            vec![hostapi_support::cert_der(&pki.client)],
-            hostapi_support::key_der(&pki.server),
-        )),
+        roots: vec![cert_der(&pki.ca.cert)],
+        client: Some((vec![cert_der(&pki.client)], key_der(&pki.server))),
     };
     let error = err(hostapi::handshake(tcp, "127.0.0.1", &materials, TIMEOUT));
     assert_failure(&error, Stage::ClientAuth, ErrorKind::InvalidClientIdentity);
@@ -244,7 +231,7 @@ fn a_mismatched_client_key_is_refused_before_connecting_anywhere() {
 
 #[test]
 fn materials_debug_never_shows_the_private_key() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let materials = pki.materials();
     let shown = format!("{materials:?} {:?}", materials.clone());
     assert!(shown.contains(fxconfig::secret::MASK), "{shown}");
@@ -265,7 +252,7 @@ fn materials_debug_never_shows_the_private_key() {
 // ---------------------------------------------------------------- echo against a scripted peer
 
 fn echo_against(answer: &[u8], timeout: Duration) -> (Result<hostapi::EchoReply, HostApiError>, Duration) {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let addr = scripted_server(&pki, answer.to_vec());
     let mut session = ok(open(addr, "localhost", &pki.materials(), TIMEOUT));
     assert!(!session.client_cert_requested);
@@ -372,14 +359,14 @@ fn an_answer_with_control_characters_is_not_a_frame_and_shown_escaped() {
 
 // ---------------------------------------------------------------- openssl s_server
 
-fn s_server_args<'a>(pki: &'a TestPki, extra: &[&'a str]) -> Vec<&'a str> {
+fn s_server_args<'a>(pki: &'a Lab, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "-cert",
-        pki.server_cert.to_str().expect("path"),
+        pki.files.server_cert.to_str().expect("path"),
         "-key",
-        pki.server_key.to_str().expect("path"),
+        pki.files.server_key.to_str().expect("path"),
         "-CAfile",
-        pki.ca_pem.to_str().expect("path"),
+        pki.files.ca_cert.to_str().expect("path"),
     ];
     args.extend_from_slice(extra);
     args
@@ -387,7 +374,7 @@ fn s_server_args<'a>(pki: &'a TestPki, extra: &[&'a str]) -> Vec<&'a str> {
 
 #[test]
 fn s_server_with_client_certificate_completes_and_its_text_is_not_a_frame() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let mut server = SServer::start(&s_server_args(&pki, &["-Verify", "1"]));
     let mut session = ok(open(server.addr, "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_eq!(session.protocol, "TLSv1.3");
@@ -401,7 +388,7 @@ fn s_server_with_client_certificate_completes_and_its_text_is_not_a_frame() {
 
 #[test]
 fn s_server_without_client_certificate_fails_at_client_auth_on_first_read() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let server = SServer::start(&s_server_args(&pki, &["-Verify", "1"]));
     let mut session = ok(open(server.addr, "127.0.0.1", &pki.materials_without_client(), TIMEOUT));
     assert!(session.client_cert_requested && !session.client_cert_sent);
@@ -413,7 +400,7 @@ fn s_server_without_client_certificate_fails_at_client_auth_on_first_read() {
 
 #[test]
 fn s_server_tls12_without_client_certificate_fails_in_the_handshake() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let server = SServer::start(&s_server_args(&pki, &["-Verify", "1", "-tls1_2"]));
     let error = err(open(server.addr, "127.0.0.1", &pki.materials_without_client(), TIMEOUT));
     assert_failure(&error, Stage::ClientAuth, ErrorKind::ClientCertRequired);
@@ -421,14 +408,15 @@ fn s_server_tls12_without_client_certificate_fails_in_the_handshake() {
 
 #[test]
 fn s_server_rejecting_our_client_certificate_is_client_cert_rejected() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
+    let other = Lab::with_ca("Unrelated CA");
     let args = [
         "-cert",
-        pki.server_cert.to_str().expect("path"),
+        pki.files.server_cert.to_str().expect("path"),
         "-key",
-        pki.server_key.to_str().expect("path"),
+        pki.files.server_key.to_str().expect("path"),
         "-CAfile",
-        pki.other_ca_pem.to_str().expect("path"),
+        other.files.ca_cert.to_str().expect("path"),
         "-Verify",
         "1",
         "-verify_return_error",
@@ -440,14 +428,15 @@ fn s_server_rejecting_our_client_certificate_is_client_cert_rejected() {
 
 #[test]
 fn s_server_with_a_certificate_from_another_ca_is_unknown_issuer() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
+    let other = Lab::with_ca("Unrelated CA");
     let args = [
         "-cert",
-        pki.other_server_cert.to_str().expect("path"),
+        other.files.server_cert.to_str().expect("path"),
         "-key",
-        pki.other_server_key.to_str().expect("path"),
+        other.files.server_key.to_str().expect("path"),
         "-CAfile",
-        pki.ca_pem.to_str().expect("path"),
+        pki.files.ca_cert.to_str().expect("path"),
         "-Verify",
         "1",
     ];
@@ -468,7 +457,7 @@ fn s_server_with_a_certificate_from_another_ca_is_unknown_issuer() {
 
 #[test]
 fn s_server_tls12_only_still_works_and_rev_mode_gives_a_read_timeout() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let server = SServer::start(&s_server_args(&pki, &["-Verify", "1", "-tls1_2", "-rev"]));
     let mut session = ok(open(server.addr, "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_eq!(session.protocol, "TLSv1.2");
@@ -484,7 +473,7 @@ fn s_server_tls12_only_still_works_and_rev_mode_gives_a_read_timeout() {
 
 #[test]
 fn s_server_speaking_only_tls11_has_no_protocol_in_common() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let server = SServer::start(&s_server_args(&pki, &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"]));
     let error = err(open(server.addr, "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::Handshake, ErrorKind::NoCommonProtocol);
@@ -492,7 +481,7 @@ fn s_server_speaking_only_tls11_has_no_protocol_in_common() {
 
 #[test]
 fn s_server_with_only_cbc_ciphers_has_no_cipher_in_common() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let server = SServer::start(&s_server_args(&pki, &["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"]));
     let error = err(open(server.addr, "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::Handshake, ErrorKind::NoCommonProtocol);
@@ -500,7 +489,7 @@ fn s_server_with_only_cbc_ciphers_has_no_cipher_in_common() {
 
 #[test]
 fn s_server_sending_an_unfinished_frame_is_no_frame_end() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let mut server = SServer::start(&s_server_args(&pki, &["-Verify", "1"]));
     let mut session = ok(open(server.addr, "localhost", &pki.materials(), TIMEOUT));
     server.send(b"[AOECHO;SN1");
@@ -512,7 +501,7 @@ fn s_server_sending_an_unfinished_frame_is_no_frame_end() {
 
 #[test]
 fn run_probe_reports_each_stage_until_the_failure() {
-    let pki = TestPki::new();
+    let pki = Lab::new();
     let server = SServer::start(&s_server_args(&pki, &["-Verify", "1", "-rev"]));
     let mut seen = Vec::new();
     let result = hostapi::run_probe(
