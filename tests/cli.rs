@@ -14,4 +14,5 @@ mod cli {
     mod hardening;
     mod identity;
     mod pubkey;
+    mod terminal;
 }
