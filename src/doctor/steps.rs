@@ -93,12 +93,18 @@ impl<'a> State<'a> {
             .unwrap_or_default()
     }
 
+    /// The configuration the run read, for the report.
+    pub(super) fn into_document(self) -> Option<cfg::CfgDocument> {
+        self.file.map(|file| file.doc)
+    }
+
     /// Remembers a check's status for the checks that depend on it.
     pub(super) fn note(&mut self, id: CheckId, status: Status) {
         self.statuses.insert(id, status);
     }
 
-    fn passed(&self, id: CheckId) -> bool {
+    /// Whether the check passed or warned.
+    pub(super) fn passed(&self, id: CheckId) -> bool {
         matches!(self.statuses.get(&id), Some(Status::Pass | Status::Warn))
     }
 
@@ -117,35 +123,7 @@ impl<'a> State<'a> {
         }
     }
 
-    /// Runs one check.
-    pub(super) fn run(&mut self, id: CheckId) -> Outcome {
-        match id {
-            CheckId::ConfigLocate => self.config_locate(),
-            CheckId::ConfigParse => self.config_parse(),
-            CheckId::ConfigFields => self.config_fields(),
-            CheckId::ConfigPermissions => self.config_permissions(),
-            CheckId::TlsCa => self.tls_ca(),
-            CheckId::TlsIdentity => self.tls_identity(),
-            CheckId::TlsIdentityChain => self.tls_identity_chain(),
-            CheckId::TlsIdentityValidity => self.tls_identity_validity(),
-            CheckId::NetResolve => self.net_resolve(),
-            CheckId::NetConnect => self.net_connect(),
-            CheckId::TlsHandshake => self.tls_handshake(),
-            CheckId::TlsServerCert => self.tls_server_cert(),
-            CheckId::TlsClientAuth => self.tls_client_auth(),
-            CheckId::HostapiEcho => self.hostapi_echo(),
-            CheckId::Pkcs11Module => self.pkcs11_module(),
-            CheckId::Pkcs11Deps => self.pkcs11_deps(),
-            CheckId::Pkcs11Load => self.pkcs11_load(),
-            CheckId::Pkcs11Slots => self.pkcs11_slots(),
-            CheckId::Pkcs11Login => self.pkcs11_login(),
-            CheckId::Pkcs11Keys => self.pkcs11_keys(),
-            CheckId::Pkcs11Sign => self.pkcs11_sign(),
-            CheckId::SshLogin => self.ssh_login(),
-        }
-    }
-
-    fn config_locate(&mut self) -> Outcome {
+    pub(super) fn config_locate(&mut self) -> Outcome {
         let library = cfg::locate::library_cfg_path();
         let path = self.options.config.clone().unwrap_or_else(|| library.path.clone());
         self.config_path = Some(path.clone());
@@ -171,7 +149,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn config_parse(&mut self) -> Outcome {
+    pub(super) fn config_parse(&mut self) -> Outcome {
         let Some(file) = &self.file else {
             return Outcome::skip("no configuration file was read");
         };
@@ -201,10 +179,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn config_fields(&mut self) -> Outcome {
-        if !self.passed(CheckId::ConfigParse) {
-            return Outcome::skip("the file could not be parsed");
-        }
+    pub(super) fn config_fields(&mut self) -> Outcome {
         let summary = match &self.settings {
             Some(s) => format!(
                 "ADDRESS {}, PROD-PORT {}, TLS {}",
@@ -221,7 +196,7 @@ impl<'a> State<'a> {
         self.findings_outcome(CheckId::ConfigFields, || summary)
     }
 
-    fn config_permissions(&mut self) -> Outcome {
+    pub(super) fn config_permissions(&mut self) -> Outcome {
         if self.file.is_none() {
             return Outcome::skip("no configuration file was read");
         }
@@ -241,10 +216,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_ca(&mut self) -> Outcome {
-        if !self.passed(CheckId::ConfigParse) {
-            return Outcome::skip("the configuration could not be read");
-        }
+    pub(super) fn tls_ca(&mut self) -> Outcome {
         if self.tls_disabled() {
             return Outcome::skip("PROD-TLS-ENABLED is NO: the connection is not encrypted");
         }
@@ -290,10 +262,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_identity(&mut self) -> Outcome {
-        if !self.passed(CheckId::ConfigParse) {
-            return Outcome::skip("the configuration could not be read");
-        }
+    pub(super) fn tls_identity(&mut self) -> Outcome {
         if self.tls_disabled() {
             return Outcome::skip("PROD-TLS-ENABLED is NO");
         }
@@ -339,7 +308,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_identity_chain(&mut self) -> Outcome {
+    pub(super) fn tls_identity_chain(&mut self) -> Outcome {
         let (Some(ca), Some(id)) = (&self.ca, &self.identity) else {
             return Outcome::skip("needs both the root CA and the client identity");
         };
@@ -353,7 +322,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_identity_validity(&mut self) -> Outcome {
+    pub(super) fn tls_identity_validity(&mut self) -> Outcome {
         let Some(id) = &self.identity else {
             return Outcome::skip("no client identity was loaded");
         };
@@ -377,10 +346,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn net_resolve(&mut self) -> Outcome {
-        if !self.passed(CheckId::ConfigParse) {
-            return Outcome::skip("the configuration could not be read");
-        }
+    pub(super) fn net_resolve(&mut self) -> Outcome {
         let Some((host, port)) = self.endpoint() else {
             return Outcome::skip("ADDRESS or PROD-PORT is missing or invalid (see config.fields)");
         };
@@ -399,7 +365,7 @@ impl<'a> State<'a> {
         Some((settings.address.clone()?, settings.prod_port?))
     }
 
-    fn net_connect(&mut self) -> Outcome {
+    pub(super) fn net_connect(&mut self) -> Outcome {
         if self.addrs.is_empty() {
             return Outcome::skip("the address did not resolve");
         }
@@ -413,7 +379,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_handshake(&mut self) -> Outcome {
+    pub(super) fn tls_handshake(&mut self) -> Outcome {
         let Some(tcp) = self.tcp.take() else {
             return Outcome::skip("no TCP connection");
         };
@@ -473,7 +439,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_server_cert(&mut self) -> Outcome {
+    pub(super) fn tls_server_cert(&mut self) -> Outcome {
         if let Some(outcome) = self.owned_failure(CheckId::TlsServerCert) {
             return outcome;
         }
@@ -509,7 +475,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_client_auth(&mut self) -> Outcome {
+    pub(super) fn tls_client_auth(&mut self) -> Outcome {
         if let Some(outcome) = self.owned_failure(CheckId::TlsClientAuth) {
             return outcome;
         }
@@ -541,7 +507,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn hostapi_echo(&mut self) -> Outcome {
+    pub(super) fn hostapi_echo(&mut self) -> Outcome {
         if let Some(outcome) = self.owned_failure(CheckId::HostapiEcho) {
             return outcome;
         }
