@@ -13,21 +13,13 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::certinfo::{CertInfo, parse_certificate};
-use super::der::{TAG_OID, TAG_SEQUENCE, children, expect, oid_to_dotted};
+use super::der::{
+    NamedCurve, OID_EC_PUBLIC_KEY, OID_ED25519, OID_RSA_ENCRYPTION, TAG_OID, TAG_SEQUENCE, children, expect,
+    oid_to_dotted,
+};
 use super::error::IdentityError;
 use super::scan::{self, Protection};
 use crate::secret::Secret;
-
-/// Object identifier of the NIST P-256 curve.
-pub(crate) const OID_P256: &str = "1.2.840.10045.3.1.7";
-/// Object identifier of the NIST P-384 curve.
-pub(crate) const OID_P384: &str = "1.3.132.0.34";
-/// Object identifier of the NIST P-521 curve.
-pub(crate) const OID_P521: &str = "1.3.132.0.35";
-
-const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
-const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-const OID_ED25519: &str = "1.3.101.112";
 
 /// The client identity of a PKCS#12 file: certificate chain and private key.
 ///
@@ -293,10 +285,10 @@ fn private_key_type(key: &[u8]) -> String {
     match pkcs8_algorithm(key) {
         Some((algorithm, curve)) => match (algorithm.as_str(), curve.as_deref()) {
             (OID_RSA_ENCRYPTION, _) => "RSA".into(),
-            (OID_EC_PUBLIC_KEY, Some(OID_P256)) => "ECDSA P-256".into(),
-            (OID_EC_PUBLIC_KEY, Some(OID_P384)) => "ECDSA P-384".into(),
-            (OID_EC_PUBLIC_KEY, Some(OID_P521)) => "ECDSA P-521".into(),
-            (OID_EC_PUBLIC_KEY, Some(curve)) => format!("ECDSA {curve}"),
+            (OID_EC_PUBLIC_KEY, Some(curve)) => match NamedCurve::from_oid(curve) {
+                Some(named) => format!("ECDSA {}", named.name),
+                None => format!("ECDSA {curve}"),
+            },
             (OID_EC_PUBLIC_KEY, None) => "ECDSA".into(),
             (OID_ED25519, _) => "Ed25519".into(),
             (other, _) => other.to_owned(),
