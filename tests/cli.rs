@@ -12,5 +12,6 @@ mod cli {
     mod check;
     mod config;
     mod identity;
+    mod init;
     mod pubkey;
 }
