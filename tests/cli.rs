@@ -13,5 +13,6 @@ mod cli {
     mod config;
     mod identity;
     mod init;
+    mod locate;
     mod pubkey;
 }

@@ -15,6 +15,7 @@ mod core {
     mod doctor;
     mod hostapi;
     mod identity;
+    mod locate;
     mod pkcs11;
     mod readme;
     mod sim;
