@@ -135,10 +135,14 @@ impl Explain for InitError {
                  the replaced contents are kept in {}",
                 super::file::backup_path(path).display()
             ),
-            InitError::FolderMissing { folder } => format!(
-                "Create the folder first (mkdir -p {}), or choose a file in a folder that exists",
-                shell_word(folder)
-            ),
+            InitError::FolderMissing { folder } => {
+                let command = if cfg!(windows) {
+                    format!("mkdir \"{}\"", folder.display())
+                } else {
+                    format!("mkdir -p {}", shell_word(folder))
+                };
+                format!("Create the folder first ({command}), or choose a file in a folder that exists")
+            }
             InitError::NotWritable { plan, elsewhere } => match elsewhere {
                 Some(elsewhere) => format!(
                     "Write it where this account may, such as {} (`fxconfig config init {}`), then \
