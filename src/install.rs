@@ -9,7 +9,7 @@
 //! library reads `/etc/fxpkcs11.cfg` unless `FXPKCS11_CFG` names another file, so the
 //! tarball's copy is not read where it is. FXTools installs under `C:\Program Files\Futurex\`
 //! on Windows ([2.1]). The two commonest first-day mistakes are editing the tarball's copy
-//! and loading the wrong one of the four builds: [`locate`] reports both.
+//! and loading the wrong one of the four builds: [`locate()`] reports both.
 //!
 //! Whether a build fits is decided by the same checks as `pkcs11.module` and `pkcs11.deps`
 //! ([`crate::pkcs11::inspect_module`], [`crate::pkcs11::check_dependencies`]): the file's
@@ -103,7 +103,7 @@ impl SearchFolder {
     }
 }
 
-/// What [`locate`] searches, and against which library file.
+/// What [`locate()`] searches, and against which library file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocateRequest {
     /// The folders to search, in order.
@@ -322,7 +322,7 @@ pub struct FoundModule {
     pub notes: Vec<String>,
 }
 
-/// What [`locate`] found.
+/// What [`locate()`] found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Installation {
     /// The file the library reads.

@@ -62,7 +62,7 @@ impl InitPlan {
     /// The command that installs a copy written elsewhere, at `written`, as this plan's
     /// file: `sudo install -m 600 SRC DEST` (on Windows, a `copy` for an administrator's
     /// prompt). Installed that way the file belongs to root, so only root can read it, as
-    /// when ssh runs as root in the guide's [5]; for another account, point
+    /// when ssh runs as root in the guide's section 5; for another account, point
     /// `FXPKCS11_CFG` at a file of that account instead ([`env_command`]).
     pub fn install_command(&self, written: &Path) -> String {
         install_command(written, &self.path)
