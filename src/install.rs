@@ -18,13 +18,14 @@
 //! ([`LocateRequest::folders`]), so callers (and tests) can search any folder.
 
 use std::collections::HashSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::cfg::locate::{self, CfgSource, LibraryCfg};
 use crate::cfg::{self, CfgDocument};
+use crate::files::{self, limits};
 use crate::pkcs11::{self, BinaryHeader, Failure};
 
 /// The configuration file's name in the tarball and the FXTools folder.
@@ -45,9 +46,6 @@ pub const SEARCH_DEPTH: usize = 3;
 /// The most folder entries looked at under one searched folder, so that a huge folder named
 /// by mistake cannot stall the search.
 const MAX_ENTRIES_PER_FOLDER: usize = 20_000;
-
-/// The largest configuration file read to compare contents (the guide's is under 1 KiB).
-const MAX_CFG_BYTES: u64 = 1024 * 1024;
 
 /// The largest module file whose header is read.
 const MAX_MODULE_BYTES: u64 = 512 * 1024 * 1024;
@@ -526,24 +524,20 @@ fn same_name(name: &str, wanted: &str) -> bool {
     }
 }
 
-/// A configuration file's text, or why it could not be read.
-fn read_cfg(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|error| error.to_string())?;
-    let mut bytes = Vec::new();
-    file.take(MAX_CFG_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|error| error.to_string())?;
-    if bytes.len() as u64 > MAX_CFG_BYTES {
-        return Err("larger than 1 MiB".to_owned());
-    }
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
+/// A configuration file's text, or why it could not be read (a regular file of at most
+/// 1 MiB; the buffers are wiped, as the text may hold passwords).
+fn read_cfg(path: &Path) -> Result<Zeroizing<String>, String> {
+    let bytes = files::read_regular(path, limits::CFG_MAX_BYTES, "a configuration file")
+        .map_err(|error| crate::remedy::cause_chain(&error))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| "not UTF-8 text".to_owned())?;
+    Ok(Zeroizing::new(text.to_owned()))
 }
 
 fn found_config(
     path: PathBuf,
     origin: Option<FolderOrigin>,
     request: &LocateRequest,
-    library_text: Option<&Result<String, String>>,
+    library_text: Option<&Result<Zeroizing<String>, String>>,
 ) -> FoundConfig {
     let read_by_library = locate::is_library_cfg(&path, &request.library);
     let edited = request
@@ -567,7 +561,7 @@ fn found_config(
         return config;
     };
     match (read_cfg(&config.path), library_text) {
-        (Ok(mine), Ok(theirs)) if mine == *theirs => config.state = ConfigState::SameAsLibrary,
+        (Ok(mine), Ok(theirs)) if *mine == **theirs => config.state = ConfigState::SameAsLibrary,
         (Ok(mine), Ok(theirs)) => {
             config.state = ConfigState::DiffersFromLibrary;
             config.differing_tags = differing_tags(&mine, theirs);
@@ -692,11 +686,9 @@ fn found_module(path: PathBuf, origin: Option<FolderOrigin>, given: bool) -> Fou
     }
 }
 
-/// The header of a binary file, when it is one.
+/// The header of a binary file, when it is a regular file and a binary.
 fn read_header(path: &Path) -> Option<BinaryHeader> {
-    let file = std::fs::File::open(path).ok()?;
-    let mut bytes = Vec::new();
-    file.take(MAX_MODULE_BYTES).read_to_end(&mut bytes).ok()?;
+    let bytes = files::read_regular(path, MAX_MODULE_BYTES, "a PKCS#11 module").ok()?;
     pkcs11::parse_header(&bytes).ok()
 }
 

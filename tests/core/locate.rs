@@ -195,3 +195,37 @@ fn a_module_given_brings_in_its_tarball_folder() {
     // The given module does not fit, so the recommendation is another build.
     assert_eq!(found.recommended_module.as_deref(), Some(tarball.fitting.as_path()));
 }
+
+#[cfg(unix)]
+#[test]
+fn named_pipes_are_named_and_never_opened() {
+    let tarball = FakeTarball::new(&blank_template());
+    let pipe_module = tarball.home().join("libfxpkcs11.so");
+    let pipe_cfg = tarball.root.join("x64").join("fxpkcs11.cfg");
+    for pipe in [&pipe_module, &pipe_cfg] {
+        crate::support::tools::run_ok(std::process::Command::new("mkfifo").arg(pipe));
+    }
+    let request = LocateRequest::new(
+        vec![SearchFolder::new(&tarball.root, FolderOrigin::Given)],
+        library_at(&tarball.home().join("absent.cfg"), CfgSource::EnvVar),
+    )
+    .with_module(&pipe_module);
+    // Opening a pipe would wait for a writer: run it where a hang fails the test instead.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(install::locate(&request)));
+    let found = receiver
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("locate returns without opening the pipes");
+    let given = module(&found, &pipe_module);
+    assert!(given.given && !given.fits);
+    assert!(
+        given
+            .why
+            .as_deref()
+            .is_some_and(|why| why.contains("not a regular file")),
+        "{given:#?}"
+    );
+    assert!(given.bits.is_none());
+    assert!(found.configs.iter().all(|config| config.path != pipe_cfg), "{found:#?}");
+    assert_eq!(found.configs.len(), 1, "the tarball's own cfg only");
+}
