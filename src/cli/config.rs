@@ -297,6 +297,7 @@ fn init(path: &Path, force: bool) -> CommandResult {
     let doc = cfg::CfgDocument::parse(cfg::blank_template().as_bytes())
         .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
     let report = cfg::init::create(path, &doc, force).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+    output::note_saved(&report.path);
     let mode = report
         .mode
         .map(|mode| format!(" (mode {mode:04o})"))
