@@ -212,7 +212,10 @@ fn named_pipes_are_named_and_never_opened() {
     .with_module(&pipe_module);
     // Opening a pipe would wait for a writer: run it where a hang fails the test instead.
     let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || sender.send(install::locate(&request)));
+    std::thread::spawn(move || {
+        // The receiver is gone only when the test already failed.
+        let _ = sender.send(install::locate(&request));
+    });
     let found = receiver
         .recv_timeout(std::time::Duration::from_secs(20))
         .expect("locate returns without opening the pipes");
