@@ -29,6 +29,9 @@ pub mod demo;
 pub mod display;
 pub mod doctor;
 pub mod files;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hostapi;
 pub mod identity;
 pub mod import;

@@ -16,4 +16,5 @@ mod cli {
     mod init;
     mod locate;
     mod pubkey;
+    mod terminal;
 }

@@ -12,6 +12,7 @@ mod core {
     mod openssl_pki;
 
     mod cfg;
+    mod children;
     mod doctor;
     mod hostapi;
     mod identity;

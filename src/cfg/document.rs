@@ -705,10 +705,20 @@ fn insertion_index(layout: &Layout, lines: &[Line], section_index: usize) -> usi
         .rev()
         .find(|&index| layout.owner[index] == Some(section_index) && matches!(lines[index].kind, LineKind::Entry(_)));
     let section = &layout.sections[section_index];
+    // Just before the closing tag, unless a section opened inside is still open there (a
+    // malformed file): a line there would belong to that section, so it goes right after
+    // the opening tag instead.
+    let left_open_inside = |close: usize| {
+        layout.sections.iter().any(|inner| {
+            inner.open_line > section.open_line
+                && inner.open_line < close
+                && inner.close_line.is_none_or(|inner_close| inner_close >= close)
+        })
+    };
     match (last_entry, section.close_line) {
         (Some(index), _) => index + 1,
-        (None, Some(close)) => close - 1,
-        (None, None) => section.open_line,
+        (None, Some(close)) if !left_open_inside(close) => close - 1,
+        (None, _) => section.open_line,
     }
 }
 
@@ -764,6 +774,30 @@ mod tests {
         let line = Line::new(text.to_owned(), Ending::Lf);
         let (tag, value) = line.entry().unwrap_or(("", ""));
         (tag.to_owned(), value.to_owned())
+    }
+
+    #[test]
+    fn an_entry_added_to_a_section_with_an_unclosed_inner_section_stays_in_its_section() {
+        // Found by the cfg_reader fuzz target: the line went before `</KMS>`, inside `<P>`.
+        let mut doc = CfgDocument::parse(b"<KMS>\n<P>\n</KMS>\n").expect("parses");
+        assert_eq!(
+            doc.set(Some("KMS"), "SLOT", "7").expect("sets"),
+            SetOutcome::Inserted { line: 2 }
+        );
+        let again = CfgDocument::parse(&doc.to_bytes()).expect("parses");
+        let slot = again.get(Some("KMS"), "SLOT").map(|entry| entry.value);
+        assert_eq!(
+            slot.as_deref(),
+            Some("7"),
+            "{:?}",
+            String::from_utf8_lossy(&doc.to_bytes())
+        );
+        // A well-formed section still gets the line before its closing tag.
+        let mut doc = CfgDocument::parse(b"<KMS>\n# only a comment\n</KMS>\n").expect("parses");
+        assert_eq!(
+            doc.set(None, "SLOT", "7").expect("sets"),
+            SetOutcome::Inserted { line: 3 }
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 use fxconfig::cfg::{self, CfgFile, Severity};
 use serde::Serialize;
 
+use super::output::say;
 use super::{
     CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, default_config_path, output, secret_input,
 };
@@ -158,14 +159,14 @@ fn show(path: &Path, json: bool) -> CommandResult {
         println!("{text}");
         return Ok(EXIT_OK);
     }
-    println!("{}", shown.path);
+    say!("{}", shown.path);
     if let Some(message) = cfg::locate::library_mismatch_message(path, &cfg::locate::library_cfg_path()) {
-        println!("note: {message}");
+        say!("note: {message}");
     }
     for section in &shown.sections {
-        println!("<{}>", section.name.as_deref().unwrap_or("(outside any section)"));
+        say!("<{}>", section.name.as_deref().unwrap_or("(outside any section)"));
         for entry in &section.entries {
-            println!("  line {:<4} {:<20} {}", entry.line, entry.tag, entry.value);
+            say!("  line {:<4} {:<20} {}", entry.line, entry.tag, entry.value);
         }
     }
     Ok(EXIT_OK)
@@ -250,13 +251,13 @@ fn set(args: &SetArgs) -> CommandResult {
         return Ok(EXIT_OK);
     }
     for (tag, outcome) in &outcomes {
-        println!("{}", describe_change(tag, outcome));
+        say!("{}", describe_change(tag, outcome));
     }
     if report.merged {
         println!("note: another program changed the file meanwhile; its change was kept too");
     }
     for finding in &findings {
-        println!("{}: {finding}", severity_word(finding.severity));
+        say!("{}: {finding}", severity_word(finding.severity));
     }
     Ok(EXIT_OK)
 }
@@ -280,7 +281,7 @@ fn validate(path: &Path) -> CommandResult {
     let file = load(path)?;
     let findings = cfg::validate(&file.doc, Some(&file.path));
     for finding in &findings {
-        println!(
+        say!(
             "{}: {}: {finding}",
             file.path.display(),
             severity_word(finding.severity)
@@ -288,7 +289,7 @@ fn validate(path: &Path) -> CommandResult {
     }
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
-    println!("{}: {errors} errors, {warnings} warnings", file.path.display());
+    say!("{}: {errors} errors, {warnings} warnings", file.path.display());
     Ok(if errors > 0 { EXIT_FAILED } else { EXIT_OK })
 }
 

@@ -83,6 +83,9 @@ enum Command {
     /// The PIN helper ssh runs during `check --ssh` (not for direct use).
     #[command(hide = true)]
     Askpass(p11::AskpassArgs),
+    /// The child process that loads a module for `check --module` and the app: one JSON request on standard input, the JSON report on standard output (not for direct use).
+    #[command(hide = true, name = "module-helper")]
+    ModuleHelper,
     /// Open the desktop app (the default without a command).
     Gui(gui::GuiArgs),
     /// Open the desktop app on a KMES simulator with fresh certificates, to try every screen without a KMES.
@@ -110,8 +113,8 @@ impl CommandError {
             code,
             message: format!(
                 "{}\n  remedy: {}",
-                fxconfig::remedy::cause_chain(error),
-                fxconfig::remedy::remedy_with_citation(error)
+                fxconfig::display::escape(&fxconfig::remedy::cause_chain(error)),
+                fxconfig::display::escape(&fxconfig::remedy::remedy_with_citation(error))
             ),
         }
     }
@@ -142,13 +145,14 @@ pub fn main() -> ExitCode {
         Command::KmesSim(args) => sim::run(&args),
         Command::P11(args) => p11::run(&args),
         Command::Askpass(args) => p11::run_askpass(&args),
+        Command::ModuleHelper => p11::run_module_helper(),
         Command::Gui(args) => gui::run_gui(&args, started),
         Command::Demo(args) => gui::run_demo(&args, started),
     };
     let code = match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("fxconfig: {}", error.message);
+            eprintln!("fxconfig: {}", fxconfig::display::escape_lines(&error.message));
             error.code
         }
     };
