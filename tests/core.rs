@@ -16,6 +16,7 @@ mod core {
     mod doctor;
     mod hostapi;
     mod identity;
+    mod locate;
     mod pkcs11;
     mod readme;
     mod sim;

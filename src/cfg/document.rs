@@ -546,8 +546,22 @@ impl CfgDocument {
         self.lines.iter().find(|line| matches!(line.kind, LineKind::Entry(_)))
     }
 
+    /// The column (in characters) where the nearest entry with a value starts it, looking
+    /// up from line `index` (0-based) first, then down.
+    fn value_column_near(&self, index: usize) -> Option<usize> {
+        let column = |line: &Line| match line.kind {
+            LineKind::Entry(parts) if parts.value_start < parts.value_end => {
+                Some(line.text[..parts.value_start].chars().count())
+            }
+            _ => None,
+        };
+        let above = self.lines[..index].iter().rev().find_map(column);
+        above.or_else(|| self.lines.get(index + 1..)?.iter().find_map(column))
+    }
+
     /// Replaces the value of the entry on line `index` (0-based) by the padding rule.
     fn replace_value(&mut self, index: usize, value: &str) {
+        let near_column = self.value_column_near(index);
         let line = &mut self.lines[index];
         let LineKind::Entry(parts) = line.kind else {
             return;
@@ -561,7 +575,12 @@ impl CfgDocument {
             )
         } else {
             let region = &text[parts.open_end..parts.close_start];
-            let split = region.chars().next().map_or(0, char::len_utf8);
+            let aligned = is_alignment(region)
+                .then_some(near_column)
+                .flatten()
+                .and_then(|column| column.checked_sub(text[..parts.open_end].chars().count()))
+                .filter(|lead| (1..region.len()).contains(lead));
+            let split = aligned.unwrap_or_else(|| region.chars().next().map_or(0, char::len_utf8));
             (&region[..split], "", &region[split..])
         };
         let new_trail = if !is_alignment(trail) {

@@ -28,6 +28,7 @@ mod check;
 mod config;
 mod gui;
 mod identity;
+mod locate;
 mod output;
 mod p11;
 mod pubkey;
@@ -64,9 +65,11 @@ struct Cli {
 enum Command {
     /// Run the connection doctor: configuration, TLS materials, network, TLS, Excrypt ECHO.
     Check(check::CheckArgs),
-    /// Show, change or validate fxpkcs11.cfg.
+    /// Create, show, change or validate fxpkcs11.cfg.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Find the fxpkcs11 installation: every fxpkcs11.cfg and module build, which fits, which cfg the library reads.
+    Locate(locate::LocateArgs),
     /// Print the KMES-exported public key as an authorized_keys line [3.2.9] [4.1].
     Pubkey(pubkey::PubkeyArgs),
     /// Show what a PKCS#12 client identity holds, and check it against the root CA.
@@ -135,6 +138,7 @@ pub fn main() -> ExitCode {
     let result = match command {
         Command::Check(args) => check::run(&args),
         Command::Config(command) => config::run(command),
+        Command::Locate(args) => locate::run(&args),
         Command::Pubkey(args) => pubkey::run(&args),
         Command::Identity(args) => identity::run_identity(&args),
         Command::Import(args) => identity::run_import(&args),
