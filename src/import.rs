@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::cfg::{CfgDocument, CfgError, LockedCfg, SaveOptions, SaveReport};
+use crate::cfg::{CfgDocument, CfgError, LockedCfg, SaveOptions, SaveReport, tag};
 use crate::files;
 use crate::identity::{self, CaBundle, ClientIdentity, IdentityError};
 use crate::remedy::Explain;
@@ -113,10 +113,10 @@ pub fn import_tls_materials(request: &ImportRequest<'_>) -> Result<ImportReport,
     let mut doc = CfgDocument::parse(locked.current().unwrap_or_default())?;
     let ca_path = absolute_in(&dest, request.ca);
     let p12_path = absolute_in(&dest, request.p12);
-    doc.set(None, "PROD-TLS-CA", &ca_path.to_string_lossy())?;
-    doc.set(None, "PROD-TLS-KEY", &p12_path.to_string_lossy())?;
-    doc.set(None, "PROD-TLS-KEY-PASS", request.password.expose())?;
-    doc.set(None, "PROD-TLS-ENABLED", "YES")?;
+    doc.set(None, tag::PROD_TLS_CA, &ca_path.to_string_lossy())?;
+    doc.set(None, tag::PROD_TLS_KEY, &p12_path.to_string_lossy())?;
+    doc.set(None, tag::PROD_TLS_KEY_PASS, request.password.expose())?;
+    doc.set(None, tag::PROD_TLS_ENABLED, "YES")?;
 
     let prefix = staging_prefix(locked.target());
     files::remove_stale_dirs(&dest, &prefix);

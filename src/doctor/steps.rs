@@ -4,10 +4,10 @@ mod module_checks;
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{CheckId, DoctorOptions, Outcome, Status};
-use crate::cfg::{self, CfgFile, Finding, FindingKind, Settings, Severity};
+use crate::cfg::{self, CfgFile, Finding, FindingKind, Settings, Severity, TlsPaths};
 use crate::hostapi::{self, EchoReply, HostApiError, Stage, TlsMaterials, TlsSession, answer};
 use crate::identity::{self, CaBundle, ClientIdentity, Validity};
 
@@ -116,11 +116,13 @@ impl<'a> State<'a> {
         self.settings.as_ref().and_then(|s| s.tls_anonymous) == Some(true)
     }
 
-    fn resolve_cfg_path(&self, value: &str) -> PathBuf {
-        match &self.config_path {
-            Some(cfg_path) => cfg::resolve_path(cfg_path, value),
-            None => PathBuf::from(value),
-        }
+    /// The TLS files the configuration names, relative ones taken from its folder.
+    fn tls_paths(&self) -> TlsPaths {
+        let cfg_dir = self.config_path.as_deref().map_or(Path::new(""), cfg::cfg_folder);
+        self.settings
+            .as_ref()
+            .map(|settings| settings.tls_paths(cfg_dir))
+            .unwrap_or_default()
     }
 
     pub(super) fn config_locate(&mut self) -> Outcome {
@@ -220,13 +222,12 @@ impl<'a> State<'a> {
         if self.tls_disabled() {
             return Outcome::skip("PROD-TLS-ENABLED is NO: the connection is not encrypted");
         }
-        let Some(value) = self.settings.as_ref().and_then(|s| s.tls_ca.clone()) else {
+        let Some(path) = self.tls_paths().ca else {
             return Outcome::fail(
                 "PROD-TLS-CA is not set",
                 "Export the root CA from the KMES as PEM and set PROD-TLS-CA to its path (fxconfig import) [3.1.4]",
             );
         };
-        let path = self.resolve_cfg_path(&value);
         match identity::load_ca(&path) {
             Ok(bundle) => {
                 let names: Vec<String> = bundle
@@ -272,7 +273,7 @@ impl<'a> State<'a> {
         let Some(settings) = &self.settings else {
             return Outcome::skip("the configuration could not be read");
         };
-        let Some(value) = settings.tls_key.clone() else {
+        let Some(path) = self.tls_paths().key else {
             return Outcome::fail(
                 "PROD-TLS-KEY is not set",
                 "Export the PKCS #11 client certificate as PKCS#12 and set PROD-TLS-KEY to its path (fxconfig import) [3.1.7]",
@@ -284,7 +285,6 @@ impl<'a> State<'a> {
                 "Set PROD-TLS-KEY-PASS to the password chosen when the PKCS#12 file was exported [3.1.7]",
             );
         };
-        let path = self.resolve_cfg_path(&value);
         match identity::load_p12_within(&path, &password, self.options.timeout) {
             Ok(id) => {
                 let leaf = id.leaf();
