@@ -165,11 +165,47 @@ pub fn parse_p12(bytes: &[u8], password: &Secret) -> Result<ClientIdentity, Iden
 /// How long opening a PKCS#12 file may take when no other limit is given.
 pub const P12_TIME_LIMIT: Duration = Duration::from_secs(10);
 
-/// Runs the PKCS#12 reader; `None` when it panicked. Its PKCS#5 decoder slices a DES IV
-/// without checking its length; the parts [`scan::scan`] can see are checked beforehand,
-/// but parts nested inside encrypted contents are only seen by the reader.
+/// Runs the PKCS#12 reader; `None` when it panicked. Its PKCS#5 decoder (pkcs5 0.8.1) slices
+/// a DES IV without checking its length; the parts [`scan::scan`] can see are checked
+/// beforehand, but parts nested inside encrypted contents are only seen by the reader once it
+/// has decrypted them, so that panic is caught, silently: see [`quiet_panic`].
 fn read_archive(bytes: &[u8], password: &Secret) -> Option<Result<Pkcs12Archive, p12_keystore::error::Error>> {
-    std::panic::catch_unwind(|| Pkcs12Archive::from_pkcs12(bytes, password.expose())).ok()
+    quiet_panic::catch(|| Pkcs12Archive::from_pkcs12(bytes, password.expose()))
+}
+
+/// Catching a dependency's panic without its message reaching the terminal.
+///
+/// The panic hook is process-wide, so it is not swapped around the call (another thread
+/// panicking meanwhile would lose its message, or the swap would race). Instead one hook is
+/// installed, once, in front of whichever hook was there: it stays silent for a panic on a
+/// thread that is inside [`catch`] and hands every other panic on unchanged.
+mod quiet_panic {
+    use std::cell::Cell;
+    use std::panic::{self, UnwindSafe};
+    use std::sync::Once;
+
+    thread_local! {
+        /// Whether this thread is inside [`catch`].
+        static CATCHING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    static INSTALL: Once = Once::new();
+
+    /// Runs `work`; `None` when it panicked, with nothing printed for that panic.
+    pub(super) fn catch<T>(work: impl FnOnce() -> T + UnwindSafe) -> Option<T> {
+        INSTALL.call_once(|| {
+            let previous = panic::take_hook();
+            panic::set_hook(Box::new(move |info| {
+                if !CATCHING.with(Cell::get) {
+                    previous(info);
+                }
+            }));
+        });
+        let outer = CATCHING.with(|catching| catching.replace(true));
+        let result = panic::catch_unwind(work);
+        CATCHING.with(|catching| catching.set(outer));
+        result.ok()
+    }
 }
 
 /// Opens a PKCS#12 file (a regular file of at most 16 MiB) with its password; see
