@@ -27,7 +27,9 @@ pub fn cfg_reader(data: &[u8]) {
     }
     if doc.set(Some(cfg::SECTION_KMS), cfg::tag::SLOT, "7").is_ok() {
         let again = CfgDocument::parse(&doc.to_bytes()).expect("the edited document is UTF-8");
-        let slot = again.get(Some(cfg::SECTION_KMS), cfg::tag::SLOT).map(|entry| entry.value);
+        let slot = again
+            .get(Some(cfg::SECTION_KMS), cfg::tag::SLOT)
+            .map(|entry| entry.value);
         assert_eq!(slot.as_deref(), Some("7"), "the value set does not read back");
     }
 }
