@@ -195,11 +195,7 @@ fn write_hunk(out: &mut String, lines: &[DiffLine], start: usize, end: usize) {
         let found = hunk.iter().find_map(number);
         match found {
             Some(line) if count > 0 => line,
-            _ => lines[..start]
-                .iter()
-                .rev()
-                .find_map(number)
-                .unwrap_or(0),
+            _ => lines[..start].iter().rev().find_map(number).unwrap_or(0),
         }
     };
     let old_start = first(|line| line.old_line, old_count);

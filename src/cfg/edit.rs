@@ -108,7 +108,11 @@ mod tests {
         let changes = set_values(
             &mut doc,
             None,
-            &[("ADDRESS", "10.0.0.1"), ("CRYPTO-OPR-PASS", "old-pass"), ("REQUIRE-LOGIN-FLAG", "NO")],
+            &[
+                ("ADDRESS", "10.0.0.1"),
+                ("CRYPTO-OPR-PASS", "old-pass"),
+                ("REQUIRE-LOGIN-FLAG", "NO"),
+            ],
         )
         .unwrap();
         assert!(changes.is_empty());

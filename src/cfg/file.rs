@@ -507,8 +507,11 @@ fn disk_state(bytes: &[u8], modified: Option<SystemTime>) -> DiskState {
     }
 }
 
-/// The file's contents (bounded), or `None` when it does not exist.
-fn read_optional(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, CfgError> {
+/// The file's contents (a regular file of at most 1 MiB), or `None` when it does not exist.
+///
+/// # Errors
+/// The reading errors of [`CfgFile::load`], except for a missing file.
+pub fn read_optional(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, CfgError> {
     match files::read_regular(path, limits::CFG_MAX_BYTES, WHAT) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(files::InputError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => Ok(None),

@@ -223,7 +223,10 @@ fn set(args: &SetArgs) -> CommandResult {
     }
 
     let mut file = load(&args.path)?;
-    let pairs: Vec<(&str, &str)> = values.iter().map(|(tag, value)| (tag.as_str(), value.expose())).collect();
+    let pairs: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(tag, value)| (tag.as_str(), value.expose()))
+        .collect();
     let changes = cfg::set_values(&mut file.doc, args.section.as_deref(), &pairs)
         .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
     let changed = file.is_modified();
@@ -321,7 +324,11 @@ fn describe_change(change: &cfg::EntryChange, check: bool) -> String {
         (cfg::ChangeAction::AddedInNewSection, true) => "would be added in a new section",
     };
     let values = match &change.old {
-        Some(old) => format!("{} -> {}", fxconfig::display::escape(old), fxconfig::display::escape(&change.new)),
+        Some(old) => format!(
+            "{} -> {}",
+            fxconfig::display::escape(old),
+            fxconfig::display::escape(&change.new)
+        ),
         None => fxconfig::display::escape(&change.new).into_owned(),
     };
     format!("line {}: {} {verb} ({values})", change.line, change.tag)
