@@ -647,6 +647,7 @@ fn any_password_like_tag_is_refused_on_argv_and_masked_everywhere() {
         config: path.display().to_string(),
         ok: true,
         checks: Vec::new(),
+        facts: fxconfig::doctor::Facts::default(),
     };
     let report =
         fxconfig::doctor::report::markdown_for_file(&empty, &fxconfig::doctor::report::ReportHeader::current(), &path);
