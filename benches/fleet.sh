@@ -22,6 +22,7 @@ fxconfig_bin=$(realpath "$fxconfig_bin")
 
 work=$(mktemp -d /tmp/fxbench.XXXXXX)
 trap 'cleanup; rm -rf "$work"' EXIT
+trap 'exit 143' TERM INT
 smoke_p12_password=p12-$(openssl rand -hex 6)
 
 fleet_venv

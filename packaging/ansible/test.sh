@@ -2,15 +2,17 @@
 # Tests the Ansible collection fxconfig.fxpkcs11 with the real parts, all on this machine:
 # ansible-core from PyPI in a virtual environment, the collection built and installed with
 # ansible-galaxy, an openssl-made PKI, the KMES simulator, three hosts on the local connection
-# (each with its own fxpkcs11.cfg) and one reached over SSH through an sshd on a loopback port.
+# (each with its own fxpkcs11.cfg), one reached over SSH through an sshd on a loopback port, and
+# one more on the local connection whose KMES port is closed.
 #
 #   bash packaging/ansible/test.sh        (after `cargo build` or `cargo test`: it runs target/debug/fxconfig)
 #
 # It checks: the collection builds and installs; the first run changes every host and its check
-# passes; the second run changes nothing (changed=0, files not rewritten); --check --diff shows
-# the change with passwords masked and writes nothing; a host whose KMES port is closed fails
-# with net.connect while the others succeed; no password appears in the -vvv output or on any
-# fxconfig command line; the report on the controller; ansible-lint on the collection.
+# passes, but for the host whose KMES port is closed, which fails naming net.connect; the second
+# run changes nothing (changed=0, files not rewritten); the report on the controller; --check
+# --diff shows the change with passwords masked and writes nothing; no password appears in the
+# -vvv output or on any fxconfig command line; ansible-lint passes on the collection.
+# FLEET_SANITY=1 also runs ansible-test sanity; FLEET_KEEP=1 keeps the work folder.
 set -euo pipefail
 source "$(dirname "$0")/../common.sh"
 source "$repo_root/packaging/smoke-lib.sh"
@@ -26,6 +28,7 @@ finish() {
   if [ -n "${FLEET_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap finish EXIT
+trap 'exit 143' TERM INT
 
 # The passwords of this run: none may appear in any output.
 smoke_p12_password=p12-$(openssl rand -hex 6)
@@ -71,21 +74,18 @@ EOF
 chmod 755 "$work/bin/fxconfig"
 
 # The inventory: three hosts on the local connection and one through sshd, each with its own
-# fxpkcs11.cfg; a second inventory adds a host whose KMES port is closed.
+# fxpkcs11.cfg, and a fifth whose KMES port is closed.
 user=$(id -un)
 cat > "$work/inventory.ini" << EOF
 [fxpkcs11_clients]
 local1 ansible_connection=local fxpkcs11_cfg_path=$work/hosts/local1/fxpkcs11.cfg
 local2 ansible_connection=local fxpkcs11_cfg_path=$work/hosts/local2/fxpkcs11.cfg
 local3 ansible_connection=local fxpkcs11_cfg_path=$work/hosts/local3/fxpkcs11.cfg
+dead1 ansible_connection=local fxpkcs11_cfg_path=$work/hosts/dead1/fxpkcs11.cfg fxpkcs11_kmes_port=$(closed_port)
 ssh1 ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=$sshd_port ansible_user=$user ansible_ssh_private_key_file=$work/ssh/id_ed25519 ansible_python_interpreter=/usr/bin/python3 fxpkcs11_cfg_path=$work/hosts/ssh1/etc/fxpkcs11.cfg
 
 [fxpkcs11_clients:vars]
 ansible_ssh_common_args='-o UserKnownHostsFile=$work/ssh/known_hosts -o StrictHostKeyChecking=yes -o IdentityAgent=none'
-EOF
-cat > "$work/broken.ini" << EOF
-[fxpkcs11_clients]
-dead1 ansible_connection=local fxpkcs11_cfg_path=$work/hosts/dead1/fxpkcs11.cfg fxpkcs11_kmes_port=$(closed_port)
 EOF
 mkdir -p "$work/group_vars/fxpkcs11_clients" "$work/host_vars"
 cat > "$work/group_vars/fxpkcs11_clients/main.yml" << EOF
@@ -122,6 +122,7 @@ printf 'vault_operator_password: %s\n' "$rotated_password" > "$work/rotate.yml"
 ansible-vault encrypt --vault-password-file "$work/vault-pass" "$work/rotate.yml" > /dev/null
 
 hosts=(local1 local2 local3 ssh1)
+all_hosts=("${hosts[@]}" dead1)
 playbook() {
   local log=$1
   shift
@@ -134,13 +135,19 @@ playbook() {
 # state: every host's fxpkcs11.cfg and copies, with their modification times and inodes.
 state() {
   local host
-  for host in "${hosts[@]}"; do
+  for host in "${all_hosts[@]}"; do
     find "$work/hosts/$host" -type f ! -name '.*.lock' -printf '%p %T@ %i %m\n' | sort
     find "$work/hosts/$host" -type f ! -name '.*.lock' -exec sha256sum {} + | sort
   done
 }
 
-step "first run: every host is configured and checked"
+# dead_failure LOG: dead1's failure in LOG, from its "fatal: [dead1]: FAILED! =>" line to the
+# closing brace of the JSON that follows.
+dead_failure() {
+  awk '/^fatal: \[dead1\]/ { inside = 1 } inside { print } inside && /^}/ { exit }' "$1"
+}
+
+step "first run: every host is configured and checked; dead1's check fails"
 playbook "$work/run1.log"
 for host in "${hosts[@]}"; do
   counts=$(recap "$work/run1.log" "$host")
@@ -150,6 +157,12 @@ for host in "${hosts[@]}"; do
     *) fail_check "$host: $counts; $(grep -m 3 -E 'fatal|FAILED' "$work/run1.log" || true)" ;;
   esac
 done
+counts=$(recap "$work/run1.log" dead1)
+if [[ "$counts" == *"failed=1" && "$counts" != *changed=0* ]] && dead_failure "$work/run1.log" | grep -q '"msg": "net.connect failed: '; then
+  pass "dead1 is configured, then fails naming net.connect ($counts)"
+else
+  fail_check "dead1: $counts; $(dead_failure "$work/run1.log" | grep -m 1 '"msg"' || true)"
+fi
 cfg=$work/hosts/ssh1/etc/fxpkcs11.cfg
 if [ -f "$work/hosts/ssh1/etc/client.p12" ] && grep -q "<PROD-PORT> *$sim_port *</PROD-PORT>" "$cfg" &&
   grep -q "<PROD-TLS-KEY> *$work/hosts/ssh1/etc/client.p12 *</PROD-TLS-KEY>" "$cfg" &&
@@ -176,12 +189,29 @@ for host in "${hosts[@]}"; do
     *) fail_check "$host: $counts" ;;
   esac
 done
+counts=$(recap "$work/run2.log" dead1)
+case "$counts" in *"changed=0 unreachable=0 failed=1") pass "dead1: $counts (its KMES is still unreachable)" ;; *) fail_check "dead1: $counts" ;; esac
 counts=$(recap "$work/run2.log" localhost)
 case "$counts" in *"changed=0 unreachable=0 failed=0") pass "localhost (the report): $counts" ;; *) fail_check "localhost: $counts" ;; esac
 if [ "$(state)" = "$before" ]; then
   pass "no file rewritten: same contents, modification times and inodes; no backup made"
 else
   fail_check "files changed on the second run: $(diff <(echo "$before") <(state) | head -n 5)"
+fi
+
+step "the report on the controller"
+if python3 - "$work/report.json" << 'EOF'; then
+import json, sys
+report = {entry['host']: entry for entry in json.load(open(sys.argv[1]))}
+assert sorted(report) == ['dead1', 'local1', 'local2', 'local3', 'ssh1'], sorted(report)
+assert report['dead1']['failed_checks'] == ['net.connect'], report['dead1']
+assert 'net.connect failed' in report['dead1']['message'], report['dead1']
+assert all(report[h]['ok'] is True and report[h]['failed_checks'] == [] for h in ['local1', 'local2', 'local3', 'ssh1'])
+assert all(int(report[h]['client_certificate_not_after']) > 0 for h in ['local1', 'ssh1'])
+EOF
+  pass "the report on the controller lists every host, dead1 with net.connect"
+else
+  fail_check "the report is not as expected: $(cat "$work/report.json" 2> /dev/null)"
 fi
 
 step "--check --diff with a new key group and a rotated password"
@@ -202,34 +232,6 @@ else
   fail_check "no masked diff in the output: $(grep -m 5 -E '^[-+@]' "$work/run3.log" || true)"
 fi
 if [ "$(state)" = "$before" ]; then pass "check mode wrote nothing"; else fail_check "check mode changed files"; fi
-
-step "a host whose KMES port is closed fails; the others succeed"
-playbook "$work/run4.log" -i "$work/broken.ini"
-counts=$(recap "$work/run4.log" dead1)
-# The failure's JSON follows its "fatal: [dead1]: FAILED! =>" line, up to a closing brace alone.
-dead1_failure=$(awk '/^fatal: \[dead1\]/ { inside = 1 } inside { print } inside && /^}/ { exit }' "$work/run4.log")
-if [[ "$counts" == *"failed=1" ]] && grep -q '"msg": "net.connect failed: ' <<< "$dead1_failure"; then
-  pass "dead1 fails naming net.connect ($counts)"
-else
-  fail_check "dead1: $counts; $(grep -m 1 '"msg"' <<< "$dead1_failure" || true)"
-fi
-for host in "${hosts[@]}"; do
-  counts=$(recap "$work/run4.log" "$host")
-  case "$counts" in *"changed=0 unreachable=0 failed=0") pass "$host: $counts" ;; *) fail_check "$host: $counts" ;; esac
-done
-if python3 - "$work/report.json" << 'EOF'; then
-import json, sys
-report = {entry['host']: entry for entry in json.load(open(sys.argv[1]))}
-assert sorted(report) == ['dead1', 'local1', 'local2', 'local3', 'ssh1'], sorted(report)
-assert report['dead1']['failed_checks'] == ['net.connect'], report['dead1']
-assert 'net.connect failed' in report['dead1']['message'], report['dead1']
-assert all(report[h]['ok'] is True and report[h]['failed_checks'] == [] for h in ['local1', 'local2', 'local3', 'ssh1'])
-assert all(int(report[h]['client_certificate_not_after']) > 0 for h in ['local1', 'ssh1'])
-EOF
-  pass "the report on the controller lists every host, dead1 with net.connect"
-else
-  fail_check "the report is not as expected: $(cat "$work/report.json" 2> /dev/null)"
-fi
 
 step "no password in any output"
 if no_password_in "$work"/run*.log "$work/argv.log" "$work/report.json" "$work/ssh/sshd.log"; then
