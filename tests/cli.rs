@@ -14,5 +14,8 @@ mod cli {
     mod fleet;
     mod hardening;
     mod identity;
+    mod init;
+    mod locate;
     mod pubkey;
+    mod terminal;
 }

@@ -3,6 +3,9 @@
 //! `import --diff` ([`unified`]). Lines holding a password are masked before they are
 //! shown; the unified diff, which ends up in logs, also leaves out the text of comments.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 use crate::cfg::CfgDocument;
 use crate::secret::MASK;
 
@@ -156,8 +159,9 @@ pub fn with_context(lines: &[DiffLine], context: usize) -> Vec<Option<&DiffLine>
 /// The unified diff (`diff -u` format, `context` lines around each change) of `old` and
 /// `new`, both labelled `label`; empty when the two have the same lines. Password values
 /// are masked, and comment and malformed lines are shown as `# (comment not shown)` and
-/// `(line not shown)`, since either may hold an old password. A change of line ending
-/// alone shows as no change.
+/// `(line not shown)`, since either may hold an old password; the comments fxconfig's own
+/// guide layout writes (`config init`) are shown. A change of line ending alone shows as no
+/// change.
 pub fn unified(old: &[u8], new: &[u8], label: &str, context: usize) -> String {
     let lines = diff_lines(old, new);
     let changed: Vec<usize> = lines
@@ -213,12 +217,13 @@ fn write_hunk(out: &mut String, lines: &[DiffLine], start: usize, end: usize) {
     }
 }
 
-/// A line fit for a log: an entry with its password masked, a section tag or a blank line
-/// as it is, a comment or a malformed line replaced by a note (either may hold a password).
+/// A line fit for a log: an entry with its password masked, a section tag, a blank line or
+/// a comment of fxconfig's own guide layout as it is, any other comment or a malformed line
+/// replaced by a note (either may hold a password).
 pub fn redact_line(line: &str) -> String {
     let trimmed = line.trim();
     let indent = &line[..line.len() - line.trim_start().len()];
-    if trimmed.is_empty() || is_section_tag(trimmed) {
+    if trimmed.is_empty() || is_section_tag(trimmed) || template_comments().contains(trimmed) {
         return line.to_owned();
     }
     if CfgDocument::parse(line.as_bytes()).is_ok_and(|doc| !doc.entries().is_empty()) {
@@ -229,6 +234,20 @@ pub fn redact_line(line: &str) -> String {
     } else {
         format!("{indent}(line not shown)")
     }
+}
+
+/// The comment lines of the guide layout fxconfig writes ([`super::template::blank_template`]),
+/// trimmed: text of fxconfig's own, which holds no password.
+fn template_comments() -> &'static HashSet<String> {
+    static COMMENTS: OnceLock<HashSet<String>> = OnceLock::new();
+    COMMENTS.get_or_init(|| {
+        super::template::blank_template()
+            .lines()
+            .map(str::trim)
+            .filter(|line| line.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    })
 }
 
 /// Whether the trimmed line is `<NAME>` or `</NAME>` alone.
@@ -344,5 +363,8 @@ mod tests {
         assert_eq!(text, "--- new.cfg\n+++ new.cfg\n@@ -0,0 +1,2 @@\n+<KMS>\n+</KMS>\n");
         assert_eq!(redact_line("junk <X-PASS> s"), "(line not shown)");
         assert_eq!(redact_line("  </KMS>"), "  </KMS>");
+        let own = crate::cfg::template::blank_template();
+        let comment = own.lines().find(|line| line.trim_start().starts_with("# Slot")).unwrap();
+        assert_eq!(redact_line(comment), comment, "fxconfig's own comments are shown");
     }
 }

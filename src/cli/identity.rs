@@ -7,6 +7,7 @@ use fxconfig::identity::{self, CertInfo, Validity};
 use fxconfig::import::{self, ImportRequest};
 use serde::Serialize;
 
+use super::output::say;
 use super::secret_input::PasswordSource;
 use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, output};
 
@@ -154,14 +155,14 @@ pub fn run_identity(args: &IdentityArgs) -> CommandResult {
             .map_err(|e| CommandError::cannot_run(format!("could not encode JSON: {e}")))?;
         println!("{text}");
     } else {
-        println!(
+        say!(
             "{}: {} key, encrypted with {}",
             args.p12.display(),
             client.key_type,
             client.encryption.join(", ")
         );
         for (index, cert) in client.chain.iter().enumerate() {
-            println!(
+            say!(
                 "certificate {} of {}{}",
                 index + 1,
                 client.chain.len(),
@@ -171,19 +172,18 @@ pub fn run_identity(args: &IdentityArgs) -> CommandResult {
         }
         if let Some(ca) = &ca {
             for cert in &ca.certs {
-                println!("root CA");
+                say!("root CA");
                 print_cert(cert);
             }
         }
         match &chain {
             Some(Ok(())) => {
-                println!("chain: OK, the client certificate chains to the CA and allows client authentication")
+                say!("chain: OK, the client certificate chains to the CA and allows client authentication")
             }
-            Some(Err(error)) => println!(
-                "chain: FAILED: {}\n  remedy: {}",
-                fxconfig::remedy::cause_chain(error),
-                fxconfig::remedy::remedy_with_citation(error)
-            ),
+            Some(Err(error)) => {
+                say!("chain: FAILED: {}", fxconfig::remedy::cause_chain(error));
+                say!("  remedy: {}", fxconfig::remedy::remedy_with_citation(error));
+            }
             None => {}
         }
     }
@@ -263,7 +263,7 @@ pub fn run_import(args: &ImportArgs) -> CommandResult {
             (true, true) => "would be copied",
             (true, false) => "copied",
         };
-        println!("{}: {state} (SHA-256 {})", file.path.display(), file.sha256);
+        say!("{}: {state} (SHA-256 {})", file.path.display(), file.sha256);
     }
     let chain = format!(
         "client certificate {} chains to {}",
@@ -277,6 +277,6 @@ pub fn run_import(args: &ImportArgs) -> CommandResult {
         (true, false, true) => "created",
         (true, false, false) => "updated",
     };
-    println!("{verb} {} ({chain})", args.config.display());
+    say!("{verb} {} ({chain})", args.config.display());
     Ok(EXIT_OK)
 }

@@ -136,7 +136,13 @@ fn config_set_check_and_diff_show_the_change_masked_and_write_nothing() {
     assert_eq!(change("ADDRESS")["old"], "10.0.8.20");
     assert_eq!(change("ADDRESS")["new"], "10.0.8.21");
     assert_eq!(change("ADDRESS")["section"], "KMS");
-    assert_eq!(change("ADDRESS")["line"], 14);
+    let address_line = fs::read_to_string(&lab.cfg)
+        .unwrap()
+        .lines()
+        .position(|line| line.trim_start().starts_with("<ADDRESS>"))
+        .expect("ADDRESS line")
+        + 1;
+    assert_eq!(change("ADDRESS")["line"], address_line);
     assert_eq!(change("CRYPTO-OPR-PASS")["old"], "********");
     assert_eq!(change("CRYPTO-OPR-PASS")["new"], "********");
     let diff = json["diff"].as_str().expect("diff");
