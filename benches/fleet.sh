@@ -26,12 +26,12 @@ trap 'exit 143' TERM INT
 smoke_p12_password=p12-$(openssl rand -hex 6)
 
 fleet_venv
+fleet_env "$work"
 fleet_collection "$work"
 mkdir -p "$work/pki"
 make_pki "$work/pki"
 sim_port=$(fleet_sim "$work" sim)
 silent_port=$(fleet_sim "$work" silent silent)
-fleet_env "$work"
 
 inventory() {
   local slow=$1 index

@@ -50,6 +50,7 @@ fleet_venv
 pass "$(ansible --version | head -n 1) in $(elapsed_since "$started") s"
 
 step "build and install the collection"
+fleet_env "$work"
 fleet_collection "$work"
 if ansible-galaxy collection list -p "$work/collections" fxconfig.fxpkcs11 2> /dev/null | grep -q 'fxconfig.fxpkcs11'; then
   pass "built $(basename "$collection_tarball") and installed it"
@@ -62,7 +63,6 @@ mkdir -p "$work/pki"
 make_pki "$work/pki"
 sim_port=$(fleet_sim "$work" sim)
 fleet_sshd "$work"
-fleet_env "$work"
 
 # fxconfig behind a wrapper that records every command line it is given.
 mkdir -p "$work/bin"
