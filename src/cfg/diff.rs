@@ -364,7 +364,10 @@ mod tests {
         assert_eq!(redact_line("junk <X-PASS> s"), "(line not shown)");
         assert_eq!(redact_line("  </KMS>"), "  </KMS>");
         let own = crate::cfg::template::blank_template();
-        let comment = own.lines().find(|line| line.trim_start().starts_with("# Slot")).unwrap();
+        let comment = own
+            .lines()
+            .find(|line| line.trim_start().starts_with("# Slot"))
+            .unwrap();
         assert_eq!(redact_line(comment), comment, "fxconfig's own comments are shown");
     }
 }

@@ -264,10 +264,7 @@ fn a_failed_import_leaves_nothing_new() {
         );
         assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
         assert!(stderr_of(&output).contains("does not exist"), "{}", stderr_of(&output));
-        assert_eq!(
-            names(target.path()),
-            ["dangling.cfg", "fxpkcs11.cfg"]
-        );
+        assert_eq!(names(target.path()), ["dangling.cfg", "fxpkcs11.cfg"]);
     }
 }
 
