@@ -61,18 +61,19 @@ fxpkcs11_fxconfig_bin: $fxconfig_bin
 fxpkcs11_check_timeout: $timeout
 EOF
 
-# run NAME INVENTORY: one playbook run, timed; prints its wall time and time per host.
+# run ID NAME INVENTORY: one playbook run, timed; prints its wall time and time per host. Its log
+# and report are WORK/ID.log and WORK/report-ID.json.
 run() {
-  local name=$1 inventory=$2 begun ms hosts
+  local id=$1 name=$2 inventory=$3 begun ms hosts
   hosts=$(grep -c fxpkcs11_cfg_path "$inventory")
   begun=$(date +%s%N)
-  (cd "$work" && ansible-playbook -f "$forks" -i "$inventory" -e "fxpkcs11_report_file=$work/report-$name.json" \
-    "$ansible_dir/tests/site.yml") > "$work/$name.log" 2>&1 || true
+  (cd "$work" && ansible-playbook -f "$forks" -i "$inventory" -e "fxpkcs11_report_file=$work/report-$id.json" \
+    "$ansible_dir/tests/site.yml") > "$work/$id.log" 2>&1 || true
   ms=$((($(date +%s%N) - begun) / 1000000))
   printf '%-32s %3d hosts, forks %d: %6.1f s, %4d ms per host; %s\n' "$name" "$hosts" "$forks" \
-    "$(awk -v ms="$ms" 'BEGIN { print ms / 1000 }')" $((ms / hosts)) "$(grep -c 'failed=0' "$work/$name.log") hosts without failure"
+    "$(awk -v ms="$ms" 'BEGIN { print ms / 1000 }')" $((ms / hosts)) "$(grep -c 'failed=0' "$work/$id.log") hosts without failure"
 }
-# check_times NAME: how long the checks took (the sum of their steps), healthy hosts and slow ones apart.
+# check_times ID: how long the checks took (the sum of their steps), healthy hosts and slow ones apart.
 check_times() {
   python3 - "$work/report-$1.json" << 'EOF'
 import json, sys
@@ -85,11 +86,11 @@ EOF
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
-run "first run (configure)" "$work/inventory.ini"
-check_times "first run (configure)"
-run "second run (no change)" "$work/inventory.ini"
-check_times "second run (no change)"
-run "second run + $slow_count silent KMES" "$work/inventory-slow.ini"
-check_times "second run + $slow_count silent KMES"
-grep -h -o 'slow[0-9]*\]: FAILED.*' "$work/second run + $slow_count silent KMES.log" | cut -c1-200 | head -n 3 || true
+run first "first run (configure)" "$work/inventory.ini"
+check_times first
+run second "second run (no change)" "$work/inventory.ini"
+check_times second
+run slow "second run + $slow_count silent KMES" "$work/inventory-slow.ini"
+check_times slow
+grep -h -o 'slow[0-9]*\]: FAILED.*' "$work/slow.log" | cut -c1-200 | head -n 3 || true
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
