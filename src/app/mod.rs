@@ -20,7 +20,6 @@ mod apply;
 mod chrome;
 mod command;
 pub mod dialogs;
-pub mod diff;
 pub mod drop;
 mod events;
 mod launch;
@@ -30,6 +29,8 @@ pub mod screens;
 pub mod tasks;
 mod theme;
 mod widgets;
+
+pub use crate::cfg::diff;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

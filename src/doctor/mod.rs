@@ -13,10 +13,11 @@
 //! [`DoctorOptions::ssh_target`], the SSH login of the guide's [5].
 
 mod check;
+pub mod metrics;
 pub mod report;
 mod steps;
 
-pub use check::{CheckId, CheckResult, Report, Status};
+pub use check::{CheckId, CheckResult, Facts, Report, Status};
 
 use std::path::PathBuf;
 
@@ -183,5 +184,6 @@ pub fn run(options: &DoctorOptions, cancel: &AtomicBool, on_result: &mut dyn FnM
         config: state.config_display(),
         ok,
         checks: recorder.results,
+        facts: state.facts(),
     }
 }

@@ -234,6 +234,7 @@ mod tests {
                     ms: 3,
                 })
                 .collect(),
+            facts: crate::doctor::Facts::default(),
         }
     }
 
