@@ -11,6 +11,7 @@ use crate::sim::Fault;
 
 use super::dialogs::DialogPurpose;
 use super::diff::DiffLine;
+use super::model::Problem;
 use super::prefs::ThemeChoice;
 use super::screens::Screen;
 
@@ -67,6 +68,8 @@ pub enum Command {
     },
     /// Cancel the running doctor.
     CancelDoctor,
+    /// Stop waiting for the module load or sign test (its helper process ends at its timeout).
+    CancelModule,
     /// Switch the demo simulator's fault.
     SetFault(Option<Fault>),
     /// Read and render a public key file.
@@ -105,6 +108,37 @@ pub enum Command {
     Quit,
     /// Forget the last message in the status bar.
     DismissNotice,
+    /// Hide the notice that file dialogs cannot open here.
+    DismissDialogNotice,
+    /// Use a path typed into a field, as if a file dialog for `purpose` had answered it.
+    PathChosen {
+        /// What the path is for.
+        purpose: DialogPurpose,
+        /// The path typed.
+        path: PathBuf,
+    },
+    /// Show or hide the left navigation (Ctrl+B).
+    ToggleNavigation,
+    /// Show the About window (F1).
+    ShowAbout,
+    /// Move the keyboard focus to the screen's first control (F6).
+    FocusContent,
+    /// Run the connection doctor on the saved file although there are unsaved changes.
+    TestSavedFile {
+        /// The last check to run, or `None` for all.
+        stop_after: Option<CheckId>,
+    },
+    /// Forget a file in the recent list.
+    ForgetRecent(PathBuf),
+    /// Write a new configuration in the guide's layout: at this path, or (`None`) where the
+    /// user chooses.
+    InitConfig {
+        /// Where to write it; `None` asks.
+        path: Option<PathBuf>,
+    },
+    /// Copy the open configuration to this path (the file the library reads), after a
+    /// preview of the difference and a note on permissions.
+    CopyConfigTo(PathBuf),
 }
 
 /// An action held back by the unsaved-changes guard.
@@ -120,6 +154,11 @@ pub enum Pending {
     Reload,
     /// Close the window.
     Close,
+    /// Run the connection doctor (on the file just saved).
+    RunDoctor {
+        /// The last check to run, or `None` for all.
+        stop_after: Option<CheckId>,
+    },
 }
 
 /// The modal dialog on top of the window, if any.
@@ -137,6 +176,30 @@ pub enum Modal {
         /// What to do once saved.
         then: Option<Pending>,
     },
+    /// The open file has unsaved changes and a test reads the saved file: save first, or
+    /// test the saved file.
+    UnsavedTest {
+        /// The last check of the test, or `None` for all.
+        stop_after: Option<CheckId>,
+    },
+    /// A save failed: its cause and what to do next.
+    SaveFailed {
+        /// The file that was not written.
+        path: PathBuf,
+        /// The cause and its remedy.
+        problem: Problem,
+        /// Whether the folder or file is not writable by this user.
+        permission_denied: bool,
+    },
+    /// A path typed by hand, because the file dialog could not open.
+    TypePath {
+        /// What the path is for.
+        purpose: DialogPurpose,
+        /// The path as typed.
+        text: String,
+    },
+    /// The version, the renderer, where things are, and the keyboard shortcuts.
+    About,
     /// The password of a PKCS#12 file.
     P12Password {
         /// The file.

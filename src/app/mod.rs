@@ -28,9 +28,10 @@ mod model;
 pub mod prefs;
 pub mod screens;
 pub mod tasks;
-mod theme;
-mod widgets;
+pub mod theme;
+pub mod widgets;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,14 +48,17 @@ use crate::sshkey;
 pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
 use command::{Modal, Pending};
-use model::{CertState, DoctorState, KeyState, ModuleState, OpenDocument, Problem, Slot};
+use model::{CertState, DoctorState, KeyState, Missing, ModuleState, OpenDocument, Problem, Slot};
 use prefs::Prefs;
 use screens::Screen;
+use screens::certificates::CertView;
 use screens::configuration::ConfigView;
+use screens::connection::ConnectionView;
 use screens::pkcs11::ModuleView;
 use screens::ssh_key::KeyView;
 use screens::troubleshooting::WizardView;
 use tasks::{DiskWatch, TaskEvent, Tasks};
+use widgets::FocusTarget;
 
 /// The application name, used for the window and its storage.
 pub const APP_NAME: &str = "fxconfig";
@@ -87,6 +91,8 @@ struct Notice {
 #[derive(Default)]
 struct Views {
     config: ConfigView,
+    certificates: CertView,
+    connection: ConnectionView,
     key: KeyView,
     module: ModuleView,
     wizard: WizardView,
@@ -102,7 +108,7 @@ pub struct FxApp {
     views: Views,
     doc: Option<OpenDocument>,
     loading: Option<PathBuf>,
-    missing: Option<PathBuf>,
+    missing: Option<Missing>,
     load_problem: Option<Problem>,
     saving: bool,
     after_save: Option<Pending>,
@@ -115,6 +121,12 @@ pub struct FxApp {
     dialog_open: bool,
     writes: usize,
     detected_module: Option<PathBuf>,
+    softhsm: Option<PathBuf>,
+    focus: Option<FocusTarget>,
+    last_focus: Option<egui::Id>,
+    dialog_failure: Option<String>,
+    dialog_notice_dismissed: bool,
+    recent_missing: HashSet<PathBuf>,
     allow_close: bool,
     title: String,
     window_size: Option<[f32; 2]>,
@@ -128,7 +140,7 @@ impl FxApp {
     pub fn new(ctx: &egui::Context, options: AppOptions) -> FxApp {
         let prefs = options.prefs.load();
         ctx.set_theme(prefs.theme.preference());
-        theme::install_fonts(ctx);
+        theme::install(ctx);
         let tasks = Tasks::new(ctx.clone());
         let mut app = FxApp {
             prefs,
@@ -151,6 +163,12 @@ impl FxApp {
             dialog_open: false,
             writes: 0,
             detected_module: None,
+            softhsm: None,
+            focus: Some(FocusTarget::Entry),
+            last_focus: None,
+            dialog_failure: None,
+            dialog_notice_dismissed: false,
+            recent_missing: HashSet::new(),
             allow_close: false,
             title: String::new(),
             window_size: None,
@@ -176,6 +194,7 @@ impl FxApp {
             );
         }
         app.detect_module();
+        app.check_recent_files();
         app
     }
 
@@ -246,12 +265,27 @@ impl FxApp {
         self.doctor.markdown.as_deref()
     }
 
+    /// Why file dialogs cannot open here, once one failed.
+    pub fn dialog_failure(&self) -> Option<&str> {
+        self.dialog_failure.as_deref()
+    }
+
+    /// Whether the left navigation is shown.
+    pub fn navigation_shown(&self) -> bool {
+        !self.prefs.navigation_hidden
+    }
+
+    /// Whether a modal dialog is open.
+    pub fn modal_open(&self) -> bool {
+        self.modal.is_some()
+    }
+
     /// The message in the status bar.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_ref().map(|notice| notice.text.as_str())
     }
 
-    /// Records which renderer draws the window (shown in the status bar, for support).
+    /// Records which renderer draws the window (shown in the About window, for support).
     pub fn set_renderer(&mut self, renderer: String) {
         if let Some(probe) = &self.options.probe {
             probe.with(|record| record.renderer.clone_from(&renderer));
@@ -279,6 +313,15 @@ impl FxApp {
             .unwrap_or_else(|| GUIDE_MODULE_PATH.to_owned())
     }
 
+    /// Whether a module was chosen or found (else the guide's path is only an example).
+    fn module_configured(&self) -> bool {
+        self.prefs
+            .module_path
+            .as_deref()
+            .is_some_and(|path| !path.trim().is_empty())
+            || self.detected_module.is_some()
+    }
+
     // ---- background work --------------------------------------------------------------
 
     fn spawn(&mut self, name: &str, work: impl FnOnce() -> TaskEvent + Send + 'static) {
@@ -293,7 +336,14 @@ impl FxApp {
         self.load_problem = None;
         self.spawn("load", move || {
             let result = tasks::load_config(&path);
-            TaskEvent::ConfigLoaded { path, result }
+            let folder_exists = path
+                .parent()
+                .is_none_or(|folder| folder.as_os_str().is_empty() || folder.is_dir());
+            TaskEvent::ConfigLoaded {
+                path,
+                result,
+                folder_exists,
+            }
         });
     }
 
@@ -306,6 +356,7 @@ impl FxApp {
             TaskEvent::ConfigLoaded {
                 path,
                 result: Ok(Box::new(tasks::describe(file))),
+                folder_exists: true,
             }
         });
     }
@@ -358,12 +409,36 @@ impl FxApp {
     }
 
     fn detect_module(&mut self) {
-        self.spawn("module", || {
+        let demo = self.options.demo.is_some();
+        self.spawn("module", move || {
             let mut candidates = vec![PathBuf::from(GUIDE_MODULE_PATH)];
             if let Some(home) = directories::BaseDirs::new() {
                 candidates.push(home.home_dir().join("bin/fxpkcs11/libfxpkcs11.so"));
             }
-            TaskEvent::ModuleFound(candidates.into_iter().find(|path| path.is_file()))
+            // The demo has no Futurex module; SoftHSM2, when installed, can stand in for it.
+            let softhsm = if demo {
+                tasks::SOFTHSM_PATHS
+                    .iter()
+                    .map(PathBuf::from)
+                    .find(|path| path.is_file())
+            } else {
+                None
+            };
+            TaskEvent::ModuleFound {
+                module: candidates.into_iter().find(|path| path.is_file()),
+                softhsm,
+            }
+        });
+    }
+
+    /// Finds which recent files are gone, on a worker (the disk may be slow).
+    fn check_recent_files(&mut self) {
+        let files = self.prefs.recent_files.clone();
+        if files.is_empty() {
+            return;
+        }
+        self.spawn("recent", move || TaskEvent::RecentChecked {
+            missing: files.into_iter().filter(|path| !path.is_file()).collect(),
         });
     }
 

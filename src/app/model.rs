@@ -36,6 +36,16 @@ impl Problem {
         }
     }
 
+    /// A library error about `path`, its message naming the file when the error does not.
+    pub fn about(path: &std::path::Path, error: &(dyn Explain + 'static)) -> Problem {
+        let mut problem = Problem::explained(error);
+        let shown = path.display().to_string();
+        if !problem.message.contains(&shown) {
+            problem.message = format!("{shown}: {}", problem.message);
+        }
+        problem
+    }
+
     /// A plain message without a remedy.
     pub fn plain(message: impl Into<String>) -> Problem {
         Problem {
@@ -115,6 +125,15 @@ impl OpenDocument {
     }
 }
 
+/// A configuration that was asked for but does not exist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    /// The file.
+    pub path: PathBuf,
+    /// Whether its folder exists (so the file can be created there).
+    pub folder_exists: bool,
+}
+
 /// Something loaded by a worker: nothing yet, in progress, done, or failed.
 #[derive(Debug, Default)]
 pub enum Slot<T> {
@@ -188,6 +207,8 @@ pub struct DoctorState {
     pub config: Option<PathBuf>,
     /// When the running run started.
     pub started: Option<Instant>,
+    /// When the check running now started (the run's start, or the last result's arrival).
+    pub step_started: Option<Instant>,
     /// The last complete run.
     pub report: Option<Report>,
     /// The last complete run as Markdown.
@@ -270,6 +291,18 @@ pub struct ModuleOutcome {
     pub signed: bool,
 }
 
+impl ModuleOutcome {
+    /// Whether the walk listed the token's objects.
+    pub fn lists_keys(&self) -> bool {
+        matches!(&self.probe, Some(Ok(report)) if report.objects.done().is_some())
+    }
+
+    /// Whether the sign test ran (whatever each key's verdict).
+    pub fn signed_keys(&self) -> bool {
+        matches!(&self.probe, Some(Ok(report)) if report.sign.done().is_some())
+    }
+}
+
 /// The PKCS#11 module screen's state.
 #[derive(Debug, Default)]
 pub struct ModuleState {
@@ -279,6 +312,9 @@ pub struct ModuleState {
     pub generation: u64,
     /// The last load's outcome.
     pub outcome: Option<ModuleOutcome>,
+    /// A Test sign that did not get to sign (wrong PIN, the module failed): kept apart, so
+    /// the key list of the last load stays on screen.
+    pub failed_sign: Option<ModuleOutcome>,
     /// An SSH test is running.
     pub ssh_running: bool,
     /// The last SSH test's outcome, or why it could not run.

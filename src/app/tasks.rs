@@ -25,7 +25,7 @@ use crate::pkcs11::ssh::SshLoginReport;
 use crate::pkcs11::{self, Action, Helper, ProbeRequest};
 use crate::secret::Secret;
 
-use super::dialogs::DialogPurpose;
+use super::dialogs::{DialogAnswer, DialogPurpose};
 use super::drop::DropTarget;
 use super::model::{ModuleOutcome, Problem};
 use super::prefs::{Prefs, PrefsStore};
@@ -57,12 +57,12 @@ pub enum WrittenKind {
 /// The outcome of one piece of background work.
 #[derive(Debug)]
 pub enum TaskEvent {
-    /// A file dialog was answered (`None`: cancelled).
+    /// A file dialog was answered (`Ok(None)`: cancelled), or could not be shown.
     Dialog {
         /// What the dialog was for.
         purpose: DialogPurpose,
-        /// The chosen file.
-        path: Option<PathBuf>,
+        /// The chosen file, or why no dialog was shown.
+        answer: DialogAnswer,
     },
     /// A configuration was read.
     ConfigLoaded {
@@ -70,11 +70,16 @@ pub enum TaskEvent {
         path: PathBuf,
         /// The loaded configuration, or why not.
         result: Result<Box<LoadedConfig>, CfgError>,
+        /// Whether the file's folder exists (when the file does not, creating it there is
+        /// offered only if it does).
+        folder_exists: bool,
     },
     /// The configuration was saved (the file carries its new disk state and path).
     Saved {
         /// The saved file, or why not.
         result: Result<(Box<LoadedConfig>, SaveReport), CfgError>,
+        /// The path of a "save as", `None` for the file's own path.
+        target: Option<PathBuf>,
     },
     /// The document of this revision was validated against its file.
     Validated {
@@ -161,7 +166,17 @@ pub enum TaskEvent {
         target: DropTarget,
     },
     /// The first existing PKCS#11 module among the usual places, if any.
-    ModuleFound(Option<PathBuf>),
+    ModuleFound {
+        /// The Futurex module found.
+        module: Option<PathBuf>,
+        /// SoftHSM2's module, looked for in the demo only.
+        softhsm: Option<PathBuf>,
+    },
+    /// The recent files that are gone.
+    RecentChecked {
+        /// The recent files that no longer exist.
+        missing: Vec<PathBuf>,
+    },
     /// The preferences were written.
     PrefsSaved(io::Result<()>),
     /// A PKCS#11 module was checked and walked.
@@ -342,6 +357,14 @@ pub fn save_prefs(tasks: &Tasks, store: &PrefsStore, prefs: &Prefs) {
     // A failure to start the thread only loses this write; the next change or the exit retries.
     let _ = tasks.spawn("prefs", move || TaskEvent::PrefsSaved(store.save(&prefs)));
 }
+
+/// Where SoftHSM2's PKCS#11 module is installed on Debian, Ubuntu, Fedora and RHEL.
+pub const SOFTHSM_PATHS: [&str; 4] = [
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib64/pkcs11/libsofthsm2.so",
+    "/usr/lib64/softhsm/libsofthsm2.so",
+];
 
 /// The time the helper process gets to load a module and walk its token.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);

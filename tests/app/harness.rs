@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use fxconfig::app::dialogs::{DialogPurpose, DialogRequest, FileDialogs};
+use fxconfig::app::dialogs::{DialogAnswer, DialogError, DialogPurpose, DialogRequest, FileDialogs};
 use fxconfig::app::prefs::PrefsStore;
 use fxconfig::app::{AppOptions, FxApp};
 
@@ -18,17 +18,23 @@ pub const SIZE: [f32; 2] = [1120.0, 780.0];
 /// How long a test waits for background work.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
-/// File dialogs that answer from a script and remember what they were asked.
+/// File dialogs that answer from a script and remember what they were asked. With no
+/// answer queued, a dialog is cancelled.
 #[derive(Default)]
 pub struct ScriptedDialogs {
-    answers: Mutex<VecDeque<Option<PathBuf>>>,
+    answers: Mutex<VecDeque<DialogAnswer>>,
     asked: Mutex<Vec<DialogRequest>>,
 }
 
 impl ScriptedDialogs {
     /// Queues the answer to the next dialog (`None`: the user cancels).
     pub fn answer(&self, path: Option<PathBuf>) {
-        self.answers.lock().unwrap().push_back(path);
+        self.answers.lock().unwrap().push_back(Ok(path));
+    }
+
+    /// Queues a failure: the next dialog cannot be shown, for this reason.
+    pub fn fail(&self, reason: &str) {
+        self.answers.lock().unwrap().push_back(Err(DialogError::new(reason)));
     }
 
     /// The purposes of the dialogs shown so far.
@@ -36,18 +42,18 @@ impl ScriptedDialogs {
         self.asked.lock().unwrap().iter().map(|r| r.purpose.clone()).collect()
     }
 
-    fn next(&self, request: &DialogRequest) -> Option<PathBuf> {
+    fn next(&self, request: &DialogRequest) -> DialogAnswer {
         self.asked.lock().unwrap().push(request.clone());
-        self.answers.lock().unwrap().pop_front().flatten()
+        self.answers.lock().unwrap().pop_front().unwrap_or(Ok(None))
     }
 }
 
 impl FileDialogs for ScriptedDialogs {
-    fn open_file(&self, request: &DialogRequest) -> Option<PathBuf> {
+    fn open_file(&self, request: &DialogRequest) -> DialogAnswer {
         self.next(request)
     }
 
-    fn save_file(&self, request: &DialogRequest) -> Option<PathBuf> {
+    fn save_file(&self, request: &DialogRequest) -> DialogAnswer {
         self.next(request)
     }
 }
