@@ -50,6 +50,7 @@ impl FxApp {
                 if ui
                     .selectable_label(shown, "☰")
                     .on_hover_text("Show or hide the navigation (Ctrl+B)")
+                    .accessible_name("Navigation")
                     .clicked()
                 {
                     out.push(Command::ToggleNavigation);

@@ -89,6 +89,7 @@ pub fn path_field(
         if ui
             .add_enabled(field.browse_enabled, egui::Button::new("Browse…"))
             .on_hover_text(field.browse_hint)
+            .accessible_name(format!("Browse… ({})", field.label))
             .clicked()
         {
             action.browse = true;
@@ -97,6 +98,7 @@ pub fn path_field(
             && ui
                 .add_enabled(!buffer.trim().is_empty(), egui::Button::new(text))
                 .on_hover_text("Use the path typed in the field (Enter)")
+                .accessible_name(format!("{text} ({})", field.label))
                 .clicked()
         {
             action.submitted = true;

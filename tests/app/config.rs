@@ -144,7 +144,7 @@ fn a_change_by_another_program_is_noticed() {
         .replace("keygroup1", "changed-elsewhere");
     fs::write(&lab.cfg, text).unwrap();
     app.until("the change to be noticed", |h| h.state().changed_on_disk());
-    app.wait_for("Another program changed this file");
+    app.wait_for("Another program changed");
     app.click("Reload from disk");
     app.until("the reload", |h| !h.state().changed_on_disk() && !h.state().is_busy());
     assert_eq!(
@@ -159,7 +159,7 @@ fn a_missing_file_can_be_created() {
     let path = dir.path().join("new.cfg");
     let mut app = TestApp::start(Some(path.clone()));
     assert!(app.shows("There is no file at"));
-    app.click("Create it");
+    app.click(&format!("Create {}", path.display()));
     app.until("the new document", |h| {
         h.state().open_path().is_some() && !h.state().is_busy()
     });

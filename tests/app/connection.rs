@@ -94,7 +94,7 @@ fn a_wrong_server_ca_fails_with_its_remedy() {
         app.shows(&format!("What to do: {remedy}")),
         "the remedy is shown under the check"
     );
-    assert!(app.shows("checks failed"));
+    assert!(app.shows("The connection does not work"));
 }
 
 #[test]
@@ -108,12 +108,14 @@ fn cancel_stops_a_test_waiting_on_a_silent_server() {
     app.until("the handshake to start", |h| {
         h.state().check_results().iter().any(|r| r.id == CheckId::NetConnect)
     });
-    app.wait_for("Running — TLS handshake");
+    app.wait_for("of 14: TLS handshake");
+    assert!(app.shows("s of 3 s"), "the deadline of the step that waits is shown");
     let started = std::time::Instant::now();
     app.click("Cancel");
     assert!(!app.app().doctor_running(), "the run stops at once");
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
-    app.wait_for("The last run was cancelled.");
+    app.wait_for("The last run was cancelled");
+    app.unfold_results();
     assert!(app.shows("Not run — TLS handshake"));
     assert!(app.app().check_results().iter().all(|r| r.id != CheckId::TlsHandshake));
     // Late results of the cancelled run are ignored.
@@ -184,7 +186,11 @@ fn the_wizard_checks_one_step_and_links_to_the_screen_that_fixes_it() {
         app.app().check_results().iter().all(|r| r.id != CheckId::TlsCa),
         "the run stopped after the step"
     );
-    app.wait_for("This step works, with a warning: Configuration file found");
+    app.wait_for("This step works, with a warning");
+    assert!(
+        app.shows("Warning: Configuration file found"),
+        "the banner names the warning"
+    );
     app.click("Next");
     app.click("Check this step");
     app.until("the step", |h| !h.state().doctor_running());
@@ -194,7 +200,11 @@ fn the_wizard_checks_one_step_and_links_to_the_screen_that_fixes_it() {
     app.harness.step();
     app.until("the step", |h| !h.state().doctor_running());
     assert_eq!(status_of(&app, CheckId::TlsClientAuth), Status::Fail);
-    app.wait_for("What is wrong: Client certificate accepted");
+    app.wait_for("This step fails");
+    assert!(
+        app.shows("First failure: Client certificate accepted"),
+        "the banner names the failure"
+    );
     app.click("Go to Connection test");
     assert_eq!(app.app().screen(), fxconfig::app::screens::Screen::ConnectionTest);
 }

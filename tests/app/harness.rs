@@ -199,15 +199,34 @@ impl TestApp {
         self.harness.step();
     }
 
-    /// The label of the status line of check `id`, such as `"PASS — TLS handshake (tls.handshake, 3 ms)"`.
+    /// The status line of check `id` without its symbol, such as
+    /// `"PASS — TLS handshake (tls.handshake, 3 ms)"`; the folded groups of results are
+    /// opened first.
     #[track_caller]
-    pub fn check_line(&self, id: &str) -> String {
+    pub fn check_line(&mut self, id: &str) -> String {
+        self.unfold_results();
         let needle = format!("({id}, ");
         self.harness
-            .query_by_label_contains(&needle)
-            // A label's text is its AccessKit value.
-            .and_then(|node| node.accesskit_node().value())
-            .map(|text| text.trim_start_matches("● ").to_owned())
+            .query_all_by_label_contains(&needle)
+            // A label's text is its AccessKit value (the row's keyboard stop has none).
+            .find_map(|node| node.accesskit_node().value())
+            .map(|text| text.split_once(' ').map_or(text.clone(), |(_, rest)| rest.to_owned()))
             .unwrap_or_else(|| panic!("no status line for {id}"))
+    }
+
+    /// Opens the folded groups of check results ("… passed", "… skipped", "… not run yet").
+    pub fn unfold_results(&mut self) {
+        for group in [" passed", " skipped", " not run yet", " still to run"] {
+            let folded: Vec<String> = self
+                .harness
+                .query_all_by_label_contains(group)
+                .filter(|node| node.accesskit_node().role() == egui::accesskit::Role::DisclosureTriangle)
+                .filter(|node| node.accesskit_node().data().is_expanded() == Some(false))
+                .filter_map(|node| node.accesskit_node().label())
+                .collect();
+            for label in folded {
+                self.click(&label);
+            }
+        }
     }
 }

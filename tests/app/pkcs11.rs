@@ -23,7 +23,7 @@ fn app_for(hsm: &Hsm) -> TestApp {
 
 fn load(app: &mut TestApp, module: &str) {
     app.replace_text("Module path", module);
-    app.click("Load");
+    app.click("Load (Module path)");
     app.settle();
 }
 
@@ -148,7 +148,7 @@ fn ssh_test_explains_a_refused_connection_and_the_wizard_shows_it() {
     }
     assert!(app.shows("Step 7: SSH test"));
     assert!(
-        app.shows(&format!("ssh -I {SOFTHSM} root@SSH_Server_IP")),
+        app.shows(&format!("ssh -I {SOFTHSM} root@ssh-server")),
         "without a target the manual command of [5] is shown"
     );
     app.click("Go to PKCS#11 module");

@@ -112,7 +112,7 @@ fn ssh_key_screen_with_a_kmes_export() {
     let mut app = snapshot_app(None, ThemeChoice::Light);
     app.ctrl(Key::Num4);
     app.dialogs.answer(Some(export));
-    app.click("Open public key…");
+    app.click("Browse… (Public key file)");
     app.until("the key", |h| !h.state().is_busy());
     app.wait_for("authorized_keys line");
     app.harness.remove_cursor();

@@ -131,13 +131,31 @@ fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &
     ui.add_space(8.0);
     ui.label(RichText::new("Start with one of these").strong().size(16.0));
     ui.add_space(2.0);
+    let mut entry_taken = false;
+    if let Some(missing) = cx.missing
+        && missing.path != library
+        && missing.folder_exists
+    {
+        let create = ui
+            .button(format!("Create {}", missing.path.display()))
+            .on_hover_text("Write the guide's layout [4.2] there, readable by you only (mode 0600)");
+        widgets::apply_focus(cx.focus, &create, true);
+        entry_taken = true;
+        if create.clicked() {
+            out.push(Command::InitConfig {
+                path: Some(missing.path.clone()),
+            });
+        }
+        ui.add(egui::Label::new("the file asked for, with every field of the guide's layout [4.2].").wrap());
+        ui.add_space(6.0);
+    }
     let create_here = ui
         .button(format!("Create {}", library.display()))
         .on_hover_text(format!(
             "Write the guide's layout [4.2] to {}, readable by you only (mode 0600)",
             library.display()
         ));
-    widgets::apply_focus(cx.focus, &create_here, true);
+    widgets::apply_focus(cx.focus, &create_here, !entry_taken);
     if create_here.clicked() {
         out.push(Command::InitConfig {
             path: Some(library.to_owned()),

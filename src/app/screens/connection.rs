@@ -189,7 +189,7 @@ pub fn verdict_banner(
     let tally = tally(cx, ids);
     let running_here = cx.doctor.running && tally.pending > 0;
     if running_here {
-        running_banner(ui, cx, ids, out);
+        running_banner(ui, cx, ids, subject == Subject::Step, out);
         return;
     }
     if tally.pending == ids.len() {
@@ -205,8 +205,17 @@ pub fn verdict_banner(
         return;
     }
     let problem = first_problem(cx, ids);
-    let counts = counts_sentence(&tally);
+    let mut counts = counts_sentence(&tally);
+    if tally.pending > 0 {
+        counts.push_str(&format!(", {} not run", tally.pending));
+    }
+    let incomplete = tally.pending > 0 && tally.failed == 0;
     let (tone, headline) = match (tally.failed, tally.warned, subject) {
+        _ if incomplete && cx.doctor.cancelled => (Tone::Skip, format!("The last run was cancelled: {counts}.")),
+        _ if incomplete => (
+            Tone::Skip,
+            format!("Only some checks ran: {counts}. Run them all for a verdict."),
+        ),
         (0, 0, _) if tally.passed + tally.info == 0 => (
             Tone::Skip,
             format!("Nothing was checked: {counts}. Fix the earlier steps first."),
@@ -283,8 +292,9 @@ fn counts_sentence(tally: &Tally) -> String {
     parts.join(", ")
 }
 
-/// The check that runs now, how long it has waited and its deadline, and Cancel.
-fn running_banner(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], out: &mut Vec<Command>) {
+/// The check that runs now, how long it has waited and its deadline, and Cancel when the
+/// screen has none of its own.
+fn running_banner(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], with_cancel: bool, out: &mut Vec<Command>) {
     let current = cx.doctor.current();
     let position = current.and_then(|id| ids.iter().position(|&known| known == id));
     let headline = match (current, position) {
@@ -312,7 +322,7 @@ fn running_banner(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], out: &mu
             } else {
                 ui.label(format!("{:.1} s", waited.as_secs_f32()));
             }
-            if ui.button("Cancel").on_hover_text("Escape").clicked() {
+            if with_cancel && ui.button("Cancel").on_hover_text("Escape").clicked() {
                 out.push(Command::CancelDoctor);
             }
         });
