@@ -52,7 +52,7 @@ keys ctrl+3 Return
 shot connection-test 3
 keys ctrl+4
 shot ssh-key
-keys ctrl+5 Right Right Right
+keys ctrl+5 alt+Right alt+Right alt+Right
 shot troubleshooting
 keys ctrl+6 Return
 shot pkcs11-module 2
@@ -62,7 +62,7 @@ sleep 1
 start_demo --fault wrong-ca
 keys ctrl+3 Return
 shot connection-test-fault 3
-keys ctrl+5 Right Right Right
+keys ctrl+5 alt+Right alt+Right alt+Right
 shot troubleshooting-fault
 keys ctrl+q
 sleep 1

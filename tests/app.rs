@@ -13,6 +13,7 @@ mod app {
     mod certificates;
     mod config;
     mod connection;
+    mod keyboard;
     mod pkcs11;
     mod snapshots;
     mod ssh_key;

@@ -504,12 +504,17 @@ impl FxApp {
                 _ => {}
             }
         }
-        if nothing_focused && self.screen == Screen::Troubleshooting {
+        if self.screen == Screen::Troubleshooting {
+            // Alt+arrow always; a bare arrow when no control has the focus (with a control
+            // focused, the arrows move the focus).
             let step = self.views.wizard.step;
-            if ctx.input(|input| input.key_pressed(Key::ArrowRight)) {
+            let arrow = |key: Key| {
+                pressed(Modifiers::ALT, key) || (nothing_focused && ctx.input(|input| input.key_pressed(key)))
+            };
+            if arrow(Key::ArrowRight) {
                 out.push(Command::WizardStep(step + 1));
             }
-            if ctx.input(|input| input.key_pressed(Key::ArrowLeft)) {
+            if arrow(Key::ArrowLeft) {
                 out.push(Command::WizardStep(step.saturating_sub(1)));
             }
         }

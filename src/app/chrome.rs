@@ -37,7 +37,7 @@ pub const SHORTCUTS: [(&str, &str); 16] = [
     ("Escape", "Cancel a running test, close a dialog"),
     ("Page Up, Page Down", "Scroll the screen"),
     ("Home, End", "Top or bottom of the screen (outside text fields)"),
-    ("Left, Right", "Previous or next troubleshooting step"),
+    ("Alt+Left, Alt+Right", "Previous or next troubleshooting step"),
     ("Space", "Press the focused button, tick the focused box"),
 ];
 
@@ -217,6 +217,8 @@ impl FxApp {
         let module_path = self.module_path();
         let library_path = locate::library_cfg_path().path;
         let scroll = self.scroll_keys(ui.ctx());
+        // A focus request is answered by the frame that draws its widget.
+        let focus = self.focus.take();
         let cx = screens::ScreenContext {
             doc: self.doc.as_ref(),
             loading: self.loading.as_deref(),
@@ -234,7 +236,7 @@ impl FxApp {
             module_configured: self.module_configured(),
             softhsm: self.softhsm.as_deref(),
             dialog_open: self.dialog_open,
-            focus: self.focus.as_ref(),
+            focus: focus.as_ref(),
             step_timeout: self.options.doctor_timeout,
             recent_missing: &self.recent_missing,
         };
@@ -577,8 +579,6 @@ impl FxApp {
 
     pub(super) fn after_frame(&mut self, ctx: &egui::Context) {
         self.start_validation();
-        // A focus request is answered by the frame that drew its widget.
-        self.focus = None;
         let title = self.window_title();
         if title != self.title {
             ctx.send_viewport_cmd(ViewportCommand::Title(title.clone()));

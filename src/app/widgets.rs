@@ -168,14 +168,14 @@ pub fn problem(ui: &mut Ui, problem: &Problem) {
             .wrap(),
     );
     if !problem.remedy.is_empty() {
-        remedy(ui, &problem.remedy, None);
+        remedy(ui, Tone::Fail, &problem.remedy, None);
     }
 }
 
-/// "What to do:" in the label's colour, then the remedy in normal text, focusable for the
+/// "What to do:" in the tone's colour, then the remedy in normal text, focusable for the
 /// keyboard and announced whole by AccessKit. `salt` makes its id unique when given.
-pub fn remedy(ui: &mut Ui, text: &str, salt: Option<&str>) -> Response {
-    let label_color = ui.visuals().strong_text_color();
+pub fn remedy(ui: &mut Ui, tone: Tone, text: &str, salt: Option<&str>) -> Response {
+    let label_color = theme::tone_color(ui.visuals(), tone);
     let text_color = ui.visuals().text_color();
     let mut job = LayoutJob::default();
     let body = TextStyle::Body.resolve(ui.style());
@@ -278,7 +278,7 @@ pub fn check_row(ui: &mut Ui, result: &CheckResult, tone: Tone) -> Response {
         }
         if !result.remedy.is_empty() && tone != Tone::Info {
             remedy_text = citing(&result.remedy, result.guide);
-            remedy(ui, &remedy_text, Some(result.id.as_str()));
+            remedy(ui, tone, &remedy_text, Some(result.id.as_str()));
         } else if !result.remedy.is_empty() {
             ui.add(egui::Label::new(&result.remedy).wrap());
         }

@@ -97,11 +97,21 @@ impl TestApp {
 
     /// The app with adjusted options; `render` adds the wgpu renderer for snapshots.
     pub fn build(config: Option<PathBuf>, render: bool, adjust: impl FnOnce(AppOptions) -> AppOptions) -> TestApp {
+        TestApp::build_sized(config, SIZE, render, adjust)
+    }
+
+    /// The app in a window of `size` points.
+    pub fn build_sized(
+        config: Option<PathBuf>,
+        size: [f32; 2],
+        render: bool,
+        adjust: impl FnOnce(AppOptions) -> AppOptions,
+    ) -> TestApp {
         let dialogs = Arc::new(ScriptedDialogs::default());
         let prefs_dir = tempfile::tempdir().expect("temporary folder");
         let options = adjust(test_options(config, &dialogs, prefs_dir.path()));
         let mut builder = Harness::builder()
-            .with_size(egui::vec2(SIZE[0], SIZE[1]))
+            .with_size(egui::vec2(size[0], size[1]))
             .with_theme(egui::Theme::Light)
             .with_max_steps(1000);
         if render {
@@ -188,6 +198,31 @@ impl TestApp {
         self.harness.step();
         self.harness.get_by_label(label).type_text(text);
         // One frame applies the edit, the next shows its effects.
+        self.harness.step();
+        self.harness.step();
+    }
+
+    /// Presses a key alone, then lets two frames show its effect.
+    pub fn press(&mut self, key: egui::Key) {
+        self.harness.key_press(key);
+        self.harness.step();
+        self.harness.step();
+    }
+
+    /// The label of the widget that has the keyboard focus, if any.
+    pub fn focused_label(&self) -> Option<String> {
+        let focused = self.harness.ctx.memory(|memory| memory.focused())?;
+        self.harness
+            .query_all(
+                egui_kittest::kittest::By::new().predicate(move |node| node.locate().0 == focused.accesskit_id()),
+            )
+            .next()
+            .and_then(|node| node.accesskit_node().label().or_else(|| node.accesskit_node().value()))
+    }
+
+    /// Presses a key with Alt.
+    pub fn alt(&mut self, key: egui::Key) {
+        self.harness.key_press_modifiers(egui::Modifiers::ALT, key);
         self.harness.step();
         self.harness.step();
     }

@@ -255,7 +255,12 @@ pub fn verdict_banner(
                 ui.add(egui::Label::new(&result.detail).wrap());
             }
             if !result.remedy.is_empty() {
-                widgets::remedy(ui, &widgets::citing(&result.remedy, result.guide), Some("verdict"));
+                widgets::remedy(
+                    ui,
+                    problem_tone,
+                    &widgets::citing(&result.remedy, result.guide),
+                    Some("verdict"),
+                );
             }
             ui.horizontal_wrapped(|ui| {
                 if ui.button("Show the check").clicked() {

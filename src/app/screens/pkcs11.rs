@@ -246,7 +246,7 @@ fn failure_lines(ui: &mut Ui, failure: &Failure) {
     }
     let remedy = failure.remedy_with_citation();
     if !remedy.is_empty() {
-        widgets::remedy(ui, &remedy, None);
+        widgets::remedy(ui, Tone::Fail, &remedy, None);
     }
 }
 
@@ -502,7 +502,12 @@ pub fn show_ssh_result(ui: &mut Ui, result: &Result<crate::pkcs11::ssh::SshLogin
             );
             ui.add(egui::Label::new(&report.detail).wrap());
             if !report.remedy.is_empty() {
-                widgets::remedy(ui, &widgets::citing(&report.remedy, report.guide), Some("ssh"));
+                widgets::remedy(
+                    ui,
+                    Tone::Fail,
+                    &widgets::citing(&report.remedy, report.guide),
+                    Some("ssh"),
+                );
             }
         }
         Err(problem) => widgets::problem(ui, problem),

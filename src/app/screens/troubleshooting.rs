@@ -247,8 +247,8 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut WizardView, out: &mu
     ui.heading("Guided troubleshooting");
     ui.add(
         egui::Label::new(
-            "The guide's order, one step at a time. Enter checks the step shown; the left and right arrow keys \
-             move between steps.",
+            "The guide's order, one step at a time. Enter checks the step shown; Alt+Left and Alt+Right move \
+             between steps.",
         )
         .wrap(),
     );
