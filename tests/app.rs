@@ -14,6 +14,7 @@ mod app {
     mod config;
     mod connection;
     mod keyboard;
+    mod layout;
     mod pkcs11;
     mod snapshots;
     mod ssh_key;

@@ -18,6 +18,9 @@ use super::theme::Tone;
 use super::widgets;
 use super::{APP_NAME, FxApp, diff, theme};
 
+/// The top bar's width from which the app's name and the long save states are shown.
+pub const WIDE_TOP_BAR: f32 = 900.0;
+
 /// The width of the left navigation when shown.
 pub const NAVIGATION_WIDTH: f32 = 200.0;
 
@@ -55,7 +58,11 @@ impl FxApp {
                 {
                     out.push(Command::ToggleNavigation);
                 }
-                ui.label(RichText::new(APP_NAME).strong().size(18.0));
+                // The name is in the window's title; narrow windows need the room for the path.
+                let wide = ui.available_width() >= WIDE_TOP_BAR;
+                if wide {
+                    ui.label(RichText::new(APP_NAME).strong().size(18.0));
+                }
                 ui.separator();
                 let has_doc = self.doc.is_some();
                 let idle = !self.dialog_open && !self.saving;
@@ -84,7 +91,7 @@ impl FxApp {
                         out.push(Command::ShowAbout);
                     }
                     self.preferences_menu(ui, out);
-                    self.save_state(ui);
+                    self.save_state(ui, wide);
                     ui.with_layout(Layout::left_to_right(Align::Center), |ui| {
                         if let Some(doc) = &self.doc {
                             let full = doc.file.path.display().to_string();
@@ -101,7 +108,7 @@ impl FxApp {
     }
 
     /// "Saved", "● Unsaved changes", "⚠ Changed on disk": always visible in the top bar.
-    fn save_state(&self, ui: &mut Ui) {
+    fn save_state(&self, ui: &mut Ui, wide: bool) {
         let warn = ui.visuals().warn_fg_color;
         match &self.doc {
             Some(doc) if doc.changed_on_disk => {
@@ -113,11 +120,13 @@ impl FxApp {
                 }
             }
             Some(doc) if doc.modified => {
+                let text = if wide { "Unsaved changes" } else { "Unsaved" };
                 ui.label(
-                    RichText::new(format!("{} Unsaved changes", theme::UNSAVED_MARK))
+                    RichText::new(format!("{} {text}", theme::UNSAVED_MARK))
                         .monospace()
                         .color(warn),
-                );
+                )
+                .on_hover_text("The open file has changes that are not saved (Ctrl+S saves them)");
             }
             Some(_) => {
                 ui.weak("Saved");

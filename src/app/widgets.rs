@@ -338,7 +338,8 @@ pub fn pending_row(ui: &mut Ui, id: CheckId) {
     ));
 }
 
-/// Shortens `text` in the middle ("/etc/…/fxpkcs11.cfg") so that it fits `max_width` in `font`.
+/// Shortens a path in the middle ("/tmp/fx…/fxpkcs11.cfg") so that it fits `max_width` in
+/// `font`: the file name is kept whole when it fits, with as much of the start as fits.
 pub fn shorten_middle(ui: &Ui, text: &str, font: &FontId, max_width: f32) -> String {
     let width = |candidate: &str| {
         ui.painter()
@@ -350,26 +351,40 @@ pub fn shorten_middle(ui: &Ui, text: &str, font: &FontId, max_width: f32) -> Str
         return text.to_owned();
     }
     let chars: Vec<char> = text.chars().collect();
-    // The longest shortening that fits: keep `keep` characters, more of them at the end
-    // (the file name matters most).
-    let (mut low, mut high) = (0usize, chars.len());
-    let shorten = |keep: usize| {
-        let tail = (keep * 3).div_ceil(5);
-        let head = keep - tail;
+    let name_start = text.rfind(['/', '\\']).map_or(0, |byte| text[..byte].chars().count());
+    let tail_len = chars.len() - name_start;
+    let compose = |head: usize, tail: usize| {
         let mut out: String = chars[..head].iter().collect();
         out.push('…');
         out.extend(&chars[chars.len() - tail..]);
         out
     };
+    // The longest start that fits before "…/name"; else the file name shortened too.
+    let longest = |tail: usize| {
+        let (mut low, mut high) = (0usize, chars.len() - tail);
+        while low < high {
+            let middle = (low + high).div_ceil(2);
+            if width(&compose(middle, tail)) <= max_width {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        low
+    };
+    if width(&compose(0, tail_len)) <= max_width {
+        return compose(longest(tail_len), tail_len);
+    }
+    let (mut low, mut high) = (0usize, tail_len);
     while low < high {
         let middle = (low + high).div_ceil(2);
-        if width(&shorten(middle)) <= max_width {
+        if width(&compose(0, middle)) <= max_width {
             low = middle;
         } else {
             high = middle - 1;
         }
     }
-    shorten(low)
+    compose(0, low)
 }
 
 /// The details of one certificate as a two-column grid.
