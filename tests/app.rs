@@ -13,6 +13,7 @@ mod app {
     mod certificates;
     mod config;
     mod connection;
+    mod contrast;
     mod keyboard;
     mod layout;
     mod pkcs11;
