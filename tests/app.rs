@@ -14,6 +14,7 @@ mod app {
     mod config;
     mod connection;
     mod contrast;
+    mod dialogs;
     mod keyboard;
     mod layout;
     mod pkcs11;

@@ -423,7 +423,9 @@ impl FxApp {
                 egui::Modal::new(egui::Id::unique("save-failed")).show(ctx, |ui| {
                     ui.set_max_width(ctx.content_rect().width().min(620.0) - 40.0);
                     ui.heading(format!("{} Not saved", Tone::Fail.symbol()));
-                    ui.add(egui::Label::new(format!("{target} was not written; the file on disk is unchanged.")).wrap());
+                    ui.add(
+                        egui::Label::new(format!("{target} was not written; the file on disk is unchanged.")).wrap(),
+                    );
                     widgets::problem(ui, problem);
                     ui.add_space(6.0);
                     ui.label(RichText::new("Next steps").strong());
@@ -431,18 +433,26 @@ impl FxApp {
                         ui.add(
                             egui::Label::new(
                                 "You may not write there as this user. Save the configuration somewhere you can \
-                                 write (Save as…), then either install it where the library reads it, as root, \
+                                 write (Save elsewhere…), then either install it where the library reads it, as root, \
                                  or point the library at your copy with FXPKCS11_CFG [2.2]:",
                             )
                             .wrap(),
                         );
                         widgets::code_block(ui, &format!("sudo install -m 600 YOUR-COPY {target}"));
                     } else {
-                        ui.add(egui::Label::new("Save the configuration under another name (Save as…), or fix the cause above and save again.").wrap());
+                        ui.add(
+                            egui::Label::new(
+                                "Save the configuration under another name (Save elsewhere…), or fix the cause \
+                                 above and save again.",
+                            )
+                            .wrap(),
+                        );
                     }
                     ui.add_space(8.0);
                     ui.horizontal_wrapped(|ui| {
-                        let save_as = ui.button("Save as…");
+                        let save_as = ui
+                            .button("Save elsewhere…")
+                            .on_hover_text("Save the configuration under another name (as Save as…)");
                         focus_first(ui, &save_as);
                         if save_as.clicked() {
                             out.push(Command::CloseModal);

@@ -28,7 +28,9 @@ fn luminance(color: Color32) -> f32 {
 fn over(color: Color32, background: Color32) -> Color32 {
     let alpha = f32::from(color.a()) / 255.0;
     let mix = |top: u8, bottom: u8| {
-        (f32::from(top) + f32::from(bottom) * (1.0 - alpha)).round().clamp(0.0, 255.0) as u8
+        (f32::from(top) + f32::from(bottom) * (1.0 - alpha))
+            .round()
+            .clamp(0.0, 255.0) as u8
     };
     Color32::from_rgb(
         mix(color.r(), background.r()),
@@ -63,7 +65,10 @@ fn pairs(visuals: &Visuals) -> Vec<(String, Color32, &'static str, Color32)> {
         ("error".to_owned(), visuals.error_fg_color),
     ];
     for tone in Tone::ALL {
-        texts.push((format!("{} {}", tone.symbol(), tone.word()), theme::tone_color(visuals, tone)));
+        texts.push((
+            format!("{} {}", tone.symbol(), tone.word()),
+            theme::tone_color(visuals, tone),
+        ));
     }
     let mut pairs = Vec::new();
     for (name, color) in texts {
