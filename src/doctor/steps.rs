@@ -316,7 +316,7 @@ impl<'a> State<'a> {
             );
         };
         let path = self.resolve_cfg_path(&value);
-        match identity::load_p12(&path, &password) {
+        match identity::load_p12_within(&path, &password, self.options.timeout) {
             Ok(id) => {
                 let leaf = id.leaf();
                 let detail = format!(

@@ -28,6 +28,12 @@ const DES_BLOCK_LEN: usize = 8;
 /// How deeply nested safe-contents bags are followed.
 const MAX_BAG_DEPTH: usize = 4;
 
+/// The most key-derivation iterations, summed over the MAC and every encrypted part
+/// visible without the password, that a PKCS#12 file may ask for: about a second of
+/// work. Files exported by a KMES or OpenSSL ask for a few thousand; three parts at
+/// p12-keystore's own limit of 1,000,000 each still pass.
+pub(crate) const MAX_WORK: u64 = 4_000_000;
+
 /// A protection scheme found in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Scheme {
@@ -35,6 +41,8 @@ pub(crate) struct Scheme {
     pub name: String,
     /// The object identifier that cannot be handled, when the scheme is not supported.
     pub unsupported_oid: Option<String>,
+    /// The key-derivation iterations it asks for (for scrypt: N × r × p).
+    pub work: u64,
     /// Why the scheme's parameters cannot be used, when they are malformed.
     pub malformed: Option<String>,
 }
@@ -44,6 +52,7 @@ impl Scheme {
         Scheme {
             name: name.into(),
             unsupported_oid: None,
+            work: 0,
             malformed: None,
         }
     }
@@ -52,8 +61,14 @@ impl Scheme {
         Scheme {
             name: name.into(),
             unsupported_oid: Some(oid.to_owned()),
+            work: 0,
             malformed: None,
         }
+    }
+
+    fn with_work(mut self, work: u64) -> Self {
+        self.work = work;
+        self
     }
 
     /// The name with the unsupported OID, for error messages.
@@ -81,6 +96,15 @@ impl Protection {
             .iter()
             .chain(self.parts.iter().map(|(_, scheme)| scheme))
             .find(|scheme| scheme.unsupported_oid.is_some())
+    }
+
+    /// The key-derivation iterations opening the file takes, as far as they can be seen
+    /// without the password (parts inside an encrypted part are not visible).
+    pub fn work(&self) -> u64 {
+        self.mac
+            .iter()
+            .chain(self.parts.iter().map(|(_, scheme)| scheme))
+            .fold(0u64, |total, scheme| total.saturating_add(scheme.work))
     }
 
     /// Why the parameters of a scheme cannot be used, for the first malformed one: checked
@@ -234,11 +258,12 @@ fn encryption_scheme(algorithm: &[u8]) -> Scheme {
     };
     let parameters = items.next();
     let pkcs12_pbe = |name: &str, supported: bool| {
-        if supported {
+        let scheme = if supported {
             Scheme::supported(name)
         } else {
             Scheme::unsupported(name, &oid)
-        }
+        };
+        scheme.with_work(pbe_iterations(parameters))
     };
     match oid.as_str() {
         "1.2.840.113549.1.12.1.1" => pkcs12_pbe("pbeWithSHA1And128BitRC4", false),
@@ -258,9 +283,26 @@ fn encryption_scheme(algorithm: &[u8]) -> Scheme {
     }
 }
 
+/// The iteration count of PKCS#12 PBE parameters: SEQUENCE { salt, iterations INTEGER };
+/// 0 when it cannot be read (the PKCS#12 reader then refuses the parameters).
+fn pbe_iterations(parameters: Option<Element<'_>>) -> u64 {
+    parameters
+        .filter(|params| params.tag == TAG_SEQUENCE)
+        .and_then(|params| children(params.content).nth(1))
+        .and_then(integer)
+        .unwrap_or(0)
+}
+
+fn integer(element: Element<'_>) -> Option<u64> {
+    (element.tag == TAG_INTEGER)
+        .then(|| der::small_integer(element.content))
+        .flatten()
+}
+
 /// PBES2-params ::= SEQUENCE { keyDerivationFunc AlgorithmIdentifier, encryptionScheme AlgorithmIdentifier }
 fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
     let mut unsupported: Option<String> = None;
+    let mut work = 0u64;
     let mut items = parameters
         .filter(|p| p.tag == TAG_SEQUENCE)
         .map(|p| children(p.content))
@@ -272,9 +314,13 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
     let kdf_name = match kdf.map(|kdf| children(kdf.content)) {
         Some(mut kdf_items) => match kdf_items.next().and_then(oid_of).as_deref() {
             Some(OID_PBKDF2) => {
-                let prf = kdf_items
-                    .next()
-                    .filter(|params| params.tag == TAG_SEQUENCE)
+                let params = kdf_items.next().filter(|params| params.tag == TAG_SEQUENCE);
+                // PBKDF2-params ::= SEQUENCE { salt, iterationCount INTEGER, keyLength OPTIONAL, prf DEFAULT }
+                work = params
+                    .and_then(|params| children(params.content).nth(1))
+                    .and_then(integer)
+                    .unwrap_or(0);
+                let prf = params
                     .and_then(|params| children(params.content).find(|item| item.tag == TAG_SEQUENCE))
                     .and_then(|prf| children(prf.content).next())
                     .and_then(oid_of)
@@ -299,7 +345,16 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
                 }
                 format!("PBKDF2 {prf_name}")
             }
-            Some(OID_SCRYPT) => "scrypt".to_owned(),
+            Some(OID_SCRYPT) => {
+                // scrypt-params ::= SEQUENCE { salt, costParameter, blockSize, parallelizationParameter, … }
+                let numbers: Vec<u64> = kdf_items
+                    .next()
+                    .filter(|params| params.tag == TAG_SEQUENCE)
+                    .map(|params| children(params.content).skip(1).take(3).filter_map(integer).collect())
+                    .unwrap_or_default();
+                work = numbers.iter().fold(1u64, |product, n| product.saturating_mul(*n));
+                "scrypt".to_owned()
+            }
             Some(other) => {
                 unsupported = Some(other.to_owned());
                 format!("key derivation {other}")
@@ -349,12 +404,18 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
     Scheme {
         name: format!("PBES2 ({kdf_name}, {cipher_name})"),
         unsupported_oid: unsupported,
+        work,
         malformed,
     }
 }
 
 /// MacData ::= SEQUENCE { mac DigestInfo ::= SEQUENCE { AlgorithmIdentifier, digest }, salt, iterations }
 fn mac_scheme(mac_data: &[u8]) -> Option<Scheme> {
+    let iterations = children(mac_data).nth(2).and_then(integer).unwrap_or(1);
+    mac_digest_scheme(mac_data).map(|scheme| scheme.with_work(iterations))
+}
+
+fn mac_digest_scheme(mac_data: &[u8]) -> Option<Scheme> {
     let (digest_info, _) = expect(mac_data, TAG_SEQUENCE)?;
     let (algorithm, _) = expect(digest_info, TAG_SEQUENCE)?;
     let oid = children(algorithm).next().and_then(oid_of)?;
@@ -466,11 +527,14 @@ mod tests {
     #[test]
     fn pbes2_with_sha1_prf_and_triple_des_is_supported() {
         let sha1_aes = encryption_scheme(&pbes2(&HMAC_SHA1, &AES_256_CBC, 16));
-        assert_eq!(sha1_aes, Scheme::supported("PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC)"));
+        assert_eq!(
+            sha1_aes,
+            Scheme::supported("PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC)").with_work(2048)
+        );
         let sha1_tdes = encryption_scheme(&pbes2(&HMAC_SHA1, &DES_EDE3_CBC, 8));
         assert_eq!(
             sha1_tdes,
-            Scheme::supported("PBES2 (PBKDF2 hmacWithSHA1, DES-EDE3-CBC)")
+            Scheme::supported("PBES2 (PBKDF2 hmacWithSHA1, DES-EDE3-CBC)").with_work(2048)
         );
     }
 
@@ -512,6 +576,15 @@ mod tests {
             encryption_scheme(&rc2_40),
             Scheme::supported("pbeWithSHA1And40BitRC2-CBC")
         );
+        let with_params = [
+            rc2_40.clone(),
+            tlv(
+                TAG_SEQUENCE,
+                &[tlv(TAG_OCTET_STRING, &[7; 8]), tlv(TAG_INTEGER, &[0x0F, 0x42, 0x40])].concat(),
+            ),
+        ]
+        .concat();
+        assert_eq!(encryption_scheme(&with_params).work, 1_000_000);
         let rc4_128 = oid(&[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x0C, 0x01, 0x01]);
         assert_eq!(
             encryption_scheme(&rc4_128).unsupported_oid.as_deref(),

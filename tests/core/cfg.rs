@@ -15,6 +15,8 @@ use fxconfig::cfg::{
 use fxconfig::secret::MASK;
 use proptest::prelude::*;
 
+mod hardening;
+
 const GUIDE_EXAMPLE: &[u8] = include_bytes!("../fixtures/cfg/guide_example.cfg");
 const WINDOWS_CRLF_BOM: &[u8] = include_bytes!("../fixtures/cfg/windows_crlf_bom.cfg");
 const MESSY: &[u8] = include_bytes!("../fixtures/cfg/messy.cfg");
@@ -804,7 +806,10 @@ fn save_writes_the_edit_and_keeps_one_backup() {
     file.doc.set(None, "SLOT", "2").expect("set");
     file.save().expect("second save");
     assert_eq!(fs::read(backup_path(&path)).expect("backup"), first);
-    assert_eq!(listing(dir.path()), ["fxpkcs11.cfg", "fxpkcs11.cfg.bak"]);
+    assert_eq!(
+        listing(dir.path()),
+        [".fxpkcs11.cfg.lock", "fxpkcs11.cfg", "fxpkcs11.cfg.bak"]
+    );
 
     // Saving unchanged contents keeps the meaningful backup.
     let report = file.save().expect("third save");
@@ -827,7 +832,7 @@ fn new_file_is_private() {
     assert_eq!(report.backup, None);
     assert_eq!(report.mode, Some(0o600));
     assert_eq!(mode(&path), 0o600);
-    assert_eq!(listing(dir.path()), ["fxpkcs11.cfg"]);
+    assert_eq!(listing(dir.path()), [".fxpkcs11.cfg.lock", "fxpkcs11.cfg"]);
     assert!(!format!("{file:?}").contains("safest"));
 }
 
@@ -837,6 +842,12 @@ fn save_refuses_to_overwrite_a_file_changed_on_disk() {
     let path = dir.path().join("fxpkcs11.cfg");
     fs::write(&path, GUIDE_EXAMPLE).expect("cfg file");
     let mut file = CfgFile::load(&path).expect("load");
+    // An edit that is more than set values (a comment removed) cannot be re-applied to
+    // a file that changed meanwhile.
+    let without_comment = String::from_utf8(GUIDE_EXAMPLE.to_vec())
+        .expect("UTF-8")
+        .replace("    # Which PKCS11 slot\n", "");
+    file.doc = parse(without_comment.as_bytes());
     file.doc.set(None, "SLOT", "7").expect("set");
     let edited = file.doc.clone();
 
@@ -855,7 +866,7 @@ fn save_refuses_to_overwrite_a_file_changed_on_disk() {
     assert!(error.remedy().contains("Reload"));
     assert_eq!(fs::read(&path).expect("theirs"), theirs);
     assert_eq!(file.doc, edited);
-    assert_eq!(listing(dir.path()), ["fxpkcs11.cfg"]);
+    assert_eq!(listing(dir.path()), [".fxpkcs11.cfg.lock", "fxpkcs11.cfg"]);
 
     // Save as elsewhere works and moves the document there.
     let other = dir.path().join("mine.cfg");
@@ -872,7 +883,10 @@ fn save_refuses_to_overwrite_a_file_changed_on_disk() {
     let mut fresh = CfgFile::new_unsaved(&path, CfgDocument::new());
     assert!(matches!(fresh.save(), Err(CfgError::ChangedOnDisk { .. })));
     assert_eq!(fs::read(&path).expect("theirs"), theirs);
-    assert_eq!(listing(dir.path()), ["fxpkcs11.cfg"]);
+    assert_eq!(
+        listing(dir.path()),
+        [".fxpkcs11.cfg.lock", ".mine.cfg.lock", "fxpkcs11.cfg"]
+    );
 }
 
 #[test]
@@ -904,7 +918,10 @@ fn save_follows_a_symbolic_link() {
     assert_eq!(report.path, real.canonicalize().expect("canonical"));
     assert!(fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
     assert_eq!(fs::read(&link).expect("through link"), file.doc.to_bytes());
-    assert_eq!(listing(dir.path()), ["fxpkcs11.cfg", "real.cfg", "real.cfg.bak"]);
+    assert_eq!(
+        listing(dir.path()),
+        [".real.cfg.lock", "fxpkcs11.cfg", "real.cfg", "real.cfg.bak"]
+    );
 }
 
 // ---------------------------------------------------------------- read-only folder
@@ -1067,6 +1084,16 @@ fn save_is_atomic_when_the_process_is_killed() {
         previous = now;
     }
     assert!(flips > 0, "the helper never completed a save; the test proved nothing");
+
+    // Whatever a kill left behind goes with the next save.
+    let mut file = CfgFile::load(&path).expect("load");
+    file.doc.set(None, "SLOT", "1").expect("set");
+    file.save().expect("save");
+    let leftovers: Vec<String> = listing(dir.path())
+        .into_iter()
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files remain: {leftovers:?}");
 }
 
 // ---------------------------------------------------------------- properties

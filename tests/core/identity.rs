@@ -1026,6 +1026,92 @@ fn copy_materials_copies_once_and_never_clobbers() {
     assert!(matches!(missing, IdentityError::Read { .. }), "{missing:?}");
 }
 
+// ---------------------------------------------------------- bounded decryption
+
+/// A PKCS#12 file holding `keys` shrouded key bags (each the same key) whose key
+/// derivation asks for `iterations`: written with 32,768 iterations, then the
+/// three-byte INTEGERs patched, since only the announced work is checked before any
+/// decryption.
+fn p12_asking_for(keys: usize, iterations: u32) -> Vec<u8> {
+    let (_, client, _) = pki_identity(Lifetime::valid_for(30));
+    let mut store = p12_keystore::KeyStore::new();
+    for index in 0..keys {
+        let key = p12_keystore::PrivateKey::from_der(&client.key_der).unwrap();
+        let cert = p12_keystore::Certificate::from_der(&client.cert_der).unwrap();
+        let chain = p12_keystore::PrivateKeyChain::new(format!("key {index}").as_bytes(), key, [cert]);
+        store.add_entry(
+            &format!("key {index}"),
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(chain),
+        );
+    }
+    let written = store
+        .writer(P12_PASSWORD)
+        .encryption_iterations(0x8000)
+        .mac_iterations(0x8000)
+        .write()
+        .unwrap();
+    let from = [0x02, 0x03, 0x00, 0x80, 0x00];
+    let bytes = iterations.to_be_bytes();
+    let to = [0x02, 0x03, bytes[1], bytes[2], bytes[3]];
+    let mut patched = written.clone();
+    let mut count = 0;
+    let mut at = 0;
+    while let Some(found) = patched[at..].windows(from.len()).position(|window| window == from) {
+        patched[at + found..at + found + from.len()].copy_from_slice(&to);
+        at += found + from.len();
+        count += 1;
+    }
+    assert_eq!(count, keys + 2, "one count per key bag, the certificates and the MAC");
+    patched
+}
+
+#[test]
+fn a_pkcs12_file_asking_for_too_much_key_derivation_is_refused_before_any() {
+    let costly = p12_asking_for(10, 500_000);
+    match parse_p12(&costly, &password()) {
+        Err(error @ IdentityError::TooCostly { work, limit }) => {
+            assert_eq!(work, 12 * 500_000);
+            assert_eq!(limit, 4_000_000);
+            assert!(error.to_string().contains("key-derivation iterations"), "{error}");
+            assert_explained(&error, "3.1.7");
+        }
+        other => panic!("expected TooCostly, got {other:?}"),
+    }
+    // An ordinary file with a few parts at OpenSSL's default passes the check.
+    let (_, _, ordinary) = pki_identity(Lifetime::valid_for(30));
+    parse_p12(&ordinary, &password()).unwrap();
+}
+
+#[test]
+fn opening_a_pkcs12_file_honours_a_time_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, p12) = pki_identity(Lifetime::valid_for(30));
+    let path = write(dir.path(), "client.p12", &p12);
+    match fxconfig::identity::load_p12_within(&path, &password(), std::time::Duration::from_micros(50)) {
+        Err(error @ IdentityError::TimedOut { .. }) => assert_explained(&error, "3.1.7"),
+        other => panic!("expected TimedOut, got {other:?}"),
+    }
+    fxconfig::identity::load_p12_within(&path, &password(), std::time::Duration::from_secs(60)).unwrap();
+}
+
+#[test]
+fn non_regular_and_huge_inputs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.pem");
+    fs::File::create(&huge).unwrap().set_len(16 * 1024 * 1024 + 1).unwrap();
+    assert!(matches!(load_ca(&huge), Err(IdentityError::TooLarge { .. })));
+    assert!(matches!(load_ca(dir.path()), Err(IdentityError::NotRegular { .. })));
+    #[cfg(unix)]
+    {
+        let error = load_p12(Path::new("/dev/zero"), &password()).unwrap_err();
+        assert!(
+            matches!(error, IdentityError::NotRegular { kind: "a device", .. }),
+            "{error:?}"
+        );
+        assert_explained(&error, "3.1.4");
+    }
+}
+
 #[test]
 fn errors_carry_their_causes() {
     let (_, _, p12) = pki_identity(Lifetime::valid_for(30));
