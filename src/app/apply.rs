@@ -368,6 +368,14 @@ impl FxApp {
             Command::InitConfig { path: Some(path) } => self.guarded(Pending::Create(path)),
             Command::InitConfig { path: None } => self.open_dialog(DialogPurpose::NewConfig),
             Command::CopyConfigTo(path) => self.guarded(Pending::Create(path)),
+            Command::TightenPermissions => {
+                if let Some(path) = self.open_path().map(Path::to_owned) {
+                    self.spawn("chmod", move || TaskEvent::PermissionsTightened {
+                        result: cfg::tighten_permissions(&path),
+                        path,
+                    });
+                }
+            }
             Command::ForgetRecent(path) => {
                 self.prefs.forget_file(&path);
                 self.recent_missing.remove(&path);

@@ -727,6 +727,36 @@ fn notices(ui: &mut Ui, doc: Option<&OpenDocument>, dialog_failure: Option<&str>
             });
         });
     }
+    if let Some(doc) = doc
+        && doc.password_exposed()
+    {
+        notice_frame(ui, Tone::Warn, |ui| {
+            let readers = doc
+                .exposure
+                .as_ref()
+                .map_or("its group or other users", |exposure| exposure.readers());
+            let mode = doc
+                .exposure
+                .as_ref()
+                .map(|exposure| format!(" (mode {:04o})", exposure.mode))
+                .unwrap_or_default();
+            ui.add(
+                egui::Label::new(format!(
+                    "{} holds a password, and {readers} may read it{mode}. The guide's file is readable by its \
+                     owner only [4.2].",
+                    doc.file.path.display()
+                ))
+                .wrap(),
+            );
+            if ui
+                .button("Make it readable by its owner only (0600)")
+                .on_hover_text("chmod 600 on the file and its backup; the owner stays the same")
+                .clicked()
+            {
+                out.push(Command::TightenPermissions);
+            }
+        });
+    }
     if let Some(reason) = dialog_failure {
         notice_frame(ui, Tone::Warn, |ui| {
             ui.add(

@@ -128,6 +128,8 @@ pub enum Command {
         /// The last check to run, or `None` for all.
         stop_after: Option<CheckId>,
     },
+    /// Make the open file (and its backup) readable by its owner only, keeping the owner.
+    TightenPermissions,
     /// Forget a file in the recent list.
     ForgetRecent(PathBuf),
     /// Write a new configuration in the guide's layout: at this path, or (`None`) where the

@@ -151,6 +151,25 @@ impl FxApp {
                 self.detected_module = module;
                 self.softhsm = softhsm;
             }
+            TaskEvent::PermissionsTightened { path, result } => match result {
+                Ok(()) => {
+                    if let Some(doc) = &mut self.doc
+                        && doc.file.path == path
+                    {
+                        doc.exposure = None;
+                        // Validated again: the permissions finding goes.
+                        doc.findings_revision = None;
+                    }
+                    self.info(format!(
+                        "{} is now readable by its owner only (mode 0600).",
+                        path.display()
+                    ));
+                }
+                Err(error) => self.explain(
+                    &format!("The permissions of {} were not changed", path.display()),
+                    &error,
+                ),
+            },
             TaskEvent::RecentChecked { missing } => self.recent_missing = missing.into_iter().collect(),
             TaskEvent::ModuleExamined { generation, outcome } => {
                 if generation == self.module.generation {
@@ -241,6 +260,7 @@ impl FxApp {
                     doc.is_library_file = loaded.is_library_file;
                     doc.library_exists = loaded.library_exists;
                     doc.mismatch = loaded.mismatch;
+                    doc.exposure = report.exposure;
                     doc.touch();
                 }
                 self.watch();

@@ -82,6 +82,8 @@ pub struct OpenDocument {
     pub validating: bool,
     /// Another program changed the file since it was loaded or saved.
     pub changed_on_disk: bool,
+    /// Who besides the owner may read the file holding a password, as the last save found.
+    pub exposure: Option<crate::files::PasswordExposure>,
     /// The watch on the file, and its generation.
     pub watch: Option<DiskWatch>,
     /// Identifies the current watch, so that a stale one's report is ignored.
@@ -106,6 +108,7 @@ impl OpenDocument {
             findings_revision: None,
             validating: false,
             changed_on_disk: false,
+            exposure: None,
             watch: None,
             watch_generation: 0,
         }
@@ -115,6 +118,16 @@ impl OpenDocument {
     pub fn touch(&mut self) {
         self.revision += 1;
         self.modified = self.file.is_modified();
+    }
+
+    /// Whether the file on disk holds a password that its group or other users may read: as
+    /// the last save found, or as validation finds now.
+    pub fn password_exposed(&self) -> bool {
+        self.exposure.is_some()
+            || self
+                .findings
+                .iter()
+                .any(|finding| finding.kind == crate::cfg::FindingKind::ReadableByOthers)
     }
 
     /// The findings about one tag.

@@ -172,6 +172,13 @@ pub enum TaskEvent {
         /// SoftHSM2's module, looked for in the demo only.
         softhsm: Option<PathBuf>,
     },
+    /// The open file's permissions were tightened to its owner only.
+    PermissionsTightened {
+        /// The file.
+        path: PathBuf,
+        /// Nothing, or why not.
+        result: Result<(), CfgError>,
+    },
     /// The recent files that are gone.
     RecentChecked {
         /// The recent files that no longer exist.

@@ -300,3 +300,34 @@ fn the_error_for_a_garbage_file_names_the_file() {
         garbage.display()
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_password_others_may_read_is_warned_about_and_made_private() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let (lab, mut app) = lab_app();
+    fs::set_permissions(&lab.cfg, fs::Permissions::from_mode(0o644)).unwrap();
+    let owner = fs::metadata(&lab.cfg).unwrap().uid();
+    app.replace_text("Key group", "keygroup2");
+    app.ctrl(Key::S);
+    app.wait_for("Review the changes");
+    app.click("Save changes");
+    app.until("the save", |h| !h.state().is_modified() && !h.state().is_busy());
+    app.wait_for("holds a password, and");
+    assert!(
+        app.shows("all other users may read it (mode 0644)"),
+        "who may read it, and the mode"
+    );
+    app.click("Make it readable by its owner only (0600)");
+    app.until("the change", |h| !h.state().is_busy());
+    app.settle();
+    let meta = fs::metadata(&lab.cfg).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(meta.uid(), owner, "the owner stays");
+    assert!(!app.shows("holds a password, and"), "the warning goes");
+    assert!(
+        app.app()
+            .notice()
+            .is_some_and(|n| n.contains("readable by its owner only"))
+    );
+}
