@@ -124,13 +124,14 @@ impl FxApp {
         }
         self.saving = true;
         let mut file = doc.file.clone();
+        let library = self.options.library();
         self.spawn("save", move || {
             let result = match &path {
                 Some(path) => file.save_as(path),
                 None => file.save(),
             };
             TaskEvent::Saved {
-                result: result.map(|report| (Box::new(tasks::describe(file)), report)),
+                result: result.map(|report| (Box::new(tasks::describe(file, &library)), report)),
                 target: path,
             }
         });

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use egui::{Align, FontId, Key, Layout, RichText, Ui, ViewportCommand};
 
-use crate::cfg::locate;
 
 use super::command::{Command, Modal, Pending};
 use super::dialogs::DialogPurpose;
@@ -224,7 +223,7 @@ impl FxApp {
 
     pub(super) fn central(&mut self, ui: &mut Ui, out: &mut Vec<Command>) {
         let module_path = self.module_path();
-        let library_path = locate::library_cfg_path().path;
+        let library_path = self.options.library().path;
         let scroll = self.scroll_keys(ui.ctx());
         // A focus request is answered by the frame that draws its widget.
         let focus = self.focus.take();
@@ -300,6 +299,7 @@ impl FxApp {
     pub(super) fn modal(&mut self, ctx: &egui::Context, out: &mut Vec<Command>) {
         let path = self.open_path().map(|p| p.display().to_string()).unwrap_or_default();
         let renderer = self.renderer.clone();
+        let library = self.options.library();
         let prefs_file = self.options.prefs.file().map(|file| file.display().to_string());
         let Some(modal) = &mut self.modal else {
             return;
@@ -523,8 +523,7 @@ impl FxApp {
                                         "Renderer",
                                         renderer.as_deref().unwrap_or("not known (test harness)"),
                                     );
-                                    let library = locate::library_cfg_path();
-                                    row(
+                                        row(
                                         ui,
                                         "The library reads",
                                         &format!("{} ({})", library.path.display(), library.source.describe()),

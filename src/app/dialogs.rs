@@ -3,7 +3,9 @@
 //!
 //! The app calls [`FileDialogs`] on a worker thread and receives the answer as an
 //! event; [`NativeDialogs`] shows the operating system's dialog with `rfd` (on Linux
-//! through the XDG desktop portal).
+//! through the XDG desktop portal, or zenity). A dialog that cannot be shown answers a
+//! [`DialogError`], which the app tells apart from a cancel: it says so once and lets the
+//! path be typed instead.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

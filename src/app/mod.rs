@@ -11,7 +11,14 @@
 //!   commands are applied. The runtime state changes only in those two handlers.
 //! * Anything that can block runs on a worker and wakes the UI when done; file dialogs go
 //!   through the [`dialogs::FileDialogs`] trait, on a worker too. While nothing happens,
-//!   no frame is drawn.
+//!   no frame is drawn; while something is awaited, at most four a second.
+//! * Every file input is an editable path field with Browse… beside it; when no file dialog
+//!   can open here, a notice says so once and the field (or a prompt) takes the keyboard.
+//! * Results come verdict first ([`screens::connection::verdict_banner`]); every status is
+//!   told by a symbol and a word besides its colour ([`theme`]), in colours that reach 4.5:1.
+//! * The keyboard reaches everything: each screen focuses its first control on entry (F6
+//!   goes back to it), result rows and remedies are keyboard stops, Page Up/Page Down/Home/End
+//!   scroll, Escape cancels or closes, Enter acts. The layout holds from 760×520 up.
 //! * [`run`] opens the window with wgpu (which finds Vulkan, lavapipe, DX12, WARP or GL)
 //!   and falls back to OpenGL (glow) when that fails; if neither opens a window it returns
 //!   a [`LaunchError`] saying why.
@@ -38,7 +45,7 @@ use std::time::{Duration, Instant};
 
 use egui::Ui;
 
-use crate::cfg::{self, CfgDocument, CfgFile, locate};
+use crate::cfg::{self, CfgDocument, CfgFile};
 use crate::doctor::CheckResult;
 use crate::identity;
 use crate::remedy::Explain;
@@ -181,7 +188,7 @@ impl FxApp {
         let initial = match (&app.options.config, &demo) {
             (Some(path), _) => path.clone(),
             (None, Some(demo)) => demo.config_path().to_owned(),
-            (None, None) => locate::library_cfg_path().path,
+            (None, None) => app.options.library().path,
         };
         app.start_load(initial);
         if let Some(demo) = demo {
@@ -334,8 +341,9 @@ impl FxApp {
         self.loading = Some(path.clone());
         self.missing = None;
         self.load_problem = None;
+        let library = self.options.library();
         self.spawn("load", move || {
-            let result = tasks::load_config(&path);
+            let result = tasks::load_config(&path, &library);
             let folder_exists = path
                 .parent()
                 .is_none_or(|folder| folder.as_os_str().is_empty() || folder.is_dir());
@@ -351,11 +359,12 @@ impl FxApp {
         self.loading = Some(path.clone());
         self.missing = None;
         self.load_problem = None;
+        let library = self.options.library();
         self.spawn("create", move || {
             let file = CfgFile::new_unsaved(&path, CfgDocument::new());
             TaskEvent::ConfigLoaded {
                 path,
-                result: Ok(Box::new(tasks::describe(file))),
+                result: Ok(Box::new(tasks::describe(file, &library))),
                 folder_exists: true,
             }
         });

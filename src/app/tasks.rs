@@ -329,20 +329,19 @@ pub struct DiskWatch {
 }
 
 /// Reads a configuration and works out whether the PKCS#11 library reads it.
-pub fn load_config(path: &Path) -> Result<Box<LoadedConfig>, CfgError> {
+pub fn load_config(path: &Path, library: &LibraryCfg) -> Result<Box<LoadedConfig>, CfgError> {
     let file = CfgFile::load(path)?;
-    Ok(Box::new(describe(file)))
+    Ok(Box::new(describe(file, library)))
 }
 
 /// What the app shows about a configuration file: which file the library reads.
-pub fn describe(file: CfgFile) -> LoadedConfig {
-    let library = locate::library_cfg_path();
-    let is_library_file = locate::is_library_cfg(&file.path, &library);
+pub fn describe(file: CfgFile, library: &LibraryCfg) -> LoadedConfig {
+    let is_library_file = locate::is_library_cfg(&file.path, library);
     let library_exists = library.path.exists();
-    let mismatch = locate::library_mismatch_message(&file.path, &library);
+    let mismatch = locate::library_mismatch_message(&file.path, library);
     LoadedConfig {
         file,
-        library,
+        library: library.clone(),
         is_library_file,
         library_exists,
         mismatch,

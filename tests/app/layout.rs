@@ -197,3 +197,32 @@ fn the_top_bar_never_overlaps_itself() {
         }
     }
 }
+
+#[test]
+fn a_long_status_message_is_one_line_beside_its_dismiss_button() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = dir.path().join(format!("{}.txt", "a-file-with-a-very-long-name-".repeat(6)));
+    std::fs::write(&long, b"neither a certificate nor a key").unwrap();
+    let mut app = TestApp::build_sized(None, SMALL, false, |options| options);
+    app.harness
+        .input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(crate::app::harness::DroppedPath(long.clone())));
+    app.harness.step();
+    app.until("the drop", |h| h.state().notice().is_some());
+    app.harness.step();
+    let notice = app.app().notice().unwrap().to_owned();
+    assert!(notice.contains(&long.display().to_string()), "{notice}");
+    let label = app
+        .harness
+        .query_all_by_label_contains("is not a configuration")
+        .map(|node| node.rect())
+        .next()
+        .expect("the message in the status bar");
+    let dismiss = app.harness.get_by_label("Dismiss").rect();
+    assert!(label.height() < 24.0, "one line: {label:?}");
+    assert!(label.right() <= dismiss.left(), "the message stops before Dismiss: {label:?} {dismiss:?}");
+    assert!(dismiss.right() <= SMALL[0] && dismiss.bottom() <= SMALL[1], "Dismiss is on screen");
+    app.click("Dismiss");
+    assert!(app.app().notice().is_none());
+}

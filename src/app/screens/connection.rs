@@ -12,7 +12,7 @@ use crate::sim::Fault;
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
 use super::super::theme::{self, Tone};
-use super::super::widgets::{self, FocusTarget};
+use super::super::widgets;
 use super::ScreenContext;
 
 /// The widget state of a list of check results: which run it last scrolled for.
@@ -479,7 +479,3 @@ pub fn fault_switch(ui: &mut Ui, current: Option<Fault>, out: &mut Vec<Command>)
     }
 }
 
-/// Whether `focus` is the entry focus (for screens whose first control depends on state).
-pub fn wants_entry(focus: Option<&FocusTarget>) -> bool {
-    focus == Some(&FocusTarget::Entry)
-}
