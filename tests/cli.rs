@@ -13,5 +13,8 @@ mod cli {
     mod config;
     mod hardening;
     mod identity;
+    mod init;
+    mod locate;
     mod pubkey;
+    mod terminal;
 }

@@ -1,9 +1,14 @@
 //! Small widgets shared by the screens. Each input is tied to its visible label for
 //! AccessKit (screen readers, and tests that find widgets by label).
+//!
+//! Text that came from outside (a certificate, a module, the network, a file) is shown
+//! through [`crate::display::escape`]: a control or bidirectional character is drawn as a
+//! visible escape such as `\x1b` or `\u{202e}`.
 
 use egui::text::LayoutJob;
 use egui::{Color32, FontId, Id, Response, RichText, TextFormat, TextStyle, Ui};
 
+use crate::display::{escape, escape_lines};
 use crate::doctor::{CheckId, CheckResult};
 use crate::identity::{CertInfo, Validity};
 
@@ -164,7 +169,9 @@ pub fn plural(count: usize, singular: &str, plural: &str) -> String {
 pub fn problem(ui: &mut Ui, problem: &Problem) {
     let color = ui.visuals().error_fg_color;
     ui.add(
-        egui::Label::new(RichText::new(format!("{} {}", theme::Tone::Fail.symbol(), problem.message)).color(color))
+        egui::Label::new(
+            RichText::new(format!("{} {}", theme::Tone::Fail.symbol(), escape_lines(&problem.message))).color(color),
+        )
             .wrap(),
     );
     if !problem.remedy.is_empty() {
@@ -189,13 +196,14 @@ pub fn remedy(ui: &mut Ui, tone: Tone, text: &str, salt: Option<&str>) -> Respon
             ..TextFormat::default()
         },
     );
-    job.append(text, 0.0, TextFormat::simple(body, text_color));
+    let text = escape_lines(text);
+    job.append(&text, 0.0, TextFormat::simple(body, text_color));
     job.wrap = egui::text::TextWrapping {
         max_width: ui.available_width(),
         ..Default::default()
     };
     let response = ui.add(egui::Label::new(job).wrap());
-    let id = ui.scope_id().with(("remedy", salt.unwrap_or(text)));
+    let id = ui.scope_id().with(("remedy", salt.unwrap_or(&text)));
     focusable(ui, response.rect, id, &format!("What to do: {text}"))
 }
 
@@ -216,16 +224,17 @@ pub fn focusable(ui: &mut Ui, rect: egui::Rect, id: Id, label: &str) -> Response
     response
 }
 
-/// A success message with the pass symbol, in the pass colour.
+/// A success message with the pass symbol, in the pass colour (escaped: it often names what
+/// was found).
 pub fn success(ui: &mut Ui, text: &str) {
-    let color = theme::pass_color(ui.visuals());
-    ui.add(egui::Label::new(RichText::new(format!("{} {text}", theme::Tone::Pass.symbol())).color(color)).wrap());
+    toned(ui, Tone::Pass, text);
 }
 
-/// A line in a tone's colour with its symbol.
+/// A line in a tone's colour with its symbol (escaped).
 pub fn toned(ui: &mut Ui, tone: Tone, text: &str) -> Response {
     let color = theme::tone_color(ui.visuals(), tone);
-    ui.add(egui::Label::new(RichText::new(format!("{} {text}", tone.symbol())).color(color)).wrap())
+    let text = format!("{} {}", tone.symbol(), escape_lines(text));
+    ui.add(egui::Label::new(RichText::new(text).color(color)).wrap())
 }
 
 /// The text of a check's status line, such as
@@ -271,7 +280,7 @@ pub fn check_row(ui: &mut Ui, result: &CheckResult, tone: Tone) -> Response {
     let mut remedy_text = String::new();
     ui.indent(("check", result.id.as_str()), |ui| {
         if !result.detail.is_empty() {
-            ui.add(egui::Label::new(&result.detail).wrap());
+            ui.add(egui::Label::new(escape_lines(&result.detail)).wrap());
         }
         if let Some(raw) = &result.raw {
             ui.add(egui::Label::new(RichText::new(format!("Answer: {raw}")).monospace()).wrap());
@@ -280,14 +289,14 @@ pub fn check_row(ui: &mut Ui, result: &CheckResult, tone: Tone) -> Response {
             remedy_text = citing(&result.remedy, result.guide);
             remedy(ui, tone, &remedy_text, Some(result.id.as_str()));
         } else if !result.remedy.is_empty() {
-            ui.add(egui::Label::new(&result.remedy).wrap());
+            ui.add(egui::Label::new(escape_lines(&result.remedy)).wrap());
         }
     });
     let rect = egui::Rect::from_min_max(top, egui::pos2(ui.max_rect().right(), ui.min_rect().bottom()));
     let mut label = format!("{} {}", tone.symbol(), check_line_text(result, tone));
     if !result.detail.is_empty() {
         label.push_str(". ");
-        label.push_str(&result.detail);
+        label.push_str(&escape_lines(&result.detail));
     }
     focusable(ui, rect, Id::unique(("check-row", result.id.as_str())), &label)
 }
@@ -395,7 +404,7 @@ pub fn cert_details(ui: &mut Ui, salt: &str, cert: &CertInfo, now_unix: i64) {
         .show(ui, |ui| {
             let row = |ui: &mut Ui, name: &str, value: &str| {
                 ui.weak(name);
-                ui.add(egui::Label::new(value).wrap().selectable(true));
+                ui.add(egui::Label::new(escape(value)).wrap().selectable(true));
                 ui.end_row();
             };
             row(ui, "Subject", &cert.subject);

@@ -7,6 +7,7 @@ use egui::{Id, RichText, Ui};
 use zeroize::Zeroizing;
 
 use crate::cfg::{self, FieldKind, FieldSpec, KNOWN_FIELDS, SECTION_CONFIG, SECTION_KMS};
+use crate::display::escape;
 
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
@@ -457,7 +458,7 @@ fn hint(spec: &FieldSpec) -> &'static str {
 /// A validation finding with its symbol, in its severity's colour.
 fn finding_line(ui: &mut Ui, finding: &cfg::Finding) {
     let color = theme::severity_color(ui.visuals(), finding.severity);
-    let text = format!("{} {finding}", theme::severity_symbol(finding.severity));
+    let text = format!("{} {}", theme::severity_symbol(finding.severity), escape(&finding.to_string()));
     ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
 }
 
@@ -519,7 +520,7 @@ fn show_other_entries(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, ou
                     Some(section) => format!("<{}> in <{section}>, line {}", entry.tag, entry.line),
                     None => format!("<{}> outside any section, line {}", entry.tag, entry.line),
                 };
-                let label = ui.label(label_text);
+                let label = ui.label(escape(&label_text).into_owned());
                 ui.vertical(|ui| {
                     ui.horizontal(|ui| {
                         let secret = entry.is_secret();

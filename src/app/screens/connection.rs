@@ -6,6 +6,7 @@
 
 use egui::{Align, RichText, Ui};
 
+use crate::display::escape_lines;
 use crate::doctor::{CheckId, CheckResult, Status};
 use crate::sim::Fault;
 
@@ -232,7 +233,7 @@ pub fn verdict_banner(
     };
     let mut spoken = headline.clone();
     if let Some((result, _)) = problem {
-        spoken.push_str(&format!(" First: {}. {}", result.title, result.detail));
+        spoken.push_str(&format!(" First: {}. {}", result.title, escape_lines(&result.detail)));
         if !result.remedy.is_empty() {
             spoken.push_str(&format!(
                 " What to do: {}",
@@ -252,7 +253,7 @@ pub fn verdict_banner(
                     .wrap(),
             );
             if !result.detail.is_empty() {
-                ui.add(egui::Label::new(&result.detail).wrap());
+                ui.add(egui::Label::new(escape_lines(&result.detail)).wrap());
             }
             if !result.remedy.is_empty() {
                 widgets::remedy(
