@@ -19,7 +19,7 @@ use super::chrome::ScrollKey;
 use super::command::{Command, Modal, Pending};
 use super::dialogs::{DialogPurpose, DialogRequest};
 use super::drop::{self};
-use super::model::Problem;
+use super::model::{CopySource, Problem};
 use super::screens::{self, Screen};
 use super::tasks::{self, TaskEvent};
 use super::widgets::FocusTarget;
@@ -74,6 +74,7 @@ impl FxApp {
             DialogPurpose::OpenConfig | DialogPurpose::SaveConfigAs | DialogPurpose::NewConfig => {
                 folders.config.clone().or(open_folder)
             }
+            DialogPurpose::SaveElsewhere => cfg::init::home_cfg().and_then(|home| home.parent().map(Path::to_owned)),
             DialogPurpose::OpenCa | DialogPurpose::OpenP12 | DialogPurpose::BrowseField(_) => {
                 folders.certificates.clone().or(open_folder)
             }
@@ -83,7 +84,9 @@ impl FxApp {
             DialogPurpose::SaveReport => folders.report.clone(),
         };
         let file_name = match &purpose {
-            DialogPurpose::SaveConfigAs | DialogPurpose::NewConfig => Some("fxpkcs11.cfg".to_owned()),
+            DialogPurpose::SaveConfigAs | DialogPurpose::NewConfig | DialogPurpose::SaveElsewhere => {
+                Some("fxpkcs11.cfg".to_owned())
+            }
             DialogPurpose::SaveReport => Some("fxconfig-report.md".to_owned()),
             DialogPurpose::SaveAuthorizedKeys => Some("kmes_ssh_client.pub".to_owned()),
             _ => None,
@@ -215,6 +218,12 @@ impl FxApp {
                     let overwrite = self.changed_on_disk();
                     let path = overwrite.then(|| self.open_path().map(Path::to_owned)).flatten();
                     self.start_save(path);
+                }
+            }
+            Command::SaveCopyFor(meant) => {
+                if self.doc.is_some() {
+                    self.install_target = Some(meant);
+                    self.open_dialog(DialogPurpose::SaveConfigAs);
                 }
             }
             Command::AskSaveAs => {
@@ -366,9 +375,43 @@ impl FxApp {
                 }
             }
             Command::FocusContent => self.focus = Some(FocusTarget::Entry),
-            Command::InitConfig { path: Some(path) } => self.guarded(Pending::Create(path)),
+            Command::InitConfig { path: Some(path) } => match CfgDocument::parse(cfg::blank_template().as_bytes()) {
+                Ok(doc) => self.start_init(path, doc, false, None),
+                Err(error) => self.explain("The template could not be read", &error),
+            },
             Command::InitConfig { path: None } => self.open_dialog(DialogPurpose::NewConfig),
-            Command::CopyConfigTo(path) => self.guarded(Pending::Create(path)),
+            Command::PrepareCopy { source, target } => {
+                let doc = match &source {
+                    CopySource::OpenDocument => self.doc.as_ref().map(|doc| doc.file.doc.clone()),
+                    CopySource::File(_) => None,
+                };
+                self.spawn("copy", move || {
+                    TaskEvent::CopyPrepared(tasks::prepare_copy(source, doc, target))
+                });
+            }
+            Command::ConfirmCopy => {
+                if let Some(Modal::CopyPreview(preview)) = self.modal.take() {
+                    let preview = *preview;
+                    self.start_init(preview.target, preview.doc, preview.plan.exists, None);
+                }
+            }
+            Command::SaveElsewhere => {
+                if matches!(self.modal, Some(Modal::CannotWrite { .. })) {
+                    self.modal = None;
+                }
+                if self.elsewhere.is_some() {
+                    self.open_dialog(DialogPurpose::SaveElsewhere);
+                }
+            }
+            Command::Locate => self.locate(),
+            Command::UseModule(path) => {
+                let text = path.display().to_string();
+                self.apply(ctx, Command::SetModulePath(text.clone()));
+                self.views.module.prefilled = true;
+                self.views.key.module_prefilled = true;
+                self.info(format!("The SSH commands and tests use {text}."));
+            }
+            Command::DismissInstallHint => self.install_hint = None,
             Command::TightenPermissions => {
                 if let Some(path) = self.open_path().map(Path::to_owned) {
                     self.spawn("chmod", move || TaskEvent::PermissionsTightened {

@@ -6,16 +6,16 @@ use std::time::Instant;
 
 use egui::{Align, FontId, Key, Layout, RichText, Ui, ViewportCommand};
 
-
 use super::command::{Command, Modal, Pending};
 use super::dialogs::DialogPurpose;
 use super::launch::FrameSample;
-use super::model::OpenDocument;
+use super::model::{CopySource, InstallHint, OpenDocument};
 use super::prefs::ThemeChoice;
 use super::screens::{self, Screen};
 use super::theme::Tone;
 use super::widgets;
 use super::{APP_NAME, FxApp, diff, theme};
+use crate::cfg::{self, init as cfg_init};
 
 /// The top bar's width from which the app's name and the long save states are shown.
 pub const WIDE_TOP_BAR: f32 = 900.0;
@@ -247,14 +247,16 @@ impl FxApp {
             focus: focus.as_ref(),
             step_timeout: self.options.doctor_timeout,
             recent_missing: &self.recent_missing,
+            install: &self.install,
         };
         let dialog_failure = self.dialog_failure.as_deref().filter(|_| !self.dialog_notice_dismissed);
+        let install_hint = self.install_hint.as_ref();
         let views = &mut self.views;
         let screen = self.screen;
         let focus_before = self.last_focus;
         let mut focus_now = None;
         egui::CentralPanel::default().show(ui, |ui| {
-            notices(ui, cx.doc, dialog_failure, out);
+            notices(ui, cx.doc, dialog_failure, install_hint, out);
             egui::ScrollArea::vertical()
                 .id_salt(("screen", screen.title()))
                 .auto_shrink([false, false])
@@ -378,30 +380,9 @@ impl FxApp {
                     ui.set_max_width(ctx.content_rect().width().min(760.0) - 40.0);
                     ui.heading("Review the changes");
                     ui.add(egui::Label::new(format!("Saving {path} (passwords masked):")).wrap());
-                    let shown = diff::with_context(lines, 3);
                     egui::ScrollArea::both()
                         .max_height((height - 200.0).clamp(120.0, 360.0))
-                        .show(ui, |ui| {
-                            if shown.is_empty() {
-                                ui.label("No changes: the file will be written as it is.");
-                            }
-                            for line in shown {
-                                match line {
-                                    None => {
-                                        ui.weak(RichText::new("⋯").monospace());
-                                    }
-                                    Some(line) => {
-                                        let (color, sign) = theme::diff_style(ui.visuals(), line.change);
-                                        let number = line.new_line.or(line.old_line).unwrap_or(0);
-                                        ui.label(
-                                            RichText::new(format!("{sign} {number:>4}  {}", line.text))
-                                                .monospace()
-                                                .color(color),
-                                        );
-                                    }
-                                }
-                            }
-                        });
+                        .show(ui, |ui| diff_lines(ui, lines));
                     ui.add_space(8.0);
                     ui.horizontal_wrapped(|ui| {
                         if ui.button("Save changes").clicked() || enter {
@@ -418,6 +399,10 @@ impl FxApp {
                 problem,
                 permission_denied,
             } => {
+                let meant = target.clone();
+                let example = cfg_init::home_cfg()
+                    .filter(|home| *home != meant)
+                    .map(|home| cfg_init::install_command(&home, &meant));
                 let target = target.display().to_string();
                 let permission_denied = *permission_denied;
                 egui::Modal::new(egui::Id::unique("save-failed")).show(ctx, |ui| {
@@ -438,7 +423,10 @@ impl FxApp {
                             )
                             .wrap(),
                         );
-                        widgets::code_block(ui, &format!("sudo install -m 600 YOUR-COPY {target}"));
+                        if let Some(example) = &example {
+                            widgets::code_block(ui, example);
+                        }
+                        ui.weak("The exact command is shown once your copy is saved.");
                     } else {
                         ui.add(
                             egui::Label::new(
@@ -456,9 +444,126 @@ impl FxApp {
                         focus_first(ui, &save_as);
                         if save_as.clicked() {
                             out.push(Command::CloseModal);
-                            out.push(Command::AskSaveAs);
+                            out.push(if permission_denied {
+                                Command::SaveCopyFor(meant.clone())
+                            } else {
+                                Command::AskSaveAs
+                            });
                         }
                         if ui.button("Close").clicked() || escape {
+                            out.push(Command::CloseModal);
+                        }
+                    });
+                });
+            }
+            Modal::CopyPreview(preview) => {
+                let enter = ctx.input(|input| input.key_pressed(Key::Enter));
+                let source = match &preview.source {
+                    CopySource::OpenDocument => format!("the open configuration ({path})"),
+                    CopySource::File(file) => file.display().to_string(),
+                };
+                let target = preview.target.display().to_string();
+                egui::Modal::new(egui::Id::unique("copy-preview")).show(ctx, |ui| {
+                    let height = ctx.content_rect().height();
+                    ui.set_max_width(ctx.content_rect().width().min(760.0) - 40.0);
+                    ui.heading(format!("Copy to {target}?"));
+                    ui.add(egui::Label::new(format!("From {source}. The difference (passwords masked):")).wrap());
+                    egui::ScrollArea::both()
+                        .max_height((height - 260.0).clamp(100.0, 320.0))
+                        .show(ui, |ui| diff_lines(ui, &preview.lines));
+                    ui.add_space(4.0);
+                    ui.label(RichText::new("Who may read it").strong());
+                    let note = if preview.plan.exists {
+                        format!(
+                            "{target} exists: it is replaced, keeping its owner and permissions, and its contents                              are kept in {}.",
+                            cfg::file::backup_path(&preview.target).display()
+                        )
+                    } else {
+                        format!("{target} is created readable by its owner only (mode 0600), as the guide wants for a file holding passwords [4.2].")
+                    };
+                    ui.add(egui::Label::new(note).wrap());
+                    if preview.plan.read_by_library {
+                        ui.weak("The PKCS#11 library reads this file.");
+                    }
+                    ui.add_space(8.0);
+                    ui.horizontal_wrapped(|ui| {
+                        let copy = ui.button("Copy");
+                        focus_first(ui, &copy);
+                        if copy.clicked() || enter {
+                            out.push(Command::ConfirmCopy);
+                        }
+                        if ui.button("Cancel").clicked() || escape {
+                            out.push(Command::CloseModal);
+                        }
+                    });
+                });
+            }
+            Modal::CannotWrite {
+                target,
+                reason,
+                elsewhere,
+                source,
+            } => {
+                let meant = target.display().to_string();
+                let copy = source.clone().or_else(|| elsewhere.clone());
+                let install = copy.as_ref().map(|copy| cfg_init::install_command(copy, target));
+                let env = copy.as_ref().map(|copy| cfg_init::env_command(copy));
+                let exact = source.is_some();
+                egui::Modal::new(egui::Id::unique("cannot-write")).show(ctx, |ui| {
+                    ui.set_max_width(ctx.content_rect().width().min(640.0) - 40.0);
+                    ui.heading(format!("{} {meant} cannot be written here", Tone::Warn.symbol()));
+                    ui.add(egui::Label::new(format!("{}: {reason}. Nothing was written.", capitalised(&meant))).wrap());
+                    ui.add_space(6.0);
+                    ui.label(RichText::new("Next steps").strong());
+                    let mut copies = Vec::new();
+                    if exact {
+                        ui.add(egui::Label::new("Install the file where the library reads it, as root:").wrap());
+                    } else {
+                        ui.add(
+                            egui::Label::new(
+                                "Save it where you may write (Save elsewhere…), then install it where the library \
+                                 reads it, as root:",
+                            )
+                            .wrap(),
+                        );
+                    }
+                    if let Some(install) = &install {
+                        widgets::code_block(ui, install);
+                        copies.push(("Copy the install command", install.clone()));
+                    }
+                    ui.add(
+                        egui::Label::new(
+                            "or make the library read your copy, in the environment of the account that runs ssh \
+                             [2.2]:",
+                        )
+                        .wrap(),
+                    );
+                    if let Some(env) = &env {
+                        widgets::code_block(ui, env);
+                        copies.push(("Copy the FXPKCS11_CFG command", env.clone()));
+                    }
+                    if !exact {
+                        ui.weak("The exact commands are shown once your copy is saved.");
+                    }
+                    ui.add_space(8.0);
+                    ui.horizontal_wrapped(|ui| {
+                        if !exact {
+                            let save = ui.button("Save elsewhere…");
+                            focus_first(ui, &save);
+                            if save.clicked() {
+                                out.push(Command::SaveElsewhere);
+                            }
+                        }
+                        for (label, text) in copies {
+                            if ui.button(label).clicked() {
+                                out.push(Command::Copy(text));
+                            }
+                        }
+                        let close = ui.button("Close");
+                        if exact {
+                            focus_first(ui, &close);
+                        }
+                        if close.clicked() || escape {
                             out.push(Command::CloseModal);
                         }
                     });
@@ -523,7 +628,7 @@ impl FxApp {
                                         "Renderer",
                                         renderer.as_deref().unwrap_or("not known (test harness)"),
                                     );
-                                        row(
+                                    row(
                                         ui,
                                         "The library reads",
                                         &format!("{} ({})", library.path.display(), library.source.describe()),
@@ -644,6 +749,39 @@ impl FxApp {
     }
 }
 
+/// The lines of a diff with three lines of context, numbered, signed and coloured.
+fn diff_lines(ui: &mut Ui, lines: &[diff::DiffLine]) {
+    let shown = diff::with_context(lines, 3);
+    if shown.is_empty() {
+        ui.label("No changes: the file will be written as it is.");
+    }
+    for line in shown {
+        match line {
+            None => {
+                ui.weak(RichText::new("⋯").monospace());
+            }
+            Some(line) => {
+                let (color, sign) = theme::diff_style(ui.visuals(), line.change);
+                let number = line.new_line.or(line.old_line).unwrap_or(0);
+                ui.label(
+                    RichText::new(format!("{sign} {number:>4}  {}", crate::display::escape(&line.text)))
+                        .monospace()
+                        .color(color),
+                );
+            }
+        }
+    }
+}
+
+/// The text with its first letter in capitals.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// A key that scrolls the screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum ScrollKey {
@@ -686,9 +824,10 @@ pub(super) fn notice_frame(ui: &mut Ui, tone: Tone, add_contents: impl FnOnce(&m
 /// An example path for a typed-path prompt.
 fn example_path(purpose: &DialogPurpose) -> &'static str {
     match purpose {
-        DialogPurpose::OpenConfig | DialogPurpose::SaveConfigAs | DialogPurpose::NewConfig => {
-            "/home/admin/fxpkcs11.cfg"
-        }
+        DialogPurpose::OpenConfig
+        | DialogPurpose::SaveConfigAs
+        | DialogPurpose::NewConfig
+        | DialogPurpose::SaveElsewhere => "/home/admin/fxpkcs11.cfg",
         DialogPurpose::SaveReport => "/home/admin/fxconfig-report.md",
         DialogPurpose::SaveAuthorizedKeys => "/home/admin/kmes_ssh_client.pub",
         DialogPurpose::OpenPublicKey => "/home/admin/SSH_Client_Public.pub",
@@ -700,7 +839,39 @@ fn example_path(purpose: &DialogPurpose) -> &'static str {
 
 /// The notices that concern every screen: the file changed on disk, file dialogs that
 /// cannot open.
-fn notices(ui: &mut Ui, doc: Option<&OpenDocument>, dialog_failure: Option<&str>, out: &mut Vec<Command>) {
+fn notices(
+    ui: &mut Ui,
+    doc: Option<&OpenDocument>,
+    dialog_failure: Option<&str>,
+    install_hint: Option<&InstallHint>,
+    out: &mut Vec<Command>,
+) {
+    if let Some(hint) = install_hint {
+        notice_frame(ui, Tone::Info, |ui| {
+            ui.add(
+                egui::Label::new(format!(
+                    "{} is written. For the library to read it, install it as {}, as root:",
+                    hint.written.display(),
+                    hint.target.display()
+                ))
+                .wrap(),
+            );
+            widgets::code_block(ui, &hint.install);
+            ui.add(egui::Label::new("or point the library at it, for the account that runs ssh [2.2]:").wrap());
+            widgets::code_block(ui, &hint.env);
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Copy the install command").clicked() {
+                    out.push(Command::Copy(hint.install.clone()));
+                }
+                if ui.button("Copy the FXPKCS11_CFG command").clicked() {
+                    out.push(Command::Copy(hint.env.clone()));
+                }
+                if ui.button("Done").on_hover_text("Hide these commands").clicked() {
+                    out.push(Command::DismissInstallHint);
+                }
+            });
+        });
+    }
     if let Some(doc) = doc
         && doc.changed_on_disk
     {

@@ -11,9 +11,10 @@ use crate::sim::Fault;
 
 use super::dialogs::DialogPurpose;
 use super::diff::DiffLine;
-use super::model::Problem;
+use super::model::{CopySource, Problem};
 use super::prefs::ThemeChoice;
 use super::screens::Screen;
+use super::tasks::CopyPreview;
 
 /// One request from the UI.
 #[derive(Debug)]
@@ -38,6 +39,9 @@ pub enum Command {
     ConfirmSave,
     /// Ask where to save the configuration.
     AskSaveAs,
+    /// Ask where to save the configuration, which could not be written at this path; once
+    /// saved, show the commands that install it there.
+    SaveCopyFor(PathBuf),
     /// Set one value of the configuration.
     SetField {
         /// The section, or `None` for the field's own section.
@@ -138,9 +142,25 @@ pub enum Command {
         /// Where to write it; `None` asks.
         path: Option<PathBuf>,
     },
-    /// Copy the open configuration to this path (the file the library reads), after a
-    /// preview of the difference and a note on permissions.
-    CopyConfigTo(PathBuf),
+    /// Copy a configuration (the open one, or a file found) to this path (the file the
+    /// library reads), after a preview of the difference and a note on permissions.
+    PrepareCopy {
+        /// What to copy.
+        source: CopySource,
+        /// Where to.
+        target: PathBuf,
+    },
+    /// Write the copy previewed.
+    ConfirmCopy,
+    /// Write the configuration that could not go where it was meant somewhere this account
+    /// may write, chosen in a dialog; then show the commands that put it in place.
+    SaveElsewhere,
+    /// Search the installation again.
+    Locate,
+    /// Use this module build for the SSH commands and tests.
+    UseModule(PathBuf),
+    /// Forget the commands shown for a copy written elsewhere.
+    DismissInstallHint,
 }
 
 /// An action held back by the unsaved-changes guard.
@@ -202,6 +222,21 @@ pub enum Modal {
     },
     /// The version, the renderer, where things are, and the keyboard shortcuts.
     About,
+    /// The difference a copy makes, and who may read it, before it is written.
+    CopyPreview(Box<CopyPreview>),
+    /// A configuration cannot be written where it was meant: nothing was written; save it
+    /// elsewhere and install it with the command shown, or point `FXPKCS11_CFG` at it.
+    CannotWrite {
+        /// The file meant.
+        target: PathBuf,
+        /// Why not.
+        reason: String,
+        /// A file this account may write instead, to suggest.
+        elsewhere: Option<PathBuf>,
+        /// The file already on disk that the commands can name (a copy's source, the open
+        /// file), when there is one.
+        source: Option<PathBuf>,
+    },
     /// The password of a PKCS#12 file.
     P12Password {
         /// The file.

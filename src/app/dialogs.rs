@@ -20,6 +20,8 @@ pub enum DialogPurpose {
     SaveConfigAs,
     /// Choose where to write a new configuration.
     NewConfig,
+    /// Choose where to write a configuration that cannot go where it was meant.
+    SaveElsewhere,
     /// Choose the root CA certificate exported from the KMES ([3.1.4]).
     OpenCa,
     /// Choose the PKCS#12 client identity exported from the KMES ([3.1.7]).
@@ -43,6 +45,7 @@ impl DialogPurpose {
             self,
             DialogPurpose::SaveConfigAs
                 | DialogPurpose::NewConfig
+                | DialogPurpose::SaveElsewhere
                 | DialogPurpose::SaveAuthorizedKeys
                 | DialogPurpose::SaveReport
         )
@@ -54,6 +57,7 @@ impl DialogPurpose {
             DialogPurpose::OpenConfig => "Open fxpkcs11.cfg".to_owned(),
             DialogPurpose::SaveConfigAs => "Save the configuration as".to_owned(),
             DialogPurpose::NewConfig => "Create a new configuration".to_owned(),
+            DialogPurpose::SaveElsewhere => "Save the configuration elsewhere".to_owned(),
             DialogPurpose::OpenCa => "Open the root CA certificate".to_owned(),
             DialogPurpose::OpenP12 => "Open the PKCS#12 client identity".to_owned(),
             DialogPurpose::OpenPublicKey => "Open the public key exported from the KMES".to_owned(),
@@ -67,7 +71,10 @@ impl DialogPurpose {
     /// The file-type filters: (name, extensions without dots).
     pub fn filters(&self) -> Vec<(&'static str, &'static [&'static str])> {
         match self {
-            DialogPurpose::OpenConfig | DialogPurpose::SaveConfigAs | DialogPurpose::NewConfig => {
+            DialogPurpose::OpenConfig
+            | DialogPurpose::SaveConfigAs
+            | DialogPurpose::NewConfig
+            | DialogPurpose::SaveElsewhere => {
                 vec![("Configuration", &["cfg"])]
             }
             DialogPurpose::OpenCa => vec![("Certificates", &["pem", "crt", "cer", "der"])],

@@ -5,14 +5,15 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::cfg::{self, CfgError};
+use crate::cfg::init::{InitBlocker, InitError, InitReport};
+use crate::cfg::{self, CfgDocument, CfgError};
 use crate::sshkey;
 
 use super::FxApp;
 use super::command::{Command, Modal, Pending};
 use super::dialogs::DialogPurpose;
 use super::drop::DropTarget;
-use super::model::{Missing, OpenDocument, Problem, Slot};
+use super::model::{CopySource, Elsewhere, InstallHint, Missing, OpenDocument, Problem, Slot};
 use super::screens::Screen;
 use super::tasks::{self, TaskEvent, WrittenKind};
 use super::widgets::FocusTarget;
@@ -170,6 +171,30 @@ impl FxApp {
                     &error,
                 ),
             },
+            TaskEvent::Located(found) => {
+                self.install.locating = false;
+                self.install.found = Some(*found);
+            }
+            TaskEvent::Planned(plan) => self.install.library_plan = Some(*plan),
+            TaskEvent::Initialized {
+                target,
+                result,
+                doc,
+                install_for,
+            } => self.initialized(target, result, *doc, install_for),
+            TaskEvent::CopyPrepared(result) => match result {
+                Ok(preview) if preview.plan.blocker == Some(InitBlocker::FolderNotWritable) => {
+                    let source = match &preview.source {
+                        CopySource::File(path) => Some(path.clone()),
+                        CopySource::OpenDocument if !self.is_modified() => self.open_path().map(Path::to_owned),
+                        CopySource::OpenDocument => None,
+                    };
+                    let reason = format!("this account may not create files in {}", preview.plan.folder.display());
+                    self.cannot_write(preview.target, preview.doc, reason, source);
+                }
+                Ok(preview) => self.modal = Some(Modal::CopyPreview(preview)),
+                Err(problem) => self.error(format!("Not copied: {}", problem.message)),
+            },
             TaskEvent::RecentChecked { missing } => self.recent_missing = missing.into_iter().collect(),
             TaskEvent::ModuleExamined { generation, outcome } => {
                 if generation == self.module.generation {
@@ -269,6 +294,11 @@ impl FxApp {
                     .map(|backup| format!(" (previous version in {})", backup.display()))
                     .unwrap_or_default();
                 self.info(format!("Saved {}{backup}.", report.path.display()));
+                if let Some(target) = self.install_target.take()
+                    && target != report.path
+                {
+                    self.install_hint = Some(InstallHint::new(report.path.clone(), target));
+                }
                 self.remember_file(&path);
                 if let Some(then) = self.after_save.take() {
                     self.perform(ctx, then);
@@ -276,6 +306,7 @@ impl FxApp {
             }
             Err(error) => {
                 self.after_save = None;
+                self.install_target = None;
                 if matches!(error, CfgError::ChangedOnDisk { .. })
                     && let Some(doc) = &mut self.doc
                 {
@@ -297,7 +328,10 @@ impl FxApp {
         if let Some(folder) = path.parent().map(Path::to_owned) {
             let folders = &mut self.prefs.last_folders;
             match &purpose {
-                DialogPurpose::OpenConfig | DialogPurpose::SaveConfigAs | DialogPurpose::NewConfig => {
+                DialogPurpose::OpenConfig
+                | DialogPurpose::SaveConfigAs
+                | DialogPurpose::NewConfig
+                | DialogPurpose::SaveElsewhere => {
                     folders.config = Some(folder);
                 }
                 DialogPurpose::OpenCa | DialogPurpose::OpenP12 | DialogPurpose::BrowseField(_) => {
@@ -314,6 +348,11 @@ impl FxApp {
             DialogPurpose::OpenConfig => self.start_load(path),
             DialogPurpose::SaveConfigAs => self.start_save(Some(path)),
             DialogPurpose::NewConfig => self.apply(ctx, Command::InitConfig { path: Some(path) }),
+            DialogPurpose::SaveElsewhere => {
+                if let Some(elsewhere) = self.elsewhere.take() {
+                    self.start_init(path, elsewhere.doc, false, Some(elsewhere.target));
+                }
+            }
             DialogPurpose::OpenCa => self.load_ca(path),
             DialogPurpose::OpenP12 => self.apply(ctx, Command::PromptP12(path)),
             DialogPurpose::OpenPublicKey => self.load_public_key(path),
@@ -452,5 +491,64 @@ impl FxApp {
                 });
             }
         }
+    }
+}
+
+impl FxApp {
+    /// A configuration file was created, or not.
+    pub(super) fn initialized(
+        &mut self,
+        target: PathBuf,
+        result: Result<InitReport, InitError>,
+        doc: CfgDocument,
+        install_for: Option<PathBuf>,
+    ) {
+        self.writes = self.writes.saturating_sub(1);
+        match result {
+            Ok(report) => {
+                let mode = report.mode.map(|mode| format!(", mode {mode:04o}")).unwrap_or_default();
+                let backup = report
+                    .backup
+                    .as_ref()
+                    .map(|backup| format!("; the previous contents are in {}", backup.display()))
+                    .unwrap_or_default();
+                self.info(format!("Wrote {}{mode}{backup}.", report.path.display()));
+                if let Some(meant) = install_for {
+                    self.install_hint = Some(InstallHint::new(report.path.clone(), meant));
+                }
+                self.guarded(Pending::Open(report.path));
+                self.locate();
+                self.plan_library();
+            }
+            Err(InitError::NotWritable { plan, elsewhere }) => {
+                let reason = format!("this account may not create files in {}", plan.folder.display());
+                self.elsewhere = Some(Elsewhere {
+                    target: target.clone(),
+                    doc,
+                });
+                self.modal = Some(Modal::CannotWrite {
+                    target,
+                    reason,
+                    elsewhere,
+                    source: None,
+                });
+            }
+            Err(error) => self.explain(&format!("{} was not written", target.display()), &error),
+        }
+    }
+
+    /// Says that `target` cannot be written, and keeps `doc` for "Save elsewhere…".
+    pub(super) fn cannot_write(&mut self, target: PathBuf, doc: CfgDocument, reason: String, source: Option<PathBuf>) {
+        let elsewhere = cfg::init::home_cfg().filter(|home| *home != target);
+        self.elsewhere = Some(Elsewhere {
+            target: target.clone(),
+            doc,
+        });
+        self.modal = Some(Modal::CannotWrite {
+            target,
+            reason,
+            elsewhere,
+            source,
+        });
     }
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::cfg::{LibraryCfg, locate};
 use crate::demo::Demo;
 use crate::doctor;
+use crate::install::SearchFolder;
 use crate::remedy::Explain;
 
 use super::dialogs::{FileDialogs, NativeDialogs};
@@ -38,6 +39,9 @@ pub struct AppOptions {
     /// The file the PKCS#11 library reads; `None` works it out from `FXPKCS11_CFG` and the
     /// platform's default ([`crate::cfg::locate::library_cfg_path`]). Tests give another.
     pub library: Option<LibraryCfg>,
+    /// The folders searched for the fxpkcs11 installation; `None` searches the guide's
+    /// ([`crate::install::guide_folders`]). Tests give a fake tarball's.
+    pub install_folders: Option<Vec<SearchFolder>>,
 }
 
 impl std::fmt::Debug for AppOptions {
@@ -65,6 +69,7 @@ impl AppOptions {
             probe: None,
             pkcs11_helper: None,
             library: None,
+            install_folders: None,
         }
     }
 

@@ -55,7 +55,10 @@ use crate::sshkey;
 pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
 use command::{Modal, Pending};
-use model::{CertState, DoctorState, KeyState, Missing, ModuleState, OpenDocument, Problem, Slot};
+use model::{
+    CertState, DoctorState, Elsewhere, InstallHint, InstallState, KeyState, Missing, ModuleState, OpenDocument,
+    Problem, Slot,
+};
 use prefs::Prefs;
 use screens::Screen;
 use screens::certificates::CertView;
@@ -134,6 +137,10 @@ pub struct FxApp {
     dialog_failure: Option<String>,
     dialog_notice_dismissed: bool,
     recent_missing: HashSet<PathBuf>,
+    install: InstallState,
+    elsewhere: Option<Elsewhere>,
+    install_hint: Option<InstallHint>,
+    install_target: Option<PathBuf>,
     allow_close: bool,
     title: String,
     window_size: Option<[f32; 2]>,
@@ -176,6 +183,10 @@ impl FxApp {
             dialog_failure: None,
             dialog_notice_dismissed: false,
             recent_missing: HashSet::new(),
+            install: InstallState::default(),
+            elsewhere: None,
+            install_hint: None,
+            install_target: None,
             allow_close: false,
             title: String::new(),
             window_size: None,
@@ -202,7 +213,21 @@ impl FxApp {
         }
         app.detect_module();
         app.check_recent_files();
+        app.locate();
+        app.plan_library();
         app
+    }
+
+    /// What the last search found of the installation.
+    pub fn installation(&self) -> Option<&crate::install::Installation> {
+        self.install.found.as_ref()
+    }
+
+    /// The commands shown for a configuration written elsewhere: (install, FXPKCS11_CFG).
+    pub fn install_commands(&self) -> Option<(&str, &str)> {
+        self.install_hint
+            .as_ref()
+            .map(|hint| (hint.install.as_str(), hint.env.as_str()))
     }
 
     /// The screen shown.
@@ -437,6 +462,41 @@ impl FxApp {
                 module: candidates.into_iter().find(|path| path.is_file()),
                 softhsm,
             }
+        });
+    }
+
+    /// Searches the fxpkcs11 installation on a worker.
+    fn locate(&mut self) {
+        if self.install.locating {
+            return;
+        }
+        self.install.locating = true;
+        let folders = self.options.install_folders.clone();
+        let library = self.options.library();
+        let module = self.module_configured().then(|| PathBuf::from(self.module_path()));
+        let editing = self.open_path().map(Path::to_owned);
+        self.spawn("locate", move || {
+            TaskEvent::Located(Box::new(tasks::locate_installation(folders, library, module, editing)))
+        });
+    }
+
+    /// Finds out, on a worker, whether the library's file can be created.
+    fn plan_library(&mut self) {
+        let library = self.options.library();
+        self.spawn("plan", move || {
+            TaskEvent::Planned(Box::new(cfg::init::plan_for(&library.path, &library)))
+        });
+    }
+
+    /// Writes `doc` as a new file at `target` on a worker (never over an existing file unless
+    /// `force`); `install_for` names the file it is a copy for, when written elsewhere.
+    fn start_init(&mut self, target: PathBuf, doc: CfgDocument, force: bool, install_for: Option<PathBuf>) {
+        self.writes += 1;
+        self.spawn("init", move || TaskEvent::Initialized {
+            result: cfg::init::create(&target, &doc, force),
+            target,
+            doc: Box::new(doc),
+            install_for,
         });
     }
 

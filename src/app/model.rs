@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use zeroize::Zeroizing;
 
-use crate::cfg::{CfgFile, Finding, LibraryCfg};
+use crate::cfg::{CfgDocument, CfgFile, Finding, LibraryCfg};
 use crate::doctor::{CheckId, CheckResult, Report, Status};
 use crate::identity::{CaBundle, ClientIdentity};
 use crate::remedy::{self, Explain};
@@ -136,6 +136,63 @@ impl OpenDocument {
             .iter()
             .filter(move |f| f.tag.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(tag)))
     }
+}
+
+/// What the app found of the fxpkcs11 installation, and whether the library's file can be
+/// created.
+#[derive(Debug, Default)]
+pub struct InstallState {
+    /// A search is running.
+    pub locating: bool,
+    /// The last search's findings.
+    pub found: Option<crate::install::Installation>,
+    /// Whether the library's file can be created, found before anything is written.
+    pub library_plan: Option<crate::cfg::init::InitPlan>,
+}
+
+/// A configuration written somewhere this account may write, for a file it may not: the
+/// commands that put it in place, shown until dismissed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstallHint {
+    /// The file written.
+    pub written: PathBuf,
+    /// Where the library should find it.
+    pub target: PathBuf,
+    /// `sudo install -m 600 WRITTEN TARGET` (a `copy` on Windows).
+    pub install: String,
+    /// `export FXPKCS11_CFG=WRITTEN` (`setx` on Windows).
+    pub env: String,
+}
+
+impl InstallHint {
+    /// The hint for a copy at `written` of the file meant for `target`.
+    pub fn new(written: PathBuf, target: PathBuf) -> InstallHint {
+        InstallHint {
+            install: crate::cfg::init::install_command(&written, &target),
+            env: crate::cfg::init::env_command(&written),
+            written,
+            target,
+        }
+    }
+}
+
+/// Where a copy of a configuration comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CopySource {
+    /// The open configuration, as edited.
+    OpenDocument,
+    /// A file on disk, such as the tarball's `fxpkcs11.cfg`.
+    File(PathBuf),
+}
+
+/// A configuration meant for a file this account may not write: what "Save elsewhere…"
+/// writes instead, and where it was meant to go.
+#[derive(Clone, Debug)]
+pub struct Elsewhere {
+    /// The file meant.
+    pub target: PathBuf,
+    /// The document to write.
+    pub doc: CfgDocument,
 }
 
 /// A configuration that was asked for but does not exist.

@@ -170,9 +170,14 @@ pub fn problem(ui: &mut Ui, problem: &Problem) {
     let color = ui.visuals().error_fg_color;
     ui.add(
         egui::Label::new(
-            RichText::new(format!("{} {}", theme::Tone::Fail.symbol(), escape_lines(&problem.message))).color(color),
+            RichText::new(format!(
+                "{} {}",
+                theme::Tone::Fail.symbol(),
+                escape_lines(&problem.message)
+            ))
+            .color(color),
         )
-            .wrap(),
+        .wrap(),
     );
     if !problem.remedy.is_empty() {
         remedy(ui, Tone::Fail, &problem.remedy, None);

@@ -12,10 +12,12 @@ use crate::display::escape;
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
 use super::super::diff::mask_secret_line;
+use super::super::model::CopySource;
 use super::super::model::OpenDocument;
 use super::super::theme::{self, Tone};
 use super::super::widgets;
-use super::ScreenContext;
+use super::{ScreenContext, install};
+use crate::cfg::init::InitBlocker;
 
 /// Which view of the file is shown.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -150,17 +152,53 @@ fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &
         ui.add(egui::Label::new("the file asked for, with every field of the guide's layout [4.2].").wrap());
         ui.add_space(6.0);
     }
-    let create_here = ui
-        .button(format!("Create {}", library.display()))
-        .on_hover_text(format!(
+    let plan = cx.install.library_plan.as_ref().filter(|plan| plan.path == library);
+    let blocked = plan.and_then(|plan| plan.blocker);
+    let exists = plan.is_some_and(|plan| plan.exists);
+    let create_here = if exists {
+        ui.button(format!("Open {}", library.display()))
+            .on_hover_text("The library's file exists now")
+    } else {
+        let text = if blocked.is_some() {
+            format!("Create {}…", library.display())
+        } else {
+            format!("Create {}", library.display())
+        };
+        ui.button(text).on_hover_text(format!(
             "Write the guide's layout [4.2] to {}, readable by you only (mode 0600)",
             library.display()
-        ));
+        ))
+    };
     widgets::apply_focus(cx.focus, &create_here, !entry_taken);
     if create_here.clicked() {
-        out.push(Command::InitConfig {
-            path: Some(library.to_owned()),
+        out.push(if exists {
+            Command::Open(library.to_owned())
+        } else {
+            Command::InitConfig {
+                path: Some(library.to_owned()),
+            }
         });
+    }
+    match (blocked, plan) {
+        (Some(InitBlocker::FolderNotWritable), Some(plan)) => {
+            widgets::toned(
+                ui,
+                Tone::Warn,
+                &format!(
+                    "This account may not create files in {}: the button shows how to put the file there \
+                     (Save elsewhere…, then sudo install, or FXPKCS11_CFG).",
+                    plan.folder.display()
+                ),
+            );
+        }
+        (Some(InitBlocker::FolderMissing), Some(plan)) => {
+            widgets::toned(
+                ui,
+                Tone::Warn,
+                &format!("The folder {} does not exist.", plan.folder.display()),
+            );
+        }
+        _ => {}
     }
     ui.add(
         egui::Label::new(format!(
@@ -206,6 +244,8 @@ fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &
     if open.browse {
         out.push(Command::AskOpen);
     }
+    ui.add_space(8.0);
+    install::show(ui, cx, &[install::Part::Configs, install::Part::Modules], out);
     if !cx.prefs.recent_files.is_empty() {
         ui.add_space(8.0);
         ui.label(RichText::new("Recent files").strong());
@@ -255,7 +295,10 @@ fn show_location(ui: &mut Ui, doc: &OpenDocument, out: &mut Vec<Command>) {
             .on_hover_text("Shows the difference and who may read it before writing anything")
             .clicked()
         {
-            out.push(Command::CopyConfigTo(library));
+            out.push(Command::PrepareCopy {
+                source: CopySource::OpenDocument,
+                target: library,
+            });
         }
     });
 }
@@ -458,7 +501,11 @@ fn hint(spec: &FieldSpec) -> &'static str {
 /// A validation finding with its symbol, in its severity's colour.
 fn finding_line(ui: &mut Ui, finding: &cfg::Finding) {
     let color = theme::severity_color(ui.visuals(), finding.severity);
-    let text = format!("{} {}", theme::severity_symbol(finding.severity), escape(&finding.to_string()));
+    let text = format!(
+        "{} {}",
+        theme::severity_symbol(finding.severity),
+        escape(&finding.to_string())
+    );
     ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
 }
 

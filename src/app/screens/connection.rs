@@ -479,4 +479,3 @@ pub fn fault_switch(ui: &mut Ui, current: Option<Fault>, out: &mut Vec<Command>)
         out.push(Command::SetFault(chosen));
     }
 }
-

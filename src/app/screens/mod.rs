@@ -9,6 +9,7 @@
 pub mod certificates;
 pub mod configuration;
 pub mod connection;
+pub mod install;
 pub mod pkcs11;
 pub mod ssh_key;
 pub mod troubleshooting;
@@ -19,7 +20,7 @@ use std::time::Duration;
 
 use crate::demo::Demo;
 
-use super::model::{CertState, DoctorState, KeyState, Missing, ModuleState, OpenDocument, Problem};
+use super::model::{CertState, DoctorState, InstallState, KeyState, Missing, ModuleState, OpenDocument, Problem};
 use super::prefs::Prefs;
 use super::widgets::FocusTarget;
 
@@ -130,4 +131,6 @@ pub struct ScreenContext<'a> {
     pub step_timeout: Duration,
     /// The recent files that are gone.
     pub recent_missing: &'a HashSet<PathBuf>,
+    /// What was found of the installation.
+    pub install: &'a InstallState,
 }

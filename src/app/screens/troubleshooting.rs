@@ -17,7 +17,7 @@ use super::super::widgets;
 use super::connection::{self, ResultsView};
 use super::pkcs11;
 use super::ssh_key::{SSH_TARGET_EXAMPLE, ssh_command};
-use super::{Screen, ScreenContext};
+use super::{Screen, ScreenContext, install};
 
 /// How a step is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -409,6 +409,8 @@ fn show_module(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
                 }
             });
         });
+        ui.add_space(8.0);
+        install::show(ui, cx, &[install::Part::Modules], out);
         return;
     }
     ui.add(egui::Label::new(format!("Module: {}", cx.module_path)).wrap());
@@ -437,14 +439,17 @@ fn show_module(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         pkcs11::show_checks(ui, outcome);
     }
     ui.add(
-        egui::Label::new(
-            "The library finds its configuration: /etc/fxpkcs11.cfg, or FXPKCS11_CFG for the ssh user [2.2].",
-        )
+        egui::Label::new(format!(
+            "The library finds its configuration: {}, or FXPKCS11_CFG for the ssh user [2.2].",
+            cx.library_path.display()
+        ))
         .wrap(),
     );
     if ui.button("Go to PKCS#11 module").clicked() {
         out.push(Command::Navigate(Screen::Pkcs11Module));
     }
+    ui.add_space(8.0);
+    install::show(ui, cx, &[install::Part::Modules], out);
 }
 
 fn show_ssh(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
