@@ -15,6 +15,7 @@ mod app {
     mod connection;
     mod contrast;
     mod dialogs;
+    mod first_run;
     mod keyboard;
     mod layout;
     mod pkcs11;

@@ -598,6 +598,39 @@ impl FxApp {
                     });
                 });
             }
+            Modal::NotCreated { path, problem, exists } => {
+                let shown = path.display().to_string();
+                egui::Modal::new(egui::Id::unique("not-created")).show(ctx, |ui| {
+                    ui.set_max_width(ctx.content_rect().width().min(620.0) - 40.0);
+                    ui.heading(format!("{} Not created", Tone::Fail.symbol()));
+                    ui.add(egui::Label::new(format!("{shown} was not written; nothing on disk changed.")).wrap());
+                    widgets::problem(ui, problem);
+                    ui.add_space(8.0);
+                    ui.horizontal_wrapped(|ui| {
+                        if *exists {
+                            let open = ui.button(format!("Open {shown}"));
+                            focus_first(ui, &open);
+                            if open.clicked() {
+                                out.push(Command::CloseModal);
+                                out.push(Command::Open(path.clone()));
+                            }
+                        }
+                        let elsewhere = ui
+                            .button("Create it elsewhere…")
+                            .on_hover_text("Choose where to write the new configuration");
+                        if !*exists {
+                            focus_first(ui, &elsewhere);
+                        }
+                        if elsewhere.clicked() {
+                            out.push(Command::CloseModal);
+                            out.push(Command::InitConfig { path: None });
+                        }
+                        if ui.button("Close").clicked() || escape {
+                            out.push(Command::CloseModal);
+                        }
+                    });
+                });
+            }
             Modal::About => {
                 egui::Modal::new(egui::Id::unique("about")).show(ctx, |ui| {
                     ui.set_max_width(ctx.content_rect().width().min(640.0) - 40.0);

@@ -222,6 +222,16 @@ pub enum Modal {
     },
     /// The version, the renderer, where things are, and the keyboard shortcuts.
     About,
+    /// A new configuration (the guide's layout, or a copy) was not created: the cause, its
+    /// remedy, and the ways on.
+    NotCreated {
+        /// The file that was not created.
+        path: PathBuf,
+        /// The cause and its remedy.
+        problem: Problem,
+        /// Whether a file already has that name (it was left as it is and can be opened).
+        exists: bool,
+    },
     /// The difference a copy makes, and who may read it, before it is written.
     CopyPreview(Box<CopyPreview>),
     /// A configuration cannot be written where it was meant: nothing was written; save it

@@ -347,7 +347,19 @@ impl FxApp {
         match purpose {
             DialogPurpose::OpenConfig => self.start_load(path),
             DialogPurpose::SaveConfigAs => self.start_save(Some(path)),
-            DialogPurpose::NewConfig => self.apply(ctx, Command::InitConfig { path: Some(path) }),
+            DialogPurpose::NewConfig => {
+                // A file the library does not read: once written, the commands that make it
+                // read it (FXPKCS11_CFG, or installing it in place) are shown.
+                let library = self.options.library();
+                if cfg::locate::is_library_cfg(&path, &library) {
+                    self.apply(ctx, Command::InitConfig { path: Some(path) });
+                } else {
+                    match CfgDocument::parse(cfg::blank_template().as_bytes()) {
+                        Ok(doc) => self.start_init(path, doc, false, Some(library.path)),
+                        Err(error) => self.explain("The template could not be read", &error),
+                    }
+                }
+            }
             DialogPurpose::SaveElsewhere => {
                 if let Some(elsewhere) = self.elsewhere.take() {
                     self.start_init(path, elsewhere.doc, false, Some(elsewhere.target));
@@ -533,7 +545,14 @@ impl FxApp {
                     source: None,
                 });
             }
-            Err(error) => self.explain(&format!("{} was not written", target.display()), &error),
+            Err(error) => {
+                let exists = matches!(error, InitError::Exists { .. });
+                self.modal = Some(Modal::NotCreated {
+                    path: target,
+                    problem: Problem::explained(&error),
+                    exists,
+                });
+            }
         }
     }
 
