@@ -195,6 +195,7 @@ fn a_folder_this_account_may_not_write_is_named_before_writing_with_the_commands
 #[test]
 fn a_save_refused_for_permissions_opens_a_dialog_and_saving_elsewhere_gives_the_install_command() {
     let lab = Lab::new();
+    lab.write_cfg("127.0.0.1", 2001);
     let dir = tempfile::tempdir().unwrap();
     let etc = dir.path().join("etc");
     fs::create_dir(&etc).unwrap();
