@@ -178,9 +178,7 @@ impl FxApp {
                     ui.separator();
                     ui.label(RichText::new("Demo").strong());
                     ui.add(egui::Label::new(format!("KMES simulator on {}", demo.sim_addr())).wrap());
-                    ui.add(
-                        egui::Label::new(format!("PKCS#12 password: {}", crate::demo::DEMO_P12_PASSWORD)).wrap(),
-                    );
+                    ui.add(egui::Label::new(format!("PKCS#12 password: {}", crate::demo::DEMO_P12_PASSWORD)).wrap());
                     screens::connection::fault_switch(ui, demo.fault(), out);
                 }
             });

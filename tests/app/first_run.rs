@@ -47,10 +47,19 @@ fn the_first_run_writes_the_guides_layout_where_the_library_reads_it() {
     let library = dir.path().join("fxpkcs11.cfg");
     let mut app = first_run(&library, Vec::new(), None);
     assert!(app.shows("There is no configuration yet"));
-    assert!(app.shows("FXPKCS11_CFG"), "the other way to point the library at a file is named");
+    assert!(
+        app.shows("FXPKCS11_CFG"),
+        "the other way to point the library at a file is named"
+    );
     app.click(&format!("Create {}", library.display()));
-    app.until("the new file open", |h| h.state().open_path() == Some(library.as_path()));
-    assert_eq!(fs::read_to_string(&library).unwrap(), blank_template(), "the guide's layout");
+    app.until("the new file open", |h| {
+        h.state().open_path() == Some(library.as_path())
+    });
+    assert_eq!(
+        fs::read_to_string(&library).unwrap(),
+        blank_template(),
+        "the guide's layout"
+    );
     assert_eq!(mode_of(&library), 0o600);
     assert!(!app.app().is_modified());
     assert!(app.shows("This is the file the PKCS#11 library reads"));
@@ -100,7 +109,7 @@ fn a_file_created_elsewhere_shows_the_commands_that_make_the_library_read_it() {
 /// `CAP_FOWNER` leave the thread's effective set (Linux keeps capabilities per thread; the
 /// app's workers are started from the test's thread and inherit them). Put back on drop.
 /// For an account that is not root this changes nothing.
-struct Unprivileged {
+pub(super) struct Unprivileged {
     saved: [CapData; 2],
 }
 
@@ -122,7 +131,7 @@ struct CapData {
 const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
 
 impl Unprivileged {
-    fn start() -> Unprivileged {
+    pub(super) fn start() -> Unprivileged {
         let mut header = CapHeader {
             version: CAPABILITY_VERSION_3,
             pid: 0,
@@ -156,7 +165,7 @@ fn set_capabilities(data: &[CapData; 2]) {
 }
 
 /// A folder readable by everyone and writable by no one (`/etc` as an ordinary account sees it).
-fn read_only_folder(path: PathBuf) -> PathBuf {
+pub(super) fn read_only_folder(path: PathBuf) -> PathBuf {
     fs::create_dir(&path).unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o555)).unwrap();
     path
@@ -227,7 +236,10 @@ fn a_save_refused_for_permissions_opens_a_dialog_and_saving_elsewhere_gives_the_
     app.until("the copy saved", |h| !h.state().is_busy() && !h.state().is_modified());
     drop(unprivileged);
     assert!(fs::read_to_string(&mine).unwrap().contains("keygroup2"));
-    assert!(fs::read_to_string(&cfg).unwrap().contains("keygroup1"), "the original is unchanged");
+    assert!(
+        fs::read_to_string(&cfg).unwrap().contains("keygroup1"),
+        "the original is unchanged"
+    );
     let install = install_command(&mine, &cfg);
     let env = env_command(&mine);
     assert_eq!(app.app().install_commands(), Some((install.as_str(), env.as_str())));

@@ -1,5 +1,5 @@
 //! The smallest supported window, 760×520: every button, field, link, box and folded group of
-//! every screen (and of the first-run screen and the dialogs) can be scrolled into view and
+//! every screen (and of the first-run screen with what it found, and the dialogs) can be scrolled into view and
 //! then lies wholly inside the window; the top bar's path, save state and menus never overlap.
 
 use std::sync::Arc;
@@ -7,10 +7,15 @@ use std::sync::Arc;
 use egui::Key;
 use egui::accesskit::{NodeId, Role};
 use egui_kittest::kittest::{By, NodeT, Queryable};
+use fxconfig::cfg::blank_template;
+use fxconfig::cfg::locate::{CfgSource, LibraryCfg};
 use fxconfig::demo::Demo;
+use fxconfig::install::{FolderOrigin, SearchFolder};
 use fxconfig::sim::Fault;
 
+use crate::app::first_run::{Unprivileged, read_only_folder};
 use crate::app::harness::TestApp;
+use crate::support::tarball::FakeTarball;
 
 const SMALL: [f32; 2] = [760.0, 520.0];
 
@@ -140,6 +145,41 @@ fn the_first_run_screen_and_the_save_preview_fit_760_by_520() {
 }
 
 #[test]
+fn the_first_runs_findings_and_dialogs_fit_760_by_520() {
+    let tarball = FakeTarball::new(&blank_template());
+    let dir = tempfile::tempdir().unwrap();
+    let etc = read_only_folder(dir.path().join("etc"));
+    let library = etc.join("fxpkcs11.cfg");
+    let unprivileged = Unprivileged::start();
+    let folders = vec![SearchFolder::new(&tarball.root, FolderOrigin::UserTarball)];
+    let for_app = library.clone();
+    let mut app = TestApp::build_sized(None, SMALL, false, move |mut options| {
+        options.library = Some(LibraryCfg {
+            path: for_app,
+            source: CfgSource::EnvVar,
+        });
+        options.install_folders = Some(folders);
+        options
+    });
+    app.until("the search", |h| h.state().installation().is_some());
+    check_reachable(&mut app, "first run with a tarball found");
+    app.click(&format!("Create {}…", library.display()));
+    app.wait_for("cannot be written here");
+    check_reachable(&mut app, "the folder may not be written");
+    app.press(Key::Escape);
+    let copy = format!("Copy it to {}…", library.display());
+    app.click(&copy);
+    app.wait_for("Install the file where the library reads it");
+    check_reachable(&mut app, "the tarball's file may not be copied");
+    app.press(Key::Escape);
+    drop(unprivileged);
+    std::fs::set_permissions(&etc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    app.click(&copy);
+    app.wait_for(&format!("Copy to {}?", library.display()));
+    check_reachable(&mut app, "the copy's preview");
+}
+
+#[test]
 fn the_top_bar_never_overlaps_itself() {
     let dir = tempfile::tempdir().unwrap();
     let deep = dir
@@ -201,7 +241,9 @@ fn the_top_bar_never_overlaps_itself() {
 #[test]
 fn a_long_status_message_is_one_line_beside_its_dismiss_button() {
     let dir = tempfile::tempdir().unwrap();
-    let long = dir.path().join(format!("{}.txt", "a-file-with-a-very-long-name-".repeat(6)));
+    let long = dir
+        .path()
+        .join(format!("{}.txt", "a-file-with-a-very-long-name-".repeat(6)));
     std::fs::write(&long, b"neither a certificate nor a key").unwrap();
     let mut app = TestApp::build_sized(None, SMALL, false, |options| options);
     app.harness
@@ -221,8 +263,14 @@ fn a_long_status_message_is_one_line_beside_its_dismiss_button() {
         .expect("the message in the status bar");
     let dismiss = app.harness.get_by_label("Dismiss").rect();
     assert!(label.height() < 24.0, "one line: {label:?}");
-    assert!(label.right() <= dismiss.left(), "the message stops before Dismiss: {label:?} {dismiss:?}");
-    assert!(dismiss.right() <= SMALL[0] && dismiss.bottom() <= SMALL[1], "Dismiss is on screen");
+    assert!(
+        label.right() <= dismiss.left(),
+        "the message stops before Dismiss: {label:?} {dismiss:?}"
+    );
+    assert!(
+        dismiss.right() <= SMALL[0] && dismiss.bottom() <= SMALL[1],
+        "Dismiss is on screen"
+    );
     app.click("Dismiss");
     assert!(app.app().notice().is_none());
 }
