@@ -84,7 +84,7 @@ pub fn open_field_id() -> Id {
 
 /// The id of the form's input for `tag`, when the form has one.
 pub fn field_id(tag: &str) -> Option<Id> {
-    cfg::field_spec(tag).map(|spec| form_field_id(spec))
+    cfg::field_spec(tag).map(form_field_id)
 }
 
 fn form_field_id(spec: &FieldSpec) -> Id {
@@ -201,10 +201,10 @@ fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &
         _ => {}
     }
     ui.add(
-        egui::Label::new(format!(
+        egui::Label::new(
             "where the library reads it, with every field of the guide's layout [4.2] and a comment on each; \
-             what is left to fill in is named when you open it."
-        ))
+             what is left to fill in is named when you open it.",
+        )
         .wrap(),
     );
     ui.add_space(6.0);

@@ -518,24 +518,6 @@ pub fn show_ssh_result(ui: &mut Ui, result: &Result<crate::pkcs11::ssh::SshLogin
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_pin_is_masked_in_debug_and_wiped_when_taken() {
-        let mut view = ModuleView {
-            pin: Zeroizing::new("pin-4417".to_owned()),
-            ..ModuleView::default()
-        };
-        assert!(!format!("{view:?}").contains("pin-4417"));
-        let pin = view.take_pin().expect("a PIN was typed");
-        assert_eq!(pin.expose(), "pin-4417");
-        assert!(view.pin.is_empty());
-        assert!(view.take_pin().is_none(), "an empty field gives no PIN");
-    }
-}
-
 /// What stopped a Test sign before it signed: the helper, the load, the login or the sign step.
 fn show_sign_failure(ui: &mut Ui, outcome: &ModuleOutcome) {
     match &outcome.probe {
@@ -554,5 +536,23 @@ fn show_sign_failure(ui: &mut Ui, outcome: &ModuleOutcome) {
                 }
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pin_is_masked_in_debug_and_wiped_when_taken() {
+        let mut view = ModuleView {
+            pin: Zeroizing::new("pin-4417".to_owned()),
+            ..ModuleView::default()
+        };
+        assert!(!format!("{view:?}").contains("pin-4417"));
+        let pin = view.take_pin().expect("a PIN was typed");
+        assert_eq!(pin.expose(), "pin-4417");
+        assert!(view.pin.is_empty());
+        assert!(view.take_pin().is_none(), "an empty field gives no PIN");
     }
 }
