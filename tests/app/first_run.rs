@@ -3,7 +3,8 @@
 //! account may not write is named before anything is written and the commands that put the
 //! file in place are shown, a failed save opens a dialog with the same commands, the demo's
 //! banner copies the demo's configuration after showing the difference, and a fake tarball's
-//! configuration and module builds are found and offered.
+//! configuration and module builds are found and offered (on the first-run screen and in
+//! the troubleshooting's first step).
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -284,6 +285,10 @@ fn a_tarballs_configuration_and_fitting_module_are_found_and_offered() {
     assert!(app.shows(&format!("{}: not read", tarball.cfg.display())));
     assert!(app.shows(&format!("{} — fits this machine", tarball.fitting.display())));
     assert!(app.shows(&format!("{} — does not fit this machine", tarball.x86.display())));
+    // The troubleshooting's first step lists the builds too, and uses the one that fits.
+    app.ctrl(Key::Num5);
+    app.wait_for("Step 1");
+    assert!(app.shows(&format!("{} — fits this machine", tarball.fitting.display())));
     app.click("Use this module (recommended)");
     assert!(app.shows("In use for the SSH commands and tests."));
     assert_eq!(
@@ -291,6 +296,7 @@ fn a_tarballs_configuration_and_fitting_module_are_found_and_offered() {
         Some(format!("The SSH commands and tests use {}.", tarball.fitting.display()).as_str())
     );
 
+    app.ctrl(Key::Num1);
     app.click(&format!("Copy it to {}…", library.display()));
     app.wait_for(&format!("Copy to {}?", library.display()));
     app.click("Copy");
