@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks of the desktop app, recorded in the README (not timed tests): run by hand on
+# Benchmarks of the desktop app, recorded in docs/benchmarks.md (not timed tests): run by hand on
 # a quiet machine. Everything runs in an Xvfb display, so rendering is software (wgpu on
 # lavapipe; there is no GPU here).
 #   1. cold start to the first frame (FXCONFIG_BENCH=first-frame: the app prints the time

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fleet benchmark recorded in the README (not a timed test): the collection's client role on
+# The fleet benchmark recorded in docs/fleet.md (not a timed test): the collection's client role on
 # 50 inventory hosts on the local connection, each with its own fxpkcs11.cfg, against one KMES
 # simulator, with forks 10 — first run (configure) and second run (nothing to change). Then the
 # same 50 with 3 more hosts whose KMES never answers (the simulator's `silent` fault) and a check
