@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks of the desktop app, recorded in the README (not timed tests): run by hand on
+# Benchmarks of the desktop app, recorded in docs/benchmarks.md (not timed tests): run by hand on
 # a quiet machine. Everything runs in an Xvfb display, so rendering is software (wgpu on
 # lavapipe; there is no GPU here).
 #   1. cold start to the first frame (FXCONFIG_BENCH=first-frame: the app prints the time
@@ -10,7 +10,9 @@
 #      runs the connection test;
 #   4. frame times while a check waits on a server that never answers (the simulator's
 #      `silent` fault, 5 s timeout), with the pointer moving to force frames
-#      (FXCONFIG_BENCH=frames writes each frame's CPU time, interval and whether the test was running).
+#      (FXCONFIG_BENCH=frames writes each frame's CPU time, interval and whether the test was running);
+#   5. CPU (/proc/<pid>/stat over 4 s) and repaints per second while such a check waits and
+#      nothing else happens: the app asks for at most four frames a second.
 # Needs: Xvfb, xdotool, GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +50,25 @@ hz=$(getconf CLK_TCK)
 echo "cpu ticks in 5 s: $((after - before)) (of $((5 * hz)) per core) = $(awk -v d=$((after - before)) -v hz="$hz" 'BEGIN{printf "%.2f", d * 100 / (5 * hz)}') % of one core"
 xdotool key --clearmodifiers ctrl+q
 wait "$app" || true
+
+echo "== 5. CPU and repaints while a check waits on a silent server, no input (4 s of the 5 s wait)"
+FXCONFIG_BENCH=frames FXCONFIG_BENCH_OUT="$work/wait-frames.txt" "$bin" gui --config "$work/fxpkcs11.cfg" 2> /dev/null &
+app=$!
+pids+=("$app")
+window=$(wait_for_app_window)
+sleep 2
+xdotool key ctrl+3
+sleep 1
+xdotool key Return
+sleep 0.5
+before=$(ticks)
+sleep 4
+after=$(ticks)
+echo "cpu ticks in 4 s while waiting: $((after - before)) (of $((4 * hz)) per core) = $(awk -v d=$((after - before)) -v hz="$hz" 'BEGIN{printf "%.1f", d * 100 / (4 * hz)}') % of one core"
+xdotool key ctrl+q
+wait "$app" || true
+awk '$3 == 1' "$work/wait-frames.txt" > "$work/wait-run.txt"
+awk '{ s += $2; n++ } END { if (n) printf "frames while the test ran: %d, %.1f per second\n", n, n * 1000 / s }' "$work/wait-run.txt"
 
 echo "== 3 and 4. peak memory of a session; frame times while a check waits on a silent server"
 FXCONFIG_BENCH=frames FXCONFIG_BENCH_OUT="$work/frames.txt" /usr/bin/time -f 'peak RSS %M KiB' -o "$work/time.txt" \

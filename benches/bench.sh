@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks recorded in the README (not timed tests): run by hand on a quiet machine.
+# Benchmarks recorded in docs/benchmarks.md (not timed tests): run by hand on a quiet machine.
 #   1. `fxconfig check` against the simulator on loopback vs `openssl s_client` doing its handshake alone;
 #   2. `fxconfig pubkey` vs the guide's openssl + ssh-keygen pipeline of [4.1];
 #   3. peak memory (max RSS) of `fxconfig check`;

@@ -5,6 +5,7 @@
 # The PKCS#11 module screen shows a SoftHSM2 token made here with an RSA and an EC key, standing
 # in for libfxpkcs11.so.
 # Needs: Xvfb, xdotool, imagemagick, softhsm2, opensc (bash tests/system-deps.sh installs them).
+# FXCONFIG_BIN=target/debug/fxconfig takes them from a debug build instead of building the release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source packaging/app-session.sh
@@ -52,7 +53,7 @@ keys ctrl+3 Return
 shot connection-test 3
 keys ctrl+4
 shot ssh-key
-keys ctrl+5 Right Right Right
+keys ctrl+5 alt+Right alt+Right alt+Right
 shot troubleshooting
 keys ctrl+6 Return
 shot pkcs11-module 2
@@ -62,7 +63,26 @@ sleep 1
 start_demo --fault wrong-ca
 keys ctrl+3 Return
 shot connection-test-fault 3
-keys ctrl+5 Right Right Right
+keys ctrl+5 alt+Right alt+Right alt+Right
 shot troubleshooting-fault
+keys ctrl+q
+sleep 1
+
+# The smallest window the app supports, in the dark theme: the failed test's verdict first.
+printf '{"theme": "dark", "window_size": [760.0, 520.0]}\n' > "$FXCONFIG_PREFS_DIR/prefs.json"
+start_demo --fault wrong-ca
+keys ctrl+3 Return
+shot connection-test-fault-dark-760x520 3
+keys ctrl+q
+sleep 1
+
+# The first run, with no file where the library reads it (FXPKCS11_CFG names a missing file),
+# at 760x520 in the light theme.
+printf '{"theme": "light", "window_size": [760.0, 520.0]}\n' > "$FXCONFIG_PREFS_DIR/prefs.json"
+mkdir -p "$work/etc"
+FXPKCS11_CFG=$work/etc/fxpkcs11.cfg "$bin" gui > /dev/null 2> "$work/gui.err" &
+pids+=($!)
+window=$(wait_for_app_window 'no file open') || { cat "$work/gui.err" >&2; exit 1; }
+shot first-run-760x520 2
 keys ctrl+q
 sleep 1

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::cfg::{CfgDocument, CfgError, LockedCfg, SaveOptions, SaveReport, tag};
+use crate::cfg::{CfgDocument, CfgError, EntryChange, LockedCfg, SaveOptions, SaveReport, tag};
 use crate::files;
-use crate::identity::{self, CaBundle, ClientIdentity, IdentityError};
+use crate::files::PasswordExposure;
+use crate::identity::{self, CaBundle, ClientIdentity, IdentityError, PlannedCopy};
 use crate::remedy::Explain;
 use crate::secret::Secret;
 
@@ -64,7 +65,16 @@ pub struct ImportRequest<'a> {
     pub tighten_permissions: bool,
 }
 
-/// What was done.
+/// How to import: for real, or only working out what would change.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Work out what would change and write nothing (`--check`).
+    pub check: bool,
+    /// Give the change to the configuration as a unified diff, passwords masked.
+    pub diff: bool,
+}
+
+/// What was done (or, with [`ImportOptions::check`], would be done).
 #[derive(Debug)]
 pub struct ImportReport {
     /// The CA as copied.
@@ -75,26 +85,67 @@ pub struct ImportReport {
     pub ca: CaBundle,
     /// The client identity.
     pub identity: ClientIdentity,
-    /// Whether the configuration file was created.
+    /// Whether the configuration file was (or would be) created.
     pub created_config: bool,
-    /// How the configuration was saved, including whether other users may read the
-    /// password now in it ([`SaveReport::exposure`]).
-    pub saved: SaveReport,
+    /// Whether anything changed (or would change): an entry of the configuration or a copy.
+    pub changed: bool,
+    /// The configuration entries changed, passwords masked.
+    pub changes: Vec<EntryChange>,
+    /// The CA and PKCS#12 copies, in that order, with their SHA-256 and whether each was
+    /// (or would be) written.
+    pub files: [PlannedCopy; 2],
+    /// The change to the configuration as a unified diff, when asked for.
+    pub diff: Option<String>,
+    /// How the configuration was saved; `None` when nothing was written.
+    pub saved: Option<SaveReport>,
+    /// Who besides its owner may read the configuration, now that it holds the PKCS#12
+    /// password (Unix only).
+    pub exposure: Option<PasswordExposure>,
+}
+
+/// The configuration entries an import sets.
+fn import_values<'a>(ca_path: &'a str, p12_path: &'a str, password: &'a Secret) -> [(&'static str, &'a str); 4] {
+    [
+        (tag::PROD_TLS_CA, ca_path),
+        (tag::PROD_TLS_KEY, p12_path),
+        (tag::PROD_TLS_KEY_PASS, password.expose()),
+        (tag::PROD_TLS_ENABLED, "YES"),
+    ]
+}
+
+/// Imports the TLS materials all or nothing; see [`import_tls_materials_with`].
+///
+/// # Errors
+/// As [`import_tls_materials_with`].
+pub fn import_tls_materials(request: &ImportRequest<'_>) -> Result<ImportReport, ImportError> {
+    import_tls_materials_with(request, ImportOptions::default())
 }
 
 /// Imports the TLS materials all or nothing:
 ///
 /// 1. checks the CA and the PKCS#12 identity (password, key match, chain to the CA);
-/// 2. locks the configuration and prepares its new contents (`PROD-TLS-CA`,
-///    `PROD-TLS-KEY`, `PROD-TLS-KEY-PASS`, `PROD-TLS-ENABLED=YES`), which checks the values;
-/// 3. copies the two files into a private staging folder beside their destination (the
+/// 2. works out, without writing, the new configuration (`PROD-TLS-CA`, `PROD-TLS-KEY`,
+///    `PROD-TLS-KEY-PASS`, `PROD-TLS-ENABLED=YES`), which checks the values, and which
+///    copies differ from what is in place (compared by content; their SHA-256 is
+///    reported). When nothing differs, or with [`ImportOptions::check`], it stops here:
+///    nothing is written, not even the lock file;
+/// 3. locks the configuration and prepares its new contents again from the file as it is now;
+/// 4. copies the two files into a private staging folder beside their destination (the
 ///    configuration's folder, or `dest`);
-/// 4. saves the configuration (atomically, with its backup);
-/// 5. puts the copies in place, and puts the configuration back if that fails.
+/// 5. saves the configuration (atomically, with its backup);
+/// 6. puts the copies in place, and puts the configuration back if that fails.
 ///
 /// On any error nothing new remains: no copied file, no staging folder, no created
 /// destination folder, and the configuration as it was.
-pub fn import_tls_materials(request: &ImportRequest<'_>) -> Result<ImportReport, ImportError> {
+///
+/// # Errors
+/// [`ImportError::Identity`] when the materials are unusable or a different file is in
+/// the way of a copy; [`ImportError::Config`] when the configuration cannot be read or
+/// saved; [`ImportError::NoDestination`].
+pub fn import_tls_materials_with(
+    request: &ImportRequest<'_>,
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError> {
     let ca = identity::load_ca(request.ca)?;
     let client = identity::load_p12_within(request.p12, request.password, identity::P12_TIME_LIMIT)?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -108,24 +159,64 @@ pub fn import_tls_materials(request: &ImportRequest<'_>) -> Result<ImportReport,
             None => return Err(ImportError::NoDestination(request.config.to_owned())),
         },
     };
-    let mut locked = LockedCfg::open(request.config)?;
-    let created_config = locked.current().is_none();
-    let mut doc = CfgDocument::parse(locked.current().unwrap_or_default())?;
     let ca_path = absolute_in(&dest, request.ca);
     let p12_path = absolute_in(&dest, request.p12);
-    doc.set(None, tag::PROD_TLS_CA, &ca_path.to_string_lossy())?;
-    doc.set(None, tag::PROD_TLS_KEY, &p12_path.to_string_lossy())?;
-    doc.set(None, tag::PROD_TLS_KEY_PASS, request.password.expose())?;
-    doc.set(None, tag::PROD_TLS_ENABLED, "YES")?;
+    let ca_text = ca_path.to_string_lossy().into_owned();
+    let p12_text = p12_path.to_string_lossy().into_owned();
+    let values = import_values(&ca_text, &p12_text, request.password);
+
+    // What would change, worked out without the lock.
+    let before = crate::cfg::file::read_optional(request.config)?;
+    let mut doc = CfgDocument::parse(before.as_deref().map(Vec::as_slice).unwrap_or_default())?;
+    let changes = crate::cfg::set_values(&mut doc, None, &values)?;
+    let after = Zeroizing::new(doc.to_bytes());
+    let mut files = identity::plan_materials(request.ca, request.p12, &dest)?;
+    files[0].path.clone_from(&ca_path);
+    files[1].path.clone_from(&p12_path);
+    let config_changed = before.as_deref().map(Vec::as_slice) != Some(after.as_slice());
+    let changed = config_changed || files.iter().any(|file| file.changed);
+    let diff = options.diff.then(|| {
+        let label = request.config.display().to_string();
+        crate::cfg::diff::unified(
+            before.as_deref().map(Vec::as_slice).unwrap_or_default(),
+            &after,
+            &label,
+            3,
+        )
+    });
+    let mut report = ImportReport {
+        ca_path,
+        p12_path,
+        ca,
+        identity: client,
+        created_config: before.is_none(),
+        changed,
+        changes,
+        files,
+        diff,
+        saved: None,
+        exposure: None,
+    };
+    if !changed || options.check {
+        if !request.password.is_empty() && before.is_some() {
+            report.exposure = crate::cfg::CfgFile::new_unsaved(request.config, doc).exposure();
+        }
+        return Ok(report);
+    }
+
+    let mut locked = LockedCfg::open(request.config)?;
+    report.created_config = locked.current().is_none();
+    let mut doc = CfgDocument::parse(locked.current().unwrap_or_default())?;
+    crate::cfg::set_values(&mut doc, None, &values)?;
 
     let prefix = staging_prefix(locked.target());
     files::remove_stale_dirs(&dest, &prefix);
     let staged = identity::stage_materials(request.ca, request.p12, &dest, &prefix)?;
     let bytes = Zeroizing::new(doc.to_bytes());
-    let options = SaveOptions {
+    let save = SaveOptions {
         tighten_permissions: request.tighten_permissions,
     };
-    let mut saved = locked.write(&bytes, options)?;
+    let mut saved = locked.write(&bytes, save)?;
     if let Err(error) = staged.commit() {
         locked.restore()?;
         return Err(error.into());
@@ -133,16 +224,10 @@ pub fn import_tls_materials(request: &ImportRequest<'_>) -> Result<ImportReport,
     if request.password.is_empty() {
         saved.exposure = None;
     }
-    Ok(ImportReport {
-        ca_path,
-        p12_path,
-        ca,
-        identity: client,
-        created_config,
-        saved,
-    })
+    report.exposure = saved.exposure.clone();
+    report.saved = Some(saved);
+    Ok(report)
 }
-
 /// The absolute path `src`'s file name gets in `dest`.
 fn absolute_in(dest: &Path, src: &Path) -> PathBuf {
     let path = dest.join(src.file_name().unwrap_or_default());

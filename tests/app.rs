@@ -13,6 +13,11 @@ mod app {
     mod certificates;
     mod config;
     mod connection;
+    mod contrast;
+    mod dialogs;
+    mod first_run;
+    mod keyboard;
+    mod layout;
     mod pkcs11;
     mod snapshots;
     mod ssh_key;

@@ -11,6 +11,7 @@ mod cli {
 
     mod check;
     mod config;
+    mod fleet;
     mod hardening;
     mod identity;
     mod init;

@@ -11,10 +11,13 @@
 # (llvmpipe, the OpenGL fallback), the X11 client libraries winit loads, xvfb (a display
 # without a screen), xdotool (finds the window, types Ctrl+Q) and imagemagick (`import`
 # takes the screenshot); acl (setfacl/getfacl: the saved configuration keeps its ACL) and attr
-# (setfattr/getfattr: it keeps its extended attributes).
+# (setfattr/getfattr: it keeps its extended attributes); prometheus (promtool reads the metrics of
+# `check --format prometheus` and tests the alert rules), systemd (systemd-analyze verifies the
+# shipped units), python3 and python3-venv (the scheduled task's XML is read by Python's parser;
+# packaging/ansible/test.sh makes a virtual environment for ansible-core).
 set -euo pipefail
 packages=(openssl openssh-client openssh-server softhsm2 opensc gcc gcc-mingw-w64-x86-64
   mesa-vulkan-drivers libvulkan1 libgl1-mesa-dri libegl1
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0
-  xvfb xdotool imagemagick acl attr)
+  xvfb xdotool imagemagick acl attr prometheus systemd python3 python3-venv)
 bash "$(dirname "$0")/apt-install.sh" "${packages[@]}"

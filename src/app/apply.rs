@@ -15,12 +15,14 @@ use crate::pkcs11::Helper;
 use crate::pkcs11::ssh::{self, SshLoginOptions, SshTarget};
 use crate::secret::Secret;
 
+use super::chrome::ScrollKey;
 use super::command::{Command, Modal, Pending};
 use super::dialogs::{DialogPurpose, DialogRequest};
 use super::drop::{self};
-use super::model::Problem;
+use super::model::{CopySource, Problem};
 use super::screens::{self, Screen};
 use super::tasks::{self, TaskEvent};
+use super::widgets::FocusTarget;
 use super::{FxApp, diff};
 
 impl FxApp {
@@ -53,6 +55,7 @@ impl FxApp {
                 }
             }
             Pending::Close => self.allow_close = true,
+            Pending::RunDoctor { stop_after } => self.run_doctor(stop_after),
         }
     }
 
@@ -60,10 +63,18 @@ impl FxApp {
         if self.dialog_open {
             return;
         }
+        if self.dialog_failure.is_some() {
+            // Dialogs cannot open here (the notice said so once): straight to the path field.
+            self.type_path_instead(purpose);
+            return;
+        }
         let folders = &self.prefs.last_folders;
         let open_folder = self.open_path().and_then(Path::parent).map(Path::to_owned);
         let folder = match &purpose {
-            DialogPurpose::OpenConfig | DialogPurpose::SaveConfigAs => folders.config.clone().or(open_folder),
+            DialogPurpose::OpenConfig | DialogPurpose::SaveConfigAs | DialogPurpose::NewConfig => {
+                folders.config.clone().or(open_folder)
+            }
+            DialogPurpose::SaveElsewhere => cfg::init::home_cfg().and_then(|home| home.parent().map(Path::to_owned)),
             DialogPurpose::OpenCa | DialogPurpose::OpenP12 | DialogPurpose::BrowseField(_) => {
                 folders.certificates.clone().or(open_folder)
             }
@@ -73,7 +84,9 @@ impl FxApp {
             DialogPurpose::SaveReport => folders.report.clone(),
         };
         let file_name = match &purpose {
-            DialogPurpose::SaveConfigAs => Some("fxpkcs11.cfg".to_owned()),
+            DialogPurpose::SaveConfigAs | DialogPurpose::NewConfig | DialogPurpose::SaveElsewhere => {
+                Some("fxpkcs11.cfg".to_owned())
+            }
             DialogPurpose::SaveReport => Some("fxconfig-report.md".to_owned()),
             DialogPurpose::SaveAuthorizedKeys => Some("kmes_ssh_client.pub".to_owned()),
             _ => None,
@@ -86,12 +99,12 @@ impl FxApp {
         let dialogs = Arc::clone(&self.options.dialogs);
         self.dialog_open = true;
         self.spawn("dialog", move || {
-            let path = if request.purpose.is_save() {
+            let answer = if request.purpose.is_save() {
                 dialogs.save_file(&request)
             } else {
                 dialogs.open_file(&request)
             };
-            TaskEvent::Dialog { purpose, path }
+            TaskEvent::Dialog { purpose, answer }
         });
     }
 
@@ -114,15 +127,30 @@ impl FxApp {
         }
         self.saving = true;
         let mut file = doc.file.clone();
+        let library = self.options.library();
         self.spawn("save", move || {
             let result = match &path {
                 Some(path) => file.save_as(path),
                 None => file.save(),
             };
             TaskEvent::Saved {
-                result: result.map(|report| (Box::new(tasks::describe(file)), report)),
+                result: result.map(|report| (Box::new(tasks::describe(file, &library)), report)),
+                target: path,
             }
         });
+    }
+
+    /// Runs the doctor, first asking whether to save when there are unsaved changes (the
+    /// doctor reads the file on disk).
+    pub(super) fn request_doctor(&mut self, stop_after: Option<CheckId>) {
+        if self.doctor.running || self.doc.is_none() {
+            return;
+        }
+        if self.is_modified() {
+            self.modal = Some(Modal::UnsavedTest { stop_after });
+        } else {
+            self.run_doctor(stop_after);
+        }
     }
 
     pub(super) fn run_doctor(&mut self, stop_after: Option<CheckId>) {
@@ -156,6 +184,7 @@ impl FxApp {
                 self.doctor.cancel = Some(cancel);
                 self.doctor.stop_after = stop_after;
                 self.doctor.started = Some(Instant::now());
+                self.doctor.step_started = self.doctor.started;
                 self.doctor.cancelled = false;
                 self.doctor.config = Some(path);
             }
@@ -165,9 +194,13 @@ impl FxApp {
 
     pub(super) fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
-            Command::Navigate(screen) => self.screen = screen,
+            Command::Navigate(screen) => {
+                self.screen = screen;
+                self.focus = Some(FocusTarget::Entry);
+            }
             Command::WizardStep(step) => {
                 self.views.wizard.step = step.min(screens::troubleshooting::STEPS.len() - 1);
+                self.focus = Some(FocusTarget::Entry);
             }
             Command::Dialog(purpose) => self.open_dialog(purpose),
             Command::Open(path) => self.guarded(Pending::Open(path)),
@@ -185,6 +218,12 @@ impl FxApp {
                     let overwrite = self.changed_on_disk();
                     let path = overwrite.then(|| self.open_path().map(Path::to_owned)).flatten();
                     self.start_save(path);
+                }
+            }
+            Command::SaveCopyFor(meant) => {
+                if self.doc.is_some() {
+                    self.install_target = Some(meant);
+                    self.open_dialog(DialogPurpose::SaveConfigAs);
                 }
             }
             Command::AskSaveAs => {
@@ -223,7 +262,13 @@ impl FxApp {
             }
             Command::InspectConfigured => self.inspect_configured(),
             Command::ApplyToConfig => self.apply_to_config(),
-            Command::RunDoctor { stop_after } => self.run_doctor(stop_after),
+            Command::RunDoctor { stop_after } => self.request_doctor(stop_after),
+            Command::TestSavedFile { stop_after } => {
+                if matches!(self.modal, Some(Modal::UnsavedTest { .. })) {
+                    self.modal = None;
+                }
+                self.run_doctor(stop_after);
+            }
             Command::CancelDoctor => {
                 if self.doctor.running {
                     self.doctor.cancel();
@@ -232,6 +277,14 @@ impl FxApp {
                     self.doctor.cancel = None;
                     // Results still on their way from the cancelled run are ignored.
                     self.doctor.run += 1;
+                }
+            }
+            Command::CancelModule => {
+                if self.module.running {
+                    self.module.running = false;
+                    // The answer still on its way is ignored.
+                    self.module.generation += 1;
+                    self.info("Stopped waiting for the module.");
                 }
             }
             Command::SetFault(fault) => {
@@ -264,6 +317,20 @@ impl FxApp {
                 // Both screens with a module field show the same path.
                 self.views.key.module.clone_from(&path);
                 self.views.module.module.clone_from(&path);
+                // Results about another module no longer apply.
+                let other = |module: &Path| module != Path::new(path.trim());
+                if self
+                    .module
+                    .outcome
+                    .as_ref()
+                    .is_some_and(|outcome| other(&outcome.module))
+                {
+                    self.module.outcome = None;
+                    self.module.failed_sign = None;
+                    self.module.generation += 1;
+                    self.module.running = false;
+                    self.module.ssh = None;
+                }
                 self.prefs.module_path = Some(path);
                 self.prefs_dirty = true;
             }
@@ -279,11 +346,11 @@ impl FxApp {
                     self.perform(ctx, then);
                 }
             }
-            Command::SaveAndContinue => {
-                if let Some(Modal::Unsaved { then }) = self.modal.take() {
-                    self.request_save(Some(then));
-                }
-            }
+            Command::SaveAndContinue => match self.modal.take() {
+                Some(Modal::Unsaved { then }) => self.request_save(Some(then)),
+                Some(Modal::UnsavedTest { stop_after }) => self.request_save(Some(Pending::RunDoctor { stop_after })),
+                other => self.modal = other,
+            },
             Command::Quit => {
                 if self.is_modified() {
                     self.modal = Some(Modal::Unsaved { then: Pending::Close });
@@ -292,6 +359,72 @@ impl FxApp {
                 }
             }
             Command::DismissNotice => self.notice = None,
+            Command::DismissDialogNotice => self.dialog_notice_dismissed = true,
+            Command::PathChosen { purpose, path } => {
+                if !path.as_os_str().is_empty() {
+                    self.dialog_answered(ctx, purpose, path);
+                }
+            }
+            Command::ToggleNavigation => {
+                self.prefs.navigation_hidden = !self.prefs.navigation_hidden;
+                self.save_prefs();
+            }
+            Command::ShowAbout => {
+                if self.modal.is_none() {
+                    self.modal = Some(Modal::About);
+                }
+            }
+            Command::FocusContent => self.focus = Some(FocusTarget::Entry),
+            Command::InitConfig { path: Some(path) } => match CfgDocument::parse(cfg::blank_template().as_bytes()) {
+                Ok(doc) => self.start_init(path, doc, false, None),
+                Err(error) => self.explain("The template could not be read", &error),
+            },
+            Command::InitConfig { path: None } => self.open_dialog(DialogPurpose::NewConfig),
+            Command::PrepareCopy { source, target } => {
+                let doc = match &source {
+                    CopySource::OpenDocument => self.doc.as_ref().map(|doc| doc.file.doc.clone()),
+                    CopySource::File(_) => None,
+                };
+                self.spawn("copy", move || {
+                    TaskEvent::CopyPrepared(tasks::prepare_copy(source, doc, target))
+                });
+            }
+            Command::ConfirmCopy => {
+                if let Some(Modal::CopyPreview(preview)) = self.modal.take() {
+                    let preview = *preview;
+                    self.start_init(preview.target, preview.doc, preview.plan.exists, None);
+                }
+            }
+            Command::SaveElsewhere => {
+                if matches!(self.modal, Some(Modal::CannotWrite { .. })) {
+                    self.modal = None;
+                }
+                if self.elsewhere.is_some() {
+                    self.open_dialog(DialogPurpose::SaveElsewhere);
+                }
+            }
+            Command::Locate => self.locate(),
+            Command::UseModule(path) => {
+                let text = path.display().to_string();
+                self.apply(ctx, Command::SetModulePath(text.clone()));
+                self.views.module.prefilled = true;
+                self.views.key.module_prefilled = true;
+                self.info(format!("The SSH commands and tests use {text}."));
+            }
+            Command::DismissInstallHint => self.install_hint = None,
+            Command::TightenPermissions => {
+                if let Some(path) = self.open_path().map(Path::to_owned) {
+                    self.spawn("chmod", move || TaskEvent::PermissionsTightened {
+                        result: cfg::tighten_permissions(&path),
+                        path,
+                    });
+                }
+            }
+            Command::ForgetRecent(path) => {
+                self.prefs.forget_file(&path);
+                self.recent_missing.remove(&path);
+                self.save_prefs();
+            }
         }
     }
 
@@ -365,6 +498,21 @@ impl FxApp {
         if self.modal.is_some() {
             return;
         }
+        let key = |key: Key| ctx.input_mut(|input| input.consume_key(Modifiers::NONE, key));
+        if key(Key::F1) {
+            out.push(Command::ShowAbout);
+        }
+        if key(Key::F6) {
+            out.push(Command::FocusContent);
+        }
+        if (self.doctor.running || self.module.running) && key(Key::Escape) {
+            if self.doctor.running {
+                out.push(Command::CancelDoctor);
+            }
+            if self.module.running {
+                out.push(Command::CancelModule);
+            }
+        }
         let pressed = |modifiers: Modifiers, key: Key| {
             ctx.input_mut(|input| input.consume_shortcut(&KeyboardShortcut::new(modifiers, key)))
         };
@@ -383,6 +531,9 @@ impl FxApp {
         if pressed(Modifiers::COMMAND, Key::Q) {
             out.push(Command::Quit);
         }
+        if pressed(Modifiers::COMMAND, Key::B) {
+            out.push(Command::ToggleNavigation);
+        }
         for screen in Screen::ALL {
             if pressed(Modifiers::COMMAND, screen.key()) {
                 out.push(Command::Navigate(screen));
@@ -394,19 +545,28 @@ impl FxApp {
                 Screen::ConnectionTest => out.push(Command::RunDoctor { stop_after: None }),
                 Screen::Pkcs11Module => out.push(screens::pkcs11::enter_action(&self.views.module)),
                 Screen::Troubleshooting => {
-                    if let Some(command) = screens::troubleshooting::enter_action(&self.views.wizard) {
+                    let target = self.views.module.target.trim().to_owned();
+                    let destination = self.prefs.ssh_destination.clone().unwrap_or(target);
+                    if let Some(command) =
+                        screens::troubleshooting::enter_action(&self.views.wizard, destination.trim())
+                    {
                         out.push(command);
                     }
                 }
                 _ => {}
             }
         }
-        if nothing_focused && self.screen == Screen::Troubleshooting {
+        if self.screen == Screen::Troubleshooting {
+            // Alt+arrow always; a bare arrow when no control has the focus (with a control
+            // focused, the arrows move the focus).
             let step = self.views.wizard.step;
-            if ctx.input(|input| input.key_pressed(Key::ArrowRight)) {
+            let arrow = |key: Key| {
+                pressed(Modifiers::ALT, key) || (nothing_focused && ctx.input(|input| input.key_pressed(key)))
+            };
+            if arrow(Key::ArrowRight) {
                 out.push(Command::WizardStep(step + 1));
             }
-            if ctx.input(|input| input.key_pressed(Key::ArrowLeft)) {
+            if arrow(Key::ArrowLeft) {
                 out.push(Command::WizardStep(step.saturating_sub(1)));
             }
         }
@@ -486,5 +646,34 @@ impl FxApp {
         options.config = self.open_path().map(Path::to_path_buf);
         options.pin = pin;
         self.spawn("ssh", move || TaskEvent::SshTested(Ok(ssh::login(&options, &helper))));
+    }
+}
+
+impl FxApp {
+    /// The scrolling key pressed this frame, if any: Page Up and Page Down always (the text
+    /// fields are one line, or scroll themselves), Home and End outside text fields, Ctrl+Home
+    /// and Ctrl+End everywhere. None while a modal dialog is open.
+    pub(super) fn scroll_keys(&self, ctx: &egui::Context) -> Option<ScrollKey> {
+        if self.modal.is_some() {
+            return None;
+        }
+        let typing = ctx.egui_wants_keyboard_input();
+        ctx.input_mut(|input| {
+            if input.consume_key(Modifiers::NONE, Key::PageUp) {
+                Some(ScrollKey::PageUp)
+            } else if input.consume_key(Modifiers::NONE, Key::PageDown) {
+                Some(ScrollKey::PageDown)
+            } else if input.consume_key(Modifiers::COMMAND, Key::Home)
+                || (!typing && input.consume_key(Modifiers::NONE, Key::Home))
+            {
+                Some(ScrollKey::Top)
+            } else if input.consume_key(Modifiers::COMMAND, Key::End)
+                || (!typing && input.consume_key(Modifiers::NONE, Key::End))
+            {
+                Some(ScrollKey::Bottom)
+            } else {
+                None
+            }
+        })
     }
 }

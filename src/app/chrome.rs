@@ -1,24 +1,67 @@
-//! The frame around the screens: the top bar with the open file and its unsaved marker,
-//! the left navigation, the status bar, the modal dialogs and the drop overlay.
+//! The frame around the screens: the top bar with the open file, its save state and the
+//! Preferences and Help menus, the left navigation (hidden with Ctrl+B), the status bar,
+//! the notices shown above every screen, the modal dialogs and the drop overlay.
 
 use std::time::Instant;
 
-use egui::{Key, RichText, Ui, ViewportCommand};
-
-use crate::cfg::locate;
+use egui::{Align, FontId, Key, Layout, RichText, Ui, ViewportCommand};
 
 use super::command::{Command, Modal, Pending};
+use super::dialogs::DialogPurpose;
 use super::launch::FrameSample;
+use super::model::{CopySource, InstallHint, OpenDocument};
 use super::prefs::ThemeChoice;
 use super::screens::{self, Screen};
-use super::{APP_NAME, FxApp, diff, theme, widgets};
+use super::theme::Tone;
+use super::widgets;
+use super::{APP_NAME, FxApp, diff, theme};
+use crate::cfg::{self, init as cfg_init};
+
+/// The top bar's width from which the app's name and the long save states are shown.
+pub const WIDE_TOP_BAR: f32 = 900.0;
+
+/// The width of the left navigation when shown.
+pub const NAVIGATION_WIDTH: f32 = 200.0;
+
+/// The keyboard shortcuts, as listed in the About window.
+pub const SHORTCUTS: [(&str, &str); 16] = [
+    ("Ctrl+1 … Ctrl+6", "Show a screen"),
+    ("Ctrl+O", "Open a configuration"),
+    ("Ctrl+S", "Save (after a preview of the changes)"),
+    ("Ctrl+Shift+S", "Save as"),
+    ("Ctrl+R", "Reload from disk"),
+    ("Ctrl+Q", "Quit"),
+    ("Ctrl+B", "Show or hide the navigation"),
+    ("F1", "This window"),
+    ("F6", "Skip to the screen's first control"),
+    ("Tab, Shift+Tab", "Move between controls, results and remedies"),
+    ("Enter", "Run the screen's test or step; use a typed path"),
+    ("Escape", "Cancel a running test, close a dialog"),
+    ("Page Up, Page Down", "Scroll the screen"),
+    ("Home, End", "Top or bottom of the screen (outside text fields)"),
+    ("Alt+Left, Alt+Right", "Previous or next troubleshooting step"),
+    ("Space", "Press the focused button, tick the focused box"),
+];
 
 impl FxApp {
     pub(super) fn top_bar(&self, ui: &mut Ui, out: &mut Vec<Command>) {
         egui::Panel::top("top-bar").show(ui, |ui| {
             ui.add_space(4.0);
             ui.horizontal(|ui| {
-                ui.label(RichText::new(APP_NAME).strong().size(18.0));
+                let shown = !self.prefs.navigation_hidden;
+                if ui
+                    .selectable_label(shown, "☰")
+                    .on_hover_text("Show or hide the navigation (Ctrl+B)")
+                    .accessible_name("Navigation")
+                    .clicked()
+                {
+                    out.push(Command::ToggleNavigation);
+                }
+                // The name is in the window's title; narrow windows need the room for the path.
+                let wide = ui.available_width() >= WIDE_TOP_BAR;
+                if wide {
+                    ui.label(RichText::new(APP_NAME).strong().size(18.0));
+                }
                 ui.separator();
                 let has_doc = self.doc.is_some();
                 let idle = !self.dialog_open && !self.saving;
@@ -38,46 +81,88 @@ impl FxApp {
                     }
                 }
                 ui.separator();
-                match &self.doc {
-                    Some(doc) => {
-                        ui.label(RichText::new(doc.file.path.display().to_string()).monospace())
-                            .on_hover_text("The open configuration");
-                        if doc.modified {
-                            ui.label(
-                                RichText::new(format!("{} Unsaved changes", theme::UNSAVED_MARK))
-                                    .monospace()
-                                    .color(ui.visuals().warn_fg_color),
-                            );
-                        } else {
-                            ui.weak("Saved");
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    if ui
+                        .button("Help")
+                        .on_hover_text("Version, renderer, where files are, keyboard shortcuts (F1)")
+                        .clicked()
+                    {
+                        out.push(Command::ShowAbout);
+                    }
+                    self.preferences_menu(ui, out);
+                    self.save_state(ui, wide);
+                    ui.with_layout(Layout::left_to_right(Align::Center), |ui| {
+                        if let Some(doc) = &self.doc {
+                            let full = doc.file.path.display().to_string();
+                            let font = FontId::monospace(13.0);
+                            let shown = widgets::shorten_middle(ui, &full, &font, ui.available_width() - 4.0);
+                            ui.add(egui::Label::new(RichText::new(shown).font(font)).truncate())
+                                .on_hover_text(format!("The open configuration: {full}"));
                         }
-                    }
-                    None => {
-                        ui.weak("No file open");
-                    }
-                }
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    let mut choice = self.prefs.theme;
-                    egui::ComboBox::from_label("Theme")
-                        .selected_text(choice.label())
-                        .show_ui(ui, |ui| {
-                            for option in ThemeChoice::ALL {
-                                ui.selectable_value(&mut choice, option, option.label());
-                            }
-                        });
-                    if choice != self.prefs.theme {
-                        out.push(Command::SetTheme(choice));
-                    }
+                    });
                 });
             });
             ui.add_space(2.0);
         });
     }
 
+    /// "Saved", "● Unsaved changes", "⚠ Changed on disk": always visible in the top bar.
+    fn save_state(&self, ui: &mut Ui, wide: bool) {
+        let warn = ui.visuals().warn_fg_color;
+        match &self.doc {
+            Some(doc) if doc.changed_on_disk => {
+                ui.label(RichText::new(format!("{} Changed on disk", Tone::Warn.symbol())).color(warn))
+                    .on_hover_text("Another program changed the file since it was opened: reload it or keep yours");
+                if doc.modified {
+                    ui.label(RichText::new(theme::UNSAVED_MARK).monospace().color(warn))
+                        .on_hover_text("Unsaved changes");
+                }
+            }
+            Some(doc) if doc.modified => {
+                let text = if wide { "Unsaved changes" } else { "Unsaved" };
+                ui.label(
+                    RichText::new(format!("{} {text}", theme::UNSAVED_MARK))
+                        .monospace()
+                        .color(warn),
+                )
+                .on_hover_text("The open file has changes that are not saved (Ctrl+S saves them)");
+            }
+            Some(_) => {
+                ui.weak("Saved");
+            }
+            None => {
+                ui.weak("No file open");
+            }
+        }
+    }
+
+    fn preferences_menu(&self, ui: &mut Ui, out: &mut Vec<Command>) {
+        ui.menu_button("Preferences", |ui| {
+            ui.label(RichText::new("Theme").strong());
+            for option in ThemeChoice::ALL {
+                if ui.radio(self.prefs.theme == option, option.label()).clicked() {
+                    out.push(Command::SetTheme(option));
+                    ui.close();
+                }
+            }
+            ui.separator();
+            let mut shown = !self.prefs.navigation_hidden;
+            if ui.checkbox(&mut shown, "Navigation panel (Ctrl+B)").clicked() {
+                out.push(Command::ToggleNavigation);
+                ui.close();
+            }
+        })
+        .response
+        .on_hover_text("Theme and navigation panel");
+    }
+
     pub(super) fn navigation(&self, ui: &mut Ui, out: &mut Vec<Command>) {
+        if self.prefs.navigation_hidden {
+            return;
+        }
         egui::Panel::left("navigation")
             .resizable(false)
-            .exact_size(230.0)
+            .exact_size(NAVIGATION_WIDTH)
             .show(ui, |ui| {
                 ui.add_space(6.0);
                 for (index, screen) in Screen::ALL.into_iter().enumerate() {
@@ -92,13 +177,8 @@ impl FxApp {
                     ui.add_space(12.0);
                     ui.separator();
                     ui.label(RichText::new("Demo").strong());
-                    ui.label(format!("KMES simulator on {}", demo.sim_addr()));
-                    ui.add(
-                        egui::Label::new(
-                            RichText::new(format!("PKCS#12 password: {}", crate::demo::DEMO_P12_PASSWORD)).small(),
-                        )
-                        .wrap(),
-                    );
+                    ui.add(egui::Label::new(format!("KMES simulator on {}", demo.sim_addr())).wrap());
+                    ui.add(egui::Label::new(format!("PKCS#12 password: {}", crate::demo::DEMO_P12_PASSWORD)).wrap());
                     screens::connection::fault_switch(ui, demo.fault(), out);
                 }
             });
@@ -110,39 +190,42 @@ impl FxApp {
                 if self.is_busy() {
                     widgets::busy(ui);
                 }
-                match &self.notice {
-                    Some(notice) => {
-                        let color = if notice.is_error {
-                            ui.visuals().error_fg_color
-                        } else {
-                            ui.visuals().text_color()
-                        };
-                        ui.add(egui::Label::new(RichText::new(&notice.text).color(color)).truncate())
-                            .on_hover_text(&notice.text);
-                        if ui.small_button("Dismiss").clicked() {
-                            out.push(Command::DismissNotice);
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    if self.notice.is_some() && ui.small_button("Dismiss").clicked() {
+                        out.push(Command::DismissNotice);
+                    }
+                    ui.with_layout(Layout::left_to_right(Align::Center), |ui| match &self.notice {
+                        Some(notice) => {
+                            let (text, color) = if notice.is_error {
+                                (
+                                    format!("{} {}", Tone::Fail.symbol(), notice.text),
+                                    ui.visuals().error_fg_color,
+                                )
+                            } else {
+                                (notice.text.clone(), ui.visuals().text_color())
+                            };
+                            ui.add(egui::Label::new(RichText::new(text).color(color)).truncate())
+                                .on_hover_text(&notice.text);
                         }
-                    }
-                    None => {
-                        ui.weak("Ready");
-                    }
-                }
-                if let Some(renderer) = &self.renderer {
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        ui.weak(renderer.as_str());
+                        None => {
+                            ui.weak("Ready");
+                        }
                     });
-                }
+                });
             });
         });
     }
 
     pub(super) fn central(&mut self, ui: &mut Ui, out: &mut Vec<Command>) {
         let module_path = self.module_path();
-        let library_path = locate::library_cfg_path().path;
+        let library_path = self.options.library().path;
+        let scroll = self.scroll_keys(ui.ctx());
+        // A focus request is answered by the frame that draws its widget.
+        let focus = self.focus.take();
         let cx = screens::ScreenContext {
             doc: self.doc.as_ref(),
             loading: self.loading.as_deref(),
-            missing: self.missing.as_deref(),
+            missing: self.missing.as_ref(),
             load_problem: self.load_problem.as_ref(),
             library_path: &library_path,
             saving: self.saving,
@@ -153,27 +236,68 @@ impl FxApp {
             demo: self.options.demo.as_deref(),
             prefs: &self.prefs,
             module_path: &module_path,
+            module_configured: self.module_configured(),
+            softhsm: self.softhsm.as_deref(),
             dialog_open: self.dialog_open,
+            focus: focus.as_ref(),
+            step_timeout: self.options.doctor_timeout,
+            recent_missing: &self.recent_missing,
+            install: &self.install,
         };
+        let dialog_failure = self.dialog_failure.as_deref().filter(|_| !self.dialog_notice_dismissed);
+        let install_hint = self.install_hint.as_ref();
         let views = &mut self.views;
         let screen = self.screen;
+        let focus_before = self.last_focus;
+        let mut focus_now = None;
         egui::CentralPanel::default().show(ui, |ui| {
+            notices(ui, cx.doc, dialog_failure, install_hint, out);
             egui::ScrollArea::vertical()
                 .id_salt(("screen", screen.title()))
                 .auto_shrink([false, false])
-                .show(ui, |ui| match screen {
-                    Screen::Configuration => screens::configuration::show(ui, &cx, &mut views.config, out),
-                    Screen::Certificates => screens::certificates::show(ui, &cx, out),
-                    Screen::ConnectionTest => screens::connection::show(ui, &cx, out),
-                    Screen::SshKey => screens::ssh_key::show(ui, &cx, &mut views.key, out),
-                    Screen::Troubleshooting => screens::troubleshooting::show(ui, &cx, &views.wizard, out),
-                    Screen::Pkcs11Module => screens::pkcs11::show(ui, &cx, &mut views.module, out),
+                .show(ui, |ui| {
+                    match scroll {
+                        Some(ScrollKey::Top) => ui.scroll_to_cursor_animation(Some(Align::TOP), no_animation()),
+                        Some(ScrollKey::PageUp) => {
+                            let page = ui.clip_rect().height() * 0.9;
+                            ui.scroll_with_delta_animation(egui::vec2(0.0, page), no_animation());
+                        }
+                        Some(ScrollKey::PageDown) => {
+                            let page = ui.clip_rect().height() * 0.9;
+                            ui.scroll_with_delta_animation(egui::vec2(0.0, -page), no_animation());
+                        }
+                        Some(ScrollKey::Bottom) | None => {}
+                    }
+                    match screen {
+                        Screen::Configuration => screens::configuration::show(ui, &cx, &mut views.config, out),
+                        Screen::Certificates => screens::certificates::show(ui, &cx, &mut views.certificates, out),
+                        Screen::ConnectionTest => screens::connection::show(ui, &cx, &mut views.connection, out),
+                        Screen::SshKey => screens::ssh_key::show(ui, &cx, &mut views.key, out),
+                        Screen::Troubleshooting => screens::troubleshooting::show(ui, &cx, &mut views.wizard, out),
+                        Screen::Pkcs11Module => screens::pkcs11::show(ui, &cx, &mut views.module, out),
+                    }
+                    if scroll == Some(ScrollKey::Bottom) {
+                        ui.scroll_to_cursor_animation(Some(Align::BOTTOM), no_animation());
+                    }
+                    // A control reached with Tab is scrolled into view.
+                    focus_now = ui.memory(|memory| memory.focused());
+                    if let Some(id) = focus_now
+                        && focus_now != focus_before
+                        && let Some(response) = ui.ctx().read_response(id)
+                        && ui.min_rect().contains_rect(response.rect)
+                    {
+                        ui.scroll_to_rect_animation(response.rect, None, no_animation());
+                    }
                 });
         });
+        self.last_focus = focus_now;
     }
 
     pub(super) fn modal(&mut self, ctx: &egui::Context, out: &mut Vec<Command>) {
         let path = self.open_path().map(|p| p.display().to_string()).unwrap_or_default();
+        let renderer = self.renderer.clone();
+        let library = self.options.library();
+        let prefs_file = self.options.prefs.file().map(|file| file.display().to_string());
         let Some(modal) = &mut self.modal else {
             return;
         };
@@ -183,17 +307,23 @@ impl FxApp {
                 let action = match then {
                     Pending::Close => "closing",
                     Pending::Reload => "reloading",
+                    Pending::RunDoctor { .. } => "testing",
                     _ => "opening another file",
                 };
                 egui::Modal::new(egui::Id::unique("unsaved")).show(ctx, |ui| {
                     ui.set_max_width(460.0);
                     ui.heading("Unsaved changes");
-                    ui.label(format!(
-                        "{path} has changes that are not saved. Save them before {action}?"
-                    ));
+                    ui.add(
+                        egui::Label::new(format!(
+                            "{path} has changes that are not saved. Save them before {action}?"
+                        ))
+                        .wrap(),
+                    );
                     ui.add_space(8.0);
-                    ui.horizontal(|ui| {
-                        if ui.button("Save changes…").clicked() {
+                    ui.horizontal_wrapped(|ui| {
+                        let save = ui.button("Save changes…");
+                        focus_first(ui, &save);
+                        if save.clicked() {
                             out.push(Command::SaveAndContinue);
                         }
                         if ui.button("Discard changes").clicked() {
@@ -205,36 +335,51 @@ impl FxApp {
                     });
                 });
             }
+            Modal::UnsavedTest { stop_after } => {
+                let stop_after = *stop_after;
+                egui::Modal::new(egui::Id::unique("unsaved-test")).show(ctx, |ui| {
+                    ui.set_max_width(480.0);
+                    ui.heading("Test with unsaved changes?");
+                    ui.add(
+                        egui::Label::new(format!(
+                            "The test reads the file on disk, and {path} has changes that are not saved yet."
+                        ))
+                        .wrap(),
+                    );
+                    ui.add_space(8.0);
+                    ui.horizontal_wrapped(|ui| {
+                        let save = ui
+                            .button("Save and test")
+                            .on_hover_text("Save the changes (after a preview), then test them");
+                        focus_first(ui, &save);
+                        if save.clicked() {
+                            out.push(Command::SaveAndContinue);
+                        }
+                        if ui
+                            .button("Test the saved file")
+                            .on_hover_text("Keep the changes unsaved and test the file as it is on disk")
+                            .clicked()
+                        {
+                            out.push(Command::TestSavedFile { stop_after });
+                        }
+                        if ui.button("Cancel").clicked() || escape {
+                            out.push(Command::CloseModal);
+                        }
+                    });
+                });
+            }
             Modal::ReviewSave { lines, .. } => {
                 let enter = ctx.input(|input| input.key_pressed(Key::Enter));
                 egui::Modal::new(egui::Id::unique("review-save")).show(ctx, |ui| {
-                    ui.set_max_width(760.0);
+                    let height = ctx.content_rect().height();
+                    ui.set_max_width(ctx.content_rect().width().min(760.0) - 40.0);
                     ui.heading("Review the changes");
-                    ui.label(format!("Saving {path} (passwords masked):"));
-                    let shown = diff::with_context(lines, 3);
-                    egui::ScrollArea::vertical().max_height(360.0).show(ui, |ui| {
-                        if shown.is_empty() {
-                            ui.label("No changes: the file will be written as it is.");
-                        }
-                        for line in shown {
-                            match line {
-                                None => {
-                                    ui.weak(RichText::new("⋯").monospace());
-                                }
-                                Some(line) => {
-                                    let (color, sign) = theme::diff_style(ui.visuals(), line.change);
-                                    let number = line.new_line.or(line.old_line).unwrap_or(0);
-                                    ui.label(
-                                        RichText::new(format!("{sign} {number:>4}  {}", line.text))
-                                            .monospace()
-                                            .color(color),
-                                    );
-                                }
-                            }
-                        }
-                    });
+                    ui.add(egui::Label::new(format!("Saving {path} (passwords masked):")).wrap());
+                    egui::ScrollArea::both()
+                        .max_height((height - 200.0).clamp(120.0, 360.0))
+                        .show(ui, |ui| diff_lines(ui, lines));
                     ui.add_space(8.0);
-                    ui.horizontal(|ui| {
+                    ui.horizontal_wrapped(|ui| {
                         if ui.button("Save changes").clicked() || enter {
                             out.push(Command::ConfirmSave);
                         }
@@ -244,12 +389,308 @@ impl FxApp {
                     });
                 });
             }
+            Modal::SaveFailed {
+                path: target,
+                problem,
+                permission_denied,
+            } => {
+                let meant = target.clone();
+                let example = cfg_init::home_cfg()
+                    .filter(|home| *home != meant)
+                    .map(|home| cfg_init::install_command(&home, &meant));
+                let target = target.display().to_string();
+                let permission_denied = *permission_denied;
+                egui::Modal::new(egui::Id::unique("save-failed")).show(ctx, |ui| {
+                    ui.set_max_width(ctx.content_rect().width().min(620.0) - 40.0);
+                    ui.heading(format!("{} Not saved", Tone::Fail.symbol()));
+                    ui.add(
+                        egui::Label::new(format!("{target} was not written; the file on disk is unchanged.")).wrap(),
+                    );
+                    widgets::problem(ui, problem);
+                    ui.add_space(6.0);
+                    ui.label(RichText::new("Next steps").strong());
+                    if permission_denied {
+                        ui.add(
+                            egui::Label::new(
+                                "You may not write there as this user. Save the configuration somewhere you can \
+                                 write (Save elsewhere…), then either install it where the library reads it, as root, \
+                                 or point the library at your copy with FXPKCS11_CFG [2.2]:",
+                            )
+                            .wrap(),
+                        );
+                        if let Some(example) = &example {
+                            widgets::code_block(ui, example);
+                        }
+                        ui.weak("The exact command is shown once your copy is saved.");
+                    } else {
+                        ui.add(
+                            egui::Label::new(
+                                "Save the configuration under another name (Save elsewhere…), or fix the cause \
+                                 above and save again.",
+                            )
+                            .wrap(),
+                        );
+                    }
+                    ui.add_space(8.0);
+                    ui.horizontal_wrapped(|ui| {
+                        let save_as = ui
+                            .button("Save elsewhere…")
+                            .on_hover_text("Save the configuration under another name (as Save as…)");
+                        focus_first(ui, &save_as);
+                        if save_as.clicked() {
+                            out.push(Command::CloseModal);
+                            out.push(if permission_denied {
+                                Command::SaveCopyFor(meant.clone())
+                            } else {
+                                Command::AskSaveAs
+                            });
+                        }
+                        if ui.button("Close").clicked() || escape {
+                            out.push(Command::CloseModal);
+                        }
+                    });
+                });
+            }
+            Modal::CopyPreview(preview) => {
+                let enter = ctx.input(|input| input.key_pressed(Key::Enter));
+                let source = match &preview.source {
+                    CopySource::OpenDocument => format!("the open configuration ({path})"),
+                    CopySource::File(file) => file.display().to_string(),
+                };
+                let target = preview.target.display().to_string();
+                egui::Modal::new(egui::Id::unique("copy-preview")).show(ctx, |ui| {
+                    let height = ctx.content_rect().height();
+                    ui.set_max_width(ctx.content_rect().width().min(760.0) - 40.0);
+                    ui.heading(format!("Copy to {target}?"));
+                    ui.add(egui::Label::new(format!("From {source}. The difference (passwords masked):")).wrap());
+                    egui::ScrollArea::both()
+                        .max_height((height - 260.0).clamp(100.0, 320.0))
+                        .show(ui, |ui| diff_lines(ui, &preview.lines));
+                    ui.add_space(4.0);
+                    ui.label(RichText::new("Who may read it").strong());
+                    let note = if preview.plan.exists {
+                        format!(
+                            "{target} exists: it is replaced, keeping its owner and permissions, and its contents                              are kept in {}.",
+                            cfg::file::backup_path(&preview.target).display()
+                        )
+                    } else {
+                        format!("{target} is created readable by its owner only (mode 0600), as the guide wants for a file holding passwords [4.2].")
+                    };
+                    ui.add(egui::Label::new(note).wrap());
+                    if preview.plan.read_by_library {
+                        ui.weak("The PKCS#11 library reads this file.");
+                    }
+                    ui.add_space(8.0);
+                    ui.horizontal_wrapped(|ui| {
+                        let copy = ui.button("Copy");
+                        focus_first(ui, &copy);
+                        if copy.clicked() || enter {
+                            out.push(Command::ConfirmCopy);
+                        }
+                        if ui.button("Cancel").clicked() || escape {
+                            out.push(Command::CloseModal);
+                        }
+                    });
+                });
+            }
+            Modal::CannotWrite {
+                target,
+                reason,
+                elsewhere,
+                source,
+            } => {
+                let meant = target.display().to_string();
+                let copy = source.clone().or_else(|| elsewhere.clone());
+                let install = copy.as_ref().map(|copy| cfg_init::install_command(copy, target));
+                let env = copy.as_ref().map(|copy| cfg_init::env_command(copy));
+                let exact = source.is_some();
+                egui::Modal::new(egui::Id::unique("cannot-write")).show(ctx, |ui| {
+                    ui.set_max_width(ctx.content_rect().width().min(640.0) - 40.0);
+                    ui.heading(format!("{} {meant} cannot be written here", Tone::Warn.symbol()));
+                    ui.add(egui::Label::new(format!("{}: {reason}. Nothing was written.", capitalised(&meant))).wrap());
+                    ui.add_space(6.0);
+                    ui.label(RichText::new("Next steps").strong());
+                    let mut copies = Vec::new();
+                    if exact {
+                        ui.add(egui::Label::new("Install the file where the library reads it, as root:").wrap());
+                    } else {
+                        ui.add(
+                            egui::Label::new(
+                                "Save it where you may write (Save elsewhere…), then install it where the library \
+                                 reads it, as root:",
+                            )
+                            .wrap(),
+                        );
+                    }
+                    if let Some(install) = &install {
+                        widgets::code_block(ui, install);
+                        copies.push(("Copy the install command", install.clone()));
+                    }
+                    ui.add(
+                        egui::Label::new(
+                            "or make the library read your copy, in the environment of the account that runs ssh \
+                             [2.2]:",
+                        )
+                        .wrap(),
+                    );
+                    if let Some(env) = &env {
+                        widgets::code_block(ui, env);
+                        copies.push(("Copy the FXPKCS11_CFG command", env.clone()));
+                    }
+                    if !exact {
+                        ui.weak("The exact commands are shown once your copy is saved.");
+                    }
+                    ui.add_space(8.0);
+                    ui.horizontal_wrapped(|ui| {
+                        if !exact {
+                            let save = ui.button("Save elsewhere…");
+                            focus_first(ui, &save);
+                            if save.clicked() {
+                                out.push(Command::SaveElsewhere);
+                            }
+                        }
+                        for (label, text) in copies {
+                            if ui.button(label).clicked() {
+                                out.push(Command::Copy(text));
+                            }
+                        }
+                        let close = ui.button("Close");
+                        if exact {
+                            focus_first(ui, &close);
+                        }
+                        if close.clicked() || escape {
+                            out.push(Command::CloseModal);
+                        }
+                    });
+                });
+            }
+            Modal::TypePath { purpose, text } => {
+                let purpose = purpose.clone();
+                egui::Modal::new(egui::Id::unique("type-path")).show(ctx, |ui| {
+                    ui.set_max_width(ctx.content_rect().width().min(620.0) - 40.0);
+                    ui.heading(purpose.title());
+                    ui.add(egui::Label::new("The file dialog cannot open here: type the file's full path.").wrap());
+                    let id = egui::Id::unique("type-path-input");
+                    let response = widgets::text_input(ui, "Path", example_path(&purpose), text, id, false);
+                    if !response.has_focus() && !response.lost_focus() && ui.memory(|m| m.focused().is_none()) {
+                        response.request_focus();
+                    }
+                    let submitted = response.lost_focus() && ui.input(|input| input.key_pressed(Key::Enter));
+                    ui.add_space(8.0);
+                    ui.horizontal_wrapped(|ui| {
+                        let typed = text.trim().to_owned();
+                        let ok = ui.add_enabled(!typed.is_empty(), egui::Button::new("OK")).clicked();
+                        if (ok || submitted) && !typed.is_empty() {
+                            out.push(Command::CloseModal);
+                            out.push(Command::PathChosen {
+                                purpose: purpose.clone(),
+                                path: typed.into(),
+                            });
+                        }
+                        if ui.button("Cancel").clicked() || escape {
+                            out.push(Command::CloseModal);
+                        }
+                    });
+                });
+            }
+            Modal::NotCreated { path, problem, exists } => {
+                let shown = path.display().to_string();
+                egui::Modal::new(egui::Id::unique("not-created")).show(ctx, |ui| {
+                    ui.set_max_width(ctx.content_rect().width().min(620.0) - 40.0);
+                    ui.heading(format!("{} Not created", Tone::Fail.symbol()));
+                    ui.add(egui::Label::new(format!("{shown} was not written; nothing on disk changed.")).wrap());
+                    widgets::problem(ui, problem);
+                    ui.add_space(8.0);
+                    ui.horizontal_wrapped(|ui| {
+                        if *exists {
+                            let open = ui.button(format!("Open {shown}"));
+                            focus_first(ui, &open);
+                            if open.clicked() {
+                                out.push(Command::CloseModal);
+                                out.push(Command::Open(path.clone()));
+                            }
+                        }
+                        let elsewhere = ui
+                            .button("Create it elsewhere…")
+                            .on_hover_text("Choose where to write the new configuration");
+                        if !*exists {
+                            focus_first(ui, &elsewhere);
+                        }
+                        if elsewhere.clicked() {
+                            out.push(Command::CloseModal);
+                            out.push(Command::InitConfig { path: None });
+                        }
+                        if ui.button("Close").clicked() || escape {
+                            out.push(Command::CloseModal);
+                        }
+                    });
+                });
+            }
+            Modal::About => {
+                egui::Modal::new(egui::Id::unique("about")).show(ctx, |ui| {
+                    ui.set_max_width(ctx.content_rect().width().min(640.0) - 40.0);
+                    let height = ctx.content_rect().height();
+                    ui.heading(format!("{APP_NAME} {}", env!("CARGO_PKG_VERSION")));
+                    egui::ScrollArea::vertical()
+                        .max_height((height - 140.0).max(120.0))
+                        .show(ui, |ui| {
+                            ui.add(
+                                egui::Label::new(
+                                    "Sets up and diagnoses the Futurex PKCS#11 client (fxpkcs11) for SSH keys \
+                                     held in a KMES Series 3.",
+                                )
+                                .wrap(),
+                            );
+                            ui.add_space(6.0);
+                            egui::Grid::new("about-facts")
+                                .num_columns(2)
+                                .spacing([12.0, 4.0])
+                                .show(ui, |ui| {
+                                    let row = |ui: &mut Ui, name: &str, value: &str| {
+                                        ui.weak(name);
+                                        ui.add(egui::Label::new(value).wrap().selectable(true));
+                                        ui.end_row();
+                                    };
+                                    row(
+                                        ui,
+                                        "Renderer",
+                                        renderer.as_deref().unwrap_or("not known (test harness)"),
+                                    );
+                                    row(
+                                        ui,
+                                        "The library reads",
+                                        &format!("{} ({})", library.path.display(), library.source.describe()),
+                                    );
+                                    row(ui, "Open file", if path.is_empty() { "none" } else { &path });
+                                    row(ui, "Preferences", prefs_file.as_deref().unwrap_or("not stored"));
+                                });
+                            ui.add_space(6.0);
+                            ui.label(RichText::new("Keyboard").strong());
+                            egui::Grid::new("about-keys")
+                                .num_columns(2)
+                                .spacing([12.0, 2.0])
+                                .show(ui, |ui| {
+                                    for (keys, what) in SHORTCUTS {
+                                        ui.label(RichText::new(keys).monospace());
+                                        ui.label(what);
+                                        ui.end_row();
+                                    }
+                                });
+                        });
+                    ui.add_space(8.0);
+                    let close = ui.button("Close");
+                    focus_first(ui, &close);
+                    if close.clicked() || escape || ui.input(|input| input.key_pressed(Key::F1)) {
+                        out.push(Command::CloseModal);
+                    }
+                });
+            }
             Modal::P12Password { path: p12, password } => {
                 let file = p12.display().to_string();
                 egui::Modal::new(egui::Id::unique("p12-password")).show(ctx, |ui| {
                     ui.set_max_width(460.0);
                     ui.heading("PKCS#12 password");
-                    ui.label(format!("The password that protects {file} [3.1.7]."));
+                    ui.add(egui::Label::new(format!("The password that protects {file} [3.1.7].")).wrap());
                     let id = egui::Id::unique("p12-password-input");
                     let response = widgets::text_input(ui, "Password of the PKCS#12 file", "", password, id, true);
                     if !response.has_focus() && !response.lost_focus() && ui.memory(|m| m.focused().is_none()) {
@@ -333,5 +774,199 @@ impl FxApp {
             self.allow_close = true;
             ctx.send_viewport_cmd(ViewportCommand::Close);
         }
+    }
+}
+
+/// The lines of a diff with three lines of context, numbered, signed and coloured.
+fn diff_lines(ui: &mut Ui, lines: &[diff::DiffLine]) {
+    let shown = diff::with_context(lines, 3);
+    if shown.is_empty() {
+        ui.label("No changes: the file will be written as it is.");
+    }
+    for line in shown {
+        match line {
+            None => {
+                ui.weak(RichText::new("⋯").monospace());
+            }
+            Some(line) => {
+                let (color, sign) = theme::diff_style(ui.visuals(), line.change);
+                let number = line.new_line.or(line.old_line).unwrap_or(0);
+                ui.label(
+                    RichText::new(format!("{sign} {number:>4}  {}", crate::display::escape(&line.text)))
+                        .monospace()
+                        .color(color),
+                );
+            }
+        }
+    }
+}
+
+/// The text with its first letter in capitals.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A key that scrolls the screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ScrollKey {
+    /// Home (outside text fields) or Ctrl+Home.
+    Top,
+    /// End (outside text fields) or Ctrl+End.
+    Bottom,
+    /// Page Up.
+    PageUp,
+    /// Page Down.
+    PageDown,
+}
+
+fn no_animation() -> egui::style::ScrollAnimation {
+    egui::style::ScrollAnimation::none()
+}
+
+/// Focuses a modal's first button when nothing has the focus, so Enter and Tab work at once.
+fn focus_first(ui: &Ui, response: &egui::Response) {
+    if ui.memory(|memory| memory.focused().is_none()) {
+        response.request_focus();
+    }
+}
+
+/// A notice above the screen: a frame in the tone's colour, its symbol, and its contents.
+pub(super) fn notice_frame(ui: &mut Ui, tone: Tone, add_contents: impl FnOnce(&mut Ui)) {
+    let color = theme::tone_color(ui.visuals(), tone);
+    egui::Frame::group(ui.style())
+        .stroke(egui::Stroke::new(1.5, color))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_top(|ui| {
+                ui.label(RichText::new(tone.symbol()).color(color).size(18.0));
+                ui.vertical(add_contents);
+            });
+        });
+    ui.add_space(4.0);
+}
+
+/// An example path for a typed-path prompt.
+fn example_path(purpose: &DialogPurpose) -> &'static str {
+    match purpose {
+        DialogPurpose::OpenConfig
+        | DialogPurpose::SaveConfigAs
+        | DialogPurpose::NewConfig
+        | DialogPurpose::SaveElsewhere => "/home/admin/fxpkcs11.cfg",
+        DialogPurpose::SaveReport => "/home/admin/fxconfig-report.md",
+        DialogPurpose::SaveAuthorizedKeys => "/home/admin/kmes_ssh_client.pub",
+        DialogPurpose::OpenPublicKey => "/home/admin/SSH_Client_Public.pub",
+        DialogPurpose::OpenCa | DialogPurpose::BrowseField(_) => "/usr/local/bin/fxpkcs11/root_cert.pem",
+        DialogPurpose::OpenP12 => "/usr/local/bin/fxpkcs11/export_pkcs12.p12",
+        DialogPurpose::BrowseModule => "/usr/local/bin/fxpkcs11/x64/OpenSSL-1.1.x/libfxpkcs11.so",
+    }
+}
+
+/// The notices that concern every screen: the file changed on disk, file dialogs that
+/// cannot open.
+fn notices(
+    ui: &mut Ui,
+    doc: Option<&OpenDocument>,
+    dialog_failure: Option<&str>,
+    install_hint: Option<&InstallHint>,
+    out: &mut Vec<Command>,
+) {
+    if let Some(hint) = install_hint {
+        notice_frame(ui, Tone::Info, |ui| {
+            ui.add(
+                egui::Label::new(format!(
+                    "{} is written. For the library to read it, install it as {}, as root:",
+                    hint.written.display(),
+                    hint.target.display()
+                ))
+                .wrap(),
+            );
+            widgets::code_block(ui, &hint.install);
+            ui.add(egui::Label::new("or point the library at it, for the account that runs ssh [2.2]:").wrap());
+            widgets::code_block(ui, &hint.env);
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Copy the install command").clicked() {
+                    out.push(Command::Copy(hint.install.clone()));
+                }
+                if ui.button("Copy the FXPKCS11_CFG command").clicked() {
+                    out.push(Command::Copy(hint.env.clone()));
+                }
+                if ui.button("Done").on_hover_text("Hide these commands").clicked() {
+                    out.push(Command::DismissInstallHint);
+                }
+            });
+        });
+    }
+    if let Some(doc) = doc
+        && doc.changed_on_disk
+    {
+        notice_frame(ui, Tone::Warn, |ui| {
+            ui.add(
+                egui::Label::new(format!(
+                    "Another program changed {} since it was opened.",
+                    doc.file.path.display()
+                ))
+                .wrap(),
+            );
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Reload from disk").clicked() {
+                    out.push(Command::Reload);
+                }
+                if ui
+                    .button("Keep my version")
+                    .on_hover_text("Save your version over the file, after a preview")
+                    .clicked()
+                {
+                    out.push(Command::KeepMine);
+                }
+            });
+        });
+    }
+    if let Some(doc) = doc
+        && doc.password_exposed()
+    {
+        notice_frame(ui, Tone::Warn, |ui| {
+            let readers = doc
+                .exposure
+                .as_ref()
+                .map_or("its group or other users", |exposure| exposure.readers());
+            let mode = doc
+                .exposure
+                .as_ref()
+                .map(|exposure| format!(" (mode {:04o})", exposure.mode))
+                .unwrap_or_default();
+            ui.add(
+                egui::Label::new(format!(
+                    "{} holds a password, and {readers} may read it{mode}. The guide's file is readable by its \
+                     owner only [4.2].",
+                    doc.file.path.display()
+                ))
+                .wrap(),
+            );
+            if ui
+                .button("Make it readable by its owner only (0600)")
+                .on_hover_text("chmod 600 on the file and its backup; the owner stays the same")
+                .clicked()
+            {
+                out.push(Command::TightenPermissions);
+            }
+        });
+    }
+    if let Some(reason) = dialog_failure {
+        notice_frame(ui, Tone::Warn, |ui| {
+            ui.add(
+                egui::Label::new(format!(
+                    "The file dialog cannot open here ({reason}). Type the path in the field instead; \
+                     dropping files on the window works too."
+                ))
+                .wrap(),
+            );
+            if ui.button("Dismiss").clicked() {
+                out.push(Command::DismissDialogNotice);
+            }
+        });
     }
 }

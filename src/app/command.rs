@@ -11,8 +11,10 @@ use crate::sim::Fault;
 
 use super::dialogs::DialogPurpose;
 use super::diff::DiffLine;
+use super::model::{CopySource, Problem};
 use super::prefs::ThemeChoice;
 use super::screens::Screen;
+use super::tasks::CopyPreview;
 
 /// One request from the UI.
 #[derive(Debug)]
@@ -37,6 +39,9 @@ pub enum Command {
     ConfirmSave,
     /// Ask where to save the configuration.
     AskSaveAs,
+    /// Ask where to save the configuration, which could not be written at this path; once
+    /// saved, show the commands that install it there.
+    SaveCopyFor(PathBuf),
     /// Set one value of the configuration.
     SetField {
         /// The section, or `None` for the field's own section.
@@ -67,6 +72,8 @@ pub enum Command {
     },
     /// Cancel the running doctor.
     CancelDoctor,
+    /// Stop waiting for the module load or sign test (its helper process ends at its timeout).
+    CancelModule,
     /// Switch the demo simulator's fault.
     SetFault(Option<Fault>),
     /// Read and render a public key file.
@@ -105,6 +112,55 @@ pub enum Command {
     Quit,
     /// Forget the last message in the status bar.
     DismissNotice,
+    /// Hide the notice that file dialogs cannot open here.
+    DismissDialogNotice,
+    /// Use a path typed into a field, as if a file dialog for `purpose` had answered it.
+    PathChosen {
+        /// What the path is for.
+        purpose: DialogPurpose,
+        /// The path typed.
+        path: PathBuf,
+    },
+    /// Show or hide the left navigation (Ctrl+B).
+    ToggleNavigation,
+    /// Show the About window (F1).
+    ShowAbout,
+    /// Move the keyboard focus to the screen's first control (F6).
+    FocusContent,
+    /// Run the connection doctor on the saved file although there are unsaved changes.
+    TestSavedFile {
+        /// The last check to run, or `None` for all.
+        stop_after: Option<CheckId>,
+    },
+    /// Make the open file (and its backup) readable by its owner only, keeping the owner.
+    TightenPermissions,
+    /// Forget a file in the recent list.
+    ForgetRecent(PathBuf),
+    /// Write a new configuration in the guide's layout: at this path, or (`None`) where the
+    /// user chooses.
+    InitConfig {
+        /// Where to write it; `None` asks.
+        path: Option<PathBuf>,
+    },
+    /// Copy a configuration (the open one, or a file found) to this path (the file the
+    /// library reads), after a preview of the difference and a note on permissions.
+    PrepareCopy {
+        /// What to copy.
+        source: CopySource,
+        /// Where to.
+        target: PathBuf,
+    },
+    /// Write the copy previewed.
+    ConfirmCopy,
+    /// Write the configuration that could not go where it was meant somewhere this account
+    /// may write, chosen in a dialog; then show the commands that put it in place.
+    SaveElsewhere,
+    /// Search the installation again.
+    Locate,
+    /// Use this module build for the SSH commands and tests.
+    UseModule(PathBuf),
+    /// Forget the commands shown for a copy written elsewhere.
+    DismissInstallHint,
 }
 
 /// An action held back by the unsaved-changes guard.
@@ -120,6 +176,11 @@ pub enum Pending {
     Reload,
     /// Close the window.
     Close,
+    /// Run the connection doctor (on the file just saved).
+    RunDoctor {
+        /// The last check to run, or `None` for all.
+        stop_after: Option<CheckId>,
+    },
 }
 
 /// The modal dialog on top of the window, if any.
@@ -136,6 +197,55 @@ pub enum Modal {
         lines: Vec<DiffLine>,
         /// What to do once saved.
         then: Option<Pending>,
+    },
+    /// The open file has unsaved changes and a test reads the saved file: save first, or
+    /// test the saved file.
+    UnsavedTest {
+        /// The last check of the test, or `None` for all.
+        stop_after: Option<CheckId>,
+    },
+    /// A save failed: its cause and what to do next.
+    SaveFailed {
+        /// The file that was not written.
+        path: PathBuf,
+        /// The cause and its remedy.
+        problem: Problem,
+        /// Whether the folder or file is not writable by this user.
+        permission_denied: bool,
+    },
+    /// A path typed by hand, because the file dialog could not open.
+    TypePath {
+        /// What the path is for.
+        purpose: DialogPurpose,
+        /// The path as typed.
+        text: String,
+    },
+    /// The version, the renderer, where things are, and the keyboard shortcuts.
+    About,
+    /// A new configuration (the guide's layout, or a copy) was not created: the cause, its
+    /// remedy, and the ways on.
+    NotCreated {
+        /// The file that was not created.
+        path: PathBuf,
+        /// The cause and its remedy.
+        problem: Problem,
+        /// Whether a file already has that name (it was left as it is and can be opened).
+        exists: bool,
+    },
+    /// The difference a copy makes, and who may read it, before it is written.
+    CopyPreview(Box<CopyPreview>),
+    /// A configuration cannot be written where it was meant: nothing was written; save it
+    /// elsewhere and install it with the command shown, or point `FXPKCS11_CFG` at it.
+    CannotWrite {
+        /// The file meant.
+        target: PathBuf,
+        /// Why not.
+        reason: String,
+        /// A file this account may write instead, to suggest.
+        elsewhere: Option<PathBuf>,
+        /// The file already on disk that the commands can name (a copy's source, the open
+        /// file), when there is one.
+        source: Option<PathBuf>,
     },
     /// The password of a PKCS#12 file.
     P12Password {

@@ -5,28 +5,36 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::cfg::{self, CfgError};
+use crate::cfg::init::{InitBlocker, InitError, InitReport};
+use crate::cfg::{self, CfgDocument, CfgError};
 use crate::sshkey;
 
 use super::FxApp;
 use super::command::{Command, Modal, Pending};
 use super::dialogs::DialogPurpose;
 use super::drop::DropTarget;
-use super::model::{OpenDocument, Problem, Slot};
+use super::model::{CopySource, Elsewhere, InstallHint, Missing, OpenDocument, Problem, Slot};
 use super::screens::Screen;
 use super::tasks::{self, TaskEvent, WrittenKind};
+use super::widgets::FocusTarget;
 
 impl FxApp {
     pub(super) fn handle(&mut self, ctx: &egui::Context, event: TaskEvent) {
         match event {
-            TaskEvent::Dialog { purpose, path } => {
+            TaskEvent::Dialog { purpose, answer } => {
                 self.dialog_open = false;
-                if let Some(path) = path {
-                    self.dialog_answered(ctx, purpose, path);
+                match answer {
+                    Ok(Some(path)) => self.dialog_answered(ctx, purpose, path),
+                    Ok(None) => {}
+                    Err(error) => self.dialog_failed(purpose, error.reason),
                 }
             }
-            TaskEvent::ConfigLoaded { path, result } => self.config_loaded(path, result),
-            TaskEvent::Saved { result } => self.saved(ctx, result),
+            TaskEvent::ConfigLoaded {
+                path,
+                result,
+                folder_exists,
+            } => self.config_loaded(path, result, folder_exists),
+            TaskEvent::Saved { result, target } => self.saved(ctx, result, target),
             TaskEvent::Validated { revision, findings } => {
                 if let Some(doc) = &mut self.doc {
                     doc.validating = false;
@@ -48,7 +56,10 @@ impl FxApp {
                 if self.certs.ca.path() == Some(&path) {
                     self.certs.ca = match result {
                         Ok(bundle) => Slot::Loaded(path, bundle),
-                        Err(error) => Slot::Failed(path, Problem::explained(&error)),
+                        Err(error) => {
+                            let problem = Problem::about(&path, &error);
+                            Slot::Failed(path, problem)
+                        }
                     };
                     self.check_chain();
                 }
@@ -59,7 +70,8 @@ impl FxApp {
                         Ok(identity) => Slot::Loaded(path, identity),
                         Err(error) => {
                             self.certs.p12_password = None;
-                            Slot::Failed(path, Problem::explained(&error))
+                            let problem = Problem::about(&path, &error);
+                            Slot::Failed(path, problem)
                         }
                     };
                     self.check_chain();
@@ -93,7 +105,10 @@ impl FxApp {
                 if self.key.key.path() == Some(&path) {
                     self.key.key = match result {
                         Ok(report) => Slot::Loaded(path, report),
-                        Err(error) => Slot::Failed(path, Problem::explained(&error)),
+                        Err(error) => {
+                            let problem = Problem::about(&path, &error);
+                            Slot::Failed(path, problem)
+                        }
                     };
                 }
             }
@@ -111,6 +126,7 @@ impl FxApp {
             TaskEvent::Check { run, result } => {
                 if run == self.doctor.run {
                     self.doctor.record(result);
+                    self.doctor.step_started = Some(std::time::Instant::now());
                 }
             }
             TaskEvent::DoctorDone { run, report, markdown } => {
@@ -132,11 +148,71 @@ impl FxApp {
                 Err(error) => self.explain("Could not switch the fault", &error),
             },
             TaskEvent::Dropped { path, target } => self.route_dropped(path, target),
-            TaskEvent::ModuleFound(path) => self.detected_module = path,
+            TaskEvent::ModuleFound { module, softhsm } => {
+                self.detected_module = module;
+                self.softhsm = softhsm;
+            }
+            TaskEvent::PermissionsTightened { path, result } => match result {
+                Ok(()) => {
+                    if let Some(doc) = &mut self.doc
+                        && doc.file.path == path
+                    {
+                        doc.exposure = None;
+                        // Validated again: the permissions finding goes.
+                        doc.findings_revision = None;
+                    }
+                    self.info(format!(
+                        "{} is now readable by its owner only (mode 0600).",
+                        path.display()
+                    ));
+                }
+                Err(error) => self.explain(
+                    &format!("The permissions of {} were not changed", path.display()),
+                    &error,
+                ),
+            },
+            TaskEvent::Located(found) => {
+                self.install.locating = false;
+                self.install.found = Some(*found);
+            }
+            TaskEvent::Planned(plan) => self.install.library_plan = Some(*plan),
+            TaskEvent::Initialized {
+                target,
+                result,
+                doc,
+                install_for,
+            } => self.initialized(target, result, *doc, install_for),
+            TaskEvent::CopyPrepared(result) => match result {
+                Ok(preview) if preview.plan.blocker == Some(InitBlocker::FolderNotWritable) => {
+                    let source = match &preview.source {
+                        CopySource::File(path) => Some(path.clone()),
+                        CopySource::OpenDocument if !self.is_modified() => self.open_path().map(Path::to_owned),
+                        CopySource::OpenDocument => None,
+                    };
+                    let reason = format!("this account may not create files in {}", preview.plan.folder.display());
+                    self.cannot_write(preview.target, preview.doc, reason, source);
+                }
+                Ok(preview) => self.modal = Some(Modal::CopyPreview(preview)),
+                Err(problem) => self.error(format!("Not copied: {}", problem.message)),
+            },
+            TaskEvent::RecentChecked { missing } => self.recent_missing = missing.into_iter().collect(),
             TaskEvent::ModuleExamined { generation, outcome } => {
                 if generation == self.module.generation {
                     self.module.running = false;
-                    self.module.outcome = Some(*outcome);
+                    let outcome = *outcome;
+                    let keep_list = outcome.signed
+                        && !outcome.signed_keys()
+                        && self
+                            .module
+                            .outcome
+                            .as_ref()
+                            .is_some_and(|last| last.module == outcome.module && last.lists_keys());
+                    if keep_list {
+                        self.module.failed_sign = Some(outcome);
+                    } else {
+                        self.module.failed_sign = None;
+                        self.module.outcome = Some(outcome);
+                    }
                 }
             }
             TaskEvent::SshTested(result) => {
@@ -151,7 +227,12 @@ impl FxApp {
         }
     }
 
-    pub(super) fn config_loaded(&mut self, path: PathBuf, result: Result<Box<tasks::LoadedConfig>, CfgError>) {
+    pub(super) fn config_loaded(
+        &mut self,
+        path: PathBuf,
+        result: Result<Box<tasks::LoadedConfig>, CfgError>,
+        folder_exists: bool,
+    ) {
         if self.loading.as_deref() != Some(path.as_path()) {
             return;
         }
@@ -162,21 +243,26 @@ impl FxApp {
                 self.views.config.reset();
                 self.watch();
                 self.start_validation();
-                self.prefs.remember_file(&path);
-                self.save_prefs();
+                self.remember_file(&path);
+                if self.screen == Screen::Configuration {
+                    self.focus = Some(FocusTarget::Entry);
+                }
             }
             Err(CfgError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                 if self.doc.is_some() {
                     self.error(format!("There is no file at {}.", path.display()));
                 } else {
-                    self.missing = Some(path);
+                    self.missing = Some(Missing { path, folder_exists });
+                    if self.screen == Screen::Configuration {
+                        self.focus = Some(FocusTarget::Entry);
+                    }
                 }
             }
             Err(error) => {
                 if self.doc.is_some() {
                     self.explain(&format!("Could not open {}", path.display()), &error);
                 } else {
-                    self.load_problem = Some(Problem::explained(&error));
+                    self.load_problem = Some(Problem::about(&path, &error));
                 }
             }
         }
@@ -186,6 +272,7 @@ impl FxApp {
         &mut self,
         ctx: &egui::Context,
         result: Result<(Box<tasks::LoadedConfig>, cfg::SaveReport), CfgError>,
+        save_target: Option<PathBuf>,
     ) {
         self.saving = false;
         match result {
@@ -198,6 +285,7 @@ impl FxApp {
                     doc.is_library_file = loaded.is_library_file;
                     doc.library_exists = loaded.library_exists;
                     doc.mismatch = loaded.mismatch;
+                    doc.exposure = report.exposure;
                     doc.touch();
                 }
                 self.watch();
@@ -206,20 +294,32 @@ impl FxApp {
                     .map(|backup| format!(" (previous version in {})", backup.display()))
                     .unwrap_or_default();
                 self.info(format!("Saved {}{backup}.", report.path.display()));
-                self.prefs.remember_file(&path);
-                self.save_prefs();
+                if let Some(target) = self.install_target.take()
+                    && target != report.path
+                {
+                    self.install_hint = Some(InstallHint::new(report.path.clone(), target));
+                }
+                self.remember_file(&path);
                 if let Some(then) = self.after_save.take() {
                     self.perform(ctx, then);
                 }
             }
             Err(error) => {
                 self.after_save = None;
+                self.install_target = None;
                 if matches!(error, CfgError::ChangedOnDisk { .. })
                     && let Some(doc) = &mut self.doc
                 {
                     doc.changed_on_disk = true;
                 }
-                self.explain("Not saved", &error);
+                let target = save_target.unwrap_or_else(|| self.open_path().map(Path::to_owned).unwrap_or_default());
+                self.error(format!("Not saved: {}", target.display()));
+                let permission_denied = is_permission_denied(&error);
+                self.modal = Some(Modal::SaveFailed {
+                    problem: Problem::about(&target, &error),
+                    path: target,
+                    permission_denied,
+                });
             }
         }
     }
@@ -228,7 +328,12 @@ impl FxApp {
         if let Some(folder) = path.parent().map(Path::to_owned) {
             let folders = &mut self.prefs.last_folders;
             match &purpose {
-                DialogPurpose::OpenConfig | DialogPurpose::SaveConfigAs => folders.config = Some(folder),
+                DialogPurpose::OpenConfig
+                | DialogPurpose::SaveConfigAs
+                | DialogPurpose::NewConfig
+                | DialogPurpose::SaveElsewhere => {
+                    folders.config = Some(folder);
+                }
                 DialogPurpose::OpenCa | DialogPurpose::OpenP12 | DialogPurpose::BrowseField(_) => {
                     folders.certificates = Some(folder);
                 }
@@ -242,6 +347,24 @@ impl FxApp {
         match purpose {
             DialogPurpose::OpenConfig => self.start_load(path),
             DialogPurpose::SaveConfigAs => self.start_save(Some(path)),
+            DialogPurpose::NewConfig => {
+                // A file the library does not read: once written, the commands that make it
+                // read it (FXPKCS11_CFG, or installing it in place) are shown.
+                let library = self.options.library();
+                if cfg::locate::is_library_cfg(&path, &library) {
+                    self.apply(ctx, Command::InitConfig { path: Some(path) });
+                } else {
+                    match CfgDocument::parse(cfg::blank_template().as_bytes()) {
+                        Ok(doc) => self.start_init(path, doc, false, Some(library.path)),
+                        Err(error) => self.explain("The template could not be read", &error),
+                    }
+                }
+            }
+            DialogPurpose::SaveElsewhere => {
+                if let Some(elsewhere) = self.elsewhere.take() {
+                    self.start_init(path, elsewhere.doc, false, Some(elsewhere.target));
+                }
+            }
             DialogPurpose::OpenCa => self.load_ca(path),
             DialogPurpose::OpenP12 => self.apply(ctx, Command::PromptP12(path)),
             DialogPurpose::OpenPublicKey => self.load_public_key(path),
@@ -253,12 +376,7 @@ impl FxApp {
                     value: Zeroizing::new(path.display().to_string()),
                 },
             ),
-            DialogPurpose::BrowseModule => {
-                let text = path.display().to_string();
-                self.views.key.module.clone_from(&text);
-                self.views.module.module.clone_from(&text);
-                self.prefs.module_path = Some(text);
-            }
+            DialogPurpose::BrowseModule => self.apply(ctx, Command::SetModulePath(path.display().to_string())),
             DialogPurpose::SaveReport => {
                 if let Some(markdown) = self.doctor.markdown.clone() {
                     self.write_file(WrittenKind::Report, path, markdown);
@@ -312,5 +430,144 @@ impl FxApp {
                 path.display()
             )),
         }
+    }
+}
+
+/// Whether a save failed because this user may not write the file or its folder.
+fn is_permission_denied(error: &CfgError) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::PermissionDenied
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+impl FxApp {
+    /// Puts a configuration first in the recent files, unless it is the demo's temporary one.
+    pub(super) fn remember_file(&mut self, path: &Path) {
+        let demo_file = self.options.demo.as_ref().is_some_and(|demo| {
+            demo.config_path()
+                .parent()
+                .is_some_and(|folder| path.starts_with(folder))
+        });
+        if demo_file {
+            return;
+        }
+        self.prefs.remember_file(path);
+        self.recent_missing.remove(path);
+        self.save_prefs();
+    }
+
+    /// A file dialog could not be shown: say so once, in a notice above every screen, and
+    /// take the keyboard to the path field of that purpose (or ask for the path in a prompt).
+    pub(super) fn dialog_failed(&mut self, purpose: DialogPurpose, reason: String) {
+        if self.dialog_failure.is_none() {
+            self.dialog_failure = Some(reason);
+        }
+        self.type_path_instead(purpose);
+    }
+
+    /// Shows the path field for `purpose` with the keyboard focus, or a prompt for a path
+    /// where the screen has no field.
+    pub(super) fn type_path_instead(&mut self, purpose: DialogPurpose) {
+        use super::screens::{certificates, configuration, pkcs11, ssh_key};
+        let field = match &purpose {
+            DialogPurpose::OpenCa => Some((Screen::Certificates, certificates::ca_field_id())),
+            DialogPurpose::OpenP12 => Some((Screen::Certificates, certificates::p12_field_id())),
+            DialogPurpose::OpenPublicKey => Some((Screen::SshKey, ssh_key::key_field_id())),
+            DialogPurpose::BrowseField(tag) => configuration::field_id(tag).map(|id| (Screen::Configuration, id)),
+            DialogPurpose::BrowseModule => Some(if self.screen == Screen::SshKey {
+                (Screen::SshKey, ssh_key::module_field_id())
+            } else {
+                (Screen::Pkcs11Module, pkcs11::module_field_id())
+            }),
+            DialogPurpose::OpenConfig if self.doc.is_none() => {
+                Some((Screen::Configuration, configuration::open_field_id()))
+            }
+            _ => None,
+        };
+        match field {
+            Some((screen, id)) => {
+                self.screen = screen;
+                self.focus = Some(FocusTarget::Widget(id));
+            }
+            None => {
+                self.modal = Some(Modal::TypePath {
+                    purpose,
+                    text: String::new(),
+                });
+            }
+        }
+    }
+}
+
+impl FxApp {
+    /// A configuration file was created, or not.
+    pub(super) fn initialized(
+        &mut self,
+        target: PathBuf,
+        result: Result<InitReport, InitError>,
+        doc: CfgDocument,
+        install_for: Option<PathBuf>,
+    ) {
+        self.writes = self.writes.saturating_sub(1);
+        match result {
+            Ok(report) => {
+                let mode = report.mode.map(|mode| format!(", mode {mode:04o}")).unwrap_or_default();
+                let backup = report
+                    .backup
+                    .as_ref()
+                    .map(|backup| format!("; the previous contents are in {}", backup.display()))
+                    .unwrap_or_default();
+                self.info(format!("Wrote {}{mode}{backup}.", report.path.display()));
+                if let Some(meant) = install_for {
+                    self.install_hint = Some(InstallHint::new(report.path.clone(), meant));
+                }
+                self.guarded(Pending::Open(report.path));
+                self.locate();
+                self.plan_library();
+            }
+            Err(InitError::NotWritable { plan, elsewhere }) => {
+                let reason = format!("this account may not create files in {}", plan.folder.display());
+                self.elsewhere = Some(Elsewhere {
+                    target: target.clone(),
+                    doc,
+                });
+                self.modal = Some(Modal::CannotWrite {
+                    target,
+                    reason,
+                    elsewhere,
+                    source: None,
+                });
+            }
+            Err(error) => {
+                let exists = matches!(error, InitError::Exists { .. });
+                self.modal = Some(Modal::NotCreated {
+                    path: target,
+                    problem: Problem::explained(&error),
+                    exists,
+                });
+            }
+        }
+    }
+
+    /// Says that `target` cannot be written, and keeps `doc` for "Save elsewhere…".
+    pub(super) fn cannot_write(&mut self, target: PathBuf, doc: CfgDocument, reason: String, source: Option<PathBuf>) {
+        let elsewhere = cfg::init::home_cfg().filter(|home| *home != target);
+        self.elsewhere = Some(Elsewhere {
+            target: target.clone(),
+            doc,
+        });
+        self.modal = Some(Modal::CannotWrite {
+            target,
+            reason,
+            elsewhere,
+            source,
+        });
     }
 }

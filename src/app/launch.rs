@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::cfg::{LibraryCfg, locate};
 use crate::demo::Demo;
 use crate::doctor;
+use crate::install::SearchFolder;
 use crate::remedy::Explain;
 
 use super::dialogs::{FileDialogs, NativeDialogs};
@@ -34,6 +36,12 @@ pub struct AppOptions {
     /// The program that loads PKCS#11 modules in a child process; `None` finds the
     /// running `fxconfig` ([`crate::pkcs11::Helper::locate`]).
     pub pkcs11_helper: Option<crate::pkcs11::Helper>,
+    /// The file the PKCS#11 library reads; `None` works it out from `FXPKCS11_CFG` and the
+    /// platform's default ([`crate::cfg::locate::library_cfg_path`]). Tests give another.
+    pub library: Option<LibraryCfg>,
+    /// The folders searched for the fxpkcs11 installation; `None` searches the guide's
+    /// ([`crate::install::guide_folders`]). Tests give a fake tarball's.
+    pub install_folders: Option<Vec<SearchFolder>>,
 }
 
 impl std::fmt::Debug for AppOptions {
@@ -60,7 +68,14 @@ impl AppOptions {
             watch_interval: DEFAULT_WATCH_INTERVAL,
             probe: None,
             pkcs11_helper: None,
+            library: None,
+            install_folders: None,
         }
+    }
+
+    /// The file the PKCS#11 library reads.
+    pub fn library(&self) -> LibraryCfg {
+        self.library.clone().unwrap_or_else(locate::library_cfg_path)
     }
 }
 

@@ -11,7 +11,14 @@
 //!   commands are applied. The runtime state changes only in those two handlers.
 //! * Anything that can block runs on a worker and wakes the UI when done; file dialogs go
 //!   through the [`dialogs::FileDialogs`] trait, on a worker too. While nothing happens,
-//!   no frame is drawn.
+//!   no frame is drawn; while something is awaited, at most four a second.
+//! * Every file input is an editable path field with Browse… beside it; when no file dialog
+//!   can open here, a notice says so once and the field (or a prompt) takes the keyboard.
+//! * Results come verdict first ([`screens::connection::verdict_banner`]); every status is
+//!   told by a symbol and a word besides its colour ([`theme`]), in colours that reach 4.5:1.
+//! * The keyboard reaches everything: each screen focuses its first control on entry (F6
+//!   goes back to it), result rows and remedies are keyboard stops, Page Up/Page Down/Home/End
+//!   scroll, Escape cancels or closes, Enter acts. The layout holds from 760×520 up.
 //! * [`run`] opens the window with wgpu (which finds Vulkan, lavapipe, DX12, WARP or GL)
 //!   and falls back to OpenGL (glow) when that fails; if neither opens a window it returns
 //!   a [`LaunchError`] saying why.
@@ -20,7 +27,6 @@ mod apply;
 mod chrome;
 mod command;
 pub mod dialogs;
-pub mod diff;
 pub mod drop;
 mod events;
 mod launch;
@@ -28,16 +34,19 @@ mod model;
 pub mod prefs;
 pub mod screens;
 pub mod tasks;
-mod theme;
-mod widgets;
+pub mod theme;
+pub mod widgets;
 
+pub use crate::cfg::diff;
+
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::Ui;
 
-use crate::cfg::{self, CfgDocument, CfgFile, locate};
+use crate::cfg::{self, CfgDocument, CfgFile};
 use crate::doctor::CheckResult;
 use crate::identity;
 use crate::remedy::Explain;
@@ -47,14 +56,20 @@ use crate::sshkey;
 pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
 use command::{Modal, Pending};
-use model::{CertState, DoctorState, KeyState, ModuleState, OpenDocument, Problem, Slot};
+use model::{
+    CertState, DoctorState, Elsewhere, InstallHint, InstallState, KeyState, Missing, ModuleState, OpenDocument,
+    Problem, Slot,
+};
 use prefs::Prefs;
 use screens::Screen;
+use screens::certificates::CertView;
 use screens::configuration::ConfigView;
+use screens::connection::ConnectionView;
 use screens::pkcs11::ModuleView;
 use screens::ssh_key::KeyView;
 use screens::troubleshooting::WizardView;
 use tasks::{DiskWatch, TaskEvent, Tasks};
+use widgets::FocusTarget;
 
 /// The application name, used for the window and its storage.
 pub const APP_NAME: &str = "fxconfig";
@@ -87,6 +102,8 @@ struct Notice {
 #[derive(Default)]
 struct Views {
     config: ConfigView,
+    certificates: CertView,
+    connection: ConnectionView,
     key: KeyView,
     module: ModuleView,
     wizard: WizardView,
@@ -102,7 +119,7 @@ pub struct FxApp {
     views: Views,
     doc: Option<OpenDocument>,
     loading: Option<PathBuf>,
-    missing: Option<PathBuf>,
+    missing: Option<Missing>,
     load_problem: Option<Problem>,
     saving: bool,
     after_save: Option<Pending>,
@@ -115,6 +132,16 @@ pub struct FxApp {
     dialog_open: bool,
     writes: usize,
     detected_module: Option<PathBuf>,
+    softhsm: Option<PathBuf>,
+    focus: Option<FocusTarget>,
+    last_focus: Option<egui::Id>,
+    dialog_failure: Option<String>,
+    dialog_notice_dismissed: bool,
+    recent_missing: HashSet<PathBuf>,
+    install: InstallState,
+    elsewhere: Option<Elsewhere>,
+    install_hint: Option<InstallHint>,
+    install_target: Option<PathBuf>,
     allow_close: bool,
     title: String,
     window_size: Option<[f32; 2]>,
@@ -128,7 +155,7 @@ impl FxApp {
     pub fn new(ctx: &egui::Context, options: AppOptions) -> FxApp {
         let prefs = options.prefs.load();
         ctx.set_theme(prefs.theme.preference());
-        theme::install_fonts(ctx);
+        theme::install(ctx);
         let tasks = Tasks::new(ctx.clone());
         let mut app = FxApp {
             prefs,
@@ -151,6 +178,16 @@ impl FxApp {
             dialog_open: false,
             writes: 0,
             detected_module: None,
+            softhsm: None,
+            focus: Some(FocusTarget::Entry),
+            last_focus: None,
+            dialog_failure: None,
+            dialog_notice_dismissed: false,
+            recent_missing: HashSet::new(),
+            install: InstallState::default(),
+            elsewhere: None,
+            install_hint: None,
+            install_target: None,
             allow_close: false,
             title: String::new(),
             window_size: None,
@@ -163,7 +200,7 @@ impl FxApp {
         let initial = match (&app.options.config, &demo) {
             (Some(path), _) => path.clone(),
             (None, Some(demo)) => demo.config_path().to_owned(),
-            (None, None) => locate::library_cfg_path().path,
+            (None, None) => app.options.library().path,
         };
         app.start_load(initial);
         if let Some(demo) = demo {
@@ -176,7 +213,22 @@ impl FxApp {
             );
         }
         app.detect_module();
+        app.check_recent_files();
+        app.locate();
+        app.plan_library();
         app
+    }
+
+    /// What the last search found of the installation.
+    pub fn installation(&self) -> Option<&crate::install::Installation> {
+        self.install.found.as_ref()
+    }
+
+    /// The commands shown for a configuration written elsewhere: (install, FXPKCS11_CFG).
+    pub fn install_commands(&self) -> Option<(&str, &str)> {
+        self.install_hint
+            .as_ref()
+            .map(|hint| (hint.install.as_str(), hint.env.as_str()))
     }
 
     /// The screen shown.
@@ -246,12 +298,27 @@ impl FxApp {
         self.doctor.markdown.as_deref()
     }
 
+    /// Why file dialogs cannot open here, once one failed.
+    pub fn dialog_failure(&self) -> Option<&str> {
+        self.dialog_failure.as_deref()
+    }
+
+    /// Whether the left navigation is shown.
+    pub fn navigation_shown(&self) -> bool {
+        !self.prefs.navigation_hidden
+    }
+
+    /// Whether a modal dialog is open.
+    pub fn modal_open(&self) -> bool {
+        self.modal.is_some()
+    }
+
     /// The message in the status bar.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_ref().map(|notice| notice.text.as_str())
     }
 
-    /// Records which renderer draws the window (shown in the status bar, for support).
+    /// Records which renderer draws the window (shown in the About window, for support).
     pub fn set_renderer(&mut self, renderer: String) {
         if let Some(probe) = &self.options.probe {
             probe.with(|record| record.renderer.clone_from(&renderer));
@@ -279,6 +346,15 @@ impl FxApp {
             .unwrap_or_else(|| GUIDE_MODULE_PATH.to_owned())
     }
 
+    /// Whether a module was chosen or found (else the guide's path is only an example).
+    fn module_configured(&self) -> bool {
+        self.prefs
+            .module_path
+            .as_deref()
+            .is_some_and(|path| !path.trim().is_empty())
+            || self.detected_module.is_some()
+    }
+
     // ---- background work --------------------------------------------------------------
 
     fn spawn(&mut self, name: &str, work: impl FnOnce() -> TaskEvent + Send + 'static) {
@@ -291,9 +367,17 @@ impl FxApp {
         self.loading = Some(path.clone());
         self.missing = None;
         self.load_problem = None;
+        let library = self.options.library();
         self.spawn("load", move || {
-            let result = tasks::load_config(&path);
-            TaskEvent::ConfigLoaded { path, result }
+            let result = tasks::load_config(&path, &library);
+            let folder_exists = path
+                .parent()
+                .is_none_or(|folder| folder.as_os_str().is_empty() || folder.is_dir());
+            TaskEvent::ConfigLoaded {
+                path,
+                result,
+                folder_exists,
+            }
         });
     }
 
@@ -301,11 +385,13 @@ impl FxApp {
         self.loading = Some(path.clone());
         self.missing = None;
         self.load_problem = None;
+        let library = self.options.library();
         self.spawn("create", move || {
             let file = CfgFile::new_unsaved(&path, CfgDocument::new());
             TaskEvent::ConfigLoaded {
                 path,
-                result: Ok(Box::new(tasks::describe(file))),
+                result: Ok(Box::new(tasks::describe(file, &library))),
+                folder_exists: true,
             }
         });
     }
@@ -358,12 +444,71 @@ impl FxApp {
     }
 
     fn detect_module(&mut self) {
-        self.spawn("module", || {
+        let demo = self.options.demo.is_some();
+        self.spawn("module", move || {
             let mut candidates = vec![PathBuf::from(GUIDE_MODULE_PATH)];
             if let Some(home) = directories::BaseDirs::new() {
                 candidates.push(home.home_dir().join("bin/fxpkcs11/libfxpkcs11.so"));
             }
-            TaskEvent::ModuleFound(candidates.into_iter().find(|path| path.is_file()))
+            // The demo has no Futurex module; SoftHSM2, when installed, can stand in for it.
+            let softhsm = if demo {
+                tasks::SOFTHSM_PATHS
+                    .iter()
+                    .map(PathBuf::from)
+                    .find(|path| path.is_file())
+            } else {
+                None
+            };
+            TaskEvent::ModuleFound {
+                module: candidates.into_iter().find(|path| path.is_file()),
+                softhsm,
+            }
+        });
+    }
+
+    /// Searches the fxpkcs11 installation on a worker.
+    fn locate(&mut self) {
+        if self.install.locating {
+            return;
+        }
+        self.install.locating = true;
+        let folders = self.options.install_folders.clone();
+        let library = self.options.library();
+        let module = self.module_configured().then(|| PathBuf::from(self.module_path()));
+        let editing = self.open_path().map(Path::to_owned);
+        self.spawn("locate", move || {
+            TaskEvent::Located(Box::new(tasks::locate_installation(folders, library, module, editing)))
+        });
+    }
+
+    /// Finds out, on a worker, whether the library's file can be created.
+    fn plan_library(&mut self) {
+        let library = self.options.library();
+        self.spawn("plan", move || {
+            TaskEvent::Planned(Box::new(cfg::init::plan_for(&library.path, &library)))
+        });
+    }
+
+    /// Writes `doc` as a new file at `target` on a worker (never over an existing file unless
+    /// `force`); `install_for` names the file it is a copy for, when written elsewhere.
+    fn start_init(&mut self, target: PathBuf, doc: CfgDocument, force: bool, install_for: Option<PathBuf>) {
+        self.writes += 1;
+        self.spawn("init", move || TaskEvent::Initialized {
+            result: cfg::init::create(&target, &doc, force),
+            target,
+            doc: Box::new(doc),
+            install_for,
+        });
+    }
+
+    /// Finds which recent files are gone, on a worker (the disk may be slow).
+    fn check_recent_files(&mut self) {
+        let files = self.prefs.recent_files.clone();
+        if files.is_empty() {
+            return;
+        }
+        self.spawn("recent", move || TaskEvent::RecentChecked {
+            missing: files.into_iter().filter(|path| !path.is_file()).collect(),
         });
     }
 

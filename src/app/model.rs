@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use zeroize::Zeroizing;
 
-use crate::cfg::{CfgFile, Finding, LibraryCfg};
+use crate::cfg::{CfgDocument, CfgFile, Finding, LibraryCfg};
 use crate::doctor::{CheckId, CheckResult, Report, Status};
 use crate::identity::{CaBundle, ClientIdentity};
 use crate::remedy::{self, Explain};
@@ -34,6 +34,16 @@ impl Problem {
             message: remedy::cause_chain(error),
             remedy: remedy::remedy_with_citation(error),
         }
+    }
+
+    /// A library error about `path`, its message naming the file when the error does not.
+    pub fn about(path: &std::path::Path, error: &(dyn Explain + 'static)) -> Problem {
+        let mut problem = Problem::explained(error);
+        let shown = path.display().to_string();
+        if !problem.message.contains(&shown) {
+            problem.message = format!("{shown}: {}", problem.message);
+        }
+        problem
     }
 
     /// A plain message without a remedy.
@@ -72,6 +82,8 @@ pub struct OpenDocument {
     pub validating: bool,
     /// Another program changed the file since it was loaded or saved.
     pub changed_on_disk: bool,
+    /// Who besides the owner may read the file holding a password, as the last save found.
+    pub exposure: Option<crate::files::PasswordExposure>,
     /// The watch on the file, and its generation.
     pub watch: Option<DiskWatch>,
     /// Identifies the current watch, so that a stale one's report is ignored.
@@ -96,6 +108,7 @@ impl OpenDocument {
             findings_revision: None,
             validating: false,
             changed_on_disk: false,
+            exposure: None,
             watch: None,
             watch_generation: 0,
         }
@@ -107,12 +120,88 @@ impl OpenDocument {
         self.modified = self.file.is_modified();
     }
 
+    /// Whether the file on disk holds a password that its group or other users may read: as
+    /// the last save found, or as validation finds now.
+    pub fn password_exposed(&self) -> bool {
+        self.exposure.is_some()
+            || self
+                .findings
+                .iter()
+                .any(|finding| finding.kind == crate::cfg::FindingKind::ReadableByOthers)
+    }
+
     /// The findings about one tag.
     pub fn findings_for<'a>(&'a self, tag: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
         self.findings
             .iter()
             .filter(move |f| f.tag.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(tag)))
     }
+}
+
+/// What the app found of the fxpkcs11 installation, and whether the library's file can be
+/// created.
+#[derive(Debug, Default)]
+pub struct InstallState {
+    /// A search is running.
+    pub locating: bool,
+    /// The last search's findings.
+    pub found: Option<crate::install::Installation>,
+    /// Whether the library's file can be created, found before anything is written.
+    pub library_plan: Option<crate::cfg::init::InitPlan>,
+}
+
+/// A configuration written somewhere this account may write, for a file it may not: the
+/// commands that put it in place, shown until dismissed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstallHint {
+    /// The file written.
+    pub written: PathBuf,
+    /// Where the library should find it.
+    pub target: PathBuf,
+    /// `sudo install -m 600 WRITTEN TARGET` (a `copy` on Windows).
+    pub install: String,
+    /// `export FXPKCS11_CFG=WRITTEN` (`setx` on Windows).
+    pub env: String,
+}
+
+impl InstallHint {
+    /// The hint for a copy at `written` of the file meant for `target`.
+    pub fn new(written: PathBuf, target: PathBuf) -> InstallHint {
+        InstallHint {
+            install: crate::cfg::init::install_command(&written, &target),
+            env: crate::cfg::init::env_command(&written),
+            written,
+            target,
+        }
+    }
+}
+
+/// Where a copy of a configuration comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CopySource {
+    /// The open configuration, as edited.
+    OpenDocument,
+    /// A file on disk, such as the tarball's `fxpkcs11.cfg`.
+    File(PathBuf),
+}
+
+/// A configuration meant for a file this account may not write: what "Save elsewhere…"
+/// writes instead, and where it was meant to go.
+#[derive(Clone, Debug)]
+pub struct Elsewhere {
+    /// The file meant.
+    pub target: PathBuf,
+    /// The document to write.
+    pub doc: CfgDocument,
+}
+
+/// A configuration that was asked for but does not exist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    /// The file.
+    pub path: PathBuf,
+    /// Whether its folder exists (so the file can be created there).
+    pub folder_exists: bool,
 }
 
 /// Something loaded by a worker: nothing yet, in progress, done, or failed.
@@ -188,6 +277,8 @@ pub struct DoctorState {
     pub config: Option<PathBuf>,
     /// When the running run started.
     pub started: Option<Instant>,
+    /// When the check running now started (the run's start, or the last result's arrival).
+    pub step_started: Option<Instant>,
     /// The last complete run.
     pub report: Option<Report>,
     /// The last complete run as Markdown.
@@ -270,6 +361,18 @@ pub struct ModuleOutcome {
     pub signed: bool,
 }
 
+impl ModuleOutcome {
+    /// Whether the walk listed the token's objects.
+    pub fn lists_keys(&self) -> bool {
+        matches!(&self.probe, Some(Ok(report)) if report.objects.done().is_some())
+    }
+
+    /// Whether the sign test ran (whatever each key's verdict).
+    pub fn signed_keys(&self) -> bool {
+        matches!(&self.probe, Some(Ok(report)) if report.sign.done().is_some())
+    }
+}
+
 /// The PKCS#11 module screen's state.
 #[derive(Debug, Default)]
 pub struct ModuleState {
@@ -279,6 +382,9 @@ pub struct ModuleState {
     pub generation: u64,
     /// The last load's outcome.
     pub outcome: Option<ModuleOutcome>,
+    /// A Test sign that did not get to sign (wrong PIN, the module failed): kept apart, so
+    /// the key list of the last load stays on screen.
+    pub failed_sign: Option<ModuleOutcome>,
     /// An SSH test is running.
     pub ssh_running: bool,
     /// The last SSH test's outcome, or why it could not run.

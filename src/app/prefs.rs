@@ -1,5 +1,6 @@
 //! Preferences that survive a restart: recent files, the window size, the last folder of
-//! each file dialog, the theme, and the SSH test's module path and destination.
+//! each file dialog, the theme, whether the navigation is hidden, and the SSH test's module
+//! path and destination.
 //!
 //! They live in `prefs.json` in the per-user configuration folder of
 //! `directories::ProjectDirs::from("", "", "fxconfig")` (`~/.config/fxconfig` on Linux,
@@ -89,9 +90,16 @@ pub struct Prefs {
     pub module_path: Option<String>,
     /// The `user@host` used in the SSH test command of [5].
     pub ssh_destination: Option<String>,
+    /// Whether the left navigation is hidden (Ctrl+B).
+    pub navigation_hidden: bool,
 }
 
 impl Prefs {
+    /// Removes `path` from the recent files.
+    pub fn forget_file(&mut self, path: &Path) {
+        self.recent_files.retain(|known| known != path);
+    }
+
     /// Puts `path` first in the recent files, without duplicates, keeping at most [`MAX_RECENT`].
     pub fn remember_file(&mut self, path: &Path) {
         self.recent_files.retain(|known| known != path);

@@ -13,11 +13,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use crate::cfg::{CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
+use crate::cfg::init::{self, InitError, InitPlan, InitReport};
+use crate::cfg::{CfgDocument, CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
 use crate::doctor::report::{self, ReportHeader};
 use crate::doctor::{self, CheckId, CheckResult, DoctorOptions, Report};
 use crate::identity::{CaBundle, ClientIdentity, IdentityError};
 use crate::import::{ImportError, ImportReport};
+use crate::install::{self, Installation, LocateRequest, SearchFolder};
 use crate::sim::{Fault, SimError};
 use crate::sshkey::{PubkeyError, PublicKeyReport};
 
@@ -25,9 +27,10 @@ use crate::pkcs11::ssh::SshLoginReport;
 use crate::pkcs11::{self, Action, Helper, ProbeRequest};
 use crate::secret::Secret;
 
-use super::dialogs::DialogPurpose;
+use super::dialogs::{DialogAnswer, DialogPurpose};
+use super::diff::{self, DiffLine};
 use super::drop::DropTarget;
-use super::model::{ModuleOutcome, Problem};
+use super::model::{CopySource, ModuleOutcome, Problem};
 use super::prefs::{Prefs, PrefsStore};
 
 /// A configuration read by a worker, with what the app shows about it.
@@ -45,6 +48,76 @@ pub struct LoadedConfig {
     pub mismatch: Option<String>,
 }
 
+/// A copy of a configuration onto another file, before it is written.
+#[derive(Debug)]
+pub struct CopyPreview {
+    /// Where the copy comes from.
+    pub source: CopySource,
+    /// The file it goes to.
+    pub target: PathBuf,
+    /// What it writes.
+    pub doc: CfgDocument,
+    /// The line diff from the target's current contents (empty when it does not exist),
+    /// passwords masked.
+    pub lines: Vec<DiffLine>,
+    /// Whether the target can be written, and the commands when it cannot.
+    pub plan: InitPlan,
+}
+
+/// Reads the source of a copy and compares it with the target. Blocking: run it on a worker.
+pub fn prepare_copy(
+    source: CopySource,
+    doc: Option<CfgDocument>,
+    target: PathBuf,
+) -> Result<Box<CopyPreview>, Problem> {
+    let doc = match (&source, doc) {
+        (_, Some(doc)) => doc,
+        (CopySource::File(path), None) => CfgFile::load(path).map_err(|error| Problem::about(path, &error))?.doc,
+        (CopySource::OpenDocument, None) => return Err(Problem::plain("No configuration is open.")),
+    };
+    let plan = init::plan(&target);
+    let current = if plan.exists {
+        CfgFile::load(&target)
+            .map_err(|error| Problem::about(&target, &error))?
+            .doc
+            .to_bytes()
+    } else {
+        Vec::new()
+    };
+    let lines = diff::diff_lines(&current, &doc.to_bytes());
+    Ok(Box::new(CopyPreview {
+        source,
+        target,
+        doc,
+        lines,
+        plan,
+    }))
+}
+
+/// Searches the installation on a worker.
+pub fn locate_installation(
+    folders: Option<Vec<SearchFolder>>,
+    library: LibraryCfg,
+    module: Option<PathBuf>,
+    editing: Option<PathBuf>,
+) -> Installation {
+    let mut request = match folders {
+        Some(folders) => LocateRequest::new(folders, library),
+        None => {
+            let mut request = LocateRequest::from_environment();
+            request.library = library;
+            request
+        }
+    };
+    if let Some(module) = module {
+        request = request.with_module(&module);
+    }
+    if let Some(editing) = editing {
+        request = request.editing(&editing);
+    }
+    install::locate(&request)
+}
+
 /// Which file a write task wrote.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WrittenKind {
@@ -57,12 +130,12 @@ pub enum WrittenKind {
 /// The outcome of one piece of background work.
 #[derive(Debug)]
 pub enum TaskEvent {
-    /// A file dialog was answered (`None`: cancelled).
+    /// A file dialog was answered (`Ok(None)`: cancelled), or could not be shown.
     Dialog {
         /// What the dialog was for.
         purpose: DialogPurpose,
-        /// The chosen file.
-        path: Option<PathBuf>,
+        /// The chosen file, or why no dialog was shown.
+        answer: DialogAnswer,
     },
     /// A configuration was read.
     ConfigLoaded {
@@ -70,11 +143,16 @@ pub enum TaskEvent {
         path: PathBuf,
         /// The loaded configuration, or why not.
         result: Result<Box<LoadedConfig>, CfgError>,
+        /// Whether the file's folder exists (when the file does not, creating it there is
+        /// offered only if it does).
+        folder_exists: bool,
     },
     /// The configuration was saved (the file carries its new disk state and path).
     Saved {
         /// The saved file, or why not.
         result: Result<(Box<LoadedConfig>, SaveReport), CfgError>,
+        /// The path of a "save as", `None` for the file's own path.
+        target: Option<PathBuf>,
     },
     /// The document of this revision was validated against its file.
     Validated {
@@ -161,7 +239,41 @@ pub enum TaskEvent {
         target: DropTarget,
     },
     /// The first existing PKCS#11 module among the usual places, if any.
-    ModuleFound(Option<PathBuf>),
+    ModuleFound {
+        /// The Futurex module found.
+        module: Option<PathBuf>,
+        /// SoftHSM2's module, looked for in the demo only.
+        softhsm: Option<PathBuf>,
+    },
+    /// The open file's permissions were tightened to its owner only.
+    PermissionsTightened {
+        /// The file.
+        path: PathBuf,
+        /// Nothing, or why not.
+        result: Result<(), CfgError>,
+    },
+    /// The search for the fxpkcs11 installation finished.
+    Located(Box<Installation>),
+    /// Whether the library's file can be created, found before writing.
+    Planned(Box<InitPlan>),
+    /// A configuration file was created (a new one, or a copy).
+    Initialized {
+        /// The file asked for.
+        target: PathBuf,
+        /// What was written, or why not.
+        result: Result<InitReport, InitError>,
+        /// The document that was to be written (to write it elsewhere when it cannot be).
+        doc: Box<CfgDocument>,
+        /// When this is a copy written elsewhere: the file the library reads it as.
+        install_for: Option<PathBuf>,
+    },
+    /// A copy was prepared: the difference it makes and whether it can be written.
+    CopyPrepared(Result<Box<CopyPreview>, Problem>),
+    /// The recent files that are gone.
+    RecentChecked {
+        /// The recent files that no longer exist.
+        missing: Vec<PathBuf>,
+    },
     /// The preferences were written.
     PrefsSaved(io::Result<()>),
     /// A PKCS#11 module was checked and walked.
@@ -307,20 +419,19 @@ pub struct DiskWatch {
 }
 
 /// Reads a configuration and works out whether the PKCS#11 library reads it.
-pub fn load_config(path: &Path) -> Result<Box<LoadedConfig>, CfgError> {
+pub fn load_config(path: &Path, library: &LibraryCfg) -> Result<Box<LoadedConfig>, CfgError> {
     let file = CfgFile::load(path)?;
-    Ok(Box::new(describe(file)))
+    Ok(Box::new(describe(file, library)))
 }
 
 /// What the app shows about a configuration file: which file the library reads.
-pub fn describe(file: CfgFile) -> LoadedConfig {
-    let library = locate::library_cfg_path();
-    let is_library_file = locate::is_library_cfg(&file.path, &library);
+pub fn describe(file: CfgFile, library: &LibraryCfg) -> LoadedConfig {
+    let is_library_file = locate::is_library_cfg(&file.path, library);
     let library_exists = library.path.exists();
-    let mismatch = locate::library_mismatch_message(&file.path, &library);
+    let mismatch = locate::library_mismatch_message(&file.path, library);
     LoadedConfig {
         file,
-        library,
+        library: library.clone(),
         is_library_file,
         library_exists,
         mismatch,
@@ -334,6 +445,14 @@ pub fn save_prefs(tasks: &Tasks, store: &PrefsStore, prefs: &Prefs) {
     // A failure to start the thread only loses this write; the next change or the exit retries.
     let _ = tasks.spawn("prefs", move || TaskEvent::PrefsSaved(store.save(&prefs)));
 }
+
+/// Where SoftHSM2's PKCS#11 module is installed on Debian, Ubuntu, Fedora and RHEL.
+pub const SOFTHSM_PATHS: [&str; 4] = [
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib64/pkcs11/libsofthsm2.so",
+    "/usr/lib64/softhsm/libsofthsm2.so",
+];
 
 /// The time the helper process gets to load a module and walk its token.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);

@@ -6,71 +6,283 @@
 //! visible escape such as `\x1b` or `\u{202e}`.
 
 use egui::text::LayoutJob;
-use egui::{Color32, FontId, Id, Response, RichText, TextFormat, Ui};
+use egui::{Color32, FontId, Id, Response, RichText, TextFormat, TextStyle, Ui};
 
 use crate::display::{escape, escape_lines};
-use crate::doctor::{CheckId, CheckResult, Status};
+use crate::doctor::{CheckId, CheckResult};
 use crate::identity::{CertInfo, Validity};
 
 use super::model::Problem;
-use super::theme;
+use super::theme::{self, Tone};
 
-/// A labelled one-line text input; the label names the input for AccessKit.
+/// A labelled one-line text input; the label names the input for AccessKit. `hint` is an
+/// example shown in the weak hint style while the input is empty ("e.g. …").
 pub fn text_input(ui: &mut Ui, label: &str, hint: &str, buffer: &mut String, id: Id, password: bool) -> Response {
     let label_response = ui.label(label);
+    let width = ui.available_width().min(420.0);
     ui.add(
         egui::TextEdit::singleline(buffer)
             .id(id)
-            .hint_text(hint)
+            .hint_text(hint_text(hint))
             .password(password)
-            .desired_width(ui.available_width().min(420.0)),
+            .desired_width(width),
     )
     .labelled_by(label_response.id)
 }
 
-/// A problem: its message in the error colour, then what to do.
-pub fn problem(ui: &mut Ui, problem: &Problem) {
-    let color = ui.visuals().error_fg_color;
-    ui.label(RichText::new(escape_lines(&problem.message)).color(color));
-    if !problem.remedy.is_empty() {
-        ui.label(format!("What to do: {}", escape_lines(&problem.remedy)));
+/// An example value as an input's hint: "e.g. 10.0.8.20", in italics and the weak colour, so
+/// that it cannot be taken for a value.
+pub fn hint_text(example: &str) -> RichText {
+    if example.is_empty() {
+        RichText::new("")
+    } else {
+        RichText::new(format!("e.g. {example}")).italics()
     }
 }
 
-/// A success message in the pass colour (escaped: it often names what was found).
+/// What a [`path_field`] was asked to do this frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PathFieldAction {
+    /// The text changed.
+    pub changed: bool,
+    /// Enter was pressed in the field, or its action button clicked: use the path typed.
+    pub submitted: bool,
+    /// Browse… was clicked.
+    pub browse: bool,
+}
+
+/// A labelled, editable path with Browse… beside it and, when `action` is given, a button that
+/// uses the typed path (Enter in the field does the same). The field takes the width the
+/// buttons leave, so the row fits any window from 760 px up.
+pub fn path_field(
+    ui: &mut Ui,
+    field: PathFieldSpec<'_>,
+    buffer: &mut String,
+    focus: Option<&FocusTarget>,
+) -> (PathFieldAction, Response) {
+    let label = ui.label(field.label);
+    let mut action = PathFieldAction::default();
+    let mut field_response = None;
+    ui.horizontal(|ui| {
+        let spacing = ui.spacing().item_spacing.x;
+        let button_width = |ui: &Ui, text: &str| {
+            let galley = ui.painter().layout_no_wrap(
+                text.to_owned(),
+                egui::TextStyle::Button.resolve(ui.style()),
+                Color32::WHITE,
+            );
+            galley.size().x + 2.0 * ui.spacing().button_padding.x + spacing
+        };
+        let mut reserved = button_width(ui, "Browse…");
+        if let Some(text) = field.action {
+            reserved += button_width(ui, text);
+        }
+        let width = (ui.available_width() - reserved - 4.0).clamp(120.0, 520.0);
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(buffer)
+                    .id(field.id)
+                    .hint_text(hint_text(field.hint))
+                    .desired_width(width),
+            )
+            .labelled_by(label.id);
+        apply_focus(focus, &response, field.entry);
+        action.changed = response.changed();
+        if response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter)) && !buffer.trim().is_empty() {
+            action.submitted = true;
+        }
+        if ui
+            .add_enabled(field.browse_enabled, egui::Button::new("Browse…"))
+            .on_hover_text(field.browse_hint)
+            .accessible_name(format!("Browse… ({})", field.label))
+            .clicked()
+        {
+            action.browse = true;
+        }
+        if let Some(text) = field.action
+            && ui
+                .add_enabled(!buffer.trim().is_empty(), egui::Button::new(text))
+                .on_hover_text("Use the path typed in the field (Enter)")
+                .accessible_name(format!("{text} ({})", field.label))
+                .clicked()
+        {
+            action.submitted = true;
+        }
+        field_response = Some(response);
+    });
+    let response = field_response.unwrap_or(label);
+    (action, response)
+}
+
+/// How a [`path_field`] looks.
+#[derive(Clone, Copy, Debug)]
+pub struct PathFieldSpec<'a> {
+    /// The label above the field.
+    pub label: &'a str,
+    /// An example path for the hint.
+    pub hint: &'a str,
+    /// The field's id (a focus target).
+    pub id: Id,
+    /// The text of the button that uses the typed path, if any.
+    pub action: Option<&'a str>,
+    /// Whether Browse… can be clicked (not while another dialog is open).
+    pub browse_enabled: bool,
+    /// Browse…'s tooltip.
+    pub browse_hint: &'a str,
+    /// Whether this field is the screen's first control, focused on entry.
+    pub entry: bool,
+}
+
+/// Where the keyboard focus should go this frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FocusTarget {
+    /// The screen's first control (on entering a screen, or F6).
+    Entry,
+    /// This widget (a path field after a file dialog could not open).
+    Widget(Id),
+}
+
+/// Gives `response` the keyboard focus, and scrolls it into view, when `focus` asks for it.
+pub fn apply_focus(focus: Option<&FocusTarget>, response: &Response, is_entry: bool) {
+    let wanted = match focus {
+        Some(FocusTarget::Entry) => is_entry,
+        Some(FocusTarget::Widget(id)) => *id == response.id,
+        None => false,
+    };
+    if wanted {
+        response.request_focus();
+        response.scroll_to_me(Some(egui::Align::Center));
+    }
+}
+
+/// `count` and the noun, singular or plural: "1 check", "2 checks".
+pub fn plural(count: usize, singular: &str, plural: &str) -> String {
+    if count == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{count} {plural}")
+    }
+}
+
+/// A problem: its message with the failure symbol in the error colour, then what to do
+/// under a coloured label, in normal text.
+pub fn problem(ui: &mut Ui, problem: &Problem) {
+    let color = ui.visuals().error_fg_color;
+    ui.add(
+        egui::Label::new(
+            RichText::new(format!(
+                "{} {}",
+                theme::Tone::Fail.symbol(),
+                escape_lines(&problem.message)
+            ))
+            .color(color),
+        )
+        .wrap(),
+    );
+    if !problem.remedy.is_empty() {
+        remedy(ui, Tone::Fail, &problem.remedy, None);
+    }
+}
+
+/// "What to do:" in the tone's colour, then the remedy in normal text, focusable for the
+/// keyboard and announced whole by AccessKit. `salt` makes its id unique when given.
+pub fn remedy(ui: &mut Ui, tone: Tone, text: &str, salt: Option<&str>) -> Response {
+    let label_color = theme::tone_color(ui.visuals(), tone);
+    let text_color = ui.visuals().text_color();
+    let mut job = LayoutJob::default();
+    let body = TextStyle::Body.resolve(ui.style());
+    job.append(
+        "What to do: ",
+        0.0,
+        TextFormat {
+            font_id: body.clone(),
+            color: label_color,
+            underline: egui::Stroke::NONE,
+            ..TextFormat::default()
+        },
+    );
+    let text = escape_lines(text);
+    job.append(&text, 0.0, TextFormat::simple(body, text_color));
+    job.wrap = egui::text::TextWrapping {
+        max_width: ui.available_width(),
+        ..Default::default()
+    };
+    let response = ui.add(egui::Label::new(job).wrap());
+    let id = ui.scope_id().with(("remedy", salt.unwrap_or(&text)));
+    focusable(ui, response.rect, id, &format!("What to do: {text}"))
+}
+
+/// Makes `rect` a keyboard stop announced as `label` (the widgets in it stay as they are),
+/// drawing the focus ring while it has the focus. Focused by Tab, it scrolls into view.
+pub fn focusable(ui: &mut Ui, rect: egui::Rect, id: Id, label: &str) -> Response {
+    let response = ui.interact(rect, id, egui::Sense::focusable_noninteractive());
+    let label = label.to_owned();
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Paragraph, true, &label));
+    if response.has_focus() {
+        let stroke = ui.visuals().selection.stroke;
+        ui.painter()
+            .rect_stroke(rect.expand(2.0), 3.0, stroke, egui::StrokeKind::Outside);
+    }
+    if response.gained_focus() {
+        response.scroll_to_me(None);
+    }
+    response
+}
+
+/// A success message with the pass symbol, in the pass colour (escaped: it often names what
+/// was found).
 pub fn success(ui: &mut Ui, text: &str) {
-    let color = theme::pass_color(ui.visuals());
-    ui.label(RichText::new(escape_lines(text)).color(color));
+    toned(ui, Tone::Pass, text);
+}
+
+/// A line in a tone's colour with its symbol (escaped).
+pub fn toned(ui: &mut Ui, tone: Tone, text: &str) -> Response {
+    let color = theme::tone_color(ui.visuals(), tone);
+    let text = format!("{} {}", tone.symbol(), escape_lines(text));
+    ui.add(egui::Label::new(RichText::new(text).color(color)).wrap())
 }
 
 /// The text of a check's status line, such as
 /// `"FAIL — KMES server certificate (tls.server_cert, 12 ms)"`.
-pub fn check_line_text(result: &CheckResult) -> String {
+pub fn check_line_text(result: &CheckResult, tone: Tone) -> String {
     format!(
         "{} — {} ({}, {} ms)",
-        result.status.as_str().to_ascii_uppercase(),
+        tone.word(),
         result.title,
         result.id.as_str(),
         result.ms
     )
 }
 
-/// One check result: its status line, what was found, and the remedy with its guide section.
-pub fn check_row(ui: &mut Ui, result: &CheckResult) {
+/// One check result: its symbol and status line, what was found, and the remedy with its
+/// guide section. The row is a keyboard stop announced whole; so is its remedy.
+pub fn check_row(ui: &mut Ui, result: &CheckResult, tone: Tone) -> Response {
     let visuals = ui.visuals().clone();
-    let color = theme::status_color(&visuals, result.status);
+    let color = theme::tone_color(&visuals, tone);
+    let top = ui.cursor().min;
     let mut job = LayoutJob::default();
+    let body = TextStyle::Body.resolve(ui.style());
     job.append(
-        &format!("{} ", theme::UNSAVED_MARK),
+        &format!("{} ", tone.symbol()),
         0.0,
-        TextFormat::simple(FontId::monospace(14.0), color),
+        TextFormat::simple(body.clone(), color),
     );
     job.append(
-        &check_line_text(result),
+        &format!("{} — ", tone.word()),
         0.0,
-        TextFormat::simple(FontId::proportional(14.0), visuals.strong_text_color()),
+        TextFormat::simple(FontId::new(body.size, body.family.clone()), color),
     );
-    ui.label(job);
+    job.append(
+        &format!("{} ({}, {} ms)", result.title, result.id.as_str(), result.ms),
+        0.0,
+        TextFormat::simple(body, visuals.strong_text_color()),
+    );
+    job.wrap = egui::text::TextWrapping {
+        max_width: ui.available_width(),
+        ..Default::default()
+    };
+    ui.add(egui::Label::new(job).wrap());
+    let mut remedy_text = String::new();
     ui.indent(("check", result.id.as_str()), |ui| {
         if !result.detail.is_empty() {
             ui.add(egui::Label::new(escape_lines(&result.detail)).wrap());
@@ -78,21 +290,30 @@ pub fn check_row(ui: &mut Ui, result: &CheckResult) {
         if let Some(raw) = &result.raw {
             ui.add(egui::Label::new(RichText::new(format!("Answer: {raw}")).monospace()).wrap());
         }
-        if !result.remedy.is_empty() {
-            let text = format!("What to do: {}", escape_lines(&result.remedy));
-            let color = if result.status == Status::Fail {
-                visuals.error_fg_color
-            } else {
-                visuals.text_color()
-            };
-            ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
-        }
-        // A remedy that cites its own section (often a more precise one than the check's) is
-        // not followed by a second, different citation.
-        if matches!(result.status, Status::Fail | Status::Warn) && !cites_a_section(&result.remedy) {
-            ui.weak(format!("Guide section [{}]", result.guide));
+        if !result.remedy.is_empty() && tone != Tone::Info {
+            remedy_text = citing(&result.remedy, result.guide);
+            remedy(ui, tone, &remedy_text, Some(result.id.as_str()));
+        } else if !result.remedy.is_empty() {
+            ui.add(egui::Label::new(escape_lines(&result.remedy)).wrap());
         }
     });
+    let rect = egui::Rect::from_min_max(top, egui::pos2(ui.max_rect().right(), ui.min_rect().bottom()));
+    let mut label = format!("{} {}", tone.symbol(), check_line_text(result, tone));
+    if !result.detail.is_empty() {
+        label.push_str(". ");
+        label.push_str(&escape_lines(&result.detail));
+    }
+    focusable(ui, rect, Id::unique(("check-row", result.id.as_str())), &label)
+}
+
+/// The remedy with its guide section appended, unless it already cites one (often a more
+/// precise one than the check's).
+pub fn citing(remedy: &str, guide: &str) -> String {
+    if guide.is_empty() || cites_a_section(remedy) {
+        remedy.to_owned()
+    } else {
+        format!("{remedy} [{guide}]")
+    }
 }
 
 /// Whether the text cites a guide section such as `[3.1.4]`.
@@ -112,7 +333,7 @@ fn cites_a_section(text: &str) -> bool {
 pub const BUSY_TICK: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// A small moving mark that says work is in progress; asks for its next frame after
-/// [`BUSY_TICK`] instead of continuously.
+/// [`BUSY_TICK`] instead of continuously, so a wait repaints at most four times a second.
 pub fn busy(ui: &mut Ui) {
     let phase = (ui.input(|input| input.time) / BUSY_TICK.as_secs_f64()) as usize % 3;
     let mark = ["•··", "·•·", "··•"][phase];
@@ -122,15 +343,62 @@ pub fn busy(ui: &mut Ui) {
 }
 
 /// A check without a result yet: running now, or waiting for its turn.
-pub fn pending_row(ui: &mut Ui, id: CheckId, running: bool) {
-    ui.horizontal(|ui| {
-        if running {
-            busy(ui);
-            ui.label(format!("Running — {} ({})", id.title(), id.as_str()));
-        } else {
-            ui.weak(format!("Not run — {} ({})", id.title(), id.as_str()));
+pub fn pending_row(ui: &mut Ui, id: CheckId) {
+    ui.weak(format!(
+        "{} Not run — {} ({})",
+        Tone::Skip.symbol(),
+        id.title(),
+        id.as_str()
+    ));
+}
+
+/// Shortens a path in the middle ("/tmp/fx…/fxpkcs11.cfg") so that it fits `max_width` in
+/// `font`: the file name is kept whole when it fits, with as much of the start as fits.
+pub fn shorten_middle(ui: &Ui, text: &str, font: &FontId, max_width: f32) -> String {
+    let width = |candidate: &str| {
+        ui.painter()
+            .layout_no_wrap(candidate.to_owned(), font.clone(), Color32::WHITE)
+            .size()
+            .x
+    };
+    if width(text) <= max_width {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let name_start = text.rfind(['/', '\\']).map_or(0, |byte| text[..byte].chars().count());
+    let tail_len = chars.len() - name_start;
+    let compose = |head: usize, tail: usize| {
+        let mut out: String = chars[..head].iter().collect();
+        out.push('…');
+        out.extend(&chars[chars.len() - tail..]);
+        out
+    };
+    // The longest start that fits before "…/name"; else the file name shortened too.
+    let longest = |tail: usize| {
+        let (mut low, mut high) = (0usize, chars.len() - tail);
+        while low < high {
+            let middle = (low + high).div_ceil(2);
+            if width(&compose(middle, tail)) <= max_width {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
         }
-    });
+        low
+    };
+    if width(&compose(0, tail_len)) <= max_width {
+        return compose(longest(tail_len), tail_len);
+    }
+    let (mut low, mut high) = (0usize, tail_len);
+    while low < high {
+        let middle = (low + high).div_ceil(2);
+        if width(&compose(0, middle)) <= max_width {
+            low = middle;
+        } else {
+            high = middle - 1;
+        }
+    }
+    compose(0, low)
 }
 
 /// The details of one certificate as a two-column grid.
@@ -175,14 +443,13 @@ pub fn cert_details(ui: &mut Ui, salt: &str, cert: &CertInfo, now_unix: i64) {
 
 fn validity_text(ui: &Ui, cert: &CertInfo, now_unix: i64) -> (String, Color32) {
     let visuals = ui.visuals();
-    match cert.validity_at(now_unix) {
-        Validity::Valid { days_left } if days_left < 30 => (format!("{days_left} days left"), visuals.warn_fg_color),
-        Validity::Valid { days_left } => (format!("{days_left} days left"), theme::pass_color(visuals)),
-        Validity::Expired { days_ago } => (format!("expired {days_ago} days ago"), visuals.error_fg_color),
-        Validity::NotYetValid { days_until } => {
-            (format!("not valid for {days_until} more days"), visuals.error_fg_color)
-        }
-    }
+    let (tone, text) = match cert.validity_at(now_unix) {
+        Validity::Valid { days_left } if days_left < 30 => (Tone::Warn, format!("{days_left} days left")),
+        Validity::Valid { days_left } => (Tone::Pass, format!("{days_left} days left")),
+        Validity::Expired { days_ago } => (Tone::Fail, format!("expired {days_ago} days ago")),
+        Validity::NotYetValid { days_until } => (Tone::Fail, format!("not valid for {days_until} more days")),
+    };
+    (format!("{} {text}", tone.symbol()), theme::tone_color(visuals, tone))
 }
 
 /// A read-only block of monospace text that can be selected and copied.

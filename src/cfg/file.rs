@@ -132,6 +132,24 @@ impl CfgFile {
         self.on_disk.as_ref()
     }
 
+    /// The document as loaded or last saved (before the edits made since), for a diff.
+    pub fn loaded(&self) -> &CfgDocument {
+        &self.base
+    }
+
+    /// Who besides its owner may read the file now, when the document holds a password
+    /// (Unix only; `None` when nobody may, when it holds no password, or when the file
+    /// cannot be examined): what [`SaveReport::exposure`] says after a save, for a file
+    /// that was not saved.
+    pub fn exposure(&self) -> Option<PasswordExposure> {
+        if !holds_password(&self.doc) {
+            return None;
+        }
+        let target = files::resolve_link_target(&self.path).ok()?;
+        let meta = fs::metadata(&target).ok()?;
+        FileAttributes::of(&target, &meta).ok()?.exposure()
+    }
+
     /// Whether the file on disk differs from what was loaded or last saved (including
     /// being removed, or created after [`CfgFile::new_unsaved`]). Compares contents by
     /// hash, so a changed modification time alone does not count.
@@ -489,8 +507,11 @@ fn disk_state(bytes: &[u8], modified: Option<SystemTime>) -> DiskState {
     }
 }
 
-/// The file's contents (bounded), or `None` when it does not exist.
-fn read_optional(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, CfgError> {
+/// The file's contents (a regular file of at most 1 MiB), or `None` when it does not exist.
+///
+/// # Errors
+/// The reading errors of [`CfgFile::load`], except for a missing file.
+pub fn read_optional(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, CfgError> {
     match files::read_regular(path, limits::CFG_MAX_BYTES, WHAT) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(files::InputError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => Ok(None),

@@ -52,7 +52,9 @@
 //! end (the file first gets a final newline if it lacks one). Inserting after a last
 //! line that has no newline gives that line one.
 
+pub mod diff;
 mod document;
+mod edit;
 mod error;
 mod fields;
 pub mod file;
@@ -63,6 +65,7 @@ mod template;
 mod validate;
 
 pub use document::{CfgDocument, Entry, Section, SetOutcome};
+pub use edit::{ChangeAction, EntryChange, set_values, shown_value};
 pub use error::CfgError;
 pub use fields::{
     FieldKind, FieldSpec, KNOWN_FIELDS, SECTION_CONFIG, SECTION_KMS, Settings, TlsPaths, field_spec, is_known_section,

@@ -16,9 +16,17 @@ pub struct CheckArgs {
     /// The fxpkcs11.cfg to examine (default: the one the PKCS#11 library reads).
     #[arg(long, value_name = "PATH")]
     config: Option<PathBuf>,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
+    /// Print one JSON object instead of text (the same as --format json).
+    #[arg(long, conflicts_with = "format")]
     json: bool,
+    /// The output: text as the checks complete, one JSON object, or Prometheus metrics for
+    /// node_exporter's textfile collector.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the JSON or the metrics to FILE instead of standard output, atomically (a
+    /// temporary file beside it renamed over it); a new FILE is 0644.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Seconds allowed to each network step.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_timeout)]
     timeout: f64,
@@ -44,6 +52,17 @@ pub struct CheckArgs {
     /// Accept and record an unknown SSH host key (StrictHostKeyChecking=accept-new).
     #[arg(long, requires = "ssh_target")]
     ssh_accept_new: bool,
+}
+
+/// What `check` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// Each check as it completes, then a summary.
+    Text,
+    /// One JSON object at the end.
+    Json,
+    /// The Prometheus text exposition format.
+    Prometheus,
 }
 
 fn parse_timeout(text: &str) -> Result<f64, String> {
@@ -74,18 +93,36 @@ pub fn run(args: &CheckArgs) -> CommandResult {
         ssh_host_keys,
         helper: None,
     };
+    let format = if args.json { Format::Json } else { args.format };
+    if format == Format::Text && args.output.is_some() {
+        return Err(CommandError::cannot_run(
+            "--output writes JSON or metrics: add --format json or --format prometheus",
+        ));
+    }
     let never_cancelled = AtomicBool::new(false);
-    let json = args.json;
     let mut print_each = |result: &doctor::CheckResult| {
-        if !json {
+        if format == Format::Text {
             output::print_check(result);
         }
     };
     let report = doctor::run(&options, &never_cancelled, &mut print_each);
-    if json {
-        let text = serde_json::to_string_pretty(&report)
-            .map_err(|e| CommandError::cannot_run(format!("could not encode the report: {e}")))?;
-        println!("{text}");
+    if format != Format::Text {
+        let text = match format {
+            Format::Prometheus => doctor::metrics::prometheus(&report),
+            _ => {
+                let mut text = serde_json::to_string_pretty(&report)
+                    .map_err(|e| CommandError::cannot_run(format!("could not encode the report: {e}")))?;
+                text.push('\n');
+                text
+            }
+        };
+        match &args.output {
+            Some(path) => {
+                fxconfig::files::publish_file(path, text.as_bytes(), 0o644)
+                    .map_err(|e| CommandError::cannot_run(format!("could not write {}: {e}", path.display())))?;
+            }
+            None => output::write_stdout(format_args!("{text}")),
+        }
     } else {
         let count = |status: Status| report.checks.iter().filter(|c| c.status == status).count();
         let warnings = count(Status::Warn);

@@ -56,33 +56,38 @@ pub struct SetArgs {
     /// Set a password tag from an environment variable, as TAG=VAR (repeatable).
     #[arg(long, value_name = "TAG=VAR")]
     secret_env: Vec<String>,
-    /// Set this password tag from the first line of standard input (at most 64 KiB).
+    /// Set this password tag from the next line of standard input (at most 64 KiB); repeatable,
+    /// one line per tag in the order given.
     #[arg(long, value_name = "TAG")]
-    secret_stdin: Option<String>,
+    secret_stdin: Vec<String>,
     /// Accept an empty password on standard input.
     #[arg(long, requires = "secret_stdin")]
     allow_empty: bool,
     /// Make the file and its backup readable by their owner only (0600), keeping the owner.
     #[arg(long)]
     tighten_permissions: bool,
-    /// Print JSON: {"path", "backup", "merged", "changes": [{"tag", "line", "action"}], "exposure", "findings"}.
+    /// Work out what would change and print it, writing nothing.
+    #[arg(long)]
+    check: bool,
+    /// Print the change as a unified diff, passwords masked.
+    #[arg(long)]
+    diff: bool,
+    /// Print JSON: {"path", "changed", "check", "changes": [{"tag", "section", "line", "old", "new", "action"}],
+    /// "diff", "backup", "merged", "permissions_tightened", "exposure", "findings"}.
     #[arg(long)]
     json: bool,
 }
 
 #[derive(Serialize)]
-struct ChangeJson<'a> {
-    tag: &'a str,
-    line: usize,
-    action: &'static str,
-}
-
-#[derive(Serialize)]
 struct SetJson<'a> {
     path: &'a Path,
+    changed: bool,
+    check: bool,
+    changes: &'a [cfg::EntryChange],
+    diff: Option<&'a str>,
     backup: Option<&'a Path>,
     merged: bool,
-    changes: Vec<ChangeJson<'a>>,
+    permissions_tightened: bool,
     exposure: Option<&'a fxconfig::files::PasswordExposure>,
     findings: &'a [cfg::Finding],
 }
@@ -180,8 +185,34 @@ fn parse_pair<'a>(text: &'a str, what: &str) -> Result<(&'a str, &'a str), Comma
     }
 }
 
+/// What `config set` and `import` did or, with `--check`, would do.
+pub struct ChangeSummary<'a> {
+    /// The file, past symbolic links.
+    pub path: &'a Path,
+    /// Whether anything changed (or would change).
+    pub changed: bool,
+    /// Whether this was a `--check` run (nothing written).
+    pub check: bool,
+    /// The entries changed.
+    pub changes: &'a [cfg::EntryChange],
+    /// The unified diff, with `--diff`.
+    pub diff: Option<&'a str>,
+}
+
+/// Prints the text form of a change summary: the diff, then one line per entry.
+pub fn print_changes(summary: &ChangeSummary<'_>) {
+    if let Some(diff) = summary.diff {
+        for line in diff.lines() {
+            output::say_line(line);
+        }
+    }
+    for change in summary.changes {
+        say!("{}", describe_change(change, summary.check));
+    }
+}
+
 fn set(args: &SetArgs) -> CommandResult {
-    let mut changes: Vec<(String, fxconfig::Secret)> = Vec::new();
+    let mut values: Vec<(String, fxconfig::Secret)> = Vec::new();
     for assignment in &args.assignments {
         let (tag, value) = parse_pair(assignment, "TAG=VALUE")?;
         if cfg::is_secret_tag(tag) {
@@ -189,61 +220,87 @@ fn set(args: &SetArgs) -> CommandResult {
                 "{tag} holds a password: other users can read command-line arguments, so pass it with --secret-env {tag}=VAR or --secret-stdin {tag}"
             )));
         }
-        changes.push((tag.to_owned(), fxconfig::Secret::new(value)));
+        values.push((tag.to_owned(), fxconfig::Secret::new(value)));
     }
     for pair in &args.secret_env {
         let (tag, var) = parse_pair(pair, "TAG=VAR")?;
-        changes.push((tag.to_owned(), secret_input::from_env(var)?));
+        values.push((tag.to_owned(), secret_input::from_env(var)?));
     }
-    if let Some(tag) = &args.secret_stdin {
-        changes.push((tag.clone(), secret_input::read_stdin(args.allow_empty)?));
+    for tag in &args.secret_stdin {
+        values.push((tag.clone(), secret_input::read_stdin(args.allow_empty)?));
     }
-    if changes.is_empty() {
+    if values.is_empty() {
         return Err(CommandError::cannot_run(
             "nothing to set: give TAG=VALUE, --secret-env or --secret-stdin",
         ));
     }
 
     let mut file = load(&args.path)?;
-    let mut outcomes = Vec::new();
-    for (tag, value) in &changes {
-        let outcome = file
-            .doc
-            .set(args.section.as_deref(), tag, value.expose())
-            .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
-        outcomes.push((tag.as_str(), outcome));
-    }
-    let options = cfg::SaveOptions {
-        tighten_permissions: args.tighten_permissions,
-    };
-    let report = file
-        .save_with(options)
+    let pairs: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(tag, value)| (tag.as_str(), value.expose()))
+        .collect();
+    let changes = cfg::set_values(&mut file.doc, args.section.as_deref(), &pairs)
         .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
-    output::note_saved(&report.path);
-    if let Some(exposure) = &report.exposure {
+    let changed = file.is_modified();
+    let diff = args.diff.then(|| {
+        let old = zeroize::Zeroizing::new(file.loaded().to_bytes());
+        let new = zeroize::Zeroizing::new(file.doc.to_bytes());
+        cfg::diff::unified(&old, &new, &file.path.display().to_string(), 3)
+    });
+    let target = fxconfig::files::resolve_link_target(&args.path).unwrap_or_else(|_| args.path.clone());
+
+    let mut backup = None;
+    let mut merged = false;
+    let mut permissions_tightened = false;
+    let exposure;
+    if args.check {
+        exposure = file.exposure();
+    } else if changed {
+        let options = cfg::SaveOptions {
+            tighten_permissions: args.tighten_permissions,
+        };
+        let report = file
+            .save_with(options)
+            .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+        output::note_saved(&report.path);
+        backup = report.backup;
+        merged = report.merged;
+        permissions_tightened = args.tighten_permissions;
+        exposure = report.exposure;
+    } else if args.tighten_permissions && file.exposure().is_some() {
+        cfg::tighten_permissions(&args.path).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+        output::note_saved(&target);
+        permissions_tightened = true;
+        exposure = None;
+    } else {
+        exposure = file.exposure();
+    }
+    if let Some(exposure) = &exposure {
         output::warn_exposure(&args.path, exposure);
     }
     let findings: Vec<cfg::Finding> = cfg::validate(&file.doc, Some(&file.path))
         .into_iter()
-        .filter(|finding| report.exposure.is_none() || finding.kind != cfg::FindingKind::ReadableByOthers)
+        .filter(|finding| exposure.is_none() || finding.kind != cfg::FindingKind::ReadableByOthers)
         .collect();
+    let summary = ChangeSummary {
+        path: &target,
+        changed: changed || permissions_tightened,
+        check: args.check,
+        changes: &changes,
+        diff: diff.as_deref(),
+    };
     if args.json {
         let json = SetJson {
-            path: &report.path,
-            backup: report.backup.as_deref(),
-            merged: report.merged,
-            changes: outcomes
-                .iter()
-                .map(|(tag, outcome)| {
-                    let (line, action) = match outcome {
-                        cfg::SetOutcome::Updated { line } => (*line, "updated"),
-                        cfg::SetOutcome::Inserted { line } => (*line, "added"),
-                        cfg::SetOutcome::SectionCreated { line } => (*line, "added_in_new_section"),
-                    };
-                    ChangeJson { tag, line, action }
-                })
-                .collect(),
-            exposure: report.exposure.as_ref(),
+            path: summary.path,
+            changed: summary.changed,
+            check: summary.check,
+            changes: summary.changes,
+            diff: summary.diff,
+            backup: backup.as_deref(),
+            merged,
+            permissions_tightened,
+            exposure: exposure.as_ref(),
             findings: &findings,
         };
         let text = serde_json::to_string_pretty(&json)
@@ -251,10 +308,16 @@ fn set(args: &SetArgs) -> CommandResult {
         println!("{text}");
         return Ok(EXIT_OK);
     }
-    for (tag, outcome) in &outcomes {
-        say!("{}", describe_change(tag, outcome));
+    print_changes(&summary);
+    if !changed {
+        say!("{}: no change, every value is already as asked", target.display());
+    } else if args.check {
+        say!("{}: nothing written (--check)", target.display());
     }
-    if report.merged {
+    if permissions_tightened {
+        say!("{}: now readable by its owner only (0600)", target.display());
+    }
+    if merged {
         println!("note: another program changed the file meanwhile; its change was kept too");
     }
     for finding in &findings {
@@ -263,12 +326,25 @@ fn set(args: &SetArgs) -> CommandResult {
     Ok(EXIT_OK)
 }
 
-fn describe_change(tag: &str, outcome: &cfg::SetOutcome) -> String {
-    match outcome {
-        cfg::SetOutcome::Updated { line } => format!("line {line}: {tag} updated"),
-        cfg::SetOutcome::Inserted { line } => format!("line {line}: {tag} added"),
-        cfg::SetOutcome::SectionCreated { line } => format!("line {line}: {tag} added in a new section"),
-    }
+/// One line for a changed entry, such as `line 13: ADDRESS updated (10.0.8.19 -> 10.0.8.20)`.
+fn describe_change(change: &cfg::EntryChange, check: bool) -> String {
+    let verb = match (change.action, check) {
+        (cfg::ChangeAction::Updated, false) => "updated",
+        (cfg::ChangeAction::Updated, true) => "would be updated",
+        (cfg::ChangeAction::Added, false) => "added",
+        (cfg::ChangeAction::Added, true) => "would be added",
+        (cfg::ChangeAction::AddedInNewSection, false) => "added in a new section",
+        (cfg::ChangeAction::AddedInNewSection, true) => "would be added in a new section",
+    };
+    let values = match &change.old {
+        Some(old) => format!(
+            "{} -> {}",
+            fxconfig::display::escape(old),
+            fxconfig::display::escape(&change.new)
+        ),
+        None => fxconfig::display::escape(&change.new).into_owned(),
+    };
+    format!("line {}: {} {verb} ({values})", change.line, change.tag)
 }
 
 fn severity_word(severity: Severity) -> &'static str {

@@ -53,14 +53,27 @@ pub struct ImportArgs {
     /// Make the configuration and its backup readable by their owner only (0600), keeping the owner.
     #[arg(long)]
     tighten_permissions: bool,
-    /// Print JSON: {"config", "created", "ca_path", "p12_path", "backup", "exposure"}.
+    /// Work out what would change and print it, writing nothing.
+    #[arg(long)]
+    check: bool,
+    /// Print the change to the configuration as a unified diff, passwords masked.
+    #[arg(long)]
+    diff: bool,
+    /// Print JSON: {"path", "changed", "check", "changes", "files", "diff", "created", "ca_path", "p12_path",
+    /// "backup", "client_subject", "ca_subject", "exposure"}.
     #[arg(long)]
     json: bool,
 }
 
 #[derive(Serialize)]
 struct ImportJson<'a> {
+    path: &'a std::path::Path,
     config: &'a std::path::Path,
+    changed: bool,
+    check: bool,
+    changes: &'a [fxconfig::cfg::EntryChange],
+    files: &'a [identity::PlannedCopy],
+    diff: Option<&'a str>,
     created: bool,
     ca_path: &'a std::path::Path,
     p12_path: &'a std::path::Path,
@@ -192,44 +205,78 @@ pub fn run_import(args: &ImportArgs) -> CommandResult {
         dest: args.dest.as_deref(),
         tighten_permissions: args.tighten_permissions,
     };
-    let report = import::import_tls_materials(&request).map_err(|e| {
+    let options = import::ImportOptions {
+        check: args.check,
+        diff: args.diff,
+    };
+    let report = import::import_tls_materials_with(&request, options).map_err(|e| {
         let code = match e {
             import::ImportError::Identity(_) => EXIT_FAILED,
             _ => EXIT_CANNOT_RUN,
         };
         CommandError::explained(code, &e)
     })?;
-    output::note_saved(&report.saved.path);
+    let path = match &report.saved {
+        Some(saved) => {
+            output::note_saved(&saved.path);
+            saved.path.clone()
+        }
+        None => fxconfig::files::resolve_link_target(&args.config).unwrap_or_else(|_| args.config.clone()),
+    };
     let ca_subject = report.ca.certs.first().map(|c| c.subject.as_str());
-    if let Some(exposure) = &report.saved.exposure {
+    if let Some(exposure) = &report.exposure {
         output::warn_exposure(&args.config, exposure);
     }
+    let backup = report.saved.as_ref().and_then(|saved| saved.backup.as_deref());
     if args.json {
         let json = ImportJson {
-            config: &report.saved.path,
+            path: &path,
+            config: &path,
+            changed: report.changed,
+            check: args.check,
+            changes: &report.changes,
+            files: &report.files,
+            diff: report.diff.as_deref(),
             created: report.created_config,
             ca_path: &report.ca_path,
             p12_path: &report.p12_path,
-            backup: report.saved.backup.as_deref(),
+            backup,
             client_subject: &report.identity.leaf().subject,
             ca_subject,
-            exposure: report.saved.exposure.as_ref(),
+            exposure: report.exposure.as_ref(),
         };
         let text = serde_json::to_string_pretty(&json)
             .map_err(|e| CommandError::cannot_run(format!("could not encode JSON: {e}")))?;
         println!("{text}");
         return Ok(EXIT_OK);
     }
-    say!("PROD-TLS-CA       = {}", report.ca_path.display());
-    say!("PROD-TLS-KEY      = {}", report.p12_path.display());
-    say!("PROD-TLS-KEY-PASS = {}", fxconfig::secret::MASK);
-    say!("PROD-TLS-ENABLED  = YES");
-    say!(
-        "{} {} (client certificate {} chains to {})",
-        if report.created_config { "created" } else { "updated" },
-        args.config.display(),
+    super::config::print_changes(&super::config::ChangeSummary {
+        path: &path,
+        changed: report.changed,
+        check: args.check,
+        changes: &report.changes,
+        diff: report.diff.as_deref(),
+    });
+    for file in &report.files {
+        let state = match (file.changed, args.check) {
+            (false, _) => "already in place",
+            (true, true) => "would be copied",
+            (true, false) => "copied",
+        };
+        say!("{}: {state} (SHA-256 {})", file.path.display(), file.sha256);
+    }
+    let chain = format!(
+        "client certificate {} chains to {}",
         report.identity.leaf().subject,
         ca_subject.unwrap_or("the CA")
     );
+    let verb = match (report.changed, args.check, report.created_config) {
+        (false, _, _) => "no change to",
+        (true, true, true) => "would create",
+        (true, true, false) => "would update",
+        (true, false, true) => "created",
+        (true, false, false) => "updated",
+    };
+    say!("{verb} {} ({chain})", args.config.display());
     Ok(EXIT_OK)
 }

@@ -536,6 +536,27 @@ pub struct Report {
     /// `None` when it could not be read. Its passwords stay out of the JSON and `Debug`.
     #[serde(skip)]
     pub document: Option<CfgDocument>,
+    /// The figures monitoring wants from the run (`check --format prometheus`).
+    pub facts: Facts,
+}
+
+/// What a doctor run learned, as figures: the endpoint, when the certificates expire,
+/// how long the ECHO took and when the run ended. A figure the run could not learn
+/// (the file did not open, no answer came) is `None`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Facts {
+    /// `ADDRESS` as configured.
+    pub address: Option<String>,
+    /// `PROD-PORT` as configured.
+    pub port: Option<u16>,
+    /// When the client certificate (the PKCS#12 file's) expires, in Unix seconds.
+    pub client_certificate_not_after: Option<i64>,
+    /// When the first certificate of the CA file to expire does, in Unix seconds.
+    pub ca_certificate_not_after: Option<i64>,
+    /// How long the Excrypt ECHO took, from sending the command to the whole answer, in seconds.
+    pub echo_seconds: Option<f64>,
+    /// When the run ended, in Unix seconds.
+    pub finished_at: i64,
 }
 
 impl Report {

@@ -13,10 +13,11 @@
 //! [`DoctorOptions::ssh_target`], the SSH login of the guide's [5].
 
 mod check;
+pub mod metrics;
 pub mod report;
 mod steps;
 
-pub use check::{CHECKS, CheckId, CheckResult, CheckScope, CheckSpec, Report, Status, WizardStep};
+pub use check::{CHECKS, CheckId, CheckResult, CheckScope, CheckSpec, Facts, Report, Status, WizardStep};
 
 use std::path::PathBuf;
 
@@ -182,6 +183,7 @@ pub fn run(options: &DoctorOptions, cancel: &AtomicBool, on_result: &mut dyn FnM
         config: state.config_display(),
         ok,
         checks: recorder.results,
+        facts: state.facts(),
         document: state.into_document(),
     }
 }

@@ -217,6 +217,7 @@ mod tests {
                 })
                 .collect(),
             document,
+            facts: crate::doctor::Facts::default(),
         }
     }
 

@@ -5,8 +5,9 @@ mod module_checks;
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use super::{CheckId, DoctorOptions, Outcome, Status};
+use super::{CheckId, DoctorOptions, Facts, Outcome, Status};
 use crate::cfg::{self, CfgFile, Finding, FindingKind, Settings, Severity, TlsPaths};
 use crate::hostapi::{self, EchoReply, HostApiError, Stage, TlsMaterials, TlsSession, answer};
 use crate::identity::{self, CaBundle, ClientIdentity, Validity};
@@ -28,6 +29,7 @@ pub(super) struct State<'a> {
     session: Option<TlsSession>,
     tls_error: Option<HostApiError>,
     echo: Option<Result<EchoReply, HostApiError>>,
+    echo_elapsed: Option<Duration>,
     statuses: HashMap<CheckId, Status>,
     module: module_checks::ModuleState,
 }
@@ -80,6 +82,7 @@ impl<'a> State<'a> {
             session: None,
             tls_error: None,
             echo: None,
+            echo_elapsed: None,
             statuses: HashMap::new(),
             module: module_checks::ModuleState::default(),
         }
@@ -96,6 +99,21 @@ impl<'a> State<'a> {
     /// The configuration the run read, for the report.
     pub(super) fn into_document(self) -> Option<cfg::CfgDocument> {
         self.file.map(|file| file.doc)
+    }
+
+    /// The figures learned so far, for [`super::Report::facts`].
+    pub(super) fn facts(&self) -> Facts {
+        Facts {
+            address: self.settings.as_ref().and_then(|s| s.address.clone()),
+            port: self.settings.as_ref().and_then(|s| s.prod_port),
+            client_certificate_not_after: self.identity.as_ref().map(|id| id.leaf().not_after_unix),
+            ca_certificate_not_after: self
+                .ca
+                .as_ref()
+                .and_then(|ca| ca.certs.iter().map(|cert| cert.not_after_unix).min()),
+            echo_seconds: self.echo_elapsed.map(|elapsed| elapsed.as_secs_f64()),
+            finished_at: now_unix(),
+        }
     }
 
     /// Remembers a check's status for the checks that depend on it.
@@ -482,7 +500,11 @@ impl<'a> State<'a> {
         let Some(session) = self.session.as_mut() else {
             return Outcome::skip("no TLS session");
         };
+        let started = Instant::now();
         let reply = hostapi::echo(session, self.options.timeout);
+        if reply.is_ok() {
+            self.echo_elapsed = Some(started.elapsed());
+        }
         self.echo = Some(reply);
         if let Some(outcome) = self.owned_failure(CheckId::TlsClientAuth) {
             return outcome;

@@ -40,6 +40,21 @@ impl FileAttributes {
         }
     }
 
+    /// The attributes of a new file that holds nothing secret, such as the metrics of
+    /// `check --format prometheus`: `mode` (Unix only), this account's owner and group, no ACL.
+    pub fn public(mode: u32) -> FileAttributes {
+        #[cfg(not(unix))]
+        let _ = mode;
+        FileAttributes {
+            #[cfg(unix)]
+            mode,
+            #[cfg(unix)]
+            owner: None,
+            #[cfg(unix)]
+            xattrs: Vec::new(),
+        }
+    }
+
     /// The attributes of the existing file `path` (already resolved past symbolic links),
     /// whose metadata is `meta`.
     ///

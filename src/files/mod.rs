@@ -25,7 +25,7 @@ pub use attributes::{FileAttributes, PRIVATE_MODE, PasswordExposure, exposure_of
 pub use input::{InputError, read_regular, read_secret_line};
 pub use lock::{FileLock, LOCK_WAIT};
 pub use write::{
-    create_dir_no_wider, private_staging_dir, remove_stale_dirs, remove_stale_temporaries, replace_file,
+    create_dir_no_wider, private_staging_dir, publish_file, remove_stale_dirs, remove_stale_temporaries, replace_file,
     resolve_link_target, sync_folder,
 };
 

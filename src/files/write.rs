@@ -202,6 +202,24 @@ mod unnamed {
     }
 }
 
+/// Replaces `path` (past symbolic links) with `bytes` that hold nothing secret, such as
+/// the metrics a collector reads, through [`replace_file`]: a reader sees the old file
+/// or the new one, never a part. An existing file keeps its owner, group, mode and
+/// extended attributes; a new one is `mode` (Unix) with no ACL. The temporary file's
+/// name ends in `.tmp`, so a collector that reads `*.prom` never sees it.
+///
+/// # Errors
+/// The operating system's error (such as a missing folder); the file is then unchanged.
+pub fn publish_file(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let target = resolve_link_target(path)?;
+    let attributes = match fs::metadata(&target) {
+        Ok(meta) => FileAttributes::of(&target, &meta)?,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => FileAttributes::public(mode),
+        Err(error) => return Err(error),
+    };
+    replace_file(&target, bytes, &attributes)
+}
+
 /// Makes a rename in `folder` durable.
 ///
 /// # Errors

@@ -81,12 +81,10 @@ pub fn stage_materials(
         let path = path.to_owned();
         move |source| IdentityError::Write { path, source }
     };
-    let ca_contents = files::read_regular(ca_src, limits::CERT_MAX_BYTES, "a certificate file")?;
-    let p12_contents = files::read_regular(p12_src, limits::CERT_MAX_BYTES, "a PKCS#12 file")?;
-    let ca_dest = dest_dir.join(file_name(ca_src)?);
-    let p12_dest = dest_dir.join(file_name(p12_src)?);
-    let ca_needed = needs_copy(ca_src, &ca_dest, &ca_contents)?;
-    let p12_needed = needs_copy(p12_src, &p12_dest, &p12_contents)?;
+    let ca = read_and_compare(ca_src, dest_dir, "a certificate file")?;
+    let p12 = read_and_compare(p12_src, dest_dir, "a PKCS#12 file")?;
+    let (ca_contents, ca_dest, ca_needed) = (ca.contents, ca.plan.path, ca.plan.changed);
+    let (p12_contents, p12_dest, p12_needed) = (p12.contents, p12.plan.path, p12.plan.changed);
 
     let created_dirs = files::create_dir_no_wider(dest_dir).map_err(write_error(dest_dir))?;
     let mut staged = StagedMaterials {
@@ -120,6 +118,56 @@ pub fn stage_materials(
         staged.p12.staged = Some(path);
     }
     Ok(staged)
+}
+
+/// A file the import puts in place: where it goes, the SHA-256 of its contents, and
+/// whether it has to be written (false: that file already holds the same contents, or
+/// is the source itself).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlannedCopy {
+    /// Where the file goes.
+    pub path: PathBuf,
+    /// The SHA-256 of the contents, in lowercase hex.
+    pub sha256: String,
+    /// Whether the file at `path` has to be written.
+    pub changed: bool,
+}
+
+/// A source read, with its plan.
+struct ReadSource {
+    contents: zeroize::Zeroizing<Vec<u8>>,
+    plan: PlannedCopy,
+}
+
+/// Reads `src` (bounded) and works out whether its copy in `dest_dir` must be written.
+fn read_and_compare(src: &Path, dest_dir: &Path, what: &'static str) -> Result<ReadSource, IdentityError> {
+    let contents = files::read_regular(src, limits::CERT_MAX_BYTES, what)?;
+    let dest = dest_dir.join(file_name(src)?);
+    let changed = needs_copy(src, &dest, &contents)?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, &contents);
+    let sha256 = digest.as_ref().iter().map(|byte| format!("{byte:02x}")).collect();
+    Ok(ReadSource {
+        contents,
+        plan: PlannedCopy {
+            path: dest,
+            sha256,
+            changed,
+        },
+    })
+}
+
+/// What [`stage_materials`] would do, without writing anything: for the root CA file and
+/// the PKCS#12 file, in that order, where each goes, its SHA-256 and whether it must be
+/// written.
+///
+/// # Errors
+/// As [`stage_materials`] before it writes: the sources' reading errors, and
+/// [`IdentityError::DestinationExists`] for a different file already at a destination.
+pub fn plan_materials(ca_src: &Path, p12_src: &Path, dest_dir: &Path) -> Result<[PlannedCopy; 2], IdentityError> {
+    Ok([
+        read_and_compare(ca_src, dest_dir, "a certificate file")?.plan,
+        read_and_compare(p12_src, dest_dir, "a PKCS#12 file")?.plan,
+    ])
 }
 
 impl StagedMaterials {

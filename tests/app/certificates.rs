@@ -34,12 +34,12 @@ fn importing_the_ca_and_p12_shows_their_details_and_applies_them() {
     app.wait_for("No CA file opened");
 
     app.dialogs.answer(Some(lab.files.ca_cert.clone()));
-    app.click("Open root CA…");
+    app.click("Browse… (Root CA certificate file)");
     app.until("the CA", |h| !h.state().is_busy());
     app.wait_for("System TLS CA Root");
 
     app.dialogs.answer(Some(lab.files.client_p12.clone()));
-    app.click("Open PKCS#12…");
+    app.click("Browse… (PKCS#12 client identity file)");
     app.wait_for("Password of the PKCS#12 file");
     app.harness
         .get_by_label("Password of the PKCS#12 file")
@@ -94,7 +94,7 @@ fn older_pkcs12_files_open_and_name_their_protection() {
     app.ctrl(Key::Num2);
     for kind in OlderP12::ALL {
         app.dialogs.answer(Some(lab.older_p12(kind)));
-        app.click("Open PKCS#12…");
+        app.click("Browse… (PKCS#12 client identity file)");
         app.wait_for("Password of the PKCS#12 file");
         app.harness
             .get_by_label("Password of the PKCS#12 file")
@@ -159,7 +159,7 @@ fn applying_is_refused_while_the_configuration_has_unsaved_changes() {
     app.wait_for("System TLS CA Root");
     app.wait_for("Open the root CA and the PKCS#12 file first");
     app.dialogs.answer(Some(lab.files.client_p12.clone()));
-    app.click("Open PKCS#12…");
+    app.click("Browse… (PKCS#12 client identity file)");
     app.wait_for("Password of the PKCS#12 file");
     app.harness
         .get_by_label("Password of the PKCS#12 file")

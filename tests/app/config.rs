@@ -144,7 +144,7 @@ fn a_change_by_another_program_is_noticed() {
         .replace("keygroup1", "changed-elsewhere");
     fs::write(&lab.cfg, text).unwrap();
     app.until("the change to be noticed", |h| h.state().changed_on_disk());
-    app.wait_for("Another program changed this file");
+    app.wait_for("Another program changed");
     app.click("Reload from disk");
     app.until("the reload", |h| !h.state().changed_on_disk() && !h.state().is_busy());
     assert_eq!(
@@ -159,7 +159,7 @@ fn a_missing_file_can_be_created() {
     let path = dir.path().join("new.cfg");
     let mut app = TestApp::start(Some(path.clone()));
     assert!(app.shows("There is no file at"));
-    app.click("Create it");
+    app.click(&format!("Create {}", path.display()));
     app.until("the new document", |h| {
         h.state().open_path().is_some() && !h.state().is_busy()
     });
@@ -169,5 +169,172 @@ fn a_missing_file_can_be_created() {
     app.click("Save changes");
     app.until("the save", |h| !h.state().is_modified() && !h.state().is_busy());
     let text = fs::read_to_string(&path).unwrap();
-    assert!(text.contains("<ADDRESS> 10.0.8.20 </ADDRESS>"), "{text}");
+    // The guide's layout, created through the library's init: the value in its column.
+    assert!(text.contains("<KMS>"), "{text}");
+    let address = text.lines().find(|line| line.contains("<ADDRESS>")).unwrap_or_default();
+    assert_eq!(
+        address.split_whitespace().collect::<Vec<_>>(),
+        ["<ADDRESS>", "10.0.8.20", "</ADDRESS>"],
+        "{text}"
+    );
+}
+
+#[test]
+fn a_failed_save_opens_a_dialog_with_its_cause_and_next_steps() {
+    let (lab, mut app) = lab_app();
+    app.replace_text("Key group", "keygroup2");
+    // A regular file where the folder should be: the save cannot succeed.
+    let blocker = lab.dir.path().join("not-a-folder");
+    fs::write(&blocker, b"").unwrap();
+    let target = blocker.join("fxpkcs11.cfg");
+    app.dialogs.answer(Some(target.clone()));
+    app.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, Key::S);
+    app.harness.step();
+    app.until("the save", |h| !h.state().is_busy());
+    app.wait_for("Not saved");
+    assert!(app.app().modal_open(), "a dialog, not only the status bar");
+    assert!(app.shows(&target.display().to_string()), "it names the file");
+    assert!(app.shows("the file on disk is unchanged"));
+    assert!(app.shows("Next steps"));
+    assert!(app.app().is_modified(), "the changes are kept");
+    app.dialogs.answer(None);
+    app.click("Save elsewhere…");
+    app.until("the dialog", |h| !h.state().is_busy());
+    assert_eq!(
+        app.dialogs.asked(),
+        vec![DialogPurpose::SaveConfigAs, DialogPurpose::SaveConfigAs],
+        "Save as… is offered again"
+    );
+    assert!(!app.app().modal_open());
+}
+
+#[test]
+fn a_change_on_disk_shows_on_every_screen_and_in_the_top_bar() {
+    let (lab, mut app) = lab_app();
+    app.ctrl(Key::Num3);
+    let text = fs::read_to_string(&lab.cfg).unwrap().replace("keygroup1", "elsewhere");
+    fs::write(&lab.cfg, text).unwrap();
+    app.until("the change to be noticed", |h| h.state().changed_on_disk());
+    app.harness.step();
+    assert!(app.shows("Changed on disk"), "the top bar says so");
+    assert!(
+        app.shows("Another program changed"),
+        "the notice is on the Connection test screen too"
+    );
+    assert!(!app.shows("Saved"), "the top bar no longer says Saved");
+    app.click("Reload from disk");
+    app.until("the reload", |h| !h.state().changed_on_disk() && !h.state().is_busy());
+    assert!(app.shows("Saved"));
+}
+
+#[test]
+fn testing_with_unsaved_changes_offers_to_save_first_or_test_the_saved_file() {
+    let (lab, mut app) = lab_app();
+    let before = fs::read(&lab.cfg).unwrap();
+    app.replace_text("Key group", "keygroup2");
+    app.ctrl(Key::Num3);
+    app.press(Key::Enter);
+    app.wait_for("Test with unsaved changes?");
+    assert!(!app.app().doctor_running(), "nothing runs before the choice");
+    app.click("Test the saved file");
+    assert!(app.app().doctor_running() || !app.app().check_results().is_empty());
+    app.until("the test", |h| !h.state().doctor_running());
+    assert_eq!(
+        fs::read(&lab.cfg).unwrap(),
+        before,
+        "the saved file was tested, unchanged"
+    );
+    assert!(app.app().is_modified(), "the changes are still there, unsaved");
+
+    app.press(Key::Enter);
+    app.wait_for("Test with unsaved changes?");
+    app.click("Save and test");
+    app.wait_for("Review the changes");
+    app.click("Save changes");
+    app.until("the save and the test", |h| {
+        !h.state().is_modified() && !h.state().doctor_running() && !h.state().is_busy()
+    });
+    assert!(fs::read_to_string(&lab.cfg).unwrap().contains("keygroup2"));
+    assert!(
+        app.app()
+            .report_markdown()
+            .is_some_and(|report| report.contains("keygroup2"))
+    );
+}
+
+#[test]
+fn recent_files_that_are_gone_are_marked_and_removable() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("kept.cfg");
+    fs::write(&kept, b"<KMS>\n</KMS>\n").unwrap();
+    let gone = dir.path().join("gone/fxpkcs11.cfg");
+    let missing = dir.path().join("fxpkcs11.cfg");
+    let recent = vec![gone.clone(), kept.clone()];
+    let mut app = TestApp::build(Some(missing), false, move |options| {
+        options
+            .prefs
+            .save(&fxconfig::app::prefs::Prefs {
+                recent_files: recent,
+                ..Default::default()
+            })
+            .unwrap();
+        options
+    });
+    app.wait_for("Recent files");
+    assert!(app.shows(&format!("{} (no longer there)", gone.display())));
+    assert!(!app.shows(&format!("{} (no longer there)", kept.display())));
+    assert_eq!(
+        app.harness.get_all_by_label("Remove").count(),
+        2,
+        "each recent file can be removed"
+    );
+    app.harness.get_all_by_label("Remove").next().unwrap().click();
+    app.harness.step();
+    app.harness.step();
+    assert_eq!(app.app().prefs().recent_files, vec![kept], "the gone file is forgotten");
+}
+
+#[test]
+fn the_error_for_a_garbage_file_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.cfg");
+    fs::write(&garbage, [0xff_u8, 0xfe, 0x00, 0x01, b'<', b'K']).unwrap();
+    let app = TestApp::start(Some(garbage.clone()));
+    assert!(
+        app.shows(&garbage.display().to_string()),
+        "the error names {}",
+        garbage.display()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_password_others_may_read_is_warned_about_and_made_private() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let (lab, mut app) = lab_app();
+    fs::set_permissions(&lab.cfg, fs::Permissions::from_mode(0o644)).unwrap();
+    let owner = fs::metadata(&lab.cfg).unwrap().uid();
+    app.replace_text("Key group", "keygroup2");
+    app.ctrl(Key::S);
+    app.wait_for("Review the changes");
+    app.click("Save changes");
+    app.until("the save", |h| !h.state().is_modified() && !h.state().is_busy());
+    app.wait_for("holds a password, and");
+    assert!(
+        app.shows("all other users may read it (mode 0644)"),
+        "who may read it, and the mode"
+    );
+    app.click("Make it readable by its owner only (0600)");
+    app.until("the change", |h| !h.state().is_busy());
+    app.settle();
+    let meta = fs::metadata(&lab.cfg).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(meta.uid(), owner, "the owner stays");
+    assert!(!app.shows("holds a password, and"), "the warning goes");
+    assert!(
+        app.app()
+            .notice()
+            .is_some_and(|n| n.contains("readable by its owner only"))
+    );
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use egui::Key;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use fxconfig::demo::{DEMO_OPERATOR_PASSWORD, DEMO_P12_PASSWORD, Demo};
 use fxconfig::doctor::{CheckId, Status};
 use fxconfig::sim::Fault;
@@ -79,6 +79,10 @@ fn a_wrong_server_ca_fails_with_its_remedy() {
     let mut app = TestApp::start(Some(lab.cfg.clone()));
     run_to_end(&mut app);
     assert_eq!(status_of(&app, CheckId::TlsServerCert), Status::Fail);
+    // Passing rows are folded under their count; the failure is not.
+    assert!(app.shows("checks passed"));
+    assert!(!app.shows("PASS — TLS handshake"), "passing rows are folded");
+    assert!(app.shows("FAIL — KMES server certificate"));
     let line = app.check_line("tls.server_cert");
     assert!(line.starts_with("FAIL — KMES server certificate"), "{line}");
     let remedy = app
@@ -94,7 +98,7 @@ fn a_wrong_server_ca_fails_with_its_remedy() {
         app.shows(&format!("What to do: {remedy}")),
         "the remedy is shown under the check"
     );
-    assert!(app.shows("checks failed"));
+    assert!(app.shows("The connection does not work"));
 }
 
 #[test]
@@ -108,12 +112,14 @@ fn cancel_stops_a_test_waiting_on_a_silent_server() {
     app.until("the handshake to start", |h| {
         h.state().check_results().iter().any(|r| r.id == CheckId::NetConnect)
     });
-    app.wait_for("Running — TLS handshake");
+    app.wait_for("of 14: TLS handshake");
+    assert!(app.shows("s of 3 s"), "the deadline of the step that waits is shown");
     let started = std::time::Instant::now();
     app.click("Cancel");
     assert!(!app.app().doctor_running(), "the run stops at once");
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
-    app.wait_for("The last run was cancelled.");
+    app.wait_for("The last run was cancelled");
+    app.unfold_results();
     assert!(app.shows("Not run — TLS handshake"));
     assert!(app.app().check_results().iter().all(|r| r.id != CheckId::TlsHandshake));
     // Late results of the cancelled run are ignored.
@@ -184,7 +190,11 @@ fn the_wizard_checks_one_step_and_links_to_the_screen_that_fixes_it() {
         app.app().check_results().iter().all(|r| r.id != CheckId::TlsCa),
         "the run stopped after the step"
     );
-    app.wait_for("This step works, with a warning: Configuration file found");
+    app.wait_for("This step works, with a warning");
+    assert!(
+        app.shows("Warning: Configuration file found"),
+        "the banner names the warning"
+    );
     app.click("Next");
     app.click("Check this step");
     app.until("the step", |h| !h.state().doctor_running());
@@ -194,7 +204,11 @@ fn the_wizard_checks_one_step_and_links_to_the_screen_that_fixes_it() {
     app.harness.step();
     app.until("the step", |h| !h.state().doctor_running());
     assert_eq!(status_of(&app, CheckId::TlsClientAuth), Status::Fail);
-    app.wait_for("What is wrong: Client certificate accepted");
+    app.wait_for("This step fails");
+    assert!(
+        app.shows("First failure: Client certificate accepted"),
+        "the banner names the failure"
+    );
     app.click("Go to Connection test");
     assert_eq!(app.app().screen(), fxconfig::app::screens::Screen::ConnectionTest);
 }
@@ -228,4 +242,75 @@ fn every_screen_is_reached_from_the_keyboard_and_names_its_inputs() {
         app.harness.ctx.memory(|memory| memory.focused()).is_some(),
         "Tab moves the keyboard focus into the window"
     );
+}
+
+#[test]
+fn the_verdict_comes_first_and_the_view_scrolls_to_the_first_failure() {
+    let demo = Arc::new(Demo::start(None).expect("demo"));
+    let for_app = Arc::clone(&demo);
+    let small = [760.0, 520.0];
+    let mut app = TestApp::build_sized(None, small, false, move |mut options| {
+        options.demo = Some(for_app);
+        options
+    });
+    // A healthy run, its passing rows unfolded: the screen is taller than the window, and
+    // the view is at its bottom when the next run starts.
+    run_to_end(&mut app);
+    app.unfold_results();
+    app.harness.ctx.memory_mut(|memory| {
+        if let Some(id) = memory.focused() {
+            memory.surrender_focus(id);
+        }
+    });
+    app.press(Key::End);
+    assert!(
+        app.harness.get_by_label("Run test").rect().bottom() < 34.0,
+        "the screen is scrolled down before the run"
+    );
+    demo.set_fault(Some(Fault::WrongCa)).expect("the fault switched");
+    app.press(Key::Enter);
+    app.until("the test to finish", |h| !h.state().doctor_running());
+    app.harness.step();
+    let banner = app
+        .harness
+        .query_all_by_label_contains("The connection does not work")
+        .find(|node| node.accesskit_node().value().is_some())
+        .expect("a verdict banner")
+        .accesskit_node()
+        .value()
+        .unwrap_or_default();
+    assert!(
+        banner.contains("1 check failed"),
+        "counts with the right plural: {banner}"
+    );
+    assert!(app.shows("First failure: KMES server certificate (tls.server_cert)"));
+    assert!(app.shows("[3.1.4]"), "the remedy's guide section");
+    let row = app
+        .harness
+        .query_all_by_label_contains("FAIL — KMES server certificate (tls.server_cert, ")
+        .map(|node| node.rect())
+        .next()
+        .expect("the failing row");
+    assert!(
+        row.top() >= 34.0 && row.bottom() <= small[1] - 24.0,
+        "the first failure is scrolled into view: {row:?}"
+    );
+    assert!(app.shows("checks passed"));
+}
+
+#[test]
+fn in_the_demo_the_configuration_location_is_information() {
+    let demo = Arc::new(Demo::start(None).expect("demo"));
+    let mut app = TestApp::build(None, false, move |mut options| {
+        options.demo = Some(demo);
+        options
+    });
+    run_to_end(&mut app);
+    app.wait_for("The connection works");
+    assert!(
+        !app.shows("warning"),
+        "no warning in the verdict: the demo's file is expected elsewhere"
+    );
+    let line = app.check_line("config.locate");
+    assert!(line.starts_with("INFO — Configuration file found"), "{line}");
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use fxconfig::app::dialogs::{DialogPurpose, DialogRequest, FileDialogs};
+use fxconfig::app::dialogs::{DialogAnswer, DialogError, DialogPurpose, DialogRequest, FileDialogs};
 use fxconfig::app::prefs::PrefsStore;
 use fxconfig::app::{AppOptions, FxApp};
 
@@ -18,17 +18,23 @@ pub const SIZE: [f32; 2] = [1120.0, 780.0];
 /// How long a test waits for background work.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
-/// File dialogs that answer from a script and remember what they were asked.
+/// File dialogs that answer from a script and remember what they were asked. With no
+/// answer queued, a dialog is cancelled.
 #[derive(Default)]
 pub struct ScriptedDialogs {
-    answers: Mutex<VecDeque<Option<PathBuf>>>,
+    answers: Mutex<VecDeque<DialogAnswer>>,
     asked: Mutex<Vec<DialogRequest>>,
 }
 
 impl ScriptedDialogs {
     /// Queues the answer to the next dialog (`None`: the user cancels).
     pub fn answer(&self, path: Option<PathBuf>) {
-        self.answers.lock().unwrap().push_back(path);
+        self.answers.lock().unwrap().push_back(Ok(path));
+    }
+
+    /// Queues a failure: the next dialog cannot be shown, for this reason.
+    pub fn fail(&self, reason: &str) {
+        self.answers.lock().unwrap().push_back(Err(DialogError::new(reason)));
     }
 
     /// The purposes of the dialogs shown so far.
@@ -36,18 +42,18 @@ impl ScriptedDialogs {
         self.asked.lock().unwrap().iter().map(|r| r.purpose.clone()).collect()
     }
 
-    fn next(&self, request: &DialogRequest) -> Option<PathBuf> {
+    fn next(&self, request: &DialogRequest) -> DialogAnswer {
         self.asked.lock().unwrap().push(request.clone());
-        self.answers.lock().unwrap().pop_front().flatten()
+        self.answers.lock().unwrap().pop_front().unwrap_or(Ok(None))
     }
 }
 
 impl FileDialogs for ScriptedDialogs {
-    fn open_file(&self, request: &DialogRequest) -> Option<PathBuf> {
+    fn open_file(&self, request: &DialogRequest) -> DialogAnswer {
         self.next(request)
     }
 
-    fn save_file(&self, request: &DialogRequest) -> Option<PathBuf> {
+    fn save_file(&self, request: &DialogRequest) -> DialogAnswer {
         self.next(request)
     }
 }
@@ -91,11 +97,21 @@ impl TestApp {
 
     /// The app with adjusted options; `render` adds the wgpu renderer for snapshots.
     pub fn build(config: Option<PathBuf>, render: bool, adjust: impl FnOnce(AppOptions) -> AppOptions) -> TestApp {
+        TestApp::build_sized(config, SIZE, render, adjust)
+    }
+
+    /// The app in a window of `size` points.
+    pub fn build_sized(
+        config: Option<PathBuf>,
+        size: [f32; 2],
+        render: bool,
+        adjust: impl FnOnce(AppOptions) -> AppOptions,
+    ) -> TestApp {
         let dialogs = Arc::new(ScriptedDialogs::default());
         let prefs_dir = tempfile::tempdir().expect("temporary folder");
         let options = adjust(test_options(config, &dialogs, prefs_dir.path()));
         let mut builder = Harness::builder()
-            .with_size(egui::vec2(SIZE[0], SIZE[1]))
+            .with_size(egui::vec2(size[0], size[1]))
             .with_theme(egui::Theme::Light)
             .with_max_steps(1000);
         if render {
@@ -186,6 +202,31 @@ impl TestApp {
         self.harness.step();
     }
 
+    /// Presses a key alone, then lets two frames show its effect.
+    pub fn press(&mut self, key: egui::Key) {
+        self.harness.key_press(key);
+        self.harness.step();
+        self.harness.step();
+    }
+
+    /// The label of the widget that has the keyboard focus, if any.
+    pub fn focused_label(&self) -> Option<String> {
+        let focused = self.harness.ctx.memory(|memory| memory.focused())?;
+        self.harness
+            .query_all(
+                egui_kittest::kittest::By::new().predicate(move |node| node.locate().0 == focused.accesskit_id()),
+            )
+            .next()
+            .and_then(|node| node.accesskit_node().label().or_else(|| node.accesskit_node().value()))
+    }
+
+    /// Presses a key with Alt.
+    pub fn alt(&mut self, key: egui::Key) {
+        self.harness.key_press_modifiers(egui::Modifiers::ALT, key);
+        self.harness.step();
+        self.harness.step();
+    }
+
     /// Presses a key with Ctrl (Cmd on macOS).
     pub fn ctrl(&mut self, key: egui::Key) {
         self.harness.key_press_modifiers(egui::Modifiers::COMMAND, key);
@@ -193,15 +234,34 @@ impl TestApp {
         self.harness.step();
     }
 
-    /// The label of the status line of check `id`, such as `"PASS — TLS handshake (tls.handshake, 3 ms)"`.
+    /// The status line of check `id` without its symbol, such as
+    /// `"PASS — TLS handshake (tls.handshake, 3 ms)"`; the folded groups of results are
+    /// opened first.
     #[track_caller]
-    pub fn check_line(&self, id: &str) -> String {
+    pub fn check_line(&mut self, id: &str) -> String {
+        self.unfold_results();
         let needle = format!("({id}, ");
         self.harness
-            .query_by_label_contains(&needle)
-            // A label's text is its AccessKit value.
-            .and_then(|node| node.accesskit_node().value())
-            .map(|text| text.trim_start_matches("● ").to_owned())
+            .query_all_by_label_contains(&needle)
+            // A label's text is its AccessKit value (the row's keyboard stop has none).
+            .find_map(|node| node.accesskit_node().value())
+            .map(|text| text.split_once(' ').map_or(text.clone(), |(_, rest)| rest.to_owned()))
             .unwrap_or_else(|| panic!("no status line for {id}"))
+    }
+
+    /// Opens the folded groups of check results ("… passed", "… skipped", "… not run yet").
+    pub fn unfold_results(&mut self) {
+        for group in [" passed", " skipped", " not run yet", " still to run"] {
+            let folded: Vec<String> = self
+                .harness
+                .query_all_by_label_contains(group)
+                .filter(|node| node.accesskit_node().role() == egui::accesskit::Role::DisclosureTriangle)
+                .filter(|node| node.accesskit_node().data().is_expanded() == Some(false))
+                .filter_map(|node| node.accesskit_node().label())
+                .collect();
+            for label in folded {
+                self.click(&label);
+            }
+        }
     }
 }

@@ -23,7 +23,7 @@ fn app_for(hsm: &Hsm) -> TestApp {
 
 fn load(app: &mut TestApp, module: &str) {
     app.replace_text("Module path", module);
-    app.click("Load");
+    app.click("Load (Module path)");
     app.settle();
 }
 
@@ -148,7 +148,7 @@ fn ssh_test_explains_a_refused_connection_and_the_wizard_shows_it() {
     }
     assert!(app.shows("Step 7: SSH test"));
     assert!(
-        app.shows(&format!("ssh -I {SOFTHSM} root@SSH_Server_IP")),
+        app.shows(&format!("ssh -I {SOFTHSM} root@ssh-server")),
         "without a target the manual command of [5] is shown"
     );
     app.click("Go to PKCS#11 module");
@@ -168,4 +168,57 @@ fn ssh_test_explains_a_refused_connection_and_the_wizard_shows_it() {
         "the wizard uses the target set on the screen"
     );
     assert!(app.shows("SSH test failed: ConnectionRefused"));
+}
+
+#[test]
+fn a_failed_sign_test_keeps_the_key_list_and_another_path_clears_it() {
+    let hsm = Hsm::new();
+    let mut app = app_for(&hsm);
+    load(&mut app, SOFTHSM);
+    assert!(app.shows("ssh-key"), "the keys are listed");
+    app.replace_text("PIN (for Test sign)", "not-the-pin");
+    app.click("Test sign");
+    app.settle();
+    assert!(app.shows("CKR_PIN_INCORRECT"), "the failure is shown");
+    assert!(app.shows("the keys below are from the last load"));
+    assert!(app.shows("ssh-key"), "the key list of the last load stays");
+    assert!(app.shows("Loaded: SoftHSM"));
+
+    // Results about one module are not shown under another's path.
+    app.replace_text("Module path", &hsm.path().join("other.so").display().to_string());
+    assert!(
+        !app.shows("Loaded: SoftHSM"),
+        "the previous module's results are cleared"
+    );
+    assert!(!app.shows("ssh-key"));
+    assert!(!app.shows("CKR_PIN_INCORRECT"));
+}
+
+#[test]
+fn the_demo_module_step_is_not_applicable_and_can_use_softhsm() {
+    let hsm = Hsm::new();
+    let helper = hsm.helper();
+    let demo = std::sync::Arc::new(fxconfig::demo::Demo::start(None).expect("demo"));
+    let mut app = TestApp::build(None, false, move |mut options| {
+        options.demo = Some(demo);
+        options.pkcs11_helper = Some(helper);
+        options
+    });
+    app.ctrl(Key::Num5);
+    app.wait_for("No PKCS#11 module is configured in the demo");
+    assert!(app.shows("not applicable"), "the step is marked not applicable");
+    assert!(!app.shows("✖ FAIL"), "not failed");
+    // The demo's healthy simulator passes the other steps' checks: nothing fails.
+    app.alt(Key::ArrowRight);
+    app.press(Key::Enter);
+    app.until("step 2", |h| !h.state().doctor_running());
+    app.wait_for("This step is fine");
+    app.alt(Key::ArrowLeft);
+    app.click("Try it with SoftHSM2");
+    app.settle();
+    assert!(
+        app.shows("The module loads and shows its token."),
+        "SoftHSM2 stands in for the module"
+    );
+    assert!(!app.shows("not applicable"));
 }

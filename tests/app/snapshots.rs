@@ -7,10 +7,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use egui::Key;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{By, Queryable};
 use fxconfig::app::prefs::{Prefs, ThemeChoice};
 
-use crate::app::harness::TestApp;
+use crate::app::harness::{SIZE, TestApp};
 use crate::support::lab::write_private;
 
 /// A folder under /tmp, so the masked paths have the same length on every machine.
@@ -28,19 +28,23 @@ fn write_config(dir: &Path) -> PathBuf {
     path
 }
 
-/// Paints over every widget whose text holds `text`. Proportional text changes width
-/// with the random folder name, so below the top bar (whose path is monospace) the mask
-/// runs to a fixed right edge.
+/// Paints over every widget whose text (its label, or the value of an input) holds
+/// `text`. Proportional text changes width with the random folder name, so below the top
+/// bar (whose path is monospace) the mask runs to the window's right edge.
 fn mask_all(app: &mut TestApp, text: &str) {
+    let needle = text.to_owned();
     let rects: Vec<egui::Rect> = app
         .harness
-        .query_all_by_label_contains(text)
+        .query_all(By::new().predicate(move |node| {
+            node.label().is_some_and(|label| label.contains(&needle))
+                || node.value().is_some_and(|value| value.contains(&needle))
+        }))
         .map(|node| node.rect())
         .collect();
     assert!(!rects.is_empty(), "nothing to mask for {text}");
     for rect in rects {
         let rect = if rect.min.y > 30.0 {
-            egui::Rect::from_min_max(rect.min, egui::pos2(rect.max.x.max(900.0), rect.max.y))
+            egui::Rect::from_min_max(rect.min, egui::pos2(SIZE[0], rect.max.y))
         } else {
             rect
         };
@@ -49,7 +53,7 @@ fn mask_all(app: &mut TestApp, text: &str) {
 }
 
 fn snapshot_app(config: Option<PathBuf>, theme: ThemeChoice) -> TestApp {
-    TestApp::build(config, true, move |options| {
+    TestApp::build(config, true, move |mut options| {
         options
             .prefs
             .save(&Prefs {
@@ -57,6 +61,9 @@ fn snapshot_app(config: Option<PathBuf>, theme: ThemeChoice) -> TestApp {
                 ..Prefs::default()
             })
             .unwrap();
+        // The search for the installation names this machine's folders: none, for images
+        // that are the same everywhere.
+        options.install_folders = Some(Vec::new());
         options
     })
 }
@@ -96,6 +103,8 @@ fn connection_test_screen_before_a_run() {
     let config = write_config(dir.path());
     let mut app = snapshot_app(Some(config), ThemeChoice::Light);
     app.ctrl(Key::Num3);
+    app.wait_for("Not run yet");
+    app.unfold_results();
     app.wait_for("Not run — Excrypt ECHO answered");
     app.harness.remove_cursor();
     app.harness.step();
@@ -112,7 +121,7 @@ fn ssh_key_screen_with_a_kmes_export() {
     let mut app = snapshot_app(None, ThemeChoice::Light);
     app.ctrl(Key::Num4);
     app.dialogs.answer(Some(export));
-    app.click("Open public key…");
+    app.click("Browse… (Public key file)");
     app.until("the key", |h| !h.state().is_busy());
     app.wait_for("authorized_keys line");
     app.harness.remove_cursor();

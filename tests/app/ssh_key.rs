@@ -54,7 +54,7 @@ fn the_line_shown_is_the_one_ssh_keygen_prints() {
     let mut app = TestApp::start(None);
     app.ctrl(Key::Num4);
     app.dialogs.answer(Some(export));
-    app.click("Open public key…");
+    app.click("Browse… (Public key file)");
     app.until("the key", |h| !h.state().is_busy());
     app.wait_for("authorized_keys line");
     assert!(

@@ -1090,7 +1090,14 @@ fn save_is_atomic_when_the_process_is_killed() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("spawn helper");
-        std::thread::sleep(std::time::Duration::from_millis(5 + random_below(60)));
+        // Once the helper is saving (its first save has changed the file, or a loaded machine took
+        // two seconds to start it), kill it at a random moment of its loop.
+        let started = std::time::Instant::now();
+        while fs::read(&path).ok().as_ref() == Some(&previous) && started.elapsed() < std::time::Duration::from_secs(2)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(random_below(60)));
         child.kill().expect("kill helper");
         child.wait().expect("reap helper");
 

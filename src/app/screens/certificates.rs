@@ -1,7 +1,9 @@
 //! The Certificates screen: the root CA and the PKCS#12 client identity of [3.1], their
 //! details, the chain check, and applying them to the configuration.
 
-use egui::{RichText, Ui};
+use std::path::PathBuf;
+
+use egui::{Id, RichText, Ui};
 
 use crate::display::escape;
 
@@ -11,33 +13,100 @@ use super::super::model::Slot;
 use super::super::widgets;
 use super::ScreenContext;
 
+/// The widget state of the Certificates screen: the two path fields.
+#[derive(Debug, Default)]
+pub struct CertView {
+    ca: String,
+    p12: String,
+    ca_shown: Option<PathBuf>,
+    p12_shown: Option<PathBuf>,
+}
+
+/// The id of the root CA's path field.
+pub fn ca_field_id() -> Id {
+    Id::unique("cert-ca-path")
+}
+
+/// The id of the PKCS#12 file's path field.
+pub fn p12_field_id() -> Id {
+    Id::unique("cert-p12-path")
+}
+
+/// Puts the path of the file opened (by a dialog, a drop or the field) into the field, once.
+fn sync_field(buffer: &mut String, shown: &mut Option<PathBuf>, opened: Option<&PathBuf>) {
+    if let Some(path) = opened
+        && shown.as_ref() != Some(path)
+    {
+        *buffer = path.display().to_string();
+        *shown = Some(path.clone());
+    }
+}
+
 /// Draws the screen.
-pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
+pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut CertView, out: &mut Vec<Command>) {
     ui.heading("Certificates");
-    ui.label(
-        "The root CA exported from the KMES [3.1.4] and the PKCS#12 client identity [3.1.7]. \
-         Open them here or drop them on the window.",
+    ui.add(
+        egui::Label::new(
+            "The root CA exported from the KMES [3.1.4] and the PKCS#12 client identity [3.1.7]. Type their paths, \
+             browse for them, or drop them on the window.",
+        )
+        .wrap(),
     );
+    ui.add_space(4.0);
+    sync_field(&mut view.ca, &mut view.ca_shown, cx.certs.ca.path());
+    sync_field(&mut view.p12, &mut view.p12_shown, cx.certs.p12.path());
+    let (ca, _) = widgets::path_field(
+        ui,
+        widgets::PathFieldSpec {
+            label: "Root CA certificate file",
+            hint: "/usr/local/bin/fxpkcs11/root_cert.pem",
+            id: ca_field_id(),
+            action: Some("Open"),
+            browse_enabled: !cx.dialog_open,
+            browse_hint: "Choose the root CA certificate exported from the KMES",
+            entry: true,
+        },
+        &mut view.ca,
+        cx.focus,
+    );
+    if ca.submitted {
+        out.push(Command::LoadCa(PathBuf::from(view.ca.trim())));
+    }
+    if ca.browse {
+        out.push(Command::Dialog(DialogPurpose::OpenCa));
+    }
+    let (p12, _) = widgets::path_field(
+        ui,
+        widgets::PathFieldSpec {
+            label: "PKCS#12 client identity file",
+            hint: "/usr/local/bin/fxpkcs11/export_pkcs12.p12",
+            id: p12_field_id(),
+            action: Some("Open…"),
+            browse_enabled: !cx.dialog_open,
+            browse_hint: "Choose the PKCS#12 file exported from the KMES",
+            entry: false,
+        },
+        &mut view.p12,
+        cx.focus,
+    );
+    if p12.submitted {
+        out.push(Command::PromptP12(PathBuf::from(view.p12.trim())));
+    }
+    if p12.browse {
+        out.push(Command::Dialog(DialogPurpose::OpenP12));
+    }
     let configured = cx.doc.map(|doc| doc.file.doc.settings());
     let names_files = configured
         .as_ref()
         .is_some_and(|settings| settings.tls_ca.is_some() || settings.tls_key.is_some());
-    ui.horizontal(|ui| {
-        if ui.button("Open root CA…").clicked() {
-            out.push(Command::Dialog(DialogPurpose::OpenCa));
-        }
-        if ui.button("Open PKCS#12…").clicked() {
-            out.push(Command::Dialog(DialogPurpose::OpenP12));
-        }
-        if names_files
-            && ui
-                .button("Inspect the configured files")
-                .on_hover_text("Open the files named by PROD-TLS-CA and PROD-TLS-KEY, with PROD-TLS-KEY-PASS")
-                .clicked()
-        {
-            out.push(Command::InspectConfigured);
-        }
-    });
+    if names_files
+        && ui
+            .button("Inspect the configured files")
+            .on_hover_text("Open the files named by PROD-TLS-CA and PROD-TLS-KEY, with PROD-TLS-KEY-PASS")
+            .clicked()
+    {
+        out.push(Command::InspectConfigured);
+    }
     ui.add_space(8.0);
     ui.label(RichText::new("Chain check").strong().size(16.0));
     match (
@@ -67,10 +136,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
             ui.weak("No CA file opened.");
         }
         Slot::Loading(path) => loading(ui, path),
-        Slot::Failed(path, problem) => {
-            ui.label(path.display().to_string());
-            widgets::problem(ui, problem);
-        }
+        Slot::Failed(_, problem) => widgets::problem(ui, problem),
         Slot::Loaded(path, bundle) => {
             ui.label(format!("{} — {} certificate(s)", path.display(), bundle.certs.len()));
             for (index, cert) in bundle.certs.iter().enumerate() {
@@ -90,7 +156,6 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         }
         Slot::Loading(path) => loading(ui, path),
         Slot::Failed(path, problem) => {
-            ui.label(path.display().to_string());
             widgets::problem(ui, problem);
             if ui.button("Enter the password again").clicked() {
                 out.push(Command::PromptP12(path.clone()));

@@ -12,10 +12,12 @@ use crate::display::escape;
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
 use super::super::diff::mask_secret_line;
+use super::super::model::CopySource;
 use super::super::model::OpenDocument;
-use super::super::theme;
+use super::super::theme::{self, Tone};
 use super::super::widgets;
-use super::ScreenContext;
+use super::{ScreenContext, install};
+use crate::cfg::init::InitBlocker;
 
 /// Which view of the file is shown.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -40,6 +42,8 @@ pub struct ConfigView {
     raw: Zeroizing<String>,
     /// Whether the raw text is shown with passwords, editable.
     raw_editable: bool,
+    /// The first-run screen's path to open, as typed.
+    open_path: String,
 }
 
 impl ConfigView {
@@ -56,27 +60,10 @@ impl ConfigView {
 pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &mut Vec<Command>) {
     ui.heading("Configuration");
     let Some(doc) = cx.doc else {
-        show_empty(ui, cx, out);
+        show_empty(ui, cx, view, out);
         return;
     };
     show_location(ui, doc, out);
-    if doc.changed_on_disk {
-        ui.add_space(4.0);
-        egui::Frame::group(ui.style()).show(ui, |ui| {
-            ui.label(
-                RichText::new("Another program changed this file since it was opened.")
-                    .color(ui.visuals().warn_fg_color),
-            );
-            ui.horizontal(|ui| {
-                if ui.button("Reload from disk").clicked() {
-                    out.push(Command::Reload);
-                }
-                if ui.button("Keep my version").clicked() {
-                    out.push(Command::KeepMine);
-                }
-            });
-        });
-    }
     ui.add_space(6.0);
     ui.horizontal(|ui| {
         ui.selectable_value(&mut view.tab, ConfigTab::Form, "Form");
@@ -85,12 +72,29 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &mu
     ui.separator();
     let enabled = !cx.saving;
     ui.add_enabled_ui(enabled, |ui| match view.tab {
-        ConfigTab::Form => show_form(ui, doc, view, out),
+        ConfigTab::Form => show_form(ui, cx, doc, view, out),
         ConfigTab::RawText => show_raw(ui, doc, view, out),
     });
 }
 
-fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
+/// The id of the first-run screen's "open an existing one" path field.
+pub fn open_field_id() -> Id {
+    Id::unique("open-config-path")
+}
+
+/// The id of the form's input for `tag`, when the form has one.
+pub fn field_id(tag: &str) -> Option<Id> {
+    cfg::field_spec(tag).map(form_field_id)
+}
+
+fn form_field_id(spec: &FieldSpec) -> Id {
+    Id::unique(("field", spec.section, spec.tag))
+}
+
+/// No configuration open: the first run. Three ways to start — create the file where the
+/// library reads it, create it elsewhere (and point `FXPKCS11_CFG` at it), or open one —
+/// and the recent files, those that are gone marked and removable.
+fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &mut Vec<Command>) {
     if let Some(path) = cx.loading {
         ui.horizontal(|ui| {
             widgets::busy(ui);
@@ -102,39 +106,171 @@ fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         widgets::problem(ui, problem);
         ui.add_space(8.0);
     }
-    if let Some(path) = cx.missing {
-        ui.label(format!("There is no file at {}.", path.display()));
-        if ui.button("Create it").clicked() {
-            out.push(Command::Create(path.to_owned()));
+    let library = cx.library_path;
+    match cx.missing {
+        Some(missing) if missing.path == library => {
+            ui.add(
+                egui::Label::new(format!(
+                    "There is no configuration yet: the PKCS#11 library reads {}, and there is no file there [2.2].",
+                    library.display()
+                ))
+                .wrap(),
+            );
         }
-        ui.add_space(8.0);
-    } else {
-        ui.label("No configuration is open.");
+        Some(missing) => {
+            let folder = if missing.folder_exists {
+                String::new()
+            } else {
+                " (its folder does not exist either)".to_owned()
+            };
+            ui.add(egui::Label::new(format!("There is no file at {}{folder}.", missing.path.display())).wrap());
+            ui.add(egui::Label::new(format!("The PKCS#11 library reads {} [2.2].", library.display())).wrap());
+        }
+        None => {
+            ui.label("No configuration is open.");
+            ui.add(egui::Label::new(format!("The PKCS#11 library reads {} [2.2].", library.display())).wrap());
+        }
     }
-    ui.label(format!(
-        "The PKCS#11 library reads {} [2.2].",
-        cx.library_path.display()
-    ));
-    ui.horizontal(|ui| {
-        if ui.button("Open…").on_hover_text("Ctrl+O").clicked() {
-            out.push(Command::AskOpen);
+    ui.add_space(8.0);
+    ui.label(RichText::new("Start with one of these").strong().size(16.0));
+    ui.add_space(2.0);
+    let mut entry_taken = false;
+    if let Some(missing) = cx.missing
+        && missing.path != library
+        && missing.folder_exists
+    {
+        let create = ui
+            .button(format!("Create {}", missing.path.display()))
+            .on_hover_text("Write the guide's layout [4.2] there, readable by you only (mode 0600)");
+        widgets::apply_focus(cx.focus, &create, true);
+        entry_taken = true;
+        if create.clicked() {
+            out.push(Command::InitConfig {
+                path: Some(missing.path.clone()),
+            });
         }
-        if cx.missing != Some(cx.library_path) && ui.button("Open the library's file").clicked() {
-            out.push(Command::Open(cx.library_path.to_owned()));
+        ui.add(egui::Label::new("the file asked for, with every field of the guide's layout [4.2].").wrap());
+        ui.add_space(6.0);
+    }
+    let plan = cx.install.library_plan.as_ref().filter(|plan| plan.path == library);
+    let blocked = plan.and_then(|plan| plan.blocker);
+    let exists = plan.is_some_and(|plan| plan.exists);
+    let create_here = if exists {
+        ui.button(format!("Open {}", library.display()))
+            .on_hover_text("The library's file exists now")
+    } else {
+        let text = if blocked.is_some() {
+            format!("Create {}…", library.display())
+        } else {
+            format!("Create {}", library.display())
+        };
+        ui.button(text).on_hover_text(format!(
+            "Write the guide's layout [4.2] to {}, readable by you only (mode 0600)",
+            library.display()
+        ))
+    };
+    widgets::apply_focus(cx.focus, &create_here, !entry_taken);
+    if create_here.clicked() {
+        out.push(if exists {
+            Command::Open(library.to_owned())
+        } else {
+            Command::InitConfig {
+                path: Some(library.to_owned()),
+            }
+        });
+    }
+    match (blocked, plan) {
+        (Some(InitBlocker::FolderNotWritable), Some(plan)) => {
+            widgets::toned(
+                ui,
+                Tone::Warn,
+                &format!(
+                    "This account may not create files in {}: the button shows how to put the file there \
+                     (Save elsewhere…, then sudo install, or FXPKCS11_CFG).",
+                    plan.folder.display()
+                ),
+            );
         }
-    });
+        (Some(InitBlocker::FolderMissing), Some(plan)) => {
+            widgets::toned(
+                ui,
+                Tone::Warn,
+                &format!("The folder {} does not exist.", plan.folder.display()),
+            );
+        }
+        _ => {}
+    }
+    ui.add(
+        egui::Label::new(
+            "where the library reads it, with every field of the guide's layout [4.2] and a comment on each; \
+             what is left to fill in is named when you open it.",
+        )
+        .wrap(),
+    );
+    ui.add_space(6.0);
+    if ui
+        .add_enabled(!cx.dialog_open, egui::Button::new("Create it elsewhere…"))
+        .on_hover_text("Choose where to write the new configuration")
+        .clicked()
+    {
+        out.push(Command::InitConfig { path: None });
+    }
+    ui.add(
+        egui::Label::new(format!(
+            "for instance in your home folder when you may not write {}. The library then needs \
+             FXPKCS11_CFG=<that path> in the environment of ssh, configTest and PKCS11Manager [2.2].",
+            library.display()
+        ))
+        .wrap(),
+    );
+    ui.add_space(6.0);
+    let (open, _) = widgets::path_field(
+        ui,
+        widgets::PathFieldSpec {
+            label: "Or open an existing configuration",
+            hint: "/usr/local/bin/fxpkcs11/fxpkcs11.cfg",
+            id: open_field_id(),
+            action: Some("Open"),
+            browse_enabled: !cx.dialog_open,
+            browse_hint: "Choose an fxpkcs11.cfg (Ctrl+O)",
+            entry: false,
+        },
+        &mut view.open_path,
+        cx.focus,
+    );
+    if open.submitted {
+        out.push(Command::Open(view.open_path.trim().into()));
+    }
+    if open.browse {
+        out.push(Command::AskOpen);
+    }
+    ui.add_space(8.0);
+    install::show(ui, cx, &[install::Part::Configs, install::Part::Modules], out);
     if !cx.prefs.recent_files.is_empty() {
         ui.add_space(8.0);
         ui.label(RichText::new("Recent files").strong());
         for path in &cx.prefs.recent_files {
-            if ui.link(path.display().to_string()).clicked() {
-                out.push(Command::Open(path.clone()));
-            }
+            ui.horizontal_wrapped(|ui| {
+                let gone = cx.recent_missing.contains(path);
+                if gone {
+                    ui.weak(format!("{} {} (no longer there)", Tone::Skip.symbol(), path.display()));
+                } else if ui.link(path.display().to_string()).clicked() {
+                    out.push(Command::Open(path.clone()));
+                }
+                if ui
+                    .small_button("Remove")
+                    .on_hover_text(format!("Forget {} in this list", path.display()))
+                    .clicked()
+                {
+                    out.push(Command::ForgetRecent(path.clone()));
+                }
+            });
         }
     }
 }
 
-/// Which file the library reads, and an offer to open that one.
+/// Which file the library reads; when it is another one, an offer to open it, or to copy
+/// this configuration there (after a preview of the difference and a note on permissions).
 fn show_location(ui: &mut Ui, doc: &OpenDocument, out: &mut Vec<Command>) {
     if doc.is_library_file {
         widgets::success(
@@ -147,16 +283,22 @@ fn show_location(ui: &mut Ui, doc: &OpenDocument, out: &mut Vec<Command>) {
         return;
     }
     if let Some(message) = &doc.mismatch {
-        ui.add(egui::Label::new(RichText::new(capitalise(message)).color(ui.visuals().warn_fg_color)).wrap());
+        widgets::toned(ui, Tone::Warn, &capitalise(message));
     }
     let library = doc.library.path.clone();
-    ui.horizontal(|ui| {
-        if doc.library_exists {
-            if ui.button(format!("Open {}", library.display())).clicked() {
-                out.push(Command::Open(library));
-            }
-        } else if ui.button(format!("Create {}", library.display())).clicked() {
-            out.push(Command::Create(library));
+    ui.horizontal_wrapped(|ui| {
+        if doc.library_exists && ui.button(format!("Open {}", library.display())).clicked() {
+            out.push(Command::Open(library.clone()));
+        }
+        if ui
+            .button(format!("Copy this configuration to {}…", library.display()))
+            .on_hover_text("Shows the difference and who may read it before writing anything")
+            .clicked()
+        {
+            out.push(Command::PrepareCopy {
+                source: CopySource::OpenDocument,
+                target: library,
+            });
         }
     });
 }
@@ -169,24 +311,40 @@ fn capitalise(text: &str) -> String {
     }
 }
 
-fn show_form(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, out: &mut Vec<Command>) {
+/// The width from which the form puts labels beside their inputs instead of above them.
+const TWO_COLUMN_WIDTH: f32 = 600.0;
+
+fn show_form(ui: &mut Ui, cx: &ScreenContext<'_>, doc: &OpenDocument, view: &mut ConfigView, out: &mut Vec<Command>) {
     show_summary(ui, doc);
+    let two_columns = ui.available_width() >= TWO_COLUMN_WIDTH;
+    let first = KNOWN_FIELDS
+        .iter()
+        .find(|spec| spec.section == SECTION_KMS)
+        .map(|spec| spec.tag);
     for (section, heading) in [
         (SECTION_KMS, "<KMS> — the connection to the KMES"),
         (SECTION_CONFIG, "<CONFIG> — the library's behaviour"),
     ] {
         ui.add_space(8.0);
         ui.label(RichText::new(heading).strong().size(16.0));
-        egui::Grid::new(("form", section))
-            .num_columns(2)
-            .spacing([16.0, 8.0])
-            .min_col_width(170.0)
-            .show(ui, |ui| {
-                for spec in KNOWN_FIELDS.iter().filter(|spec| spec.section == section) {
-                    field_row(ui, doc, spec, view, out);
-                    ui.end_row();
-                }
-            });
+        let specs = KNOWN_FIELDS.iter().filter(|spec| spec.section == section);
+        if two_columns {
+            egui::Grid::new(("form", section))
+                .num_columns(2)
+                .spacing([16.0, 8.0])
+                .min_col_width(150.0)
+                .show(ui, |ui| {
+                    for spec in specs {
+                        field_row(ui, cx, doc, spec, view, out, first == Some(spec.tag));
+                        ui.end_row();
+                    }
+                });
+        } else {
+            for spec in specs {
+                field_row(ui, cx, doc, spec, view, out, first == Some(spec.tag));
+                ui.add_space(6.0);
+            }
+        }
     }
     show_other_entries(ui, doc, view, out);
 }
@@ -228,12 +386,19 @@ fn show_summary(ui: &mut Ui, doc: &OpenDocument) {
         .iter()
         .filter(|f| !f.tag.as_deref().is_some_and(shown_inline))
     {
-        let color = theme::severity_color(ui.visuals(), finding.severity);
-        ui.add(egui::Label::new(RichText::new(escape(&finding.to_string())).color(color)).wrap());
+        finding_line(ui, finding);
     }
 }
 
-fn field_row(ui: &mut Ui, doc: &OpenDocument, spec: &FieldSpec, view: &mut ConfigView, out: &mut Vec<Command>) {
+fn field_row(
+    ui: &mut Ui,
+    cx: &ScreenContext<'_>,
+    doc: &OpenDocument,
+    spec: &FieldSpec,
+    view: &mut ConfigView,
+    out: &mut Vec<Command>,
+    first: bool,
+) {
     let entry = doc
         .file
         .doc
@@ -258,26 +423,34 @@ fn field_row(ui: &mut Ui, doc: &OpenDocument, spec: &FieldSpec, view: &mut Confi
                     .checkbox(&mut checked, text)
                     .labelled_by(label.id)
                     .on_hover_text(&hover);
+                widgets::apply_focus(cx.focus, &response, first);
                 if response.changed() {
                     out.push(set_field(section.clone(), spec.tag, if checked { "YES" } else { "NO" }));
                 }
             }
             kind => {
                 let key = format!("{}/{}", spec.section, spec.tag);
-                let id = Id::unique(("field", &key));
+                let id = form_field_id(spec);
                 let secret = kind == FieldKind::Secret;
                 let revealed = view.revealed.contains(&key);
                 let buffer = sync_buffer(ui, &mut view.buffers, &key, id, &current);
+                let reserve = match kind {
+                    FieldKind::Secret => 64.0,
+                    FieldKind::Path => 84.0,
+                    _ => 0.0,
+                };
+                let width = (ui.available_width() - reserve).clamp(120.0, 320.0);
                 let response = ui
                     .add(
                         egui::TextEdit::singleline(&mut **buffer)
                             .id(id)
                             .password(secret && !revealed)
-                            .hint_text(hint(kind))
-                            .desired_width(320.0),
+                            .hint_text(widgets::hint_text(hint(spec)))
+                            .desired_width(width),
                     )
                     .labelled_by(label.id)
                     .on_hover_text(&hover);
+                widgets::apply_focus(cx.focus, &response, first);
                 if response.changed() {
                     if matches!(kind, FieldKind::Port | FieldKind::Number) {
                         buffer.retain(|c| c.is_ascii_digit());
@@ -308,21 +481,32 @@ fn field_row(ui: &mut Ui, doc: &OpenDocument, spec: &FieldSpec, view: &mut Confi
             ui.weak(format!("<{}> line {}", entry.tag, entry.line));
         }
         for finding in doc.findings_for(spec.tag) {
-            let color = theme::severity_color(ui.visuals(), finding.severity);
-            ui.add(egui::Label::new(RichText::new(escape(&finding.to_string())).color(color)).wrap());
+            finding_line(ui, finding);
         }
     });
 }
 
-fn hint(kind: FieldKind) -> &'static str {
-    match kind {
+/// The example shown in an empty input, as a hint ("e.g. …"), never as a value.
+fn hint(spec: &FieldSpec) -> &'static str {
+    match spec.kind {
         FieldKind::Number => "0",
         FieldKind::Port => "2001",
         FieldKind::Host => "10.0.8.20",
-        FieldKind::Path => "/path/to/file",
-        FieldKind::Secret => "password",
-        FieldKind::Text | FieldKind::YesNo => "",
+        FieldKind::Path if spec.tag.eq_ignore_ascii_case("PROD-TLS-KEY") => "/usr/local/bin/fxpkcs11/export_pkcs12.p12",
+        FieldKind::Path => "/usr/local/bin/fxpkcs11/root_cert.pem",
+        FieldKind::Secret | FieldKind::Text | FieldKind::YesNo => "",
     }
+}
+
+/// A validation finding with its symbol, in its severity's colour.
+fn finding_line(ui: &mut Ui, finding: &cfg::Finding) {
+    let color = theme::severity_color(ui.visuals(), finding.severity);
+    let text = format!(
+        "{} {}",
+        theme::severity_symbol(finding.severity),
+        escape(&finding.to_string())
+    );
+    ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
 }
 
 fn set_field(section: Option<String>, tag: &str, value: &str) -> Command {
@@ -416,8 +600,7 @@ fn show_other_entries(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, ou
                         }
                     });
                     for finding in doc.findings.iter().filter(|f| f.line == Some(entry.line)) {
-                        let color = theme::severity_color(ui.visuals(), finding.severity);
-                        ui.add(egui::Label::new(RichText::new(escape(&finding.to_string())).color(color)).wrap());
+                        finding_line(ui, finding);
                     }
                 });
                 ui.end_row();

@@ -1,22 +1,67 @@
-//! The Connection test screen: the doctor's checks as they complete, with Cancel, and the
-//! report to copy or save. In the demo, the simulator's fault switch sits here too.
+//! The Connection test screen: the verdict first (the overall result, the first failing
+//! check with its remedy and guide section), then the failing and warning checks, with the
+//! passing and skipped ones folded; Cancel and the deadline of the step that waits; the
+//! report to copy or save. The check list and the verdict banner serve the troubleshooting
+//! steps too. In the demo, the simulator's fault switch sits in the left panel.
 
-use egui::{RichText, Ui};
+use egui::{Align, RichText, Ui};
 
-use crate::doctor::{CheckId, Status};
+use crate::display::escape_lines;
+use crate::doctor::{CheckId, CheckResult, Status};
 use crate::sim::Fault;
 
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
+use super::super::theme::{self, Tone};
 use super::super::widgets;
 use super::ScreenContext;
 
+/// The widget state of a list of check results: which run it last scrolled for.
+#[derive(Debug, Default)]
+pub struct ResultsView {
+    /// The run whose first failure was scrolled into view.
+    scrolled_run: Option<u64>,
+    /// "Show the check" was clicked: scroll to the first failure on this frame.
+    show_first: bool,
+}
+
+/// The widget state of the Connection test screen.
+#[derive(Debug, Default)]
+pub struct ConnectionView {
+    /// The results list.
+    pub results: ResultsView,
+}
+
+/// The checks whose wait is bounded by the step timeout.
+const NETWORK_CHECKS: [CheckId; 4] = [
+    CheckId::NetResolve,
+    CheckId::NetConnect,
+    CheckId::TlsHandshake,
+    CheckId::HostapiEcho,
+];
+
+/// How a result is shown: its status, except that in the demo the configuration not being
+/// the library's file is expected, so `config.locate`'s warning is information.
+pub fn tone_of(cx: &ScreenContext<'_>, result: &CheckResult) -> Tone {
+    let demo_config = cx
+        .demo
+        .is_some_and(|demo| cx.doctor.config.as_deref() == Some(demo.config_path()));
+    if demo_config && result.id == CheckId::ConfigLocate && result.status == Status::Warn {
+        Tone::Info
+    } else {
+        result.status.into()
+    }
+}
+
 /// Draws the screen.
-pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
+pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConnectionView, out: &mut Vec<Command>) {
     ui.heading("Connection test");
-    ui.label(
-        "Runs the checks of configTest and more, in order: the configuration, the TLS materials, \
-         the network, the TLS handshake and the Excrypt ECHO. Press Enter to run.",
+    ui.add(
+        egui::Label::new(
+            "Runs the checks of configTest and more, in order: the configuration, the TLS materials, the network, \
+             the TLS handshake and the Excrypt ECHO. Enter runs it; Escape cancels.",
+        )
+        .wrap(),
     );
     if let Some(demo) = cx.demo {
         let fault = demo.fault().map_or("none", |fault| fault.name());
@@ -24,20 +69,10 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
     }
     ui.add_space(4.0);
     run_controls(ui, cx, out);
-    ui.separator();
-    check_list(ui, cx, &CheckId::ALL);
-    if let Some(report) = &cx.doctor.report {
-        ui.separator();
-        let failed = report.checks.iter().filter(|c| c.status == Status::Fail).count();
-        let warned = report.checks.iter().filter(|c| c.status == Status::Warn).count();
-        if report.ok {
-            widgets::success(ui, &format!("The connection works ({warned} warnings)."));
-        } else {
-            ui.label(
-                RichText::new(format!("{failed} checks failed, {warned} warnings.")).color(ui.visuals().error_fg_color),
-            );
-        }
-    }
+    ui.add_space(4.0);
+    verdict_banner(ui, cx, &CheckId::ALL, Subject::Connection, &mut view.results, None, out);
+    ui.add_space(4.0);
+    check_list(ui, cx, &CheckId::ALL, &mut view.results, "connection");
 }
 
 /// The Run and Cancel buttons, the configuration they use, and the report buttons.
@@ -47,28 +82,32 @@ pub fn run_controls(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>)
         return;
     };
     if doc.modified {
-        ui.label(
-            RichText::new("The test reads the saved file; your unsaved changes are not tested.")
+        ui.add(
+            egui::Label::new(
+                RichText::new(format!(
+                    "{} The test reads the saved file: Run test offers to save your changes first.",
+                    Tone::Warn.symbol()
+                ))
                 .color(ui.visuals().warn_fg_color),
+            )
+            .wrap(),
         );
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let running = cx.doctor.running;
-        if ui
+        let run = ui
             .add_enabled(!running, egui::Button::new("Run test"))
-            .on_hover_text(format!("Test {} (Enter)", doc.file.path.display()))
-            .clicked()
-        {
+            .on_hover_text(format!("Test {} (Enter)", doc.file.path.display()));
+        widgets::apply_focus(cx.focus, &run, true);
+        if run.clicked() {
             out.push(Command::RunDoctor { stop_after: None });
         }
-        if ui.add_enabled(running, egui::Button::new("Cancel")).clicked() {
+        if ui
+            .add_enabled(running, egui::Button::new("Cancel"))
+            .on_hover_text("Escape")
+            .clicked()
+        {
             out.push(Command::CancelDoctor);
-        }
-        if running {
-            widgets::busy(ui);
-            if let Some(started) = cx.doctor.started {
-                ui.label(format!("{:.1} s", started.elapsed().as_secs_f32()));
-            }
         }
         let has_report = cx.doctor.markdown.is_some();
         if ui.add_enabled(has_report, egui::Button::new("Copy report")).clicked()
@@ -83,36 +122,354 @@ pub fn run_controls(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>)
             out.push(Command::Dialog(DialogPurpose::SaveReport));
         }
     });
-    if cx.doctor.cancelled && !cx.doctor.running {
-        ui.weak("The last run was cancelled.");
-    }
 }
 
-/// The results of these checks, with the running one and the ones still to come.
-pub fn check_list(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId]) {
+/// What a verdict banner is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// The whole connection test.
+    Connection,
+    /// One troubleshooting step.
+    Step,
+}
+
+/// The counts of a set of results, by tone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Failed.
+    pub failed: usize,
+    /// Warned.
+    pub warned: usize,
+    /// Passed.
+    pub passed: usize,
+    /// Skipped.
+    pub skipped: usize,
+    /// Shown as information.
+    pub info: usize,
+    /// Without a result.
+    pub pending: usize,
+}
+
+/// Counts the results of `ids`.
+pub fn tally(cx: &ScreenContext<'_>, ids: &[CheckId]) -> Tally {
+    let mut tally = Tally::default();
+    for &id in ids {
+        match cx.doctor.result(id).map(|result| tone_of(cx, result)) {
+            Some(Tone::Fail) => tally.failed += 1,
+            Some(Tone::Warn) => tally.warned += 1,
+            Some(Tone::Pass) => tally.passed += 1,
+            Some(Tone::Skip) => tally.skipped += 1,
+            Some(Tone::Info) => tally.info += 1,
+            None => tally.pending += 1,
+        }
+    }
+    tally
+}
+
+/// The first failing check of `ids`, else the first warning.
+pub fn first_problem<'a>(cx: &'a ScreenContext<'_>, ids: &[CheckId]) -> Option<(&'a CheckResult, Tone)> {
+    let results = || ids.iter().filter_map(|&id| cx.doctor.result(id));
+    results()
+        .find(|result| tone_of(cx, result) == Tone::Fail)
+        .or_else(|| results().find(|result| tone_of(cx, result) == Tone::Warn))
+        .map(|result| (result, tone_of(cx, result)))
+}
+
+/// The verdict first: the overall result of `ids`, the first failing check (or warning) with
+/// its remedy and guide section, and while running, the check that waits and its deadline.
+/// A keyboard stop announced whole. `fix` adds a button to the screen that fixes it.
+pub fn verdict_banner(
+    ui: &mut Ui,
+    cx: &ScreenContext<'_>,
+    ids: &[CheckId],
+    subject: Subject,
+    view: &mut ResultsView,
+    fix: Option<super::Screen>,
+    out: &mut Vec<Command>,
+) {
+    let tally = tally(cx, ids);
+    let running_here = cx.doctor.running && tally.pending > 0;
+    if running_here {
+        running_banner(ui, cx, ids, subject == Subject::Step, out);
+        return;
+    }
+    if tally.pending == ids.len() {
+        let text = if cx.doctor.cancelled {
+            "The last run was cancelled before these checks."
+        } else {
+            match subject {
+                Subject::Connection => "Not run yet: press Enter or Run test.",
+                Subject::Step => "Not checked yet: press Enter or Check this step.",
+            }
+        };
+        banner(ui, Tone::Skip, text, text, |_| {});
+        return;
+    }
+    let problem = first_problem(cx, ids);
+    let mut counts = counts_sentence(&tally);
+    if tally.pending > 0 {
+        counts.push_str(&format!(", {} not run", tally.pending));
+    }
+    let incomplete = tally.pending > 0 && tally.failed == 0;
+    let (tone, headline) = match (tally.failed, tally.warned, subject) {
+        _ if incomplete && cx.doctor.cancelled => (Tone::Skip, format!("The last run was cancelled: {counts}.")),
+        _ if incomplete => (
+            Tone::Skip,
+            format!("Only some checks ran: {counts}. Run them all for a verdict."),
+        ),
+        (0, 0, _) if tally.passed + tally.info == 0 => (
+            Tone::Skip,
+            format!("Nothing was checked: {counts}. Fix the earlier steps first."),
+        ),
+        (0, 0, Subject::Connection) => (Tone::Pass, format!("The connection works: {counts}.")),
+        (0, 0, Subject::Step) => (
+            Tone::Pass,
+            format!("This step is fine: {counts}. Go on with the next one."),
+        ),
+        (0, _, Subject::Connection) => (Tone::Warn, format!("The connection works, with a warning: {counts}.")),
+        (0, _, Subject::Step) => (Tone::Warn, format!("This step works, with a warning: {counts}.")),
+        (_, _, Subject::Connection) => (Tone::Fail, format!("The connection does not work: {counts}.")),
+        (_, _, Subject::Step) => (Tone::Fail, format!("This step fails: {counts}.")),
+    };
+    let mut spoken = headline.clone();
+    if let Some((result, _)) = problem {
+        spoken.push_str(&format!(" First: {}. {}", result.title, escape_lines(&result.detail)));
+        if !result.remedy.is_empty() {
+            spoken.push_str(&format!(
+                " What to do: {}",
+                widgets::citing(&result.remedy, result.guide)
+            ));
+        }
+    }
+    banner(ui, tone, &headline, &spoken, |ui| {
+        if let Some((result, problem_tone)) = problem {
+            let word = if problem_tone == Tone::Fail {
+                "First failure"
+            } else {
+                "Warning"
+            };
+            ui.add(
+                egui::Label::new(RichText::new(format!("{word}: {} ({})", result.title, result.id.as_str())).strong())
+                    .wrap(),
+            );
+            if !result.detail.is_empty() {
+                ui.add(egui::Label::new(escape_lines(&result.detail)).wrap());
+            }
+            if !result.remedy.is_empty() {
+                widgets::remedy(
+                    ui,
+                    problem_tone,
+                    &widgets::citing(&result.remedy, result.guide),
+                    Some("verdict"),
+                );
+            }
+            ui.horizontal_wrapped(|ui| {
+                if ui.button("Show the check").clicked() {
+                    view.show_first = true;
+                }
+                if let Some(screen) = fix
+                    && ui.button(format!("Go to {}", screen.title())).clicked()
+                {
+                    out.push(Command::Navigate(screen));
+                }
+            });
+        }
+    });
+}
+
+/// "1 check failed, 2 warnings, 9 passed".
+fn counts_sentence(tally: &Tally) -> String {
+    let mut parts = Vec::new();
+    if tally.failed > 0 {
+        parts.push(format!("{} failed", widgets::plural(tally.failed, "check", "checks")));
+    }
+    if tally.warned > 0 {
+        parts.push(widgets::plural(tally.warned, "warning", "warnings"));
+    }
+    if tally.passed > 0 {
+        parts.push(format!("{} passed", tally.passed));
+    }
+    if tally.info > 0 {
+        parts.push(format!("{} for information", tally.info));
+    }
+    if tally.skipped > 0 {
+        parts.push(format!("{} skipped", tally.skipped));
+    }
+    parts.join(", ")
+}
+
+/// The check that runs now, how long it has waited and its deadline, and Cancel when the
+/// screen has none of its own.
+fn running_banner(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], with_cancel: bool, out: &mut Vec<Command>) {
     let current = cx.doctor.current();
+    let position = current.and_then(|id| ids.iter().position(|&known| known == id));
+    let headline = match (current, position) {
+        (Some(id), Some(index)) => format!("Running check {} of {}: {}", index + 1, ids.len(), id.title()),
+        (Some(id), None) => format!("Running the earlier checks: {}", id.title()),
+        (None, _) => "Running…".to_owned(),
+    };
+    banner(ui, Tone::Skip, &headline, &headline, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            widgets::busy(ui);
+            let waited = cx
+                .doctor
+                .step_started
+                .map(|started| started.elapsed())
+                .unwrap_or_default();
+            if current.is_some_and(|id| NETWORK_CHECKS.contains(&id)) {
+                let limit = cx.step_timeout.as_secs_f32().max(0.1);
+                let text = format!("{:.1} s of {:.0} s", waited.as_secs_f32().min(limit), limit);
+                ui.add(
+                    egui::ProgressBar::new(waited.as_secs_f32() / limit)
+                        .desired_width(160.0)
+                        .text(text.clone()),
+                )
+                .on_hover_text("The time this step has waited, and the most it will wait");
+            } else {
+                ui.label(format!("{:.1} s", waited.as_secs_f32()));
+            }
+            if with_cancel && ui.button("Cancel").on_hover_text("Escape").clicked() {
+                out.push(Command::CancelDoctor);
+            }
+        });
+    });
+}
+
+/// A framed banner in a tone's colour: its symbol and headline, then `add_contents`; a
+/// keyboard stop announced as `spoken`.
+fn banner(ui: &mut Ui, tone: Tone, headline: &str, spoken: &str, add_contents: impl FnOnce(&mut Ui)) {
+    let color = theme::tone_color(ui.visuals(), tone);
+    let response = egui::Frame::group(ui.style())
+        .stroke(egui::Stroke::new(1.5, color))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!("{} {headline}", tone.symbol()))
+                        .color(color)
+                        .strong()
+                        .size(16.0),
+                )
+                .wrap(),
+            );
+            add_contents(ui);
+        })
+        .response;
+    widgets::focusable(ui, response.rect, ui.scope_id().with("verdict-banner"), spoken);
+}
+
+/// The results of these checks: failures and warnings in order, then the passing checks and
+/// the skipped ones folded, then the ones still to run. When a run has just finished, or
+/// "Show the check" was clicked, the first failure is scrolled into view.
+pub fn check_list(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], view: &mut ResultsView, salt: &str) {
+    let mut problems = Vec::new();
+    let mut passed = Vec::new();
+    let mut skipped = Vec::new();
+    let mut pending = Vec::new();
     for &id in ids {
         match cx.doctor.result(id) {
-            Some(result) => widgets::check_row(ui, result),
-            None => widgets::pending_row(ui, id, current == Some(id)),
+            Some(result) => match tone_of(cx, result) {
+                tone @ (Tone::Fail | Tone::Warn) => problems.push((result, tone)),
+                tone @ (Tone::Pass | Tone::Info) => passed.push((result, tone)),
+                tone @ Tone::Skip => skipped.push((result, tone)),
+            },
+            None => pending.push(id),
         }
-        ui.add_space(2.0);
+    }
+    let finished = !cx.doctor.running && cx.doctor.run > 0 && view.scrolled_run != Some(cx.doctor.run);
+    let scroll = view.show_first || (finished && !problems.is_empty());
+    if !cx.doctor.running && cx.doctor.run > 0 {
+        view.scrolled_run = Some(cx.doctor.run);
+    }
+    view.show_first = false;
+    let first_failure = problems.iter().position(|(_, tone)| *tone == Tone::Fail).unwrap_or(0);
+    for (index, (result, tone)) in problems.iter().enumerate() {
+        let row = widgets::check_row(ui, result, *tone);
+        if scroll && index == first_failure {
+            row.scroll_to_me(Some(Align::TOP));
+        }
+        ui.add_space(4.0);
+    }
+    let visuals = ui.visuals().clone();
+    if !passed.is_empty() {
+        let info = passed.iter().filter(|(_, tone)| *tone == Tone::Info).count();
+        let mut title = format!(
+            "{} {} passed",
+            Tone::Pass.symbol(),
+            widgets::plural(passed.len() - info, "check", "checks")
+        );
+        if info > 0 {
+            title.push_str(&format!(", {} {} for information", Tone::Info.symbol(), info));
+        }
+        egui::CollapsingHeader::new(RichText::new(title).color(theme::tone_color(&visuals, Tone::Pass)))
+            .id_salt((salt, "passed"))
+            .default_open(false)
+            .show(ui, |ui| {
+                for (result, tone) in &passed {
+                    widgets::check_row(ui, result, *tone);
+                    ui.add_space(2.0);
+                }
+            });
+    }
+    if !skipped.is_empty() {
+        let title = format!(
+            "{} {} skipped",
+            Tone::Skip.symbol(),
+            widgets::plural(skipped.len(), "check", "checks")
+        );
+        egui::CollapsingHeader::new(RichText::new(title).color(theme::tone_color(&visuals, Tone::Skip)))
+            .id_salt((salt, "skipped"))
+            .default_open(false)
+            .show(ui, |ui| {
+                for (result, tone) in &skipped {
+                    widgets::check_row(ui, result, *tone);
+                    ui.add_space(2.0);
+                }
+            });
+    }
+    if !pending.is_empty() {
+        let what = if cx.doctor.running {
+            "still to run"
+        } else {
+            "not run yet"
+        };
+        let title = format!(
+            "{} {} {what}",
+            Tone::Skip.symbol(),
+            widgets::plural(pending.len(), "check", "checks")
+        );
+        egui::CollapsingHeader::new(RichText::new(title).color(theme::tone_color(&visuals, Tone::Skip)))
+            .id_salt((salt, "pending"))
+            .default_open(false)
+            .show(ui, |ui| {
+                for id in &pending {
+                    widgets::pending_row(ui, *id);
+                }
+            });
     }
 }
 
-/// The demo simulator's fault, switchable.
+/// The demo simulator's fault, switchable; the list closes once a fault is chosen (with the
+/// mouse, or with the arrow keys and Enter).
 pub fn fault_switch(ui: &mut Ui, current: Option<Fault>, out: &mut Vec<Command>) {
     let name = |fault: Option<Fault>| fault.map_or("none (a healthy KMES)", Fault::name);
     let mut chosen = current;
     let label = ui.label("Simulator fault");
     egui::ComboBox::from_id_salt("simulator-fault")
         .selected_text(name(current))
-        .width(200.0)
+        .width(ui.available_width().min(200.0))
         .show_ui(ui, |ui| {
-            ui.selectable_value(&mut chosen, None, name(None));
+            if ui.selectable_value(&mut chosen, None, name(None)).clicked() {
+                ui.close();
+            }
             for fault in Fault::ALL {
-                ui.selectable_value(&mut chosen, Some(fault), fault.name())
-                    .on_hover_text(fault.description());
+                if ui
+                    .selectable_value(&mut chosen, Some(fault), fault.name())
+                    .on_hover_text(fault.description())
+                    .clicked()
+                {
+                    ui.close();
+                }
             }
         })
         .response

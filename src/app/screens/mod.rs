@@ -9,16 +9,20 @@
 pub mod certificates;
 pub mod configuration;
 pub mod connection;
+pub mod install;
 pub mod pkcs11;
 pub mod ssh_key;
 pub mod troubleshooting;
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::demo::Demo;
 
-use super::model::{CertState, DoctorState, KeyState, ModuleState, OpenDocument, Problem};
+use super::model::{CertState, DoctorState, InstallState, KeyState, Missing, ModuleState, OpenDocument, Problem};
 use super::prefs::Prefs;
+use super::widgets::FocusTarget;
 
 /// One screen of the app.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -93,7 +97,7 @@ pub struct ScreenContext<'a> {
     /// The configuration being read, if any.
     pub loading: Option<&'a Path>,
     /// A configuration that was asked for but does not exist.
-    pub missing: Option<&'a Path>,
+    pub missing: Option<&'a Missing>,
     /// Why the last configuration could not be read.
     pub load_problem: Option<&'a Problem>,
     /// The library's configuration path, for the empty state.
@@ -116,4 +120,17 @@ pub struct ScreenContext<'a> {
     pub module_path: &'a str,
     /// A file dialog is open.
     pub dialog_open: bool,
+    /// Whether a module was chosen or found (else [`ScreenContext::module_path`] is only
+    /// the guide's example).
+    pub module_configured: bool,
+    /// SoftHSM2's module, found in the demo, to stand in for the Futurex module.
+    pub softhsm: Option<&'a Path>,
+    /// Where the keyboard focus goes this frame.
+    pub focus: Option<&'a FocusTarget>,
+    /// The time allowed to each network step of the connection test.
+    pub step_timeout: Duration,
+    /// The recent files that are gone.
+    pub recent_missing: &'a HashSet<PathBuf>,
+    /// What was found of the installation.
+    pub install: &'a InstallState,
 }

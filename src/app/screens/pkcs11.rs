@@ -16,8 +16,10 @@ use crate::secret::Secret;
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
 use super::super::model::ModuleOutcome;
+use super::super::theme::Tone;
 use super::super::widgets;
 use super::ScreenContext;
+use super::ssh_key::SSH_TARGET_EXAMPLE;
 
 /// The widget state of the PKCS#11 module screen.
 #[derive(Default)]
@@ -30,6 +32,13 @@ pub struct ModuleView {
     pub pin: Zeroizing<String>,
     /// The SSH test's `user@host[:port]` as typed.
     pub target: String,
+    /// Whether the module path was filled in from the preferences or the module found.
+    pub prefilled: bool,
+}
+
+/// The id of the module path field of this screen.
+pub fn module_field_id() -> Id {
+    Id::unique("p11-module-path")
 }
 
 impl std::fmt::Debug for ModuleView {
@@ -68,34 +77,45 @@ pub fn enter_action(view: &ModuleView) -> Command {
 /// Draws the screen.
 pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out: &mut Vec<Command>) {
     ui.heading("PKCS#11 module");
-    ui.label(
-        "Load the PKCS#11 library ssh uses (libfxpkcs11.so, fxpkcs11.dll, or any PKCS#11 module) to see its \
-         tokens and keys, get the authorized_keys lines, test signing, and test the SSH login [1.4] [5].",
+    ui.add(
+        egui::Label::new(
+            "Load the PKCS#11 library ssh uses (libfxpkcs11.so, fxpkcs11.dll, or any PKCS#11 module) to see its \
+             tokens and keys, get the authorized_keys lines, test signing, and test the SSH login [1.4] [5].",
+        )
+        .wrap(),
     );
     match cx.doc {
         Some(doc) => ui.weak(format!("FXPKCS11_CFG for the load: {}", doc.file.path.display())),
         None => ui.weak("No configuration open: the module reads its usual configuration."),
     };
-    if view.module.is_empty() {
+    if !view.prefilled && cx.module_configured {
         view.module = cx.module_path.to_owned();
+        view.prefilled = true;
     }
-    ui.horizontal(|ui| {
-        let module = widgets::text_input(
-            ui,
-            "Module path",
-            super::super::GUIDE_MODULE_PATH,
-            &mut view.module,
-            Id::unique("p11-module-path"),
-            false,
-        );
-        if module.changed() {
-            out.push(Command::SetModulePath(view.module.clone()));
-        }
-        if ui.add_enabled(!cx.dialog_open, egui::Button::new("Browse…")).clicked() {
-            out.push(Command::Dialog(DialogPurpose::BrowseModule));
-        }
-    });
-    widgets::text_input(
+    let (module, _) = widgets::path_field(
+        ui,
+        widgets::PathFieldSpec {
+            label: "Module path",
+            hint: super::super::GUIDE_MODULE_PATH,
+            id: module_field_id(),
+            action: Some("Load"),
+            browse_enabled: !cx.dialog_open,
+            browse_hint: "Choose the PKCS#11 module",
+            entry: true,
+        },
+        &mut view.module,
+        cx.focus,
+    );
+    if module.changed {
+        out.push(Command::SetModulePath(view.module.clone()));
+    }
+    if module.browse {
+        out.push(Command::Dialog(DialogPurpose::BrowseModule));
+    }
+    if module.submitted && !cx.module.running {
+        out.push(enter_action(view));
+    }
+    let token = widgets::text_input(
         ui,
         "Token label (optional)",
         "the first initialised token",
@@ -103,34 +123,57 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out: &mu
         Id::unique("p11-token-label"),
         false,
     );
-    widgets::text_input(
+    if token.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter)) && !cx.module.running {
+        out.push(enter_action(view));
+    }
+    let pin = widgets::text_input(
         ui,
         "PIN (for Test sign)",
-        "the crypto operator's PIN; never stored",
+        "",
         &mut view.pin,
         Id::unique("p11-pin"),
         true,
     );
+    let pin_entered = pin.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
+    ui.weak("The crypto operator's PIN; never stored.");
     let running = cx.module.running;
-    ui.horizontal(|ui| {
-        if ui.add_enabled(!running, egui::Button::new("Load")).clicked() {
-            out.push(enter_action(view));
-        }
-        if ui
+    ui.horizontal_wrapped(|ui| {
+        if (ui
             .add_enabled(!running && !view.pin.is_empty(), egui::Button::new("Test sign"))
+            .on_hover_text("Log in with the PIN and sign a test message with each private key (Enter in the PIN field)")
             .clicked()
+            || (pin_entered && !running && !view.pin.is_empty()))
+            && let Some(pin) = view.take_pin()
         {
             out.push(Command::LoadModule {
                 token_label: view.token(),
-                pin: view.take_pin(),
+                pin: Some(pin),
             });
         }
         if running {
             widgets::busy(ui);
             ui.label("Loading the module…");
+            if ui.button("Stop waiting").on_hover_text("Escape").clicked() {
+                out.push(Command::CancelModule);
+            }
         }
     });
     ui.add_space(8.0);
+    if let Some(failed) = &cx.module.failed_sign {
+        ui.label(RichText::new("Test sign").strong().size(16.0));
+        ui.add(
+            egui::Label::new(
+                RichText::new(format!(
+                    "{} The sign test did not get to sign; the keys below are from the last load.",
+                    Tone::Fail.symbol()
+                ))
+                .color(ui.visuals().error_fg_color),
+            )
+            .wrap(),
+        );
+        show_sign_failure(ui, failed);
+        ui.add_space(8.0);
+    }
     if let Some(outcome) = &cx.module.outcome {
         show_outcome(ui, outcome, out);
     }
@@ -161,7 +204,8 @@ pub fn show_checks(ui: &mut Ui, outcome: &ModuleOutcome) {
                     let color = ui.visuals().error_fg_color;
                     ui.label(
                         RichText::new(format!(
-                            "Missing library {} (needed by {})",
+                            "{} Missing library {} (needed by {})",
+                            Tone::Fail.symbol(),
                             dependency.name,
                             dependency.needed_by.display()
                         ))
@@ -194,13 +238,17 @@ pub fn show_checks(ui: &mut Ui, outcome: &ModuleOutcome) {
 
 fn failure_lines(ui: &mut Ui, failure: &Failure) {
     let color = ui.visuals().error_fg_color;
+    let symbol = Tone::Fail.symbol();
     if let Some(ckr) = &failure.ckr {
-        ui.label(RichText::new(format!("{}: {}", ckr.name, ckr.meaning)).color(color));
+        ui.label(RichText::new(format!("{symbol} {}: {}", ckr.name, ckr.meaning)).color(color));
+        ui.add(egui::Label::new(escape_lines(&failure.message)).wrap());
+    } else {
+        let text = format!("{symbol} {}", escape_lines(&failure.message));
+        ui.add(egui::Label::new(RichText::new(text).color(color)).wrap());
     }
-    ui.add(egui::Label::new(RichText::new(escape_lines(&failure.message)).color(color)).wrap());
     let remedy = failure.remedy_with_citation();
     if !remedy.is_empty() {
-        ui.add(egui::Label::new(format!("What to do: {}", escape(&remedy))).wrap());
+        widgets::remedy(ui, Tone::Fail, &remedy, None);
     }
 }
 
@@ -386,8 +434,12 @@ fn show_sign(ui: &mut Ui, report: &ProbeReport) {
                 } else {
                     let color = ui.visuals().error_fg_color;
                     ui.label(
-                        RichText::new(escape(&format!("{} ({}): failed", test.label, test.key_type)).into_owned())
-                            .color(color),
+                        RichText::new(format!(
+                            "{} {}",
+                            Tone::Fail.symbol(),
+                            escape(&format!("{} ({}): failed", test.label, test.key_type))
+                        ))
+                        .color(color),
                     );
                     if let Some(failure) = &test.failure {
                         failure_lines(ui, failure);
@@ -406,20 +458,23 @@ fn show_ssh_test(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out
     {
         view.target.clone_from(destination);
     }
+    let label = ui.label("SSH target USER@HOST[:PORT]");
     ui.horizontal(|ui| {
-        let target = widgets::text_input(
-            ui,
-            "SSH target USER@HOST[:PORT]",
-            "root@ssh-server",
-            &mut view.target,
-            Id::unique("p11-ssh-target"),
-            false,
-        );
+        let width = (ui.available_width() - 90.0).clamp(120.0, 420.0);
+        let target = ui
+            .add(
+                egui::TextEdit::singleline(&mut view.target)
+                    .id(Id::unique("p11-ssh-target"))
+                    .hint_text(widgets::hint_text(SSH_TARGET_EXAMPLE))
+                    .desired_width(width),
+            )
+            .labelled_by(label.id);
         if target.changed() {
             out.push(Command::SetSshDestination(view.target.clone()));
         }
+        let entered = target.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
         let enabled = !cx.module.ssh_running && !view.target.trim().is_empty();
-        if ui.add_enabled(enabled, egui::Button::new("SSH test")).clicked() {
+        if ui.add_enabled(enabled, egui::Button::new("SSH test")).clicked() || (entered && enabled) {
             out.push(Command::SshTest {
                 target: view.target.trim().to_owned(),
                 pin: view.take_pin(),
@@ -443,16 +498,44 @@ pub fn show_ssh_result(ui: &mut Ui, result: &Result<crate::pkcs11::ssh::SshLogin
         }
         Ok(report) => {
             let color = ui.visuals().error_fg_color;
-            ui.label(RichText::new(format!("SSH test failed: {:?}", report.verdict)).color(color));
+            ui.label(
+                RichText::new(format!("{} SSH test failed: {:?}", Tone::Fail.symbol(), report.verdict)).color(color),
+            );
             ui.add(egui::Label::new(escape_lines(&report.detail)).wrap());
             if !report.remedy.is_empty() {
-                ui.add(egui::Label::new(format!("What to do: {} [{}]", escape(&report.remedy), report.guide)).wrap());
+                widgets::remedy(
+                    ui,
+                    Tone::Fail,
+                    &widgets::citing(&report.remedy, report.guide),
+                    Some("ssh"),
+                );
             }
         }
         Err(problem) => widgets::problem(ui, problem),
     }
     if let Ok(report) = result {
         widgets::code_block(ui, &report.command);
+    }
+}
+
+/// What stopped a Test sign before it signed: the helper, the load, the login or the sign step.
+fn show_sign_failure(ui: &mut Ui, outcome: &ModuleOutcome) {
+    match &outcome.probe {
+        Some(Ok(report)) => {
+            step_problem(ui, &report.load);
+            step_problem(ui, &report.token);
+            step_problem(ui, &report.login);
+            step_problem(ui, &report.sign);
+        }
+        Some(Err(problem)) => widgets::problem(ui, problem),
+        None => match &outcome.file {
+            Err(problem) => widgets::problem(ui, problem),
+            Ok(_) => {
+                if let Some(Err(problem)) = &outcome.dependencies {
+                    widgets::problem(ui, problem);
+                }
+            }
+        },
     }
 }
 

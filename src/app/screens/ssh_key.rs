@@ -11,9 +11,26 @@ use super::super::model::Slot;
 use super::super::widgets;
 use super::ScreenContext;
 
+/// The example of an SSH target, the same wherever one is shown.
+pub const SSH_TARGET_EXAMPLE: &str = "root@ssh-server";
+
+/// The id of the public key's path field.
+pub fn key_field_id() -> Id {
+    Id::unique("key-path")
+}
+
+/// The id of the module path field of this screen.
+pub fn module_field_id() -> Id {
+    Id::unique("module-path")
+}
+
 /// The widget state of the SSH key screen.
 #[derive(Debug, Default)]
 pub struct KeyView {
+    /// The public key's path as typed.
+    pub path: String,
+    /// The key file whose path was last put into the field.
+    pub path_shown: Option<std::path::PathBuf>,
     /// The comment as typed.
     pub comment: String,
     /// The options prefix as typed, such as `from="10.0.0.0/8",restrict`.
@@ -22,6 +39,8 @@ pub struct KeyView {
     pub module: String,
     /// The `user@host` as typed.
     pub destination: String,
+    /// Whether the module path was filled in from the preferences or the module found.
+    pub module_prefilled: bool,
 }
 
 /// The `sshd_config` directives of [4.1].
@@ -43,18 +62,39 @@ pub fn ssh_command(module: &str, destination: &str) -> String {
 /// Draws the screen.
 pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut Vec<Command>) {
     ui.heading("SSH key");
-    ui.label(
-        "Open the SSH client public key exported from the KMES [3.2.9] (or drop it on the window) \
-         to get the line for ~/.ssh/authorized_keys on the SSH server [4.1].",
+    ui.add(
+        egui::Label::new(
+            "Open the SSH client public key exported from the KMES [3.2.9] (or drop it on the window) \
+             to get the line for ~/.ssh/authorized_keys on the SSH server [4.1].",
+        )
+        .wrap(),
     );
-    ui.horizontal(|ui| {
-        if ui
-            .add_enabled(!cx.dialog_open, egui::Button::new("Open public key…"))
-            .clicked()
-        {
-            out.push(Command::Dialog(DialogPurpose::OpenPublicKey));
-        }
-    });
+    if let Some(path) = cx.key.key.path()
+        && view.path_shown.as_ref() != Some(path)
+    {
+        view.path = path.display().to_string();
+        view.path_shown = Some(path.clone());
+    }
+    let (key, _) = widgets::path_field(
+        ui,
+        widgets::PathFieldSpec {
+            label: "Public key file",
+            hint: "/home/admin/SSH_Client_Public.pub",
+            id: key_field_id(),
+            action: Some("Open"),
+            browse_enabled: !cx.dialog_open,
+            browse_hint: "Open public key…: choose the public key exported from the KMES",
+            entry: true,
+        },
+        &mut view.path,
+        cx.focus,
+    );
+    if key.submitted {
+        out.push(Command::LoadPublicKey(view.path.trim().into()));
+    }
+    if key.browse {
+        out.push(Command::Dialog(DialogPurpose::OpenPublicKey));
+    }
     let comment = widgets::text_input(
         ui,
         "Comment (optional)",
@@ -87,10 +127,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
                 ui.label(format!("Reading {}…", path.display()));
             });
         }
-        Slot::Failed(path, problem) => {
-            ui.label(path.display().to_string());
-            widgets::problem(ui, problem);
-        }
+        Slot::Failed(_, problem) => widgets::problem(ui, problem),
         Slot::Loaded(path, report) => {
             ui.label(format!("{} — {}", path.display(), report.source_format));
             let line = if view.options.trim().is_empty() {
@@ -150,25 +187,30 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
 
     ui.add_space(12.0);
     ui.label(RichText::new("On the SSH client [5]").strong().size(16.0));
-    if view.module.is_empty() {
+    if !view.module_prefilled && cx.module_configured {
         view.module = cx.module_path.to_owned();
+        view.module_prefilled = true;
     }
-    ui.horizontal(|ui| {
-        let module = widgets::text_input(
-            ui,
-            "PKCS#11 module path",
-            "/usr/local/bin/fxpkcs11/libfxpkcs11.so",
-            &mut view.module,
-            Id::unique("module-path"),
-            false,
-        );
-        if module.changed() {
-            out.push(Command::SetModulePath(view.module.clone()));
-        }
-        if ui.add_enabled(!cx.dialog_open, egui::Button::new("Browse…")).clicked() {
-            out.push(Command::Dialog(DialogPurpose::BrowseModule));
-        }
-    });
+    let (module, _) = widgets::path_field(
+        ui,
+        widgets::PathFieldSpec {
+            label: "PKCS#11 module path",
+            hint: super::super::GUIDE_MODULE_PATH,
+            id: module_field_id(),
+            action: None,
+            browse_enabled: !cx.dialog_open,
+            browse_hint: "Choose the PKCS#11 module",
+            entry: false,
+        },
+        &mut view.module,
+        cx.focus,
+    );
+    if module.changed {
+        out.push(Command::SetModulePath(view.module.clone()));
+    }
+    if module.browse {
+        out.push(Command::Dialog(DialogPurpose::BrowseModule));
+    }
     if view.destination.is_empty()
         && let Some(destination) = &cx.prefs.ssh_destination
     {
@@ -177,7 +219,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
     let destination = widgets::text_input(
         ui,
         "SSH user@host",
-        "root@ssh-server",
+        SSH_TARGET_EXAMPLE,
         &mut view.destination,
         Id::unique("ssh-destination"),
         false,
@@ -186,11 +228,16 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
         out.push(Command::SetSshDestination(view.destination.clone()));
     }
     let target = if view.destination.trim().is_empty() {
-        "root@SSH_Server_IP"
+        SSH_TARGET_EXAMPLE
     } else {
         view.destination.trim()
     };
-    let command = ssh_command(view.module.trim(), target);
+    let module = if view.module.trim().is_empty() {
+        cx.module_path
+    } else {
+        view.module.trim()
+    };
+    let command = ssh_command(module, target);
     widgets::code_block(ui, &command);
     if ui.button("Copy ssh command").clicked() {
         out.push(Command::Copy(command));

@@ -11,13 +11,13 @@ use crate::doctor::{CheckId, Status};
 
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
-use super::super::model::{DoctorState, ModuleOutcome, ModuleState, Slot};
-use super::super::theme;
+use super::super::model::{ModuleOutcome, Slot};
+use super::super::theme::{self, Tone};
 use super::super::widgets;
-use super::connection;
+use super::connection::{self, ResultsView};
 use super::pkcs11;
-use super::ssh_key::ssh_command;
-use super::{Screen, ScreenContext};
+use super::ssh_key::{SSH_TARGET_EXAMPLE, ssh_command};
+use super::{Screen, ScreenContext, install};
 
 /// How a step is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,11 +132,13 @@ pub const STEPS: [Step; 8] = [
     },
 ];
 
-/// The widget state of the wizard: which step is shown.
+/// The widget state of the wizard: which step is shown, and its results list.
 #[derive(Debug, Default)]
 pub struct WizardView {
     /// The index of the step shown.
     pub step: usize,
+    /// The results list of the step shown.
+    pub results: ResultsView,
 }
 
 /// A step's verdict.
@@ -148,15 +150,35 @@ pub enum Verdict {
     Checked(Status),
     /// Checked by hand (this app cannot check it yet).
     Manual,
+    /// Does not apply here (the demo has no PKCS#11 module).
+    NotApplicable,
 }
 
 /// The verdict of a step from the doctor's and the PKCS#11 module screen's latest results.
-pub fn verdict(step: &Step, doctor: &DoctorState, module: &ModuleState) -> Verdict {
+/// In the demo without a module, the module step does not apply.
+pub fn verdict(step: &Step, cx: &ScreenContext<'_>) -> Verdict {
+    let (doctor, module) = (cx.doctor, cx.module);
     match step.kind {
-        StepKind::Checks { checks, .. } => match doctor.combined(checks) {
-            Some(status) => Verdict::Checked(status),
-            None => Verdict::NotRun,
-        },
+        StepKind::Checks { checks, .. } => {
+            let shown: Vec<Tone> = checks
+                .iter()
+                .filter_map(|&id| doctor.result(id).map(|result| connection::tone_of(cx, result)))
+                .collect();
+            if shown.is_empty() {
+                return Verdict::NotRun;
+            }
+            let worst = [Tone::Fail, Tone::Warn, Tone::Pass, Tone::Info, Tone::Skip]
+                .into_iter()
+                .find(|tone| shown.contains(tone))
+                .unwrap_or(Tone::Skip);
+            Verdict::Checked(match worst {
+                Tone::Fail => Status::Fail,
+                Tone::Warn => Status::Warn,
+                Tone::Pass | Tone::Info => Status::Pass,
+                Tone::Skip => Status::Skip,
+            })
+        }
+        StepKind::Module if module_not_applicable(cx) => Verdict::NotApplicable,
         StepKind::Module => match &module.outcome {
             Some(outcome) if module_loaded(outcome) => Verdict::Checked(Status::Pass),
             Some(_) => Verdict::Checked(Status::Fail),
@@ -172,90 +194,146 @@ pub fn verdict(step: &Step, doctor: &DoctorState, module: &ModuleState) -> Verdi
     }
 }
 
+/// Whether the module step does not apply: the demo, with no module chosen or found.
+fn module_not_applicable(cx: &ScreenContext<'_>) -> bool {
+    cx.demo.is_some() && !cx.module_configured && cx.module.outcome.is_none()
+}
+
 /// Whether the file check passed and the module loaded.
 fn module_loaded(outcome: &ModuleOutcome) -> bool {
     outcome.file.is_ok()
         && matches!(&outcome.probe, Some(Ok(report)) if report.load.done().is_some() && report.token.done().is_some())
 }
 
-fn verdict_text(verdict: Verdict) -> (&'static str, Option<Status>) {
+/// The tone and word of a verdict.
+fn verdict_text(verdict: Verdict) -> (Tone, &'static str) {
     match verdict {
-        Verdict::NotRun => ("not run", None),
-        Verdict::Checked(status) => (theme::status_word(status), Some(status)),
-        Verdict::Manual => ("check by hand", None),
+        Verdict::NotRun => (Tone::Skip, "not run"),
+        Verdict::Checked(status) => {
+            let tone = Tone::from(status);
+            (tone, tone.word())
+        }
+        Verdict::Manual => (Tone::Skip, "check by hand"),
+        Verdict::NotApplicable => (Tone::Skip, "not applicable"),
     }
 }
 
-/// The step whose checks run when Enter is pressed, if the shown step has checks.
-pub fn enter_action(view: &WizardView) -> Option<Command> {
+/// What Enter does on the step shown when no control has the focus: check it.
+pub fn enter_action(view: &WizardView, ssh_destination: &str) -> Option<Command> {
     match STEPS.get(view.step).map(|step| step.kind) {
         Some(StepKind::Checks { checks, .. }) => Some(Command::RunDoctor {
             stop_after: checks.last().copied(),
         }),
+        Some(StepKind::Module) => Some(Command::LoadModule {
+            token_label: None,
+            pin: None,
+        }),
+        Some(StepKind::SshLogin) if !ssh_destination.is_empty() => Some(Command::SshTest {
+            target: ssh_destination.to_owned(),
+            pin: None,
+        }),
+        Some(StepKind::SshLogin) => Some(Command::Navigate(Screen::Pkcs11Module)),
+        Some(StepKind::ServerKey) => Some(Command::Navigate(Screen::SshKey)),
         Some(StepKind::Report) => Some(Command::RunDoctor { stop_after: None }),
-        _ => None,
+        None => None,
     }
 }
 
+/// The width below which the step list goes above the step instead of beside it.
+const SIDE_BY_SIDE_WIDTH: f32 = 640.0;
+
 /// Draws the screen.
-pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &WizardView, out: &mut Vec<Command>) {
+pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut WizardView, out: &mut Vec<Command>) {
     ui.heading("Guided troubleshooting");
-    ui.label(
-        "The guide's order, one step at a time. Enter checks the step shown; the left and right arrow keys \
-         move between steps.",
+    ui.add(
+        egui::Label::new(
+            "The guide's order, one step at a time. Enter checks the step shown; Alt+Left and Alt+Right move \
+             between steps.",
+        )
+        .wrap(),
     );
     ui.add_space(6.0);
-    ui.horizontal_top(|ui| {
-        ui.vertical(|ui| {
-            ui.set_width(220.0);
-            for (index, step) in STEPS.iter().enumerate() {
-                let (word, status) = verdict_text(verdict(step, cx.doctor, cx.module));
-                let text = if step.guide.is_empty() {
-                    format!("{}. {}", index + 1, step.title)
-                } else {
-                    format!("{}. {} [{}]", index + 1, step.title, step.guide)
-                };
-                if ui.selectable_label(view.step == index, text).clicked() {
-                    out.push(Command::WizardStep(index));
-                }
-                let color = status.map_or(ui.visuals().weak_text_color(), |s| theme::status_color(ui.visuals(), s));
-                if step.kind != StepKind::Report {
-                    ui.label(RichText::new(format!("    {word}")).color(color).small());
-                }
-            }
-        });
-        ui.separator();
-        ui.vertical(|ui| {
-            let index = view.step.min(STEPS.len() - 1);
-            show_step(ui, cx, index, out);
-            ui.add_space(10.0);
-            ui.horizontal(|ui| {
-                if ui.add_enabled(index > 0, egui::Button::new("Back")).clicked() {
-                    out.push(Command::WizardStep(index - 1));
-                }
-                if ui
-                    .add_enabled(index + 1 < STEPS.len(), egui::Button::new("Next"))
-                    .clicked()
-                {
-                    out.push(Command::WizardStep(index + 1));
-                }
+    let index = view.step.min(STEPS.len() - 1);
+    if ui.available_width() >= SIDE_BY_SIDE_WIDTH {
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(210.0);
+                step_list(ui, cx, view, out, false);
             });
+            ui.separator();
+            ui.vertical(|ui| step_page(ui, cx, view, index, out));
         });
+    } else {
+        ui.horizontal_wrapped(|ui| step_list(ui, cx, view, out, true));
+        ui.separator();
+        step_page(ui, cx, view, index, out);
+    }
+}
+
+/// Every step with its verdict (symbol and word); `compact` shows numbers and symbols only.
+fn step_list(ui: &mut Ui, cx: &ScreenContext<'_>, view: &WizardView, out: &mut Vec<Command>, compact: bool) {
+    for (index, step) in STEPS.iter().enumerate() {
+        let (tone, word) = verdict_text(verdict(step, cx));
+        let color = theme::tone_color(ui.visuals(), tone);
+        let title = if step.guide.is_empty() {
+            format!("{}. {}", index + 1, step.title)
+        } else {
+            format!("{}. {} [{}]", index + 1, step.title, step.guide)
+        };
+        let selected = view.step == index;
+        let response = if compact {
+            let text = if step.kind == StepKind::Report {
+                format!("{}", index + 1)
+            } else {
+                format!("{} {}", index + 1, tone.symbol())
+            };
+            ui.selectable_label(selected, RichText::new(text).color(color))
+                .on_hover_text(format!("{title}: {word}"))
+        } else {
+            let response = ui.selectable_label(selected, title.clone());
+            if step.kind != StepKind::Report {
+                ui.label(
+                    RichText::new(format!("    {} {word}", tone.symbol()))
+                        .color(color)
+                        .small(),
+                );
+            }
+            response
+        };
+        if response.clicked() {
+            out.push(Command::WizardStep(index));
+        }
+    }
+}
+
+fn step_page(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut WizardView, index: usize, out: &mut Vec<Command>) {
+    show_step(ui, cx, view, index, out);
+    ui.add_space(10.0);
+    ui.horizontal(|ui| {
+        if ui.add_enabled(index > 0, egui::Button::new("Back")).clicked() {
+            out.push(Command::WizardStep(index - 1));
+        }
+        if ui
+            .add_enabled(index + 1 < STEPS.len(), egui::Button::new("Next"))
+            .clicked()
+        {
+            out.push(Command::WizardStep(index + 1));
+        }
     });
 }
 
-fn show_step(ui: &mut Ui, cx: &ScreenContext<'_>, index: usize, out: &mut Vec<Command>) {
+fn show_step(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut WizardView, index: usize, out: &mut Vec<Command>) {
     let step = &STEPS[index];
     let heading = if step.guide.is_empty() {
         format!("Step {}: {}", index + 1, step.title)
     } else {
         format!("Step {}: {} [{}]", index + 1, step.title, step.guide)
     };
-    ui.label(RichText::new(heading).strong().size(18.0));
-    ui.label(step.purpose);
+    ui.add(egui::Label::new(RichText::new(heading).strong().size(18.0)).wrap());
+    ui.add(egui::Label::new(step.purpose).wrap());
     ui.add_space(6.0);
     match step.kind {
-        StepKind::Checks { checks, fix_on } => show_checks(ui, cx, checks, fix_on, out),
+        StepKind::Checks { checks, fix_on } => show_checks(ui, cx, view, checks, fix_on, out),
         StepKind::Module => show_module(ui, cx, out),
         StepKind::SshLogin => show_ssh(ui, cx, out),
         StepKind::ServerKey => show_server_key(ui, cx, out),
@@ -263,63 +341,88 @@ fn show_step(ui: &mut Ui, cx: &ScreenContext<'_>, index: usize, out: &mut Vec<Co
     }
 }
 
-fn show_checks(ui: &mut Ui, cx: &ScreenContext<'_>, checks: &[CheckId], fix_on: Screen, out: &mut Vec<Command>) {
+fn show_checks(
+    ui: &mut Ui,
+    cx: &ScreenContext<'_>,
+    view: &mut WizardView,
+    checks: &[CheckId],
+    fix_on: Screen,
+    out: &mut Vec<Command>,
+) {
     let running = cx.doctor.running;
     ui.horizontal(|ui| {
         let enabled = !running && cx.doc.is_some();
-        if ui.add_enabled(enabled, egui::Button::new("Check this step")).clicked() {
+        let check = ui
+            .add_enabled(enabled, egui::Button::new("Check this step"))
+            .on_hover_text("Enter");
+        widgets::apply_focus(cx.focus, &check, true);
+        if check.clicked() {
             out.push(Command::RunDoctor {
                 stop_after: checks.last().copied(),
             });
-        }
-        if running && ui.button("Cancel").clicked() {
-            out.push(Command::CancelDoctor);
         }
     });
     if cx.doc.is_none() {
         ui.weak("Open a configuration first.");
     }
     ui.add_space(4.0);
-    connection::check_list(ui, cx, checks);
-    ui.add_space(6.0);
-    let failing = checks
-        .iter()
-        .filter_map(|&id| cx.doctor.result(id))
-        .find(|r| matches!(r.status, Status::Fail | Status::Warn));
-    match (cx.doctor.combined(checks), failing) {
-        (None, _) => {}
-        (Some(_), Some(result)) => {
-            egui::Frame::group(ui.style()).show(ui, |ui| {
-                let color = theme::status_color(ui.visuals(), result.status);
-                let headline = if result.status == Status::Fail {
-                    format!("What is wrong: {}", result.title)
-                } else {
-                    format!("This step works, with a warning: {}", result.title)
-                };
-                ui.label(RichText::new(headline).color(color).strong());
-                ui.add(egui::Label::new(&result.detail).wrap());
-                if !result.remedy.is_empty() {
-                    ui.add(egui::Label::new(format!("What to do next: {}", result.remedy)).wrap());
-                }
-                if ui.button(format!("Go to {}", fix_on.title())).clicked() {
-                    out.push(Command::Navigate(fix_on));
-                }
-            });
-        }
-        (Some(Status::Skip), None) => {
-            ui.weak("These checks were skipped: fix the earlier steps first.");
-        }
-        (Some(_), None) => widgets::success(ui, "This step is fine. Go on with the next one."),
-    }
+    connection::verdict_banner(
+        ui,
+        cx,
+        checks,
+        connection::Subject::Step,
+        &mut view.results,
+        Some(fix_on),
+        out,
+    );
+    ui.add_space(4.0);
+    connection::check_list(ui, cx, checks, &mut view.results, "wizard");
 }
 
 fn show_module(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
-    ui.label(format!("Module: {}", cx.module_path));
+    if module_not_applicable(cx) {
+        super::super::chrome::notice_frame(ui, Tone::Skip, |ui| {
+            ui.add(
+                egui::Label::new(
+                    "No PKCS#11 module is configured in the demo, so this step does not apply: the demo's KMES is a \
+                     simulator, and the Futurex module is not installed here.",
+                )
+                .wrap(),
+            );
+            ui.horizontal_wrapped(|ui| {
+                if let Some(softhsm) = cx.softhsm {
+                    let try_it = ui.button("Try it with SoftHSM2").on_hover_text(format!(
+                        "Use {} as the module, to see this step work",
+                        softhsm.display()
+                    ));
+                    widgets::apply_focus(cx.focus, &try_it, true);
+                    if try_it.clicked() {
+                        out.push(Command::SetModulePath(softhsm.display().to_string()));
+                        out.push(Command::LoadModule {
+                            token_label: None,
+                            pin: None,
+                        });
+                    }
+                }
+                if ui.button("Choose a module…").clicked() {
+                    out.push(Command::Navigate(Screen::Pkcs11Module));
+                }
+            });
+        });
+        ui.add_space(8.0);
+        install::show(ui, cx, &[install::Part::Modules], out);
+        return;
+    }
+    ui.add(egui::Label::new(format!("Module: {}", cx.module_path)).wrap());
+    if !cx.module_configured {
+        ui.weak("No module was chosen or found: this is the guide's example path.");
+    }
     ui.horizontal(|ui| {
-        if ui
+        let check = ui
             .add_enabled(!cx.module.running, egui::Button::new("Check the module"))
-            .clicked()
-        {
+            .on_hover_text("Enter");
+        widgets::apply_focus(cx.focus, &check, true);
+        if check.clicked() {
             out.push(Command::LoadModule {
                 token_label: None,
                 pin: None,
@@ -330,15 +433,23 @@ fn show_module(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         }
     });
     if let Some(outcome) = &cx.module.outcome {
-        pkcs11::show_checks(ui, outcome);
         if module_loaded(outcome) {
             widgets::success(ui, "The module loads and shows its token. Go on with the next step.");
         }
+        pkcs11::show_checks(ui, outcome);
     }
-    ui.label("The library finds its configuration: /etc/fxpkcs11.cfg, or FXPKCS11_CFG for the ssh user [2.2].");
+    ui.add(
+        egui::Label::new(format!(
+            "The library finds its configuration: {}, or FXPKCS11_CFG for the ssh user [2.2].",
+            cx.library_path.display()
+        ))
+        .wrap(),
+    );
     if ui.button("Go to PKCS#11 module").clicked() {
         out.push(Command::Navigate(Screen::Pkcs11Module));
     }
+    ui.add_space(8.0);
+    install::show(ui, cx, &[install::Part::Modules], out);
 }
 
 fn show_ssh(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
@@ -352,10 +463,11 @@ fn show_ssh(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         Some(destination) => {
             ui.label(format!("Target: {destination}"));
             ui.horizontal(|ui| {
-                if ui
+                let run = ui
                     .add_enabled(!cx.module.ssh_running, egui::Button::new("Run the SSH test"))
-                    .clicked()
-                {
+                    .on_hover_text("Enter");
+                widgets::apply_focus(cx.focus, &run, true);
+                if run.clicked() {
                     out.push(Command::SshTest {
                         target: destination.to_owned(),
                         pin: None,
@@ -370,16 +482,29 @@ fn show_ssh(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
             }
         }
         None => {
-            ui.label("No SSH target set: set one on the PKCS#11 module screen, or run on the SSH client, as the user whose configuration you set up:");
-            widgets::code_block(ui, &ssh_command(cx.module_path, "root@SSH_Server_IP"));
-            ui.label(
-                "It works when you get a shell on the server without a password prompt. If ssh asks for a \
-                 password, the server does not accept the key (step 6); if it says the module cannot be \
-                 loaded, check step 1.",
+            ui.add(
+                egui::Label::new(
+                    "No SSH target set: set one on the PKCS#11 module screen, or run on the SSH client, as the \
+                     user whose configuration you set up:",
+                )
+                .wrap(),
+            );
+            widgets::code_block(ui, &ssh_command(cx.module_path, SSH_TARGET_EXAMPLE));
+            ui.add(
+                egui::Label::new(
+                    "It works when you get a shell on the server without a password prompt. If ssh asks for a \
+                     password, the server does not accept the key (step 6); if it says the module cannot be \
+                     loaded, check step 1.",
+                )
+                .wrap(),
             );
         }
     }
-    if ui.button("Go to PKCS#11 module").clicked() {
+    let go = ui.button("Go to PKCS#11 module");
+    if destination.is_none() {
+        widgets::apply_focus(cx.focus, &go, true);
+    }
+    if go.clicked() {
         out.push(Command::Navigate(Screen::Pkcs11Module));
     }
 }
@@ -394,12 +519,20 @@ fn show_server_key(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) 
                     report.key_type, report.bits, report.fingerprint
                 ),
             );
-            ui.label("On the SSH server, make sure this line is in ~/.ssh/authorized_keys and sshd accepts keys:");
+            ui.add(
+                egui::Label::new(
+                    "On the SSH server, make sure this line is in ~/.ssh/authorized_keys and sshd accepts keys:",
+                )
+                .wrap(),
+            );
             widgets::code_block(ui, &report.line);
         }
         Slot::Failed(_, problem) => widgets::problem(ui, problem),
         _ => {
-            ui.label("Open the public key exported from the KMES [3.2.9] to get its authorized_keys line.");
+            ui.add(
+                egui::Label::new("Open the public key exported from the KMES [3.2.9] to get its authorized_keys line.")
+                    .wrap(),
+            );
             if ui
                 .add_enabled(!cx.dialog_open, egui::Button::new("Open public key…"))
                 .clicked()
@@ -408,7 +541,9 @@ fn show_server_key(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) 
             }
         }
     }
-    if ui.button("Go to SSH key").clicked() {
+    let go = ui.button("Go to SSH key").on_hover_text("Enter");
+    widgets::apply_focus(cx.focus, &go, true);
+    if go.clicked() {
         out.push(Command::Navigate(Screen::SshKey));
     }
 }
@@ -417,22 +552,22 @@ fn show_report(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
     egui::Grid::new("wizard-summary").num_columns(2).show(ui, |ui| {
         for (index, step) in STEPS.iter().enumerate().filter(|(_, s)| s.kind != StepKind::Report) {
             ui.label(format!("{}. {}", index + 1, step.title));
-            let (word, status) = verdict_text(verdict(step, cx.doctor, cx.module));
-            let color = status.map_or(ui.visuals().weak_text_color(), |s| theme::status_color(ui.visuals(), s));
-            ui.label(RichText::new(word).color(color));
+            let (tone, word) = verdict_text(verdict(step, cx));
+            ui.label(RichText::new(format!("{} {word}", tone.symbol())).color(theme::tone_color(ui.visuals(), tone)));
             ui.end_row();
         }
     });
     ui.add_space(6.0);
     if cx.doctor.markdown.is_none() {
         ui.label("Run every check to make the report.");
-        if ui
+        let run = ui
             .add_enabled(
                 !cx.doctor.running && cx.doc.is_some(),
                 egui::Button::new("Run all checks"),
             )
-            .clicked()
-        {
+            .on_hover_text("Enter");
+        widgets::apply_focus(cx.focus, &run, true);
+        if run.clicked() {
             out.push(Command::RunDoctor { stop_after: None });
         }
         return;

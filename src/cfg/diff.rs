@@ -1,5 +1,10 @@
-//! A line diff of the configuration before and after editing, for the preview shown
-//! before saving. UI-free. Lines holding a password are masked before they are shown.
+//! A line diff of the configuration before and after editing: the app's preview before
+//! saving ([`diff_lines`]) and the unified diff of `fxconfig config set --diff` and
+//! `import --diff` ([`unified`]). Lines holding a password are masked before they are
+//! shown; the unified diff, which ends up in logs, also leaves out the text of comments.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use crate::cfg::CfgDocument;
 use crate::secret::MASK;
@@ -151,6 +156,111 @@ pub fn with_context(lines: &[DiffLine], context: usize) -> Vec<Option<&DiffLine>
     out
 }
 
+/// The unified diff (`diff -u` format, `context` lines around each change) of `old` and
+/// `new`, both labelled `label`; empty when the two have the same lines. Password values
+/// are masked, and comment and malformed lines are shown as `# (comment not shown)` and
+/// `(line not shown)`, since either may hold an old password; the comments fxconfig's own
+/// guide layout writes (`config init`) are shown. A change of line ending alone shows as no
+/// change.
+pub fn unified(old: &[u8], new: &[u8], label: &str, context: usize) -> String {
+    let lines = diff_lines(old, new);
+    let changed: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| line.change != LineChange::Same)
+        .map(|(index, _)| index)
+        .collect();
+    if changed.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("--- {label}\n+++ {label}\n");
+    let mut hunk_start = changed[0].saturating_sub(context);
+    let mut hunk_end = (changed[0] + context + 1).min(lines.len());
+    for &index in &changed[1..] {
+        if index.saturating_sub(context) <= hunk_end {
+            hunk_end = (index + context + 1).min(lines.len());
+        } else {
+            write_hunk(&mut out, &lines, hunk_start, hunk_end);
+            hunk_start = index.saturating_sub(context);
+            hunk_end = (index + context + 1).min(lines.len());
+        }
+    }
+    write_hunk(&mut out, &lines, hunk_start, hunk_end);
+    out
+}
+
+/// Appends the hunk of `lines[start..end]` with its `@@ -a,b +c,d @@` header.
+fn write_hunk(out: &mut String, lines: &[DiffLine], start: usize, end: usize) {
+    let hunk = &lines[start..end];
+    let old_count = hunk.iter().filter(|line| line.old_line.is_some()).count();
+    let new_count = hunk.iter().filter(|line| line.new_line.is_some()).count();
+    // The first line of each side in the hunk; for an empty side, the line before it.
+    let first = |number: fn(&DiffLine) -> Option<usize>, count: usize| {
+        let found = hunk.iter().find_map(number);
+        match found {
+            Some(line) if count > 0 => line,
+            _ => lines[..start].iter().rev().find_map(number).unwrap_or(0),
+        }
+    };
+    let old_start = first(|line| line.old_line, old_count);
+    let new_start = first(|line| line.new_line, new_count);
+    out.push_str(&format!("@@ -{old_start},{old_count} +{new_start},{new_count} @@\n"));
+    for line in hunk {
+        let sign = match line.change {
+            LineChange::Same => ' ',
+            LineChange::Removed => '-',
+            LineChange::Added => '+',
+        };
+        out.push(sign);
+        out.push_str(&redact_line(&line.text));
+        out.push('\n');
+    }
+}
+
+/// A line fit for a log: an entry with its password masked, a section tag, a blank line or
+/// a comment of fxconfig's own guide layout as it is, any other comment or a malformed line
+/// replaced by a note (either may hold a password).
+pub fn redact_line(line: &str) -> String {
+    let trimmed = line.trim();
+    let indent = &line[..line.len() - line.trim_start().len()];
+    if trimmed.is_empty() || is_section_tag(trimmed) || template_comments().contains(trimmed) {
+        return line.to_owned();
+    }
+    if CfgDocument::parse(line.as_bytes()).is_ok_and(|doc| !doc.entries().is_empty()) {
+        return mask_secret_line(line);
+    }
+    if trimmed.starts_with('#') {
+        format!("{indent}# (comment not shown)")
+    } else {
+        format!("{indent}(line not shown)")
+    }
+}
+
+/// The comment lines of the guide layout fxconfig writes ([`super::template::blank_template`]),
+/// trimmed: text of fxconfig's own, which holds no password.
+fn template_comments() -> &'static HashSet<String> {
+    static COMMENTS: OnceLock<HashSet<String>> = OnceLock::new();
+    COMMENTS.get_or_init(|| {
+        super::template::blank_template()
+            .lines()
+            .map(str::trim)
+            .filter(|line| line.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+/// Whether the trimmed line is `<NAME>` or `</NAME>` alone.
+fn is_section_tag(trimmed: &str) -> bool {
+    let inner = trimmed
+        .strip_prefix("</")
+        .or_else(|| trimmed.strip_prefix('<'))
+        .and_then(|rest| rest.strip_suffix('>'));
+    inner.is_some_and(|name| {
+        !name.is_empty() && !name.contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '/')
+    })
+}
+
 /// The line with the value of a password entry replaced by the mask; other lines as they are.
 pub fn mask_secret_line(line: &str) -> String {
     let Ok(doc) = CfgDocument::parse(line.as_bytes()) else {
@@ -224,5 +334,40 @@ mod tests {
             mask_secret_line("  <PROD-TLS-KEY-PASS>PROD</PROD-TLS-KEY-PASS>"),
             format!("  <PROD-TLS-KEY-PASS>{MASK}</PROD-TLS-KEY-PASS>")
         );
+    }
+
+    #[test]
+    fn the_unified_diff_has_hunks_masked_passwords_and_no_comment_text() {
+        let old = b"# operator: hunter2\n<KMS>\n  <CRYPTO-OPR-PASS> old-secret </CRYPTO-OPR-PASS>\n  <ADDRESS> 10.0.0.1 </ADDRESS>\n  <SLOT> 0 </SLOT>\n  <A> 1 </A>\n  <B> 2 </B>\n  <C> 3 </C>\n  <D> 4 </D>\n  <E> 5 </E>\n  <F> 6 </F>\n</KMS>\n";
+        let new = String::from_utf8(old.to_vec())
+            .unwrap()
+            .replace("old-secret", "new-secret")
+            .replace("<F> 6 </F>", "<F> 7 </F>\n  <G> 8 </G>");
+        let text = unified(old, new.as_bytes(), "fxpkcs11.cfg", 1);
+        let expected = format!(
+            "--- fxpkcs11.cfg\n+++ fxpkcs11.cfg\n\
+             @@ -2,3 +2,3 @@\n <KMS>\n-  <CRYPTO-OPR-PASS> {MASK} </CRYPTO-OPR-PASS>\n+  <CRYPTO-OPR-PASS> {MASK} </CRYPTO-OPR-PASS>\n   <ADDRESS> 10.0.0.1 </ADDRESS>\n\
+             @@ -10,3 +10,4 @@\n   <E> 5 </E>\n-  <F> 6 </F>\n+  <F> 7 </F>\n+  <G> 8 </G>\n </KMS>\n"
+        );
+        assert_eq!(text, expected);
+        assert!(!text.contains("secret") && !text.contains("hunter2"));
+        assert_eq!(unified(old, old, "x", 3), "");
+        let with_comment = unified(old, &old[20..], "x", 3);
+        assert!(with_comment.contains("-# (comment not shown)"), "{with_comment}");
+        assert!(!with_comment.contains("hunter2"));
+    }
+
+    #[test]
+    fn a_file_created_from_nothing_starts_at_line_zero() {
+        let text = unified(b"", b"<KMS>\n</KMS>\n", "new.cfg", 3);
+        assert_eq!(text, "--- new.cfg\n+++ new.cfg\n@@ -0,0 +1,2 @@\n+<KMS>\n+</KMS>\n");
+        assert_eq!(redact_line("junk <X-PASS> s"), "(line not shown)");
+        assert_eq!(redact_line("  </KMS>"), "  </KMS>");
+        let own = crate::cfg::template::blank_template();
+        let comment = own
+            .lines()
+            .find(|line| line.trim_start().starts_with("# Slot"))
+            .unwrap();
+        assert_eq!(redact_line(comment), comment, "fxconfig's own comments are shown");
     }
 }
