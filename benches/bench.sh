@@ -2,8 +2,10 @@
 # Benchmarks recorded in docs/benchmarks.md (not timed tests): run by hand on a quiet machine.
 #   1. `fxconfig check` against the simulator on loopback vs `openssl s_client` doing its handshake alone;
 #   2. `fxconfig pubkey` vs the guide's openssl + ssh-keygen pipeline of [4.1];
-#   3. peak memory (max RSS) of `fxconfig check`.
-# Needs: hyperfine, GNU time (/usr/bin/time), openssl, ssh-keygen. Builds the release binary first.
+#   3. peak memory (max RSS) of `fxconfig check`;
+#   4. start-up, side by side in one hyperfine run: a hello-world Rust program, `fxconfig --version`,
+#      `fxconfig pubkey` and the guide's pipeline (docs/benchmarks.md, "Start-up").
+# Needs: hyperfine, GNU time (/usr/bin/time), openssl, ssh-keygen, rustc. Builds the release binary first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin fxconfig
@@ -32,3 +34,13 @@ hyperfine --warmup 3 --runs 50 \
 
 echo "== peak memory of check"
 /usr/bin/time -f "max RSS %M KiB" "$bin" check --config fxpkcs11.cfg > /dev/null
+
+echo "== start-up: hello world, --version, pubkey, the guide's pipeline (one shell for its two programs)"
+printf 'fn main() {\n    println!("hello 0.1.0");\n}\n' > hello.rs
+rustc -C opt-level=s -C strip=symbols -o hello hello.rs
+hyperfine --warmup 20 --runs 300 -N \
+  "$work/hello" \
+  "$bin --version" \
+  "$bin pubkey $work/SSH_Client_Public.pub" \
+  "sh -c 'openssl rsa -RSAPublicKey_in -inform DER -outform PEM -in $work/SSH_Client_Public.pub -out $work/p.pem 2>/dev/null && ssh-keygen -f $work/p.pem -i -m PKCS8 > /dev/null'" \
+  2>&1 | grep -v '^\s*$'

@@ -25,9 +25,11 @@ pub fn cfg_reader(data: &[u8]) {
     for entry in &entries {
         let _ = entry.display_value();
     }
-    if doc.set(Some("KMS"), "SLOT", "7").is_ok() {
+    if doc.set(Some(cfg::SECTION_KMS), cfg::tag::SLOT, "7").is_ok() {
         let again = CfgDocument::parse(&doc.to_bytes()).expect("the edited document is UTF-8");
-        let slot = again.get(Some("KMS"), "SLOT").map(|entry| entry.value);
+        let slot = again
+            .get(Some(cfg::SECTION_KMS), cfg::tag::SLOT)
+            .map(|entry| entry.value);
         assert_eq!(slot.as_deref(), Some("7"), "the value set does not read back");
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::cfg::{CfgDocument, CfgError, EntryChange, LockedCfg, SaveOptions, SaveReport};
+use crate::cfg::{CfgDocument, CfgError, EntryChange, LockedCfg, SaveOptions, SaveReport, tag};
 use crate::files;
 use crate::files::PasswordExposure;
 use crate::identity::{self, CaBundle, ClientIdentity, IdentityError, PlannedCopy};
@@ -106,10 +106,10 @@ pub struct ImportReport {
 /// The configuration entries an import sets.
 fn import_values<'a>(ca_path: &'a str, p12_path: &'a str, password: &'a Secret) -> [(&'static str, &'a str); 4] {
     [
-        ("PROD-TLS-CA", ca_path),
-        ("PROD-TLS-KEY", p12_path),
-        ("PROD-TLS-KEY-PASS", password.expose()),
-        ("PROD-TLS-ENABLED", "YES"),
+        (tag::PROD_TLS_CA, ca_path),
+        (tag::PROD_TLS_KEY, p12_path),
+        (tag::PROD_TLS_KEY_PASS, password.expose()),
+        (tag::PROD_TLS_ENABLED, "YES"),
     ]
 }
 

@@ -21,6 +21,11 @@
 //! | [`pki`] | a throwaway PKI for the demo, the simulator and the tests |
 //! | [`demo`] | the demo: simulator, certificates and configuration in a temporary folder |
 //! | `app` | the desktop app (egui, with the default `gui` feature), a front end over the modules above |
+//!
+//! No unsafe code but one call: starting a child process in a session of its own needs
+//! `pre_exec` (in `pkcs11::process`, allowed there alone and explained).
+
+#![deny(unsafe_code)]
 
 #[cfg(feature = "gui")]
 pub mod app;

@@ -446,12 +446,11 @@ impl FxApp {
             return;
         };
         let settings = doc.file.doc.settings();
-        let cfg_path = doc.file.path.clone();
-        if let Some(ca) = &settings.tls_ca {
-            self.load_ca(cfg::resolve_path(&cfg_path, ca));
+        let paths = settings.tls_paths(cfg::cfg_folder(&doc.file.path));
+        if let Some(ca) = paths.ca {
+            self.load_ca(ca);
         }
-        if let Some(key) = &settings.tls_key {
-            let path = cfg::resolve_path(&cfg_path, key);
+        if let Some(path) = paths.key {
             match settings.tls_key_pass.clone() {
                 Some(password) => self.load_p12(path, password),
                 None => {

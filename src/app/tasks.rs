@@ -375,7 +375,7 @@ impl Tasks {
                 let (report, markdown) = if stop_after.is_some() {
                     (None, None)
                 } else {
-                    let markdown = report::markdown_for_file(&report, &ReportHeader::current(), &config);
+                    let markdown = report::markdown(&report, &ReportHeader::current());
                     (Some(report), Some(markdown))
                 };
                 let _ = sender.send(TaskEvent::DoctorDone { run, report, markdown });

@@ -1,7 +1,10 @@
 //! The fields the PKCS#11 library reads from `fxpkcs11.cfg`, and a typed view of them.
 
+use std::path::{Path, PathBuf};
+
 use serde::Serialize;
 
+use super::locate::resolve_in;
 use crate::secret::Secret;
 
 /// The section holding the connection settings.
@@ -9,6 +12,37 @@ pub const SECTION_KMS: &str = "KMS";
 
 /// The section holding the library's general behaviour, such as `REQUIRE-LOGIN-FLAG`.
 pub const SECTION_CONFIG: &str = "CONFIG";
+
+/// The tags of the known fields, as the PKCS#11 library spells them: name a field by its
+/// constant here rather than by a string of its own.
+pub mod tag {
+    /// `SLOT`.
+    pub const SLOT: &str = "SLOT";
+    /// `CRYPTO-OPR`.
+    pub const CRYPTO_OPR: &str = "CRYPTO-OPR";
+    /// `CRYPTO-OPR-PASS`.
+    pub const CRYPTO_OPR_PASS: &str = "CRYPTO-OPR-PASS";
+    /// `KEYGROUP-NAME`.
+    pub const KEYGROUP_NAME: &str = "KEYGROUP-NAME";
+    /// `ADDRESS`.
+    pub const ADDRESS: &str = "ADDRESS";
+    /// `PROD-PORT`.
+    pub const PROD_PORT: &str = "PROD-PORT";
+    /// `PROD-TLS-ENABLED`.
+    pub const PROD_TLS_ENABLED: &str = "PROD-TLS-ENABLED";
+    /// `PROD-TLS-ANONYMOUS`.
+    pub const PROD_TLS_ANONYMOUS: &str = "PROD-TLS-ANONYMOUS";
+    /// `PROD-TLS-CA`.
+    pub const PROD_TLS_CA: &str = "PROD-TLS-CA";
+    /// `PROD-TLS-KEY`.
+    pub const PROD_TLS_KEY: &str = "PROD-TLS-KEY";
+    /// `PROD-TLS-KEY-PASS`.
+    pub const PROD_TLS_KEY_PASS: &str = "PROD-TLS-KEY-PASS";
+    /// `FX-LOAD-BALANCE`.
+    pub const FX_LOAD_BALANCE: &str = "FX-LOAD-BALANCE";
+    /// `REQUIRE-LOGIN-FLAG`.
+    pub const REQUIRE_LOGIN_FLAG: &str = "REQUIRE-LOGIN-FLAG";
+}
 
 /// What kind of value a field holds; decides how it is checked and edited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -51,7 +85,7 @@ pub struct FieldSpec {
 /// `REQUIRE-LOGIN-FLAG`, in the order the guide lists them.
 pub const KNOWN_FIELDS: &[FieldSpec] = &[
     FieldSpec {
-        tag: "SLOT",
+        tag: tag::SLOT,
         section: SECTION_KMS,
         kind: FieldKind::Number,
         label: "Slot",
@@ -59,7 +93,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "4.2",
     },
     FieldSpec {
-        tag: "CRYPTO-OPR",
+        tag: tag::CRYPTO_OPR,
         section: SECTION_KMS,
         kind: FieldKind::Text,
         label: "KMES user",
@@ -67,7 +101,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "3.2.4",
     },
     FieldSpec {
-        tag: "CRYPTO-OPR-PASS",
+        tag: tag::CRYPTO_OPR_PASS,
         section: SECTION_KMS,
         kind: FieldKind::Secret,
         label: "KMES user password",
@@ -75,7 +109,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "3.2.4",
     },
     FieldSpec {
-        tag: "KEYGROUP-NAME",
+        tag: tag::KEYGROUP_NAME,
         section: SECTION_KMS,
         kind: FieldKind::Text,
         label: "Key group",
@@ -83,7 +117,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "3.2.5",
     },
     FieldSpec {
-        tag: "ADDRESS",
+        tag: tag::ADDRESS,
         section: SECTION_KMS,
         kind: FieldKind::Host,
         label: "KMES address",
@@ -91,7 +125,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "4.2",
     },
     FieldSpec {
-        tag: "PROD-PORT",
+        tag: tag::PROD_PORT,
         section: SECTION_KMS,
         kind: FieldKind::Port,
         label: "Host API port",
@@ -99,7 +133,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "4.2",
     },
     FieldSpec {
-        tag: "PROD-TLS-ENABLED",
+        tag: tag::PROD_TLS_ENABLED,
         section: SECTION_KMS,
         kind: FieldKind::YesNo,
         label: "Use TLS",
@@ -107,7 +141,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "3.1",
     },
     FieldSpec {
-        tag: "PROD-TLS-ANONYMOUS",
+        tag: tag::PROD_TLS_ANONYMOUS,
         section: SECTION_KMS,
         kind: FieldKind::YesNo,
         label: "Anonymous TLS",
@@ -115,7 +149,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "3.1",
     },
     FieldSpec {
-        tag: "PROD-TLS-CA",
+        tag: tag::PROD_TLS_CA,
         section: SECTION_KMS,
         kind: FieldKind::Path,
         label: "Root CA certificate",
@@ -123,7 +157,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "3.1.4",
     },
     FieldSpec {
-        tag: "PROD-TLS-KEY",
+        tag: tag::PROD_TLS_KEY,
         section: SECTION_KMS,
         kind: FieldKind::Path,
         label: "Client identity (PKCS#12)",
@@ -131,7 +165,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "3.1.7",
     },
     FieldSpec {
-        tag: "PROD-TLS-KEY-PASS",
+        tag: tag::PROD_TLS_KEY_PASS,
         section: SECTION_KMS,
         kind: FieldKind::Secret,
         label: "PKCS#12 password",
@@ -139,7 +173,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "3.1.7",
     },
     FieldSpec {
-        tag: "FX-LOAD-BALANCE",
+        tag: tag::FX_LOAD_BALANCE,
         section: SECTION_KMS,
         kind: FieldKind::YesNo,
         label: "Load balancing",
@@ -147,7 +181,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         guide: "4.2",
     },
     FieldSpec {
-        tag: "REQUIRE-LOGIN-FLAG",
+        tag: tag::REQUIRE_LOGIN_FLAG,
         section: SECTION_CONFIG,
         kind: FieldKind::YesNo,
         label: "Ask ssh for a PIN",
@@ -245,9 +279,9 @@ pub struct Settings {
     pub tls_anonymous: Option<bool>,
     /// `FX-LOAD-BALANCE`.
     pub load_balance: Option<bool>,
-    /// `PROD-TLS-CA`, as written (see [`crate::cfg::resolve_path`]).
+    /// `PROD-TLS-CA`, as written (see [`Settings::tls_paths`]).
     pub tls_ca: Option<String>,
-    /// `PROD-TLS-KEY`, as written (see [`crate::cfg::resolve_path`]).
+    /// `PROD-TLS-KEY`, as written (see [`Settings::tls_paths`]).
     pub tls_key: Option<String>,
     /// `PROD-TLS-KEY-PASS`.
     pub tls_key_pass: Option<Secret>,
@@ -255,27 +289,46 @@ pub struct Settings {
     pub require_login: Option<bool>,
 }
 
+/// The files of the TLS materials, as the configuration names them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsPaths {
+    /// `PROD-TLS-CA`: the root CA certificate.
+    pub ca: Option<PathBuf>,
+    /// `PROD-TLS-KEY`: the PKCS#12 client identity.
+    pub key: Option<PathBuf>,
+}
+
 impl Settings {
+    /// `PROD-TLS-CA` and `PROD-TLS-KEY` as files: absolute values as written, relative ones
+    /// resolved against `cfg_dir`, the folder of the configuration file
+    /// ([`crate::cfg::locate::cfg_folder`]).
+    pub fn tls_paths(&self, cfg_dir: &Path) -> TlsPaths {
+        TlsPaths {
+            ca: self.tls_ca.as_deref().map(|value| resolve_in(cfg_dir, value)),
+            key: self.tls_key.as_deref().map(|value| resolve_in(cfg_dir, value)),
+        }
+    }
+
     /// Builds the typed view from a lookup returning each tag's trimmed value.
     pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Settings {
         let text = |tag: &str| lookup(tag).filter(|value| !value.is_empty());
         let yes_no = |tag: &str| text(tag).and_then(|value| parse_yes_no(&value));
         Settings {
-            slot: text("SLOT").and_then(|value| value.parse().ok()),
-            crypto_opr: text("CRYPTO-OPR"),
-            crypto_opr_pass: text("CRYPTO-OPR-PASS").map(Secret::from),
-            keygroup_name: text("KEYGROUP-NAME"),
-            address: text("ADDRESS"),
-            prod_port: text("PROD-PORT")
+            slot: text(tag::SLOT).and_then(|value| value.parse().ok()),
+            crypto_opr: text(tag::CRYPTO_OPR),
+            crypto_opr_pass: text(tag::CRYPTO_OPR_PASS).map(Secret::from),
+            keygroup_name: text(tag::KEYGROUP_NAME),
+            address: text(tag::ADDRESS),
+            prod_port: text(tag::PROD_PORT)
                 .and_then(|value| value.parse::<u16>().ok())
                 .filter(|port| *port != 0),
-            tls_enabled: yes_no("PROD-TLS-ENABLED"),
-            tls_anonymous: yes_no("PROD-TLS-ANONYMOUS"),
-            load_balance: yes_no("FX-LOAD-BALANCE"),
-            tls_ca: text("PROD-TLS-CA"),
-            tls_key: text("PROD-TLS-KEY"),
-            tls_key_pass: text("PROD-TLS-KEY-PASS").map(Secret::from),
-            require_login: yes_no("REQUIRE-LOGIN-FLAG"),
+            tls_enabled: yes_no(tag::PROD_TLS_ENABLED),
+            tls_anonymous: yes_no(tag::PROD_TLS_ANONYMOUS),
+            load_balance: yes_no(tag::FX_LOAD_BALANCE),
+            tls_ca: text(tag::PROD_TLS_CA),
+            tls_key: text(tag::PROD_TLS_KEY),
+            tls_key_pass: text(tag::PROD_TLS_KEY_PASS).map(Secret::from),
+            require_login: yes_no(tag::REQUIRE_LOGIN_FLAG),
         }
     }
 }
@@ -314,6 +367,19 @@ mod tests {
         for spec in KNOWN_FIELDS.iter().filter(|spec| spec.kind != FieldKind::Secret) {
             assert!(!is_secret_tag(spec.tag), "{}", spec.tag);
         }
+    }
+
+    #[test]
+    fn tls_paths_resolve_relative_values_against_the_configuration_folder() {
+        let settings = Settings {
+            tls_ca: Some("certs/ca.pem".to_owned()),
+            tls_key: Some("/etc/fx/client.p12".to_owned()),
+            ..Settings::default()
+        };
+        let paths = settings.tls_paths(Path::new("/opt/fx"));
+        assert_eq!(paths.ca.as_deref(), Some(Path::new("/opt/fx/certs/ca.pem")));
+        assert_eq!(paths.key.as_deref(), Some(Path::new("/etc/fx/client.p12")));
+        assert_eq!(Settings::default().tls_paths(Path::new("/opt/fx")), TlsPaths::default());
     }
 
     #[test]

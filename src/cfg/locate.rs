@@ -95,16 +95,20 @@ pub fn library_mismatch_message(path: &Path, lib: &LibraryCfg) -> Option<String>
     ))
 }
 
-/// The file a path value in the configuration refers to: absolute values as they are,
-/// relative ones resolved against the folder of the configuration file.
-pub fn resolve_path(cfg_path: &Path, value: &str) -> PathBuf {
+/// The folder relative path values of the configuration at `cfg_path` are resolved against
+/// (empty, the current folder, for a bare file name).
+pub fn cfg_folder(cfg_path: &Path) -> &Path {
+    cfg_path.parent().unwrap_or(Path::new(""))
+}
+
+/// A path value of the configuration: absolute as it is, relative resolved against
+/// `cfg_dir`, the configuration file's folder.
+pub(crate) fn resolve_in(cfg_dir: &Path, value: &str) -> PathBuf {
     let value = Path::new(value.trim());
     if value.is_absolute() {
-        return value.to_path_buf();
-    }
-    match cfg_path.parent() {
-        Some(folder) => folder.join(value),
-        None => value.to_path_buf(),
+        value.to_path_buf()
+    } else {
+        cfg_dir.join(value)
     }
 }
 

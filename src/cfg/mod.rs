@@ -68,10 +68,10 @@ pub use document::{CfgDocument, Entry, Section, SetOutcome};
 pub use edit::{ChangeAction, EntryChange, set_values, shown_value};
 pub use error::CfgError;
 pub use fields::{
-    FieldKind, FieldSpec, KNOWN_FIELDS, SECTION_CONFIG, SECTION_KMS, Settings, field_spec, is_known_section,
-    is_secret_tag, parse_yes_no,
+    FieldKind, FieldSpec, KNOWN_FIELDS, SECTION_CONFIG, SECTION_KMS, Settings, TlsPaths, field_spec, is_known_section,
+    is_secret_tag, parse_yes_no, tag,
 };
 pub use file::{CfgFile, DiskState, LockedCfg, SaveOptions, SaveReport, tighten_permissions};
-pub use locate::{CfgSource, LibraryCfg, resolve_path};
+pub use locate::{CfgSource, LibraryCfg, cfg_folder};
 pub use template::{GuideValues, blank_template, fixed_value, guide_template};
 pub use validate::{Finding, FindingKind, Severity, permission_finding, validate};

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::fields::{FieldSpec, KNOWN_FIELDS, SECTION_CONFIG, SECTION_KMS};
+use super::fields::{FieldSpec, KNOWN_FIELDS, SECTION_CONFIG, SECTION_KMS, tag};
 
 /// The first line of every template.
 const HEADER: &str =
@@ -42,11 +42,11 @@ pub struct GuideValues<'a> {
 /// the next (user, key group, address, port, TLS files and passwords).
 pub fn fixed_value(tag: &str) -> Option<&'static str> {
     match tag {
-        "REQUIRE-LOGIN-FLAG" => Some("NO"),
-        "SLOT" => Some("0"),
-        "PROD-TLS-ENABLED" => Some("YES"),
-        "PROD-TLS-ANONYMOUS" => Some("NO"),
-        "FX-LOAD-BALANCE" => Some("NO"),
+        tag::REQUIRE_LOGIN_FLAG => Some("NO"),
+        tag::SLOT => Some("0"),
+        tag::PROD_TLS_ENABLED => Some("YES"),
+        tag::PROD_TLS_ANONYMOUS => Some("NO"),
+        tag::FX_LOAD_BALANCE => Some("NO"),
         _ => None,
     }
 }
@@ -65,14 +65,14 @@ pub fn blank_template() -> String {
 /// (`crypto1`) and key group (`keygroup1`). LF line endings.
 pub fn guide_template(values: &GuideValues<'_>) -> String {
     render(&[HEADER], |tag| match tag {
-        "CRYPTO-OPR" => "crypto1".to_owned(),
-        "CRYPTO-OPR-PASS" => values.crypto_opr_pass.to_owned(),
-        "KEYGROUP-NAME" => "keygroup1".to_owned(),
-        "ADDRESS" => values.address.to_owned(),
-        "PROD-PORT" => values.port.to_string(),
-        "PROD-TLS-CA" => values.tls_ca.display().to_string(),
-        "PROD-TLS-KEY" => values.tls_key.display().to_string(),
-        "PROD-TLS-KEY-PASS" => values.tls_key_pass.to_owned(),
+        tag::CRYPTO_OPR => "crypto1".to_owned(),
+        tag::CRYPTO_OPR_PASS => values.crypto_opr_pass.to_owned(),
+        tag::KEYGROUP_NAME => "keygroup1".to_owned(),
+        tag::ADDRESS => values.address.to_owned(),
+        tag::PROD_PORT => values.port.to_string(),
+        tag::PROD_TLS_CA => values.tls_ca.display().to_string(),
+        tag::PROD_TLS_KEY => values.tls_key.display().to_string(),
+        tag::PROD_TLS_KEY_PASS => values.tls_key_pass.to_owned(),
         _ => String::new(),
     })
 }

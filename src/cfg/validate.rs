@@ -9,8 +9,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::document::{CfgDocument, Entry, Malformation};
-use super::fields::{self, FieldKind, SECTION_CONFIG, SECTION_KMS, parse_yes_no};
-use super::locate::resolve_path;
+use super::fields::{self, FieldKind, SECTION_CONFIG, SECTION_KMS, parse_yes_no, tag};
+use super::locate::cfg_folder;
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -106,7 +106,7 @@ impl Finding {
 
 /// Checks a document. File-existence and permission checks run only when `cfg_path`
 /// (the file the document was read from) is given; relative paths in the file are
-/// resolved against its folder with [`resolve_path`]. Findings come sorted by line,
+/// resolved against its folder with [`super::Settings::tls_paths`]. Findings come sorted by line,
 /// those without a line last.
 pub fn validate(doc: &CfgDocument, cfg_path: Option<&Path>) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -384,31 +384,31 @@ fn section_line(doc: &CfgDocument, section: &str) -> Option<usize> {
 fn check_required(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Finding>) {
     let expectations = [
         (
-            "ADDRESS",
+            tag::ADDRESS,
             "the KMES host name or IP address",
             Severity::Error,
             FindingKind::MissingRequired,
         ),
         (
-            "PROD-PORT",
+            tag::PROD_PORT,
             "the Host API port, such as 2001",
             Severity::Error,
             FindingKind::MissingRequired,
         ),
         (
-            "CRYPTO-OPR",
+            tag::CRYPTO_OPR,
             "the KMES login user",
             Severity::Warning,
             FindingKind::MissingRecommended,
         ),
         (
-            "CRYPTO-OPR-PASS",
+            tag::CRYPTO_OPR_PASS,
             "that user's password",
             Severity::Warning,
             FindingKind::MissingRecommended,
         ),
         (
-            "KEYGROUP-NAME",
+            tag::KEYGROUP_NAME,
             "the KMES key group holding the SSH keys",
             Severity::Warning,
             FindingKind::MissingRecommended,
@@ -428,7 +428,7 @@ fn check_required(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Findi
             ));
         }
     }
-    let login = find(entries, "REQUIRE-LOGIN-FLAG");
+    let login = find(entries, tag::REQUIRE_LOGIN_FLAG);
     let prompts = login.is_none_or(|entry| parse_yes_no(&entry.value) == Some(true));
     if prompts {
         let line = login
@@ -439,7 +439,7 @@ fn check_required(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Findi
             line,
             Severity::Warning,
             FindingKind::LoginPrompt,
-            Some("REQUIRE-LOGIN-FLAG"),
+            Some(tag::REQUIRE_LOGIN_FLAG),
             format!(
                 "REQUIRE-LOGIN-FLAG {state}, so ssh may prompt for a PIN; expected \
                  <REQUIRE-LOGIN-FLAG> NO </REQUIRE-LOGIN-FLAG> in <{SECTION_CONFIG}>"
@@ -452,11 +452,11 @@ fn check_tls(doc: &CfgDocument, entries: &[Entry], cfg_path: Option<&Path>, find
     let settings = doc.settings();
     let tls_enabled = settings.tls_enabled == Some(true);
     if tls_enabled {
-        let enabled_line = find(entries, "PROD-TLS-ENABLED").map(|entry| entry.line);
-        let mut needed = vec![("PROD-TLS-CA", "the root CA certificate (PEM) exported from the KMES")];
+        let enabled_line = find(entries, tag::PROD_TLS_ENABLED).map(|entry| entry.line);
+        let mut needed = vec![(tag::PROD_TLS_CA, "the root CA certificate (PEM) exported from the KMES")];
         if settings.tls_anonymous != Some(true) {
             needed.push((
-                "PROD-TLS-KEY",
+                tag::PROD_TLS_KEY,
                 "the PKCS#12 client identity, unless PROD-TLS-ANONYMOUS is YES",
             ));
         }
@@ -476,11 +476,11 @@ fn check_tls(doc: &CfgDocument, entries: &[Entry], cfg_path: Option<&Path>, find
     let Some(cfg_path) = cfg_path else {
         return;
     };
-    for tag in ["PROD-TLS-CA", "PROD-TLS-KEY"] {
-        let Some(entry) = find(entries, tag).filter(|entry| !entry.value.is_empty()) else {
+    let paths = settings.tls_paths(cfg_folder(cfg_path));
+    for (tag, resolved) in [(tag::PROD_TLS_CA, paths.ca), (tag::PROD_TLS_KEY, paths.key)] {
+        let (Some(entry), Some(resolved)) = (find(entries, tag), resolved) else {
             continue;
         };
-        let resolved = resolve_path(cfg_path, &entry.value);
         let problem = match std::fs::metadata(&resolved) {
             Ok(meta) if meta.is_file() => None,
             Ok(_) => Some("is not a regular file"),

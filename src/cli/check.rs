@@ -10,7 +10,7 @@ use fxconfig::pkcs11::ssh::{HostKeys, SshTarget};
 
 use super::{CommandError, CommandResult, EXIT_FAILED, EXIT_OK, output, p11::PinSource};
 
-/// Arguments of `fxconfig check`.
+// Arguments of `fxconfig check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The fxpkcs11.cfg to examine (default: the one the PKCS#11 library reads).

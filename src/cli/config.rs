@@ -12,8 +12,9 @@ use super::{
     CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, default_config_path, output, secret_input,
 };
 
-/// The `config` subcommands.
+/// The `config` subcommands, their arguments built only for the one given.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum ConfigCommand {
     /// Write a new fxpkcs11.cfg in the guide's layout [4.2], with the values to fill in left empty.
     Init {
@@ -40,7 +41,7 @@ pub enum ConfigCommand {
     },
 }
 
-/// Arguments of `fxconfig config set`.
+// Arguments of `fxconfig config set`.
 #[derive(Debug, Args)]
 pub struct SetArgs {
     /// The file to change.

@@ -18,7 +18,7 @@ pub use handoff::{run_demo, run_gui};
 #[cfg(feature = "gui")]
 pub use window::{run_demo, run_gui};
 
-/// Arguments of `fxconfig gui`.
+// Arguments of `fxconfig gui`.
 #[derive(Debug, Args, Default)]
 pub struct GuiArgs {
     /// The fxpkcs11.cfg to open (default: the one the PKCS#11 library reads).
@@ -26,7 +26,7 @@ pub struct GuiArgs {
     pub config: Option<PathBuf>,
 }
 
-/// Arguments of `fxconfig demo`.
+// Arguments of `fxconfig demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Start the simulator with this fault (it can be switched in the app): wrong-ca, reject-client, no-client-auth, expired-cert, tls12-only, silent, garbage, close-after-handshake, echo-disabled, permission-denied, general-failure, slow.

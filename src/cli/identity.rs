@@ -11,7 +11,7 @@ use super::output::say;
 use super::secret_input::PasswordSource;
 use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, output};
 
-/// Arguments of `fxconfig identity`.
+// Arguments of `fxconfig identity`.
 #[derive(Debug, Args)]
 pub struct IdentityArgs {
     /// The PKCS#12 client identity exported from the KMES [3.1.7].
@@ -30,7 +30,7 @@ pub struct IdentityArgs {
     json: bool,
 }
 
-/// Arguments of `fxconfig import`.
+// Arguments of `fxconfig import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The fxpkcs11.cfg to update (created if missing).

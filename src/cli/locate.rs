@@ -10,7 +10,7 @@ use fxconfig::install::{self, ConfigState, FoundConfig, FoundModule, Installatio
 
 use super::{CommandError, CommandResult, EXIT_FAILED, EXIT_OK};
 
-/// Arguments of `fxconfig locate`.
+// Arguments of `fxconfig locate`.
 #[derive(Debug, Args)]
 pub struct LocateArgs {
     /// A module to check too; its folder, and the tarball folder around it, are searched as well.

@@ -61,7 +61,13 @@ struct Cli {
     command: Option<Command>,
 }
 
+/// The commands' arguments are built only for the command given (`defer`): `fxconfig pubkey`
+/// or `--version` does not build the argument lists of every other command at each start.
+///
+/// A command's description is its variant's doc comment here. The argument structs carry
+/// plain comments: being built late, a doc comment there would replace the description.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 enum Command {
     /// Run the connection doctor: configuration, TLS materials, network, TLS, Excrypt ECHO.
     Check(check::CheckArgs),

@@ -10,7 +10,7 @@ use fxconfig::pkcs11::{self, Action, LoginState, ProbeReport, ProbeRequest, Step
 use super::output::say;
 use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, output, secret_input};
 
-/// Where the token's user PIN comes from (optional).
+// Where the token's user PIN comes from (optional).
 #[derive(Debug, Args)]
 #[group(required = false, multiple = false)]
 pub struct PinSource {
@@ -33,7 +33,7 @@ impl PinSource {
     }
 }
 
-/// Arguments of `fxconfig p11`.
+// Arguments of `fxconfig p11`.
 #[derive(Debug, Args)]
 pub struct P11Args {
     /// The PKCS#11 module (libfxpkcs11.so, fxpkcs11.dll, or any PKCS#11 library).
@@ -231,7 +231,7 @@ fn print_report(report: &ProbeReport, action: Action) {
     print_failure(&report.sign, "the sign test");
 }
 
-/// Arguments of `fxconfig askpass` (run by ssh, not by people).
+// Arguments of `fxconfig askpass` (run by ssh, not by people).
 #[derive(Debug, Args)]
 pub struct AskpassArgs {
     /// The prompt ssh shows, taken as it is (after `--`, so a prompt starting with '-' is no option).

@@ -7,7 +7,7 @@ use fxconfig::sshkey;
 
 use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_OK};
 
-/// Arguments of `fxconfig pubkey`.
+// Arguments of `fxconfig pubkey`.
 #[derive(Debug, Args)]
 pub struct PubkeyArgs {
     /// The public key: DER/PEM PKCS#1 (the KMES export of [3.2.9]), SubjectPublicKeyInfo, X.509 certificate, OpenSSH or RFC 4716.

@@ -8,7 +8,7 @@ use fxconfig::files::{self, limits};
 
 use super::CommandError;
 
-/// Where the PKCS#12 password comes from.
+// Where the PKCS#12 password comes from.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub struct PasswordSource {

@@ -10,7 +10,7 @@ use fxconfig::sim::{self, Fault, SimOptions};
 
 use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_OK};
 
-/// Arguments of `fxconfig kmes-sim`.
+// Arguments of `fxconfig kmes-sim`.
 #[derive(Debug, Args)]
 pub struct SimArgs {
     /// The address to listen on, such as 127.0.0.1:2001 (port 0 picks a free port; the chosen address is printed).

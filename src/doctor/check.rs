@@ -1,227 +1,465 @@
-//! The vocabulary of the doctor: check ids, statuses and results.
+//! The vocabulary of the doctor: the table of checks ([`CHECKS`]), statuses and results.
+//!
+//! Every check is one [`CheckSpec`] row: its id, title, guide section, description, the
+//! checks it needs, when it runs, the troubleshooting step that shows it, and the function
+//! that runs it. The runner, the command line, the JSON, the desktop app, its
+//! troubleshooting wizard and the README test all read this table.
 
 use serde::Serialize;
 use std::fmt;
 
-/// One check of the connection doctor, in the order they run.
+use super::Outcome;
+use super::steps::State;
+use crate::cfg::CfgDocument;
+
+/// One check of the connection doctor. Each is one row of [`CHECKS`], listed there in the
+/// order declared here (a compile-time assertion keeps the two in step); the variants'
+/// order is the order in which the checks run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[non_exhaustive]
 pub enum CheckId {
-    /// Which `fxpkcs11.cfg` is examined, and whether the library would read it.
+    /// `config.locate`.
     ConfigLocate,
-    /// The file is readable text with well-formed sections and entries.
+    /// `config.parse`.
     ConfigParse,
-    /// Every known field holds a valid value and the required ones are present.
+    /// `config.fields`.
     ConfigFields,
-    /// A file holding passwords is not readable by other users.
+    /// `config.permissions`.
     ConfigPermissions,
-    /// `PROD-TLS-CA` names a readable file with at least one certificate.
+    /// `tls.ca`.
     TlsCa,
-    /// `PROD-TLS-KEY` opens with `PROD-TLS-KEY-PASS` and holds a matching key and certificate.
+    /// `tls.identity`.
     TlsIdentity,
-    /// The client certificate chains to the CA and may be used for client authentication.
+    /// `tls.identity.chain`.
     TlsIdentityChain,
-    /// The client certificate is within its validity period.
+    /// `tls.identity.validity`.
     TlsIdentityValidity,
-    /// `ADDRESS` resolves to at least one IP address.
+    /// `net.resolve`.
     NetResolve,
-    /// A TCP connection to `ADDRESS:PROD-PORT` opens.
+    /// `net.connect`.
     NetConnect,
-    /// The server speaks TLS with a protocol version and cipher in common.
+    /// `tls.handshake`.
     TlsHandshake,
-    /// The server's certificate chains to `PROD-TLS-CA` and matches `ADDRESS`.
+    /// `tls.server_cert`.
     TlsServerCert,
-    /// The server asks for and accepts the client certificate.
+    /// `tls.client_auth`.
     TlsClientAuth,
-    /// The Excrypt `ECHO` command gets an answer that is not a refusal.
+    /// `hostapi.echo`.
     HostapiEcho,
-    /// The PKCS#11 module file exists and is a shared library for this machine.
+    /// `pkcs11.module`.
     Pkcs11Module,
-    /// The libraries the module needs resolve as the system loader would find them.
+    /// `pkcs11.deps`.
     Pkcs11Deps,
-    /// The module loads and `C_Initialize` succeeds with `FXPKCS11_CFG` set.
+    /// `pkcs11.load`.
     Pkcs11Load,
-    /// A token is present (the one labelled as asked, or the first).
+    /// `pkcs11.slots`.
     Pkcs11Slots,
-    /// The user login works, or the token does not need one.
+    /// `pkcs11.login`.
     Pkcs11Login,
-    /// The token holds a public key OpenSSH can use.
+    /// `pkcs11.keys`.
     Pkcs11Keys,
-    /// Each private key signs a test message that verifies with its public key.
+    /// `pkcs11.sign`.
     Pkcs11Sign,
-    /// `ssh -I MODULE user@host true` logs in.
+    /// `ssh.login`.
     SshLogin,
 }
 
+/// When a check runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckScope {
+    /// In every run: the configuration, the TLS materials and the Host API connection.
+    Connection,
+    /// When a PKCS#11 module is given ([`super::DoctorOptions::module`]), after the others.
+    Module,
+}
+
+/// The step of guided troubleshooting (the desktop app's wizard, in the guide's order) that
+/// shows a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WizardStep {
+    /// The PKCS#11 module is installed, loads and shows its token [2.2].
+    Module,
+    /// `fxpkcs11.cfg` is the file the library reads, well-formed, valid and private [4.2].
+    Configuration,
+    /// The root CA and the PKCS#12 client identity open, match and chain [3.1].
+    TlsMaterials,
+    /// The Host API port answers and the mutual TLS handshake succeeds [3.1].
+    Connection,
+    /// The KMES answers Excrypt commands [3.2.10].
+    HostApi,
+    /// `ssh` logs in through the module [5].
+    SshLogin,
+}
+
+/// The runner of one check: it reads and extends what earlier checks learned.
+pub(super) type RunCheck = fn(&mut State<'_>) -> Outcome;
+
+/// Everything about one check: one row of [`CHECKS`].
+///
+/// Adding a check is a [`CheckId`] variant, its row here, the function that runs it
+/// (in `doctor/steps.rs`), and its row in the README's check table (a test compares them).
+#[derive(Clone, Copy)]
+pub struct CheckSpec {
+    /// Which check.
+    pub id: CheckId,
+    /// The stable id used in reports and JSON, such as `"tls.client_auth"`.
+    pub name: &'static str,
+    /// A short title for lists and reports.
+    pub title: &'static str,
+    /// The guide section the check verifies, such as `"3.2.10"`.
+    pub guide: &'static str,
+    /// What the check establishes, in one or two sentences (for the README and the app's help).
+    pub description: &'static str,
+    /// The checks that must pass (or warn) before this one runs; otherwise it is skipped.
+    pub needs: &'static [CheckId],
+    /// When it runs.
+    pub scope: CheckScope,
+    /// The troubleshooting step that shows it.
+    pub wizard: WizardStep,
+    /// The function that runs it.
+    pub(super) run: RunCheck,
+}
+
+impl fmt::Debug for CheckSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CheckSpec")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("title", &self.title)
+            .field("guide", &self.guide)
+            .field("needs", &self.needs)
+            .field("scope", &self.scope)
+            .field("wizard", &self.wizard)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every check, in the order they run: the [`CheckScope::Connection`] checks, then the
+/// [`CheckScope::Module`] ones.
+pub const CHECKS: &[CheckSpec] = &[
+    CheckSpec {
+        id: CheckId::ConfigLocate,
+        name: "config.locate",
+        title: "Configuration file found",
+        guide: "2.2",
+        description: "Finds the fxpkcs11.cfg to examine and says whether the PKCS#11 library would read that same file (FXPKCS11_CFG, else the platform default).",
+        needs: &[],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::Configuration,
+        run: |state| state.config_locate(),
+    },
+    CheckSpec {
+        id: CheckId::ConfigParse,
+        name: "config.parse",
+        title: "Configuration file well-formed",
+        guide: "4.2",
+        description: "Reads the file as text and checks that every line is a comment, a section tag or a one-line tag entry, with every section opened and closed.",
+        needs: &[CheckId::ConfigLocate],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::Configuration,
+        run: |state| state.config_parse(),
+    },
+    CheckSpec {
+        id: CheckId::ConfigFields,
+        name: "config.fields",
+        title: "Configuration values valid",
+        guide: "4.2",
+        description: "Checks each known field's value (YES/NO, port 1-65535, slot number, address) and that ADDRESS and PROD-PORT are present.",
+        needs: &[CheckId::ConfigParse],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::Configuration,
+        run: |state| state.config_fields(),
+    },
+    CheckSpec {
+        id: CheckId::ConfigPermissions,
+        name: "config.permissions",
+        title: "Configuration file permissions",
+        guide: "4.2",
+        description: "Warns when a file holding passwords can be read by other users.",
+        needs: &[CheckId::ConfigLocate],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::Configuration,
+        run: |state| state.config_permissions(),
+    },
+    CheckSpec {
+        id: CheckId::TlsCa,
+        name: "tls.ca",
+        title: "Root CA certificate",
+        guide: "3.1.4",
+        description: "Loads PROD-TLS-CA: PEM or DER, one or several certificates.",
+        needs: &[CheckId::ConfigParse],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::TlsMaterials,
+        run: |state| state.tls_ca(),
+    },
+    CheckSpec {
+        id: CheckId::TlsIdentity,
+        name: "tls.identity",
+        title: "PKCS#12 client identity",
+        guide: "3.1.7",
+        description: "Opens PROD-TLS-KEY with PROD-TLS-KEY-PASS and checks that the private key matches its certificate.",
+        needs: &[CheckId::ConfigParse],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::TlsMaterials,
+        run: |state| state.tls_identity(),
+    },
+    CheckSpec {
+        id: CheckId::TlsIdentityChain,
+        name: "tls.identity.chain",
+        title: "Client certificate chains to the CA",
+        guide: "3.1.6",
+        description: "Verifies the client certificate against PROD-TLS-CA exactly as the TLS handshake will, including the clientAuth usage.",
+        needs: &[CheckId::TlsCa, CheckId::TlsIdentity],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::TlsMaterials,
+        run: |state| state.tls_identity_chain(),
+    },
+    CheckSpec {
+        id: CheckId::TlsIdentityValidity,
+        name: "tls.identity.validity",
+        title: "Client certificate validity",
+        guide: "3.1.7",
+        description: "Checks that the client certificate is valid today, and warns within 30 days of expiry.",
+        needs: &[CheckId::TlsIdentity],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::TlsMaterials,
+        run: |state| state.tls_identity_validity(),
+    },
+    CheckSpec {
+        id: CheckId::NetResolve,
+        name: "net.resolve",
+        title: "KMES address resolves",
+        guide: "4.2",
+        description: "Resolves ADDRESS to IP addresses.",
+        needs: &[CheckId::ConfigParse],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::Connection,
+        run: |state| state.net_resolve(),
+    },
+    CheckSpec {
+        id: CheckId::NetConnect,
+        name: "net.connect",
+        title: "TCP connection to the Host API port",
+        guide: "4.2",
+        description: "Opens a TCP connection to ADDRESS:PROD-PORT.",
+        needs: &[CheckId::NetResolve],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::Connection,
+        run: |state| state.net_connect(),
+    },
+    CheckSpec {
+        id: CheckId::TlsHandshake,
+        name: "tls.handshake",
+        title: "TLS handshake",
+        guide: "3.1.5",
+        description: "Starts TLS 1.2/1.3 and checks that the server negotiates a protocol and cipher with us.",
+        needs: &[CheckId::NetConnect],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::Connection,
+        run: |state| state.tls_handshake(),
+    },
+    CheckSpec {
+        id: CheckId::TlsServerCert,
+        name: "tls.server_cert",
+        title: "KMES server certificate",
+        guide: "3.1.5",
+        description: "Verifies the server certificate against PROD-TLS-CA only, and that it names ADDRESS.",
+        needs: &[CheckId::TlsHandshake],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::Connection,
+        run: |state| state.tls_server_cert(),
+    },
+    CheckSpec {
+        id: CheckId::TlsClientAuth,
+        name: "tls.client_auth",
+        title: "Client certificate accepted",
+        guide: "3.1.6",
+        description: "Checks, after a full round trip, that the server asked for our client certificate and accepted it.",
+        needs: &[CheckId::TlsHandshake],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::Connection,
+        run: |state| state.tls_client_auth(),
+    },
+    CheckSpec {
+        id: CheckId::HostapiEcho,
+        name: "hostapi.echo",
+        title: "Excrypt ECHO answered",
+        guide: "3.2.10",
+        description: "Sends the Excrypt [AOECHO;] command and judges the answer: FAIL on ERRO or the status AN=N or AN=P, WARN on another AN value, PASS otherwise; names the versions (BC, FW), serial (SN) and product (PN) and shows the answer as received.",
+        needs: &[CheckId::NetConnect],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::HostApi,
+        run: |state| state.hostapi_echo(),
+    },
+    CheckSpec {
+        id: CheckId::Pkcs11Module,
+        name: "pkcs11.module",
+        title: "PKCS#11 module file",
+        guide: "2.2",
+        description: "Reads the module file's header: it exists and is a shared library for this system, processor and word size (ELF x86-64 rather than 32-bit or AArch64; PE on Windows); a text file, a program or a folder is named as such.",
+        needs: &[],
+        scope: CheckScope::Module,
+        wizard: WizardStep::Module,
+        run: |state| state.pkcs11_module(),
+    },
+    CheckSpec {
+        id: CheckId::Pkcs11Deps,
+        name: "pkcs11.deps",
+        title: "Module libraries resolve",
+        guide: "2.2",
+        description: "Follows the libraries the module needs (DT_NEEDED, transitively) as the system loader would: RPATH, LD_LIBRARY_PATH, RUNPATH, /etc/ld.so.conf and the default folders, skipping files built for another architecture; a missing libssl or libcrypto points at the guide's OpenSSL 1.0.x / 1.1.x builds. On Windows it follows the import table's DLLs in LoadLibrary's order (the program's folder, System32, System, the Windows folder, the current folder, PATH) and names a DLL that sits beside the module but in none of these.",
+        needs: &[CheckId::Pkcs11Module],
+        scope: CheckScope::Module,
+        wizard: WizardStep::Module,
+        run: |state| state.pkcs11_deps(),
+    },
+    CheckSpec {
+        id: CheckId::Pkcs11Load,
+        name: "pkcs11.load",
+        title: "Module loads and initialises",
+        guide: "2.2",
+        description: "Loads the module in a child process with FXPKCS11_CFG pointing at the configuration checked, calls C_Initialize and C_GetInfo; a module that crashes is reported (killed by signal 11 (SIGSEGV)), not suffered.",
+        needs: &[CheckId::Pkcs11Module],
+        scope: CheckScope::Module,
+        wizard: WizardStep::Module,
+        run: |state| state.pkcs11_load(),
+    },
+    CheckSpec {
+        id: CheckId::Pkcs11Slots,
+        name: "pkcs11.slots",
+        title: "Token present",
+        guide: "4.2",
+        description: "Lists the slots and selects the token by label (--token), or the first initialised token (slot ids can change; labels don't).",
+        needs: &[CheckId::Pkcs11Load],
+        scope: CheckScope::Module,
+        wizard: WizardStep::Module,
+        run: |state| state.pkcs11_slots(),
+    },
+    CheckSpec {
+        id: CheckId::Pkcs11Login,
+        name: "pkcs11.login",
+        title: "Token login",
+        guide: "4.2",
+        description: "Logs in as the token user with the PIN given (never stored), or notes that the token needs none (fxpkcs11 with REQUIRE-LOGIN-FLAG NO); a token that wants a login with no PIN given is a warning, since ssh would ask for a PIN. CKR_* codes are named.",
+        needs: &[CheckId::Pkcs11Slots],
+        scope: CheckScope::Module,
+        wizard: WizardStep::Module,
+        run: |state| state.pkcs11_login(),
+    },
+    CheckSpec {
+        id: CheckId::Pkcs11Keys,
+        name: "pkcs11.keys",
+        title: "SSH public keys on the token",
+        guide: "4.1",
+        description: "Lists the RSA and EC public keys OpenSSH can use, as the authorized_keys lines ssh-keygen -D prints, each with its SHA256: fingerprint.",
+        needs: &[CheckId::Pkcs11Login],
+        scope: CheckScope::Module,
+        wizard: WizardStep::Module,
+        run: |state| state.pkcs11_keys(),
+    },
+    CheckSpec {
+        id: CheckId::Pkcs11Sign,
+        name: "pkcs11.sign",
+        title: "Test signature verifies",
+        guide: "1.4",
+        description: "Signs a random message with each private key (CKM_SHA256_RSA_PKCS, or CKM_ECDSA over SHA-256) and verifies it in software with the public key of the same CKA_ID.",
+        needs: &[CheckId::Pkcs11Login],
+        scope: CheckScope::Module,
+        wizard: WizardStep::Module,
+        run: |state| state.pkcs11_sign(),
+    },
+    CheckSpec {
+        id: CheckId::SshLogin,
+        name: "ssh.login",
+        title: "SSH login with the module",
+        guide: "5",
+        description: "With --ssh, runs ssh -I MODULE USER@HOST true in batch mode with a time bound and explains the outcome: key not in authorized_keys, PIN prompt (REQUIRE-LOGIN-FLAG), refused, host key, module load failure.",
+        needs: &[CheckId::Pkcs11Module],
+        scope: CheckScope::Module,
+        wizard: WizardStep::SshLogin,
+        run: |state| state.ssh_login(),
+    },
+];
+
+/// Row `i` of [`CHECKS`] is the check whose discriminant is `i`, so every check has exactly
+/// one row and the table runs in the order of [`CheckId`].
+const _: () = {
+    let mut index = 0;
+    while index < CHECKS.len() {
+        assert!(
+            CHECKS[index].id as usize == index,
+            "CHECKS lists each CheckId once, in declaration order"
+        );
+        index += 1;
+    }
+};
+
+/// How many checks of `scope` [`CHECKS`] holds.
+const fn count(scope: CheckScope) -> usize {
+    let mut total = 0;
+    let mut index = 0;
+    while index < CHECKS.len() {
+        if CHECKS[index].scope as u8 == scope as u8 {
+            total += 1;
+        }
+        index += 1;
+    }
+    total
+}
+
+/// The ids of the checks of `scope`, in table order.
+const fn ids<const N: usize>(scope: CheckScope) -> [CheckId; N] {
+    let mut out = [CheckId::ConfigLocate; N];
+    let mut filled = 0;
+    let mut index = 0;
+    while index < CHECKS.len() {
+        if CHECKS[index].scope as u8 == scope as u8 {
+            out[filled] = CHECKS[index].id;
+            filled += 1;
+        }
+        index += 1;
+    }
+    out
+}
+
 impl CheckId {
-    /// The connection checks, in the order they run; every run has these.
-    pub const ALL: [CheckId; 14] = [
-        CheckId::ConfigLocate,
-        CheckId::ConfigParse,
-        CheckId::ConfigFields,
-        CheckId::ConfigPermissions,
-        CheckId::TlsCa,
-        CheckId::TlsIdentity,
-        CheckId::TlsIdentityChain,
-        CheckId::TlsIdentityValidity,
-        CheckId::NetResolve,
-        CheckId::NetConnect,
-        CheckId::TlsHandshake,
-        CheckId::TlsServerCert,
-        CheckId::TlsClientAuth,
-        CheckId::HostapiEcho,
-    ];
+    /// The connection checks, in the order they run; every run has these. Read from [`CHECKS`].
+    pub const ALL: [CheckId; count(CheckScope::Connection)] = ids(CheckScope::Connection);
 
     /// The module checks, run after [`CheckId::ALL`] when a module is given, in this order.
-    pub const MODULE: [CheckId; 8] = [
-        CheckId::Pkcs11Module,
-        CheckId::Pkcs11Deps,
-        CheckId::Pkcs11Load,
-        CheckId::Pkcs11Slots,
-        CheckId::Pkcs11Login,
-        CheckId::Pkcs11Keys,
-        CheckId::Pkcs11Sign,
-        CheckId::SshLogin,
-    ];
+    /// Read from [`CHECKS`].
+    pub const MODULE: [CheckId; count(CheckScope::Module)] = ids(CheckScope::Module);
+
+    /// This check's row of [`CHECKS`].
+    pub fn spec(self) -> &'static CheckSpec {
+        &CHECKS[self as usize]
+    }
+
+    /// The check with this stable id, such as `"tls.client_auth"`.
+    pub fn from_name(name: &str) -> Option<CheckId> {
+        CHECKS.iter().find(|spec| spec.name == name).map(|spec| spec.id)
+    }
 
     /// The stable id used in reports and JSON, such as `"tls.client_auth"`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            CheckId::ConfigLocate => "config.locate",
-            CheckId::ConfigParse => "config.parse",
-            CheckId::ConfigFields => "config.fields",
-            CheckId::ConfigPermissions => "config.permissions",
-            CheckId::TlsCa => "tls.ca",
-            CheckId::TlsIdentity => "tls.identity",
-            CheckId::TlsIdentityChain => "tls.identity.chain",
-            CheckId::TlsIdentityValidity => "tls.identity.validity",
-            CheckId::NetResolve => "net.resolve",
-            CheckId::NetConnect => "net.connect",
-            CheckId::TlsHandshake => "tls.handshake",
-            CheckId::TlsServerCert => "tls.server_cert",
-            CheckId::TlsClientAuth => "tls.client_auth",
-            CheckId::HostapiEcho => "hostapi.echo",
-            CheckId::Pkcs11Module => "pkcs11.module",
-            CheckId::Pkcs11Deps => "pkcs11.deps",
-            CheckId::Pkcs11Load => "pkcs11.load",
-            CheckId::Pkcs11Slots => "pkcs11.slots",
-            CheckId::Pkcs11Login => "pkcs11.login",
-            CheckId::Pkcs11Keys => "pkcs11.keys",
-            CheckId::Pkcs11Sign => "pkcs11.sign",
-            CheckId::SshLogin => "ssh.login",
-        }
+        self.spec().name
     }
 
     /// A short title for lists and reports.
     pub fn title(self) -> &'static str {
-        match self {
-            CheckId::ConfigLocate => "Configuration file found",
-            CheckId::ConfigParse => "Configuration file well-formed",
-            CheckId::ConfigFields => "Configuration values valid",
-            CheckId::ConfigPermissions => "Configuration file permissions",
-            CheckId::TlsCa => "Root CA certificate",
-            CheckId::TlsIdentity => "PKCS#12 client identity",
-            CheckId::TlsIdentityChain => "Client certificate chains to the CA",
-            CheckId::TlsIdentityValidity => "Client certificate validity",
-            CheckId::NetResolve => "KMES address resolves",
-            CheckId::NetConnect => "TCP connection to the Host API port",
-            CheckId::TlsHandshake => "TLS handshake",
-            CheckId::TlsServerCert => "KMES server certificate",
-            CheckId::TlsClientAuth => "Client certificate accepted",
-            CheckId::HostapiEcho => "Excrypt ECHO answered",
-            CheckId::Pkcs11Module => "PKCS#11 module file",
-            CheckId::Pkcs11Deps => "Module libraries resolve",
-            CheckId::Pkcs11Load => "Module loads and initialises",
-            CheckId::Pkcs11Slots => "Token present",
-            CheckId::Pkcs11Login => "Token login",
-            CheckId::Pkcs11Keys => "SSH public keys on the token",
-            CheckId::Pkcs11Sign => "Test signature verifies",
-            CheckId::SshLogin => "SSH login with the module",
-        }
+        self.spec().title
     }
 
     /// The guide section this check verifies.
     pub fn guide_section(self) -> &'static str {
-        match self {
-            CheckId::ConfigLocate => "2.2",
-            CheckId::ConfigParse | CheckId::ConfigFields | CheckId::ConfigPermissions => "4.2",
-            CheckId::TlsCa => "3.1.4",
-            CheckId::TlsIdentity | CheckId::TlsIdentityValidity => "3.1.7",
-            CheckId::TlsIdentityChain => "3.1.6",
-            CheckId::NetResolve | CheckId::NetConnect => "4.2",
-            CheckId::TlsHandshake | CheckId::TlsServerCert => "3.1.5",
-            CheckId::TlsClientAuth => "3.1.6",
-            CheckId::HostapiEcho => "3.2.10",
-            CheckId::Pkcs11Module | CheckId::Pkcs11Deps | CheckId::Pkcs11Load => "2.2",
-            CheckId::Pkcs11Slots | CheckId::Pkcs11Login => "4.2",
-            CheckId::Pkcs11Keys => "4.1",
-            CheckId::Pkcs11Sign => "1.4",
-            CheckId::SshLogin => "5",
-        }
+        self.spec().guide
     }
 
-    /// What the check establishes, in one sentence (for the README and the app's help).
+    /// What the check establishes, in one or two sentences (for the README and the app's help).
     pub fn description(self) -> &'static str {
-        match self {
-            CheckId::ConfigLocate => {
-                "Finds the fxpkcs11.cfg to examine and says whether the PKCS#11 library would read that same file (FXPKCS11_CFG, else the platform default)."
-            }
-            CheckId::ConfigParse => {
-                "Reads the file as text and checks that every line is a comment, a section tag or a one-line tag entry, with every section opened and closed."
-            }
-            CheckId::ConfigFields => {
-                "Checks each known field's value (YES/NO, port 1-65535, slot number, address) and that ADDRESS and PROD-PORT are present."
-            }
-            CheckId::ConfigPermissions => "Warns when a file holding passwords can be read by other users.",
-            CheckId::TlsCa => "Loads PROD-TLS-CA: PEM or DER, one or several certificates.",
-            CheckId::TlsIdentity => {
-                "Opens PROD-TLS-KEY with PROD-TLS-KEY-PASS and checks that the private key matches its certificate."
-            }
-            CheckId::TlsIdentityChain => {
-                "Verifies the client certificate against PROD-TLS-CA exactly as the TLS handshake will, including the clientAuth usage."
-            }
-            CheckId::TlsIdentityValidity => {
-                "Checks that the client certificate is valid today, and warns within 30 days of expiry."
-            }
-            CheckId::NetResolve => "Resolves ADDRESS to IP addresses.",
-            CheckId::NetConnect => "Opens a TCP connection to ADDRESS:PROD-PORT.",
-            CheckId::TlsHandshake => {
-                "Starts TLS 1.2/1.3 and checks that the server negotiates a protocol and cipher with us."
-            }
-            CheckId::TlsServerCert => {
-                "Verifies the server certificate against PROD-TLS-CA only, and that it names ADDRESS."
-            }
-            CheckId::TlsClientAuth => {
-                "Checks, after a full round trip, that the server asked for our client certificate and accepted it."
-            }
-            CheckId::HostapiEcho => {
-                "Sends the Excrypt [AOECHO;] command and judges the answer: FAIL on ERRO or the status AN=N or AN=P, WARN on another AN value, PASS otherwise; names the versions (BC, FW), serial (SN) and product (PN) and shows the answer as received."
-            }
-            CheckId::Pkcs11Module => {
-                "Reads the module file's header: it exists and is a shared library for this system, processor and word size (ELF x86-64 rather than 32-bit; PE on Windows)."
-            }
-            CheckId::Pkcs11Deps => {
-                "Follows the libraries the module needs as the system loader would (RPATH, LD_LIBRARY_PATH, RUNPATH, ld.so.conf, default folders) and names any that would not be found, such as the wrong OpenSSL version."
-            }
-            CheckId::Pkcs11Load => {
-                "Loads the module in a child process with FXPKCS11_CFG pointing at the configuration checked, calls C_Initialize and C_GetInfo; a crash is reported, not suffered."
-            }
-            CheckId::Pkcs11Slots => {
-                "Lists the slots and selects the token by label (--token), or the first initialised token."
-            }
-            CheckId::Pkcs11Login => {
-                "Logs in as the token user with the PIN given (never stored), or notes that the token needs no login; CKR_* codes are named."
-            }
-            CheckId::Pkcs11Keys => {
-                "Lists the RSA and EC public keys OpenSSH can use, as the authorized_keys lines ssh-keygen -D prints."
-            }
-            CheckId::Pkcs11Sign => {
-                "Signs a random message with each private key (CKM_SHA256_RSA_PKCS, or CKM_ECDSA over SHA-256) and verifies it in software with the public key of the same CKA_ID."
-            }
-            CheckId::SshLogin => {
-                "Runs ssh -I MODULE USER@HOST true in batch mode with a time bound and explains the outcome: key not in authorized_keys, PIN prompt (REQUIRE-LOGIN-FLAG), refused, host key, module load failure."
-            }
-        }
+        self.spec().description
     }
 }
 
@@ -294,6 +532,10 @@ pub struct Report {
     pub ok: bool,
     /// Every check, in order.
     pub checks: Vec<CheckResult>,
+    /// The configuration as the run read it, for the Markdown report ([`super::report`]);
+    /// `None` when it could not be read. Its passwords stay out of the JSON and `Debug`.
+    #[serde(skip)]
+    pub document: Option<CfgDocument>,
     /// The figures monitoring wants from the run (`check --format prometheus`).
     pub facts: Facts,
 }
@@ -321,5 +563,54 @@ impl Report {
     /// The result of one check, if it was recorded.
     pub fn get(&self, id: CheckId) -> Option<&CheckResult> {
         self.checks.iter().find(|c| c.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_is_complete_and_its_name_unique() {
+        for (index, spec) in CHECKS.iter().enumerate() {
+            assert_eq!(spec.id.spec().name, spec.name);
+            assert_eq!(CheckId::from_name(spec.name), Some(spec.id));
+            assert!(
+                CHECKS[index + 1..].iter().all(|other| other.name != spec.name),
+                "{}",
+                spec.name
+            );
+            assert!(!spec.title.is_empty() && !spec.description.is_empty(), "{}", spec.name);
+            assert!(
+                spec.guide.split('.').all(|part| part.parse::<u8>().is_ok()),
+                "{}: guide section {:?}",
+                spec.name,
+                spec.guide
+            );
+            assert!(
+                spec.name.len() < 22,
+                "{} is wider than the id column of `fxconfig check`",
+                spec.name
+            );
+        }
+        assert_eq!(CheckId::from_name("tls.nothing"), None);
+    }
+
+    #[test]
+    fn prerequisites_run_earlier_and_connection_checks_come_first() {
+        for spec in CHECKS {
+            for needed in spec.needs {
+                assert!(*needed < spec.id, "{} needs {needed}, which runs after it", spec.name);
+                assert!(
+                    spec.scope == CheckScope::Module || needed.spec().scope == CheckScope::Connection,
+                    "{} needs the module check {needed}, which a connection-only run lacks",
+                    spec.name
+                );
+            }
+        }
+        let first_module = CHECKS.iter().position(|spec| spec.scope == CheckScope::Module);
+        assert_eq!(first_module, Some(CheckId::ALL.len()));
+        assert_eq!(CheckId::ALL.len() + CheckId::MODULE.len(), CHECKS.len());
+        assert!(CheckId::MODULE.iter().all(|id| id.spec().scope == CheckScope::Module));
     }
 }

@@ -161,6 +161,7 @@ mod tests {
                     ms: 1234,
                 })
                 .collect(),
+            document: None,
             facts,
         }
     }

@@ -1,13 +1,13 @@
 //! The connection doctor: the ordered checks that replace Futurex's configTest.
 //!
-//! [`run`] walks the checks of [`CheckId::ALL`] in order. Each records a
-//! [`CheckResult`] with a status, a detail carrying the raw cause, a remedy citing
-//! the guide, and its duration; a check whose prerequisite failed is skipped. The
-//! callback sees each result as soon as it is known, so the app can show progress,
-//! and the cancel flag stops the run between checks.
+//! Every check is a row of [`CHECKS`]. [`run`] walks the table in order. Each check
+//! records a [`CheckResult`] with a status, a detail carrying the raw cause, a remedy
+//! citing the guide, and its duration; a check whose prerequisites ([`CheckSpec::needs`])
+//! did not pass is skipped. The callback sees each result as soon as it is known, so
+//! the app can show progress, and the cancel flag stops the run between checks.
 //!
 //! When [`DoctorOptions::module`] names a PKCS#11 module, the checks of
-//! [`CheckId::MODULE`] follow: the module file, its libraries, loading it (in a
+//! [`CheckScope::Module`] ([`CheckId::MODULE`]) follow: the module file, its libraries, loading it (in a
 //! child process, with `FXPKCS11_CFG` set to the configuration examined), the
 //! token, the login, the keys, a test signature and, with
 //! [`DoctorOptions::ssh_target`], the SSH login of the guide's [5].
@@ -17,7 +17,7 @@ pub mod metrics;
 pub mod report;
 mod steps;
 
-pub use check::{CheckId, CheckResult, Facts, Report, Status};
+pub use check::{CHECKS, CheckId, CheckResult, CheckScope, CheckSpec, Facts, Report, Status, WizardStep};
 
 use std::path::PathBuf;
 
@@ -152,8 +152,8 @@ impl Recorder<'_> {
     }
 }
 
-/// Runs every check in order ([`CheckId::ALL`], then [`CheckId::MODULE`] when a
-/// module is given), calling `on_result` as each completes.
+/// Runs every check of [`CHECKS`] in order ([`CheckId::ALL`], then [`CheckId::MODULE`] when
+/// a module is given), calling `on_result` as each completes.
 ///
 /// Blocking: run it on a worker thread. Each network step is bounded by
 /// `options.timeout`; setting `cancel` stops the run before the next check and
@@ -164,20 +164,19 @@ pub fn run(options: &DoctorOptions, cancel: &AtomicBool, on_result: &mut dyn FnM
         on_result,
     };
     let mut state = steps::State::new(options);
-    let module_checks: &[CheckId] = if options.module.is_some() {
-        &CheckId::MODULE
-    } else {
-        &[]
-    };
-    for id in CheckId::ALL.into_iter().chain(module_checks.iter().copied()) {
+    let runs = |spec: &&CheckSpec| spec.scope == CheckScope::Connection || options.module.is_some();
+    for spec in CHECKS.iter().filter(runs) {
         let started = Instant::now();
+        let unmet = spec.needs.iter().copied().find(|&needed| !state.passed(needed));
         let outcome = if cancel.load(Ordering::Relaxed) {
             Outcome::skip("cancelled before this check ran")
+        } else if let Some(needed) = unmet {
+            Outcome::skip(format!("{} ({needed}) did not pass", needed.title()))
         } else {
-            state.run(id)
+            (spec.run)(&mut state)
         };
-        state.note(id, outcome.status);
-        recorder.record(id, outcome, started);
+        state.note(spec.id, outcome.status);
+        recorder.record(spec.id, outcome, started);
     }
     let ok = recorder.results.iter().all(|r| r.status != Status::Fail);
     Report {
@@ -185,5 +184,6 @@ pub fn run(options: &DoctorOptions, cancel: &AtomicBool, on_result: &mut dyn FnM
         ok,
         checks: recorder.results,
         facts: state.facts(),
+        document: state.into_document(),
     }
 }

@@ -12,22 +12,11 @@
 //! visible escapes wherever it is pasted or displayed.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
-use crate::cfg::{CfgDocument, CfgFile, Entry};
+use crate::cfg::{CfgDocument, Entry};
 use crate::display::escape;
-use crate::remedy;
 
-use super::{Report, Status};
-
-/// The configuration as the report shows it.
-#[derive(Debug, Clone, Copy)]
-pub enum ReportConfig<'a> {
-    /// The document that was examined.
-    Document(&'a CfgDocument),
-    /// The file could not be read; the text says why (it must hold no secret).
-    Unreadable(&'a str),
-}
+use super::{CheckId, Report, Status};
 
 /// What the head of the report names besides the checks.
 #[derive(Debug, Clone)]
@@ -63,26 +52,15 @@ fn describe_os() -> String {
     }
 }
 
-/// Reads the configuration at `config_path` and writes the report (blocking: run it off
-/// the UI thread). A file that cannot be read is reported as such, with the reason.
-pub fn markdown_for_file(report: &Report, header: &ReportHeader, config_path: &Path) -> String {
-    match CfgFile::load(config_path) {
-        Ok(file) => markdown(report, header, config_path, ReportConfig::Document(&file.doc)),
-        Err(error) => {
-            let reason = remedy::cause_chain(&error);
-            markdown(report, header, config_path, ReportConfig::Unreadable(&reason))
-        }
-    }
-}
-
-/// The report as Markdown.
-pub fn markdown(report: &Report, header: &ReportHeader, config_path: &Path, config: ReportConfig<'_>) -> String {
+/// The report of a doctor run, showing the configuration as the run read it
+/// ([`Report::document`]); when the run could not read it, `config.locate`'s finding says why.
+pub fn markdown(report: &Report, header: &ReportHeader) -> String {
     let mut out = String::new();
     let count = |status: Status| report.checks.iter().filter(|c| c.status == status).count();
     let _ = writeln!(out, "# fxconfig connection report\n");
     let _ = writeln!(out, "- Tool: fxconfig {}", header.tool_version);
     let _ = writeln!(out, "- Operating system: {}", escape(&header.os));
-    let _ = writeln!(out, "- Configuration: `{}`", escape(&config_path.display().to_string()));
+    let _ = writeln!(out, "- Configuration: `{}`", escape(&report.config));
     let _ = writeln!(
         out,
         "- Result: **{}** — {} passed, {} warnings, {} failed, {} skipped\n",
@@ -129,9 +107,13 @@ pub fn markdown(report: &Report, header: &ReportHeader, config_path: &Path, conf
     }
 
     let _ = writeln!(out, "## Configuration (passwords masked)\n");
-    match config {
-        ReportConfig::Document(doc) => write_config(&mut out, doc),
-        ReportConfig::Unreadable(reason) => {
+    match &report.document {
+        Some(doc) => write_config(&mut out, doc),
+        None => {
+            let reason = report
+                .get(CheckId::ConfigLocate)
+                .filter(|check| check.status == Status::Fail)
+                .map_or("the run ended before reading it", |check| check.detail.as_str());
             let _ = writeln!(out, "The file could not be read: {}", escape(reason));
         }
     }
@@ -207,9 +189,9 @@ fn write_entry(out: &mut String, entry: &Entry, indent: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::{CheckId, CheckResult};
+    use crate::doctor::CheckResult;
 
-    fn sample_report() -> Report {
+    fn sample_report(document: Option<CfgDocument>) -> Report {
         Report {
             config: "/tmp/fxpkcs11.cfg".to_owned(),
             ok: false,
@@ -234,6 +216,7 @@ mod tests {
                     ms: 3,
                 })
                 .collect(),
+            document,
             facts: crate::doctor::Facts::default(),
         }
     }
@@ -248,12 +231,7 @@ mod tests {
             tool_version: "9.9.9".to_owned(),
             os: "testos".to_owned(),
         };
-        let text = markdown(
-            &sample_report(),
-            &header,
-            Path::new("/tmp/fxpkcs11.cfg"),
-            ReportConfig::Document(&doc),
-        );
+        let text = markdown(&sample_report(Some(doc)), &header);
         for id in CheckId::ALL {
             assert!(text.contains(&format!("`{}`", id.as_str())), "{id} missing");
         }
@@ -274,22 +252,41 @@ mod tests {
     }
 
     #[test]
+    fn a_configuration_the_run_could_not_read_is_reported_with_the_reason() {
+        let mut report = sample_report(None);
+        let locate = report
+            .checks
+            .iter_mut()
+            .find(|check| check.id == CheckId::ConfigLocate)
+            .expect("config.locate");
+        locate.status = Status::Fail;
+        locate.detail = "could not read /tmp/fxpkcs11.cfg: No such file or directory".to_owned();
+        let header = ReportHeader {
+            tool_version: "9.9.9".to_owned(),
+            os: "testos".to_owned(),
+        };
+        let text = markdown(&report, &header);
+        assert!(
+            text.contains("The file could not be read: could not read /tmp/fxpkcs11.cfg: No such file or directory"),
+            "{text}"
+        );
+        report.checks.clear();
+        assert!(markdown(&report, &header).contains("The file could not be read: the run ended before reading it"));
+    }
+
+    #[test]
     fn values_from_outside_reach_the_report_escaped() {
         let doc =
             CfgDocument::parse(b"<KMS>\n  <ADDRESS> kmes\x1b]0;owned\x07\x1b[2J </ADDRESS>\n</KMS>\n").expect("parses");
-        let mut report = sample_report();
+        let mut report = sample_report(Some(doc));
+        report.config = "/tmp/a\u{1b}.cfg".to_owned();
         report.checks[0].detail = "subject CN=\u{202e}gpj.exe\u{1b}[2J".to_owned();
         report.checks[0].remedy = "see \u{1b}]0;title\u{7}".to_owned();
         let header = ReportHeader {
             tool_version: "9.9.9".to_owned(),
             os: "os\u{1b}[31m".to_owned(),
         };
-        let text = markdown(
-            &report,
-            &header,
-            Path::new("/tmp/a\u{1b}.cfg"),
-            ReportConfig::Document(&doc),
-        );
+        let text = markdown(&report, &header);
         assert!(
             !text.chars().any(|c| crate::display::is_unsafe(c) && c != '\n'),
             "a raw control or bidi character in the report"

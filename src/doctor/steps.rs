@@ -4,12 +4,11 @@ mod module_checks;
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{CheckId, DoctorOptions, Facts, Outcome, Status};
-use crate::cfg::{self, CfgFile, Finding, FindingKind, Settings, Severity};
+use crate::cfg::{self, CfgFile, Finding, FindingKind, Settings, Severity, TlsPaths};
 use crate::hostapi::{self, EchoReply, HostApiError, Stage, TlsMaterials, TlsSession, answer};
 use crate::identity::{self, CaBundle, ClientIdentity, Validity};
 
@@ -97,6 +96,11 @@ impl<'a> State<'a> {
             .unwrap_or_default()
     }
 
+    /// The configuration the run read, for the report.
+    pub(super) fn into_document(self) -> Option<cfg::CfgDocument> {
+        self.file.map(|file| file.doc)
+    }
+
     /// The figures learned so far, for [`super::Report::facts`].
     pub(super) fn facts(&self) -> Facts {
         Facts {
@@ -117,7 +121,8 @@ impl<'a> State<'a> {
         self.statuses.insert(id, status);
     }
 
-    fn passed(&self, id: CheckId) -> bool {
+    /// Whether the check passed or warned.
+    pub(super) fn passed(&self, id: CheckId) -> bool {
         matches!(self.statuses.get(&id), Some(Status::Pass | Status::Warn))
     }
 
@@ -129,42 +134,16 @@ impl<'a> State<'a> {
         self.settings.as_ref().and_then(|s| s.tls_anonymous) == Some(true)
     }
 
-    fn resolve_cfg_path(&self, value: &str) -> PathBuf {
-        match &self.config_path {
-            Some(cfg_path) => cfg::resolve_path(cfg_path, value),
-            None => PathBuf::from(value),
-        }
+    /// The TLS files the configuration names, relative ones taken from its folder.
+    fn tls_paths(&self) -> TlsPaths {
+        let cfg_dir = self.config_path.as_deref().map_or(Path::new(""), cfg::cfg_folder);
+        self.settings
+            .as_ref()
+            .map(|settings| settings.tls_paths(cfg_dir))
+            .unwrap_or_default()
     }
 
-    /// Runs one check.
-    pub(super) fn run(&mut self, id: CheckId) -> Outcome {
-        match id {
-            CheckId::ConfigLocate => self.config_locate(),
-            CheckId::ConfigParse => self.config_parse(),
-            CheckId::ConfigFields => self.config_fields(),
-            CheckId::ConfigPermissions => self.config_permissions(),
-            CheckId::TlsCa => self.tls_ca(),
-            CheckId::TlsIdentity => self.tls_identity(),
-            CheckId::TlsIdentityChain => self.tls_identity_chain(),
-            CheckId::TlsIdentityValidity => self.tls_identity_validity(),
-            CheckId::NetResolve => self.net_resolve(),
-            CheckId::NetConnect => self.net_connect(),
-            CheckId::TlsHandshake => self.tls_handshake(),
-            CheckId::TlsServerCert => self.tls_server_cert(),
-            CheckId::TlsClientAuth => self.tls_client_auth(),
-            CheckId::HostapiEcho => self.hostapi_echo(),
-            CheckId::Pkcs11Module => self.pkcs11_module(),
-            CheckId::Pkcs11Deps => self.pkcs11_deps(),
-            CheckId::Pkcs11Load => self.pkcs11_load(),
-            CheckId::Pkcs11Slots => self.pkcs11_slots(),
-            CheckId::Pkcs11Login => self.pkcs11_login(),
-            CheckId::Pkcs11Keys => self.pkcs11_keys(),
-            CheckId::Pkcs11Sign => self.pkcs11_sign(),
-            CheckId::SshLogin => self.ssh_login(),
-        }
-    }
-
-    fn config_locate(&mut self) -> Outcome {
+    pub(super) fn config_locate(&mut self) -> Outcome {
         let library = cfg::locate::library_cfg_path();
         let path = self.options.config.clone().unwrap_or_else(|| library.path.clone());
         self.config_path = Some(path.clone());
@@ -190,7 +169,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn config_parse(&mut self) -> Outcome {
+    pub(super) fn config_parse(&mut self) -> Outcome {
         let Some(file) = &self.file else {
             return Outcome::skip("no configuration file was read");
         };
@@ -220,10 +199,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn config_fields(&mut self) -> Outcome {
-        if !self.passed(CheckId::ConfigParse) {
-            return Outcome::skip("the file could not be parsed");
-        }
+    pub(super) fn config_fields(&mut self) -> Outcome {
         let summary = match &self.settings {
             Some(s) => format!(
                 "ADDRESS {}, PROD-PORT {}, TLS {}",
@@ -240,7 +216,7 @@ impl<'a> State<'a> {
         self.findings_outcome(CheckId::ConfigFields, || summary)
     }
 
-    fn config_permissions(&mut self) -> Outcome {
+    pub(super) fn config_permissions(&mut self) -> Outcome {
         if self.file.is_none() {
             return Outcome::skip("no configuration file was read");
         }
@@ -260,20 +236,16 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_ca(&mut self) -> Outcome {
-        if !self.passed(CheckId::ConfigParse) {
-            return Outcome::skip("the configuration could not be read");
-        }
+    pub(super) fn tls_ca(&mut self) -> Outcome {
         if self.tls_disabled() {
             return Outcome::skip("PROD-TLS-ENABLED is NO: the connection is not encrypted");
         }
-        let Some(value) = self.settings.as_ref().and_then(|s| s.tls_ca.clone()) else {
+        let Some(path) = self.tls_paths().ca else {
             return Outcome::fail(
                 "PROD-TLS-CA is not set",
                 "Export the root CA from the KMES as PEM and set PROD-TLS-CA to its path (fxconfig import) [3.1.4]",
             );
         };
-        let path = self.resolve_cfg_path(&value);
         match identity::load_ca(&path) {
             Ok(bundle) => {
                 let names: Vec<String> = bundle
@@ -309,10 +281,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_identity(&mut self) -> Outcome {
-        if !self.passed(CheckId::ConfigParse) {
-            return Outcome::skip("the configuration could not be read");
-        }
+    pub(super) fn tls_identity(&mut self) -> Outcome {
         if self.tls_disabled() {
             return Outcome::skip("PROD-TLS-ENABLED is NO");
         }
@@ -322,7 +291,7 @@ impl<'a> State<'a> {
         let Some(settings) = &self.settings else {
             return Outcome::skip("the configuration could not be read");
         };
-        let Some(value) = settings.tls_key.clone() else {
+        let Some(path) = self.tls_paths().key else {
             return Outcome::fail(
                 "PROD-TLS-KEY is not set",
                 "Export the PKCS #11 client certificate as PKCS#12 and set PROD-TLS-KEY to its path (fxconfig import) [3.1.7]",
@@ -334,7 +303,6 @@ impl<'a> State<'a> {
                 "Set PROD-TLS-KEY-PASS to the password chosen when the PKCS#12 file was exported [3.1.7]",
             );
         };
-        let path = self.resolve_cfg_path(&value);
         match identity::load_p12_within(&path, &password, self.options.timeout) {
             Ok(id) => {
                 let leaf = id.leaf();
@@ -358,7 +326,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_identity_chain(&mut self) -> Outcome {
+    pub(super) fn tls_identity_chain(&mut self) -> Outcome {
         let (Some(ca), Some(id)) = (&self.ca, &self.identity) else {
             return Outcome::skip("needs both the root CA and the client identity");
         };
@@ -372,7 +340,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_identity_validity(&mut self) -> Outcome {
+    pub(super) fn tls_identity_validity(&mut self) -> Outcome {
         let Some(id) = &self.identity else {
             return Outcome::skip("no client identity was loaded");
         };
@@ -396,10 +364,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn net_resolve(&mut self) -> Outcome {
-        if !self.passed(CheckId::ConfigParse) {
-            return Outcome::skip("the configuration could not be read");
-        }
+    pub(super) fn net_resolve(&mut self) -> Outcome {
         let Some((host, port)) = self.endpoint() else {
             return Outcome::skip("ADDRESS or PROD-PORT is missing or invalid (see config.fields)");
         };
@@ -418,7 +383,7 @@ impl<'a> State<'a> {
         Some((settings.address.clone()?, settings.prod_port?))
     }
 
-    fn net_connect(&mut self) -> Outcome {
+    pub(super) fn net_connect(&mut self) -> Outcome {
         if self.addrs.is_empty() {
             return Outcome::skip("the address did not resolve");
         }
@@ -432,7 +397,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_handshake(&mut self) -> Outcome {
+    pub(super) fn tls_handshake(&mut self) -> Outcome {
         let Some(tcp) = self.tcp.take() else {
             return Outcome::skip("no TCP connection");
         };
@@ -492,7 +457,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_server_cert(&mut self) -> Outcome {
+    pub(super) fn tls_server_cert(&mut self) -> Outcome {
         if let Some(outcome) = self.owned_failure(CheckId::TlsServerCert) {
             return outcome;
         }
@@ -528,7 +493,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tls_client_auth(&mut self) -> Outcome {
+    pub(super) fn tls_client_auth(&mut self) -> Outcome {
         if let Some(outcome) = self.owned_failure(CheckId::TlsClientAuth) {
             return outcome;
         }
@@ -564,7 +529,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn hostapi_echo(&mut self) -> Outcome {
+    pub(super) fn hostapi_echo(&mut self) -> Outcome {
         if let Some(outcome) = self.owned_failure(CheckId::HostapiEcho) {
             return outcome;
         }

@@ -6,7 +6,7 @@ use rustls_pki_types::CertificateDer;
 use serde::Serialize;
 
 use super::certinfo::CertInfo;
-use super::der::{self, DerProblem, TAG_INTEGER, TAG_SEQUENCE};
+use super::der::{self, DerProblem, TAG_INTEGER, TAG_SEQUENCE, contains};
 use super::error::IdentityError;
 
 /// PEM labels that hold an X.509 certificate.
@@ -68,10 +68,6 @@ pub fn parse_ca(bytes: &[u8]) -> Result<CaBundle, IdentityError> {
 pub fn load_ca(path: &Path) -> Result<CaBundle, IdentityError> {
     let bytes = crate::files::read_regular(path, crate::files::limits::CERT_MAX_BYTES, "a certificate file")?;
     parse_ca(&bytes)
-}
-
-pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
 }
 
 /// A PEM label made safe to show: printable ASCII only, at most 40 characters.

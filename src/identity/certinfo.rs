@@ -11,17 +11,12 @@ use x509_parser::error::X509Error;
 use x509_parser::extensions::{ExtendedKeyUsage, GeneralName, KeyUsage};
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use super::der::oid_to_dotted;
+use super::der::{
+    NamedCurve, OID_DSA, OID_EC_PUBLIC_KEY, OID_ED448, OID_ED25519, OID_RSA_ENCRYPTION, OID_RSASSA_PSS, oid_to_dotted,
+};
 use super::error::IdentityError;
 
 const SECONDS_PER_DAY: i64 = 86_400;
-
-const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
-const OID_RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
-const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-const OID_ED25519: &str = "1.3.101.112";
-const OID_ED448: &str = "1.3.101.113";
-const OID_DSA: &str = "1.2.840.10040.4.1";
 
 /// One certificate's details.
 ///
@@ -242,11 +237,10 @@ fn describe_public_key(spki: &SubjectPublicKeyInfo<'_>) -> (String, Option<u32>)
                 .filter(|params| params.tag().0 == 6)
                 .and_then(|params| oid_to_dotted(params.data));
             let (name, bits) = match curve.as_deref() {
-                Some(super::pkcs12::OID_P256) => ("P-256".to_owned(), Some(256)),
-                Some(super::pkcs12::OID_P384) => ("P-384".to_owned(), Some(384)),
-                Some(super::pkcs12::OID_P521) => ("P-521".to_owned(), Some(521)),
-                Some("1.3.132.0.10") => ("secp256k1".to_owned(), Some(256)),
-                Some(other) => (other.to_owned(), None),
+                Some(dotted) => match NamedCurve::from_oid(dotted) {
+                    Some(named) => (named.name.to_owned(), Some(named.bits)),
+                    None => (dotted.to_owned(), None),
+                },
                 None => ("(unnamed curve)".to_owned(), None),
             };
             (format!("ECDSA {name}"), bits)

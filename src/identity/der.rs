@@ -1,6 +1,91 @@
 //! A minimal DER reader: enough to look inside a PKCS#12 file (which encryption
 //! schemes protect it) and to tell what kind of binary file was given, without
-//! decrypting anything.
+//! decrypting anything; a byte search; and the object identifiers of the public-key
+//! algorithms and named curves, which certificates, PKCS#12 files, PKCS#11 key objects
+//! and public key files all name.
+
+use ssh_key::EcdsaCurve;
+
+/// `rsaEncryption` (PKCS #1).
+pub(crate) const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+/// `id-RSASSA-PSS`.
+pub(crate) const OID_RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
+/// `id-ecPublicKey`: an elliptic-curve key, its curve named in the parameters.
+pub(crate) const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+/// `id-Ed25519`.
+pub(crate) const OID_ED25519: &str = "1.3.101.112";
+/// `id-Ed448`.
+pub(crate) const OID_ED448: &str = "1.3.101.113";
+/// `id-dsa`.
+pub(crate) const OID_DSA: &str = "1.2.840.10040.4.1";
+
+/// An elliptic curve as named by its object identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NamedCurve {
+    /// The name shown, such as `P-256`.
+    pub name: &'static str,
+    /// The dotted object identifier.
+    pub oid: &'static str,
+    /// The size of the field, in bits.
+    pub bits: u32,
+    /// The curve as OpenSSH names it, for the curves OpenSSH can use.
+    pub ssh: Option<EcdsaCurve>,
+}
+
+/// The named curves this tool recognises: the three NIST curves OpenSSH uses, and secp256k1.
+pub(crate) const NAMED_CURVES: [NamedCurve; 4] = [
+    NamedCurve {
+        name: "P-256",
+        oid: "1.2.840.10045.3.1.7",
+        bits: 256,
+        ssh: Some(EcdsaCurve::NistP256),
+    },
+    NamedCurve {
+        name: "P-384",
+        oid: "1.3.132.0.34",
+        bits: 384,
+        ssh: Some(EcdsaCurve::NistP384),
+    },
+    NamedCurve {
+        name: "P-521",
+        oid: "1.3.132.0.35",
+        bits: 521,
+        ssh: Some(EcdsaCurve::NistP521),
+    },
+    NamedCurve {
+        name: "secp256k1",
+        oid: "1.3.132.0.10",
+        bits: 256,
+        ssh: None,
+    },
+];
+
+impl NamedCurve {
+    /// The curve with this dotted object identifier.
+    pub(crate) fn from_oid(dotted: &str) -> Option<NamedCurve> {
+        NAMED_CURVES.into_iter().find(|curve| curve.oid == dotted)
+    }
+
+    /// The curve named by DER-encoded EC parameters holding just its OBJECT IDENTIFIER,
+    /// as a PKCS#11 `CKA_EC_PARAMS` attribute does.
+    pub(crate) fn from_parameters(der: &[u8]) -> Option<NamedCurve> {
+        let (element, rest) = read_element(der).ok()?;
+        if element.tag != TAG_OID || !rest.is_empty() {
+            return None;
+        }
+        NamedCurve::from_oid(&oid_to_dotted(element.content)?)
+    }
+
+    /// The size in bytes of one coordinate of a point on the curve.
+    pub(crate) fn coordinate_len(self) -> usize {
+        (self.bits as usize).div_ceil(8)
+    }
+}
+
+/// Whether `needle` occurs in `haystack`.
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
 
 /// DER tag of INTEGER.
 pub(crate) const TAG_INTEGER: u8 = 0x02;
@@ -174,6 +259,37 @@ mod tests {
         assert_eq!(oid_to_dotted(&ed25519).as_deref(), Some("1.3.101.112"));
         assert_eq!(oid_to_dotted(&[0x86]), None);
         assert_eq!(oid_to_dotted(&[]), None);
+    }
+
+    #[test]
+    fn names_curves_by_dotted_oid_and_by_ec_parameters() {
+        let p256_parameters = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+        let p521_parameters = [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23];
+        assert_eq!(
+            NamedCurve::from_parameters(&p256_parameters).map(|c| c.name),
+            Some("P-256")
+        );
+        assert_eq!(
+            NamedCurve::from_parameters(&p521_parameters).map(|c| c.coordinate_len()),
+            Some(66)
+        );
+        assert_eq!(NamedCurve::from_parameters(&p256_parameters[..9]), None);
+        assert_eq!(
+            NamedCurve::from_parameters(&[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23, 0x00]),
+            None
+        );
+        assert_eq!(
+            NamedCurve::from_oid("1.3.132.0.34").and_then(|c| c.ssh),
+            Some(EcdsaCurve::NistP384)
+        );
+        assert_eq!(NamedCurve::from_oid("1.3.132.0.10").and_then(|c| c.ssh), None);
+        assert_eq!(NamedCurve::from_oid("1.2.3"), None);
+    }
+
+    #[test]
+    fn finds_byte_strings() {
+        assert!(contains(b"-----BEGIN CERTIFICATE-----", b"BEGIN "));
+        assert!(!contains(b"BEGI", b"BEGIN"));
     }
 
     #[test]

@@ -16,7 +16,7 @@
 mod ca;
 mod certinfo;
 mod chain;
-mod der;
+pub(crate) mod der;
 mod error;
 mod materials;
 mod pkcs12;

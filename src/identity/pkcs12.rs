@@ -13,21 +13,13 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::certinfo::{CertInfo, parse_certificate};
-use super::der::{TAG_OID, TAG_SEQUENCE, children, expect, oid_to_dotted};
+use super::der::{
+    NamedCurve, OID_EC_PUBLIC_KEY, OID_ED25519, OID_RSA_ENCRYPTION, TAG_OID, TAG_SEQUENCE, children, expect,
+    oid_to_dotted,
+};
 use super::error::IdentityError;
 use super::scan::{self, Protection};
 use crate::secret::Secret;
-
-/// Object identifier of the NIST P-256 curve.
-pub(crate) const OID_P256: &str = "1.2.840.10045.3.1.7";
-/// Object identifier of the NIST P-384 curve.
-pub(crate) const OID_P384: &str = "1.3.132.0.34";
-/// Object identifier of the NIST P-521 curve.
-pub(crate) const OID_P521: &str = "1.3.132.0.35";
-
-const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
-const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-const OID_ED25519: &str = "1.3.101.112";
 
 /// The client identity of a PKCS#12 file: certificate chain and private key.
 ///
@@ -173,11 +165,47 @@ pub fn parse_p12(bytes: &[u8], password: &Secret) -> Result<ClientIdentity, Iden
 /// How long opening a PKCS#12 file may take when no other limit is given.
 pub const P12_TIME_LIMIT: Duration = Duration::from_secs(10);
 
-/// Runs the PKCS#12 reader; `None` when it panicked. Its PKCS#5 decoder slices a DES IV
-/// without checking its length; the parts [`scan::scan`] can see are checked beforehand,
-/// but parts nested inside encrypted contents are only seen by the reader.
+/// Runs the PKCS#12 reader; `None` when it panicked. Its PKCS#5 decoder (pkcs5 0.8.1) slices
+/// a DES IV without checking its length; the parts [`scan::scan`] can see are checked
+/// beforehand, but parts nested inside encrypted contents are only seen by the reader once it
+/// has decrypted them, so that panic is caught, silently: see [`quiet_panic`].
 fn read_archive(bytes: &[u8], password: &Secret) -> Option<Result<Pkcs12Archive, p12_keystore::error::Error>> {
-    std::panic::catch_unwind(|| Pkcs12Archive::from_pkcs12(bytes, password.expose())).ok()
+    quiet_panic::catch(|| Pkcs12Archive::from_pkcs12(bytes, password.expose()))
+}
+
+/// Catching a dependency's panic without its message reaching the terminal.
+///
+/// The panic hook is process-wide, so it is not swapped around the call (another thread
+/// panicking meanwhile would lose its message, or the swap would race). Instead one hook is
+/// installed, once, in front of whichever hook was there: it stays silent for a panic on a
+/// thread that is inside [`catch`] and hands every other panic on unchanged.
+mod quiet_panic {
+    use std::cell::Cell;
+    use std::panic::{self, UnwindSafe};
+    use std::sync::Once;
+
+    thread_local! {
+        /// Whether this thread is inside [`catch`].
+        static CATCHING: Cell<bool> = const { Cell::new(false) };
+    }
+
+    static INSTALL: Once = Once::new();
+
+    /// Runs `work`; `None` when it panicked, with nothing printed for that panic.
+    pub(super) fn catch<T>(work: impl FnOnce() -> T + UnwindSafe) -> Option<T> {
+        INSTALL.call_once(|| {
+            let previous = panic::take_hook();
+            panic::set_hook(Box::new(move |info| {
+                if !CATCHING.with(Cell::get) {
+                    previous(info);
+                }
+            }));
+        });
+        let outer = CATCHING.with(|catching| catching.replace(true));
+        let result = panic::catch_unwind(work);
+        CATCHING.with(|catching| catching.set(outer));
+        result.ok()
+    }
 }
 
 /// Opens a PKCS#12 file (a regular file of at most 16 MiB) with its password; see
@@ -293,10 +321,10 @@ fn private_key_type(key: &[u8]) -> String {
     match pkcs8_algorithm(key) {
         Some((algorithm, curve)) => match (algorithm.as_str(), curve.as_deref()) {
             (OID_RSA_ENCRYPTION, _) => "RSA".into(),
-            (OID_EC_PUBLIC_KEY, Some(OID_P256)) => "ECDSA P-256".into(),
-            (OID_EC_PUBLIC_KEY, Some(OID_P384)) => "ECDSA P-384".into(),
-            (OID_EC_PUBLIC_KEY, Some(OID_P521)) => "ECDSA P-521".into(),
-            (OID_EC_PUBLIC_KEY, Some(curve)) => format!("ECDSA {curve}"),
+            (OID_EC_PUBLIC_KEY, Some(curve)) => match NamedCurve::from_oid(curve) {
+                Some(named) => format!("ECDSA {}", named.name),
+                None => format!("ECDSA {curve}"),
+            },
             (OID_EC_PUBLIC_KEY, None) => "ECDSA".into(),
             (OID_ED25519, _) => "Ed25519".into(),
             (other, _) => other.to_owned(),

@@ -2,10 +2,9 @@
 //! protect which parts, and whether the file is complete. Used to name the
 //! schemes of a [`super::ClientIdentity`] and to explain why a file does not open.
 
-use super::ca::contains;
 use super::der::{
-    self, DerProblem, Element, TAG_CONTEXT_0, TAG_INTEGER, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, children, expect,
-    oid_to_dotted,
+    self, DerProblem, Element, TAG_CONTEXT_0, TAG_INTEGER, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, children, contains,
+    expect, oid_to_dotted,
 };
 
 const OID_DATA: &str = "1.2.840.113549.1.7.1";

@@ -140,25 +140,33 @@ mod group {
     use std::os::unix::process::CommandExt;
     use std::process::{Child, Command};
 
+    use rustix::io::Errno;
+    use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
+
     /// Makes the child the leader of a new session and process group, without a terminal.
+    ///
+    /// A session of its own (not just `CommandExt::process_group`, which is safe) matters:
+    /// without a controlling terminal, `ssh` and the module cannot open `/dev/tty` to ask for a
+    /// password or PIN and wait there for an answer that never comes.
     pub(super) fn isolate(command: &mut Command) {
         #[cfg(target_os = "linux")]
-        let parent = std::process::id();
-        // SAFETY: the closure runs in the forked child before exec. It calls only
-        // async-signal-safe functions (setsid, prctl, getppid) and allocates nothing.
+        let parent = rustix::process::getpid();
+        // The crate's one unsafe call (the crate root denies `unsafe_code`): `pre_exec` is
+        // unsafe because its closure runs in the forked child before exec, where only
+        // async-signal-safe work is allowed.
+        // SAFETY: the closure makes three system calls through rustix's safe wrappers
+        // (setsid, prctl, getppid), allocates nothing and takes no lock; its errors become
+        // `io::Error`s from raw OS codes, which allocate nothing either.
+        #[allow(unsafe_code)]
         unsafe {
             command.pre_exec(move || {
-                if libc::setsid() == -1 {
-                    return Err(io::Error::last_os_error());
-                }
+                rustix::process::setsid()?;
                 #[cfg(target_os = "linux")]
                 {
-                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                        return Err(io::Error::last_os_error());
-                    }
+                    rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
                     // The parent died before the line above: do not run on as an orphan.
-                    if u32::try_from(libc::getppid()).ok() != Some(parent) {
-                        return Err(io::Error::from_raw_os_error(libc::ESRCH));
+                    if rustix::process::getppid() != Some(parent) {
+                        return Err(Errno::SRCH.into());
                     }
                 }
                 Ok(())
@@ -169,38 +177,17 @@ mod group {
     /// Whether the child has ended, without reaping it: while it is a zombie its pid, which
     /// is also its group's id, cannot be given to another process.
     pub(super) fn has_exited(child: &mut Child) -> io::Result<bool> {
-        let pid = libc::id_t::from(child.id());
-        // SAFETY: siginfo_t is plain data for which all-zero bytes are a valid value.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: waitid writes only into `info`; WNOWAIT leaves the child waitable.
-        let rc = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid,
-                &mut info,
-                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-            )
-        };
-        if rc == -1 {
-            let error = io::Error::last_os_error();
-            return if error.kind() == io::ErrorKind::Interrupted {
-                Ok(false)
-            } else {
-                Err(error)
-            };
+        let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+        match rustix::process::waitid(WaitId::Pid(Pid::from_child(child)), options) {
+            Ok(status) => Ok(status.is_some()),
+            Err(Errno::INTR) => Ok(false),
+            Err(error) => Err(error.into()),
         }
-        // SAFETY: waitid filled `info` (or left it zeroed when the child still runs).
-        Ok(unsafe { info.si_pid() } != 0)
     }
 
     /// Kills the child's whole process group (the child included), ignoring a group that is gone.
     pub(super) fn kill(child: &mut Child) {
-        if let Ok(pgid) = libc::pid_t::try_from(child.id()) {
-            // SAFETY: kill has no memory effects; a negative pid names the process group.
-            unsafe {
-                libc::kill(-pgid, libc::SIGKILL);
-            }
-        }
+        let _ = rustix::process::kill_process_group(Pid::from_child(child), Signal::KILL);
         let _ = child.kill();
     }
 }

@@ -4,9 +4,9 @@
 //! enough to tell a public key from a certificate or from the private-key forms
 //! that are given by mistake. The keys themselves are decoded by `x509-parser`.
 
+use ssh_key::Mpint;
 use ssh_key::public::{EcdsaPublicKey, Ed25519PublicKey, KeyData, RsaPublicKey};
-use ssh_key::{EcdsaCurve, Mpint};
-use x509_parser::asn1_rs::{Any, Class, FromDer, Header, Length, Oid, Tag, oid};
+use x509_parser::asn1_rs::{Any, Class, FromDer, Header, Length, Oid, Tag};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::error::X509Error;
@@ -17,10 +17,7 @@ use x509_parser::revocation_list::CertificateRevocationList;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use super::PubkeyError;
-
-const OID_CURVE_P256: Oid<'static> = oid!(1.2.840.10045.3.1.7);
-const OID_CURVE_P384: Oid<'static> = oid!(1.3.132.0.34);
-const OID_CURVE_P521: Oid<'static> = oid!(1.3.132.0.35);
+use crate::identity::der::NamedCurve;
 
 /// How many elements of the outer SEQUENCE are kept to recognise the shape.
 const SHAPE_ELEMENTS: usize = 10;
@@ -199,13 +196,7 @@ fn spki_key_data(spki: &SubjectPublicKeyInfo) -> Result<KeyData, PubkeyError> {
             .ok_or_else(|| PubkeyError::UnsupportedAlgorithm {
                 algorithm: "ECDSA with explicit curve parameters instead of a named curve".to_owned(),
             })?;
-        let curve = if curve_oid == OID_CURVE_P256 {
-            EcdsaCurve::NistP256
-        } else if curve_oid == OID_CURVE_P384 {
-            EcdsaCurve::NistP384
-        } else if curve_oid == OID_CURVE_P521 {
-            EcdsaCurve::NistP521
-        } else {
+        let Some(curve) = NamedCurve::from_oid(&curve_oid.to_id_string()).and_then(|named| named.ssh) else {
             return Err(PubkeyError::UnsupportedAlgorithm {
                 algorithm: format!("ECDSA on the curve {}", describe_oid(&curve_oid)),
             });

@@ -15,6 +15,42 @@ fn version_prints_the_crate_version() {
     assert!(stdout_of(&output).contains(env!("CARGO_PKG_VERSION")));
 }
 
+/// The commands listed by `--help` with their descriptions, from the "Commands:" block
+/// (`help` itself left out).
+fn listed_commands(help: &str) -> Vec<(String, String)> {
+    help.lines()
+        .skip_while(|line| !line.ends_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.trim().split_once(' '))
+        .map(|(name, description)| (name.to_owned(), description.trim().to_owned()))
+        .filter(|(name, _)| name != "help")
+        .collect()
+}
+
+#[test]
+fn every_command_s_help_opens_with_its_description_in_the_list() {
+    // The commands' arguments are built only when one runs: each must still describe itself
+    // as the list does (nothing built late may replace the description).
+    let top = stdout_of(&fxconfig().arg("--help").output().unwrap());
+    let commands = listed_commands(&top);
+    assert!(commands.len() >= 10, "{top}");
+    for (name, description) in commands {
+        let help = stdout_of(&fxconfig().args([name.as_str(), "--help"]).output().unwrap());
+        assert_eq!(help.lines().next(), Some(description.as_str()), "{name}: {help}");
+        if name == "config" {
+            for (sub, sub_description) in listed_commands(&help) {
+                let help = stdout_of(&fxconfig().args(["config", &sub, "--help"]).output().unwrap());
+                assert_eq!(
+                    help.lines().next(),
+                    Some(sub_description.as_str()),
+                    "config {sub}: {help}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn usage_errors_exit_with_2() {
     fxconfig().arg("no-such-command").assert().code(2);

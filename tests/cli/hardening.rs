@@ -640,13 +640,18 @@ fn any_password_like_tag_is_refused_on_argv_and_masked_everywhere() {
         );
         assert!(text.contains(fxconfig::secret::MASK));
     }
+    let document = fxconfig::cfg::CfgFile::load(&path).expect("loads").doc;
     let empty = fxconfig::doctor::Report {
         config: path.display().to_string(),
         ok: true,
         checks: Vec::new(),
+        document: Some(document),
         facts: fxconfig::doctor::Facts::default(),
     };
-    let report =
-        fxconfig::doctor::report::markdown_for_file(&empty, &fxconfig::doctor::report::ReportHeader::current(), &path);
+    let report = fxconfig::doctor::report::markdown(&empty, &fxconfig::doctor::report::ReportHeader::current());
+    assert!(report.contains(&format!(
+        "<CRYPTO-OPR-PAS> {} </CRYPTO-OPR-PAS>",
+        fxconfig::secret::MASK
+    )));
     assert!(!report.contains("typo-Secret-1") && !report.contains("backup-Secret-2"));
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::process::{SimProcess, all_output, stdout_of};
 use crate::support::lab::{Lab, OlderP12, P12_PASSWORD, write_private};
+use crate::support::p12::{self as p12_writer, Encryption};
 use crate::support::tools::fxconfig;
 
 #[test]
@@ -170,4 +171,34 @@ fn older_pkcs12_files_open_in_identity_import_and_check() {
             "{identity}"
         );
     }
+}
+
+#[test]
+fn a_damaged_key_inside_encrypted_contents_is_reported_without_panic_text() {
+    // The key bag's DES-EDE3-CBC IV is 4 bytes, hidden inside encrypted contents where only
+    // the PKCS#12 reader sees it, and its PKCS#5 decoder panics on it.
+    let lab = Lab::new();
+    let bytes = p12_writer::pfx(
+        &[
+            p12_writer::plain_safe(&[p12_writer::cert_bag(&lab.client.cert_der)]),
+            p12_writer::encrypted_safe(
+                &[p12_writer::key_bag_with_des_iv(4)],
+                &Encryption::sha1_aes256(),
+                P12_PASSWORD,
+            ),
+        ],
+        P12_PASSWORD,
+    );
+    let path = lab.dir.path().join("nested-short-iv.p12");
+    write_private(&path, &bytes);
+    let output = fxconfig()
+        .env("P12_PASS", P12_PASSWORD)
+        .args(["identity", "--password-env", "P12_PASS", "--p12"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
+    let text = all_output(&output);
+    assert!(text.contains("malformed"), "{text}");
+    assert!(!text.contains("panicked") && !text.contains("RUST_BACKTRACE"), "{text}");
 }

@@ -9,8 +9,8 @@ use fxconfig::Explain;
 use fxconfig::cfg::file::backup_path;
 use fxconfig::cfg::locate::{self, CfgSource};
 use fxconfig::cfg::{
-    CfgDocument, CfgError, CfgFile, FindingKind, KNOWN_FIELDS, SetOutcome, Severity, field_spec, permission_finding,
-    resolve_path, validate,
+    CfgDocument, CfgError, CfgFile, FindingKind, KNOWN_FIELDS, SetOutcome, Severity, cfg_folder, field_spec,
+    permission_finding, validate,
 };
 use fxconfig::secret::MASK;
 use proptest::prelude::*;
@@ -572,12 +572,15 @@ fn referenced_files_are_checked_relative_to_the_cfg_folder() {
     let doc = parse(input.as_bytes());
     fs::write(&cfg_path, input).expect("cfg file");
 
-    assert_eq!(
-        resolve_path(&cfg_path, "tls/root_cert.pem"),
-        dir.path().join("tls/root_cert.pem")
-    );
+    let paths = doc.settings().tls_paths(cfg_folder(&cfg_path));
+    assert_eq!(paths.ca, Some(dir.path().join("tls/root_cert.pem")));
+    assert_eq!(paths.key, Some(dir.path().join("tls/missing.p12")));
     let absolute = dir.path().join("elsewhere").join("ca.pem");
-    assert_eq!(resolve_path(&cfg_path, &absolute.display().to_string()), absolute);
+    let mut moved = doc.clone();
+    moved
+        .set(None, "PROD-TLS-CA", &absolute.display().to_string())
+        .expect("sets");
+    assert_eq!(moved.settings().tls_paths(cfg_folder(&cfg_path)).ca, Some(absolute));
 
     // Without a path no file is looked at.
     let findings = validate(&doc, None);

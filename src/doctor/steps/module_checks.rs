@@ -38,7 +38,7 @@ impl State<'_> {
         self.module.probe.as_ref()
     }
 
-    pub(super) fn pkcs11_module(&mut self) -> Outcome {
+    pub(in crate::doctor) fn pkcs11_module(&mut self) -> Outcome {
         let Some(path) = &self.options.module else {
             return Outcome::skip("no module given");
         };
@@ -57,7 +57,7 @@ impl State<'_> {
         }
     }
 
-    pub(super) fn pkcs11_deps(&mut self) -> Outcome {
+    pub(in crate::doctor) fn pkcs11_deps(&mut self) -> Outcome {
         let Some(file) = &self.module.file else {
             return Outcome::skip("the module file check failed");
         };
@@ -90,7 +90,7 @@ impl State<'_> {
         }
     }
 
-    pub(super) fn pkcs11_load(&mut self) -> Outcome {
+    pub(in crate::doctor) fn pkcs11_load(&mut self) -> Outcome {
         let Some(file) = &self.module.file else {
             return Outcome::skip("the module file check failed: it is not loaded");
         };
@@ -131,7 +131,7 @@ impl State<'_> {
         outcome
     }
 
-    pub(super) fn pkcs11_slots(&mut self) -> Outcome {
+    pub(in crate::doctor) fn pkcs11_slots(&mut self) -> Outcome {
         let Some(report) = self.probe_report() else {
             return Outcome::skip("the module was not loaded");
         };
@@ -156,7 +156,7 @@ impl State<'_> {
         })
     }
 
-    pub(super) fn pkcs11_login(&mut self) -> Outcome {
+    pub(in crate::doctor) fn pkcs11_login(&mut self) -> Outcome {
         let Some(report) = self.probe_report() else {
             return Outcome::skip("the module was not loaded");
         };
@@ -172,7 +172,7 @@ impl State<'_> {
         })
     }
 
-    pub(super) fn pkcs11_keys(&mut self) -> Outcome {
+    pub(in crate::doctor) fn pkcs11_keys(&mut self) -> Outcome {
         let Some(report) = self.probe_report() else {
             return Outcome::skip("the module was not loaded");
         };
@@ -200,7 +200,7 @@ impl State<'_> {
         })
     }
 
-    pub(super) fn pkcs11_sign(&mut self) -> Outcome {
+    pub(in crate::doctor) fn pkcs11_sign(&mut self) -> Outcome {
         let Some(report) = self.probe_report() else {
             return Outcome::skip("the module was not loaded");
         };
@@ -236,7 +236,7 @@ impl State<'_> {
         })
     }
 
-    pub(super) fn ssh_login(&mut self) -> Outcome {
+    pub(in crate::doctor) fn ssh_login(&mut self) -> Outcome {
         let Some(target) = self.options.ssh_target.clone() else {
             return Outcome::skip("no SSH target given (--ssh USER@HOST[:PORT])");
         };

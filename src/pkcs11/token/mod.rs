@@ -2,10 +2,20 @@
 //! slots and tokens, mechanisms, objects, public keys as `authorized_keys` lines,
 //! login and the sign-and-verify test.
 //!
+//! This module is the walk itself; [`report`] holds the plain data it returns, and
+//! [`verify`] checks the test signatures in software.
+//!
 //! Loading runs the module's code in this process, and the module reads its
 //! environment (`FXPKCS11_CFG`) when it initialises. Front ends therefore call
 //! these through [`super::probe`], which runs them in a child process with the
 //! environment set; the `fxconfig p11` command is that child.
+
+mod report;
+mod verify;
+
+pub use report::{
+    LibraryInfo, LoginState, MechanismReport, ObjectReport, PublicKeyLine, SignTest, SlotReport, TokenReport,
+};
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -16,155 +26,17 @@ use cryptoki::object::{Attribute, AttributeType, CertificateType, KeyType, Objec
 use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
-use serde::{Deserialize, Serialize};
 use ssh_key::public::{EcdsaPublicKey, KeyData, RsaPublicKey};
 
+use self::verify::{ecdsa_digest_for, sha256_digest_info, verify};
 use super::{Failure, Pkcs11Error};
 use crate::Secret;
+use crate::identity::der::NamedCurve;
 
 /// The most objects listed or keys tested on one token.
 const MAX_OBJECTS: usize = 1024;
 /// The most private keys given the sign test.
 const MAX_SIGN_TESTS: usize = 16;
-
-/// What `C_GetInfo` says about the library.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LibraryInfo {
-    /// The module file loaded.
-    pub path: PathBuf,
-    /// The PKCS#11 version it implements, such as `2.40`.
-    pub cryptoki_version: String,
-    /// Its maker.
-    pub manufacturer: String,
-    /// Its description.
-    pub description: String,
-    /// Its own version.
-    pub library_version: String,
-}
-
-/// A slot and the token in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SlotReport {
-    /// The slot id (may change between runs; select tokens by label).
-    pub id: u64,
-    /// The slot's description.
-    pub description: String,
-    /// The slot's maker.
-    pub manufacturer: String,
-    /// The token in the slot, if any.
-    pub token: Option<TokenReport>,
-}
-
-/// What `C_GetTokenInfo` says about a token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenReport {
-    /// The label, used to select the token.
-    pub label: String,
-    /// The maker.
-    pub manufacturer: String,
-    /// The model.
-    pub model: String,
-    /// The serial number.
-    pub serial: String,
-    /// Whether the token has been initialised.
-    pub initialized: bool,
-    /// Whether private objects and keys need a user login.
-    pub login_required: bool,
-    /// Whether the PIN is typed on a reader's own keypad.
-    pub protected_authentication_path: bool,
-    /// Whether the user PIN is locked.
-    pub user_pin_locked: bool,
-    /// Every flag set, by name (`login required`, `rng`, `token initialized`, …).
-    pub flags: Vec<String>,
-}
-
-/// A mechanism the token supports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MechanismReport {
-    /// Its name, such as `CKM_SHA256_RSA_PKCS`.
-    pub name: String,
-    /// The smallest key size, in bits or bytes as the mechanism defines.
-    pub min_key_size: u64,
-    /// The largest key size.
-    pub max_key_size: u64,
-    /// What it can do: `sign`, `verify`, `encrypt`, `generate_key_pair`, …
-    pub functions: Vec<String>,
-}
-
-/// An object on the token: a key, a certificate or data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ObjectReport {
-    /// `public key`, `private key`, `secret key`, `certificate`, `data`, …
-    pub class: String,
-    /// `CKA_LABEL`.
-    pub label: String,
-    /// `CKA_ID` in hex.
-    pub id: String,
-    /// `RSA`, `EC`, `AES`, … for keys.
-    pub key_type: Option<String>,
-    /// The key size in bits, when known.
-    pub bits: Option<u32>,
-    /// For private keys: whether they may sign (`CKA_SIGN`).
-    pub can_sign: Option<bool>,
-    /// For certificates: the subject.
-    pub subject: Option<String>,
-}
-
-/// A public key on a token as an `authorized_keys` line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublicKeyLine {
-    /// The slot holding the token.
-    pub slot: u64,
-    /// The token's label.
-    pub token: String,
-    /// `CKA_LABEL` of the key object or certificate (the comment of a key object's line).
-    pub label: String,
-    /// `CKA_ID` in hex.
-    pub id: String,
-    /// The line, as `ssh-keygen -D` prints it.
-    pub line: String,
-    /// `SHA256:` fingerprint, as `ssh-keygen -l` prints it.
-    pub fingerprint: String,
-    /// `RSA` or `ECDSA`.
-    pub key_type: String,
-    /// The key size in bits.
-    pub bits: u32,
-    /// Whether it came from a certificate object rather than a public key object.
-    pub from_certificate: bool,
-}
-
-/// The result of signing a test message with one private key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignTest {
-    /// `CKA_LABEL` of the private key.
-    pub label: String,
-    /// `CKA_ID` in hex.
-    pub id: String,
-    /// `RSA` or `EC`.
-    pub key_type: String,
-    /// The mechanism used, such as `CKM_SHA256_RSA_PKCS`.
-    pub mechanism: String,
-    /// The signature length in bytes (0 when signing failed).
-    pub signature_len: usize,
-    /// Whether the signature verified with the matching public key, in software.
-    pub verified: bool,
-    /// Why it failed or could not be verified.
-    pub failure: Option<Failure>,
-    /// The time the token took to sign, in milliseconds.
-    pub sign_ms: u64,
-}
-
-/// How the login went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LoginState {
-    /// Logged in as the user with the PIN given.
-    LoggedIn,
-    /// The token does not ask for a login.
-    NotRequired,
-    /// The token asks for a login and no PIN was given: only public objects are visible.
-    NoPin,
-}
 
 /// A loaded and initialised module.
 pub struct Module {
@@ -802,113 +674,10 @@ fn local_failure(message: &str, remedy: &str) -> Failure {
     }
 }
 
-/// The DER DigestInfo of a SHA-256 digest, as PKCS #1 v1.5 signs it.
-fn sha256_digest_info(message: &[u8]) -> Vec<u8> {
-    const PREFIX: [u8; 19] = [
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04,
-        0x20,
-    ];
-    let digest = ring::digest::digest(&ring::digest::SHA256, message);
-    let mut info = PREFIX.to_vec();
-    info.extend_from_slice(digest.as_ref());
-    info
+/// The curve of an EC key object that OpenSSH can use, from its `CKA_EC_PARAMS`.
+fn ssh_curve(attrs: &KeyAttributes) -> Option<NamedCurve> {
+    NamedCurve::from_parameters(attrs.ec_params.as_deref()?).filter(|curve| curve.ssh.is_some())
 }
-
-/// Verifies a test signature with ring.
-fn verify(public: &KeyAttributes, rsa: bool, message: &[u8], signature: &[u8]) -> Result<(), String> {
-    use ring::signature;
-    if rsa {
-        let (Some(n), Some(e)) = (&public.modulus, &public.exponent) else {
-            return Err("the public key object has no modulus or exponent".to_owned());
-        };
-        let bits = n.iter().skip_while(|b| **b == 0).count() * 8;
-        let params = if bits >= 2048 {
-            &signature::RSA_PKCS1_2048_8192_SHA256
-        } else {
-            &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
-        };
-        signature::RsaPublicKeyComponents { n, e }
-            .verify(params, message, signature)
-            .map_err(|_| "the RSA signature does not verify with the public key of the same CKA_ID".to_owned())
-    } else {
-        let Some(KeyData::Ecdsa(point)) = ssh_key_data(public) else {
-            return Err("the public key object has no usable EC point".to_owned());
-        };
-        let (algorithm, signature): (&dyn signature::VerificationAlgorithm, Vec<u8>) = match point.curve() {
-            ssh_key::EcdsaCurve::NistP256 => (&signature::ECDSA_P256_SHA256_FIXED, signature.to_vec()),
-            ssh_key::EcdsaCurve::NistP384 => (&signature::ECDSA_P384_SHA256_ASN1, fixed_to_der(signature)),
-            ssh_key::EcdsaCurve::NistP521 => return verify_p521(point.as_sec1_bytes(), message, signature),
-        };
-        signature::UnparsedPublicKey::new(algorithm, point.as_sec1_bytes())
-            .verify(message, &signature)
-            .map_err(|_| "the ECDSA signature does not verify with the public key of the same CKA_ID".to_owned())
-    }
-}
-
-/// The digest a `CKM_ECDSA` test signs: SHA-512 for P-521 (whose verifiers refuse a digest
-/// shorter than half the field, as SHA-256 is), SHA-256 for the other curves.
-fn ecdsa_digest_for(curve_params: Option<&[u8]>) -> &'static ring::digest::Algorithm {
-    if curve_params == Some(P521_OID) {
-        &ring::digest::SHA512
-    } else {
-        &ring::digest::SHA256
-    }
-}
-
-/// Verifies a P-521 `CKM_ECDSA` signature (`r || s`) over the SHA-512 digest of `message`;
-/// ring has no P-521, so the RustCrypto implementation does it.
-fn verify_p521(sec1_point: &[u8], message: &[u8], signature: &[u8]) -> Result<(), String> {
-    use p521::ecdsa::signature::hazmat::PrehashVerifier;
-    let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(sec1_point)
-        .map_err(|_| "the P-521 public key object does not hold a valid curve point".to_owned())?;
-    let signature = p521::ecdsa::Signature::from_slice(signature).map_err(|_| {
-        format!(
-            "the token returned a {}-byte signature, not a P-521 one",
-            signature.len()
-        )
-    })?;
-    let digest = ring::digest::digest(&ring::digest::SHA512, message);
-    key.verify_prehash(digest.as_ref(), &signature)
-        .map_err(|_| "the ECDSA signature does not verify with the public key of the same CKA_ID".to_owned())
-}
-
-/// An ECDSA signature as PKCS#11 returns it (`r || s`) in DER (`SEQUENCE { INTEGER r, INTEGER s }`).
-fn fixed_to_der(signature: &[u8]) -> Vec<u8> {
-    let (r, s) = signature.split_at(signature.len() / 2);
-    let integer = |value: &[u8]| {
-        let trimmed: Vec<u8> = value.iter().copied().skip_while(|b| *b == 0).collect();
-        let mut body = if trimmed.first().is_some_and(|b| b & 0x80 != 0) || trimmed.is_empty() {
-            vec![0]
-        } else {
-            Vec::new()
-        };
-        body.extend(trimmed);
-        let mut out = vec![0x02];
-        push_der_len(&mut out, body.len());
-        out.extend(body);
-        out
-    };
-    let mut body = integer(r);
-    body.extend(integer(s));
-    let mut out = vec![0x30];
-    push_der_len(&mut out, body.len());
-    out.extend(body);
-    out
-}
-
-fn push_der_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        out.push(0x81);
-        out.push((len & 0xff) as u8);
-    }
-}
-
-/// The curve OIDs (DER, with tag and length) OpenSSH can use.
-const P256_OID: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-const P384_OID: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
-const P521_OID: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23];
 
 /// The SSH key data of an RSA or EC public key object.
 fn ssh_key_data(attrs: &KeyAttributes) -> Option<KeyData> {
@@ -919,13 +688,7 @@ fn ssh_key_data(attrs: &KeyAttributes) -> Option<KeyData> {
             Some(KeyData::Rsa(RsaPublicKey { e, n }))
         }
         KeyType::EC => {
-            let params = attrs.ec_params.as_deref()?;
-            let size = match params {
-                p if p == P256_OID => 32,
-                p if p == P384_OID => 48,
-                p if p == P521_OID => 66,
-                _ => return None,
-            };
+            let size = ssh_curve(attrs)?.coordinate_len();
             let point = unwrap_octet_string(attrs.ec_point.as_deref()?, 2 * size + 1);
             EcdsaPublicKey::from_sec1_bytes(point).ok().map(KeyData::Ecdsa)
         }
@@ -970,12 +733,11 @@ fn object_report(class: Option<ObjectClass>, attrs: &KeyAttributes) -> ObjectRep
                 .as_ref()
                 .and_then(|n| u32::try_from(n.iter().skip_while(|b| **b == 0).count() * 8).ok())
         }),
-        Some(KeyType::EC) => match attrs.ec_params.as_deref() {
-            Some(p) if p == P256_OID => Some(256),
-            Some(p) if p == P384_OID => Some(384),
-            Some(p) if p == P521_OID => Some(521),
-            _ => None,
-        },
+        Some(KeyType::EC) => attrs
+            .ec_params
+            .as_deref()
+            .and_then(NamedCurve::from_parameters)
+            .map(|curve| curve.bits),
         Some(_) => attrs.value_len.and_then(|len| u32::try_from(len * 8).ok()),
         None => None,
     };
@@ -1010,12 +772,5 @@ mod tests {
         wrapped.extend(&point);
         assert_eq!(unwrap_octet_string(&wrapped, 65), point.as_slice());
         assert_eq!(unwrap_octet_string(&point, 65), point.as_slice());
-    }
-
-    #[test]
-    fn digest_info_has_the_sha256_prefix_and_length() {
-        let info = sha256_digest_info(b"abc");
-        assert_eq!(info.len(), 19 + 32);
-        assert_eq!(&info[..2], &[0x30, 0x31]);
     }
 }
