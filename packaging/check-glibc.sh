@@ -33,7 +33,7 @@ failures=0
 check_elf() {
   local label=$1 file=$2 highest needed
   highest=$(highest_glibc "$file")
-  needed=$(readelf -d "$file" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+  needed=$(readelf -d "$file" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ' | sed 's/ $//')
   if [ "$highest" != none ] &&
     [ "$(printf '%s\n%s\n' "$highest" "$glibc_baseline" | sort -V | tail -n 1)" != "$glibc_baseline" ]; then
     echo "FAIL  $label needs GLIBC_$highest, above the baseline $glibc_baseline (needs: $needed)"

@@ -189,15 +189,16 @@ while IFS= read -r requirement; do
 done < "$work/requires"
 highest=$(grep -o 'GLIBC_[0-9][0-9.]*' "$work/requires" | sort -V | tail -n 1)
 [ -z "$bad" ] && [ -n "$highest" ] &&
-  pass "[rpm] requires glibc and libgcc only, at most ${highest} (baseline GLIBC_$glibc_baseline): $(grep -vc '^rpmlib' "$work/requires") requirements" ||
+  pass "[rpm] requires glibc's libraries only, at most ${highest} (baseline GLIBC_$glibc_baseline): $(grep -vc '^rpmlib' "$work/requires") requirements" ||
   fail_check "[rpm] requirements:${bad:- none on glibc found}"
 
 deb_files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sed 's|^\./|/|' |
   sed 's|/usr/share/zsh/vendor-completions/|/usr/share/zsh/site-functions/|' | LC_ALL=C sort)
-rpm_files=$(rpm2cpio "$rpm" | cpio -t --quiet 2> /dev/null | sed 's|^\./|/|' | LC_ALL=C sort)
+rpm_files=$(rpm2cpio "$rpm" | cpio -tv --quiet 2> /dev/null | awk '$1 !~ /^d/ { print $NF }' | sed 's|^\./|/|' |
+  LC_ALL=C sort)
 listed=$(rpm -qpl "$rpm" 2> /dev/null | LC_ALL=C sort)
 [ -n "$rpm_files" ] && [ "$rpm_files" = "$deb_files" ] &&
-  pass "[rpm] rpm2cpio | cpio -t lists the deb's $(wc -l <<< "$rpm_files") files (zsh's completion in site-functions, not vendor-completions)" ||
+  pass "[rpm] rpm2cpio | cpio -tv lists the deb's $(wc -l <<< "$rpm_files") files (zsh's completion in site-functions, not vendor-completions)" ||
   fail_check "[rpm] the rpm's files differ from the deb's: $(diff <(echo "$deb_files") <(echo "$rpm_files") | head -n 10)"
 [ "$(comm -23 <(echo "$rpm_files") <(echo "$listed"))" = "" ] && pass "[rpm] rpm -qpl names every file of the payload" ||
   fail_check "[rpm] rpm -qpl lacks: $(comm -23 <(echo "$rpm_files") <(echo "$listed") | head -n 5)"
