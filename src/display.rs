@@ -47,7 +47,11 @@ fn escape_keeping(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
 fn push_escape(out: &mut String, c: char) {
     let code = u32::from(c);
     // Writing into a String cannot fail.
-    let _ = if code < 0x100 { write!(out, "\\x{code:02x}") } else { write!(out, "\\u{{{code:04x}}}") };
+    let _ = if code < 0x100 {
+        write!(out, "\\x{code:02x}")
+    } else {
+        write!(out, "\\u{{{code:04x}}}")
+    };
 }
 
 /// Bytes that may not be UTF-8 (a network answer), decoded as UTF-8 where valid and as latin-1

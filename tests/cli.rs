@@ -459,11 +459,17 @@ fn package_docs_writes_a_man_page_per_visible_command_and_completions_without_th
         assert!(!man_dir.join(hidden).exists(), "a page for the hidden {hidden}");
     }
     let root_page = fs::read_to_string(man_dir.join("fxconfig.1")).unwrap();
-    assert!(root_page.contains("fxconfig\\-check(1)"), "the root page lists the commands' pages");
+    assert!(
+        root_page.contains("fxconfig\\-check(1)"),
+        "the root page lists the commands' pages"
+    );
 
     for file in ["fxconfig.bash", "_fxconfig", "fxconfig.fish"] {
         let text = fs::read_to_string(dir.path().join("completions").join(file)).unwrap();
-        assert!(text.contains("kmes-sim") && text.contains("--json"), "{file} completes commands and options");
+        assert!(
+            text.contains("kmes-sim") && text.contains("--json"),
+            "{file} completes commands and options"
+        );
         for hidden in ["askpass", "package-docs"] {
             assert!(!text.contains(hidden), "{file} offers the hidden command {hidden}");
         }
