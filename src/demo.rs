@@ -16,6 +16,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::cfg::{self, GuideValues};
 use crate::pki::{self, DemoFiles, PkiError};
 use crate::remedy::Explain;
 use crate::secret::Secret;
@@ -183,38 +184,14 @@ fn write_public_key(cert: &Path, out: &Path) -> Result<(), DemoError> {
 
 /// The demo configuration, in the layout of the guide's sample in [4.2].
 fn guide_config(addr: SocketAddr, files: &DemoFiles) -> String {
-    let lines = [
-        "<CONFIG>".to_owned(),
-        "    # Do not prompt for a PIN: the library logs in with the KMES user below".to_owned(),
-        entry("REQUIRE-LOGIN-FLAG", "NO"),
-        "</CONFIG>".to_owned(),
-        "<KMS>".to_owned(),
-        "    # Which PKCS11 slot".to_owned(),
-        entry("SLOT", "0"),
-        "    # Login username".to_owned(),
-        entry("CRYPTO-OPR", "crypto1"),
-        entry("CRYPTO-OPR-PASS", DEMO_OPERATOR_PASSWORD),
-        "    # Key group name".to_owned(),
-        entry("KEYGROUP-NAME", "keygroup1"),
-        "    # Connection information (the fxconfig demo simulator)".to_owned(),
-        entry("ADDRESS", &addr.ip().to_string()),
-        entry("PROD-PORT", &addr.port().to_string()),
-        entry("PROD-TLS-ENABLED", "YES"),
-        entry("PROD-TLS-ANONYMOUS", "NO"),
-        entry("PROD-TLS-CA", &files.ca_cert.to_string_lossy()),
-        entry("PROD-TLS-KEY", &files.client_p12.to_string_lossy()),
-        entry("PROD-TLS-KEY-PASS", DEMO_P12_PASSWORD),
-        entry("FX-LOAD-BALANCE", "NO"),
-        "</KMS>".to_owned(),
-    ];
-    let mut text = lines.join("\n");
-    text.push('\n');
-    text
-}
-
-/// One aligned `<TAG> value </TAG>` line.
-fn entry(tag: &str, value: &str) -> String {
-    format!("    {:<22} {value:<12} </{tag}>", format!("<{tag}>"))
+    cfg::guide_template(&GuideValues {
+        address: &addr.ip().to_string(),
+        port: addr.port(),
+        tls_ca: &files.ca_cert,
+        tls_key: &files.client_p12,
+        tls_key_pass: DEMO_P12_PASSWORD,
+        crypto_opr_pass: DEMO_OPERATOR_PASSWORD,
+    })
 }
 
 #[cfg(test)]

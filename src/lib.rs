@@ -13,6 +13,7 @@
 //! | [`hostapi`] | the Host API connection: TCP, mutual TLS, Excrypt framing and ECHO |
 //! | [`doctor`] | the ordered connection checks with their remedies |
 //! | [`display`] | text from files, certificates, modules and the network made safe to show |
+//! | [`files`] | bounded reading of inputs; locked, atomic writing that keeps owner, mode, ACLs and labels |
 //! | [`sshkey`] | the KMES public key as an `authorized_keys` line |
 //! | [`sim`] | the KMES simulator with its fault modes |
 //! | [`pkcs11`] | the PKCS#11 module: file checks, loading, tokens, keys, sign test, the SSH login test |
@@ -26,6 +27,7 @@ pub mod cfg;
 pub mod demo;
 pub mod display;
 pub mod doctor;
+pub mod files;
 pub mod hostapi;
 pub mod identity;
 pub mod import;

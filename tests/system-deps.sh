@@ -10,10 +10,11 @@
 # Vulkan that renders the snapshot images and the window), libgl1-mesa-dri and libegl1
 # (llvmpipe, the OpenGL fallback), the X11 client libraries winit loads, xvfb (a display
 # without a screen), xdotool (finds the window, types Ctrl+Q) and imagemagick (`import`
-# takes the screenshot).
+# takes the screenshot); acl (setfacl/getfacl: the saved configuration keeps its ACL) and attr
+# (setfattr/getfattr: it keeps its extended attributes).
 set -euo pipefail
 packages=(openssl openssh-client openssh-server softhsm2 opensc gcc gcc-mingw-w64-x86-64
   mesa-vulkan-drivers libvulkan1 libgl1-mesa-dri libegl1
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0
-  xvfb xdotool imagemagick)
+  xvfb xdotool imagemagick acl attr)
 bash "$(dirname "$0")/apt-install.sh" "${packages[@]}"

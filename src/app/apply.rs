@@ -352,6 +352,7 @@ impl FxApp {
                 p12: &p12,
                 password: &password,
                 dest: None,
+                tighten_permissions: false,
             };
             TaskEvent::Imported {
                 result: import::import_tls_materials(&request).map(Box::new),

@@ -338,7 +338,7 @@ impl FxApp {
         self.certs.import_result = None;
         self.certs.p12_password = Some(password.clone());
         self.spawn("p12", move || {
-            let result = identity::load_p12(&path, &password).map(Arc::new);
+            let result = identity::load_p12_within(&path, &password, identity::P12_TIME_LIMIT).map(Arc::new);
             TaskEvent::P12Loaded { path, result }
         });
     }

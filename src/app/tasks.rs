@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use crate::cfg::{self, CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
+use crate::cfg::{CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
 use crate::doctor::report::{self, ReportHeader};
 use crate::doctor::{self, CheckId, CheckResult, DoctorOptions, Report};
 use crate::identity::{CaBundle, ClientIdentity, IdentityError};
@@ -279,7 +279,7 @@ impl Tasks {
         let (stop, stopped) = mpsc::channel::<()>();
         let sender = self.sender.clone();
         let ctx = self.ctx.clone();
-        let snapshot = state_only(file);
+        let snapshot = file.state_only();
         std::thread::Builder::new()
             .name("fxconfig-watch".to_owned())
             .spawn(move || {
@@ -304,14 +304,6 @@ impl Tasks {
 #[derive(Debug)]
 pub struct DiskWatch {
     _stop: Sender<()>,
-}
-
-/// A clone of `file` whose document is emptied: the watcher needs only the path and
-/// the state on disk, and keeps no copy of the passwords.
-fn state_only(file: &CfgFile) -> CfgFile {
-    let mut copy = file.clone();
-    copy.doc = cfg::CfgDocument::new();
-    copy
 }
 
 /// Reads a configuration and works out whether the PKCS#11 library reads it.

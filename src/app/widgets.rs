@@ -70,6 +70,9 @@ pub fn check_row(ui: &mut Ui, result: &CheckResult) {
         if !result.detail.is_empty() {
             ui.add(egui::Label::new(&result.detail).wrap());
         }
+        if let Some(raw) = &result.raw {
+            ui.add(egui::Label::new(RichText::new(format!("Answer: {raw}")).monospace()).wrap());
+        }
         if !result.remedy.is_empty() {
             let text = format!("What to do: {}", result.remedy);
             let color = if result.status == Status::Fail {

@@ -4,6 +4,7 @@
 //! writing an unedited document gives back the very same bytes. See the module
 //! documentation of [`crate::cfg`] for the format and the editing rules.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use zeroize::Zeroize;
@@ -469,6 +470,10 @@ impl CfgDocument {
             ..Layout::default()
         };
         let mut open: Vec<usize> = Vec::new();
+        // For each upper-cased name, the depths in `open` where a section of that name is
+        // open, innermost last: finding the section a closing tag closes takes constant
+        // time, so the layout stays linear however deeply sections nest.
+        let mut open_by_name: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, line) in self.lines.iter().enumerate() {
             let number = index + 1;
             match &line.kind {
@@ -483,19 +488,28 @@ impl CfgDocument {
                         open_line: number,
                         close_line: None,
                     });
+                    open_by_name
+                        .entry(name.to_ascii_uppercase())
+                        .or_default()
+                        .push(open.len());
                     open.push(layout.sections.len() - 1);
                     layout.owner.push(open.last().copied());
                 }
                 LineKind::SectionClose { name } => {
-                    let depth = open
-                        .iter()
-                        .rposition(|&section| layout.sections[section].name.eq_ignore_ascii_case(name));
+                    let depth = open_by_name
+                        .get(&name.to_ascii_uppercase())
+                        .and_then(|depths| depths.last().copied());
                     match depth {
                         Some(depth) => {
                             let closed = open[depth];
                             layout.owner.push(Some(closed));
                             layout.sections[closed].close_line = Some(number);
-                            open.truncate(depth);
+                            for inner in open.drain(depth..) {
+                                let key = layout.sections[inner].name.to_ascii_uppercase();
+                                if let Some(depths) = open_by_name.get_mut(&key) {
+                                    depths.pop();
+                                }
+                            }
                         }
                         None => {
                             layout.owner.push(open.last().copied());

@@ -3,6 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::files::InputError;
 use crate::remedy::Explain;
 
 /// Why a configuration file could not be read, edited or saved.
@@ -47,6 +48,59 @@ pub enum CfgError {
         path: PathBuf,
     },
 
+    /// The file and this edit both changed the same entries since the file was loaded.
+    #[error(
+        "another program also changed {} in {} since it was read; nothing was saved",
+        tags.join(", "),
+        path.display()
+    )]
+    Conflict {
+        /// The file.
+        path: PathBuf,
+        /// The tags both changes set.
+        tags: Vec<String>,
+    },
+
+    /// Another program held the file's lock for longer than fxconfig waits.
+    #[error("{} is being saved by another program", path.display())]
+    Locked {
+        /// The file.
+        path: PathBuf,
+        /// How long was waited, and for which lock file.
+        #[source]
+        source: io::Error,
+    },
+
+    /// The file has more than one name (hard links).
+    #[error(
+        "{} has {links} names (hard links); saving replaces the file under one name only, so the others would keep the old contents and passwords",
+        path.display()
+    )]
+    HardLinked {
+        /// The file.
+        path: PathBuf,
+        /// Its number of names.
+        links: u64,
+    },
+
+    /// The path names a named pipe, a device, a socket or a folder.
+    #[error("{} is {kind}, not a regular file", path.display())]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is, such as "a named pipe (FIFO)".
+        kind: &'static str,
+    },
+
+    /// The file is larger than any configuration file.
+    #[error("{} is larger than {limit} bytes, far more than any fxpkcs11.cfg", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
     /// The value cannot be stored on the entry's single line without changing its meaning.
     #[error("invalid value for {tag}: {reason}")]
     InvalidValue {
@@ -73,6 +127,16 @@ pub enum CfgError {
     },
 }
 
+impl From<InputError> for CfgError {
+    fn from(error: InputError) -> CfgError {
+        match error {
+            InputError::NotRegular { path, kind } => CfgError::NotRegular { path, kind },
+            InputError::TooLarge { path, limit, .. } => CfgError::TooLarge { path, limit },
+            InputError::Io { path, source } => CfgError::Read { path, source },
+        }
+    }
+}
+
 impl Explain for CfgError {
     fn remedy(&self) -> String {
         match self {
@@ -95,6 +159,26 @@ impl Explain for CfgError {
                  your version under another name and compare the two.",
                 path.display()
             ),
+            CfgError::Conflict { path, .. } => format!(
+                "Look at {} as it is now (config show, or reload it in the app), then make your \
+                 change again if it is still needed.",
+                path.display()
+            ),
+            CfgError::Locked { .. } => "Wait until the other program (another fxconfig, say) has finished saving, \
+                 then try again."
+                .to_owned(),
+            CfgError::HardLinked { path, .. } => format!(
+                "Keep one name only: find the others with `find / -xdev -samefile {}`, remove them \
+                 (or replace them by symbolic links to this file), then try again.",
+                path.display()
+            ),
+            CfgError::NotRegular { .. } => {
+                "Name the configuration file itself; named pipes, devices and folders are not read.".to_owned()
+            }
+            CfgError::TooLarge { path, .. } => format!(
+                "Check that {} is the fxpkcs11.cfg of the PKCS#11 library; the guide's file is under 1 KiB.",
+                path.display()
+            ),
             CfgError::InvalidValue { tag, .. } => format!(
                 "Enter the value for {tag} on one line, without a line break, control characters, \
                  surrounding spaces or the text </{tag}."
@@ -114,7 +198,12 @@ impl Explain for CfgError {
 
     fn guide_section(&self) -> Option<&'static str> {
         match self {
-            CfgError::Read { .. } | CfgError::Write { .. } => Some("2.2"),
+            CfgError::Read { .. }
+            | CfgError::Write { .. }
+            | CfgError::Locked { .. }
+            | CfgError::HardLinked { .. }
+            | CfgError::NotRegular { .. }
+            | CfgError::TooLarge { .. } => Some("2.2"),
             _ => Some("4.2"),
         }
     }

@@ -168,16 +168,48 @@ pub fn is_known_section(section: &str) -> bool {
         .any(|known| known.eq_ignore_ascii_case(section))
 }
 
-/// Whether values of this tag are secrets: the known password fields, and any other tag
-/// whose name has a `PASS`, `SECRET` or `PIN` part (so unknown password tags stay hidden too).
+/// Whether values of this tag are secrets, compared without regard to case: the known
+/// password fields; any tag whose name contains `PASS`, `SECRET` or `PWD`, or has a part
+/// (between `-`, `_` and `.`) that starts with `PAS` or is or ends with `PIN` (so unknown
+/// and misspelt password tags such as `BACKUP-PASSWORD`, `CRYPTO-OPR-PAS` or `SO-PIN` stay
+/// hidden too); and any tag within two typing mistakes of a known password field.
+/// `PING-INTERVAL` or `SPINDLE` are not secrets.
 pub fn is_secret_tag(tag: &str) -> bool {
     if let Some(spec) = field_spec(tag) {
         return spec.kind == FieldKind::Secret;
     }
     let upper = tag.to_ascii_uppercase();
-    upper.contains("PASS")
-        || upper.contains("SECRET")
-        || upper.split(['-', '_', '.']).any(|part| part == "PIN" || part == "PWD")
+    if upper.contains("PASS") || upper.contains("SECRET") || upper.contains("PWD") {
+        return true;
+    }
+    if upper
+        .split(['-', '_', '.'])
+        .any(|part| part.starts_with("PAS") || part.ends_with("PIN"))
+    {
+        return true;
+    }
+    KNOWN_FIELDS
+        .iter()
+        .filter(|spec| spec.kind == FieldKind::Secret)
+        .any(|spec| within_two_edits(spec.tag, &upper))
+}
+
+/// Whether `a` becomes `b` with at most two insertions, deletions or substitutions.
+fn within_two_edits(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > 2 {
+        return false;
+    }
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, &y) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(x != y);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()] <= 2
 }
 
 /// Reads `YES`/`NO` in any case; anything else is `None`.
@@ -269,8 +301,19 @@ mod tests {
         assert!(is_secret_tag("prod-tls-key-pass"));
         assert!(is_secret_tag("BACKUP-PASSWORD"));
         assert!(is_secret_tag("USER-PIN"));
+        assert!(is_secret_tag("CRYPTO-OPR-PAS"));
+        assert!(is_secret_tag("crypto-opr-pss"));
+        assert!(is_secret_tag("PROD-TLS-KEYPASS"));
+        assert!(is_secret_tag("SOPIN"));
+        assert!(is_secret_tag("ADMIN_PWD"));
+        assert!(is_secret_tag("API.SECRET"));
         assert!(!is_secret_tag("PROD-TLS-KEY"));
+        assert!(!is_secret_tag("PROD-TLS-CA"));
         assert!(!is_secret_tag("PING-INTERVAL"));
+        assert!(!is_secret_tag("SPINDLE"));
+        for spec in KNOWN_FIELDS.iter().filter(|spec| spec.kind != FieldKind::Secret) {
+            assert!(!is_secret_tag(spec.tag), "{}", spec.tag);
+        }
     }
 
     #[test]

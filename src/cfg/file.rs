@@ -1,24 +1,36 @@
-//! A configuration document tied to its file: loading, change detection and atomic
-//! saving with one backup.
+//! A configuration document tied to its file: loading (bounded), change detection, and
+//! saving that loses neither this edit nor another program's, with one backup.
 //!
-//! Saving never leaves a half-written file: the new contents go to a temporary file in
-//! the same folder, which is flushed, given its permission bits and synced before it is
-//! renamed over the original; on Unix the folder is synced afterwards. The previous
-//! contents are kept in `<file name>.bak`, written the same way.
+//! Saving holds the file's [`FileLock`] from the re-read of the file to the rename of
+//! its replacement, so two savers never interleave. When the file changed since it was
+//! loaded, the edit is re-applied to the file as it is now if it only set values that
+//! the other change left alone; if both changed the same entry, nothing is written
+//! ([`CfgError::Conflict`]). The new contents go through [`files::replace_file`]: a
+//! temporary file beside the original (0600, unnamed on Linux), given the original's
+//! owner, group, mode, ACL and other extended attributes, synced and renamed over it.
+//! The previous contents are kept in `<file name>.bak`, written the same way. A file
+//! with several hard links is refused ([`CfgError::HardLinked`]): the rename would
+//! leave its other names with the old contents and passwords.
 
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::document::CfgDocument;
 use super::error::CfgError;
+use super::merge::{self, MergeFailure};
+use crate::files::{self, FileAttributes, FileLock, PasswordExposure, limits};
 
 /// The permission bits of a newly created configuration file on Unix: owner only,
 /// because the file holds passwords.
-pub const NEW_FILE_MODE: u32 = 0o600;
+pub const NEW_FILE_MODE: u32 = files::PRIVATE_MODE;
+
+/// What the bounded reader calls a configuration file in its messages.
+const WHAT: &str = "a configuration file";
 
 /// What a file looked like on disk when it was loaded or last saved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,7 +44,7 @@ pub struct DiskState {
 }
 
 /// What a save did.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SaveReport {
     /// The file written (the target of a symbolic link, when the path was one).
     pub path: PathBuf,
@@ -43,6 +55,21 @@ pub struct SaveReport {
     pub bytes: usize,
     /// The permission bits given to the file (Unix only).
     pub mode: Option<u32>,
+    /// Whether another program had changed the file since it was loaded, and the edit
+    /// was re-applied on top of that change (both are kept).
+    pub merged: bool,
+    /// Set when the file holds a password that accounts besides its owner may read (Unix
+    /// only): the caller should warn and offer [`tighten_permissions`]. [`LockedCfg::write`]
+    /// sets it whenever others may read the file, whatever it holds.
+    pub exposure: Option<PasswordExposure>,
+}
+
+/// How to save.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SaveOptions {
+    /// Make the file and its backup readable by their owner only (mode 0600, no ACL),
+    /// keeping the owner.
+    pub tighten_permissions: bool,
 }
 
 /// A configuration document and the file it belongs to.
@@ -54,24 +81,26 @@ pub struct CfgFile {
     pub doc: CfgDocument,
     /// The file's state when loaded or last saved; `None` when it did not exist.
     on_disk: Option<DiskState>,
+    /// The document as loaded or last saved, to re-apply the edit to a changed file.
+    base: CfgDocument,
 }
 
 impl CfgFile {
-    /// Reads and parses the file, remembering its length, modification time and hash.
+    /// Reads and parses the file (a regular file of at most 1 MiB), remembering its
+    /// length, modification time and hash.
     ///
     /// # Errors
-    /// [`CfgError::Read`] when the file cannot be read; [`CfgError::NotUtf8`].
+    /// [`CfgError::Read`] when the file cannot be read; [`CfgError::NotRegular`],
+    /// [`CfgError::TooLarge`]; [`CfgError::NotUtf8`].
     pub fn load(path: impl AsRef<Path>) -> Result<CfgFile, CfgError> {
         let path = path.as_ref().to_path_buf();
-        let bytes = Zeroizing::new(fs::read(&path).map_err(|source| CfgError::Read {
-            path: path.clone(),
-            source,
-        })?);
+        let bytes = files::read_regular(&path, limits::CFG_MAX_BYTES, WHAT)?;
         let modified = fs::metadata(&path).ok().and_then(|meta| meta.modified().ok());
         let doc = CfgDocument::parse(&bytes)?;
         Ok(CfgFile {
             on_disk: Some(disk_state(&bytes, modified)),
             path,
+            base: doc.clone(),
             doc,
         })
     }
@@ -83,6 +112,18 @@ impl CfgFile {
             path: path.as_ref().to_path_buf(),
             doc,
             on_disk: None,
+            base: CfgDocument::new(),
+        }
+    }
+
+    /// A copy holding only the path and the state on disk, with no document (and so no
+    /// password): enough for [`CfgFile::changed_on_disk`].
+    pub fn state_only(&self) -> CfgFile {
+        CfgFile {
+            path: self.path.clone(),
+            doc: CfgDocument::new(),
+            on_disk: self.on_disk.clone(),
+            base: CfgDocument::new(),
         }
     }
 
@@ -96,12 +137,13 @@ impl CfgFile {
     /// hash, so a changed modification time alone does not count.
     ///
     /// # Errors
-    /// [`CfgError::Read`] when the file exists but cannot be read.
+    /// [`CfgError::Read`] (and the other reading errors of [`CfgFile::load`]) when the
+    /// file exists but cannot be read.
     pub fn changed_on_disk(&self) -> Result<bool, CfgError> {
-        let now = read_state(&self.path)?;
+        let now = read_optional(&self.path)?;
         Ok(match (&self.on_disk, now) {
             (None, None) => false,
-            (Some(then), Some(now)) => then.len != now.len || then.sha256 != now.sha256,
+            (Some(then), Some(now)) => then.sha256 != sha256(&now),
             _ => true,
         })
     }
@@ -115,41 +157,314 @@ impl CfgFile {
     }
 
     /// Saves the document over its file, atomically, keeping the previous contents in
-    /// `<file name>.bak`.
+    /// `<file name>.bak`. See [`CfgFile::save_with`].
     ///
     /// # Errors
-    /// [`CfgError::ChangedOnDisk`] when another program changed the file since it was
-    /// loaded (nothing is written); [`CfgError::Read`] / [`CfgError::Write`] when the
-    /// file, its backup or the temporary file cannot be read or written. On any error
-    /// the document, the original file and this value are unchanged.
+    /// As [`CfgFile::save_with`].
     pub fn save(&mut self) -> Result<SaveReport, CfgError> {
-        if self.changed_on_disk()? {
-            return Err(CfgError::ChangedOnDisk {
-                path: self.path.clone(),
-            });
+        self.save_with(SaveOptions::default())
+    }
+
+    /// Saves the document over its file under the file's lock. When another program
+    /// changed the file since it was loaded, the edit is re-applied to the file as it is
+    /// now (and [`CfgFile::doc`] becomes the merged document) if it only set values the
+    /// other change did not touch.
+    ///
+    /// # Errors
+    /// [`CfgError::Conflict`] when the edit and the other change set the same entry;
+    /// [`CfgError::ChangedOnDisk`] when the file changed and the edit is more than set
+    /// values, or the file was removed or created meanwhile; [`CfgError::Locked`],
+    /// [`CfgError::HardLinked`], the reading errors of [`CfgFile::load`], and
+    /// [`CfgError::Write`]. On any error nothing is written, and the document and this
+    /// value are unchanged.
+    pub fn save_with(&mut self, options: SaveOptions) -> Result<SaveReport, CfgError> {
+        let mut locked = LockedCfg::open(&self.path)?;
+        let (doc, merged) = match (&self.on_disk, locked.current()) {
+            (None, None) => (None, false),
+            (Some(then), Some(now)) if then.sha256 == sha256(now) => (None, false),
+            (Some(_), Some(now)) => {
+                let changed = |_| CfgError::ChangedOnDisk {
+                    path: self.path.clone(),
+                };
+                let current = CfgDocument::parse(now).map_err(changed)?;
+                match merge::reapply(&self.base, &self.doc, &current) {
+                    Ok(merged) => (Some(merged), true),
+                    Err(MergeFailure::NotValues) => {
+                        return Err(CfgError::ChangedOnDisk {
+                            path: self.path.clone(),
+                        });
+                    }
+                    Err(MergeFailure::Conflict(tags)) => {
+                        return Err(CfgError::Conflict {
+                            path: self.path.clone(),
+                            tags,
+                        });
+                    }
+                }
+            }
+            _ => {
+                return Err(CfgError::ChangedOnDisk {
+                    path: self.path.clone(),
+                });
+            }
+        };
+        let bytes = Zeroizing::new(doc.as_ref().unwrap_or(&self.doc).to_bytes());
+        let mut report = locked.write(&bytes, options)?;
+        report.merged = merged;
+        if !holds_password(doc.as_ref().unwrap_or(&self.doc)) {
+            report.exposure = None;
         }
-        let path = self.path.clone();
-        self.write_to(&path)
+        if let Some(doc) = doc {
+            self.doc = doc;
+        }
+        self.saved(&bytes);
+        Ok(report)
     }
 
     /// Saves the document to `path` (replacing any file there, after backing it up the
     /// same way as [`CfgFile::save`]); from then on the document belongs to `path`.
     ///
     /// # Errors
-    /// As [`CfgFile::save`], except that there is no check for changes.
+    /// As [`CfgFile::save_with`], except that there is no check for changes.
     pub fn save_as(&mut self, path: impl AsRef<Path>) -> Result<SaveReport, CfgError> {
         let path = path.as_ref().to_path_buf();
-        let report = self.write_to(&path)?;
+        let mut locked = LockedCfg::open(&path)?;
+        let bytes = Zeroizing::new(self.doc.to_bytes());
+        let mut report = locked.write(&bytes, SaveOptions::default())?;
+        if !holds_password(&self.doc) {
+            report.exposure = None;
+        }
         self.path = path;
+        self.saved(&bytes);
         Ok(report)
     }
 
-    fn write_to(&mut self, path: &Path) -> Result<SaveReport, CfgError> {
-        let bytes = Zeroizing::new(self.doc.to_bytes());
-        let (report, state) = write_atomically(path, &bytes)?;
-        self.on_disk = Some(state);
-        Ok(report)
+    fn saved(&mut self, bytes: &[u8]) {
+        let modified = fs::metadata(&self.path).ok().and_then(|meta| meta.modified().ok());
+        self.on_disk = Some(disk_state(bytes, modified));
+        self.base = self.doc.clone();
     }
+}
+
+/// Whether the document holds a non-empty password.
+fn holds_password(doc: &CfgDocument) -> bool {
+    doc.entries()
+        .iter()
+        .any(|entry| entry.is_secret() && !entry.value.is_empty())
+}
+
+/// A configuration file locked for writing: the lock is held from [`LockedCfg::open`],
+/// which reads the current contents, until the value is dropped. Used by
+/// [`CfgFile::save`] and by the import, which copies files under the same lock.
+#[derive(Debug)]
+pub struct LockedCfg {
+    /// The path as given.
+    path: PathBuf,
+    /// Where the file really is (past symbolic links).
+    target: PathBuf,
+    /// The current contents; `None` when the file does not exist.
+    current: Option<Zeroizing<Vec<u8>>>,
+    /// The attributes of the current file, or those of a new private file.
+    attributes: FileAttributes,
+    /// Before the first write: the backup's contents then, for [`LockedCfg::restore`].
+    replaced_backup: Option<Option<Zeroizing<Vec<u8>>>>,
+    _lock: FileLock,
+}
+
+impl LockedCfg {
+    /// Locks the file at `path` (following a symbolic link to its target), removes
+    /// temporary files a killed save left beside it, and reads its current contents.
+    ///
+    /// # Errors
+    /// [`CfgError::Write`] when `path` is a symbolic link to nothing or the lock file
+    /// cannot be created; [`CfgError::Locked`] when another program holds the lock for
+    /// longer than [`files::LOCK_WAIT`]; [`CfgError::HardLinked`]; the reading errors of
+    /// [`CfgFile::load`].
+    pub fn open(path: &Path) -> Result<LockedCfg, CfgError> {
+        let write_error = |source| CfgError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        let target = files::resolve_link_target(path).map_err(write_error)?;
+        let template = fs::metadata(&target).ok();
+        let lock = FileLock::acquire(&target, template.as_ref(), files::LOCK_WAIT).map_err(|source| {
+            if source.kind() == io::ErrorKind::WouldBlock {
+                CfgError::Locked {
+                    path: path.to_owned(),
+                    source,
+                }
+            } else {
+                write_error(source)
+            }
+        })?;
+        files::remove_stale_temporaries(&target, Some(&backup_path(&target)));
+        let current = read_optional(&target)?;
+        let attributes = match &current {
+            Some(_) => {
+                let meta = fs::metadata(&target).map_err(|source| CfgError::Read {
+                    path: target.clone(),
+                    source,
+                })?;
+                check_single_link(path, &meta)?;
+                FileAttributes::of(&target, &meta).map_err(|source| CfgError::Read {
+                    path: target.clone(),
+                    source,
+                })?
+            }
+            None => FileAttributes::private(),
+        };
+        Ok(LockedCfg {
+            path: path.to_owned(),
+            target,
+            current,
+            attributes,
+            replaced_backup: None,
+            _lock: lock,
+        })
+    }
+
+    /// The file's contents when it was locked; `None` when it did not exist.
+    pub fn current(&self) -> Option<&[u8]> {
+        self.current.as_deref().map(Vec::as_slice)
+    }
+
+    /// Where the file really is (past symbolic links).
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Replaces the file with `bytes`, first keeping its contents when locked in the
+    /// backup (when they differ). With [`SaveOptions::tighten_permissions`], the file and
+    /// the backup become readable by their owner only.
+    ///
+    /// # Errors
+    /// [`CfgError::Write`] naming the file that could not be written (the backup or the
+    /// file itself); the file is then unchanged. On Windows, tightening the permissions is
+    /// refused ([`io::ErrorKind::Unsupported`]): set them on the file's Security tab.
+    pub fn write(&mut self, bytes: &[u8], options: SaveOptions) -> Result<SaveReport, CfgError> {
+        #[cfg(not(unix))]
+        if options.tighten_permissions {
+            return Err(CfgError::Write {
+                path: self.target.clone(),
+                source: io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "tightening permissions is not done on Windows: limit who may read the file on the \
+                     Security tab of its properties",
+                ),
+            });
+        }
+        let attributes = if options.tighten_permissions {
+            self.attributes.clone().tightened()
+        } else {
+            self.attributes.clone()
+        };
+        let backup_file = backup_path(&self.target);
+        let write_error = |path: &Path| {
+            let path = path.to_owned();
+            move |source| CfgError::Write { path, source }
+        };
+        let backup = match &self.current {
+            Some(previous) if previous.as_slice() != bytes => {
+                if self.replaced_backup.is_none() {
+                    let before = read_optional(&backup_file).ok().flatten();
+                    self.replaced_backup = Some(before);
+                }
+                files::replace_file(&backup_file, previous, &attributes).map_err(write_error(&backup_file))?;
+                Some(backup_file)
+            }
+            _ => {
+                if options.tighten_permissions && backup_file.exists() {
+                    files::make_private(&backup_file).map_err(write_error(&backup_file))?;
+                }
+                None
+            }
+        };
+        files::replace_file(&self.target, bytes, &attributes).map_err(write_error(&self.target))?;
+        Ok(SaveReport {
+            path: self.target.clone(),
+            backup,
+            bytes: bytes.len(),
+            mode: attributes.mode(),
+            merged: false,
+            exposure: attributes.exposure(),
+        })
+    }
+
+    /// Puts back what [`LockedCfg::write`] replaced: the file's contents when locked (or
+    /// no file, when there was none) and the backup's.
+    ///
+    /// # Errors
+    /// [`CfgError::Write`] when a file cannot be put back.
+    pub fn restore(&mut self) -> Result<(), CfgError> {
+        let write_error = |path: &Path| {
+            let path = path.to_owned();
+            move |source| CfgError::Write { path, source }
+        };
+        match &self.current {
+            Some(previous) => {
+                files::replace_file(&self.target, previous, &self.attributes).map_err(write_error(&self.target))?
+            }
+            None => match fs::remove_file(&self.target) {
+                Ok(()) => {}
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                Err(error) => return Err(write_error(&self.target)(error)),
+            },
+        }
+        let backup_file = backup_path(&self.target);
+        match self.replaced_backup.take() {
+            Some(Some(before)) => {
+                files::replace_file(&backup_file, &before, &self.attributes).map_err(write_error(&backup_file))?
+            }
+            Some(None) => {
+                let _ = fs::remove_file(&backup_file);
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// The path as given to [`LockedCfg::open`].
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Makes the configuration at `path` and its backup readable by their owner only (mode
+/// 0600, no ACL entries), keeping the owner: for a file holding passwords that its group
+/// or other users can read. Takes the file's lock.
+///
+/// # Errors
+/// As [`LockedCfg::open`]; [`CfgError::Write`] when the permissions cannot be changed
+/// (this account does not own the file).
+pub fn tighten_permissions(path: &Path) -> Result<(), CfgError> {
+    let locked = LockedCfg::open(path)?;
+    let backup = backup_path(locked.target());
+    let files = std::iter::once(locked.target()).chain(backup.exists().then_some(backup.as_path()));
+    for file in files {
+        files::make_private(file).map_err(|source| CfgError::Write {
+            path: file.to_owned(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Refuses a file with more than one name: replacing it by a rename would leave the
+/// other names with the old contents (and the old passwords).
+fn check_single_link(path: &Path, meta: &fs::Metadata) -> Result<(), CfgError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Err(CfgError::HardLinked {
+                path: path.to_owned(),
+                links: meta.nlink(),
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, meta);
+    Ok(())
 }
 
 /// `<file name>.bak` next to `path`.
@@ -174,167 +489,11 @@ fn disk_state(bytes: &[u8], modified: Option<SystemTime>) -> DiskState {
     }
 }
 
-/// The file's current state, or `None` when it does not exist.
-fn read_state(path: &Path) -> Result<Option<DiskState>, CfgError> {
-    match fs::read(path) {
-        Ok(bytes) => {
-            let bytes = Zeroizing::new(bytes);
-            let modified = fs::metadata(path).ok().and_then(|meta| meta.modified().ok());
-            Ok(Some(disk_state(&bytes, modified)))
-        }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(CfgError::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
-}
-
-/// The permission bits and owner a replacement file should get.
-#[derive(Clone, Copy, Debug)]
-struct FileAttributes {
-    #[cfg(unix)]
-    mode: u32,
-    #[cfg(unix)]
-    owner: Option<(u32, u32)>,
-}
-
-impl FileAttributes {
-    fn of(meta: Option<&fs::Metadata>) -> FileAttributes {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            match meta {
-                Some(meta) => FileAttributes {
-                    mode: meta.mode() & 0o7777,
-                    owner: Some((meta.uid(), meta.gid())),
-                },
-                None => FileAttributes {
-                    mode: NEW_FILE_MODE,
-                    owner: None,
-                },
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = meta;
-            FileAttributes {}
-        }
-    }
-
-    fn mode(self) -> Option<u32> {
-        #[cfg(unix)]
-        {
-            Some(self.mode)
-        }
-        #[cfg(not(unix))]
-        {
-            None
-        }
-    }
-
-    /// Gives the open temporary file these attributes.
-    fn apply(self, file: &File) -> io::Result<()> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::{MetadataExt, PermissionsExt};
-            if let Some((uid, gid)) = self.owner {
-                let current = file.metadata()?;
-                if current.uid() != uid || current.gid() != gid {
-                    std::os::unix::fs::fchown(file, Some(uid), Some(gid))?;
-                }
-            }
-            file.set_permissions(fs::Permissions::from_mode(self.mode))?;
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = file;
-        }
-        Ok(())
-    }
-}
-
-/// Writes `bytes` to `path` atomically, first keeping the previous contents (if any and
-/// different) in the backup. Follows a symbolic link at `path` to its target.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(SaveReport, DiskState), CfgError> {
-    let target = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => fs::canonicalize(path).map_err(|source| CfgError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?,
-        _ => path.to_path_buf(),
-    };
-    let (previous, meta) = match fs::read(&target) {
-        Ok(previous) => {
-            let meta = fs::metadata(&target).map_err(|source| CfgError::Read {
-                path: target.clone(),
-                source,
-            })?;
-            (Some(Zeroizing::new(previous)), Some(meta))
-        }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => (None, None),
-        Err(source) => {
-            return Err(CfgError::Read { path: target, source });
-        }
-    };
-    let attributes = FileAttributes::of(meta.as_ref());
-
-    let backup = match previous {
-        Some(previous) if previous.as_slice() != bytes => {
-            let backup = backup_path(&target);
-            replace_file(&backup, &previous, attributes)?;
-            Some(backup)
-        }
-        _ => None,
-    };
-    replace_file(&target, bytes, attributes)?;
-
-    let modified = fs::metadata(&target).ok().and_then(|meta| meta.modified().ok());
-    let report = SaveReport {
-        path: target,
-        backup,
-        bytes: bytes.len(),
-        mode: attributes.mode(),
-    };
-    Ok((report, disk_state(bytes, modified)))
-}
-
-/// Replaces `target` with `bytes` through a temporary file in the same folder. The
-/// temporary file is removed again on any failure.
-fn replace_file(target: &Path, bytes: &[u8], attributes: FileAttributes) -> Result<(), CfgError> {
-    let write_error = |source: io::Error| CfgError::Write {
-        path: target.to_path_buf(),
-        source,
-    };
-    let folder = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut prefix = std::ffi::OsString::from(".");
-    prefix.push(target.file_name().unwrap_or_default());
-    prefix.push(".");
-    let mut temp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(folder)
-        .map_err(write_error)?;
-    temp.write_all(bytes).map_err(write_error)?;
-    temp.flush().map_err(write_error)?;
-    attributes.apply(temp.as_file()).map_err(write_error)?;
-    temp.as_file().sync_all().map_err(write_error)?;
-    temp.persist(target).map_err(|error| write_error(error.error))?;
-    sync_folder(folder).map_err(write_error)
-}
-
-/// Makes a rename in `folder` durable.
-fn sync_folder(folder: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(folder)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = folder;
-        Ok(())
+/// The file's contents (bounded), or `None` when it does not exist.
+fn read_optional(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, CfgError> {
+    match files::read_regular(path, limits::CFG_MAX_BYTES, WHAT) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(files::InputError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error.into()),
     }
 }

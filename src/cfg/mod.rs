@@ -52,6 +52,8 @@ mod error;
 mod fields;
 pub mod file;
 pub mod locate;
+mod merge;
+mod template;
 mod validate;
 
 pub use document::{CfgDocument, Entry, Section, SetOutcome};
@@ -60,6 +62,7 @@ pub use fields::{
     FieldKind, FieldSpec, KNOWN_FIELDS, SECTION_CONFIG, SECTION_KMS, Settings, field_spec, is_known_section,
     is_secret_tag, parse_yes_no,
 };
-pub use file::{CfgFile, DiskState, SaveReport};
+pub use file::{CfgFile, DiskState, LockedCfg, SaveOptions, SaveReport, tighten_permissions};
 pub use locate::{CfgSource, LibraryCfg, resolve_path};
+pub use template::{GuideValues, guide_template};
 pub use validate::{Finding, FindingKind, Severity, permission_finding, validate};

@@ -1,12 +1,15 @@
 //! `fxconfig config show | set | validate`.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use fxconfig::cfg::{self, CfgFile, Severity};
 use serde::Serialize;
 
-use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, default_config_path, secret_input};
+use super::{
+    CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, default_config_path, output, secret_input,
+};
 
 /// The `config` subcommands.
 #[derive(Debug, Subcommand)]
@@ -33,7 +36,8 @@ pub enum ConfigCommand {
 pub struct SetArgs {
     /// The file to change.
     path: PathBuf,
-    /// Entries to set, as TAG=VALUE. Password tags are refused here: use --secret-env or --secret-stdin.
+    /// Entries to set, as TAG=VALUE. Password tags (any tag whose name holds PASS, PIN or SECRET) are
+    /// refused here: use --secret-env or --secret-stdin.
     #[arg(value_name = "TAG=VALUE")]
     assignments: Vec<String>,
     /// The section to change (default: the first section holding the tag; KMS for a new KMS tag).
@@ -42,9 +46,35 @@ pub struct SetArgs {
     /// Set a password tag from an environment variable, as TAG=VAR (repeatable).
     #[arg(long, value_name = "TAG=VAR")]
     secret_env: Vec<String>,
-    /// Set this password tag from the first line of standard input.
+    /// Set this password tag from the first line of standard input (at most 64 KiB).
     #[arg(long, value_name = "TAG")]
     secret_stdin: Option<String>,
+    /// Accept an empty password on standard input.
+    #[arg(long, requires = "secret_stdin")]
+    allow_empty: bool,
+    /// Make the file and its backup readable by their owner only (0600), keeping the owner.
+    #[arg(long)]
+    tighten_permissions: bool,
+    /// Print JSON: {"path", "backup", "merged", "changes": [{"tag", "line", "action"}], "exposure", "findings"}.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct ChangeJson<'a> {
+    tag: &'a str,
+    line: usize,
+    action: &'static str,
+}
+
+#[derive(Serialize)]
+struct SetJson<'a> {
+    path: &'a Path,
+    backup: Option<&'a Path>,
+    merged: bool,
+    changes: Vec<ChangeJson<'a>>,
+    exposure: Option<&'a fxconfig::files::PasswordExposure>,
+    findings: &'a [cfg::Finding],
 }
 
 /// Runs a `config` subcommand.
@@ -95,11 +125,9 @@ fn shown_file(file: &CfgFile) -> ShownFile {
             }),
         }
     }
+    let mut listed: HashSet<String> = sections.iter().filter_map(|s| s.name.clone()).collect();
     for section in file.doc.sections() {
-        if !sections
-            .iter()
-            .any(|s| s.name.as_deref() == Some(section.name.as_str()))
-        {
+        if listed.insert(section.name.clone()) {
             sections.push(ShownSection {
                 name: Some(section.name),
                 entries: Vec::new(),
@@ -141,15 +169,11 @@ fn parse_pair<'a>(text: &'a str, what: &str) -> Result<(&'a str, &'a str), Comma
     }
 }
 
-fn is_secret_tag(tag: &str) -> bool {
-    cfg::field_spec(tag).is_some_and(|spec| matches!(spec.kind, cfg::FieldKind::Secret))
-}
-
 fn set(args: &SetArgs) -> CommandResult {
     let mut changes: Vec<(String, fxconfig::Secret)> = Vec::new();
     for assignment in &args.assignments {
         let (tag, value) = parse_pair(assignment, "TAG=VALUE")?;
-        if is_secret_tag(tag) {
+        if cfg::is_secret_tag(tag) {
             return Err(CommandError::cannot_run(format!(
                 "{tag} holds a password: other users can read command-line arguments, so pass it with --secret-env {tag}=VAR or --secret-stdin {tag}"
             )));
@@ -161,7 +185,7 @@ fn set(args: &SetArgs) -> CommandResult {
         changes.push((tag.to_owned(), secret_input::from_env(var)?));
     }
     if let Some(tag) = &args.secret_stdin {
-        changes.push((tag.clone(), secret_input::from_stdin()?));
+        changes.push((tag.clone(), secret_input::read_stdin(args.allow_empty)?));
     }
     if changes.is_empty() {
         return Err(CommandError::cannot_run(
@@ -170,19 +194,58 @@ fn set(args: &SetArgs) -> CommandResult {
     }
 
     let mut file = load(&args.path)?;
-    let mut done = Vec::new();
+    let mut outcomes = Vec::new();
     for (tag, value) in &changes {
         let outcome = file
             .doc
             .set(args.section.as_deref(), tag, value.expose())
             .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
-        done.push(describe_change(tag, &outcome));
+        outcomes.push((tag.as_str(), outcome));
     }
-    file.save().map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
-    for line in done {
-        println!("{line}");
+    let options = cfg::SaveOptions {
+        tighten_permissions: args.tighten_permissions,
+    };
+    let report = file
+        .save_with(options)
+        .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+    output::note_saved(&report.path);
+    if let Some(exposure) = &report.exposure {
+        output::warn_exposure(&args.path, exposure);
     }
-    let findings = cfg::validate(&file.doc, Some(&file.path));
+    let findings: Vec<cfg::Finding> = cfg::validate(&file.doc, Some(&file.path))
+        .into_iter()
+        .filter(|finding| report.exposure.is_none() || finding.kind != cfg::FindingKind::ReadableByOthers)
+        .collect();
+    if args.json {
+        let json = SetJson {
+            path: &report.path,
+            backup: report.backup.as_deref(),
+            merged: report.merged,
+            changes: outcomes
+                .iter()
+                .map(|(tag, outcome)| {
+                    let (line, action) = match outcome {
+                        cfg::SetOutcome::Updated { line } => (*line, "updated"),
+                        cfg::SetOutcome::Inserted { line } => (*line, "added"),
+                        cfg::SetOutcome::SectionCreated { line } => (*line, "added_in_new_section"),
+                    };
+                    ChangeJson { tag, line, action }
+                })
+                .collect(),
+            exposure: report.exposure.as_ref(),
+            findings: &findings,
+        };
+        let text = serde_json::to_string_pretty(&json)
+            .map_err(|e| CommandError::cannot_run(format!("could not encode JSON: {e}")))?;
+        println!("{text}");
+        return Ok(EXIT_OK);
+    }
+    for (tag, outcome) in &outcomes {
+        println!("{}", describe_change(tag, outcome));
+    }
+    if report.merged {
+        println!("note: another program changed the file meanwhile; its change was kept too");
+    }
     for finding in &findings {
         println!("{}: {finding}", severity_word(finding.severity));
     }

@@ -18,6 +18,9 @@ pub struct IdentityArgs {
     p12: PathBuf,
     #[command(flatten)]
     password: PasswordSource,
+    /// Accept an empty password on standard input.
+    #[arg(long, requires = "password_stdin")]
+    allow_empty: bool,
     /// The root CA to check the client certificate against [3.1.4].
     #[arg(long, value_name = "FILE")]
     ca: Option<PathBuf>,
@@ -40,9 +43,30 @@ pub struct ImportArgs {
     p12: PathBuf,
     #[command(flatten)]
     password: PasswordSource,
+    /// Accept an empty password on standard input.
+    #[arg(long, requires = "password_stdin")]
+    allow_empty: bool,
     /// Where to copy the two files (default: the configuration's folder).
     #[arg(long, value_name = "DIR")]
     dest: Option<PathBuf>,
+    /// Make the configuration and its backup readable by their owner only (0600), keeping the owner.
+    #[arg(long)]
+    tighten_permissions: bool,
+    /// Print JSON: {"config", "created", "ca_path", "p12_path", "backup", "exposure"}.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct ImportJson<'a> {
+    config: &'a std::path::Path,
+    created: bool,
+    ca_path: &'a std::path::Path,
+    p12_path: &'a std::path::Path,
+    backup: Option<&'a std::path::Path>,
+    client_subject: &'a str,
+    ca_subject: Option<&'a str>,
+    exposure: Option<&'a fxconfig::files::PasswordExposure>,
 }
 
 #[derive(Serialize)]
@@ -88,8 +112,9 @@ fn print_cert(cert: &CertInfo) {
 
 /// Shows the identity's certificates and, with `--ca`, checks its chain.
 pub fn run_identity(args: &IdentityArgs) -> CommandResult {
-    let password = args.password.read()?;
-    let client = identity::load_p12(&args.p12, &password).map_err(|e| CommandError::explained(EXIT_FAILED, &e))?;
+    let password = args.password.read(args.allow_empty)?;
+    let client = identity::load_p12_within(&args.p12, &password, identity::P12_TIME_LIMIT)
+        .map_err(|e| CommandError::explained(EXIT_FAILED, &e))?;
     let ca = match &args.ca {
         Some(path) => Some(identity::load_ca(path).map_err(|e| CommandError::explained(EXIT_FAILED, &e))?),
         None => None,
@@ -158,13 +183,14 @@ pub fn run_identity(args: &IdentityArgs) -> CommandResult {
 
 /// Checks the materials, copies them and updates the configuration.
 pub fn run_import(args: &ImportArgs) -> CommandResult {
-    let password = args.password.read()?;
+    let password = args.password.read(args.allow_empty)?;
     let request = ImportRequest {
         config: &args.config,
         ca: &args.ca,
         p12: &args.p12,
         password: &password,
         dest: args.dest.as_deref(),
+        tighten_permissions: args.tighten_permissions,
     };
     let report = import::import_tls_materials(&request).map_err(|e| {
         let code = match e {
@@ -173,6 +199,27 @@ pub fn run_import(args: &ImportArgs) -> CommandResult {
         };
         CommandError::explained(code, &e)
     })?;
+    output::note_saved(&report.saved.path);
+    let ca_subject = report.ca.certs.first().map(|c| c.subject.as_str());
+    if let Some(exposure) = &report.saved.exposure {
+        output::warn_exposure(&args.config, exposure);
+    }
+    if args.json {
+        let json = ImportJson {
+            config: &report.saved.path,
+            created: report.created_config,
+            ca_path: &report.ca_path,
+            p12_path: &report.p12_path,
+            backup: report.saved.backup.as_deref(),
+            client_subject: &report.identity.leaf().subject,
+            ca_subject,
+            exposure: report.saved.exposure.as_ref(),
+        };
+        let text = serde_json::to_string_pretty(&json)
+            .map_err(|e| CommandError::cannot_run(format!("could not encode JSON: {e}")))?;
+        println!("{text}");
+        return Ok(EXIT_OK);
+    }
     println!("PROD-TLS-CA       = {}", report.ca_path.display());
     println!("PROD-TLS-KEY      = {}", report.p12_path.display());
     println!("PROD-TLS-KEY-PASS = {}", fxconfig::secret::MASK);
@@ -182,7 +229,7 @@ pub fn run_import(args: &ImportArgs) -> CommandResult {
         if report.created_config { "created" } else { "updated" },
         args.config.display(),
         report.identity.leaf().subject,
-        report.ca.certs.first().map(|c| c.subject.as_str()).unwrap_or("the CA")
+        ca_subject.unwrap_or("the CA")
     );
     Ok(EXIT_OK)
 }

@@ -4,7 +4,25 @@
 //! Without a command, `fxconfig` opens the desktop app (as `fxconfig gui` does).
 //!
 //! Exit codes: 0 all good (warnings allowed), 1 a check or validation failed,
-//! 2 the command could not run (usage, unreadable file, no window could be opened).
+//! 2 the command could not run (usage, unreadable file, no window could be opened, or
+//! the output could not be written), 141 the reader of the output closed it early.
+
+/// `println!` for the command line: a failed write does not panic (see [`output`]).
+macro_rules! println {
+    () => {
+        crate::cli::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        crate::cli::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprintln!` for the command line: a failed write to standard error is ignored.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {
+        crate::cli::output::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
 
 mod check;
 mod config;
@@ -128,13 +146,14 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => gui::run_demo(&args, started),
         Command::PackageDocs(args) => package_docs::run(&args),
     };
-    match result {
-        Ok(code) => ExitCode::from(code),
+    let code = match result {
+        Ok(code) => code,
         Err(error) => {
             eprintln!("fxconfig: {}", error.message);
-            ExitCode::from(error.code)
+            error.code
         }
-    }
+    };
+    ExitCode::from(output::finish(code))
 }
 
 /// The configuration to use when none is named: the one the PKCS#11 library reads.

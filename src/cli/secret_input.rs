@@ -1,10 +1,10 @@
 //! Passwords for the command line: from an environment variable or standard input,
-//! never from an argument (other users see arguments in `ps`).
-
-use std::io::BufRead;
+//! never from an argument (other users see arguments in `ps`). A password read from
+//! standard input is at most 64 KiB and must not be empty unless `--allow-empty` says so.
 
 use clap::Args;
 use fxconfig::Secret;
+use fxconfig::files::{self, limits};
 
 use super::CommandError;
 
@@ -21,11 +21,12 @@ pub struct PasswordSource {
 }
 
 impl PasswordSource {
-    /// The password, or why it could not be read.
-    pub fn read(&self) -> Result<Secret, CommandError> {
+    /// The password, or why it could not be read. An empty line on standard input is
+    /// refused unless `allow_empty`.
+    pub fn read(&self, allow_empty: bool) -> Result<Secret, CommandError> {
         match &self.password_env {
             Some(var) => from_env(var),
-            None => from_stdin(),
+            None => read_stdin(allow_empty),
         }
     }
 }
@@ -43,14 +44,30 @@ pub fn from_env(var: &str) -> Result<Secret, CommandError> {
     }
 }
 
-/// The first line of standard input (without its line ending) as a secret.
+/// The first line of standard input (without its line ending) as a secret; an empty
+/// line is refused.
 pub fn from_stdin() -> Result<Secret, CommandError> {
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CommandError::cannot_run(format!("could not read the password from standard input: {e}")))?;
-    let trimmed = line.trim_end_matches(['\r', '\n']).to_owned();
-    zeroize::Zeroize::zeroize(&mut line);
-    Ok(Secret::new(trimmed))
+    read_stdin(false)
+}
+
+/// The first line of standard input (without its line ending, at most 64 KiB) as a
+/// secret; an empty line is refused unless `allow_empty`.
+pub fn read_stdin(allow_empty: bool) -> Result<Secret, CommandError> {
+    let line = files::read_secret_line(&mut std::io::stdin().lock(), limits::SECRET_MAX_BYTES).map_err(|e| {
+        CommandError::cannot_run(match e {
+            files::InputError::TooLarge { limit, .. } => {
+                format!("the password on standard input is longer than {limit} bytes")
+            }
+            other => format!(
+                "could not read the password from standard input: {}",
+                fxconfig::remedy::cause_chain(&other)
+            ),
+        })
+    })?;
+    if line.is_empty() && !allow_empty {
+        return Err(CommandError::cannot_run(
+            "standard input gave an empty password; pass --allow-empty if the password really is empty",
+        ));
+    }
+    Ok(Secret::new(line.as_str()))
 }

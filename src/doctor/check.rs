@@ -33,7 +33,7 @@ pub enum CheckId {
     TlsServerCert,
     /// The server asks for and accepts the client certificate.
     TlsClientAuth,
-    /// The Excrypt `ECHO` command gets an answer.
+    /// The Excrypt `ECHO` command gets an answer that is not a refusal.
     HostapiEcho,
     /// The PKCS#11 module file exists and is a shared library for this machine.
     Pkcs11Module,
@@ -195,7 +195,7 @@ impl CheckId {
                 "Checks, after a full round trip, that the server asked for our client certificate and accepted it."
             }
             CheckId::HostapiEcho => {
-                "Sends the Excrypt [AOECHO;] command and checks the answer is a well-formed, non-error frame."
+                "Sends the Excrypt [AOECHO;] command and judges the answer: FAIL on ERRO or the status AN=N or AN=P, WARN on another AN value, PASS otherwise; names the versions (BC, FW), serial (SN) and product (PN) and shows the answer as received."
             }
             CheckId::Pkcs11Module => {
                 "Reads the module file's header: it exists and is a shared library for this system, processor and word size (ELF x86-64 rather than 32-bit; PE on Windows)."
@@ -273,6 +273,10 @@ pub struct CheckResult {
     pub remedy: String,
     /// The guide section to read, such as `"3.2.10"`.
     pub guide: &'static str,
+    /// The answer received from the Host API, as received but with control characters
+    /// written as escapes ([`crate::display::escape_bytes`]), such as `[AOECHO;ANP;]`: set on
+    /// `hostapi.echo` whenever an answer arrived (also when it is not a frame), `None` otherwise.
+    pub raw: Option<String>,
     /// How long the check took, in milliseconds.
     pub ms: u64,
 }

@@ -73,6 +73,7 @@ pub(crate) struct Outcome {
     status: Status,
     detail: String,
     remedy: String,
+    raw: Option<String>,
 }
 
 impl Outcome {
@@ -81,6 +82,7 @@ impl Outcome {
             status: Status::Pass,
             detail: detail.into(),
             remedy: String::new(),
+            raw: None,
         }
     }
 
@@ -89,6 +91,7 @@ impl Outcome {
             status: Status::Warn,
             detail: detail.into(),
             remedy: remedy.into(),
+            raw: None,
         }
     }
 
@@ -97,6 +100,7 @@ impl Outcome {
             status: Status::Fail,
             detail: detail.into(),
             remedy: remedy.into(),
+            raw: None,
         }
     }
 
@@ -105,7 +109,14 @@ impl Outcome {
             status: Status::Skip,
             detail: detail.into(),
             remedy: String::new(),
+            raw: None,
         }
+    }
+
+    /// Keeps the answer the check received, as [`CheckResult::raw`] shows it.
+    pub(crate) fn with_raw(mut self, raw: Option<String>) -> Self {
+        self.raw = raw;
+        self
     }
 
     /// A failure described by a library error: its cause chain and its remedy.
@@ -132,6 +143,7 @@ impl Recorder<'_> {
             detail: outcome.detail,
             remedy: outcome.remedy,
             guide: id.guide_section(),
+            raw: outcome.raw,
             ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         (self.on_result)(&result);

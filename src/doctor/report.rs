@@ -112,6 +112,10 @@ pub fn markdown(report: &Report, header: &ReportHeader, config_path: &Path, conf
         if !check.detail.is_empty() {
             let _ = writeln!(out, "{}\n", check.detail);
         }
+        if let Some(raw) = &check.raw {
+            let fence = code_fence(raw);
+            let _ = writeln!(out, "Answer received:\n\n{fence}text\n{raw}\n{fence}\n");
+        }
         if !check.remedy.is_empty() {
             let _ = writeln!(out, "**What to do:** {}\n", check.remedy);
         }
@@ -136,6 +140,12 @@ pub fn status_label(status: Status) -> &'static str {
         Status::Fail => "FAIL",
         Status::Skip => "SKIP",
     }
+}
+
+/// A Markdown code fence longer than any run of backticks in `text`, so `text` cannot end it.
+fn code_fence(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
 }
 
 fn table_cell(text: &str) -> String {
@@ -214,6 +224,7 @@ mod tests {
                         String::new()
                     },
                     guide: id.guide_section(),
+                    raw: (id == CheckId::HostapiEcho).then(|| "[AOECHO;ANY;BC``x;]".to_owned()),
                     ms: 3,
                 })
                 .collect(),
@@ -248,5 +259,10 @@ mod tests {
         assert!(text.contains("fxconfig 9.9.9"));
         assert!(text.contains("testos"));
         assert!(text.contains("1 other lines"));
+        assert!(
+            text.contains("Answer received:\n\n```text\n[AOECHO;ANY;BC``x;]\n```\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("Answer received:").count(), 1);
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::{CheckId, DoctorOptions, Outcome, Status};
 use crate::cfg::{self, CfgFile, Finding, FindingKind, Settings, Severity};
-use crate::hostapi::{self, EchoReply, HostApiError, Stage, TlsMaterials, TlsSession};
+use crate::hostapi::{self, EchoReply, HostApiError, Stage, TlsMaterials, TlsSession, answer};
 use crate::identity::{self, CaBundle, ClientIdentity, Validity};
 
 /// Days before expiry from which a certificate gets a warning.
@@ -316,7 +316,7 @@ impl<'a> State<'a> {
             );
         };
         let path = self.resolve_cfg_path(&value);
-        match identity::load_p12(&path, &password) {
+        match identity::load_p12_within(&path, &password, self.options.timeout) {
             Ok(id) => {
                 let leaf = id.leaf();
                 let detail = format!(
@@ -465,7 +465,7 @@ impl<'a> State<'a> {
         })?;
         let owner = stage_owner(error.stage());
         if owner == id {
-            Some(Outcome::from_error(error))
+            Some(Outcome::from_error(error).with_raw(error.raw().map(str::to_owned)))
         } else if owner < id {
             Some(Outcome::skip(format!("{owner} failed")))
         } else {
@@ -547,17 +547,18 @@ impl<'a> State<'a> {
         }
         match &self.echo {
             Some(Ok(reply)) => {
-                let identity: Vec<String> = reply
-                    .frame
-                    .identity()
-                    .into_iter()
-                    .map(|(label, value)| format!("{label} {value}"))
-                    .collect();
-                if identity.is_empty() {
-                    Outcome::pass(format!("answered {}", reply.raw))
-                } else {
-                    Outcome::pass(format!("answered: {}", identity.join(", ")))
-                }
+                let said = answer::describe(&reply.frame);
+                let outcome = match &reply.unknown_status {
+                    None => Outcome::pass(format!("the KMES answered: {said}")),
+                    Some(status) => Outcome::warn(
+                        format!(
+                            "the KMES answered with the status \"{}\" (AN), which is neither Y (success), N (failure) nor P (permission lacking): {said}",
+                            crate::display::escape(status)
+                        ),
+                        "fxconfig cannot tell whether this status means success: compare the answer shown here with the KMES logs, and report it so fxconfig can learn it [3.2.10]",
+                    ),
+                };
+                outcome.with_raw(Some(reply.raw.clone()))
             }
             _ if self.tls_disabled() && self.tcp.is_some() => Outcome::warn(
                 "PROD-TLS-ENABLED is NO: the TCP port answers, but fxconfig tests the Host API over TLS only",

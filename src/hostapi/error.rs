@@ -105,8 +105,13 @@ pub enum ErrorKind {
     NoFrameEnd,
     /// No answer arrived within the timeout.
     ReadTimeout,
-    /// The KMES answered with an error: the command is disabled or refused.
+    /// The KMES answered with the error command `ERRO` (its text, from `ER` or `BB`, is
+    /// the detail): the command is disabled or not understood.
     CommandRefused,
+    /// The KMES answered with the status `AN` = `P`: the identity's role lacks a permission.
+    PermissionDenied,
+    /// The KMES answered with the status `AN` = `N`: a general failure.
+    GeneralFailure,
     /// The KMES answered a well-formed frame for another command.
     UnexpectedReply,
 }
@@ -140,7 +145,9 @@ impl ErrorKind {
             ErrorKind::FrameTooLarge => "the answer is larger than 64 KiB",
             ErrorKind::NoFrameEnd => "the answer did not end with ']' in time",
             ErrorKind::ReadTimeout => "no answer arrived in time",
-            ErrorKind::CommandRefused => "the KMES refused the command",
+            ErrorKind::CommandRefused => "the KMES answered with an error (ERRO)",
+            ErrorKind::PermissionDenied => "the KMES refused the command for lack of permission (AN=P)",
+            ErrorKind::GeneralFailure => "the KMES reported a general failure (AN=N)",
             ErrorKind::UnexpectedReply => "the KMES answered another command",
         };
         text.to_owned()
@@ -156,13 +163,15 @@ impl fmt::Display for ErrorKind {
 type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A failure of the Host API connection: the stage it belongs to, what failed,
-/// an optional detail (such as the address or the KMES error text) and the raw
-/// cause (`io::Error`, `rustls::Error`, [`FrameError`](super::frame::FrameError)).
+/// an optional detail (such as the address or the KMES error text), the raw
+/// cause (`io::Error`, `rustls::Error`, [`FrameError`](super::frame::FrameError)) and,
+/// when an answer arrived, that answer as received.
 #[derive(Debug)]
 pub struct HostApiError {
     stage: Stage,
     kind: ErrorKind,
     detail: Option<String>,
+    raw: Option<String>,
     source: Option<Cause>,
 }
 
@@ -173,6 +182,7 @@ impl HostApiError {
             stage,
             kind,
             detail: None,
+            raw: None,
             source: None,
         }
     }
@@ -180,6 +190,13 @@ impl HostApiError {
     /// Adds a detail shown after the kind's description.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    /// Attaches the answer received, already made safe to show
+    /// ([`crate::display::escape_bytes`]).
+    pub fn with_raw(mut self, raw: impl Into<String>) -> Self {
+        self.raw = Some(raw.into());
         self
     }
 
@@ -202,6 +219,13 @@ impl HostApiError {
     /// The extra detail, such as the address tried or the KMES error text.
     pub fn detail(&self) -> Option<&str> {
         self.detail.as_deref()
+    }
+
+    /// The answer received before the failure, escaped for display, such as
+    /// `[AOECHO;ANP;]`; `None` when nothing arrived. Answers that are not a frame are cut
+    /// after their first KiB.
+    pub fn raw(&self) -> Option<&str> {
+        self.raw.as_deref()
     }
 }
 
@@ -283,7 +307,19 @@ impl Explain for HostApiError {
                 "The KMES accepted the connection but did not answer the ECHO in time: check that it is not overloaded and that the Host API is enabled."
             }
             ErrorKind::CommandRefused => {
-                "Enable the Host API commands on the KMES (Configuration -> Host API Options), every command except those with nested commands such as CLCR or RKRL, then save."
+                let said = self
+                    .detail
+                    .as_deref()
+                    .map_or_else(String::new, |text| format!(" \"{text}\""));
+                return format!(
+                    "The KMES answered the ECHO with the error{said}. When the command is not enabled, enable the Host API commands on the KMES (Configuration -> Host API Options), every command except those with nested commands such as CLCR or RKRL, then save."
+                );
+            }
+            ErrorKind::PermissionDenied => {
+                "The role of this client's identity lacks a permission: on the KMES, check that the user group of the PKCS #11 identity may authenticate to the Host API and holds the permissions of [3.2.3], and that the Host API commands are enabled."
+            }
+            ErrorKind::GeneralFailure => {
+                "The KMES reports a general failure without naming it: keep the raw answer shown here, look for the matching entry in the KMES logs, and check its Host API options."
             }
         };
         text.to_owned()
@@ -311,7 +347,7 @@ impl Explain for HostApiError {
             ErrorKind::ServerCertExpired | ErrorKind::ServerCertNotYetValid => "3.1.3",
             ErrorKind::ClientCertRequired | ErrorKind::InvalidClientIdentity => "3.1.7",
             ErrorKind::ClientCertRejected => "3.1.6",
-            ErrorKind::CommandRefused => "3.2.10",
+            ErrorKind::CommandRefused | ErrorKind::PermissionDenied | ErrorKind::GeneralFailure => "3.2.10",
         };
         Some(section)
     }

@@ -1,16 +1,15 @@
 //! Excrypt frames: `[AOECHO;]` requests and `[AOECHO;…;]` answers.
 //!
-//! A frame is printable ASCII between `[` and `]`. Inside, fields are separated by
-//! `;`; each field is a two-character tag followed by its value. The first field
-//! carries the tag `AO` and the command name as its value (`AOECHO` is the tag `AO`
-//! with the value `ECHO`), so a frame is simply a list of tagged fields whose first
-//! one names the command.
+//! A frame runs from `[` to the first `]`. Inside, fields are separated by `;`; each field is
+//! a two-character tag followed by its value. The first field carries the tag `AO` and the
+//! command name as its value (`AOECHO` is the tag `AO` with the value `ECHO`), so a frame is
+//! a list of tagged fields whose first one names the command.
 //!
-//! Which tags the KMES uses in its ECHO answer and in error answers is not
-//! publicly documented; see the assumptions listed in [the module
-//! documentation](crate::hostapi) and the tag constants below.
-
-use std::fmt;
+//! Answers are read as tolerantly as public Futurex client code reads them: empty fields are
+//! skipped, a field shorter than a tag is kept as [untagged](Frame::untagged) text, and the
+//! bytes 0x80–0xFF are decoded as UTF-8 where they form valid UTF-8 and as latin-1 where they
+//! do not. Control characters (below 0x20, and 0x7F) are refused: bytes holding one are not
+//! a frame. What the fields of an ECHO answer mean is read in [`super::answer`].
 
 /// The largest answer the client accepts, any leading white space and the
 /// opening `[` to closing `]` included.
@@ -19,71 +18,36 @@ pub const MAX_FRAME_LEN: usize = 64 * 1024;
 /// The tag whose value names the command.
 pub const TAG_COMMAND: &str = "AO";
 
-/// The command name of the connectivity check.
+/// The command name of the connectivity check ("Communication Test/Retrieve Version").
 pub const COMMAND_ECHO: &str = "ECHO";
 
-/// The command name of an error answer (assumption, see the module documentation).
+/// The command name of an error answer; its text is in the `BB` field.
 pub const COMMAND_ERROR: &str = "ERRO";
-
-/// The tag carrying an error description (assumption, see the module documentation).
-pub const TAG_ERROR: &str = "BB";
-
-/// The tag carrying the device serial number (assumption, see the module documentation).
-pub const TAG_SERIAL: &str = "SN";
-
-/// The tag carrying the product name (assumption, see the module documentation).
-pub const TAG_PRODUCT: &str = "PN";
-
-/// The tag carrying the firmware or software version (assumption, see the module documentation).
-pub const TAG_VERSION: &str = "VN";
 
 /// A parsed Excrypt frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
     /// The command name, the value of the leading `AO` field, such as `ECHO`.
     pub command: String,
-    /// The fields after the command, in order: (two-character tag, value).
+    /// The tagged fields after the command, in order: (two-character tag, value).
     pub fields: Vec<(String, String)>,
+    /// The fields after the command that are no tag and value (shorter than two
+    /// characters, or not starting with two letters or digits), as received, in order.
+    pub untagged: Vec<String>,
 }
 
 impl Frame {
     /// The value of the first field with `tag`, if any.
     pub fn get(&self, tag: &str) -> Option<&str> {
+        self.values(tag).next()
+    }
+
+    /// The values of every field with `tag`, in order.
+    pub fn values<'a>(&'a self, tag: &str) -> impl Iterator<Item = &'a str> {
         self.fields
             .iter()
-            .find(|(field_tag, _)| field_tag == tag)
+            .filter(move |(field_tag, _)| field_tag == tag)
             .map(|(_, value)| value.as_str())
-    }
-
-    /// Whether this is an error answer: the `ERRO` command, or any frame with an
-    /// error tag (`BB`).
-    pub fn is_error(&self) -> bool {
-        self.command == COMMAND_ERROR || self.get(TAG_ERROR).is_some()
-    }
-
-    /// The error description of an error answer, when it carries one.
-    pub fn error_text(&self) -> Option<&str> {
-        self.get(TAG_ERROR)
-    }
-
-    /// The identifying fields present in the frame, labelled: `serial`, `product`,
-    /// `version` (in that order, absent ones left out).
-    pub fn identity(&self) -> Vec<(&'static str, String)> {
-        [
-            ("serial", TAG_SERIAL),
-            ("product", TAG_PRODUCT),
-            ("version", TAG_VERSION),
-        ]
-        .into_iter()
-        .filter_map(|(label, tag)| self.get(tag).map(|value| (label, value.to_owned())))
-        .collect()
-    }
-}
-
-impl fmt::Display for Frame {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let fields: Vec<(&str, &str)> = self.fields.iter().map(|(t, v)| (t.as_str(), v.as_str())).collect();
-        f.write_str(&String::from_utf8_lossy(&encode(&self.command, &fields)))
     }
 }
 
@@ -106,7 +70,7 @@ pub enum FrameError {
     /// More than [`MAX_FRAME_LEN`] bytes came without a closing `]`.
     #[error("the answer is longer than {MAX_FRAME_LEN} bytes")]
     TooLarge,
-    /// A byte inside the frame is not printable ASCII, or is a stray `[`.
+    /// A byte inside the frame is a control character or a stray `[`.
     #[error("byte {byte:#04x} at offset {offset} cannot appear inside a frame")]
     BadByte {
         /// The offending byte.
@@ -117,14 +81,6 @@ pub enum FrameError {
     /// Something other than white space follows the closing `]`.
     #[error("unexpected bytes after the closing ']'")]
     TrailingBytes,
-    /// A field is shorter than its two-character tag, or its tag is not alphanumeric.
-    #[error("field {index} ({field:?}) is not a two-character tag followed by a value")]
-    BadField {
-        /// The position of the field, 0 for the command field.
-        index: usize,
-        /// The field's text.
-        field: String,
-    },
     /// The first field is not `AO` followed by an alphanumeric command name.
     #[error("the frame does not start with the AO command field")]
     MissingCommand,
@@ -140,19 +96,27 @@ impl crate::remedy::Explain for FrameError {
     }
 }
 
-/// Builds a frame: `[AO<command>;<tag><value>;…]`.
+/// Builds a frame: `[AO<command>;<tag><value>;…]`, the values written as UTF-8.
 ///
-/// Characters that cannot appear inside a frame (`[`, `]`, `;` and anything
-/// outside printable ASCII) are left out of the command, tags and values, so the
-/// result is always one well-formed frame.
+/// Characters that cannot appear inside a frame (`[`, `]`, `;` and control characters)
+/// are left out of the command, tags and values, so the result is always one
+/// well-formed frame.
 pub fn encode(command: &str, fields: &[(&str, &str)]) -> Vec<u8> {
+    let raw: Vec<(&str, &[u8])> = fields.iter().map(|(tag, value)| (*tag, value.as_bytes())).collect();
+    encode_bytes(command, &raw)
+}
+
+/// As [`encode`], with each value given as bytes, such as latin-1 text.
+///
+/// Bytes that cannot appear inside a frame are left out, as in [`encode`].
+pub fn encode_bytes(command: &str, fields: &[(&str, &[u8])]) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + fields.iter().map(|(t, v)| t.len() + v.len() + 1).sum::<usize>());
     out.push(b'[');
     out.extend_from_slice(TAG_COMMAND.as_bytes());
-    push_clean(&mut out, command);
+    push_clean(&mut out, command.as_bytes());
     out.push(b';');
     for (tag, value) in fields {
-        push_clean(&mut out, tag);
+        push_clean(&mut out, tag.as_bytes());
         push_clean(&mut out, value);
         out.push(b';');
     }
@@ -160,12 +124,14 @@ pub fn encode(command: &str, fields: &[(&str, &str)]) -> Vec<u8> {
     out
 }
 
-fn push_clean(out: &mut Vec<u8>, text: &str) {
-    out.extend(text.bytes().filter(|&b| is_field_byte(b)));
+fn push_clean(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend(bytes.iter().copied().filter(|&b| is_field_byte(b)));
 }
 
+/// Whether `byte` may appear inside a field: printable ASCII other than the frame's own
+/// punctuation, and any byte from 0x80 (text in UTF-8 or latin-1).
 fn is_field_byte(byte: u8) -> bool {
-    (0x20..=0x7e).contains(&byte) && !matches!(byte, b'[' | b']' | b';')
+    matches!(byte, 0x20..=0x7e | 0x80..=0xff) && !matches!(byte, b'[' | b']' | b';')
 }
 
 /// How far a stream of answer bytes has come, see [`scan`].
@@ -208,6 +174,14 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, FrameError> {
     Ok(Scan::NeedMore)
 }
 
+/// Text from answer bytes: UTF-8 where valid, latin-1 where not (every byte is a latin-1 character).
+pub fn decode_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
 /// Parses one whole frame. White space around it is ignored.
 pub fn parse(bytes: &[u8]) -> Result<Frame, FrameError> {
     let len = match scan(bytes)? {
@@ -221,33 +195,28 @@ pub fn parse(bytes: &[u8]) -> Result<Frame, FrameError> {
         return Err(FrameError::TrailingBytes);
     }
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
-    // `scan` accepted only printable ASCII between the brackets.
-    let inner = String::from_utf8_lossy(&bytes[start + 1..len - 1]);
-    let mut parts: Vec<&str> = inner.split(';').collect();
-    if parts.last() == Some(&"") {
-        parts.pop();
+    let mut parts = bytes[start + 1..len - 1]
+        .split(|&b| b == b';')
+        .filter(|part| !part.is_empty());
+    let command = parts
+        .next()
+        .and_then(|first| first.strip_prefix(TAG_COMMAND.as_bytes()))
+        .filter(|name| !name.is_empty() && name.iter().all(u8::is_ascii_alphanumeric))
+        .ok_or(FrameError::MissingCommand)?;
+    let mut frame = Frame {
+        command: decode_text(command),
+        fields: Vec::new(),
+        untagged: Vec::new(),
+    };
+    for part in parts {
+        match part.split_at_checked(2) {
+            Some((tag, value)) if tag.iter().all(u8::is_ascii_alphanumeric) => {
+                frame.fields.push((decode_text(tag), decode_text(value)));
+            }
+            _ => frame.untagged.push(decode_text(part)),
+        }
     }
-    let mut fields = Vec::with_capacity(parts.len());
-    for (index, part) in parts.iter().enumerate() {
-        let tag = part
-            .get(..2)
-            .filter(|tag| tag.bytes().all(|b| b.is_ascii_alphanumeric()));
-        let Some(tag) = tag else {
-            return Err(FrameError::BadField {
-                index,
-                field: (*part).to_owned(),
-            });
-        };
-        fields.push((tag.to_owned(), part[2..].to_owned()));
-    }
-    if fields.is_empty() {
-        return Err(FrameError::MissingCommand);
-    }
-    let (tag, command) = fields.remove(0);
-    if tag != TAG_COMMAND || command.is_empty() || !command.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(FrameError::MissingCommand);
-    }
-    Ok(Frame { command, fields })
+    Ok(frame)
 }
 
 #[cfg(test)]
@@ -261,42 +230,47 @@ mod tests {
 
     #[test]
     fn parses_an_answer_with_fields() {
-        let frame = parse(b"[AOECHO;SN1234;PNKMES Series 3;VN7.1.0;]\r\n").unwrap();
+        let frame = parse(b"[AOECHO;ANY;BC7.1.0.3;PNKMES Series 3;]\r\n").unwrap();
         assert_eq!(frame.command, "ECHO");
         assert_eq!(frame.get("PN"), Some("KMES Series 3"));
-        assert!(!frame.is_error());
-        assert_eq!(
-            frame.identity(),
-            vec![
-                ("serial", "1234".into()),
-                ("product", "KMES Series 3".into()),
-                ("version", "7.1.0".into())
-            ]
-        );
+        assert_eq!(frame.get("BC"), Some("7.1.0.3"));
+        assert!(frame.untagged.is_empty());
     }
 
     #[test]
-    fn error_answers_are_recognised_both_ways() {
-        assert!(parse(b"[AOERRO;]").unwrap().is_error());
-        let tagged = parse(b"[AOECHO;BBCommand disabled;]").unwrap();
-        assert!(tagged.is_error());
-        assert_eq!(tagged.error_text(), Some("Command disabled"));
+    fn empty_fields_are_skipped_and_short_ones_kept_as_text() {
+        let frame = parse(b"[;AOECHO;;BC7.1;;X;;-*x;]").unwrap();
+        assert_eq!(frame.command, "ECHO");
+        assert_eq!(frame.fields, [("BC".to_owned(), "7.1".to_owned())]);
+        assert_eq!(frame.untagged, ["X", "-*x"]);
+    }
+
+    #[test]
+    fn text_is_utf8_where_valid_and_latin1_where_not() {
+        let latin1 = parse(b"[AOERRO;BBCommande refus\xe9e;]").unwrap();
+        assert_eq!(latin1.get("BB"), Some("Commande refus\u{e9}e"));
+        let utf8 = parse("[AOERRO;BBCommande refusée;]".as_bytes()).unwrap();
+        assert_eq!(utf8.get("BB"), Some("Commande refus\u{e9}e"));
+        assert_eq!(decode_text(b"\xc3("), "\u{c3}(");
     }
 
     #[test]
     fn rejects_what_is_not_a_frame() {
         assert_eq!(scan(b"HTTP/1.1 400"), Err(FrameError::MissingStart { found: b'H' }));
         assert_eq!(scan(b"[AO\x00"), Err(FrameError::BadByte { byte: 0, offset: 3 }));
+        assert_eq!(
+            scan(b"[AOECHO;BB\x1b[2J;]"),
+            Err(FrameError::BadByte { byte: 0x1b, offset: 10 })
+        );
+        assert_eq!(
+            scan(b"[AOECHO;\x7f]"),
+            Err(FrameError::BadByte { byte: 0x7f, offset: 8 })
+        );
         assert_eq!(scan(b"  [AOECHO;"), Ok(Scan::NeedMore));
         assert_eq!(parse(b"[AOECHO;"), Err(FrameError::MissingEnd));
         assert_eq!(parse(b"[XXECHO;]"), Err(FrameError::MissingCommand));
-        assert_eq!(
-            parse(b"[AOECHO;;]"),
-            Err(FrameError::BadField {
-                index: 1,
-                field: String::new()
-            })
-        );
+        assert_eq!(parse(b"[;;]"), Err(FrameError::MissingCommand));
+        assert_eq!(parse(b"[AO;]"), Err(FrameError::MissingCommand));
         assert_eq!(parse(b"[AOECHO;] x"), Err(FrameError::TrailingBytes));
         assert_eq!(parse(b" \n"), Err(FrameError::Empty));
     }
@@ -313,8 +287,10 @@ mod tests {
     }
 
     #[test]
-    fn encode_drops_characters_that_would_break_the_frame() {
-        let bytes = encode("EC]HO", &[("PN", "a;b[c]\u{e9}")]);
-        assert_eq!(bytes, b"[AOECHO;PNabc;]");
+    fn encode_drops_what_would_break_the_frame_and_keeps_text() {
+        let bytes = encode("EC]HO", &[("PN", "a;b[c]\u{e9}\u{1b}")]);
+        assert_eq!(bytes, "[AOECHO;PNabc\u{e9};]".as_bytes());
+        let latin1 = encode_bytes("ERRO", &[("BB", b"refus\xe9e\x07")]);
+        assert_eq!(latin1, b"[AOERRO;BBrefus\xe9e;]");
     }
 }

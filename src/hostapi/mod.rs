@@ -24,20 +24,23 @@
 //!
 //! A request is `[AOECHO;]`: `[`, the command field (tag `AO`, value `ECHO`),
 //! `;`, further fields each a two-character tag, its value and `;`, then `]`.
-//! Answers have the same shape, such as `[AOECHO;…;]`. Answers are read up to
-//! [`frame::MAX_FRAME_LEN`] (64 KiB).
+//! Answers have the same shape, such as `[AOECHO;ANY;BC7.1.0.3;]`, and are read up to
+//! [`frame::MAX_FRAME_LEN`] (64 KiB), tolerantly (see [`frame`]).
 //!
-//! Assumptions: no public description of the KMES ECHO answer or of Excrypt
-//! error answers could be found, so this module assumes the following, and the
-//! [simulator](crate::sim) answers accordingly:
+//! # What the answer means
 //!
-//! - an error answer is either the command `ERRO` or any frame carrying the tag
-//!   `BB`, whose value is the error text ([`frame::COMMAND_ERROR`],
-//!   [`frame::TAG_ERROR`]); either means the command is disabled or refused;
-//! - an ECHO answer may identify the device with the tags `SN` (serial number),
-//!   `PN` (product name) and `VN` (version) ([`frame::Frame::identity`]); all
-//!   three are optional.
+//! What is known of the answers comes from public Futurex client code and Futurex's
+//! documentation, which calls ECHO "Communication Test/Retrieve Version"; it has not been
+//! confirmed on a device. [`answer`] reads it:
+//! the status `AN` (`Y` success, `N` general failure, `P` permissions lacking), the error
+//! text in `ER` then `BB`, the `ERRO` error command, and the versions in `BC` (plain ECHO)
+//! and `FW` (extended ECHO). [`echo`] fails on `ERRO` and on the statuses `N` and `P`
+//! ([`ErrorKind::CommandRefused`], [`ErrorKind::GeneralFailure`],
+//! [`ErrorKind::PermissionDenied`]), whatever else the answer says, and keeps the raw answer
+//! ([`EchoReply::raw`], [`HostApiError::raw`]) so that a real device's answer can always be
+//! read as it came.
 
+pub mod answer;
 mod error;
 pub mod frame;
 mod net;
@@ -128,7 +131,15 @@ pub fn run_probe(
         StageOutcome::Warning("the server did not ask for a client certificate".into())
     };
     on_stage(Stage::ClientAuth, &client_auth);
-    on_stage(Stage::Echo, &StageOutcome::Passed(reply.raw.clone()));
+    let echo_outcome = match &reply.unknown_status {
+        None => StageOutcome::Passed(reply.raw.clone()),
+        Some(status) => StageOutcome::Warning(format!(
+            "unknown status {} (AN): {}",
+            crate::display::escape(status),
+            reply.raw
+        )),
+    };
+    on_stage(Stage::Echo, &echo_outcome);
     Ok(ProbeReport {
         addrs,
         connected_to,

@@ -17,9 +17,11 @@ use rustls::{
     SignatureScheme, StreamOwned,
 };
 
+use super::answer::{self, Judgement, Refusal};
 use super::error::{ErrorKind, HostApiError, Stage};
 use super::frame::{self, Frame, FrameError, Scan};
 use super::net::bare_host;
+use crate::display;
 
 /// The trust anchors and the optional client identity for the handshake.
 pub struct TlsMaterials {
@@ -129,13 +131,17 @@ impl TlsSession {
     }
 }
 
-/// The KMES answer to an ECHO.
+/// The KMES answer to an ECHO that is not a refusal.
 #[derive(Debug, Clone)]
 pub struct EchoReply {
     /// The parsed answer.
     pub frame: Frame,
-    /// The answer as received, trimmed of surrounding white space.
+    /// The answer as received, trimmed of surrounding white space and made safe to show
+    /// ([`crate::display::escape_bytes`]: control characters written as `\x1b`).
     pub raw: String,
+    /// The status (`AN`) when it is neither `Y`, `N` nor `P`: the answer is not known to
+    /// be a success. `None` when the status is `Y` or absent.
+    pub unknown_status: Option<String>,
 }
 
 fn provider() -> Arc<CryptoProvider> {
@@ -494,21 +500,61 @@ pub fn handshake(
     })
 }
 
+/// The most of an answer that is not a frame kept as its raw text.
+const RAW_SHOWN: usize = 1024;
+
+/// `bytes` without surrounding white space, made safe to show; cut after `limit` bytes.
+fn raw_text(bytes: &[u8], limit: usize) -> String {
+    let trimmed = bytes.trim_ascii();
+    if trimmed.len() <= limit {
+        display::escape_bytes(trimmed)
+    } else {
+        format!(
+            "{}… ({} bytes in all)",
+            display::escape_bytes(&trimmed[..limit]),
+            trimmed.len()
+        )
+    }
+}
+
+/// Judges a whole answer frame: refusals are errors, whatever else the answer says.
 fn finish_echo(bytes: &[u8]) -> Result<EchoReply, HostApiError> {
-    let raw = String::from_utf8_lossy(bytes).trim().to_owned();
-    let frame = frame::parse(bytes).map_err(|e| {
-        HostApiError::new(Stage::Echo, ErrorKind::NotAFrame)
-            .with_detail(preview(bytes))
-            .with_source(e)
-    })?;
-    if frame.is_error() {
-        let detail = frame.error_text().map_or_else(|| raw.clone(), str::to_owned);
-        return Err(HostApiError::new(Stage::Echo, ErrorKind::CommandRefused).with_detail(detail));
+    let raw = raw_text(bytes, frame::MAX_FRAME_LEN);
+    let frame = match frame::parse(bytes) {
+        Ok(frame) => frame,
+        Err(e) => {
+            return Err(HostApiError::new(Stage::Echo, ErrorKind::NotAFrame)
+                .with_detail(preview(bytes))
+                .with_raw(raw)
+                .with_source(e));
+        }
+    };
+    let unknown_status = match answer::judge(&frame) {
+        Judgement::Refused(refusal) => {
+            let kind = match refusal {
+                Refusal::ErrorCommand => ErrorKind::CommandRefused,
+                Refusal::GeneralFailure => ErrorKind::GeneralFailure,
+                Refusal::PermissionDenied => ErrorKind::PermissionDenied,
+            };
+            let error = HostApiError::new(Stage::Echo, kind).with_raw(raw);
+            return Err(match answer::error_text(&frame) {
+                Some(text) => error.with_detail(display::escape(text)),
+                None => error,
+            });
+        }
+        Judgement::UnknownStatus(status) => Some(status),
+        Judgement::Answered => None,
+    };
+    if !frame.command.eq_ignore_ascii_case(frame::COMMAND_ECHO) {
+        return Err(HostApiError::new(Stage::Echo, ErrorKind::UnexpectedReply)
+            .with_detail(format!("an answer to {}", display::escape(&frame.command)))
+            .with_raw(raw));
     }
-    if frame.command != frame::COMMAND_ECHO {
-        return Err(HostApiError::new(Stage::Echo, ErrorKind::UnexpectedReply).with_detail(raw));
-    }
-    Ok(EchoReply { frame, raw })
+    Ok(EchoReply {
+        frame,
+        raw,
+        unknown_status,
+    })
 }
 
 /// The start of an answer, printable, for error details.
@@ -530,6 +576,7 @@ fn frame_failure(error: FrameError, answer: &[u8]) -> HostApiError {
     };
     HostApiError::new(Stage::Echo, kind)
         .with_detail(preview(answer))
+        .with_raw(raw_text(answer, RAW_SHOWN))
         .with_source(error)
 }
 
@@ -543,8 +590,10 @@ fn answer_started(answer: &[u8]) -> bool {
 /// certificate arrives now (TLS 1.3), and at [`Stage::Echo`] when the answer is
 /// missing ([`ErrorKind::ReadTimeout`], [`ErrorKind::PeerClosed`]), not a frame
 /// ([`ErrorKind::NotAFrame`]), too large ([`ErrorKind::FrameTooLarge`]),
-/// unfinished ([`ErrorKind::NoFrameEnd`]) or an error answer
-/// ([`ErrorKind::CommandRefused`]).
+/// unfinished ([`ErrorKind::NoFrameEnd`]) or a refusal ([`ErrorKind::CommandRefused`] for
+/// `ERRO`, [`ErrorKind::PermissionDenied`] for the status `AN` = `P`,
+/// [`ErrorKind::GeneralFailure`] for `AN` = `N`); see [`super::answer`]. Every failure after
+/// bytes arrived carries them as [`HostApiError::raw`].
 pub fn echo(session: &mut TlsSession, timeout: Duration) -> Result<EchoReply, HostApiError> {
     let deadline = Instant::now() + timeout;
     let stream = &mut session.stream;
@@ -588,6 +637,7 @@ pub fn echo(session: &mut TlsSession, timeout: Duration) -> Result<EchoReply, Ho
             return Err(if answer_started(&answer) {
                 HostApiError::new(Stage::Echo, ErrorKind::NoFrameEnd)
                     .with_detail(format!("the connection closed after {} bytes", answer.len()))
+                    .with_raw(raw_text(&answer, RAW_SHOWN))
             } else {
                 HostApiError::new(Stage::Echo, ErrorKind::PeerClosed).with_detail("before answering the ECHO")
             });
@@ -604,6 +654,7 @@ pub fn echo(session: &mut TlsSession, timeout: Duration) -> Result<EchoReply, Ho
                             answer.len(),
                             timeout.as_millis()
                         ))
+                        .with_raw(raw_text(&answer, RAW_SHOWN))
                         .with_source(cause)
                 } else {
                     HostApiError::new(Stage::Echo, ErrorKind::ReadTimeout)
@@ -670,6 +721,40 @@ mod tests {
             classify_alert(AlertDescription::InternalError, sent),
             (Stage::Echo, ErrorKind::TlsAlert("internal_error".into()))
         );
+    }
+
+    #[test]
+    fn raw_answers_are_escaped_and_cut_after_the_limit() {
+        assert_eq!(raw_text(b" [AOECHO;ANP;]\r\n", RAW_SHOWN), "[AOECHO;ANP;]");
+        assert_eq!(raw_text(b"\x1b[2J\xe9", RAW_SHOWN), "\\x1b[2J\u{e9}");
+        assert_eq!(raw_text(&[b'x'; 10], 4), "xxxx… (10 bytes in all)");
+    }
+
+    #[test]
+    fn refusals_are_errors_that_keep_the_answer() {
+        let denied = finish_echo(b"[AOECHO;ANP;]").unwrap_err();
+        assert_eq!(denied.kind(), &ErrorKind::PermissionDenied);
+        assert_eq!((denied.detail(), denied.raw()), (None, Some("[AOECHO;ANP;]")));
+        let failed = finish_echo("[AOECHO;ANN;ERno \u{9b}2Jway;]".as_bytes()).unwrap_err();
+        assert_eq!(failed.kind(), &ErrorKind::GeneralFailure);
+        assert_eq!(failed.detail(), Some("no \\x9b2Jway"));
+        let erro = finish_echo(b"[AOERRO;BBCommande refus\xe9e;]").unwrap_err();
+        assert_eq!(erro.kind(), &ErrorKind::CommandRefused);
+        assert_eq!(erro.detail(), Some("Commande refus\u{e9}e"));
+        assert_eq!(erro.raw(), Some("[AOERRO;BBCommande refus\u{e9}e;]"));
+        let other = finish_echo(b"[AOGPIN;ANY;]").unwrap_err();
+        assert_eq!(other.kind(), &ErrorKind::UnexpectedReply);
+    }
+
+    #[test]
+    fn answers_that_are_no_refusal_are_replies() {
+        let plain = finish_echo(b"[AOECHO;;BC7.1.0.3;]").unwrap();
+        assert_eq!(
+            (plain.raw.as_str(), plain.unknown_status.as_deref()),
+            ("[AOECHO;;BC7.1.0.3;]", None)
+        );
+        let unknown = finish_echo(b"[AOECHO;ANQ;]").unwrap();
+        assert_eq!(unknown.unknown_status.as_deref(), Some("Q"));
     }
 
     #[test]

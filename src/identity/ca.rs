@@ -63,12 +63,10 @@ pub fn parse_ca(bytes: &[u8]) -> Result<CaBundle, IdentityError> {
     })
 }
 
-/// Reads the CA certificates from a file; see [`parse_ca`].
+/// Reads the CA certificates from a file (a regular file of at most 16 MiB); see
+/// [`parse_ca`].
 pub fn load_ca(path: &Path) -> Result<CaBundle, IdentityError> {
-    let bytes = std::fs::read(path).map_err(|source| IdentityError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = crate::files::read_regular(path, crate::files::limits::CERT_MAX_BYTES, "a certificate file")?;
     parse_ca(&bytes)
 }
 

@@ -25,6 +25,43 @@ pub enum IdentityError {
         source: io::Error,
     },
 
+    /// The path names a named pipe, a device, a socket or a folder.
+    #[error("{} is {kind}, not a regular file", path.display())]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is, such as "a named pipe (FIFO)".
+        kind: &'static str,
+    },
+
+    /// The file is larger than any certificate or PKCS#12 file.
+    #[error("{} is larger than {limit} bytes, far more than any certificate or PKCS#12 file", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
+    /// Opening the PKCS#12 file would take more key-derivation work than any genuine
+    /// file needs (many encrypted parts, or huge iteration counts).
+    #[error(
+        "opening the PKCS#12 file would take {work} key-derivation iterations (over {limit}, more than any genuine file needs)"
+    )]
+    TooCostly {
+        /// The iterations the file asks for, over all its encrypted parts and its MAC.
+        work: u64,
+        /// The limit.
+        limit: u64,
+    },
+
+    /// Opening the PKCS#12 file took longer than allowed.
+    #[error("opening the PKCS#12 file took longer than {seconds} s")]
+    TimedOut {
+        /// The time allowed, in seconds.
+        seconds: u64,
+    },
+
     /// The CA file holds no certificate at all; `found` says what it holds instead.
     #[error("the file holds no certificate; it contains {found}")]
     NoCertificate {
@@ -190,6 +227,17 @@ fn is_pkcs12_path(path: &std::path::Path) -> bool {
         .is_some_and(|ext| ext.eq_ignore_ascii_case("p12") || ext.eq_ignore_ascii_case("pfx"))
 }
 
+impl From<crate::files::InputError> for IdentityError {
+    fn from(error: crate::files::InputError) -> IdentityError {
+        use crate::files::InputError;
+        match error {
+            InputError::NotRegular { path, kind } => IdentityError::NotRegular { path, kind },
+            InputError::TooLarge { path, limit, .. } => IdentityError::TooLarge { path, limit },
+            InputError::Io { path, source } => IdentityError::Read { path, source },
+        }
+    }
+}
+
 impl Explain for IdentityError {
     fn remedy(&self) -> String {
         match self {
@@ -200,6 +248,14 @@ impl Explain for IdentityError {
             }
             IdentityError::Read { .. } => "Check the path and that this user may read the file. The CA file is the \
                  root CA certificate exported from the KMES in PEM encoding and copied to this machine."
+                .into(),
+            IdentityError::NotRegular { .. } | IdentityError::TooLarge { .. } => "Name the certificate file itself: \
+                 the root CA exported from the KMES (PEM) or the PKCS #11 client certificate exported as PKCS #12. \
+                 Named pipes, devices, folders and files over 16 MiB are not read."
+                .into(),
+            IdentityError::TooCostly { .. } | IdentityError::TimedOut { .. } => "Export the PKCS #11 client \
+                 certificate from the KMES again as PKCS12: a file it exports opens in well under a second. This \
+                 file asks for far more work; do not use a PKCS #12 file of unknown origin."
                 .into(),
             IdentityError::NoCertificate { .. } | IdentityError::BadPem { .. } => {
                 "Choose the root CA certificate file: on the KMES, right-click the root CA under Certificate \
@@ -259,8 +315,16 @@ impl Explain for IdentityError {
 
     fn guide_section(&self) -> Option<&'static str> {
         Some(match self {
-            IdentityError::Read { path, .. } if is_pkcs12_path(path) => "3.1.7",
+            IdentityError::Read { path, .. }
+            | IdentityError::NotRegular { path, .. }
+            | IdentityError::TooLarge { path, .. }
+                if is_pkcs12_path(path) =>
+            {
+                "3.1.7"
+            }
             IdentityError::Read { .. }
+            | IdentityError::NotRegular { .. }
+            | IdentityError::TooLarge { .. }
             | IdentityError::NoCertificate { .. }
             | IdentityError::BadPem { .. }
             | IdentityError::BadCertificate { .. }
@@ -268,6 +332,8 @@ impl Explain for IdentityError {
             IdentityError::WrongPassword
             | IdentityError::UnsupportedEncryption { .. }
             | IdentityError::BadPkcs12 { .. }
+            | IdentityError::TooCostly { .. }
+            | IdentityError::TimedOut { .. }
             | IdentityError::NoPrivateKey
             | IdentityError::NoCertificateInP12
             | IdentityError::KeyMismatch { .. }

@@ -1,6 +1,8 @@
 //! Copying the root CA file and the PKCS#12 file to the machine's configuration
-//! folder, as the note of [3.1.7] asks.
+//! folder, as the note of [3.1.7] asks: first staged in a private folder beside the
+//! destination, then put in place all at once.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -8,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::error::IdentityError;
+use crate::files::{self, limits};
 
 /// Where [`copy_materials`] put the two files.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -22,74 +25,226 @@ pub struct CopiedMaterials {
     pub p12_written: bool,
 }
 
-/// Copies the root CA file and the PKCS#12 file into `dest_dir` (created if
-/// missing), keeping their file names.
+/// One file to put in place.
+#[derive(Debug)]
+struct StagedFile {
+    /// Its copy in the staging folder, when it is to be written.
+    staged: Option<PathBuf>,
+    /// Where it goes.
+    dest: PathBuf,
+}
+
+/// The two files copied into a private staging folder inside the destination, ready to
+/// be put in place by [`StagedMaterials::commit`]. Dropped without committing, it removes
+/// the staging folder and the destination folders it created: nothing new remains.
+#[derive(Debug)]
+pub struct StagedMaterials {
+    ca: StagedFile,
+    p12: StagedFile,
+    staging: Option<tempfile::TempDir>,
+    dest_dir: PathBuf,
+    created_dirs: Vec<PathBuf>,
+    committed: bool,
+}
+
+/// The staging folder prefix used by [`copy_materials`].
+const DEFAULT_STAGING_PREFIX: &str = ".fxconfig-import-";
+
+/// Copies the root CA file and the PKCS#12 file into `dest_dir` (created if missing,
+/// never wider than 0755), keeping their file names; see [`stage_materials`]. Both are
+/// put in place only once both are copied.
 ///
-/// Each file is written to a temporary file in `dest_dir` and renamed into place
-/// without replacing anything; the PKCS#12 file is readable by its owner only
-/// (0600) on Unix, the CA file by everyone (0644). A destination file that is
-/// byte-identical to its source, or that is the source itself, is left as it is;
-/// a different file of the same name is never overwritten
-/// ([`IdentityError::DestinationExists`]). The CA file is copied first, so it may
-/// be in place when copying the PKCS#12 file fails.
+/// # Errors
+/// As [`stage_materials`] and [`StagedMaterials::commit`].
 pub fn copy_materials(ca_src: &Path, p12_src: &Path, dest_dir: &Path) -> Result<CopiedMaterials, IdentityError> {
-    fs::create_dir_all(dest_dir).map_err(|source| IdentityError::Write {
-        path: dest_dir.to_owned(),
-        source,
-    })?;
-    let (ca, ca_written) = copy_one(ca_src, dest_dir, false)?;
-    let (p12, p12_written) = copy_one(p12_src, dest_dir, true)?;
-    Ok(CopiedMaterials {
-        ca,
-        p12,
-        ca_written,
-        p12_written,
+    stage_materials(ca_src, p12_src, dest_dir, OsStr::new(DEFAULT_STAGING_PREFIX))?.commit()
+}
+
+/// Checks where the two files go and copies them into a new staging folder inside
+/// `dest_dir` named `<staging_prefix><random>`, readable by this account only (0700
+/// whatever the umask). The PKCS#12 copy is readable by its owner only (0600) on Unix,
+/// the CA copy by everyone (0644). Sources are read as regular files of at most 16 MiB.
+///
+/// A destination file that is byte-identical to its source, or that is the source
+/// itself, is left as it is; a different file of the same name is never overwritten.
+///
+/// # Errors
+/// [`IdentityError::Read`] (and the other bounded-reading errors) for a source;
+/// [`IdentityError::DestinationExists`]; [`IdentityError::Write`]. Nothing new remains.
+pub fn stage_materials(
+    ca_src: &Path,
+    p12_src: &Path,
+    dest_dir: &Path,
+    staging_prefix: &OsStr,
+) -> Result<StagedMaterials, IdentityError> {
+    let write_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| IdentityError::Write { path, source }
+    };
+    let ca_contents = files::read_regular(ca_src, limits::CERT_MAX_BYTES, "a certificate file")?;
+    let p12_contents = files::read_regular(p12_src, limits::CERT_MAX_BYTES, "a PKCS#12 file")?;
+    let ca_dest = dest_dir.join(file_name(ca_src)?);
+    let p12_dest = dest_dir.join(file_name(p12_src)?);
+    let ca_needed = needs_copy(ca_src, &ca_dest, &ca_contents)?;
+    let p12_needed = needs_copy(p12_src, &p12_dest, &p12_contents)?;
+
+    let created_dirs = files::create_dir_no_wider(dest_dir).map_err(write_error(dest_dir))?;
+    let mut staged = StagedMaterials {
+        ca: StagedFile {
+            staged: None,
+            dest: ca_dest,
+        },
+        p12: StagedFile {
+            staged: None,
+            dest: p12_dest,
+        },
+        staging: None,
+        dest_dir: dest_dir.to_owned(),
+        created_dirs,
+        committed: false,
+    };
+    if !ca_needed && !p12_needed {
+        return Ok(staged);
+    }
+    let staging = files::private_staging_dir(dest_dir, staging_prefix).map_err(write_error(dest_dir))?;
+    let folder = staging.path().to_owned();
+    staged.staging = Some(staging);
+    if ca_needed {
+        let path = folder.join("ca");
+        write_new(&path, &ca_contents, 0o644).map_err(write_error(&staged.ca.dest))?;
+        staged.ca.staged = Some(path);
+    }
+    if p12_needed {
+        let path = folder.join("p12");
+        write_new(&path, &p12_contents, 0o600).map_err(write_error(&staged.p12.dest))?;
+        staged.p12.staged = Some(path);
+    }
+    Ok(staged)
+}
+
+impl StagedMaterials {
+    /// Where the CA file goes.
+    pub fn ca_dest(&self) -> &Path {
+        &self.ca.dest
+    }
+
+    /// Where the PKCS#12 file goes.
+    pub fn p12_dest(&self) -> &Path {
+        &self.p12.dest
+    }
+
+    /// Puts the staged copies in place (each under its name, never replacing a file that
+    /// appeared there meanwhile) and removes the staging folder.
+    ///
+    /// # Errors
+    /// [`IdentityError::DestinationExists`] or [`IdentityError::Write`]; a copy already put
+    /// in place is removed again, so nothing new remains.
+    pub fn commit(mut self) -> Result<CopiedMaterials, IdentityError> {
+        let mut placed: Vec<PathBuf> = Vec::new();
+        for item in [&self.ca, &self.p12] {
+            let Some(staged) = &item.staged else {
+                continue;
+            };
+            if let Err(error) = place(staged, &item.dest) {
+                for path in &placed {
+                    let _ = fs::remove_file(path);
+                }
+                return Err(error);
+            }
+            placed.push(item.dest.clone());
+        }
+        if !placed.is_empty() {
+            files::sync_folder(&self.dest_dir).map_err(|source| IdentityError::Write {
+                path: self.dest_dir.clone(),
+                source,
+            })?;
+        }
+        self.committed = true;
+        Ok(CopiedMaterials {
+            ca: self.ca.dest.clone(),
+            p12: self.p12.dest.clone(),
+            ca_written: self.ca.staged.is_some(),
+            p12_written: self.p12.staged.is_some(),
+        })
+    }
+}
+
+impl Drop for StagedMaterials {
+    fn drop(&mut self) {
+        if let Some(staging) = self.staging.take() {
+            let _ = staging.close();
+        }
+        if !self.committed {
+            for dir in self.created_dirs.iter().rev() {
+                let _ = fs::remove_dir(dir);
+            }
+        }
+    }
+}
+
+fn file_name(src: &Path) -> Result<&OsStr, IdentityError> {
+    src.file_name().ok_or_else(|| IdentityError::Read {
+        path: src.to_owned(),
+        source: io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file"),
     })
 }
 
-fn copy_one(src: &Path, dest_dir: &Path, private: bool) -> Result<(PathBuf, bool), IdentityError> {
-    let read_error = |path: &Path, source| IdentityError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let write_error = |path: &Path, source| IdentityError::Write {
-        path: path.to_owned(),
-        source,
-    };
-
-    let name = src.file_name().ok_or_else(|| {
-        read_error(
-            src,
-            io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file"),
-        )
-    })?;
-    let dest = dest_dir.join(name);
-    let contents = fs::read(src).map_err(|source| read_error(src, source))?;
-
-    if is_same_file(src, &dest) {
-        return Ok((dest, false));
+/// Whether `dest` must be written: not when it is the source itself or already holds the
+/// same bytes.
+fn needs_copy(src: &Path, dest: &Path, contents: &[u8]) -> Result<bool, IdentityError> {
+    if is_same_file(src, dest) {
+        return Ok(false);
     }
-    match fs::read(&dest) {
-        Ok(existing) if existing == contents => return Ok((dest, false)),
-        Ok(_) => return Err(IdentityError::DestinationExists { path: dest }),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-        Err(error) => return Err(read_error(&dest, error)),
+    match files::read_regular(dest, limits::CERT_MAX_BYTES, "a certificate file") {
+        Ok(existing) if existing.as_slice() == contents => Ok(false),
+        Ok(_) | Err(files::InputError::TooLarge { .. } | files::InputError::NotRegular { .. }) => {
+            Err(IdentityError::DestinationExists { path: dest.to_owned() })
+        }
+        Err(files::InputError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => Ok(true),
+        Err(error) => Err(error.into()),
     }
+}
 
-    let mut temp = tempfile::Builder::new()
-        .prefix(".fxconfig-import-")
-        .tempfile_in(dest_dir)
-        .map_err(|source| write_error(dest_dir, source))?;
-    set_mode(temp.as_file(), private).map_err(|source| write_error(temp.path(), source))?;
-    temp.write_all(&contents).map_err(|source| write_error(&dest, source))?;
-    temp.as_file().sync_all().map_err(|source| write_error(&dest, source))?;
-    temp.persist_noclobber(&dest)
-        .map_err(|error| match error.error.kind() {
-            io::ErrorKind::AlreadyExists => IdentityError::DestinationExists { path: dest.clone() },
-            _ => write_error(&dest, error.error),
-        })?;
-    sync_dir(dest_dir).map_err(|source| write_error(dest_dir, source))?;
-    Ok((dest, true))
+/// Links `staged` at `dest` without replacing anything there.
+fn place(staged: &Path, dest: &Path) -> Result<(), IdentityError> {
+    match fs::hard_link(staged, dest) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+            Err(IdentityError::DestinationExists { path: dest.to_owned() })
+        }
+        // A file system without hard links: rename, after checking that nothing is there.
+        Err(_) if fs::symlink_metadata(dest).is_err() => {
+            fs::rename(staged, dest).map_err(|source| IdentityError::Write {
+                path: dest.to_owned(),
+                source,
+            })
+        }
+        Err(source) => Err(IdentityError::Write {
+            path: dest.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Creates `path` (which must not exist) with `mode` on Unix and writes `bytes`, synced.
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    file.sync_all()
 }
 
 fn is_same_file(src: &Path, dest: &Path) -> bool {
@@ -97,26 +252,4 @@ fn is_same_file(src: &Path, dest: &Path) -> bool {
         (Ok(src), Ok(dest)) => src == dest,
         _ => false,
     }
-}
-
-#[cfg(unix)]
-fn set_mode(file: &fs::File, private: bool) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = if private { 0o600 } else { 0o644 };
-    file.set_permissions(fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_file: &fs::File, _private: bool) -> io::Result<()> {
-    Ok(())
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    fs::File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
-    Ok(())
 }

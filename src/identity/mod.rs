@@ -26,5 +26,5 @@ pub use ca::{CaBundle, load_ca, parse_ca};
 pub use certinfo::{CertInfo, Validity};
 pub use chain::verify_client_chain;
 pub use error::IdentityError;
-pub use materials::{CopiedMaterials, copy_materials};
-pub use pkcs12::{ClientIdentity, load_p12, parse_p12};
+pub use materials::{CopiedMaterials, StagedMaterials, copy_materials, stage_materials};
+pub use pkcs12::{ClientIdentity, P12_TIME_LIMIT, load_p12, load_p12_within, parse_p12};

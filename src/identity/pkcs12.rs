@@ -3,6 +3,8 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
 
 use p12_keystore::Pkcs12Archive;
 use ring::signature::{self, KeyPair};
@@ -85,15 +87,39 @@ impl ClientIdentity {
 
 /// Opens a PKCS#12 file's bytes with its password.
 ///
-/// Reads PBES2 (AES, PBKDF2 with HMAC-SHA2) files such as OpenSSL 3 writes by
-/// default, and the legacy `pbeWithSHA1And40BitRC2-CBC` and
+/// Reads PBES2 files such as OpenSSL 3 writes by default (PBKDF2 with HMAC-SHA2, AES),
+/// PBES2 with DES-EDE3-CBC (`openssl pkcs12 -keypbe DES-EDE3-CBC`) or with the
+/// hmacWithSHA1 PRF (older exporters), and the legacy `pbeWithSHA1And40BitRC2-CBC` and
 /// `pbeWithSHA1And3-KeyTripleDES-CBC` schemes of `openssl pkcs12 -legacy` and older
 /// tools. The client certificate is the one whose public key matches the private
 /// key, checked with *ring*, so a key that does not belong to the certificate is
 /// reported as [`IdentityError::KeyMismatch`].
+///
+/// Before any key derivation, the iterations the file asks for (its MAC and every
+/// encrypted part visible without the password) are summed and a file asking for more
+/// than about a second of work is refused ([`IdentityError::TooCostly`]). Parts hidden
+/// inside an encrypted part only show once it is decrypted; [`load_p12_within`] bounds
+/// those by time.
 pub fn parse_p12(bytes: &[u8], password: &Secret) -> Result<ClientIdentity, IdentityError> {
     let protection = scan::scan(bytes);
-    let archive = Pkcs12Archive::from_pkcs12(bytes, password.expose())
+    let work = protection.work();
+    if work > scan::MAX_WORK {
+        return Err(IdentityError::TooCostly {
+            work,
+            limit: scan::MAX_WORK,
+        });
+    }
+    if let Some(problem) = protection.first_malformed() {
+        return Err(IdentityError::BadPkcs12 {
+            reason: problem,
+            source: None,
+        });
+    }
+    let archive = read_archive(bytes, password)
+        .ok_or_else(|| IdentityError::BadPkcs12 {
+            reason: "its encrypted contents are malformed".into(),
+            source: None,
+        })?
         .map_err(|error| classify_p12_error(error, bytes, &protection))?;
     if archive.keys.is_empty() {
         return Err(IdentityError::NoPrivateKey);
@@ -144,13 +170,51 @@ pub fn parse_p12(bytes: &[u8], password: &Secret) -> Result<ClientIdentity, Iden
     }))
 }
 
-/// Opens a PKCS#12 file with its password; see [`parse_p12`].
+/// How long opening a PKCS#12 file may take when no other limit is given.
+pub const P12_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// Runs the PKCS#12 reader; `None` when it panicked. Its PKCS#5 decoder slices a DES IV
+/// without checking its length; the parts [`scan::scan`] can see are checked beforehand,
+/// but parts nested inside encrypted contents are only seen by the reader.
+fn read_archive(bytes: &[u8], password: &Secret) -> Option<Result<Pkcs12Archive, p12_keystore::error::Error>> {
+    std::panic::catch_unwind(|| Pkcs12Archive::from_pkcs12(bytes, password.expose())).ok()
+}
+
+/// Opens a PKCS#12 file (a regular file of at most 16 MiB) with its password; see
+/// [`parse_p12`].
 pub fn load_p12(path: &Path, password: &Secret) -> Result<ClientIdentity, IdentityError> {
-    let bytes = std::fs::read(path).map_err(|source| IdentityError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = read_p12(path)?;
     parse_p12(&bytes, password)
+}
+
+fn read_p12(path: &Path) -> Result<Zeroizing<Vec<u8>>, IdentityError> {
+    Ok(crate::files::read_regular(
+        path,
+        crate::files::limits::CERT_MAX_BYTES,
+        "a PKCS#12 file",
+    )?)
+}
+
+/// Opens a PKCS#12 file as [`load_p12`] does, giving up after `limit`
+/// ([`IdentityError::TimedOut`]). The decryption runs on a worker thread that cannot
+/// be interrupted; when the limit passes it is left to finish on its own, its result
+/// discarded.
+pub fn load_p12_within(path: &Path, password: &Secret, limit: Duration) -> Result<ClientIdentity, IdentityError> {
+    let bytes = read_p12(path)?;
+    let (sender, receiver) = mpsc::sync_channel(1);
+    let worker_password = password.clone();
+    let started = std::thread::Builder::new()
+        .name("fxconfig-p12".to_owned())
+        .spawn(move || {
+            let _ = sender.send(parse_p12(&bytes, &worker_password));
+        });
+    if started.is_err() {
+        // No thread could be started: open it here, still bounded by the work limit.
+        return load_p12(path, password);
+    }
+    receiver.recv_timeout(limit).unwrap_or(Err(IdentityError::TimedOut {
+        seconds: limit.as_secs().max(1),
+    }))
 }
 
 /// Maps the PKCS#12 reader's error to what the administrator needs to know.

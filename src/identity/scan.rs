@@ -20,9 +20,19 @@ const OID_PBKDF2: &str = "1.2.840.113549.1.5.12";
 const OID_SCRYPT: &str = "1.3.6.1.4.1.11591.4.11";
 const OID_PBMAC1: &str = "1.2.840.113549.1.5.14";
 const OID_HMAC_WITH_SHA1: &str = "1.2.840.113549.2.7";
+const OID_DES_EDE3_CBC: &str = "1.2.840.113549.3.7";
+
+/// The block size of DES, and so the IV length of DES-EDE3-CBC.
+const DES_BLOCK_LEN: usize = 8;
 
 /// How deeply nested safe-contents bags are followed.
 const MAX_BAG_DEPTH: usize = 4;
+
+/// The most key-derivation iterations, summed over the MAC and every encrypted part
+/// visible without the password, that a PKCS#12 file may ask for: about a second of
+/// work. Files exported by a KMES or OpenSSL ask for a few thousand; three parts at
+/// p12-keystore's own limit of 1,000,000 each still pass.
+pub(crate) const MAX_WORK: u64 = 4_000_000;
 
 /// A protection scheme found in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +41,10 @@ pub(crate) struct Scheme {
     pub name: String,
     /// The object identifier that cannot be handled, when the scheme is not supported.
     pub unsupported_oid: Option<String>,
+    /// The key-derivation iterations it asks for (for scrypt: N × r × p).
+    pub work: u64,
+    /// Why the scheme's parameters cannot be used, when they are malformed.
+    pub malformed: Option<String>,
 }
 
 impl Scheme {
@@ -38,6 +52,8 @@ impl Scheme {
         Scheme {
             name: name.into(),
             unsupported_oid: None,
+            work: 0,
+            malformed: None,
         }
     }
 
@@ -45,7 +61,14 @@ impl Scheme {
         Scheme {
             name: name.into(),
             unsupported_oid: Some(oid.to_owned()),
+            work: 0,
+            malformed: None,
         }
+    }
+
+    fn with_work(mut self, work: u64) -> Self {
+        self.work = work;
+        self
     }
 
     /// The name with the unsupported OID, for error messages.
@@ -73,6 +96,26 @@ impl Protection {
             .iter()
             .chain(self.parts.iter().map(|(_, scheme)| scheme))
             .find(|scheme| scheme.unsupported_oid.is_some())
+    }
+
+    /// The key-derivation iterations opening the file takes, as far as they can be seen
+    /// without the password (parts inside an encrypted part are not visible).
+    pub fn work(&self) -> u64 {
+        self.mac
+            .iter()
+            .chain(self.parts.iter().map(|(_, scheme)| scheme))
+            .fold(0u64, |total, scheme| total.saturating_add(scheme.work))
+    }
+
+    /// Why the parameters of a scheme cannot be used, for the first malformed one: checked
+    /// before the file is decrypted, because the PKCS#5 decoder does not bound-check them all.
+    pub fn first_malformed(&self) -> Option<String> {
+        self.parts.iter().find_map(|(what, scheme)| {
+            scheme
+                .malformed
+                .as_ref()
+                .map(|problem| format!("the encryption of its {what} is malformed ({problem})"))
+        })
     }
 
     /// One line per distinct part and scheme, such as `private key: pbeWithSHA1And3-KeyTripleDES-CBC`,
@@ -215,11 +258,12 @@ fn encryption_scheme(algorithm: &[u8]) -> Scheme {
     };
     let parameters = items.next();
     let pkcs12_pbe = |name: &str, supported: bool| {
-        if supported {
+        let scheme = if supported {
             Scheme::supported(name)
         } else {
             Scheme::unsupported(name, &oid)
-        }
+        };
+        scheme.with_work(pbe_iterations(parameters))
     };
     match oid.as_str() {
         "1.2.840.113549.1.12.1.1" => pkcs12_pbe("pbeWithSHA1And128BitRC4", false),
@@ -239,9 +283,26 @@ fn encryption_scheme(algorithm: &[u8]) -> Scheme {
     }
 }
 
+/// The iteration count of PKCS#12 PBE parameters: SEQUENCE { salt, iterations INTEGER };
+/// 0 when it cannot be read (the PKCS#12 reader then refuses the parameters).
+fn pbe_iterations(parameters: Option<Element<'_>>) -> u64 {
+    parameters
+        .filter(|params| params.tag == TAG_SEQUENCE)
+        .and_then(|params| children(params.content).nth(1))
+        .and_then(integer)
+        .unwrap_or(0)
+}
+
+fn integer(element: Element<'_>) -> Option<u64> {
+    (element.tag == TAG_INTEGER)
+        .then(|| der::small_integer(element.content))
+        .flatten()
+}
+
 /// PBES2-params ::= SEQUENCE { keyDerivationFunc AlgorithmIdentifier, encryptionScheme AlgorithmIdentifier }
 fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
     let mut unsupported: Option<String> = None;
+    let mut work = 0u64;
     let mut items = parameters
         .filter(|p| p.tag == TAG_SEQUENCE)
         .map(|p| children(p.content))
@@ -253,9 +314,13 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
     let kdf_name = match kdf.map(|kdf| children(kdf.content)) {
         Some(mut kdf_items) => match kdf_items.next().and_then(oid_of).as_deref() {
             Some(OID_PBKDF2) => {
-                let prf = kdf_items
-                    .next()
-                    .filter(|params| params.tag == TAG_SEQUENCE)
+                let params = kdf_items.next().filter(|params| params.tag == TAG_SEQUENCE);
+                // PBKDF2-params ::= SEQUENCE { salt, iterationCount INTEGER, keyLength OPTIONAL, prf DEFAULT }
+                work = params
+                    .and_then(|params| children(params.content).nth(1))
+                    .and_then(integer)
+                    .unwrap_or(0);
+                let prf = params
                     .and_then(|params| children(params.content).find(|item| item.tag == TAG_SEQUENCE))
                     .and_then(|prf| children(prf.content).next())
                     .and_then(oid_of)
@@ -268,13 +333,28 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
                     "1.2.840.113549.2.11" => "hmacWithSHA512",
                     other => other,
                 };
-                let supported_prf = ["hmacWithSHA224", "hmacWithSHA256", "hmacWithSHA384", "hmacWithSHA512"];
+                let supported_prf = [
+                    "hmacWithSHA1",
+                    "hmacWithSHA224",
+                    "hmacWithSHA256",
+                    "hmacWithSHA384",
+                    "hmacWithSHA512",
+                ];
                 if !supported_prf.contains(&prf_name) {
                     unsupported = Some(prf.clone());
                 }
                 format!("PBKDF2 {prf_name}")
             }
-            Some(OID_SCRYPT) => "scrypt".to_owned(),
+            Some(OID_SCRYPT) => {
+                // scrypt-params ::= SEQUENCE { salt, costParameter, blockSize, parallelizationParameter, … }
+                let numbers: Vec<u64> = kdf_items
+                    .next()
+                    .filter(|params| params.tag == TAG_SEQUENCE)
+                    .map(|params| children(params.content).skip(1).take(3).filter_map(integer).collect())
+                    .unwrap_or_default();
+                work = numbers.iter().fold(1u64, |product, n| product.saturating_mul(*n));
+                "scrypt".to_owned()
+            }
             Some(other) => {
                 unsupported = Some(other.to_owned());
                 format!("key derivation {other}")
@@ -290,10 +370,21 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
         }
     };
 
-    let cipher_oid = cipher
-        .and_then(|cipher| children(cipher.content).next())
-        .and_then(oid_of);
+    let mut cipher_items = cipher.map(|cipher| children(cipher.content)).into_iter().flatten();
+    let cipher_oid = cipher_items.next().and_then(oid_of);
+    let mut malformed = None;
     let cipher_name = match cipher_oid.as_deref() {
+        Some(OID_DES_EDE3_CBC) => {
+            let iv = cipher_items.next().filter(|iv| iv.tag == TAG_OCTET_STRING);
+            let iv_len = iv.map(|iv| iv.content.len());
+            if iv_len != Some(DES_BLOCK_LEN) {
+                malformed = Some(match iv_len {
+                    Some(len) => format!("the DES-EDE3-CBC IV is {len} bytes, not {DES_BLOCK_LEN}"),
+                    None => "the DES-EDE3-CBC IV is missing".to_owned(),
+                });
+            }
+            "DES-EDE3-CBC".to_owned()
+        }
         Some("2.16.840.1.101.3.4.1.2") => "AES-128-CBC".to_owned(),
         Some("2.16.840.1.101.3.4.1.22") => "AES-192-CBC".to_owned(),
         Some("2.16.840.1.101.3.4.1.42") => "AES-256-CBC".to_owned(),
@@ -301,7 +392,6 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
         Some("2.16.840.1.101.3.4.1.46") => "AES-256-GCM".to_owned(),
         other => {
             let (name, oid) = match other {
-                Some("1.2.840.113549.3.7") => ("DES-EDE3-CBC".to_owned(), "1.2.840.113549.3.7"),
                 Some("1.3.14.3.2.7") => ("DES-CBC".to_owned(), "1.3.14.3.2.7"),
                 Some("1.2.840.113549.3.2") => ("RC2-CBC".to_owned(), "1.2.840.113549.3.2"),
                 Some(oid) => (format!("cipher {oid}"), oid),
@@ -314,11 +404,18 @@ fn pbes2_scheme(parameters: Option<Element<'_>>) -> Scheme {
     Scheme {
         name: format!("PBES2 ({kdf_name}, {cipher_name})"),
         unsupported_oid: unsupported,
+        work,
+        malformed,
     }
 }
 
 /// MacData ::= SEQUENCE { mac DigestInfo ::= SEQUENCE { AlgorithmIdentifier, digest }, salt, iterations }
 fn mac_scheme(mac_data: &[u8]) -> Option<Scheme> {
+    let iterations = children(mac_data).nth(2).and_then(integer).unwrap_or(1);
+    mac_digest_scheme(mac_data).map(|scheme| scheme.with_work(iterations))
+}
+
+fn mac_digest_scheme(mac_data: &[u8]) -> Option<Scheme> {
     let (digest_info, _) = expect(mac_data, TAG_SEQUENCE)?;
     let (algorithm, _) = expect(digest_info, TAG_SEQUENCE)?;
     let oid = children(algorithm).next().and_then(oid_of)?;
@@ -403,27 +500,72 @@ mod tests {
         tlv(TAG_OID, bytes)
     }
 
-    #[test]
-    fn names_pbes2_with_unsupported_prf_and_cipher() {
+    const HMAC_SHA1: [u8; 8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x02, 0x07];
+    const HMAC_MD5: [u8; 8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x02, 0x06];
+    const AES_256_CBC: [u8; 9] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2A];
+    const DES_EDE3_CBC: [u8; 8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x03, 0x07];
+    const RC2_CBC: [u8; 8] = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x03, 0x02];
+
+    /// A PBES2 AlgorithmIdentifier's contents with PBKDF2 and these PRF, cipher and IV length.
+    fn pbes2(prf: &[u8], cipher: &[u8], iv_len: usize) -> Vec<u8> {
         let pbkdf2 = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x05, 0x0C];
-        let hmac_sha1 = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x02, 0x07];
-        let aes256 = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2A];
         let pbes2 = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x05, 0x0D];
-        let prf = tlv(TAG_SEQUENCE, &[oid(&hmac_sha1), vec![0x05, 0x00]].concat());
+        let prf = tlv(TAG_SEQUENCE, &[oid(prf), vec![0x05, 0x00]].concat());
         let kdf_params = tlv(
             TAG_SEQUENCE,
             &[tlv(TAG_OCTET_STRING, &[1; 8]), tlv(TAG_INTEGER, &[8, 0]), prf].concat(),
         );
         let kdf = tlv(TAG_SEQUENCE, &[oid(&pbkdf2), kdf_params].concat());
-        let cipher = tlv(TAG_SEQUENCE, &[oid(&aes256), tlv(TAG_OCTET_STRING, &[0; 16])].concat());
+        let cipher = tlv(
+            TAG_SEQUENCE,
+            &[oid(cipher), tlv(TAG_OCTET_STRING, &vec![0; iv_len])].concat(),
+        );
         let params = tlv(TAG_SEQUENCE, &[kdf, cipher].concat());
-        let algorithm = [oid(&pbes2), params].concat();
-        let scheme = encryption_scheme(&algorithm);
-        assert_eq!(scheme.name, "PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC)");
-        assert_eq!(scheme.unsupported_oid.as_deref(), Some("1.2.840.113549.2.7"));
+        [oid(&pbes2), params].concat()
+    }
+
+    #[test]
+    fn pbes2_with_sha1_prf_and_triple_des_is_supported() {
+        let sha1_aes = encryption_scheme(&pbes2(&HMAC_SHA1, &AES_256_CBC, 16));
         assert_eq!(
-            scheme.describe(),
-            "PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC) (OID 1.2.840.113549.2.7)"
+            sha1_aes,
+            Scheme::supported("PBES2 (PBKDF2 hmacWithSHA1, AES-256-CBC)").with_work(2048)
+        );
+        let sha1_tdes = encryption_scheme(&pbes2(&HMAC_SHA1, &DES_EDE3_CBC, 8));
+        assert_eq!(
+            sha1_tdes,
+            Scheme::supported("PBES2 (PBKDF2 hmacWithSHA1, DES-EDE3-CBC)").with_work(2048)
+        );
+    }
+
+    #[test]
+    fn a_triple_des_iv_of_the_wrong_length_is_malformed() {
+        for (iv_len, problem) in [
+            (4, "the DES-EDE3-CBC IV is 4 bytes, not 8"),
+            (16, "the DES-EDE3-CBC IV is 16 bytes, not 8"),
+        ] {
+            let scheme = encryption_scheme(&pbes2(&HMAC_SHA1, &DES_EDE3_CBC, iv_len));
+            assert_eq!(scheme.malformed.as_deref(), Some(problem));
+            let protection = Protection {
+                parts: vec![("private key", scheme)],
+                mac: None,
+            };
+            assert_eq!(
+                protection.first_malformed().as_deref(),
+                Some(format!("the encryption of its private key is malformed ({problem})").as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn names_pbes2_with_unsupported_prf_and_cipher() {
+        let md5 = encryption_scheme(&pbes2(&HMAC_MD5, &AES_256_CBC, 16));
+        assert_eq!(md5.name, "PBES2 (PBKDF2 1.2.840.113549.2.6, AES-256-CBC)");
+        assert_eq!(md5.unsupported_oid.as_deref(), Some("1.2.840.113549.2.6"));
+        let rc2 = encryption_scheme(&pbes2(&HMAC_SHA1, &RC2_CBC, 8));
+        assert_eq!(
+            rc2.describe(),
+            "PBES2 (PBKDF2 hmacWithSHA1, RC2-CBC) (OID 1.2.840.113549.3.2)"
         );
     }
 
@@ -434,6 +576,15 @@ mod tests {
             encryption_scheme(&rc2_40),
             Scheme::supported("pbeWithSHA1And40BitRC2-CBC")
         );
+        let with_params = [
+            rc2_40.clone(),
+            tlv(
+                TAG_SEQUENCE,
+                &[tlv(TAG_OCTET_STRING, &[7; 8]), tlv(TAG_INTEGER, &[0x0F, 0x42, 0x40])].concat(),
+            ),
+        ]
+        .concat();
+        assert_eq!(encryption_scheme(&with_params).work, 1_000_000);
         let rc4_128 = oid(&[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x0C, 0x01, 0x01]);
         assert_eq!(
             encryption_scheme(&rc4_128).unsupported_oid.as_deref(),

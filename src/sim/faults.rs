@@ -26,13 +26,17 @@ pub enum Fault {
     CloseAfterHandshake,
     /// Answer the ECHO with an error frame, as when the command is disabled.
     EchoDisabled,
+    /// Answer the ECHO with the status `AN` = `P`, as when the identity's role lacks a permission.
+    PermissionDenied,
+    /// Answer the ECHO with the status `AN` = `N` and a latin-1 error text in `ER`.
+    GeneralFailure,
     /// Answer the ECHO after a delay.
     Slow,
 }
 
 impl Fault {
     /// Every fault, in the order the CLI lists them.
-    pub const ALL: [Fault; 10] = [
+    pub const ALL: [Fault; 12] = [
         Fault::WrongCa,
         Fault::RejectClient,
         Fault::NoClientAuth,
@@ -42,6 +46,8 @@ impl Fault {
         Fault::Garbage,
         Fault::CloseAfterHandshake,
         Fault::EchoDisabled,
+        Fault::PermissionDenied,
+        Fault::GeneralFailure,
         Fault::Slow,
     ];
 
@@ -57,6 +63,8 @@ impl Fault {
             Fault::Garbage => "garbage",
             Fault::CloseAfterHandshake => "close-after-handshake",
             Fault::EchoDisabled => "echo-disabled",
+            Fault::PermissionDenied => "permission-denied",
+            Fault::GeneralFailure => "general-failure",
             Fault::Slow => "slow",
         }
     }
@@ -75,6 +83,10 @@ impl Fault {
             Fault::Garbage => "answer the ECHO with random bytes that are not a frame",
             Fault::CloseAfterHandshake => "close the connection right after the TLS handshake",
             Fault::EchoDisabled => "answer the ECHO with an error frame, as if the command were disabled",
+            Fault::PermissionDenied => {
+                "answer the ECHO with the status AN=P, as if the client's role lacked a permission"
+            }
+            Fault::GeneralFailure => "answer the ECHO with the status AN=N and an error text in latin-1 (ER)",
             Fault::Slow => "answer the ECHO only after a delay",
         }
     }

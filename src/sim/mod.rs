@@ -2,9 +2,10 @@
 //! certificate from a given CA and answers the Excrypt ECHO, with
 //! [fault modes](Fault) that imitate the ways a real setup goes wrong.
 //!
-//! It answers the way [`crate::hostapi`] expects a KMES to (see the framing
-//! assumptions documented there): `[AOECHO;SN…;PN…;VN…;]` to an ECHO, with the
-//! product name [`PRODUCT`], and `[AOERRO;BB…;]` to anything it refuses.
+//! It speaks the Excrypt dialect [`crate::hostapi::answer`] reads (as public Futurex
+//! client code reads it): `[AOECHO;ANY;BC…;SN…;PN…;]` to an ECHO, with the status `Y`,
+//! this program's version as the application version and the product name [`PRODUCT`],
+//! and `[AOERRO;BB…;]` to anything it refuses.
 //!
 //! [`start`] binds, spawns an accept thread and returns at once. Every
 //! connection gets its own thread, at most [`MAX_CONNECTIONS`] at a time. The
@@ -22,7 +23,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 pub use faults::{Fault, UnknownFault};
-pub use server::{MAX_CONNECTIONS, PRODUCT};
+pub use server::{GENERAL_FAILURE_TEXT, MAX_CONNECTIONS, PRODUCT};
 
 use crate::pki::PkiError;
 use crate::remedy::Explain;

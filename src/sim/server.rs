@@ -12,6 +12,7 @@ use rustls::{ServerConfig, ServerConnection};
 
 use super::certs::Materials;
 use super::{Fault, SimError};
+use crate::hostapi::answer;
 use crate::hostapi::frame::{self, Frame, Scan};
 
 /// At most this many connections are served at once; further ones are closed at once.
@@ -19,6 +20,9 @@ pub const MAX_CONNECTIONS: usize = 64;
 
 /// The product name the simulator reports in its ECHO answer.
 pub const PRODUCT: &str = "fxconfig KMES simulator";
+
+/// The error text of [`Fault::GeneralFailure`], sent in latin-1 (its `é` is the byte 0xE9).
+pub const GENERAL_FAILURE_TEXT: &str = "Échec général: opération refusée";
 
 /// How often blocked threads look at the stop flag.
 const POLL: Duration = Duration::from_millis(50);
@@ -299,6 +303,8 @@ impl Connection {
                     request.command
                 )),
                 Some(Fault::EchoDisabled) => error_frame("command ECHO is not enabled"),
+                Some(Fault::PermissionDenied) => status_frame(answer::STATUS_NO_PERMISSION, None),
+                Some(Fault::GeneralFailure) => status_frame(answer::STATUS_FAILURE, Some(GENERAL_FAILURE_TEXT)),
                 Some(Fault::Slow) => {
                     pause(shared.slow_delay, shared)?;
                     echo_answer(&shared.serial)
@@ -322,19 +328,40 @@ fn pause(delay: Duration, shared: &Shared) -> Result<(), Ended> {
     Ok(())
 }
 
+/// The answer to a plain ECHO: success, this program's version as the application
+/// version, the serial number and the product name.
 fn echo_answer(serial: &str) -> Vec<u8> {
     frame::encode(
         frame::COMMAND_ECHO,
         &[
-            (frame::TAG_SERIAL, serial),
-            (frame::TAG_PRODUCT, PRODUCT),
-            (frame::TAG_VERSION, env!("CARGO_PKG_VERSION")),
+            (answer::TAG_STATUS, answer::STATUS_SUCCESS),
+            (answer::TAG_APPLICATION_VERSION, env!("CARGO_PKG_VERSION")),
+            (answer::TAG_SERIAL, serial),
+            (answer::TAG_PRODUCT, PRODUCT),
         ],
     )
 }
 
+/// An ECHO answer with the status `status` and, when given, an error text in latin-1.
+fn status_frame(status: &str, error: Option<&str>) -> Vec<u8> {
+    let text = error.map(latin1);
+    let mut fields: Vec<(&str, &[u8])> = vec![(answer::TAG_STATUS, status.as_bytes())];
+    if let Some(text) = &text {
+        fields.push((answer::TAG_ERROR, text));
+    }
+    frame::encode_bytes(frame::COMMAND_ECHO, &fields)
+}
+
+/// `text` in latin-1; characters beyond U+00FF become `?`.
+fn latin1(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect()
+}
+
+/// The error command `ERRO` with its text in `BB`.
 fn error_frame(text: &str) -> Vec<u8> {
-    frame::encode(frame::COMMAND_ERROR, &[(frame::TAG_ERROR, text)])
+    frame::encode(frame::COMMAND_ERROR, &[(answer::TAG_MESSAGE, text)])
 }
 
 /// Random bytes that cannot be taken for a frame: the first is outside ASCII.
@@ -355,12 +382,33 @@ fn garbage() -> Vec<u8> {
 mod tests {
     use super::*;
 
+    use crate::hostapi::answer::{Judgement, Refusal, judge};
+
     #[test]
     fn answers_are_frames_or_clearly_not() {
         let echo = frame::parse(&echo_answer("SIM-1")).unwrap();
         assert_eq!(echo.command, "ECHO");
-        assert_eq!(echo.get(frame::TAG_PRODUCT), Some(PRODUCT));
-        assert!(frame::parse(&error_frame("disabled")).unwrap().is_error());
+        assert_eq!(echo.get(answer::TAG_PRODUCT), Some(PRODUCT));
+        assert_eq!(
+            echo.get(answer::TAG_APPLICATION_VERSION),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(judge(&echo), Judgement::Answered);
+        let disabled = frame::parse(&error_frame("disabled")).unwrap();
+        assert_eq!(judge(&disabled), Judgement::Refused(Refusal::ErrorCommand));
         assert!(frame::scan(&garbage()).is_err());
+    }
+
+    #[test]
+    fn status_answers_carry_their_status_and_latin1_text() {
+        assert_eq!(status_frame("P", None), b"[AOECHO;ANP;]");
+        let failure = status_frame("N", Some(GENERAL_FAILURE_TEXT));
+        assert!(
+            failure.contains(&0xe9) && std::str::from_utf8(&failure).is_err(),
+            "latin-1"
+        );
+        let parsed = frame::parse(&failure).unwrap();
+        assert_eq!(judge(&parsed), Judgement::Refused(Refusal::GeneralFailure));
+        assert_eq!(answer::error_text(&parsed), Some(GENERAL_FAILURE_TEXT));
     }
 }

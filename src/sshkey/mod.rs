@@ -26,8 +26,6 @@ mod options;
 mod text;
 
 use std::fmt;
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 use p256::elliptic_curve::sec1::ToEncodedPoint;
@@ -156,11 +154,21 @@ pub fn render_file(path: &Path, comment: Option<&str>) -> Result<PublicKeyReport
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(read_error)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_INPUT_LEN as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_error)?;
+    let bytes = match crate::files::read_regular(path, MAX_INPUT_LEN as u64, "a public key file") {
+        Ok(bytes) => bytes,
+        Err(crate::files::InputError::TooLarge { .. }) => {
+            return Err(PubkeyError::not_a_key(
+                "a file larger than 1 MiB, far bigger than any public key",
+            ));
+        }
+        Err(crate::files::InputError::NotRegular { kind, .. }) => {
+            return Err(read_error(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("it is {kind}, not a regular file"),
+            )));
+        }
+        Err(crate::files::InputError::Io { source, .. }) => return Err(read_error(source)),
+    };
     render(&bytes, comment)
 }
 

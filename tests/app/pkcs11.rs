@@ -1,0 +1,171 @@
+//! The PKCS#11 module screen, driven through the real app against a SoftHSM2 token made
+//! by the test: the token and key labels, the authorized_keys line `ssh-keygen -D`
+//! prints, the sign test with the PIN typed into its field, a missing module named, and
+//! the wizard's module step.
+
+use egui::Key;
+use egui_kittest::kittest::{NodeT, Queryable};
+use fxconfig::app::screens::Screen;
+
+use crate::app::harness::TestApp;
+use crate::support::softhsm::{Hsm, PIN, SOFTHSM, TOKEN};
+
+fn app_for(hsm: &Hsm) -> TestApp {
+    let helper = hsm.helper();
+    let mut app = TestApp::build(None, false, move |mut options| {
+        options.pkcs11_helper = Some(helper);
+        options
+    });
+    app.ctrl(Key::Num6);
+    assert_eq!(app.app().screen(), Screen::Pkcs11Module);
+    app
+}
+
+fn load(app: &mut TestApp, module: &str) {
+    app.replace_text("Module path", module);
+    app.click("Load");
+    app.settle();
+}
+
+#[test]
+fn softhsm_token_keys_lines_and_sign_test() {
+    let hsm = Hsm::new();
+    let mut app = app_for(&hsm);
+    load(&mut app, SOFTHSM);
+
+    assert!(app.shows("Module file: ELF"), "the file check is shown");
+    assert!(app.shows("Loaded: SoftHSM"), "the library info is shown");
+    assert!(app.shows(TOKEN), "the token label {TOKEN} is shown");
+    assert!(app.shows("Selected token: fxtest"));
+    assert!(app.shows("ssh-key"), "the RSA key's label is shown");
+    assert!(app.shows("ec-key"), "the EC key's label is shown");
+
+    let expected = hsm.ssh_keygen_lines();
+    let first = expected.lines().next().expect("ssh-keygen -D prints a line");
+    assert!(
+        app.harness.query_by_label(first).is_some(),
+        "the line shown is exactly ssh-keygen -D's first line: {first}"
+    );
+    for line in expected.lines() {
+        assert!(app.shows(line), "every ssh-keygen -D line is shown: {line}");
+    }
+    assert!(app.shows("Copy line of ssh-key"));
+    assert!(!app.shows("verified"), "no sign test without the PIN");
+
+    // The mechanisms are folded under a header that counts them; opened, the signing
+    // mechanisms the sign test relies on are listed with what they can do.
+    let header = app
+        .harness
+        .query_all_by_label_contains("Mechanisms (")
+        .next()
+        .map(|node| node.accesskit_node().label().unwrap_or_default().to_owned())
+        .expect("a Mechanisms header");
+    let count: usize = header
+        .trim_start_matches("Mechanisms (")
+        .trim_end_matches(')')
+        .parse()
+        .expect("a count");
+    assert!(count > 10, "SoftHSM2 lists dozens of mechanisms: {header}");
+    assert!(!app.shows("CKM_SHA256_RSA_PKCS"), "folded at first");
+    app.click(&header);
+    app.settle();
+    assert!(app.shows("CKM_SHA256_RSA_PKCS"), "the RSA signing mechanism is listed");
+    assert!(app.shows("CKM_ECDSA"), "the EC signing mechanism is listed");
+
+    app.replace_text("PIN (for Test sign)", PIN);
+    app.click("Test sign");
+    app.settle();
+    assert!(app.shows("ssh-key (RSA"), "the RSA key's sign test is shown");
+    assert!(app.shows("ec-key (EC"), "the EC key's sign test is shown");
+    let verified = app.harness.query_all_by_label_contains("verified").count();
+    assert_eq!(verified, 2, "both keys verified");
+    assert!(!app.shows(": failed"));
+    assert!(!app.shows(PIN), "the PIN is never shown");
+    let field = app.harness.get_by_label("PIN (for Test sign)");
+    assert_eq!(
+        field.accesskit_node().value().unwrap_or_default(),
+        "",
+        "the PIN field is wiped once used"
+    );
+}
+
+#[test]
+fn wrong_pin_is_named_with_its_ckr() {
+    let hsm = Hsm::new();
+    let mut app = app_for(&hsm);
+    app.replace_text("Module path", SOFTHSM);
+    app.replace_text("PIN (for Test sign)", "not-the-pin");
+    app.click("Test sign");
+    app.settle();
+    assert!(app.shows("CKR_PIN_INCORRECT"), "the CKR code is shown by name");
+    assert!(app.shows("What to do:"), "with a remedy");
+}
+
+#[test]
+fn missing_module_is_named() {
+    let hsm = Hsm::new();
+    let mut app = app_for(&hsm);
+    let missing = hsm.path().join("libnothing.so");
+    app.replace_text("Module path", &missing.display().to_string());
+    // Enter, with nothing focused, loads the module.
+    app.harness.key_press(Key::Escape);
+    app.harness.step();
+    assert!(app.harness.ctx.memory(|memory| memory.focused()).is_none());
+    app.harness.key_press(Key::Enter);
+    app.harness.step();
+    app.settle();
+    assert!(
+        app.shows(&format!("the module {} does not exist", missing.display())),
+        "the missing file is named"
+    );
+    assert!(!app.shows("Loaded:"));
+}
+
+#[test]
+fn wizard_module_step_loads_the_module_of_the_screen() {
+    let hsm = Hsm::new();
+    let mut app = app_for(&hsm);
+    app.replace_text("Module path", SOFTHSM);
+    app.ctrl(Key::Num5);
+    assert_eq!(app.app().screen(), Screen::Troubleshooting);
+    assert!(app.shows(&format!("Module: {SOFTHSM}")));
+    app.click("Check the module");
+    app.settle();
+    assert!(app.shows("The module loads and shows its token."));
+    app.click("Go to PKCS#11 module");
+    assert_eq!(app.app().screen(), Screen::Pkcs11Module);
+}
+
+#[test]
+fn ssh_test_explains_a_refused_connection_and_the_wizard_shows_it() {
+    let hsm = Hsm::new();
+    let mut app = app_for(&hsm);
+    app.replace_text("Module path", SOFTHSM);
+    app.ctrl(Key::Num5);
+    app.click("Next");
+    for _ in 0..5 {
+        app.click("Next");
+    }
+    assert!(app.shows("Step 7: SSH test"));
+    assert!(
+        app.shows(&format!("ssh -I {SOFTHSM} root@SSH_Server_IP")),
+        "without a target the manual command of [5] is shown"
+    );
+    app.click("Go to PKCS#11 module");
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    app.replace_text("SSH target USER@HOST[:PORT]", &format!("tester@127.0.0.1:{port}"));
+    app.click("SSH test");
+    app.settle();
+    assert!(app.shows("SSH test failed: ConnectionRefused"), "the verdict is shown");
+    assert!(app.shows("What to do:"), "with a remedy");
+    app.ctrl(Key::Num5);
+    assert!(
+        app.shows("Target: tester@127.0.0.1"),
+        "the wizard uses the target set on the screen"
+    );
+    assert!(app.shows("SSH test failed: ConnectionRefused"));
+}

@@ -1,0 +1,654 @@
+//! Issue 10 from the command line: concurrent `config set` runs lose nothing (B1), the
+//! ACL survives a save (B2), import is all or nothing (B6) and warns about a readable
+//! file (B7), output errors end quietly (B8), and inputs are bounded.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use fxconfig::Secret;
+use serde_json::Value;
+
+use super::process::all_output;
+use crate::support::lab::{Lab, P12_PASSWORD};
+use crate::support::net::free_port;
+use crate::support::tools::{FXCONFIG, fxconfig};
+
+const GUIDE_EXAMPLE: &[u8] = include_bytes!("../fixtures/cfg/guide_example.cfg");
+
+fn binary() -> PathBuf {
+    PathBuf::from(FXCONFIG)
+}
+
+/// Runs `command` to completion, failing the test if it takes longer than `limit` (a
+/// guard against a hang, not a speed measurement). Its output is read as it comes.
+fn run_within(command: &mut StdCommand, limit: Duration) -> Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fxconfig");
+    let drain = |stream: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut stream) = stream {
+                let _ = stream.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("fxconfig did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn tag_value(path: &Path, tag: &str) -> Option<String> {
+    fxconfig::cfg::CfgFile::load(path)
+        .expect("reload")
+        .doc
+        .get(None, tag)
+        .map(|entry| entry.value)
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).expect("metadata").permissions().mode() & 0o7777
+}
+
+#[cfg(unix)]
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+// ---------------------------------------------------------------- B1: lost update
+
+#[test]
+fn a_hundred_concurrent_pairs_of_config_set_lose_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("c.cfg");
+    let (mut kept, mut lost, mut failed) = (0, Vec::new(), Vec::new());
+    for pair in 0..100 {
+        fs::write(&path, GUIDE_EXAMPLE).expect("cfg file");
+        let start = |assignment: &str| {
+            StdCommand::new(binary())
+                .args(["config", "set"])
+                .arg(&path)
+                .arg(assignment)
+                .env_remove("FXPKCS11_CFG")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start config set")
+        };
+        let first = start("CRYPTO-OPR=A");
+        let second = start("KEYGROUP-NAME=B");
+        let outputs = [first, second].map(|child| child.wait_with_output().expect("wait"));
+        if let Some(output) = outputs.iter().find(|output| !output.status.success()) {
+            failed.push(format!("pair {pair}: {}", stderr_of(output)));
+            continue;
+        }
+        let a = tag_value(&path, "CRYPTO-OPR");
+        let b = tag_value(&path, "KEYGROUP-NAME");
+        if a.as_deref() == Some("A") && b.as_deref() == Some("B") {
+            kept += 1;
+        } else {
+            lost.push(format!("pair {pair}: CRYPTO-OPR={a:?} KEYGROUP-NAME={b:?}"));
+        }
+    }
+    assert!(
+        lost.is_empty(),
+        "in {} of 100 pairs both runs exited 0 but a change was lost, such as {:?}",
+        lost.len(),
+        lost.first()
+    );
+    assert!(failed.is_empty(), "a run failed: {failed:?}");
+    assert_eq!(kept, 100);
+}
+
+// ---------------------------------------------------------------- B2: access carried over
+
+#[cfg(unix)]
+#[test]
+fn config_set_keeps_the_acl_and_does_not_widen_the_group() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("a.cfg");
+    fs::write(&path, GUIDE_EXAMPLE).expect("cfg file");
+    chmod(&path, 0o600);
+    let setfacl = StdCommand::new("setfacl")
+        .args(["-m", "u:nobody:r"])
+        .arg(&path)
+        .status()
+        .expect("setfacl (package acl, tests/system-deps.sh)");
+    assert!(setfacl.success());
+
+    let output = fxconfig()
+        .args(["config", "set"])
+        .arg(&path)
+        .arg("SLOT=1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", all_output(&output));
+    let acl = StdCommand::new("getfacl")
+        .arg("-c")
+        .arg(&path)
+        .output()
+        .expect("getfacl");
+    let acl = String::from_utf8_lossy(&acl.stdout);
+    assert!(acl.contains("user:nobody:r--"), "the service user lost access: {acl}");
+    assert!(acl.contains("group::---"), "the group was widened: {acl}");
+    assert_eq!(tag_value(&path, "SLOT").as_deref(), Some("1"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_hard_linked_cfg_is_refused_with_an_explanation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("a.cfg");
+    fs::write(&path, GUIDE_EXAMPLE).expect("cfg file");
+    fs::hard_link(&path, dir.path().join("b.cfg")).expect("hard link");
+    let output = fxconfig()
+        .args(["config", "set"])
+        .arg(&path)
+        .arg("SLOT=1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("hard links"), "{}", stderr_of(&output));
+    assert_eq!(fs::read(&path).expect("unchanged"), GUIDE_EXAMPLE);
+}
+
+// ---------------------------------------------------------------- B6: import all or nothing
+
+fn import_command(config: &Path, lab_files: &fxconfig::pki::DemoFiles, dest: Option<&Path>) -> StdCommand {
+    let mut command = StdCommand::new(binary());
+    command
+        .env_remove("FXPKCS11_CFG")
+        .args(["import", "--password-env", "P12_PASS", "--config"])
+        .arg(config)
+        .arg("--ca")
+        .arg(&lab_files.ca_cert)
+        .arg("--p12")
+        .arg(&lab_files.client_p12);
+    if let Some(dest) = dest {
+        command.arg("--dest").arg(dest);
+    }
+    command
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .map(|listing| {
+            listing
+                .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_failed_import_leaves_nothing_new() {
+    // A password with leading spaces cannot be stored in the file: refused before any copy.
+    let spaced = "  spaced-Pass-1";
+    let source = tempfile::tempdir().expect("temp dir");
+    let files = fxconfig::pki::write_demo(source.path(), &Secret::new(spaced)).expect("demo PKI");
+    let target = tempfile::tempdir().expect("temp dir");
+    let cfg = target.path().join("fxpkcs11.cfg");
+    fs::write(&cfg, GUIDE_EXAMPLE).expect("cfg");
+    let new_dest = target.path().join("new").join("certs");
+    for dest in [None, Some(new_dest.as_path())] {
+        let output = run_within(
+            import_command(&cfg, &files, dest).env("P12_PASS", spaced),
+            Duration::from_secs(60),
+        );
+        assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
+        assert!(
+            stderr_of(&output).contains("PROD-TLS-KEY-PASS"),
+            "{}",
+            stderr_of(&output)
+        );
+        assert!(!all_output(&output).contains(spaced));
+        assert_eq!(fs::read(&cfg).expect("cfg"), GUIDE_EXAMPLE);
+        assert_eq!(
+            names(target.path()),
+            [".fxpkcs11.cfg.lock", "fxpkcs11.cfg"],
+            "something new remained"
+        );
+    }
+
+    // A configuration that is a symbolic link to nothing: refused before any copy.
+    #[cfg(unix)]
+    {
+        let dangling = target.path().join("dangling.cfg");
+        std::os::unix::fs::symlink(target.path().join("missing").join("real.cfg"), &dangling).expect("symlink");
+        let good = Lab::new();
+        let output = run_within(
+            import_command(&dangling, &good.files, None).env("P12_PASS", P12_PASSWORD),
+            Duration::from_secs(60),
+        );
+        assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
+        assert!(stderr_of(&output).contains("does not exist"), "{}", stderr_of(&output));
+        assert_eq!(
+            names(target.path()),
+            [".fxpkcs11.cfg.lock", "dangling.cfg", "fxpkcs11.cfg"]
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn import_under_umask_000_creates_nothing_wider_than_0755() {
+    let lab = Lab::new();
+    let target = tempfile::tempdir().expect("temp dir");
+    let cfg = target.path().join("etc").join("fxpkcs11.cfg");
+    let dest = target.path().join("certs").join("client");
+    let mut command = StdCommand::new("sh");
+    command
+        .env("P12_PASS", P12_PASSWORD)
+        .env_remove("FXPKCS11_CFG")
+        .arg("-c")
+        .arg("umask 000 && exec \"$@\"")
+        .arg("sh")
+        .arg(binary())
+        .args(["import", "--password-env", "P12_PASS", "--config"])
+        .arg(&cfg)
+        .arg("--ca")
+        .arg(&lab.files.ca_cert)
+        .arg("--p12")
+        .arg(&lab.files.client_p12)
+        .arg("--dest")
+        .arg(&dest);
+    fs::create_dir(cfg.parent().expect("folder")).expect("cfg folder");
+    chmod(cfg.parent().expect("folder"), 0o755);
+    let output = run_within(&mut command, Duration::from_secs(60));
+    assert!(output.status.success(), "{}", all_output(&output));
+    assert_eq!(mode(&target.path().join("certs")), 0o755);
+    assert_eq!(mode(&dest), 0o755);
+    assert_eq!(mode(&cfg), 0o600);
+    assert_eq!(mode(&dest.join("export_pkcs12.p12")), 0o600);
+    assert_eq!(mode(&dest.join("root_cert.pem")), 0o644);
+    assert_eq!(
+        names(&dest),
+        ["export_pkcs12.p12", "root_cert.pem"],
+        "a staging folder remained"
+    );
+}
+
+// ---------------------------------------------------------------- B7: readable password file
+
+#[cfg(unix)]
+#[test]
+fn import_into_a_readable_cfg_warns_and_tightens_on_request() {
+    let lab = Lab::new();
+    let target = tempfile::tempdir().expect("temp dir");
+    let cfg = target.path().join("fxpkcs11.cfg");
+    fs::write(&cfg, b"<KMS>\n    <ADDRESS> 10.0.8.20 </ADDRESS>\n</KMS>\n").expect("cfg");
+    chmod(&cfg, 0o644);
+
+    let output = run_within(
+        import_command(&cfg, &lab.files, None)
+            .env("P12_PASS", P12_PASSWORD)
+            .arg("--json"),
+        Duration::from_secs(60),
+    );
+    assert!(output.status.success(), "{}", all_output(&output));
+    let warning = stderr_of(&output);
+    assert!(
+        warning.contains("holds a password") && warning.contains("0644"),
+        "{warning}"
+    );
+    assert!(warning.contains("--tighten-permissions"), "{warning}");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["exposure"]["mode"], 0o644);
+    assert_eq!(json["exposure"]["others"], true);
+    assert_eq!(mode(&cfg), 0o644, "permissions are changed only when asked");
+    assert!(!all_output(&output).contains(P12_PASSWORD));
+
+    // Import again into a fresh copy, asking for tighter permissions.
+    fs::remove_file(&cfg).expect("remove");
+    fs::write(&cfg, b"<KMS>\n    <ADDRESS> 10.0.8.20 </ADDRESS>\n</KMS>\n").expect("cfg");
+    chmod(&cfg, 0o644);
+    let output = run_within(
+        import_command(&cfg, &lab.files, None)
+            .env("P12_PASS", P12_PASSWORD)
+            .args(["--json", "--tighten-permissions"]),
+        Duration::from_secs(60),
+    );
+    assert!(output.status.success(), "{}", all_output(&output));
+    assert!(
+        !stderr_of(&output).contains("holds a password"),
+        "{}",
+        stderr_of(&output)
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["exposure"], Value::Null);
+    assert_eq!(mode(&cfg), 0o600);
+    assert_eq!(mode(&fxconfig::cfg::file::backup_path(&cfg)), 0o600);
+}
+
+#[cfg(unix)]
+#[test]
+fn config_set_tightens_the_file_and_its_backup() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("c.cfg");
+    fs::write(&path, GUIDE_EXAMPLE).expect("cfg");
+    chmod(&path, 0o644);
+    let output = fxconfig()
+        .args(["config", "set", "--json"])
+        .arg(&path)
+        .arg("SLOT=2")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", all_output(&output));
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json["exposure"]["group"], true);
+    assert_eq!(json["changes"][0]["tag"], "SLOT");
+    assert!(
+        stderr_of(&output).contains("holds a password"),
+        "{}",
+        stderr_of(&output)
+    );
+
+    let output = fxconfig()
+        .args(["config", "set", "--tighten-permissions"])
+        .arg(&path)
+        .arg("SLOT=3")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", all_output(&output));
+    assert_eq!(stderr_of(&output), "");
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&fxconfig::cfg::file::backup_path(&path)), 0o600);
+}
+
+// ---------------------------------------------------------------- B8: output errors
+
+/// Runs fxconfig with its standard output a pipe whose reading end is already closed.
+/// The pipe is made and its reading end closed before fxconfig starts, so that no other
+/// process (such as one another test is starting meanwhile) can hold it open.
+#[cfg(unix)]
+fn into_closed_pipe(args: &[&std::ffi::OsStr]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let mut child = StdCommand::new(binary())
+        .env_remove("FXPKCS11_CFG")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fxconfig");
+    let started = Instant::now();
+    while child.try_wait().expect("poll").is_none() {
+        assert!(started.elapsed() < Duration::from_secs(120), "did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_every_command_quietly_with_status_141() {
+    use std::ffi::OsStr;
+    let lab = Lab::new();
+    lab.write_cfg("127.0.0.1", free_port());
+    let cfg = lab.cfg.as_os_str();
+    let commands: [&[&OsStr]; 4] = [
+        &[OsStr::new("config"), OsStr::new("show"), cfg],
+        &[OsStr::new("config"), OsStr::new("show"), OsStr::new("--json"), cfg],
+        &[OsStr::new("config"), OsStr::new("validate"), cfg],
+        &[
+            OsStr::new("check"),
+            OsStr::new("--timeout"),
+            OsStr::new("2"),
+            OsStr::new("--config"),
+            cfg,
+        ],
+    ];
+    for args in commands {
+        let output = into_closed_pipe(args);
+        assert_eq!(output.status.code(), Some(141), "{args:?}: {}", stderr_of(&output));
+        assert_eq!(stderr_of(&output), "", "{args:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_full_disk_after_a_save_says_saved_and_exits_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("c.cfg");
+    fs::write(&path, GUIDE_EXAMPLE).expect("cfg");
+    chmod(&path, 0o600);
+    let full = fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let output = StdCommand::new(binary())
+        .env_remove("FXPKCS11_CFG")
+        .args(["config", "set"])
+        .arg(&path)
+        .arg("SLOT=1")
+        .stdout(Stdio::from(full))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr_of(&output);
+    assert!(
+        message.contains("saved") && message.contains("but could not print"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+    assert_eq!(tag_value(&path, "SLOT").as_deref(), Some("1"));
+}
+
+// ---------------------------------------------------------------- bounded inputs
+
+#[cfg(unix)]
+#[test]
+fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("fifo");
+    assert!(StdCommand::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let huge = dir.path().join("huge.p12");
+    fs::File::create(&huge)
+        .and_then(|file| file.set_len(16 * 1024 * 1024 + 1))
+        .expect("sparse file");
+    let lab = Lab::new();
+    let limit = Duration::from_secs(30);
+    for input in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
+        let output = run_within(fxconfig().args(["config", "show"]).arg(input), limit);
+        assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
+        assert!(
+            stderr_of(&output).contains("not a regular file"),
+            "{}",
+            stderr_of(&output)
+        );
+
+        let output = run_within(
+            fxconfig()
+                .env("P12_PASS", P12_PASSWORD)
+                .args(["identity", "--password-env", "P12_PASS", "--p12"])
+                .arg(input),
+            limit,
+        );
+        assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
+        assert!(
+            stderr_of(&output).contains("not a regular file"),
+            "{}",
+            stderr_of(&output)
+        );
+
+        let output = run_within(
+            fxconfig()
+                .env("P12_PASS", P12_PASSWORD)
+                .args(["import", "--password-env", "P12_PASS", "--config"])
+                .arg(dir.path().join("new.cfg"))
+                .arg("--ca")
+                .arg(input)
+                .arg("--p12")
+                .arg(&lab.files.client_p12),
+            limit,
+        );
+        assert_ne!(output.status.code(), Some(0), "{}", all_output(&output));
+        assert!(
+            stderr_of(&output).contains("not a regular file"),
+            "{}",
+            stderr_of(&output)
+        );
+    }
+    let output = run_within(
+        fxconfig()
+            .env("P12_PASS", P12_PASSWORD)
+            .args(["identity", "--password-env", "P12_PASS", "--p12"])
+            .arg(&huge),
+        limit,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("larger than 16777216 bytes"),
+        "{}",
+        stderr_of(&output)
+    );
+}
+
+#[test]
+fn config_show_of_a_megabyte_of_unclosed_sections_finishes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sections.cfg");
+    let mut text = String::new();
+    let mut index = 0;
+    while text.len() < 1024 * 1024 - 16 {
+        text.push_str(&format!("<S{index}>\n"));
+        index += 1;
+    }
+    fs::write(&path, &text).expect("cfg");
+    // A hang guard with a wide margin (the debug build takes about a second), not a
+    // speed measurement: the quadratic version took over a minute.
+    let output = run_within(fxconfig().args(["config", "show"]).arg(&path), Duration::from_secs(30));
+    assert!(output.status.success(), "{}", all_output(&output));
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        shown.lines().filter(|line| line.starts_with("<S")).count(),
+        index,
+        "one line per section"
+    );
+}
+
+#[test]
+fn secrets_from_stdin_are_bounded_and_not_empty() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("c.cfg");
+    fs::write(&path, GUIDE_EXAMPLE).expect("cfg");
+    let set_from_stdin = |input: Vec<u8>, extra: &[&str]| {
+        let mut child = fxconfig()
+            .args(["config", "set", "--secret-stdin", "CRYPTO-OPR-PASS"])
+            .args(extra)
+            .arg(&path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let output = child.wait_with_output().expect("output");
+        writer.join().expect("writer");
+        output
+    };
+    let output = set_from_stdin(Vec::new(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("empty password"), "{}", stderr_of(&output));
+    assert_eq!(tag_value(&path, "CRYPTO-OPR-PASS").as_deref(), Some("safest"));
+
+    let output = set_from_stdin(b"\n".to_vec(), &["--allow-empty"]);
+    assert!(output.status.success(), "{}", all_output(&output));
+    assert_eq!(tag_value(&path, "CRYPTO-OPR-PASS").as_deref(), Some(""));
+
+    let output = set_from_stdin(vec![b'a'; 70 * 1024], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr_of(&output).contains("longer than 65536 bytes"),
+        "{}",
+        stderr_of(&output)
+    );
+}
+
+#[test]
+fn any_password_like_tag_is_refused_on_argv_and_masked_everywhere() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("c.cfg");
+    fs::write(
+        &path,
+        b"<KMS>\n    <CRYPTO-OPR-PAS> typo-Secret-1 </CRYPTO-OPR-PAS>\n    <BACKUP-PASSWORD> backup-Secret-2 </BACKUP-PASSWORD>\n</KMS>\n",
+    )
+    .expect("cfg");
+    for assignment in ["BACKUP-PASSWORD=x", "CRYPTO-OPR-PAS=x", "USER-PIN=1234", "API-SECRET=x"] {
+        let output = fxconfig()
+            .args(["config", "set"])
+            .arg(&path)
+            .arg(assignment)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{assignment}");
+        assert!(stderr_of(&output).contains("--secret-env"), "{assignment}");
+    }
+    for json in [false, true] {
+        let mut command = fxconfig();
+        command.args(["config", "show"]).arg(&path);
+        if json {
+            command.arg("--json");
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success());
+        let text = all_output(&output);
+        assert!(
+            !text.contains("typo-Secret-1") && !text.contains("backup-Secret-2"),
+            "{text}"
+        );
+        assert!(text.contains(fxconfig::secret::MASK));
+    }
+    let empty = fxconfig::doctor::Report {
+        config: path.display().to_string(),
+        ok: true,
+        checks: Vec::new(),
+    };
+    let report =
+        fxconfig::doctor::report::markdown_for_file(&empty, &fxconfig::doctor::report::ReportHeader::current(), &path);
+    assert!(!report.contains("typo-Secret-1") && !report.contains("backup-Secret-2"));
+}
