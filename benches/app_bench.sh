@@ -22,7 +22,7 @@ cd "$work"
 make_bench_pki > /dev/null 2>&1
 start_bench_sim "$bin" --fault silent
 pids+=("$sim_pid")
-write_bench_cfg "$port"
+write_bench_cfg "$bin" "$port"
 
 echo "== 1. cold start to first frame (ms; 10 runs)"
 for run in $(seq 10); do

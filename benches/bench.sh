@@ -15,7 +15,7 @@ source benches/lib.sh
 cd "$work"
 make_bench_pki
 start_bench_sim "$bin"
-write_bench_cfg "$port"
+write_bench_cfg "$bin" "$port"
 "$bin" check --config fxpkcs11.cfg > /dev/null || { "$bin" check --config fxpkcs11.cfg; exit 1; }
 
 echo "== check vs openssl s_client handshake"

@@ -28,17 +28,13 @@ start_bench_sim() {
   port=$(grep -o '127.0.0.1:[0-9]*' sim.out | cut -d: -f2)
 }
 
-# write_bench_cfg PORT: fxpkcs11.cfg in the current folder for the simulator on PORT (mode 600).
+# write_bench_cfg PROGRAM PORT: fxpkcs11.cfg in the current folder for the simulator on PORT, in the
+# guide's layout: PROGRAM's `config init` writes the template (mode 600), `config set` fills it in.
 write_bench_cfg() {
-  cat > fxpkcs11.cfg << CFG
-<KMS>
-    <ADDRESS> 127.0.0.1 </ADDRESS>
-    <PROD-PORT> $1 </PROD-PORT>
-    <PROD-TLS-ENABLED> YES </PROD-TLS-ENABLED>
-    <PROD-TLS-CA> $PWD/ca.pem </PROD-TLS-CA>
-    <PROD-TLS-KEY> $PWD/client.p12 </PROD-TLS-KEY>
-    <PROD-TLS-KEY-PASS> bench </PROD-TLS-KEY-PASS>
-</KMS>
-CFG
-  chmod 600 fxpkcs11.cfg
+  local program=$1 port=$2
+  "$program" config init fxpkcs11.cfg > /dev/null
+  BENCH_P12_PASS=bench BENCH_OPERATOR_PASS=bench "$program" config set fxpkcs11.cfg \
+    CRYPTO-OPR=crypto1 KEYGROUP-NAME=keygroup1 ADDRESS=127.0.0.1 "PROD-PORT=$port" \
+    "PROD-TLS-CA=$PWD/ca.pem" "PROD-TLS-KEY=$PWD/client.p12" \
+    --secret-env PROD-TLS-KEY-PASS=BENCH_P12_PASS --secret-env CRYPTO-OPR-PASS=BENCH_OPERATOR_PASS > /dev/null
 }

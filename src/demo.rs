@@ -91,6 +91,19 @@ impl std::fmt::Debug for Demo {
     }
 }
 
+/// A temporary folder only this user may enter (0700 on Unix whatever the umask): it holds
+/// the demo's private keys and a configuration holding the PKCS#12 password.
+fn private_folder() -> std::io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("fxconfig-demo-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder.tempdir()
+}
+
 impl Demo {
     /// Makes the demo folder, its certificates and configuration, and starts the simulator
     /// on `127.0.0.1` (a free port) with `fault` (`None`: a healthy KMES).
@@ -98,10 +111,7 @@ impl Demo {
     /// # Errors
     /// [`DemoError`] when a file cannot be written or the simulator cannot start.
     pub fn start(fault: Option<Fault>) -> Result<Demo, DemoError> {
-        let folder = tempfile::Builder::new()
-            .prefix("fxconfig-demo-")
-            .tempdir()
-            .map_err(DemoError::Folder)?;
+        let folder = private_folder().map_err(DemoError::Folder)?;
         let files = pki::write_demo(folder.path(), &Secret::new(DEMO_P12_PASSWORD))?;
         let public_key = folder.path().join(DEMO_PUBLIC_KEY_NAME);
         write_public_key(&files.client_cert, &public_key)?;
@@ -225,5 +235,35 @@ mod tests {
         assert!(folder.exists());
         drop(demo);
         assert!(!folder.exists());
+    }
+
+    /// Run by the test below in a child process whose umask is 000.
+    #[cfg(unix)]
+    #[test]
+    #[ignore = "run by the_demo_folder_is_private_whatever_the_umask under umask 000"]
+    fn print_the_mode_of_a_private_folder() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = private_folder().expect("folder");
+        let mode = std::fs::metadata(folder.path()).expect("metadata").permissions().mode();
+        println!("private folder mode {:o}", mode & 0o7777);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_demo_folder_is_private_whatever_the_umask() {
+        // The umask is the whole process's, so it is set in a child run of this test program.
+        let output = std::process::Command::new("/bin/sh")
+            .args(["-c", "umask 000; exec \"$0\" \"$@\""])
+            .arg(std::env::current_exe().expect("test program"))
+            .args([
+                "--exact",
+                "demo::tests::print_the_mode_of_a_private_folder",
+                "--ignored",
+                "--nocapture",
+            ])
+            .output()
+            .expect("the test program runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("private folder mode 700"), "{stdout}");
     }
 }

@@ -10,6 +10,7 @@
 //! | [`cfg`](mod@cfg) | the lossless `fxpkcs11.cfg` model, typed fields, validation, locating and atomic saving |
 //! | [`identity`] | the root CA and the PKCS#12 client identity: parsing, details, chain check, import |
 //! | [`import`] | copying the TLS materials next to the configuration and naming them in it |
+//! | [`install`] | finding the fxpkcs11 installation: every cfg copy and module build, and which fits |
 //! | [`hostapi`] | the Host API connection: TCP, mutual TLS, Excrypt framing and ECHO |
 //! | [`doctor`] | the ordered connection checks with their remedies |
 //! | [`display`] | text from files, certificates, modules and the network made safe to show |
@@ -28,9 +29,13 @@ pub mod demo;
 pub mod display;
 pub mod doctor;
 pub mod files;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hostapi;
 pub mod identity;
 pub mod import;
+pub mod install;
 pub mod pkcs11;
 pub mod pki;
 pub mod remedy;

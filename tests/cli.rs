@@ -13,6 +13,9 @@ mod cli {
     mod config;
     mod hardening;
     mod identity;
+    mod init;
+    mod locate;
     mod package_docs;
     mod pubkey;
+    mod terminal;
 }

@@ -12,9 +12,11 @@ mod core {
     mod openssl_pki;
 
     mod cfg;
+    mod children;
     mod doctor;
     mod hostapi;
     mod identity;
+    mod locate;
     mod pkcs11;
     mod readme;
     mod sim;

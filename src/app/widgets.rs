@@ -1,9 +1,14 @@
 //! Small widgets shared by the screens. Each input is tied to its visible label for
 //! AccessKit (screen readers, and tests that find widgets by label).
+//!
+//! Text that came from outside (a certificate, a module, the network, a file) is shown
+//! through [`crate::display::escape`]: a control or bidirectional character is drawn as a
+//! visible escape such as `\x1b` or `\u{202e}`.
 
 use egui::text::LayoutJob;
 use egui::{Color32, FontId, Id, Response, RichText, TextFormat, Ui};
 
+use crate::display::{escape, escape_lines};
 use crate::doctor::{CheckId, CheckResult, Status};
 use crate::identity::{CertInfo, Validity};
 
@@ -26,16 +31,16 @@ pub fn text_input(ui: &mut Ui, label: &str, hint: &str, buffer: &mut String, id:
 /// A problem: its message in the error colour, then what to do.
 pub fn problem(ui: &mut Ui, problem: &Problem) {
     let color = ui.visuals().error_fg_color;
-    ui.label(RichText::new(&problem.message).color(color));
+    ui.label(RichText::new(escape_lines(&problem.message)).color(color));
     if !problem.remedy.is_empty() {
-        ui.label(format!("What to do: {}", problem.remedy));
+        ui.label(format!("What to do: {}", escape_lines(&problem.remedy)));
     }
 }
 
-/// A success message in the pass colour.
+/// A success message in the pass colour (escaped: it often names what was found).
 pub fn success(ui: &mut Ui, text: &str) {
     let color = theme::pass_color(ui.visuals());
-    ui.label(RichText::new(text).color(color));
+    ui.label(RichText::new(escape_lines(text)).color(color));
 }
 
 /// The text of a check's status line, such as
@@ -68,13 +73,13 @@ pub fn check_row(ui: &mut Ui, result: &CheckResult) {
     ui.label(job);
     ui.indent(("check", result.id.as_str()), |ui| {
         if !result.detail.is_empty() {
-            ui.add(egui::Label::new(&result.detail).wrap());
+            ui.add(egui::Label::new(escape_lines(&result.detail)).wrap());
         }
         if let Some(raw) = &result.raw {
             ui.add(egui::Label::new(RichText::new(format!("Answer: {raw}")).monospace()).wrap());
         }
         if !result.remedy.is_empty() {
-            let text = format!("What to do: {}", result.remedy);
+            let text = format!("What to do: {}", escape_lines(&result.remedy));
             let color = if result.status == Status::Fail {
                 visuals.error_fg_color
             } else {
@@ -136,7 +141,7 @@ pub fn cert_details(ui: &mut Ui, salt: &str, cert: &CertInfo, now_unix: i64) {
         .show(ui, |ui| {
             let row = |ui: &mut Ui, name: &str, value: &str| {
                 ui.weak(name);
-                ui.add(egui::Label::new(value).wrap().selectable(true));
+                ui.add(egui::Label::new(escape(value)).wrap().selectable(true));
                 ui.end_row();
             };
             row(ui, "Subject", &cert.subject);

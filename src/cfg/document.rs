@@ -546,8 +546,22 @@ impl CfgDocument {
         self.lines.iter().find(|line| matches!(line.kind, LineKind::Entry(_)))
     }
 
+    /// The column (in characters) where the nearest entry with a value starts it, looking
+    /// up from line `index` (0-based) first, then down.
+    fn value_column_near(&self, index: usize) -> Option<usize> {
+        let column = |line: &Line| match line.kind {
+            LineKind::Entry(parts) if parts.value_start < parts.value_end => {
+                Some(line.text[..parts.value_start].chars().count())
+            }
+            _ => None,
+        };
+        let above = self.lines[..index].iter().rev().find_map(column);
+        above.or_else(|| self.lines.get(index + 1..)?.iter().find_map(column))
+    }
+
     /// Replaces the value of the entry on line `index` (0-based) by the padding rule.
     fn replace_value(&mut self, index: usize, value: &str) {
+        let near_column = self.value_column_near(index);
         let line = &mut self.lines[index];
         let LineKind::Entry(parts) = line.kind else {
             return;
@@ -561,7 +575,12 @@ impl CfgDocument {
             )
         } else {
             let region = &text[parts.open_end..parts.close_start];
-            let split = region.chars().next().map_or(0, char::len_utf8);
+            let aligned = is_alignment(region)
+                .then_some(near_column)
+                .flatten()
+                .and_then(|column| column.checked_sub(text[..parts.open_end].chars().count()))
+                .filter(|lead| (1..region.len()).contains(lead));
+            let split = aligned.unwrap_or_else(|| region.chars().next().map_or(0, char::len_utf8));
             (&region[..split], "", &region[split..])
         };
         let new_trail = if !is_alignment(trail) {
@@ -686,10 +705,20 @@ fn insertion_index(layout: &Layout, lines: &[Line], section_index: usize) -> usi
         .rev()
         .find(|&index| layout.owner[index] == Some(section_index) && matches!(lines[index].kind, LineKind::Entry(_)));
     let section = &layout.sections[section_index];
+    // Just before the closing tag, unless a section opened inside is still open there (a
+    // malformed file): a line there would belong to that section, so it goes right after
+    // the opening tag instead.
+    let left_open_inside = |close: usize| {
+        layout.sections.iter().any(|inner| {
+            inner.open_line > section.open_line
+                && inner.open_line < close
+                && inner.close_line.is_none_or(|inner_close| inner_close >= close)
+        })
+    };
     match (last_entry, section.close_line) {
         (Some(index), _) => index + 1,
-        (None, Some(close)) => close - 1,
-        (None, None) => section.open_line,
+        (None, Some(close)) if !left_open_inside(close) => close - 1,
+        (None, _) => section.open_line,
     }
 }
 
@@ -745,6 +774,30 @@ mod tests {
         let line = Line::new(text.to_owned(), Ending::Lf);
         let (tag, value) = line.entry().unwrap_or(("", ""));
         (tag.to_owned(), value.to_owned())
+    }
+
+    #[test]
+    fn an_entry_added_to_a_section_with_an_unclosed_inner_section_stays_in_its_section() {
+        // Found by the cfg_reader fuzz target: the line went before `</KMS>`, inside `<P>`.
+        let mut doc = CfgDocument::parse(b"<KMS>\n<P>\n</KMS>\n").expect("parses");
+        assert_eq!(
+            doc.set(Some("KMS"), "SLOT", "7").expect("sets"),
+            SetOutcome::Inserted { line: 2 }
+        );
+        let again = CfgDocument::parse(&doc.to_bytes()).expect("parses");
+        let slot = again.get(Some("KMS"), "SLOT").map(|entry| entry.value);
+        assert_eq!(
+            slot.as_deref(),
+            Some("7"),
+            "{:?}",
+            String::from_utf8_lossy(&doc.to_bytes())
+        );
+        // A well-formed section still gets the line before its closing tag.
+        let mut doc = CfgDocument::parse(b"<KMS>\n# only a comment\n</KMS>\n").expect("parses");
+        assert_eq!(
+            doc.set(None, "SLOT", "7").expect("sets"),
+            SetOutcome::Inserted { line: 3 }
+        );
     }
 
     #[test]

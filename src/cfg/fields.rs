@@ -151,7 +151,7 @@ pub const KNOWN_FIELDS: &[FieldSpec] = &[
         section: SECTION_CONFIG,
         kind: FieldKind::YesNo,
         label: "Ask ssh for a PIN",
-        help: "NO so that ssh does not prompt for a PIN: the library already logs in with the KMES user above.",
+        help: "NO so that ssh does not prompt for a PIN: the library already logs in as the KMES user (CRYPTO-OPR).",
         guide: "4.2",
     },
 ];

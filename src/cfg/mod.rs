@@ -1,5 +1,6 @@
 //! The `fxpkcs11.cfg` model: a lossless reader and writer, typed fields, validation,
-//! locating the file the library reads, and atomic saving.
+//! locating the file the library reads, atomic saving, and creating a new file in the
+//! guide's layout ([`init`], [`blank_template`]).
 //!
 //! # The format ([4.2])
 //!
@@ -38,7 +39,11 @@
 //!   single space, or holds a tab; when it is two or more spaces (column padding), it is
 //!   resized so that `</TAG>` stays in the same column, with one space when the new
 //!   value is too long for that;
-//! * an empty value's whitespace counts as one leading character and the rest trailing.
+//! * an empty value's whitespace counts as one leading character and the rest trailing,
+//!   except when it is column padding (two or more spaces) that reaches past the column
+//!   where the nearest entry with a value (looking up first, then down) starts its value:
+//!   then the new value starts in that column, as in a template whose values were left
+//!   empty ([`blank_template`]).
 //!
 //! A missing entry is inserted as one new line in its section (after the last entry,
 //! else before the closing tag), copying the indentation of a sibling entry and its
@@ -51,6 +56,7 @@ mod document;
 mod error;
 mod fields;
 pub mod file;
+pub mod init;
 pub mod locate;
 mod merge;
 mod template;
@@ -64,5 +70,5 @@ pub use fields::{
 };
 pub use file::{CfgFile, DiskState, LockedCfg, SaveOptions, SaveReport, tighten_permissions};
 pub use locate::{CfgSource, LibraryCfg, resolve_path};
-pub use template::{GuideValues, guide_template};
+pub use template::{GuideValues, blank_template, fixed_value, guide_template};
 pub use validate::{Finding, FindingKind, Severity, permission_finding, validate};

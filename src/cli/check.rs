@@ -26,7 +26,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     module: Option<PathBuf>,
     /// The token to use, by label (default: the first initialised token).
-    #[arg(long, value_name = "LABEL", requires = "module")]
+    #[arg(long, value_name = "LABEL", requires = "module", allow_hyphen_values = true)]
     token: Option<String>,
     #[command(flatten)]
     pin: PinSource,
@@ -96,7 +96,7 @@ pub fn run(args: &CheckArgs) -> CommandResult {
             if warnings == 1 { "" } else { "s" },
             count(Status::Fail),
             count(Status::Skip),
-            report.config
+            fxconfig::display::escape(&report.config)
         );
     }
     Ok(if report.ok { EXIT_OK } else { EXIT_FAILED })

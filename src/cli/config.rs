@@ -1,4 +1,4 @@
-//! `fxconfig config show | set | validate`.
+//! `fxconfig config init | show | set | validate`.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 use fxconfig::cfg::{self, CfgFile, Severity};
 use serde::Serialize;
 
+use super::output::say;
 use super::{
     CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, default_config_path, output, secret_input,
 };
@@ -14,6 +15,14 @@ use super::{
 /// The `config` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
+    /// Write a new fxpkcs11.cfg in the guide's layout [4.2], with the values to fill in left empty.
+    Init {
+        /// The file (default: the one the PKCS#11 library reads: FXPKCS11_CFG, else the platform's default).
+        path: Option<PathBuf>,
+        /// Replace an existing file (its contents are kept in NAME.bak, its owner and mode are kept).
+        #[arg(long)]
+        force: bool,
+    },
     /// Print every section and entry, passwords masked.
     Show {
         /// The file (default: the one the PKCS#11 library reads).
@@ -80,6 +89,7 @@ struct SetJson<'a> {
 /// Runs a `config` subcommand.
 pub fn run(command: ConfigCommand) -> CommandResult {
     match command {
+        ConfigCommand::Init { path, force } => init(&path.unwrap_or_else(default_config_path), force),
         ConfigCommand::Show { path, json } => show(&path.unwrap_or_else(default_config_path), json),
         ConfigCommand::Set(args) => set(&args),
         ConfigCommand::Validate { path } => validate(&path.unwrap_or_else(default_config_path)),
@@ -149,14 +159,14 @@ fn show(path: &Path, json: bool) -> CommandResult {
         println!("{text}");
         return Ok(EXIT_OK);
     }
-    println!("{}", shown.path);
+    say!("{}", shown.path);
     if let Some(message) = cfg::locate::library_mismatch_message(path, &cfg::locate::library_cfg_path()) {
-        println!("note: {message}");
+        say!("note: {message}");
     }
     for section in &shown.sections {
-        println!("<{}>", section.name.as_deref().unwrap_or("(outside any section)"));
+        say!("<{}>", section.name.as_deref().unwrap_or("(outside any section)"));
         for entry in &section.entries {
-            println!("  line {:<4} {:<20} {}", entry.line, entry.tag, entry.value);
+            say!("  line {:<4} {:<20} {}", entry.line, entry.tag, entry.value);
         }
     }
     Ok(EXIT_OK)
@@ -241,13 +251,13 @@ fn set(args: &SetArgs) -> CommandResult {
         return Ok(EXIT_OK);
     }
     for (tag, outcome) in &outcomes {
-        println!("{}", describe_change(tag, outcome));
+        say!("{}", describe_change(tag, outcome));
     }
     if report.merged {
         println!("note: another program changed the file meanwhile; its change was kept too");
     }
     for finding in &findings {
-        println!("{}: {finding}", severity_word(finding.severity));
+        say!("{}: {finding}", severity_word(finding.severity));
     }
     Ok(EXIT_OK)
 }
@@ -271,7 +281,7 @@ fn validate(path: &Path) -> CommandResult {
     let file = load(path)?;
     let findings = cfg::validate(&file.doc, Some(&file.path));
     for finding in &findings {
-        println!(
+        say!(
             "{}: {}: {finding}",
             file.path.display(),
             severity_word(finding.severity)
@@ -279,6 +289,46 @@ fn validate(path: &Path) -> CommandResult {
     }
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
-    println!("{}: {errors} errors, {warnings} warnings", file.path.display());
+    say!("{}: {errors} errors, {warnings} warnings", file.path.display());
     Ok(if errors > 0 { EXIT_FAILED } else { EXIT_OK })
+}
+
+fn init(path: &Path, force: bool) -> CommandResult {
+    let plan = cfg::init::plan(path);
+    let doc = cfg::CfgDocument::parse(cfg::blank_template().as_bytes())
+        .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+    let report = cfg::init::create(path, &doc, force).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+    output::note_saved(&report.path);
+    let mode = report
+        .mode
+        .map(|mode| format!(" (mode {mode:04o})"))
+        .unwrap_or_default();
+    if report.replaced {
+        println!("replaced {}{mode} with the guide's layout [4.2]", report.path.display());
+    } else {
+        println!("created {}{mode} in the guide's layout [4.2]", report.path.display());
+    }
+    if let Some(backup) = &report.backup {
+        println!("the previous contents are in {}", backup.display());
+    }
+    if plan.read_by_library {
+        println!(
+            "the PKCS#11 library reads this file ({})",
+            plan.library.source.describe()
+        );
+    } else if let Some(command) = &plan.env_command {
+        println!(
+            "note: the PKCS#11 library reads {} ({}), not this file; to use this one, run in the shell of the account that runs ssh: {command}",
+            plan.library.path.display(),
+            plan.library.source.describe()
+        );
+    }
+    let findings = cfg::validate(&doc, Some(&report.path));
+    if !findings.is_empty() {
+        println!("to fill in (fxconfig config set, fxconfig import; then fxconfig config validate):");
+        for finding in &findings {
+            println!("  {}: {finding}", severity_word(finding.severity));
+        }
+    }
+    Ok(EXIT_OK)
 }

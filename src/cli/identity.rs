@@ -7,6 +7,7 @@ use fxconfig::identity::{self, CertInfo, Validity};
 use fxconfig::import::{self, ImportRequest};
 use serde::Serialize;
 
+use super::output::say;
 use super::secret_input::PasswordSource;
 use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, output};
 
@@ -141,14 +142,14 @@ pub fn run_identity(args: &IdentityArgs) -> CommandResult {
             .map_err(|e| CommandError::cannot_run(format!("could not encode JSON: {e}")))?;
         println!("{text}");
     } else {
-        println!(
+        say!(
             "{}: {} key, encrypted with {}",
             args.p12.display(),
             client.key_type,
             client.encryption.join(", ")
         );
         for (index, cert) in client.chain.iter().enumerate() {
-            println!(
+            say!(
                 "certificate {} of {}{}",
                 index + 1,
                 client.chain.len(),
@@ -158,19 +159,18 @@ pub fn run_identity(args: &IdentityArgs) -> CommandResult {
         }
         if let Some(ca) = &ca {
             for cert in &ca.certs {
-                println!("root CA");
+                say!("root CA");
                 print_cert(cert);
             }
         }
         match &chain {
             Some(Ok(())) => {
-                println!("chain: OK, the client certificate chains to the CA and allows client authentication")
+                say!("chain: OK, the client certificate chains to the CA and allows client authentication")
             }
-            Some(Err(error)) => println!(
-                "chain: FAILED: {}\n  remedy: {}",
-                fxconfig::remedy::cause_chain(error),
-                fxconfig::remedy::remedy_with_citation(error)
-            ),
+            Some(Err(error)) => {
+                say!("chain: FAILED: {}", fxconfig::remedy::cause_chain(error));
+                say!("  remedy: {}", fxconfig::remedy::remedy_with_citation(error));
+            }
             None => {}
         }
     }
@@ -220,11 +220,11 @@ pub fn run_import(args: &ImportArgs) -> CommandResult {
         println!("{text}");
         return Ok(EXIT_OK);
     }
-    println!("PROD-TLS-CA       = {}", report.ca_path.display());
-    println!("PROD-TLS-KEY      = {}", report.p12_path.display());
-    println!("PROD-TLS-KEY-PASS = {}", fxconfig::secret::MASK);
-    println!("PROD-TLS-ENABLED  = YES");
-    println!(
+    say!("PROD-TLS-CA       = {}", report.ca_path.display());
+    say!("PROD-TLS-KEY      = {}", report.p12_path.display());
+    say!("PROD-TLS-KEY-PASS = {}", fxconfig::secret::MASK);
+    say!("PROD-TLS-ENABLED  = YES");
+    say!(
         "{} {} (client certificate {} chains to {})",
         if report.created_config { "created" } else { "updated" },
         args.config.display(),

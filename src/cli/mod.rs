@@ -28,6 +28,7 @@ mod check;
 mod config;
 mod gui;
 mod identity;
+mod locate;
 mod output;
 mod p11;
 mod package_docs;
@@ -65,9 +66,11 @@ struct Cli {
 enum Command {
     /// Run the connection doctor: configuration, TLS materials, network, TLS, Excrypt ECHO.
     Check(check::CheckArgs),
-    /// Show, change or validate fxpkcs11.cfg.
+    /// Create, show, change or validate fxpkcs11.cfg.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Find the fxpkcs11 installation: every fxpkcs11.cfg and module build, which fits, which cfg the library reads.
+    Locate(locate::LocateArgs),
     /// Print the KMES-exported public key as an authorized_keys line [3.2.9] [4.1].
     Pubkey(pubkey::PubkeyArgs),
     /// Show what a PKCS#12 client identity holds, and check it against the root CA.
@@ -81,6 +84,9 @@ enum Command {
     /// The PIN helper ssh runs during `check --ssh` (not for direct use).
     #[command(hide = true)]
     Askpass(p11::AskpassArgs),
+    /// The child process that loads a module for `check --module` and the app: one JSON request on standard input, the JSON report on standard output (not for direct use).
+    #[command(hide = true, name = "module-helper")]
+    ModuleHelper,
     /// Open the desktop app (the default without a command).
     Gui(gui::GuiArgs),
     /// Open the desktop app on a KMES simulator with fresh certificates, to try every screen without a KMES.
@@ -111,8 +117,8 @@ impl CommandError {
             code,
             message: format!(
                 "{}\n  remedy: {}",
-                fxconfig::remedy::cause_chain(error),
-                fxconfig::remedy::remedy_with_citation(error)
+                fxconfig::display::escape(&fxconfig::remedy::cause_chain(error)),
+                fxconfig::display::escape(&fxconfig::remedy::remedy_with_citation(error))
             ),
         }
     }
@@ -136,12 +142,14 @@ pub fn main() -> ExitCode {
     let result = match command {
         Command::Check(args) => check::run(&args),
         Command::Config(command) => config::run(command),
+        Command::Locate(args) => locate::run(&args),
         Command::Pubkey(args) => pubkey::run(&args),
         Command::Identity(args) => identity::run_identity(&args),
         Command::Import(args) => identity::run_import(&args),
         Command::KmesSim(args) => sim::run(&args),
         Command::P11(args) => p11::run(&args),
         Command::Askpass(args) => p11::run_askpass(&args),
+        Command::ModuleHelper => p11::run_module_helper(),
         Command::Gui(args) => gui::run_gui(&args, started),
         Command::Demo(args) => gui::run_demo(&args, started),
         Command::PackageDocs(args) => package_docs::run(&args),
@@ -149,7 +157,7 @@ pub fn main() -> ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("fxconfig: {}", error.message);
+            eprintln!("fxconfig: {}", fxconfig::display::escape_lines(&error.message));
             error.code
         }
     };

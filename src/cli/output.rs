@@ -7,12 +7,18 @@
 //! program quietly with status 141, as if it had been stopped by SIGPIPE; any other
 //! failure (a full disk) is reported on standard error with status 2, and after a save
 //! the message says that the file was saved.
+//!
+//! Human-readable output shows text from files, certificates, modules and the network, so
+//! it goes through [`fxconfig::display::escape`]: a control character or a bidirectional
+//! override is printed as a visible escape, never raw to the terminal. JSON output is
+//! printed as serde_json writes it (exact, with its own escapes).
 
 use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
+use fxconfig::display::escape;
 use fxconfig::doctor::{CheckResult, Status};
 
 use super::EXIT_CANNOT_RUN;
@@ -84,6 +90,20 @@ pub fn warn_exposure(path: &Path, exposure: &fxconfig::files::PasswordExposure) 
     );
 }
 
+/// Prints one line of human-readable text with every control and bidirectional character
+/// made visible: for lines that hold text from files, certificates, modules or the network.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::output::say_line(&format!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// Prints `line` through [`escape`] (what [`say!`] does).
+pub fn say_line(line: &str) {
+    println!("{}", escape(line));
+}
+
 /// The marker printed before a check's id.
 fn marker(status: Status) -> &'static str {
     match status {
@@ -105,17 +125,17 @@ pub fn print_check(result: &CheckResult) {
         result.ms
     );
     if !result.detail.is_empty() {
-        println!("      {}", result.detail);
+        println!("      {}", escape(&result.detail));
     }
     if let Some(raw) = &result.raw {
         println!("      answer: {raw}");
     }
     if !result.remedy.is_empty() {
-        println!("      remedy: {}", result.remedy);
+        println!("      remedy: {}", escape(&result.remedy));
     }
 }
 
-/// Prints a labelled value, aligned.
+/// Prints a labelled value, aligned, the value [escaped](escape).
 pub fn field(label: &str, value: impl std::fmt::Display) {
-    println!("  {label:<22} {value}");
+    println!("  {label:<22} {}", escape(&value.to_string()));
 }

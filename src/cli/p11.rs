@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use fxconfig::Secret;
 use fxconfig::pkcs11::{self, Action, LoginState, ProbeReport, ProbeRequest, Step};
 
+use super::output::say;
 use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, output, secret_input};
 
 /// Where the token's user PIN comes from (optional).
@@ -32,36 +33,6 @@ impl PinSource {
     }
 }
 
-/// What to show.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum P11Action {
-    /// Library information, the selected token and its mechanisms.
-    Info,
-    /// Every slot and its token.
-    Slots,
-    /// The token's objects: label, id, class, key type, size.
-    Keys,
-    /// The public keys as authorized_keys lines (as `ssh-keygen -D MODULE` prints them).
-    Pubkeys,
-    /// Sign a random message with each private key and verify it with its public key.
-    SignTest,
-    /// Everything at once (what `check --module` uses).
-    Probe,
-}
-
-impl From<P11Action> for Action {
-    fn from(action: P11Action) -> Action {
-        match action {
-            P11Action::Info => Action::Info,
-            P11Action::Slots => Action::Slots,
-            P11Action::Keys => Action::Keys,
-            P11Action::Pubkeys => Action::Pubkeys,
-            P11Action::SignTest => Action::SignTest,
-            P11Action::Probe => Action::Probe,
-        }
-    }
-}
-
 /// Arguments of `fxconfig p11`.
 #[derive(Debug, Args)]
 pub struct P11Args {
@@ -69,7 +40,7 @@ pub struct P11Args {
     #[arg(long, value_name = "PATH")]
     module: PathBuf,
     /// The token to use, by label (default: the first initialised token; `pubkeys` then lists every token).
-    #[arg(long, value_name = "LABEL")]
+    #[arg(long, value_name = "LABEL", allow_hyphen_values = true)]
     token: Option<String>,
     #[command(flatten)]
     pin: PinSource,
@@ -77,7 +48,7 @@ pub struct P11Args {
     #[arg(long)]
     json: bool,
     /// What to show.
-    action: P11Action,
+    action: Action,
 }
 
 /// Checks the module file, loads the module in this process (with this
@@ -89,7 +60,7 @@ pub fn run(args: &P11Args) -> CommandResult {
     let request = ProbeRequest {
         module: args.module.clone(),
         token_label: args.token.clone(),
-        action: args.action.into(),
+        action: args.action,
     };
     let report = pkcs11::walk(&request, pin.as_ref());
     drop(pin);
@@ -125,16 +96,16 @@ fn report_ok(report: &ProbeReport) -> bool {
 
 fn print_failure<T>(step: &Step<T>, what: &str) {
     if let Step::Failed(failure) = step {
-        println!("{what} failed: {}", failure.message);
-        println!("  remedy: {}", failure.remedy_with_citation());
+        say!("{what} failed: {}", failure.message);
+        say!("  remedy: {}", failure.remedy_with_citation());
     }
 }
 
-fn print_report(report: &ProbeReport, action: P11Action) {
-    if let P11Action::Pubkeys = action {
+fn print_report(report: &ProbeReport, action: Action) {
+    if let Action::Pubkeys = action {
         if let Step::Done(lines) = &report.public_keys {
             for line in lines {
-                println!("{}", line.line);
+                say!("{}", line.line);
             }
         }
         print_failure(&report.load, "loading the module");
@@ -143,7 +114,7 @@ fn print_report(report: &ProbeReport, action: P11Action) {
     }
     print_failure(&report.load, "loading the module");
     if let Step::Done(info) = &report.load {
-        println!("Module {}", info.path.display());
+        say!("Module {}", info.path.display());
         output::field("library", format!("{} {}", info.description, info.library_version));
         output::field("manufacturer", &info.manufacturer);
         output::field("Cryptoki version", &info.cryptoki_version);
@@ -156,11 +127,11 @@ fn print_report(report: &ProbeReport, action: P11Action) {
                 .unwrap_or_else(|| "not set".to_owned()),
         );
     }
-    if let (P11Action::Slots | P11Action::Probe, Step::Done(slots)) = (action, &report.slots) {
-        println!("Slots ({}):", slots.len());
+    if let (Action::Slots | Action::Probe, Step::Done(slots)) = (action, &report.slots) {
+        say!("Slots ({}):", slots.len());
         for slot in slots {
             match &slot.token {
-                Some(token) => println!(
+                Some(token) => say!(
                     "  slot {:#x}  {:?}  {} {}, serial {}  [{}]",
                     slot.id,
                     token.label,
@@ -169,13 +140,13 @@ fn print_report(report: &ProbeReport, action: P11Action) {
                     token.serial,
                     token.flags.join(", ")
                 ),
-                None => println!("  slot {:#x}  no token  ({})", slot.id, slot.description),
+                None => say!("  slot {:#x}  no token  ({})", slot.id, slot.description),
             }
         }
     }
     print_failure(&report.slots, "listing the slots");
     print_failure(&report.token, "selecting the token");
-    if let (P11Action::Info | P11Action::Keys | P11Action::SignTest, Step::Done(slot)) = (action, &report.token)
+    if let (Action::Info | Action::Keys | Action::SignTest, Step::Done(slot)) = (action, &report.token)
         && let Some(token) = &slot.token
     {
         output::field("token", format!("{:?} in slot {:#x}", token.label, slot.id));
@@ -184,9 +155,9 @@ fn print_report(report: &ProbeReport, action: P11Action) {
         output::field("flags", token.flags.join(", "));
     }
     if let Step::Done(mechanisms) = &report.mechanisms {
-        println!("Mechanisms ({}):", mechanisms.len());
+        say!("Mechanisms ({}):", mechanisms.len());
         for mechanism in mechanisms {
-            println!(
+            say!(
                 "  {:<32} keys {}-{}  {}",
                 mechanism.name,
                 mechanism.min_key_size,
@@ -208,7 +179,7 @@ fn print_report(report: &ProbeReport, action: P11Action) {
         );
     }
     if let Step::Done(objects) = &report.objects {
-        println!("Objects ({}):", objects.len());
+        say!("Objects ({}):", objects.len());
         for object in objects {
             let size = object.bits.map(|b| format!("{b} bits")).unwrap_or_default();
             let extra = match (&object.can_sign, &object.subject) {
@@ -217,7 +188,7 @@ fn print_report(report: &ProbeReport, action: P11Action) {
                 (None, Some(subject)) => format!(" {subject}"),
                 (None, None) => String::new(),
             };
-            println!(
+            say!(
                 "  {:<12} {:<6} {:<10} id {:<10} {:?}{extra}",
                 object.class,
                 object.key_type.as_deref().unwrap_or("-"),
@@ -229,14 +200,14 @@ fn print_report(report: &ProbeReport, action: P11Action) {
     }
     print_failure(&report.objects, "listing the objects");
     if let Step::Done(lines) = &report.public_keys {
-        println!("authorized_keys lines ({}):", lines.len());
+        say!("authorized_keys lines ({}):", lines.len());
         for line in lines {
-            println!("  {}", line.line);
+            say!("  {}", line.line);
         }
     }
     print_failure(&report.public_keys, "listing the public keys");
     if let Step::Done(tests) = &report.sign {
-        println!("Sign test ({} key(s)):", tests.len());
+        say!("Sign test ({} key(s)):", tests.len());
         for test in tests {
             let verdict = if test.verified {
                 "signature verified".to_owned()
@@ -246,9 +217,14 @@ fn print_report(report: &ProbeReport, action: P11Action) {
                     .map(|f| format!("FAILED: {} (remedy: {})", f.message, f.remedy_with_citation()))
                     .unwrap_or_default()
             };
-            println!(
+            say!(
                 "  {:?} id {} ({}, {}): {} bytes in {} ms, {verdict}",
-                test.label, test.id, test.key_type, test.mechanism, test.signature_len, test.sign_ms
+                test.label,
+                test.id,
+                test.key_type,
+                test.mechanism,
+                test.signature_len,
+                test.sign_ms
             );
         }
     }
@@ -258,17 +234,20 @@ fn print_report(report: &ProbeReport, action: P11Action) {
 /// Arguments of `fxconfig askpass` (run by ssh, not by people).
 #[derive(Debug, Args)]
 pub struct AskpassArgs {
-    /// The prompt ssh shows.
+    /// The prompt ssh shows, taken as it is (after `--`, so a prompt starting with '-' is no option).
+    #[arg(allow_hyphen_values = true)]
     prompt: Option<String>,
 }
 
-/// Answers ssh's PIN prompt with the PIN in FXCONFIG_ASKPASS_PIN (set by
-/// `check --ssh` in ssh's environment only); any other prompt gets no answer.
+/// Answers OpenSSH's PKCS#11 PIN prompt with the PIN in FXCONFIG_ASKPASS_PIN (set by
+/// `check --ssh` in ssh's environment only), for the token in FXCONFIG_ASKPASS_TOKEN when
+/// set; any other prompt (a key passphrase, a host key question) gets no answer.
 /// Writing the PIN to standard output is the askpass protocol: that output is a
 /// pipe read by ssh.
 pub fn run_askpass(args: &AskpassArgs) -> CommandResult {
     let prompt = args.prompt.as_deref().unwrap_or("");
-    if !pkcs11::ssh::is_pin_prompt(prompt) {
+    let token = std::env::var(pkcs11::ssh::ASKPASS_TOKEN_VAR).ok();
+    if !pkcs11::ssh::askpass_answers(prompt, token.as_deref()) {
         return Ok(EXIT_FAILED);
     }
     match std::env::var(pkcs11::ssh::ASKPASS_PIN_VAR) {
@@ -279,4 +258,28 @@ pub fn run_askpass(args: &AskpassArgs) -> CommandResult {
         }
         Err(_) => Ok(EXIT_FAILED),
     }
+}
+
+/// Serves one request of the module helper protocol (`fxconfig module-helper`, run by
+/// `check --module` and the app, not by people): a JSON request on standard input, the
+/// JSON report on standard output. See `fxconfig::pkcs11::probe`.
+pub fn run_module_helper() -> CommandResult {
+    use std::io::{Read, Write};
+    let mut input = Vec::with_capacity(4096);
+    let limit = u64::try_from(pkcs11::probe::MAX_HELPER_REQUEST + 1).unwrap_or(u64::MAX);
+    std::io::stdin()
+        .take(limit)
+        .read_to_end(&mut input)
+        .map_err(|e| CommandError::cannot_run(format!("could not read the request: {e}")))?;
+    if input.len() > pkcs11::probe::MAX_HELPER_REQUEST {
+        zeroize::Zeroize::zeroize(&mut input);
+        return Err(CommandError::cannot_run("the request is too long"));
+    }
+    let answer = pkcs11::probe::answer_helper_request(&mut input).map_err(CommandError::cannot_run)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(&answer)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| CommandError::cannot_run(format!("could not write the report: {e}")))?;
+    Ok(EXIT_OK)
 }

@@ -5,11 +5,17 @@
 //! The configuration is shown as its sections and entries only, each value through
 //! [`Entry::display_value`], so passwords appear as [`crate::secret::MASK`]; comments and
 //! malformed lines are counted but never shown, because either may hold an old password.
+//!
+//! Every value that came from outside — the configuration's path, sections, tags and values,
+//! the operating system's name, each check's detail and remedy — goes through
+//! [`crate::display::escape`], so the report shows control and bidirectional characters as
+//! visible escapes wherever it is pasted or displayed.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::cfg::{CfgDocument, CfgFile, Entry};
+use crate::display::escape;
 use crate::remedy;
 
 use super::{Report, Status};
@@ -75,8 +81,8 @@ pub fn markdown(report: &Report, header: &ReportHeader, config_path: &Path, conf
     let count = |status: Status| report.checks.iter().filter(|c| c.status == status).count();
     let _ = writeln!(out, "# fxconfig connection report\n");
     let _ = writeln!(out, "- Tool: fxconfig {}", header.tool_version);
-    let _ = writeln!(out, "- Operating system: {}", header.os);
-    let _ = writeln!(out, "- Configuration: `{}`", config_path.display());
+    let _ = writeln!(out, "- Operating system: {}", escape(&header.os));
+    let _ = writeln!(out, "- Configuration: `{}`", escape(&config_path.display().to_string()));
     let _ = writeln!(
         out,
         "- Result: **{}** — {} passed, {} warnings, {} failed, {} skipped\n",
@@ -110,14 +116,14 @@ pub fn markdown(report: &Report, header: &ReportHeader, config_path: &Path, conf
             status_label(check.status)
         );
         if !check.detail.is_empty() {
-            let _ = writeln!(out, "{}\n", check.detail);
+            let _ = writeln!(out, "{}\n", escape(&check.detail));
         }
         if let Some(raw) = &check.raw {
             let fence = code_fence(raw);
             let _ = writeln!(out, "Answer received:\n\n{fence}text\n{raw}\n{fence}\n");
         }
         if !check.remedy.is_empty() {
-            let _ = writeln!(out, "**What to do:** {}\n", check.remedy);
+            let _ = writeln!(out, "**What to do:** {}\n", escape(&check.remedy));
         }
         let _ = writeln!(out, "Guide section: [{}]\n", check.guide);
     }
@@ -126,7 +132,7 @@ pub fn markdown(report: &Report, header: &ReportHeader, config_path: &Path, conf
     match config {
         ReportConfig::Document(doc) => write_config(&mut out, doc),
         ReportConfig::Unreadable(reason) => {
-            let _ = writeln!(out, "The file could not be read: {reason}");
+            let _ = writeln!(out, "The file could not be read: {}", escape(reason));
         }
     }
     out
@@ -161,7 +167,7 @@ fn write_config(out: &mut String, doc: &CfgDocument) {
         write_entry(out, entry, "");
     }
     for section in &sections {
-        let _ = writeln!(out, "<{}>", section.name);
+        let _ = writeln!(out, "<{}>", escape(&section.name));
         for entry in entries.iter().filter(|e| {
             e.section.as_deref() == Some(section.name.as_str())
                 && e.line > section.open_line
@@ -170,7 +176,7 @@ fn write_config(out: &mut String, doc: &CfgDocument) {
             write_entry(out, entry, "    ");
         }
         if section.close_line.is_some() {
-            let _ = writeln!(out, "</{}>", section.name);
+            let _ = writeln!(out, "</{}>", escape(&section.name));
         }
     }
     out.push_str("```\n");
@@ -192,8 +198,8 @@ fn write_entry(out: &mut String, entry: &Entry, indent: &str) {
     let _ = writeln!(
         out,
         "{indent}<{tag}> {value} </{tag}>    (line {line})",
-        tag = entry.tag,
-        value = entry.display_value(),
+        tag = escape(&entry.tag),
+        value = escape(&entry.display_value()),
         line = entry.line
     );
 }
@@ -264,5 +270,34 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.matches("Answer received:").count(), 1);
+    }
+
+    #[test]
+    fn values_from_outside_reach_the_report_escaped() {
+        let doc =
+            CfgDocument::parse(b"<KMS>\n  <ADDRESS> kmes\x1b]0;owned\x07\x1b[2J </ADDRESS>\n</KMS>\n").expect("parses");
+        let mut report = sample_report();
+        report.checks[0].detail = "subject CN=\u{202e}gpj.exe\u{1b}[2J".to_owned();
+        report.checks[0].remedy = "see \u{1b}]0;title\u{7}".to_owned();
+        let header = ReportHeader {
+            tool_version: "9.9.9".to_owned(),
+            os: "os\u{1b}[31m".to_owned(),
+        };
+        let text = markdown(
+            &report,
+            &header,
+            Path::new("/tmp/a\u{1b}.cfg"),
+            ReportConfig::Document(&doc),
+        );
+        assert!(
+            !text.chars().any(|c| crate::display::is_unsafe(c) && c != '\n'),
+            "a raw control or bidi character in the report"
+        );
+        assert!(
+            text.contains("<ADDRESS> kmes\\x1b]0;owned\\x07\\x1b[2J </ADDRESS>"),
+            "{text}"
+        );
+        assert!(text.contains("CN=\\u{202e}gpj.exe\\x1b[2J"));
+        assert!(text.contains("os\\x1b[31m"));
     }
 }

@@ -20,7 +20,7 @@ mod der;
 mod error;
 mod materials;
 mod pkcs12;
-mod scan;
+pub(crate) mod scan;
 
 pub use ca::{CaBundle, load_ca, parse_ca};
 pub use certinfo::{CertInfo, Validity};

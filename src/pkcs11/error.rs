@@ -125,11 +125,17 @@ pub enum Pkcs11Error {
         /// The end of its error output.
         stderr: String,
     },
-    /// The helper process did not finish in time.
-    #[error("the module did not answer within {secs} s")]
+    /// The helper process did not finish in time; it was killed with every process it started.
+    #[error(
+        "the module did not answer within {} s: the process that loaded it was stopped after {} s",
+        seconds(*limit),
+        seconds(*stopped_after)
+    )]
     HelperTimeout {
         /// The time allowed.
-        secs: u64,
+        limit: std::time::Duration,
+        /// When the process and everything it started were killed.
+        stopped_after: std::time::Duration,
     },
     /// The helper process answered something other than its JSON report.
     #[error("the helper process gave no report{}", if stderr.is_empty() { String::new() } else { format!(": {stderr}") })]
@@ -163,6 +169,16 @@ impl Pkcs11Error {
             Pkcs11Error::Ckr { ckr, .. } => Some(ckr.as_ref()),
             _ => None,
         }
+    }
+}
+
+/// A duration in seconds with at most one decimal, such as `15` or `2.5`.
+fn seconds(duration: std::time::Duration) -> String {
+    let tenths = (duration.as_millis() + 50) / 100;
+    if tenths.is_multiple_of(10) {
+        format!("{}", tenths / 10)
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
     }
 }
 

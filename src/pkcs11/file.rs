@@ -50,6 +50,13 @@ pub fn inspect_module(path: &Path) -> Result<ModuleFile, Pkcs11Error> {
             what: "a folder".to_owned(),
         });
     }
+    // Opening a named pipe would wait for a writer; a device may never end.
+    if !metadata.is_file() {
+        return Err(Pkcs11Error::NotALibrary {
+            path: path.to_path_buf(),
+            what: "not a regular file (a named pipe, socket or device)".to_owned(),
+        });
+    }
     let unreadable = |source| Pkcs11Error::ModuleUnreadable {
         path: path.to_path_buf(),
         source,

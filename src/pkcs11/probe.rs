@@ -6,8 +6,15 @@
 //! `C_Initialize`, and changing this process's environment is unsound while other
 //! threads run (the app's worker threads, the test harness). A child gets its own
 //! environment, a module that crashes takes only the child down, and each load
-//! starts from a clean, uninitialised library. The child is `fxconfig p11 … --json
-//! probe`; the PIN travels on its standard input, never in its arguments.
+//! starts from a clean, uninitialised library.
+//!
+//! The child is `fxconfig module-helper` (hidden, [`HELPER_SUBCOMMAND`]), spoken to in a typed
+//! protocol rather than through command-line words: it reads one JSON request on its standard
+//! input — the module, the token label, the action and the PIN — and answers the
+//! [`ProbeReport`] as JSON on its standard output ([`answer_helper_request`]). Nothing of the
+//! request is on its command line, so a token label such as `-weird` stays a label and the PIN
+//! is never visible in the process list. The child runs in a process group of its own and is
+//! killed with everything it started at its deadline (see [`probe`]).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -23,21 +30,22 @@ use super::token::{
 use super::{Failure, Pkcs11Error};
 use crate::Secret;
 
-/// How far the walk goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How far the walk goes. Its kebab-case names (`info`, `sign-test`, …) are both the
+/// words of `fxconfig p11` and the `action` of a helper request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     /// Library information, the selected token and its mechanisms.
     Info,
     /// Every slot and its token.
     Slots,
-    /// The objects of the selected token (after a login when a PIN is given).
+    /// The token's objects: label, id, class, key type, size (after a login when a PIN is given).
     Keys,
-    /// The public keys as `authorized_keys` lines (every token, or the selected one).
+    /// The public keys as authorized_keys lines (as `ssh-keygen -D MODULE` prints them): every token, or the selected one.
     Pubkeys,
-    /// Login, then sign and verify with each private key.
+    /// Log in, then sign a random message with each private key and verify it with its public key.
     SignTest,
-    /// Everything: what the doctor checks.
+    /// Everything at once (what `check --module` uses).
     Probe,
 }
 
@@ -244,9 +252,52 @@ impl Helper {
     }
 }
 
-/// Runs the walk in a child process (`fxconfig p11 … --json`) with
-/// `FXPKCS11_CFG` set to `config` when given, the PIN on its standard input, and
+/// The hidden subcommand of `fxconfig` that serves one helper request.
+pub const HELPER_SUBCOMMAND: &str = "module-helper";
+
+/// The most a helper request may hold: a path, a label and a PIN are far smaller.
+pub const MAX_HELPER_REQUEST: usize = 64 * 1024;
+
+/// A helper request as sent: the walk, and the PIN for its login.
+#[derive(Serialize)]
+struct OutgoingRequest<'a> {
+    #[serde(flatten)]
+    request: &'a ProbeRequest,
+    pin: Option<&'a str>,
+}
+
+/// A helper request as received.
+#[derive(Deserialize)]
+struct IncomingRequest {
+    #[serde(flatten)]
+    request: ProbeRequest,
+    pin: Option<String>,
+}
+
+/// Serves one helper request in this process: `input` is the JSON request (the
+/// [`ProbeRequest`] fields plus `pin`), the answer is the [`ProbeReport`] as JSON. The input
+/// buffer is wiped, since it held the PIN. Failures of the module are in the report.
+///
+/// # Errors
+///
+/// A description of why the request could not be read (it names no secret).
+pub fn answer_helper_request(input: &mut [u8]) -> Result<Vec<u8>, String> {
+    let parsed = serde_json::from_slice::<IncomingRequest>(input);
+    zeroize::Zeroize::zeroize(input);
+    let IncomingRequest { request, pin } = parsed.map_err(|e| format!("the request is not a helper request: {e}"))?;
+    let pin = pin.map(Secret::new);
+    let report = walk(&request, pin.as_ref());
+    drop(pin);
+    serde_json::to_vec(&report).map_err(|e| format!("could not encode the report: {e}"))
+}
+
+/// Runs the walk in a child process (`fxconfig module-helper`, see the module docs) with
+/// `FXPKCS11_CFG` set to `config` when given, the request and PIN on its standard input, and
 /// at most `timeout` to finish. Blocking: call it from a worker thread.
+///
+/// At `timeout` the child and every process it started are killed and this returns, even if
+/// one of them escaped the child's process group and holds its output open; it returns within
+/// `timeout` plus about half a second in all.
 ///
 /// # Errors
 ///
@@ -261,29 +312,29 @@ pub fn probe(
     timeout: Duration,
 ) -> Result<ProbeReport, Pkcs11Error> {
     let mut command = helper.command();
-    command.arg("p11").arg("--module").arg(&request.module).arg("--json");
-    if let Some(label) = &request.token_label {
-        command.arg("--token").arg(label);
-    }
-    if pin.is_some() {
-        command.arg("--pin-stdin");
-    }
-    command.arg(action_arg(request.action));
+    command.arg(HELPER_SUBCOMMAND);
     if let Some(config) = config {
         command.env("FXPKCS11_CFG", absolute(config));
     }
-    let input = pin.map(|pin| {
-        let mut bytes = pin.expose().as_bytes().to_vec();
-        bytes.push(b'\n');
-        bytes
-    });
-    let finished = process::run_bounded(command, input, timeout).map_err(|source| Pkcs11Error::HelperStart {
+    let outgoing = OutgoingRequest {
+        request,
+        pin: pin.map(Secret::expose),
+    };
+    // Room enough up front that the buffer holding the PIN is never reallocated (and copied).
+    let mut input =
+        Vec::with_capacity(4096 + request.module.as_os_str().len() + pin.map_or(0, |p| p.expose().len() * 6));
+    serde_json::to_writer(&mut input, &outgoing).map_err(|e| Pkcs11Error::HelperStart {
+        program: helper.program.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    let finished = process::run_bounded(command, Some(input), timeout).map_err(|source| Pkcs11Error::HelperStart {
         program: helper.program.clone(),
         source,
     })?;
     let Some(status) = finished.status else {
         return Err(Pkcs11Error::HelperTimeout {
-            secs: timeout.as_secs(),
+            limit: timeout,
+            stopped_after: finished.elapsed,
         });
     };
     match serde_json::from_slice::<ProbeReport>(&finished.stdout) {
@@ -301,16 +352,4 @@ pub fn probe(
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The command-line word of an action.
-pub fn action_arg(action: Action) -> &'static str {
-    match action {
-        Action::Info => "info",
-        Action::Slots => "slots",
-        Action::Keys => "keys",
-        Action::Pubkeys => "pubkeys",
-        Action::SignTest => "sign-test",
-        Action::Probe => "probe",
-    }
 }

@@ -9,15 +9,20 @@
 //!   drop the module's keys too. Keys from the user's own files may still be
 //!   offered; `-v`'s "Server accepts key" line tells whether the accepted key came
 //!   from the module (it ends in "token"), and a login with another key only warns;
-//! - `-o ConnectTimeout`, plus a hard bound after which `ssh` is killed;
+//! - `-o ConnectTimeout`, plus a hard bound of three times the timeout plus 5 s, after which
+//!   `ssh` and every process it started are killed (it runs in a session of its own; see
+//!   `process.rs`), and anything it left behind when it exits is killed too;
 //! - host keys: checked strictly against the user's own `known_hosts`
 //!   ([`HostKeys::Strict`], nothing is written), against a given file
 //!   ([`HostKeys::File`]), or unknown hosts accepted and recorded
 //!   ([`HostKeys::AcceptNew`]);
 //! - without a PIN, `-o BatchMode=yes`: nothing can prompt. With a PIN (for
 //!   modules other than fxpkcs11), batch mode is off and `ssh` asks the PIN of
-//!   `fxconfig askpass` (`SSH_ASKPASS`, `SSH_ASKPASS_REQUIRE=force`), which answers
-//!   PIN prompts only, from a variable set in `ssh`'s environment alone;
+//!   `fxconfig askpass` (`SSH_ASKPASS`, `SSH_ASKPASS_REQUIRE=force`) through a small script in
+//!   a private folder (mode 0700 whatever the umask, so no other user can swap the script).
+//!   The askpass answers only OpenSSH's PKCS#11 PIN prompt, `Enter PIN for 'LABEL': ` (of the
+//!   token asked for, when one was), never a key passphrase or a host-key question, from a
+//!   variable set in `ssh`'s environment alone;
 //! - the remote command is `true`.
 
 use std::fmt;
@@ -33,6 +38,9 @@ use crate::Secret;
 
 /// The environment variable through which `fxconfig askpass` receives the PIN.
 pub const ASKPASS_PIN_VAR: &str = "FXCONFIG_ASKPASS_PIN";
+
+/// The environment variable through which `fxconfig askpass` learns which token's PIN it holds.
+pub const ASKPASS_TOKEN_VAR: &str = "FXCONFIG_ASKPASS_TOKEN";
 
 /// Where to log in: `user@host[:port]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +145,9 @@ pub struct SshLoginOptions {
     pub config: Option<PathBuf>,
     /// The token's user PIN, for modules that ask for one.
     pub pin: Option<Secret>,
+    /// The token the PIN belongs to, by label: only that token's PIN prompt is answered.
+    /// `None` answers the PIN prompt of whichever token ssh asks for.
+    pub token_label: Option<String>,
     /// How host keys are checked.
     pub host_keys: HostKeys,
     /// The `ssh` program (`ssh` from `PATH` by default).
@@ -153,6 +164,7 @@ impl SshLoginOptions {
             target,
             config: None,
             pin: None,
+            token_label: None,
             host_keys: HostKeys::Strict,
             ssh: PathBuf::from("ssh"),
             timeout: Duration::from_secs(5),
@@ -288,6 +300,10 @@ pub fn login(options: &SshLoginOptions, helper: &Helper) -> SshLoginReport {
                     .env("SSH_ASKPASS", &script)
                     .env("SSH_ASKPASS_REQUIRE", "force")
                     .env(ASKPASS_PIN_VAR, pin.expose());
+                match &options.token_label {
+                    Some(label) => command.env(ASKPASS_TOKEN_VAR, label),
+                    None => command.env_remove(ASKPASS_TOKEN_VAR),
+                };
                 Some(dir)
             }
             Err(error) => {
@@ -327,8 +343,9 @@ pub fn login(options: &SshLoginOptions, helper: &Helper) -> SshLoginReport {
         None => report(
             SshVerdict::TimedOut,
             format!(
-                "ssh did not finish within {} s and was killed; last output: {}",
-                limit.as_secs(),
+                "ssh did not finish within {} s (3 × the {} s timeout + 5 s) and was killed with every process it started; last output: {}",
+                limit.as_secs_f64(),
+                options.timeout.as_secs_f64(),
                 excerpt(&stderr)
             ),
             "Check the host answers SSH quickly; with fxpkcs11, run `fxconfig check` for the KMES connection",
@@ -369,29 +386,44 @@ fn report(
     }
 }
 
-/// A small script that runs `fxconfig askpass`, in a private temporary folder.
-/// It holds no secret: the PIN stays in `ssh`'s environment.
+/// A small script that runs `fxconfig askpass` with ssh's prompt as its one argument, in a
+/// private temporary folder (0700 whatever the umask: no other user may add, swap or read
+/// files there). It holds no secret: the PIN stays in `ssh`'s environment.
 fn askpass_script(program: &Path) -> std::io::Result<(tempfile::TempDir, PathBuf)> {
-    let dir = tempfile::Builder::new().prefix("fxconfig-askpass").tempdir()?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::Builder::new()
+            .prefix("fxconfig-askpass")
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir()?;
         let script = dir.path().join("askpass");
         let quoted = program.display().to_string().replace('\'', "'\\''");
-        std::fs::write(&script, format!("#!/bin/sh\nexec '{quoted}' askpass \"$@\"\n"))?;
+        std::fs::write(&script, format!("#!/bin/sh\nexec '{quoted}' askpass -- \"$@\"\n"))?;
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700))?;
         Ok((dir, script))
     }
     #[cfg(not(unix))]
     {
+        let dir = tempfile::Builder::new().prefix("fxconfig-askpass").tempdir()?;
         Ok((dir, program.to_path_buf()))
     }
 }
 
-/// Whether an askpass prompt asks for a PIN (and not, say, to accept a host key).
-pub fn is_pin_prompt(prompt: &str) -> bool {
-    let lower = prompt.to_ascii_lowercase();
-    lower.contains("pin") && !lower.contains("yes/no")
+/// The token label in OpenSSH's PKCS#11 PIN prompt, `Enter PIN for 'LABEL': ` (ssh-pkcs11.c),
+/// or `None` for any other prompt: a key passphrase, a host key question, a security key's PIN.
+pub fn pin_prompt_token(prompt: &str) -> Option<&str> {
+    prompt.strip_prefix("Enter PIN for '")?.strip_suffix("': ")
+}
+
+/// Whether askpass may answer `prompt` with the PIN of `token` (`None`: any token's PIN).
+/// Labels are compared without their trailing blanks, as OpenSSH prints them.
+pub fn askpass_answers(prompt: &str, token: Option<&str>) -> bool {
+    match (pin_prompt_token(prompt), token) {
+        (Some(asked), Some(token)) => asked.trim_end() == token.trim_end(),
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 /// The lines of ssh's output worth showing: errors and the key/authentication debug lines.
@@ -576,10 +608,20 @@ mod tests {
     }
 
     #[test]
-    fn askpass_answers_pin_prompts_only() {
-        assert!(is_pin_prompt("Enter PIN for 'fxtest': "));
-        assert!(!is_pin_prompt(
-            "Are you sure you want to continue connecting (yes/no/[fingerprint])? "
-        ));
+    fn askpass_answers_pkcs11_pin_prompts_only() {
+        assert!(askpass_answers("Enter PIN for 'fxtest': ", None));
+        assert!(askpass_answers("Enter PIN for 'fxtest': ", Some("fxtest")));
+        assert!(askpass_answers("Enter PIN for '-weird': ", Some("-weird")));
+        assert!(!askpass_answers("Enter PIN for 'other': ", Some("fxtest")));
+        for other in [
+            "Are you sure you want to continue connecting (yes/no/[fingerprint])? ",
+            "Enter passphrase for key '/root/.ssh/id_spinach': ",
+            "Enter passphrase for key '/home/pin/.ssh/id_ed25519': ",
+            "Enter PIN for ECDSA-SK key /root/.ssh/id_ecdsa_sk: ",
+            "Enter PIN for 'fxtest':",
+            "PIN: ",
+        ] {
+            assert!(!askpass_answers(other, None), "{other}");
+        }
     }
 }

@@ -157,3 +157,17 @@ fn oversized_input_is_refused_before_parsing() {
     let big = vec![b'a'; MAX_INPUT_LEN + 1];
     assert!(matches!(render(&big, None), Err(PubkeyError::NotAKey { .. })));
 }
+
+#[test]
+fn a_pem_marker_inside_a_comment_starts_no_pem_block() {
+    // Found by the public_key_reader fuzz target: an RFC 4716 comment holding "-----BEGIN "
+    // rendered a line that fxconfig itself then read as a broken PEM block.
+    let rfc4716 = "---- BEGIN SSH2 PUBLIC KEY ----\nComment: \"-----BEGIN 256-bit ED25519\"\n\
+                   AAAAC3NzaC1lZDI1NTE5AAAAIPakwFcqZ1BVzJ73uweFlMPSbaW8NDWEmY+ONPQdmxKG\n\
+                   ---- END SSH2 PUBLIC KEY ----\n";
+    let first = render(rfc4716.as_bytes(), None).expect("reads");
+    assert_eq!(first.comment.as_deref(), Some("-----BEGIN 256-bit ED25519"));
+    let again = render(first.line.as_bytes(), None).expect("the rendered line reads back");
+    assert_eq!(again.fingerprint, first.fingerprint);
+    assert_eq!(again.line, first.line);
+}

@@ -18,13 +18,19 @@ const MAX_SHOWN_LABEL_LEN: usize = 40;
 /// Reads a key from text, in whichever of the text formats it is.
 pub(crate) fn parse(text: &str) -> Result<ParsedKey, PubkeyError> {
     refuse_private_key(text)?;
-    if text.contains(RFC4716_BEGIN) {
+    if has_line_starting(text, RFC4716_BEGIN) {
         return parse_rfc4716(text);
     }
-    if text.contains(PEM_BEGIN) {
+    if has_line_starting(text, PEM_BEGIN) {
         return parse_pem(text);
     }
     parse_openssh(text)
+}
+
+/// Whether a line begins (after blanks) with `marker`: a marker inside a line, such as in the
+/// comment of an OpenSSH key, starts no block.
+fn has_line_starting(text: &str, marker: &str) -> bool {
+    text.lines().any(|line| line.trim_start().starts_with(marker))
 }
 
 /// Refuses any text that holds a private key, before anything of it is decoded.
@@ -63,19 +69,10 @@ fn private_label_kind(begin_line: &str) -> &'static str {
 
 /// The labels of all PEM blocks, in order, whether or not their bodies decode.
 fn pem_labels(text: &str) -> Vec<&str> {
-    let mut labels = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find(PEM_BEGIN) {
-        let after = &rest[start + PEM_BEGIN.len()..];
-        match after.find(PEM_DASHES) {
-            Some(end) => {
-                labels.push(&after[..end]);
-                rest = &after[end..];
-            }
-            None => break,
-        }
-    }
-    labels
+    text.lines()
+        .filter_map(|line| line.trim_start().strip_prefix(PEM_BEGIN))
+        .filter_map(|after| after.find(PEM_DASHES).map(|end| &after[..end]))
+        .collect()
 }
 
 fn parse_pem(text: &str) -> Result<ParsedKey, PubkeyError> {

@@ -85,7 +85,7 @@ fn a_bad_port_is_reported_with_its_line_number() {
     let (_lab, mut app) = lab_app();
     app.replace_text("Host API port", "99999");
     app.until("validation", |h| !h.state().is_busy());
-    assert!(app.shows("line 15:"), "the finding carries the line of PROD-PORT");
+    assert!(app.shows("line 18:"), "the finding carries the line of PROD-PORT");
     app.replace_text("Host API port", "20x01");
     assert_eq!(
         app.harness.get_by_label("Host API port").value().as_deref(),

@@ -39,7 +39,7 @@ fn config_show_masks_passwords_in_text_and_json() {
             .unwrap()
     };
     assert_eq!(entry("ADDRESS")["value"], "10.0.8.20");
-    assert_eq!(entry("ADDRESS")["line"], 14);
+    assert_eq!(entry("ADDRESS")["line"], 16);
     assert_eq!(entry("PROD-TLS-KEY-PASS")["value"], "********");
     assert_eq!(entry("CRYPTO-OPR-PASS")["value"], "********");
 
@@ -126,7 +126,7 @@ fn config_validate_exit_codes_and_line_numbers() {
     let output = fxconfig().args(["config", "validate"]).arg(&lab.cfg).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let out = stdout_of(&output);
-    assert!(out.contains("line 15") && out.contains("PROD-PORT"), "{out}");
+    assert!(out.contains("line 18") && out.contains("PROD-PORT"), "{out}");
     fxconfig()
         .args(["config", "validate"])
         .arg(lab.dir.path().join("absent.cfg"))

@@ -248,6 +248,32 @@ fn updating_keeps_padding_and_the_closing_column() {
 }
 
 #[test]
+fn an_empty_padded_value_is_filled_in_the_value_column() {
+    let mut doc = parse(fxconfig::cfg::blank_template().as_bytes());
+    assert!(doc.set(None, "ADDRESS", "10.0.8.20").is_ok());
+    assert!(
+        doc.set(None, "PROD-TLS-CA", "/opt/futurex/certs/root-ca-exported.pem")
+            .is_ok()
+    );
+    assert!(doc.set(None, "CRYPTO-OPR", "crypto1").is_ok());
+    let filled = text(&doc);
+    // The value column of SLOT's 0 and the closing column of every entry.
+    for line in [
+        "    <SLOT>                   0           </SLOT>\n",
+        "    <CRYPTO-OPR>             crypto1     </CRYPTO-OPR>\n",
+        "    <ADDRESS>                10.0.8.20   </ADDRESS>\n",
+        "    <PROD-TLS-CA>            /opt/futurex/certs/root-ca-exported.pem </PROD-TLS-CA>\n",
+    ] {
+        assert!(filled.contains(line), "{line:?} in {filled}");
+    }
+
+    // Without a value to align with, one character of the gap stays before the value.
+    let mut doc = parse(b"<KMS>\n    <ADDRESS>        </ADDRESS>\n</KMS>\n");
+    assert!(doc.set(None, "ADDRESS", "kmes").is_ok());
+    assert_eq!(text(&doc), "<KMS>\n    <ADDRESS> kmes   </ADDRESS>\n</KMS>\n");
+}
+
+#[test]
 fn updating_keeps_tabs_compact_entries_and_odd_closing_case() {
     let mut doc = parse(MESSY);
     assert!(doc.set(None, "slot", "3").is_ok());
@@ -1241,17 +1267,21 @@ proptest! {
                 .windows(2)
                 .rposition(|pair| pair == b"</")
                 .expect("closing tag");
-            // An empty value's blank gap counts as one leading character, the rest trailing.
-            let lead_end = if value_start == close_start {
-                open_end + usize::from(close_start > open_end)
-            } else {
-                value_start
-            };
+            // An empty value goes into its blank gap, after at least one of the gap's
+            // characters (more when the gap is padding that reaches a nearby value column).
+            let empty = value_start == close_start;
+            let lead_end = if empty { open_end } else { value_start };
             let (lead, suffix) = (&old_text[..lead_end], &old_text[close_start..]);
             let new_text = strip_ending(new);
             prop_assert!(new_text.starts_with(lead));
             prop_assert!(new_text.ends_with(suffix));
-            let middle = &new_text[lead.len()..new_text.len() - suffix.len()];
+            let mut middle = &new_text[lead.len()..new_text.len() - suffix.len()];
+            if empty {
+                let kept = middle.iter().take_while(|byte| is_format_space(**byte)).count();
+                prop_assert!(kept >= usize::from(close_start > open_end));
+                prop_assert_eq!(&middle[..kept], &old_text[open_end..open_end + kept]);
+                middle = &middle[kept..];
+            }
             let padding = middle.strip_prefix(value.as_bytes());
             prop_assert!(
                 padding.is_some_and(|rest| rest.iter().all(|byte| is_format_space(*byte))),

@@ -3,6 +3,8 @@
 
 use egui::{RichText, Ui};
 
+use crate::display::escape;
+
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
 use super::super::model::Slot;
@@ -72,7 +74,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         Slot::Loaded(path, bundle) => {
             ui.label(format!("{} — {} certificate(s)", path.display(), bundle.certs.len()));
             for (index, cert) in bundle.certs.iter().enumerate() {
-                egui::CollapsingHeader::new(format!("CA certificate {}: {}", index + 1, cert.subject))
+                egui::CollapsingHeader::new(format!("CA certificate {}: {}", index + 1, escape(&cert.subject)))
                     .id_salt(("ca-cert", index))
                     .default_open(index == 0)
                     .show(ui, |ui| widgets::cert_details(ui, "ca", cert, now));
@@ -97,12 +99,12 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         Slot::Loaded(path, identity) => {
             ui.label(format!(
                 "{} — {} key, {} certificate(s)",
-                path.display(),
-                identity.key_type,
+                escape(&path.display().to_string()),
+                escape(&identity.key_type),
                 identity.chain.len()
             ));
             if !identity.encryption.is_empty() {
-                ui.weak(format!("Protected with {}", identity.encryption.join("; ")));
+                ui.weak(format!("Protected with {}", escape(&identity.encryption.join("; "))));
             }
             for (index, cert) in identity.chain.iter().enumerate() {
                 let role = if index == 0 {
@@ -110,7 +112,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
                 } else {
                     "Chain certificate"
                 };
-                egui::CollapsingHeader::new(format!("{role}: {}", cert.subject))
+                egui::CollapsingHeader::new(format!("{role}: {}", escape(&cert.subject)))
                     .id_salt(("p12-cert", index))
                     .default_open(index == 0)
                     .show(ui, |ui| widgets::cert_details(ui, "p12", cert, now));

@@ -7,6 +7,7 @@ use egui::{Id, RichText, Ui};
 use zeroize::Zeroizing;
 
 use crate::cfg::{self, FieldKind, FieldSpec, KNOWN_FIELDS, SECTION_CONFIG, SECTION_KMS};
+use crate::display::escape;
 
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
@@ -228,7 +229,7 @@ fn show_summary(ui: &mut Ui, doc: &OpenDocument) {
         .filter(|f| !f.tag.as_deref().is_some_and(shown_inline))
     {
         let color = theme::severity_color(ui.visuals(), finding.severity);
-        ui.add(egui::Label::new(RichText::new(finding.to_string()).color(color)).wrap());
+        ui.add(egui::Label::new(RichText::new(escape(&finding.to_string())).color(color)).wrap());
     }
 }
 
@@ -308,7 +309,7 @@ fn field_row(ui: &mut Ui, doc: &OpenDocument, spec: &FieldSpec, view: &mut Confi
         }
         for finding in doc.findings_for(spec.tag) {
             let color = theme::severity_color(ui.visuals(), finding.severity);
-            ui.add(egui::Label::new(RichText::new(finding.to_string()).color(color)).wrap());
+            ui.add(egui::Label::new(RichText::new(escape(&finding.to_string())).color(color)).wrap());
         }
     });
 }
@@ -382,7 +383,7 @@ fn show_other_entries(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, ou
                     Some(section) => format!("<{}> in <{section}>, line {}", entry.tag, entry.line),
                     None => format!("<{}> outside any section, line {}", entry.tag, entry.line),
                 };
-                let label = ui.label(label_text);
+                let label = ui.label(escape(&label_text).into_owned());
                 ui.vertical(|ui| {
                     ui.horizontal(|ui| {
                         let secret = entry.is_secret();
@@ -416,7 +417,7 @@ fn show_other_entries(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, ou
                     });
                     for finding in doc.findings.iter().filter(|f| f.line == Some(entry.line)) {
                         let color = theme::severity_color(ui.visuals(), finding.severity);
-                        ui.add(egui::Label::new(RichText::new(finding.to_string()).color(color)).wrap());
+                        ui.add(egui::Label::new(RichText::new(escape(&finding.to_string())).color(color)).wrap());
                     }
                 });
                 ui.end_row();

@@ -8,6 +8,7 @@
 use egui::{Id, RichText, Ui};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::display::{escape, escape_lines};
 use crate::pkcs11::probe::ProbeReport;
 use crate::pkcs11::{Failure, Step};
 use crate::secret::Secret;
@@ -183,7 +184,7 @@ pub fn show_checks(ui: &mut Ui, outcome: &ModuleOutcome) {
             ),
             Step::Failed(failure) => failure_lines(ui, failure),
             Step::NotRun(reason) => {
-                ui.weak(format!("Not loaded: {reason}"));
+                ui.weak(format!("Not loaded: {}", escape(reason)));
             }
         },
         Some(Err(problem)) => widgets::problem(ui, problem),
@@ -196,10 +197,10 @@ fn failure_lines(ui: &mut Ui, failure: &Failure) {
     if let Some(ckr) = &failure.ckr {
         ui.label(RichText::new(format!("{}: {}", ckr.name, ckr.meaning)).color(color));
     }
-    ui.add(egui::Label::new(RichText::new(&failure.message).color(color)).wrap());
+    ui.add(egui::Label::new(RichText::new(escape_lines(&failure.message)).color(color)).wrap());
     let remedy = failure.remedy_with_citation();
     if !remedy.is_empty() {
-        ui.add(egui::Label::new(format!("What to do: {remedy}")).wrap());
+        ui.add(egui::Label::new(format!("What to do: {}", escape(&remedy))).wrap());
     }
 }
 
@@ -247,9 +248,9 @@ fn show_tokens(ui: &mut Ui, report: &ProbeReport) {
                         ui.label(slot.id.to_string());
                         match &slot.token {
                             Some(token) => {
-                                ui.label(&token.label);
-                                ui.label(&token.serial);
-                                ui.label(token.flags.join(" "));
+                                ui.label(escape(&token.label));
+                                ui.label(escape(&token.serial));
+                                ui.label(escape(&token.flags.join(" ")));
                             }
                             None => {
                                 ui.weak("no token");
@@ -266,7 +267,7 @@ fn show_tokens(ui: &mut Ui, report: &ProbeReport) {
     match &report.token {
         Step::Done(slot) => {
             if let Some(token) = &slot.token {
-                ui.label(format!("Selected token: {} (slot {})", token.label, slot.id));
+                ui.label(format!("Selected token: {} (slot {})", escape(&token.label), slot.id));
             }
         }
         other => step_problem(ui, other),
@@ -298,7 +299,7 @@ fn show_mechanisms(ui: &mut Ui, report: &ProbeReport) {
                     ui.weak("Functions");
                     ui.end_row();
                     for mechanism in mechanisms {
-                        ui.label(&mechanism.name);
+                        ui.label(escape(&mechanism.name));
                         ui.label(if mechanism.min_key_size == 0 && mechanism.max_key_size == 0 {
                             String::new()
                         } else {
@@ -329,13 +330,13 @@ fn show_keys(ui: &mut Ui, report: &ProbeReport, out: &mut Vec<Command>) {
                     ui.weak("Size");
                     ui.end_row();
                     for object in objects {
-                        ui.label(&object.label);
-                        ui.label(&object.id);
+                        ui.label(escape(&object.label));
+                        ui.label(escape(&object.id));
                         let kind = match &object.key_type {
                             Some(key_type) => format!("{} {key_type}", object.class),
                             None => object.class.clone(),
                         };
-                        ui.label(kind);
+                        ui.label(escape(&kind));
                         ui.label(object.bits.map(|bits| format!("{bits} bits")).unwrap_or_default());
                         ui.end_row();
                     }
@@ -351,12 +352,12 @@ fn show_keys(ui: &mut Ui, report: &ProbeReport, out: &mut Vec<Command>) {
         }
         Step::Done(lines) => {
             for line in lines {
-                ui.label(format!(
+                ui.label(escape(&format!(
                     "{} (id {}, {} {} bits) {}",
                     line.label, line.id, line.key_type, line.bits, line.fingerprint
-                ));
+                )));
                 widgets::code_block(ui, &line.line);
-                if ui.button(format!("Copy line of {}", line.label)).clicked() {
+                if ui.button(format!("Copy line of {}", escape(&line.label))).clicked() {
                     out.push(Command::Copy(line.line.clone()));
                 }
             }
@@ -384,7 +385,10 @@ fn show_sign(ui: &mut Ui, report: &ProbeReport) {
                     );
                 } else {
                     let color = ui.visuals().error_fg_color;
-                    ui.label(RichText::new(format!("{} ({}): failed", test.label, test.key_type)).color(color));
+                    ui.label(
+                        RichText::new(escape(&format!("{} ({}): failed", test.label, test.key_type)).into_owned())
+                            .color(color),
+                    );
                     if let Some(failure) = &test.failure {
                         failure_lines(ui, failure);
                     }
@@ -435,14 +439,14 @@ pub fn show_ssh_result(ui: &mut Ui, result: &Result<crate::pkcs11::ssh::SshLogin
     match result {
         Ok(report) if report.passed() => {
             widgets::success(ui, &format!("SSH login through the module works ({} ms).", report.ms));
-            ui.add(egui::Label::new(&report.detail).wrap());
+            ui.add(egui::Label::new(escape_lines(&report.detail)).wrap());
         }
         Ok(report) => {
             let color = ui.visuals().error_fg_color;
             ui.label(RichText::new(format!("SSH test failed: {:?}", report.verdict)).color(color));
-            ui.add(egui::Label::new(&report.detail).wrap());
+            ui.add(egui::Label::new(escape_lines(&report.detail)).wrap());
             if !report.remedy.is_empty() {
-                ui.add(egui::Label::new(format!("What to do: {} [{}]", report.remedy, report.guide)).wrap());
+                ui.add(egui::Label::new(format!("What to do: {} [{}]", escape(&report.remedy), report.guide)).wrap());
             }
         }
         Err(problem) => widgets::problem(ui, problem),

@@ -250,6 +250,7 @@ impl State<'_> {
         let options = SshLoginOptions {
             config: self.config_path.clone(),
             pin: self.options.pin.clone(),
+            token_label: self.options.token_label.clone(),
             host_keys: self.options.ssh_host_keys.clone(),
             timeout: self.options.timeout,
             ..SshLoginOptions::new(file.path.clone(), target)
