@@ -56,6 +56,9 @@ remove_tree() {
   fi
 }
 trap 'cleanup; remove_tree "$work"' EXIT
+# An interrupt or timeout ends the script through exit, so the EXIT trap unmounts /proc then too.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 echo "smoke test of the Linux packages"
 
@@ -100,10 +103,15 @@ install -m 755 "$appimage" "$root$in_appimage"
 app=(in_root APPIMAGE_EXTRACT_AND_RUN=1 "$in_appimage")
 
 # --- The AppImage in Debian 11 ---------------------------------------------------------------------
-"${app[@]}" --version > "$work/version.out" 2> "$work/version.err"
+in_root APPIMAGE_DEBUG=1 APPIMAGE_EXTRACT_AND_RUN=1 "$in_appimage" --version > "$work/version.out" 2> "$work/version.err"
 expect_code 0 $? "[AppImage] --version in Debian 11"
 [ "$(cat "$work/version.out")" = "fxconfig $version" ] && pass "[AppImage] it prints fxconfig $version" ||
   fail_check "[AppImage] --version printed '$(cat "$work/version.out")' $(head -c 500 "$work/version.err")"
+# The runtime took its extraction path: it says so, and the root's cache holds the AppDir.
+cache_dir=/root/.cache/fxconfig/appimage/$(sha256sum "$appimage" | cut -d' ' -f1)
+grep -q "running from $cache_dir" "$work/version.err" && [ -x "$root$cache_dir/usr/bin/fxconfig" ] &&
+  pass "[AppImage] extracted and ran from $cache_dir" ||
+  fail_check "[AppImage] not run from the extraction cache $cache_dir: $(head -c 500 "$work/version.err")"
 
 start_background "$work/sim.out" "$work/sim.err" "${root_env[@]}" APPIMAGE_EXTRACT_AND_RUN=1 "$in_appimage" kmes-sim --listen 127.0.0.1:0 \
   --ca /pki/ca.pem --cert /pki/server.pem --key /pki/server.key
