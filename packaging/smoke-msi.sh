@@ -7,7 +7,7 @@
 #     two programs, README.md and the licences as files (no test shim);
 #   - `msiexec /i … /qn`: the programs under the prefix's Program Files\fxconfig, the Start-menu
 #     shortcut "fxconfig" to fxconfig.exe, one Add/Remove Programs entry (name, version,
-#     publisher, icon); the installed fxconfig-cli.exe --version runs (on wine 8 and older with
+#     publisher, icon); the installed fxconfig-cli.exe and fxconfig.exe --version run (on wine 8 and older with
 #     the test-only bcryptprimitives.dll shim beside it, removed again straight after);
 #   - the same version again (a rebuilt package, new ProductCode) and a newer one, built from the
 #     zip's programs with the same .wxs: each replaces the installed one, leaving one entry;
@@ -154,6 +154,10 @@ timeout 60 wine "$program_dir/fxconfig-cli.exe" --version > "$work/version.out" 
 expect_code 0 $? "the installed fxconfig-cli.exe --version${shim:+ (wine $wine_major: with the test-only shim beside it)}"
 [ "$(tr -d '\r' < "$work/version.out")" = "fxconfig $version" ] && pass "it prints fxconfig $version" ||
   fail_check "--version printed '$(cat "$work/version.out")' $(head -c 300 "$work/version.err")"
+timeout 60 wine "$program_dir/fxconfig.exe" --version > "$work/gui-version.out" 2> "$work/gui-version.err"
+expect_code 0 $? "the installed fxconfig.exe (the desktop program) --version"
+[ "$(tr -d '\r' < "$work/gui-version.out")" = "fxconfig $version" ] && pass "it prints fxconfig $version" ||
+  fail_check "fxconfig.exe --version printed '$(cat "$work/gui-version.out")' $(head -c 300 "$work/gui-version.err")"
 [ -n "$shim" ] && rm -f "$shim"
 
 # --- The same version again, a newer version, and back ----------------------------------------------
