@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds target/dist/fxconfig-<version>-x86_64.AppImage from this checkout, with crates.io and
-# Debian's squashfs-tools only:
-#   1. the release build of the fxconfig program;
-#   2. the AppImage runtime (packaging/appimage-runtime), with the AppImage magic `AI\x02`
+# Debian's squashfs-tools and PyPI's cargo-zigbuild only:
+#   1. the release build of the fxconfig program, linked against glibc $glibc_baseline (common.sh) —
+#      the same program the deb and rpm ship;
+#   2. the AppImage runtime (packaging/appimage-runtime), at the same baseline, with the AppImage magic `AI\x02`
 #      written into its ELF header at offset 8 (e_ident's ABI-version and padding bytes, which
 #      the kernel ignores) after linking;
 #   3. the AppDir: AppRun, fxconfig.desktop, the icon, AppStream metainfo, usr/bin/fxconfig —
@@ -13,13 +14,13 @@ source "$(dirname "$0")/common.sh"
 cd "$repo_root"
 started=$(date +%s)
 
-step "release build of fxconfig $version"
-cargo build --release --locked --bin fxconfig
-program=$target_dir/release/fxconfig
+step "release build of fxconfig $version for glibc $glibc_baseline"
+build_linux_program
+program=$linux_program
 
-step "release build of the AppImage runtime"
-cargo build --release --locked --manifest-path packaging/appimage-runtime/Cargo.toml --target-dir "$target_dir"
-runtime_built=$target_dir/release/fxconfig-appimage-runtime
+step "release build of the AppImage runtime for glibc $glibc_baseline"
+build_linux_release --manifest-path packaging/appimage-runtime/Cargo.toml --target-dir "$target_dir"
+runtime_built=$linux_build_dir/fxconfig-appimage-runtime
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

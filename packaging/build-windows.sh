@@ -5,7 +5,8 @@
 #   fxconfig-cli.exe  the console-subsystem command line for cmd and PowerShell, built without
 #                     the desktop app (its `gui` and `demo` start fxconfig.exe),
 # both with the icon and the DPI-aware manifest embedded by build.rs, zipped with README.md and
-# the licences.
+# the licences, and into the Windows Installer package target/dist/fxconfig-<version>-x86_64.msi
+# (Debian's wixl, from packaging/windows/fxconfig.wxs): the same two programs, built once.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$repo_root"
@@ -16,7 +17,7 @@ step "toolchain for $target"
 if ! rustup target list --installed | grep -qx "$target"; then
   rustup target add "$target"
 fi
-for tool in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres zip; do
+for tool in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres zip wixl; do
   command -v "$tool" > /dev/null || fail "$tool is missing: run packaging/system-deps.sh"
 done
 
@@ -52,7 +53,14 @@ archive=$dist_dir/$folder.zip
 rm -f "$archive"
 (cd "$work" && zip -q -X -9 -r "$archive" "$folder")
 
+step "msi"
+msi=$dist_dir/fxconfig-$version-x86_64.msi
+mkdir "$work/msi"
+cp "$work/$folder"/* "$work/msi/"
+build_msi "$work/msi" "$version" "$msi" || fail "wixl could not build the MSI"
+
 echo "fxconfig.exe:     $(stat -c %s "$build_dir/fxconfig.exe") bytes"
 echo "fxconfig-cli.exe: $(stat -c %s "$build_dir/fxconfig-cli.exe") bytes"
 echo "zip:              $(stat -c %s "$archive") bytes  $archive"
+echo "msi:              $(stat -c %s "$msi") bytes  $msi"
 echo "built in $(elapsed_since "$started") s"

@@ -119,6 +119,11 @@ closed_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# to_windows PATH: the path as a Windows program sees it, through wine's Z: drive.
+to_windows() {
+  printf 'Z:%s' "${1//\//\\}"
+}
+
 # json_ok FILE: prints the "ok" member (true/false) of the JSON object in FILE.
 json_ok() {
   python3 -c 'import json, sys; print(str(json.load(open(sys.argv[1]))["ok"]).lower())' "$1"

@@ -61,10 +61,6 @@ timeout 180 wineboot --init > /dev/null 2>&1
 expect_code 0 $? "wine prefix created in $(elapsed_since "$started") s"
 bounded=(timeout 60)
 cli=("${bounded[@]}" wine "$run_dir/fxconfig-cli.exe")
-# to_windows PATH: the path as a Windows program sees it, through wine's Z: drive.
-to_windows() {
-  printf 'Z:%s' "${1//\//\\}"
-}
 # strip_cr FILE: removes the carriage returns of Windows line ends.
 strip_cr() {
   sed -i 's/\r$//' "$1"
@@ -79,10 +75,11 @@ strip_cr "$work/version.out"
 pki=$work/pki
 mkdir -p "$pki"
 make_pki "$pki"
-sim_program=${FXCONFIG_SIM:-$target_dir/release/fxconfig}
+# The simulator is the Linux program the AppImage, deb and rpm ship, built once for all of them.
+sim_program=${FXCONFIG_SIM:-$linux_program}
 if [ ! -x "$sim_program" ]; then
-  step "building the native fxconfig for the simulator"
-  (cd "$repo_root" && cargo build --release --locked --bin fxconfig) || fail "cannot build the native fxconfig"
+  step "building the Linux fxconfig for the simulator"
+  (cd "$repo_root" && build_linux_program) || fail "cannot build the Linux fxconfig"
 fi
 start_background "$work/sim.out" "$work/sim.err" "$sim_program" kmes-sim --listen 127.0.0.1:0 \
   --ca "$pki/ca.pem" --cert "$pki/server.pem" --key "$pki/server.key"

@@ -16,6 +16,7 @@ mod cli {
     mod identity;
     mod init;
     mod locate;
+    mod package_docs;
     mod pubkey;
     mod terminal;
 }

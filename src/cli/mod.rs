@@ -31,6 +31,7 @@ mod identity;
 mod locate;
 mod output;
 mod p11;
+mod package_docs;
 mod pubkey;
 mod secret_input;
 mod sim;
@@ -96,6 +97,9 @@ enum Command {
     Gui(gui::GuiArgs),
     /// Open the desktop app on a KMES simulator with fresh certificates, to try every screen without a KMES.
     Demo(gui::DemoArgs),
+    /// Write the man pages and shell completions the Linux packages ship (for the package build).
+    #[command(hide = true)]
+    PackageDocs(package_docs::PackageDocsArgs),
 }
 
 /// A failure that stops a command, with the exit code it maps to.
@@ -154,6 +158,7 @@ pub fn main() -> ExitCode {
         Command::ModuleHelper => p11::run_module_helper(),
         Command::Gui(args) => gui::run_gui(&args, started),
         Command::Demo(args) => gui::run_demo(&args, started),
+        Command::PackageDocs(args) => package_docs::run(&args),
     };
     let code = match result {
         Ok(code) => code,
