@@ -11,6 +11,7 @@ mod core {
     mod net;
     mod openssl_pki;
 
+    mod architecture;
     mod cfg;
     mod children;
     mod doctor;

@@ -13,9 +13,9 @@ use super::FxApp;
 use super::command::{Command, Modal, Pending};
 use super::dialogs::DialogPurpose;
 use super::drop::DropTarget;
-use super::model::{CopySource, Elsewhere, InstallHint, Missing, OpenDocument, Problem, Slot};
+use super::model::{CopySource, Elsewhere, InstallHint, LoadedConfig, Missing, OpenDocument, Problem, Slot};
 use super::screens::Screen;
-use super::tasks::{self, TaskEvent, WrittenKind};
+use super::tasks::{TaskEvent, WrittenKind};
 use super::widgets::FocusTarget;
 
 impl FxApp {
@@ -230,7 +230,7 @@ impl FxApp {
     pub(super) fn config_loaded(
         &mut self,
         path: PathBuf,
-        result: Result<Box<tasks::LoadedConfig>, CfgError>,
+        result: Result<Box<LoadedConfig>, CfgError>,
         folder_exists: bool,
     ) {
         if self.loading.as_deref() != Some(path.as_path()) {
@@ -271,7 +271,7 @@ impl FxApp {
     pub(super) fn saved(
         &mut self,
         ctx: &egui::Context,
-        result: Result<(Box<tasks::LoadedConfig>, cfg::SaveReport), CfgError>,
+        result: Result<(Box<LoadedConfig>, cfg::SaveReport), CfgError>,
         save_target: Option<PathBuf>,
     ) {
         self.saving = false;

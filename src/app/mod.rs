@@ -57,8 +57,8 @@ pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, 
 
 use command::{Modal, Pending};
 use model::{
-    CertState, DoctorState, Elsewhere, InstallHint, InstallState, KeyState, Missing, ModuleState, OpenDocument,
-    Problem, Slot,
+    CertState, DiskWatch, DoctorState, Elsewhere, InstallHint, InstallState, KeyState, Missing, ModuleState,
+    OpenDocument, Problem, Slot,
 };
 use prefs::Prefs;
 use screens::Screen;
@@ -68,7 +68,7 @@ use screens::connection::ConnectionView;
 use screens::pkcs11::ModuleView;
 use screens::ssh_key::KeyView;
 use screens::troubleshooting::WizardView;
-use tasks::{DiskWatch, TaskEvent, Tasks};
+use tasks::{TaskEvent, Tasks};
 use widgets::FocusTarget;
 
 /// The application name, used for the window and its storage.

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
 use std::time::Instant;
 
 use zeroize::Zeroizing;
@@ -16,7 +17,34 @@ use crate::remedy::{self, Explain};
 use crate::secret::Secret;
 use crate::sshkey::PublicKeyReport;
 
-use super::tasks::{DiskWatch, LoadedConfig};
+/// A configuration read by a worker, with what the app shows about it.
+#[derive(Debug)]
+pub struct LoadedConfig {
+    /// The file and its document.
+    pub file: CfgFile,
+    /// The file the PKCS#11 library reads.
+    pub library: LibraryCfg,
+    /// Whether the library reads this file.
+    pub is_library_file: bool,
+    /// Whether the library's file exists.
+    pub library_exists: bool,
+    /// When the library reads another file, the sentence saying so.
+    pub mismatch: Option<String>,
+}
+
+/// A running watch of the open file (a worker that reports a change on disk); dropping it ends
+/// the watch.
+#[derive(Debug)]
+pub struct DiskWatch {
+    _stop: Sender<()>,
+}
+
+impl DiskWatch {
+    /// A watch whose worker stops when `stop`'s receiver sees it dropped.
+    pub(super) fn new(stop: Sender<()>) -> DiskWatch {
+        DiskWatch { _stop: stop }
+    }
+}
 
 /// An error as the app shows it: what happened, and what to do.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -30,23 +30,8 @@ use crate::secret::Secret;
 use super::dialogs::{DialogAnswer, DialogPurpose};
 use super::diff::{self, DiffLine};
 use super::drop::DropTarget;
-use super::model::{CopySource, ModuleOutcome, Problem};
+use super::model::{CopySource, DiskWatch, LoadedConfig, ModuleOutcome, Problem};
 use super::prefs::{Prefs, PrefsStore};
-
-/// A configuration read by a worker, with what the app shows about it.
-#[derive(Debug)]
-pub struct LoadedConfig {
-    /// The file and its document.
-    pub file: CfgFile,
-    /// The file the PKCS#11 library reads.
-    pub library: LibraryCfg,
-    /// Whether the library reads this file.
-    pub is_library_file: bool,
-    /// Whether the library's file exists.
-    pub library_exists: bool,
-    /// When the library reads another file, the sentence saying so.
-    pub mismatch: Option<String>,
-}
 
 /// A copy of a configuration onto another file, before it is written.
 #[derive(Debug)]
@@ -408,14 +393,8 @@ impl Tasks {
                 }
             })
             .ok()
-            .map(|_| DiskWatch { _stop: stop })
+            .map(|_| DiskWatch::new(stop))
     }
-}
-
-/// A running watch of the open file; dropping it ends the watch.
-#[derive(Debug)]
-pub struct DiskWatch {
-    _stop: Sender<()>,
 }
 
 /// Reads a configuration and works out whether the PKCS#11 library reads it.

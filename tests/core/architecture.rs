@@ -1,0 +1,47 @@
+//! The library's modules import one another in one direction only: the listing of
+//! `tests/support/import_circles.py` (every `use` and inline path between the files of `src/`)
+//! finds no circle.
+
+use std::process::Command;
+
+fn import_listing() -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = Command::new("python3")
+        .arg(format!("{root}/tests/support/import_circles.py"))
+        .arg(format!("{root}/src"))
+        .output()
+        .expect("python3 runs (tests/system-deps.sh installs it)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8 listing")
+}
+
+#[test]
+fn the_library_has_no_import_circle() {
+    let listing = import_listing();
+    assert!(
+        listing.trim_end().ends_with("import circles: none"),
+        "{}",
+        listing.lines().last().unwrap_or_default()
+    );
+    // The listing sees real imports: the modules the untangling separated depend one way.
+    let imports_of = |module: &str| {
+        listing
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{module} -> ")).map(str::to_owned))
+            .unwrap_or_default()
+    };
+    assert!(
+        imports_of("app::tasks").split(", ").any(|m| m == "app::model"),
+        "{listing}"
+    );
+    assert!(
+        !imports_of("app::model").split(", ").any(|m| m == "app::tasks"),
+        "{listing}"
+    );
+    assert!(
+        imports_of("identity::certinfo")
+            .split(", ")
+            .any(|m| m == "identity::der"),
+        "{listing}"
+    );
+}
