@@ -534,16 +534,7 @@ impl FxApp {
             }
             Err(InitError::NotWritable { plan, elsewhere }) => {
                 let reason = format!("this account may not create files in {}", plan.folder.display());
-                self.elsewhere = Some(Elsewhere {
-                    target: target.clone(),
-                    doc,
-                });
-                self.modal = Some(Modal::CannotWrite {
-                    target,
-                    reason,
-                    elsewhere,
-                    source: None,
-                });
+                self.offer_elsewhere(target, doc, reason, elsewhere, None);
             }
             Err(error) => {
                 let exists = matches!(error, InitError::Exists { .. });
@@ -559,6 +550,19 @@ impl FxApp {
     /// Says that `target` cannot be written, and keeps `doc` for "Save elsewhere…".
     pub(super) fn cannot_write(&mut self, target: PathBuf, doc: CfgDocument, reason: String, source: Option<PathBuf>) {
         let elsewhere = cfg::init::home_cfg().filter(|home| *home != target);
+        self.offer_elsewhere(target, doc, reason, elsewhere, source);
+    }
+
+    /// Shows why `target` cannot be written, offering `elsewhere` (a file this account can write)
+    /// and keeping `doc` for "Save elsewhere…".
+    fn offer_elsewhere(
+        &mut self,
+        target: PathBuf,
+        doc: CfgDocument,
+        reason: String,
+        elsewhere: Option<PathBuf>,
+        source: Option<PathBuf>,
+    ) {
         self.elsewhere = Some(Elsewhere {
             target: target.clone(),
             doc,

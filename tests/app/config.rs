@@ -326,12 +326,18 @@ fn a_password_others_may_read_is_warned_about_and_made_private() {
         "who may read it, and the mode"
     );
     app.click("Make it readable by its owner only (0600)");
-    app.until("the change", |h| !h.state().is_busy());
-    app.settle();
+    // The change is done when its result has reached the app (the worker's event), not merely
+    // when the file's mode has changed.
+    app.until("the change", |h| {
+        h.state()
+            .notice()
+            .is_some_and(|n| n.contains("readable by its owner only"))
+    });
+    // The warning goes once the file has been validated again (in the background).
+    app.wait_gone("holds a password, and");
     let meta = fs::metadata(&lab.cfg).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     assert_eq!(meta.uid(), owner, "the owner stays");
-    assert!(!app.shows("holds a password, and"), "the warning goes");
     assert!(
         app.app()
             .notice()

@@ -167,6 +167,18 @@ impl TestApp {
         }
     }
 
+    /// Steps frames until no widget's label contains `text` (the app's background work, such as
+    /// validating again, takes a few frames); panics after [`PATIENCE`].
+    #[track_caller]
+    pub fn wait_gone(&mut self, text: &str) {
+        let start = Instant::now();
+        while self.shows(text) {
+            assert!(start.elapsed() < PATIENCE, "timed out waiting for {text:?} to go");
+            self.harness.step();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     /// Whether some widget's label contains `text`.
     pub fn shows(&self, text: &str) -> bool {
         self.harness.query_all_by_label_contains(text).next().is_some()

@@ -33,6 +33,18 @@ use super::{Failure, Pkcs11Error};
 use crate::Secret;
 use crate::identity::der::NamedCurve;
 
+/// The attributes read from a public key object: what identifies it, and its key material
+/// (RSA modulus and exponent, or EC parameters and point).
+const PUBLIC_KEY_ATTRIBUTES: &[AttributeType] = &[
+    AttributeType::Id,
+    AttributeType::KeyType,
+    AttributeType::Label,
+    AttributeType::Modulus,
+    AttributeType::PublicExponent,
+    AttributeType::EcParams,
+    AttributeType::EcPoint,
+];
+
 /// The most objects listed or keys tested on one token.
 const MAX_OBJECTS: usize = 1024;
 /// The most private keys given the sign test.
@@ -468,18 +480,7 @@ impl TokenSession {
     pub fn public_keys(&self) -> Result<Vec<PublicKeyLine>, Pkcs11Error> {
         let mut lines: Vec<PublicKeyLine> = Vec::new();
         for handle in self.find(Some(ObjectClass::PUBLIC_KEY))? {
-            let attrs = self.attributes(
-                handle,
-                &[
-                    AttributeType::Id,
-                    AttributeType::KeyType,
-                    AttributeType::Label,
-                    AttributeType::Modulus,
-                    AttributeType::PublicExponent,
-                    AttributeType::EcParams,
-                    AttributeType::EcPoint,
-                ],
-            )?;
+            let attrs = self.attributes(handle, PUBLIC_KEY_ATTRIBUTES)?;
             if let Some(line) = self.line_for(&attrs, ssh_key_data(&attrs), &attrs.label, false)
                 && !lines.iter().any(|l| same_key(&l.line, &line.line))
             {
@@ -562,20 +563,7 @@ impl TokenSession {
         let public: Vec<KeyAttributes> = self
             .find(Some(ObjectClass::PUBLIC_KEY))?
             .into_iter()
-            .map(|handle| {
-                self.attributes(
-                    handle,
-                    &[
-                        AttributeType::Id,
-                        AttributeType::KeyType,
-                        AttributeType::Label,
-                        AttributeType::Modulus,
-                        AttributeType::PublicExponent,
-                        AttributeType::EcParams,
-                        AttributeType::EcPoint,
-                    ],
-                )
-            })
+            .map(|handle| self.attributes(handle, PUBLIC_KEY_ATTRIBUTES))
             .collect::<Result<_, _>>()?;
         let mut tests = Vec::new();
         for handle in self.find(Some(ObjectClass::PRIVATE_KEY))? {
