@@ -461,10 +461,17 @@ impl<'a> State<'a> {
         if let Some(outcome) = self.owned_failure(CheckId::TlsServerCert) {
             return outcome;
         }
-        let Some(session) = &self.session else {
-            return Outcome::skip("no TLS session");
+        // A TLS 1.2 server that rejects our certificate ends the handshake after we verified
+        // its own: that verdict stands, while tls.client_auth reports the rejection.
+        let chain = match (&self.session, &self.tls_error) {
+            (Some(session), _) => session.peer_chain.as_slice(),
+            (None, Some(error)) => match error.verified_server_chain() {
+                Some(chain) => chain,
+                None => return Outcome::skip("the handshake stopped before the server certificate was verified"),
+            },
+            (None, None) => return Outcome::skip("no TLS session"),
         };
-        let Some(leaf) = session.peer_chain.first() else {
+        let Some(leaf) = chain.first() else {
             return Outcome::skip("the server sent no certificate");
         };
         match identity::CertInfo::from_der(leaf) {

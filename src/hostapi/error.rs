@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use rustls::pki_types::CertificateDer;
+
 use crate::remedy::Explain;
 
 /// The step of the connection a failure belongs to; each is one doctor check.
@@ -164,8 +166,9 @@ type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A failure of the Host API connection: the stage it belongs to, what failed,
 /// an optional detail (such as the address or the KMES error text), the raw
-/// cause (`io::Error`, `rustls::Error`, [`FrameError`](super::frame::FrameError)) and,
-/// when an answer arrived, that answer as received.
+/// cause (`io::Error`, `rustls::Error`, [`FrameError`](super::frame::FrameError)),
+/// when an answer arrived, that answer as received, and, when the handshake failed after
+/// the server certificate was verified, that certificate's chain.
 #[derive(Debug)]
 pub struct HostApiError {
     stage: Stage,
@@ -173,6 +176,7 @@ pub struct HostApiError {
     detail: Option<String>,
     raw: Option<String>,
     source: Option<Cause>,
+    verified_server_chain: Option<Vec<CertificateDer<'static>>>,
 }
 
 impl HostApiError {
@@ -184,6 +188,7 @@ impl HostApiError {
             detail: None,
             raw: None,
             source: None,
+            verified_server_chain: None,
         }
     }
 
@@ -203,6 +208,12 @@ impl HostApiError {
     /// Attaches the raw cause.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(Box::new(source));
+        self
+    }
+
+    /// Records the server certificate chain verified before the failure.
+    pub(crate) fn with_verified_server_chain(mut self, chain: Vec<CertificateDer<'static>>) -> Self {
+        self.verified_server_chain = Some(chain);
         self
     }
 
@@ -226,6 +237,14 @@ impl HostApiError {
     /// after their first KiB.
     pub fn raw(&self) -> Option<&str> {
         self.raw.as_deref()
+    }
+
+    /// The certificate chain the server presented (end entity first), when the handshake
+    /// verified it against the configured root CA before failing: a TLS 1.2 server rejects
+    /// the client certificate inside the handshake, after its own certificate was accepted.
+    /// `None` when the failure came before (or was) the server certificate's verification.
+    pub fn verified_server_chain(&self) -> Option<&[CertificateDer<'static>]> {
+        self.verified_server_chain.as_deref()
     }
 }
 

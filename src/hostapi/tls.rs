@@ -4,17 +4,18 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use rustls::client::ResolvesClientCert;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{
-    AlertDescription, CertificateError, ClientConfig, ClientConnection, ProtocolVersion, RootCertStore,
-    SignatureScheme, StreamOwned,
+    AlertDescription, CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, ProtocolVersion,
+    RootCertStore, SignatureScheme, StreamOwned,
 };
 
 use super::answer::{self, Judgement, Refusal};
@@ -92,6 +93,67 @@ impl ResolvesClientCert for RecordingResolver {
     }
 }
 
+/// The server certificate verifier: the configured root CA only (webpki, as rustls
+/// verifies by default), remembering the chain it accepted. Under TLS 1.2 the server
+/// judges our client certificate inside the handshake, after we verified its own; when it
+/// rejects ours, the handshake fails, and this record keeps the server certificate's
+/// verdict for [`HostApiError::verified_server_chain`].
+#[derive(Debug)]
+struct RecordingVerifier {
+    webpki: Arc<WebPkiServerVerifier>,
+    accepted: Mutex<Option<Vec<CertificateDer<'static>>>>,
+}
+
+impl RecordingVerifier {
+    /// The chain accepted in this handshake, end entity first.
+    fn accepted(&self) -> Option<Vec<CertificateDer<'static>>> {
+        self.accepted.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verified = self
+            .webpki
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?;
+        let chain = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|cert| cert.clone().into_owned())
+            .collect();
+        *self.accepted.lock().unwrap_or_else(PoisonError::into_inner) = Some(chain);
+        Ok(verified)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
+}
+
 /// An established TLS session with the KMES.
 pub struct TlsSession {
     /// The negotiated protocol, such as `"TLSv1.3"`.
@@ -148,11 +210,11 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-fn client_config(
+/// The verifier trusting `materials.roots` only.
+fn server_verifier(
     materials: &TlsMaterials,
-    provider: Arc<CryptoProvider>,
-    resolver: Arc<RecordingResolver>,
-) -> Result<ClientConfig, HostApiError> {
+    provider: &Arc<CryptoProvider>,
+) -> Result<RecordingVerifier, HostApiError> {
     let mut roots = RootCertStore::empty();
     for (index, root) in materials.roots.iter().enumerate() {
         roots.add(root.clone()).map_err(|e| {
@@ -161,11 +223,26 @@ fn client_config(
                 .with_source(e)
         })?;
     }
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
+        .build()
+        .map_err(|e| HostApiError::new(Stage::ServerCert, ErrorKind::BadTrustAnchor).with_source(e))?;
+    Ok(RecordingVerifier {
+        webpki,
+        accepted: Mutex::new(None),
+    })
+}
+
+fn client_config(
+    provider: Arc<CryptoProvider>,
+    verifier: Arc<RecordingVerifier>,
+    resolver: Arc<RecordingResolver>,
+) -> Result<ClientConfig, HostApiError> {
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| HostApiError::new(Stage::Handshake, ErrorKind::TlsFailure).with_source(e))?;
     Ok(builder
-        .with_root_certificates(roots)
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
         .with_client_cert_resolver(resolver))
 }
 
@@ -424,7 +501,9 @@ fn protocol_label(version: Option<ProtocolVersion>) -> String {
 /// A client certificate is sent when the server asks and `materials.client` is
 /// set. Under TLS 1.3 the server's verdict on the client certificate only
 /// arrives with the first read, so [`echo`] may still fail at
-/// [`Stage::ClientAuth`].
+/// [`Stage::ClientAuth`]. A handshake that fails after the server certificate was
+/// verified (a TLS 1.2 server rejecting ours) says so with
+/// [`HostApiError::verified_server_chain`].
 pub fn handshake(
     tcp: TcpStream,
     server_name: &str,
@@ -439,45 +518,17 @@ pub fn handshake(
         requested: AtomicBool::new(false),
         sent: AtomicBool::new(false),
     });
-    let config = client_config(materials, provider, Arc::clone(&resolver))?;
+    let verifier = Arc::new(server_verifier(materials, &provider)?);
+    let config = client_config(provider, Arc::clone(&verifier), Arc::clone(&resolver))?;
     let conn = ClientConnection::new(Arc::new(config), name)
         .map_err(|e| HostApiError::new(Stage::Handshake, ErrorKind::TlsFailure).with_source(e))?;
     let mut stream = StreamOwned::new(conn, tcp);
 
-    while stream.conn.is_handshaking() {
-        if let Err(e) = flush_tls(&mut stream, deadline) {
-            if let Some(alert) = pending_alert(&mut stream) {
-                return Err(classify_tls(alert, TlsContext::of(&stream, &resolver, false)));
-            }
-            return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
-        }
-        if !stream.conn.is_handshaking() {
-            break;
-        }
-        match fill_tls(&mut stream, deadline) {
-            Ok(true) => {}
-            Ok(false) => {
-                let error = HostApiError::new(Stage::Handshake, ErrorKind::PeerClosed);
-                return Err(match stream.conn.protocol_version() {
-                    None => error.with_detail("before the server hello: is this a TLS port?"),
-                    Some(_) => error,
-                });
-            }
-            Err(e) => {
-                return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
-            }
-        }
-        if let Err(e) = stream.conn.process_new_packets() {
-            let context = TlsContext::of(&stream, &resolver, false);
-            send_final_alert(&mut stream);
-            return Err(classify_tls(e, context));
-        }
-    }
-    if let Err(e) = flush_tls(&mut stream, deadline) {
-        if let Some(alert) = pending_alert(&mut stream) {
-            return Err(classify_tls(alert, TlsContext::of(&stream, &resolver, true)));
-        }
-        return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
+    if let Err(error) = complete_handshake(&mut stream, &resolver, deadline, timeout) {
+        return Err(match verifier.accepted() {
+            Some(chain) if error.stage() != Stage::ServerCert => error.with_verified_server_chain(chain),
+            _ => error,
+        });
     }
 
     Ok(TlsSession {
@@ -498,6 +549,51 @@ pub fn handshake(
         resolver,
         stream,
     })
+}
+
+/// Exchanges handshake records until the handshake is done and our last flight is sent.
+fn complete_handshake(
+    stream: &mut Stream,
+    resolver: &RecordingResolver,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<(), HostApiError> {
+    while stream.conn.is_handshaking() {
+        if let Err(e) = flush_tls(stream, deadline) {
+            if let Some(alert) = pending_alert(stream) {
+                return Err(classify_tls(alert, TlsContext::of(stream, resolver, false)));
+            }
+            return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
+        }
+        if !stream.conn.is_handshaking() {
+            break;
+        }
+        match fill_tls(stream, deadline) {
+            Ok(true) => {}
+            Ok(false) => {
+                let error = HostApiError::new(Stage::Handshake, ErrorKind::PeerClosed);
+                return Err(match stream.conn.protocol_version() {
+                    None => error.with_detail("before the server hello: is this a TLS port?"),
+                    Some(_) => error,
+                });
+            }
+            Err(e) => {
+                return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
+            }
+        }
+        if let Err(e) = stream.conn.process_new_packets() {
+            let context = TlsContext::of(stream, resolver, false);
+            send_final_alert(stream);
+            return Err(classify_tls(e, context));
+        }
+    }
+    if let Err(e) = flush_tls(stream, deadline) {
+        if let Some(alert) = pending_alert(stream) {
+            return Err(classify_tls(alert, TlsContext::of(stream, resolver, true)));
+        }
+        return Err(classify_io(e, Stage::Handshake, ErrorKind::HandshakeTimeout, timeout));
+    }
+    Ok(())
 }
 
 /// The most of an answer that is not a frame kept as its raw text.

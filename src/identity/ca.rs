@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::certinfo::CertInfo;
 use super::der::{self, DerProblem, TAG_INTEGER, TAG_SEQUENCE, contains};
-use super::error::IdentityError;
+use super::error::{IdentityError, Material};
 
 /// PEM labels that hold an X.509 certificate.
 const CERTIFICATE_LABELS: [&str; 3] = ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"];
@@ -66,7 +66,9 @@ pub fn parse_ca(bytes: &[u8]) -> Result<CaBundle, IdentityError> {
 /// Reads the CA certificates from a file (a regular file of at most 16 MiB); see
 /// [`parse_ca`].
 pub fn load_ca(path: &Path) -> Result<CaBundle, IdentityError> {
-    let bytes = crate::files::read_regular(path, crate::files::limits::CERT_MAX_BYTES, "a certificate file")?;
+    let material = Material::RootCa;
+    let bytes = crate::files::read_regular(path, crate::files::limits::CERT_MAX_BYTES, material.file_kind())
+        .map_err(|error| IdentityError::reading(material, error))?;
     parse_ca(&bytes)
 }
 

@@ -7,6 +7,34 @@ use x509_parser::error::X509Error;
 
 use crate::remedy::Explain;
 
+/// Which of the two TLS files a reading error is about: it decides the remedy and the
+/// guide section, whatever the file is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Material {
+    /// The root CA certificate file (`PROD-TLS-CA`, [3.1.4]).
+    RootCa,
+    /// The PKCS#12 client identity (`PROD-TLS-KEY`, [3.1.7]).
+    ClientIdentity,
+}
+
+impl Material {
+    /// What the file should be, for size-limit messages: "a certificate file" or "a PKCS#12 file".
+    pub fn file_kind(self) -> &'static str {
+        match self {
+            Material::RootCa => "a certificate file",
+            Material::ClientIdentity => "a PKCS#12 file",
+        }
+    }
+
+    /// The guide section that explains the file.
+    fn guide_section(self) -> &'static str {
+        match self {
+            Material::RootCa => "3.1.4",
+            Material::ClientIdentity => "3.1.7",
+        }
+    }
+}
+
 /// Why the root CA file or the PKCS#12 client identity cannot be used.
 ///
 /// Messages never contain key material or passwords: when a file holds a
@@ -15,12 +43,14 @@ use crate::remedy::Explain;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum IdentityError {
-    /// A file could not be read. Its guide section is 3.1.7 for `.p12`/`.pfx`
-    /// paths and 3.1.4 (the CA file) otherwise.
+    /// A file could not be read. Its guide section is 3.1.7 for the PKCS#12 file and
+    /// 3.1.4 for the CA file, whatever their names.
     #[error("could not read {}: {source}", path.display())]
     Read {
         /// The file being read.
         path: PathBuf,
+        /// Which file it is.
+        material: Material,
         /// The operating system's error.
         source: io::Error,
     },
@@ -30,6 +60,8 @@ pub enum IdentityError {
     NotRegular {
         /// The path.
         path: PathBuf,
+        /// Which file it should be.
+        material: Material,
         /// What it is, such as "a named pipe (FIFO)".
         kind: &'static str,
     },
@@ -39,6 +71,8 @@ pub enum IdentityError {
     TooLarge {
         /// The file.
         path: PathBuf,
+        /// Which file it should be.
+        material: Material,
         /// The limit in bytes.
         limit: u64,
     },
@@ -221,19 +255,14 @@ fn unknown_issuer_message(subject: &str, issuer: &str, ca_subjects: &[String]) -
     }
 }
 
-fn is_pkcs12_path(path: &std::path::Path) -> bool {
-    path.extension()
-        .and_then(|ext| ext.to_str())
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("p12") || ext.eq_ignore_ascii_case("pfx"))
-}
-
-impl From<crate::files::InputError> for IdentityError {
-    fn from(error: crate::files::InputError) -> IdentityError {
+impl IdentityError {
+    /// The error of reading `material`'s file.
+    pub(crate) fn reading(material: Material, error: crate::files::InputError) -> IdentityError {
         use crate::files::InputError;
         match error {
-            InputError::NotRegular { path, kind } => IdentityError::NotRegular { path, kind },
-            InputError::TooLarge { path, limit, .. } => IdentityError::TooLarge { path, limit },
-            InputError::Io { path, source } => IdentityError::Read { path, source },
+            InputError::NotRegular { path, kind } => IdentityError::NotRegular { path, material, kind },
+            InputError::TooLarge { path, limit, .. } => IdentityError::TooLarge { path, material, limit },
+            InputError::Io { path, source } => IdentityError::Read { path, material, source },
         }
     }
 }
@@ -241,12 +270,16 @@ impl From<crate::files::InputError> for IdentityError {
 impl Explain for IdentityError {
     fn remedy(&self) -> String {
         match self {
-            IdentityError::Read { path, .. } if is_pkcs12_path(path) => {
-                "Check the path and that this user may read the file. The .p12 file is the PKCS #11 client \
+            IdentityError::Read {
+                material: Material::ClientIdentity,
+                ..
+            } => "Check the path and that this user may read the file. The PKCS #12 file is the PKCS #11 client \
                  certificate exported from the KMES as PKCS #12 and copied to this machine."
-                    .into()
-            }
-            IdentityError::Read { .. } => "Check the path and that this user may read the file. The CA file is the \
+                .into(),
+            IdentityError::Read {
+                material: Material::RootCa,
+                ..
+            } => "Check the path and that this user may read the file. The CA file is the \
                  root CA certificate exported from the KMES in PEM encoding and copied to this machine."
                 .into(),
             IdentityError::NotRegular { .. } | IdentityError::TooLarge { .. } => "Name the certificate file itself: \
@@ -315,17 +348,10 @@ impl Explain for IdentityError {
 
     fn guide_section(&self) -> Option<&'static str> {
         Some(match self {
-            IdentityError::Read { path, .. }
-            | IdentityError::NotRegular { path, .. }
-            | IdentityError::TooLarge { path, .. }
-                if is_pkcs12_path(path) =>
-            {
-                "3.1.7"
-            }
-            IdentityError::Read { .. }
-            | IdentityError::NotRegular { .. }
-            | IdentityError::TooLarge { .. }
-            | IdentityError::NoCertificate { .. }
+            IdentityError::Read { material, .. }
+            | IdentityError::NotRegular { material, .. }
+            | IdentityError::TooLarge { material, .. } => material.guide_section(),
+            IdentityError::NoCertificate { .. }
             | IdentityError::BadPem { .. }
             | IdentityError::BadCertificate { .. }
             | IdentityError::ChainUnknownIssuer { .. } => "3.1.4",

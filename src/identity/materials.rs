@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::error::IdentityError;
+use super::error::{IdentityError, Material};
 use crate::files::{self, limits};
 
 /// Where [`copy_materials`] put the two files.
@@ -81,8 +81,8 @@ pub fn stage_materials(
         let path = path.to_owned();
         move |source| IdentityError::Write { path, source }
     };
-    let ca = read_and_compare(ca_src, dest_dir, "a certificate file")?;
-    let p12 = read_and_compare(p12_src, dest_dir, "a PKCS#12 file")?;
+    let ca = read_and_compare(ca_src, dest_dir, Material::RootCa)?;
+    let p12 = read_and_compare(p12_src, dest_dir, Material::ClientIdentity)?;
     let (ca_contents, ca_dest, ca_needed) = (ca.contents, ca.plan.path, ca.plan.changed);
     let (p12_contents, p12_dest, p12_needed) = (p12.contents, p12.plan.path, p12.plan.changed);
 
@@ -140,10 +140,11 @@ struct ReadSource {
 }
 
 /// Reads `src` (bounded) and works out whether its copy in `dest_dir` must be written.
-fn read_and_compare(src: &Path, dest_dir: &Path, what: &'static str) -> Result<ReadSource, IdentityError> {
-    let contents = files::read_regular(src, limits::CERT_MAX_BYTES, what)?;
-    let dest = dest_dir.join(file_name(src)?);
-    let changed = needs_copy(src, &dest, &contents)?;
+fn read_and_compare(src: &Path, dest_dir: &Path, material: Material) -> Result<ReadSource, IdentityError> {
+    let contents = files::read_regular(src, limits::CERT_MAX_BYTES, material.file_kind())
+        .map_err(|error| IdentityError::reading(material, error))?;
+    let dest = dest_dir.join(file_name(src, material)?);
+    let changed = needs_copy(src, &dest, &contents, material)?;
     let digest = ring::digest::digest(&ring::digest::SHA256, &contents);
     let sha256 = digest.as_ref().iter().map(|byte| format!("{byte:02x}")).collect();
     Ok(ReadSource {
@@ -165,8 +166,8 @@ fn read_and_compare(src: &Path, dest_dir: &Path, what: &'static str) -> Result<R
 /// [`IdentityError::DestinationExists`] for a different file already at a destination.
 pub fn plan_materials(ca_src: &Path, p12_src: &Path, dest_dir: &Path) -> Result<[PlannedCopy; 2], IdentityError> {
     Ok([
-        read_and_compare(ca_src, dest_dir, "a certificate file")?.plan,
-        read_and_compare(p12_src, dest_dir, "a PKCS#12 file")?.plan,
+        read_and_compare(ca_src, dest_dir, Material::RootCa)?.plan,
+        read_and_compare(p12_src, dest_dir, Material::ClientIdentity)?.plan,
     ])
 }
 
@@ -230,26 +231,27 @@ impl Drop for StagedMaterials {
     }
 }
 
-fn file_name(src: &Path) -> Result<&OsStr, IdentityError> {
+fn file_name(src: &Path, material: Material) -> Result<&OsStr, IdentityError> {
     src.file_name().ok_or_else(|| IdentityError::Read {
         path: src.to_owned(),
+        material,
         source: io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file"),
     })
 }
 
 /// Whether `dest` must be written: not when it is the source itself or already holds the
 /// same bytes.
-fn needs_copy(src: &Path, dest: &Path, contents: &[u8]) -> Result<bool, IdentityError> {
+fn needs_copy(src: &Path, dest: &Path, contents: &[u8], material: Material) -> Result<bool, IdentityError> {
     if is_same_file(src, dest) {
         return Ok(false);
     }
-    match files::read_regular(dest, limits::CERT_MAX_BYTES, "a certificate file") {
+    match files::read_regular(dest, limits::CERT_MAX_BYTES, material.file_kind()) {
         Ok(existing) if existing.as_slice() == contents => Ok(false),
         Ok(_) | Err(files::InputError::TooLarge { .. } | files::InputError::NotRegular { .. }) => {
             Err(IdentityError::DestinationExists { path: dest.to_owned() })
         }
         Err(files::InputError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => Ok(true),
-        Err(error) => Err(error.into()),
+        Err(error) => Err(IdentityError::reading(material, error)),
     }
 }
 

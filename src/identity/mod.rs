@@ -25,6 +25,6 @@ pub(crate) mod scan;
 pub use ca::{CaBundle, load_ca, parse_ca};
 pub use certinfo::{CertInfo, Validity};
 pub use chain::verify_client_chain;
-pub use error::IdentityError;
+pub use error::{IdentityError, Material};
 pub use materials::{CopiedMaterials, PlannedCopy, StagedMaterials, copy_materials, plan_materials, stage_materials};
 pub use pkcs12::{ClientIdentity, P12_TIME_LIMIT, load_p12, load_p12_within, parse_p12};

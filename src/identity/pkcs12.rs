@@ -17,7 +17,7 @@ use super::der::{
     NamedCurve, OID_EC_PUBLIC_KEY, OID_ED25519, OID_RSA_ENCRYPTION, TAG_OID, TAG_SEQUENCE, children, expect,
     oid_to_dotted,
 };
-use super::error::IdentityError;
+use super::error::{IdentityError, Material};
 use super::scan::{self, Protection};
 use crate::secret::Secret;
 
@@ -216,11 +216,9 @@ pub fn load_p12(path: &Path, password: &Secret) -> Result<ClientIdentity, Identi
 }
 
 fn read_p12(path: &Path) -> Result<Zeroizing<Vec<u8>>, IdentityError> {
-    Ok(crate::files::read_regular(
-        path,
-        crate::files::limits::CERT_MAX_BYTES,
-        "a PKCS#12 file",
-    )?)
+    let material = Material::ClientIdentity;
+    crate::files::read_regular(path, crate::files::limits::CERT_MAX_BYTES, material.file_kind())
+        .map_err(|error| IdentityError::reading(material, error))
 }
 
 /// Opens a PKCS#12 file as [`load_p12`] does, giving up after `limit`

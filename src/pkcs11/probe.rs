@@ -124,8 +124,30 @@ fn not_run<T>(reason: &str) -> Step<T> {
     Step::NotRun(reason.to_owned())
 }
 
+/// Why the steps after a failed load did not run.
+const MODULE_NOT_LOADED: &str = "the module did not load (see load)";
+/// Why the steps that need the token did not run when none could be selected.
+const NO_TOKEN: &str = "no token could be selected (see token)";
+/// Why the steps that need a session did not run when it could not be opened.
+const NO_SESSION: &str = "no session with the token could be opened (see login)";
+
+/// Marks the steps that need a session as not run, for `reason`.
+fn session_steps_not_run(report: &mut ProbeReport, reason: &str) {
+    report.objects = not_run(reason);
+    report.public_keys = not_run(reason);
+    report.sign = not_run(reason);
+}
+
+/// Marks the steps that need a token (and so a session) as not run, for `reason`.
+fn token_steps_not_run(report: &mut ProbeReport, reason: &str) {
+    report.mechanisms = not_run(reason);
+    report.login = not_run(reason);
+    session_steps_not_run(report, reason);
+}
+
 /// Runs the walk in this process: loads the module here. See the module docs
-/// for why front ends call [`probe`] instead.
+/// for why front ends call [`probe`] instead. A step after a failed one is
+/// [`Step::NotRun`] naming the failed step.
 pub fn walk(request: &ProbeRequest, pin: Option<&Secret>) -> ProbeReport {
     let action = request.action;
     let mut report = ProbeReport {
@@ -144,6 +166,9 @@ pub fn walk(request: &ProbeRequest, pin: Option<&Secret>) -> ProbeReport {
         Ok(module) => module,
         Err(error) => {
             report.load = Step::Failed(Failure::from(&error));
+            report.slots = not_run(MODULE_NOT_LOADED);
+            report.token = not_run(MODULE_NOT_LOADED);
+            token_steps_not_run(&mut report, MODULE_NOT_LOADED);
             return report;
         }
     };
@@ -164,6 +189,7 @@ pub fn walk(request: &ProbeRequest, pin: Option<&Secret>) -> ProbeReport {
         Ok(slot) => slot,
         Err(error) => {
             report.token = Step::Failed(Failure::from(&error));
+            token_steps_not_run(&mut report, NO_TOKEN);
             module.finalize();
             return report;
         }
@@ -181,6 +207,7 @@ pub fn walk(request: &ProbeRequest, pin: Option<&Secret>) -> ProbeReport {
         Ok(session) => session,
         Err(error) => {
             report.login = Step::Failed(Failure::from(&error));
+            session_steps_not_run(&mut report, NO_SESSION);
             module.finalize();
             return report;
         }

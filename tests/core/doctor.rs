@@ -280,6 +280,31 @@ fn wrong_p12_password_fails_the_identity_and_skips_what_needs_it() {
     assert!(!detail.contains("not-the-password"), "the wrong password is not echoed");
 }
 
+/// The PKCS#12 file's remedy and section follow from PROD-TLS-KEY, not from the file's name:
+/// an unreadable identity called `client-identity.bin` is still the PKCS#12 export [3.1.7].
+#[test]
+fn an_unreadable_identity_without_a_p12_name_gets_the_pkcs12_remedy() {
+    let lab = Lab::new();
+    lab.write_cfg("127.0.0.1", free_port());
+    let missing = lab.dir.path().join("client-identity.bin");
+    let p12 = lab.files.client_p12.display().to_string();
+    let text = std::fs::read_to_string(&lab.cfg).unwrap();
+    assert!(text.contains(&p12), "the lab's cfg names its PKCS#12 file");
+    write_private(&lab.cfg, text.replace(&p12, &missing.display().to_string()).as_bytes());
+    let report = run_doctor(&lab, Duration::from_secs(1));
+    assert_eq!(status(&report, CheckId::TlsCa), Pass);
+    let identity = report.get(CheckId::TlsIdentity).unwrap();
+    assert_eq!(identity.status, Fail, "{identity:?}");
+    assert!(identity.detail.contains("client-identity.bin"), "{}", identity.detail);
+    assert!(identity.remedy.ends_with("[3.1.7]"), "{}", identity.remedy);
+    assert!(identity.remedy.contains("PKCS #12"), "{}", identity.remedy);
+    assert!(
+        !identity.remedy.contains("root CA") && !identity.remedy.contains("[3.1.4]"),
+        "{}",
+        identity.remedy
+    );
+}
+
 #[test]
 fn missing_configuration_fails_locate_and_skips_the_rest() {
     let lab = Lab::new();
@@ -477,6 +502,43 @@ mod openssl_peer {
         lab.write_cfg("127.0.0.1", server.addr.port());
         let report = run_doctor(&lab, Duration::from_secs(2));
         assert_tls_tail(&report, [Pass, Fail, Skip, Skip]);
+    }
+
+    /// A TLS 1.2 server judges our certificate inside the handshake, after we verified its
+    /// own: the server certificate's verdict is reported, and the rejection is the client
+    /// certificate's.
+    #[test]
+    fn tls12_server_rejecting_the_client_certificate_still_reports_the_verified_server_certificate() {
+        let lab = Lab::new();
+        let other = Lab::with_ca("Unrelated CA");
+        let arg = |p: &std::path::Path| p.display().to_string();
+        let server = SServer::start(&[
+            "-tls1_2",
+            "-Verify",
+            "1",
+            "-verify_return_error",
+            "-CAfile",
+            &arg(&other.files.ca_cert),
+            "-cert",
+            &arg(&lab.files.server_cert),
+            "-key",
+            &arg(&lab.files.server_key),
+        ]);
+        lab.write_cfg("127.0.0.1", server.addr.port());
+        let report = run_doctor(&lab, Duration::from_secs(2));
+        assert_config_and_tls_materials_pass(&report);
+        assert_tls_tail(&report, [Pass, Pass, Fail, Skip]);
+        let server_cert = report.get(CheckId::TlsServerCert).unwrap();
+        for shown in ["System TLS CA Root", "127.0.0.1", "days left"] {
+            assert!(server_cert.detail.contains(shown), "{shown}: {}", server_cert.detail);
+        }
+        let client_auth = report.get(CheckId::TlsClientAuth).unwrap();
+        assert!(
+            client_auth.detail.contains("rejected the client certificate") && client_auth.detail.contains("alert"),
+            "{}",
+            client_auth.detail
+        );
+        assert!(client_auth.remedy.ends_with("[3.1.6]"), "{}", client_auth.remedy);
     }
 
     #[test]

@@ -426,6 +426,45 @@ fn s_server_rejecting_our_client_certificate_is_client_cert_rejected() {
     assert_failure(&err(result), Stage::ClientAuth, ErrorKind::ClientCertRejected);
 }
 
+/// Under TLS 1.2 the server rejects our certificate inside the handshake, after we verified
+/// its own: the error keeps the chain that was verified. A server certificate that fails
+/// verification is not kept.
+#[test]
+fn tls12_rejection_of_our_client_certificate_keeps_the_verified_server_chain() {
+    let pki = Lab::new();
+    let other = Lab::with_ca("Unrelated CA");
+    let path = |p: &std::path::Path| p.to_str().expect("path").to_owned();
+    let rejecting = SServer::start(&[
+        "-tls1_2",
+        "-cert",
+        &path(&pki.files.server_cert),
+        "-key",
+        &path(&pki.files.server_key),
+        "-CAfile",
+        &path(&other.files.ca_cert),
+        "-Verify",
+        "1",
+        "-verify_return_error",
+    ]);
+    let error = err(open(rejecting.addr, "127.0.0.1", &pki.materials(), TIMEOUT));
+    assert_failure(&error, Stage::ClientAuth, ErrorKind::ClientCertRejected);
+    let chain = error
+        .verified_server_chain()
+        .expect("the server certificate was verified first");
+    assert_eq!(chain.first(), Some(&cert_der(&pki.server)));
+
+    let foreign = SServer::start(&[
+        "-tls1_2",
+        "-cert",
+        &path(&other.files.server_cert),
+        "-key",
+        &path(&other.files.server_key),
+    ]);
+    let error = err(open(foreign.addr, "127.0.0.1", &pki.materials(), TIMEOUT));
+    assert_failure(&error, Stage::ServerCert, ErrorKind::UnknownIssuer);
+    assert!(error.verified_server_chain().is_none(), "{error:?}");
+}
+
 #[test]
 fn s_server_with_a_certificate_from_another_ca_is_unknown_issuer() {
     let pki = Lab::new();

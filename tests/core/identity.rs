@@ -194,6 +194,13 @@ fn unreadable_file_is_a_read_error() {
     assert_explained(&error, "3.1.4");
     let error = load_p12(&dir.path().join("export_pkcs12.p12"), &password()).unwrap_err();
     assert_explained(&error, "3.1.7");
+    // The file's role decides, not its name.
+    let error = load_p12(&dir.path().join("client-identity.bin"), &password()).unwrap_err();
+    assert_explained(&error, "3.1.7");
+    assert!(error.remedy().contains("PKCS #12"), "{}", error.remedy());
+    let error = load_ca(&dir.path().join("root_ca.p12")).unwrap_err();
+    assert_explained(&error, "3.1.4");
+    assert!(error.remedy().contains("root CA"), "{}", error.remedy());
 }
 
 // ------------------------------------------------------- certificate details
@@ -1111,7 +1118,8 @@ fn non_regular_and_huge_inputs_are_refused() {
             matches!(error, IdentityError::NotRegular { kind: "a device", .. }),
             "{error:?}"
         );
-        assert_explained(&error, "3.1.4");
+        // PROD-TLS-KEY names the PKCS#12 file, whatever it is called.
+        assert_explained(&error, "3.1.7");
     }
 }
 

@@ -350,7 +350,7 @@ fn dlls_found_through_path_are_followed_to_their_own_imports() {
 }
 
 #[test]
-fn a_library_without_pkcs11_entry_points_fails_to_load_by_name() {
+fn a_library_without_pkcs11_entry_points_fails_to_load_by_name_and_the_token_checks_say_so() {
     let dir = tempfile::tempdir().unwrap();
     let module = build_library(dir.path(), "notp11", "int unrelated(void) { return 1; }\n", &[]);
     let report = pkcs11::probe(
@@ -368,6 +368,46 @@ fn a_library_without_pkcs11_entry_points_fails_to_load_by_name() {
     match &report.load {
         Step::Failed(failure) => assert!(failure.message.contains("C_GetFunctionList"), "{failure:?}"),
         other => panic!("expected a load failure, got {other:?}"),
+    }
+    let skipped = [
+        not_run_reason(&report.slots),
+        not_run_reason(&report.token),
+        not_run_reason(&report.mechanisms),
+        not_run_reason(&report.login),
+        not_run_reason(&report.objects),
+        not_run_reason(&report.public_keys),
+        not_run_reason(&report.sign),
+    ];
+    for reason in skipped {
+        assert!(reason.contains("did not load"), "{reason}");
+    }
+
+    let options = DoctorOptions {
+        module: Some(module),
+        helper: Some(pkcs11::Helper::new(FXCONFIG)),
+        timeout: Duration::from_secs(1),
+        ..DoctorOptions::default()
+    };
+    let report = doctor::run(&options, &AtomicBool::new(false), &mut |_| {});
+    let load = report.get(CheckId::Pkcs11Load).unwrap();
+    assert_eq!(load.status, Status::Fail, "{load:?}");
+    for (id, prerequisite) in [
+        (CheckId::Pkcs11Slots, "(pkcs11.load) did not pass"),
+        (CheckId::Pkcs11Login, "(pkcs11.slots) did not pass"),
+        (CheckId::Pkcs11Keys, "(pkcs11.login) did not pass"),
+        (CheckId::Pkcs11Sign, "(pkcs11.login) did not pass"),
+    ] {
+        let result = report.get(id).unwrap();
+        assert_eq!(result.status, Status::Skip, "{result:?}");
+        assert!(result.detail.contains(prerequisite), "{result:?}");
+    }
+}
+
+/// Why a step did not run; panics when it ran.
+fn not_run_reason<T: std::fmt::Debug>(step: &Step<T>) -> &str {
+    match step {
+        Step::NotRun(reason) => reason,
+        other => panic!("expected a step that did not run, got {other:?}"),
     }
 }
 
