@@ -41,6 +41,50 @@ pub fn module_field_id() -> Id {
     Id::unique("p11-module-path")
 }
 
+/// How a screen shows the module path field (the PKCS#11 and SSH key screens both edit it).
+pub struct ModulePathField<'a> {
+    /// The field's label.
+    pub label: &'a str,
+    /// The field's id, for focus.
+    pub id: Id,
+    /// The button beside the field that Enter presses, if any.
+    pub action: Option<&'a str>,
+    /// Whether Enter in the field submits it.
+    pub entry: bool,
+}
+
+/// Shows the module path field with its Browse button over `text`, and pushes the commands
+/// that keep the app's one module path (`SetModulePath`) and open the dialog.
+pub fn module_path_field(
+    ui: &mut Ui,
+    cx: &ScreenContext<'_>,
+    field: ModulePathField<'_>,
+    text: &mut String,
+    out: &mut Vec<Command>,
+) -> widgets::PathFieldAction {
+    let (action, _) = widgets::path_field(
+        ui,
+        widgets::PathFieldSpec {
+            label: field.label,
+            hint: super::super::GUIDE_MODULE_PATH,
+            id: field.id,
+            action: field.action,
+            browse_enabled: !cx.dialog_open,
+            browse_hint: "Choose the PKCS#11 module",
+            entry: field.entry,
+        },
+        text,
+        cx.focus,
+    );
+    if action.changed {
+        out.push(Command::SetModulePath(text.clone()));
+    }
+    if action.browse {
+        out.push(Command::Dialog(DialogPurpose::BrowseModule));
+    }
+    action
+}
+
 impl std::fmt::Debug for ModuleView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ModuleView")
@@ -92,26 +136,18 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out: &mu
         view.module = cx.module_path.to_owned();
         view.prefilled = true;
     }
-    let (module, _) = widgets::path_field(
+    let module = module_path_field(
         ui,
-        widgets::PathFieldSpec {
+        cx,
+        ModulePathField {
             label: "Module path",
-            hint: super::super::GUIDE_MODULE_PATH,
             id: module_field_id(),
             action: Some("Load"),
-            browse_enabled: !cx.dialog_open,
-            browse_hint: "Choose the PKCS#11 module",
             entry: true,
         },
         &mut view.module,
-        cx.focus,
+        out,
     );
-    if module.changed {
-        out.push(Command::SetModulePath(view.module.clone()));
-    }
-    if module.browse {
-        out.push(Command::Dialog(DialogPurpose::BrowseModule));
-    }
     if module.submitted && !cx.module.running {
         out.push(enter_action(view));
     }

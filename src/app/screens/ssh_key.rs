@@ -191,26 +191,18 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
         view.module = cx.module_path.to_owned();
         view.module_prefilled = true;
     }
-    let (module, _) = widgets::path_field(
+    super::pkcs11::module_path_field(
         ui,
-        widgets::PathFieldSpec {
+        cx,
+        super::pkcs11::ModulePathField {
             label: "PKCS#11 module path",
-            hint: super::super::GUIDE_MODULE_PATH,
             id: module_field_id(),
             action: None,
-            browse_enabled: !cx.dialog_open,
-            browse_hint: "Choose the PKCS#11 module",
             entry: false,
         },
         &mut view.module,
-        cx.focus,
+        out,
     );
-    if module.changed {
-        out.push(Command::SetModulePath(view.module.clone()));
-    }
-    if module.browse {
-        out.push(Command::Dialog(DialogPurpose::BrowseModule));
-    }
     if view.destination.is_empty()
         && let Some(destination) = &cx.prefs.ssh_destination
     {
