@@ -24,6 +24,9 @@ use super::model::{CertState, DoctorState, InstallState, KeyState, Missing, Modu
 use super::prefs::Prefs;
 use super::widgets::FocusTarget;
 
+/// The example of an SSH target, the same on every screen that shows one.
+pub const SSH_TARGET_EXAMPLE: &str = "root@ssh-server";
+
 /// One screen of the app.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Screen {

@@ -18,8 +18,7 @@ use super::super::dialogs::DialogPurpose;
 use super::super::model::ModuleOutcome;
 use super::super::theme::Tone;
 use super::super::widgets;
-use super::ScreenContext;
-use super::ssh_key::SSH_TARGET_EXAMPLE;
+use super::{SSH_TARGET_EXAMPLE, ScreenContext};
 
 /// The widget state of the PKCS#11 module screen.
 #[derive(Default)]

@@ -9,10 +9,7 @@ use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
 use super::super::model::Slot;
 use super::super::widgets;
-use super::ScreenContext;
-
-/// The example of an SSH target, the same wherever one is shown.
-pub const SSH_TARGET_EXAMPLE: &str = "root@ssh-server";
+use super::{SSH_TARGET_EXAMPLE, ScreenContext};
 
 /// The id of the public key's path field.
 pub fn key_field_id() -> Id {

@@ -14,9 +14,10 @@ use super::super::dialogs::DialogPurpose;
 use super::super::model::{ModuleOutcome, Slot};
 use super::super::theme::{self, Tone};
 use super::super::widgets;
+use super::SSH_TARGET_EXAMPLE;
 use super::connection::{self, ResultsView};
 use super::pkcs11;
-use super::ssh_key::{SSH_TARGET_EXAMPLE, ssh_command};
+use super::ssh_key::ssh_command;
 use super::{Screen, ScreenContext, install};
 
 /// How a step is checked.
