@@ -251,7 +251,15 @@ impl FxApp {
         let focus_before = self.last_focus;
         let mut focus_now = None;
         egui::CentralPanel::default().show(ui, |ui| {
-            notices(ui, cx.doc, dialog_failure, install_hint, out);
+            // The notices scroll within at most a third of the panel, so that however many are
+            // stacked, the screen below keeps most of a small window.
+            if any_notice(cx.doc, dialog_failure, install_hint) {
+                egui::ScrollArea::vertical()
+                    .id_salt("notices")
+                    .max_height(ui.available_height() * NOTICES_MAX_SHARE)
+                    .auto_shrink([false, true])
+                    .show(ui, |ui| notices(ui, cx.doc, dialog_failure, install_hint, out));
+            }
             egui::ScrollArea::vertical()
                 .id_salt(("screen", screen.title()))
                 .auto_shrink([false, false])
@@ -863,6 +871,17 @@ fn example_path(purpose: &DialogPurpose) -> &'static str {
         DialogPurpose::OpenP12 => "/usr/local/bin/fxpkcs11/export_pkcs12.p12",
         DialogPurpose::BrowseModule => "/usr/local/bin/fxpkcs11/x64/OpenSSL-1.1.x/libfxpkcs11.so",
     }
+}
+
+/// The largest share of the central panel's height the notices above the screen take; more of
+/// them scroll.
+const NOTICES_MAX_SHARE: f32 = 0.34;
+
+/// Whether [`notices`] has anything to show.
+fn any_notice(doc: Option<&OpenDocument>, dialog_failure: Option<&str>, install_hint: Option<&InstallHint>) -> bool {
+    install_hint.is_some()
+        || dialog_failure.is_some()
+        || doc.is_some_and(|doc| doc.changed_on_disk || doc.password_exposed())
 }
 
 /// The notices that concern every screen: the file changed on disk, file dialogs that

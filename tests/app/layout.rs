@@ -274,3 +274,44 @@ fn a_long_status_message_is_one_line_beside_its_dismiss_button() {
     app.click("Dismiss");
     assert!(app.app().notice().is_none());
 }
+
+#[cfg(unix)]
+#[test]
+fn stacked_notices_scroll_and_leave_most_of_a_760_by_520_window_to_the_screen() {
+    use std::os::unix::fs::PermissionsExt;
+    // Where the screen starts with no notice.
+    let quiet = crate::support::lab::Lab::new();
+    quiet.write_cfg("127.0.0.1", 2001);
+    let mut app = TestApp::build_sized(Some(quiet.cfg.clone()), SMALL, false, |options| options);
+    app.wait_for("KMES address");
+    let without_notices = app.harness.get_by_label("Raw text").rect().top();
+
+    let lab = crate::support::lab::Lab::new();
+    lab.write_cfg("127.0.0.1", 2001);
+    std::fs::set_permissions(&lab.cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut app = TestApp::build_sized(Some(lab.cfg.clone()), SMALL, false, |options| options);
+    app.wait_for("holds a password, and");
+    // Three notices at once: the password others may read, a change by another program, and a
+    // file dialog that cannot open; drawn one below the other they take 200 points.
+    let text = std::fs::read_to_string(&lab.cfg).unwrap();
+    std::fs::write(&lab.cfg, text.replace("keygroup1", "changed-elsewhere")).unwrap();
+    app.until("the change to be noticed", |h| h.state().changed_on_disk());
+    app.dialogs.fail("no portal");
+    app.ctrl(Key::O);
+    app.until("the dialog's answer", |h| h.state().dialog_failure().is_some());
+    app.press(Key::Escape);
+    app.wait_for("Another program changed");
+    app.wait_for("The file dialog cannot open here");
+    app.ctrl(Key::Home);
+    app.settle();
+    // They push the screen down by at most a third of the window; the rest of them scrolls.
+    let pushed = app.harness.get_by_label("Raw text").rect().top() - without_notices;
+    assert!(
+        pushed > 100.0 && pushed <= SMALL[1] / 3.0,
+        "the notices push the screen down by {pushed:.0} of 520 points"
+    );
+    // Every notice's buttons can still be scrolled to and used.
+    check_reachable(&mut app, "three notices");
+    app.click("Reload from disk");
+    app.until("the reload", |h| !h.state().changed_on_disk() && !h.state().is_busy());
+}
