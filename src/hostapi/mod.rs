@@ -79,11 +79,8 @@ pub struct ProbeReport {
     pub reply: EchoReply,
 }
 
-fn chain_summary(session: &TlsSession) -> String {
-    format!(
-        "{} certificate(s) presented, verified against the configured root CA",
-        session.peer_chain.len()
-    )
+fn chain_summary(certificates: usize) -> String {
+    format!("{certificates} certificate(s) presented, verified against the configured root CA")
 }
 
 fn failed(on_stage: &mut impl FnMut(Stage, &StageOutcome), error: HostApiError) -> HostApiError {
@@ -115,12 +112,21 @@ pub fn run_probe(
     })?;
     on_stage(Stage::Connect, &StageOutcome::Passed(connected_to.to_string()));
 
-    let mut session = handshake(tcp, host, materials, timeout).map_err(|e| failed(&mut on_stage, e))?;
+    let mut session = handshake(tcp, host, materials, timeout).map_err(|error| {
+        // A TLS 1.2 server that refuses our certificate has already shown its own, verified.
+        if let Some(chain) = error.verified_server_chain() {
+            on_stage(Stage::ServerCert, &StageOutcome::Passed(chain_summary(chain.len())));
+        }
+        failed(&mut on_stage, error)
+    })?;
     on_stage(
         Stage::Handshake,
         &StageOutcome::Passed(format!("{} {}", session.protocol, session.cipher)),
     );
-    on_stage(Stage::ServerCert, &StageOutcome::Passed(chain_summary(&session)));
+    on_stage(
+        Stage::ServerCert,
+        &StageOutcome::Passed(chain_summary(session.peer_chain.len())),
+    );
 
     let reply = echo(&mut session, timeout).map_err(|e| failed(&mut on_stage, e))?;
     let client_auth = if session.client_cert_sent {

@@ -434,7 +434,7 @@ fn tls12_rejection_of_our_client_certificate_keeps_the_verified_server_chain() {
     let pki = Lab::new();
     let other = Lab::with_ca("Unrelated CA");
     let path = |p: &std::path::Path| p.to_str().expect("path").to_owned();
-    let rejecting = SServer::start(&[
+    let rejecting_args = [
         "-tls1_2",
         "-cert",
         &path(&pki.files.server_cert),
@@ -445,13 +445,35 @@ fn tls12_rejection_of_our_client_certificate_keeps_the_verified_server_chain() {
         "-Verify",
         "1",
         "-verify_return_error",
-    ]);
+    ];
+    let rejecting = SServer::start(&rejecting_args);
     let error = err(open(rejecting.addr, "127.0.0.1", &pki.materials(), TIMEOUT));
     assert_failure(&error, Stage::ClientAuth, ErrorKind::ClientCertRejected);
     let chain = error
         .verified_server_chain()
         .expect("the server certificate was verified first");
     assert_eq!(chain.first(), Some(&cert_der(&pki.server)));
+
+    // The one-call probe reports the verified server certificate before the failure.
+    let rejecting = SServer::start(&rejecting_args);
+    let mut seen = Vec::new();
+    let result = hostapi::run_probe(
+        "127.0.0.1",
+        rejecting.addr.port(),
+        &pki.materials(),
+        TIMEOUT,
+        |stage, outcome| seen.push((stage, outcome.clone())),
+    );
+    assert_failure(&err(result), Stage::ClientAuth, ErrorKind::ClientCertRejected);
+    let stages: Vec<Stage> = seen.iter().map(|(stage, _)| *stage).collect();
+    assert_eq!(
+        stages,
+        [Stage::Resolve, Stage::Connect, Stage::ServerCert, Stage::ClientAuth]
+    );
+    assert!(
+        matches!(&seen[2].1, StageOutcome::Passed(text) if text.contains("certificate(s) presented, verified")),
+        "{seen:?}"
+    );
 
     let foreign = SServer::start(&[
         "-tls1_2",
