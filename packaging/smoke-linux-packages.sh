@@ -15,6 +15,9 @@
 # The rpm, here: its name and version, `rpm -qp --requires` names glibc and libgcc only with no
 # GLIBC version above the baseline, and `rpm2cpio | cpio -t` lists the deb's files.
 # Needs root (debootstrap, mount, chroot). Every command is bounded in time.
+#   bash packaging/smoke-linux-packages.sh                  the whole test (builds nothing)
+#   bash packaging/smoke-linux-packages.sh --prepare-root   only makes the cached root (CI does this
+#                                                           while it builds, as it needs no package)
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/smoke-lib.sh"
@@ -23,13 +26,6 @@ source "$(dirname "$0")/smoke-lib.sh"
 for tool in debootstrap chroot rpm rpm2cpio cpio dpkg-deb openssl python3; do
   command -v "$tool" > /dev/null || fail "$tool is missing: run packaging/system-deps.sh"
 done
-appimage=$dist_dir/fxconfig-$version-x86_64.AppImage
-deb=$dist_dir/fxconfig_${version}_amd64.deb
-rpm=$dist_dir/fxconfig-$version-1.x86_64.rpm
-for package in "$appimage" "$deb" "$rpm"; do
-  [ -f "$package" ] || fail "no package at $package: run packaging/build-appimage.sh and packaging/build-linux-packages.sh"
-done
-
 work=$(mktemp -d)
 root=$work/root
 root_cache=$target_dir/debian11-root
@@ -60,26 +56,41 @@ trap 'cleanup; remove_tree "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-echo "smoke test of the Linux packages"
-
 # --- The Debian 11 root ----------------------------------------------------------------------------
-if [ ! -f "$root_cache/etc/debian_version" ] || [ ! -f "$root_cache/.fxconfig-complete" ]; then
-  started=$(date +%s)
-  step "making the Debian 11 root in $root_cache (debootstrap --variant=minbase bullseye $mirror)"
-  remove_tree "$root_cache.partial"
-  remove_tree "$root_cache"
-  if ! timeout 900 debootstrap --variant=minbase bullseye "$root_cache.partial" "$mirror" > "$work/debootstrap.log" 2>&1; then
-    tail -n 20 "$work/debootstrap.log" >&2
+# prepare_root: makes the cached Debian 11 root unless a complete one is there.
+prepare_root() {
+  if [ ! -f "$root_cache/etc/debian_version" ] || [ ! -f "$root_cache/.fxconfig-complete" ]; then
+    started=$(date +%s)
+    step "making the Debian 11 root in $root_cache (debootstrap --variant=minbase bullseye $mirror)"
     remove_tree "$root_cache.partial"
-    fail "debootstrap failed"
+    remove_tree "$root_cache"
+    if ! timeout 900 debootstrap --variant=minbase bullseye "$root_cache.partial" "$mirror" > "$work/debootstrap.log" 2>&1; then
+      tail -n 20 "$work/debootstrap.log" >&2
+      remove_tree "$root_cache.partial"
+      fail "debootstrap failed"
+    fi
+    unmount_under "$root_cache.partial" || fail "debootstrap left file systems mounted in $root_cache.partial"
+    touch "$root_cache.partial/.fxconfig-complete"
+    mv "$root_cache.partial" "$root_cache"
+    echo "made in $(elapsed_since "$started") s, $(du -sh "$root_cache" | cut -f1)"
+  else
+    echo "reusing the Debian 11 root in $root_cache"
   fi
-  unmount_under "$root_cache.partial" || fail "debootstrap left file systems mounted in $root_cache.partial"
-  touch "$root_cache.partial/.fxconfig-complete"
-  mv "$root_cache.partial" "$root_cache"
-  echo "made in $(elapsed_since "$started") s, $(du -sh "$root_cache" | cut -f1)"
-else
-  echo "reusing the Debian 11 root in $root_cache"
+}
+if [ "${1:-}" = "--prepare-root" ]; then
+  prepare_root
+  exit 0
 fi
+
+echo "smoke test of the Linux packages"
+appimage=$dist_dir/fxconfig-$version-x86_64.AppImage
+deb=$dist_dir/fxconfig_${version}_amd64.deb
+rpm=$dist_dir/fxconfig-$version-1.x86_64.rpm
+for package in "$appimage" "$deb" "$rpm"; do
+  [ -f "$package" ] || fail "no package at $package: run packaging/build-appimage.sh and packaging/build-linux-packages.sh"
+done
+
+prepare_root
 cp -a "$root_cache" "$root" || fail "cannot copy the Debian 11 root"
 mount -t proc proc "$root/proc" || fail "cannot mount /proc in the root"
 
