@@ -37,7 +37,7 @@ impl FxApp {
 
     pub(super) fn perform(&mut self, ctx: &egui::Context, pending: Pending) {
         if pending == Pending::Close {
-            self.allow_close = true;
+            self.window.allow_close = true;
             ctx.send_viewport_cmd(ViewportCommand::Close);
         } else {
             self.perform_now(pending);
@@ -54,16 +54,16 @@ impl FxApp {
                     self.start_load(path);
                 }
             }
-            Pending::Close => self.allow_close = true,
+            Pending::Close => self.window.allow_close = true,
             Pending::RunDoctor { stop_after } => self.run_doctor(stop_after),
         }
     }
 
     pub(super) fn open_dialog(&mut self, purpose: DialogPurpose) {
-        if self.dialog_open {
+        if self.file_dialog.open {
             return;
         }
-        if self.dialog_failure.is_some() {
+        if self.file_dialog.failure.is_some() {
             // Dialogs cannot open here (the notice said so once): straight to the path field.
             self.type_path_instead(purpose);
             return;
@@ -97,7 +97,7 @@ impl FxApp {
             file_name,
         };
         let dialogs = Arc::clone(&self.options.dialogs);
-        self.dialog_open = true;
+        self.file_dialog.open = true;
         self.spawn("dialog", move || {
             let answer = if request.purpose.is_save() {
                 dialogs.save_file(&request)
@@ -359,7 +359,7 @@ impl FxApp {
                 }
             }
             Command::DismissNotice => self.notice = None,
-            Command::DismissDialogNotice => self.dialog_notice_dismissed = true,
+            Command::DismissDialogNotice => self.file_dialog.notice_dismissed = true,
             Command::PathChosen { purpose, path } => {
                 if !path.as_os_str().is_empty() {
                     self.dialog_answered(ctx, purpose, path);
@@ -573,7 +573,7 @@ impl FxApp {
     }
 
     pub(super) fn close_requested(&mut self, ctx: &egui::Context) {
-        if ctx.input(|input| input.viewport().close_requested()) && !self.allow_close && self.is_modified() {
+        if ctx.input(|input| input.viewport().close_requested()) && !self.window.allow_close && self.is_modified() {
             ctx.send_viewport_cmd(ViewportCommand::CancelClose);
             if self.modal.is_none() {
                 self.modal = Some(Modal::Unsaved { then: Pending::Close });

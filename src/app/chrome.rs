@@ -64,7 +64,7 @@ impl FxApp {
                 }
                 ui.separator();
                 let has_doc = self.doc.is_some();
-                let idle = !self.dialog_open && !self.saving;
+                let idle = !self.file_dialog.open && !self.saving;
                 let buttons = [
                     ("Open…", "Ctrl+O", true, Command::AskOpen),
                     ("Save", "Ctrl+S", has_doc, Command::RequestSave),
@@ -238,13 +238,17 @@ impl FxApp {
             module_path: &module_path,
             module_configured: self.module_configured(),
             softhsm: self.softhsm.as_deref(),
-            dialog_open: self.dialog_open,
+            dialog_open: self.file_dialog.open,
             focus: focus.as_ref(),
             step_timeout: self.options.doctor_timeout,
             recent_missing: &self.recent_missing,
             install: &self.install,
         };
-        let dialog_failure = self.dialog_failure.as_deref().filter(|_| !self.dialog_notice_dismissed);
+        let dialog_failure = self
+            .file_dialog
+            .failure
+            .as_deref()
+            .filter(|_| !self.file_dialog.notice_dismissed);
         let install_hint = self.install_hint.as_ref();
         let views = &mut self.views;
         let screen = self.screen;
@@ -303,7 +307,7 @@ impl FxApp {
 
     pub(super) fn modal(&mut self, ctx: &egui::Context, out: &mut Vec<Command>) {
         let path = self.open_path().map(|p| p.display().to_string()).unwrap_or_default();
-        let renderer = self.renderer.clone();
+        let renderer = self.window.renderer.clone();
         let library = self.options.library();
         let prefs_file = self.options.prefs.file().map(|file| file.display().to_string());
         let Some(modal) = &mut self.modal else {
@@ -739,15 +743,15 @@ impl FxApp {
     pub(super) fn after_frame(&mut self, ctx: &egui::Context) {
         self.start_validation();
         let title = self.window_title();
-        if title != self.title {
+        if title != self.window.title {
             ctx.send_viewport_cmd(ViewportCommand::Title(title.clone()));
-            self.title = title;
+            self.window.title = title;
         }
         if let Some(rect) = ctx.input(|input| input.viewport().inner_rect) {
             let size = [rect.width().round(), rect.height().round()];
-            if self.window_size != Some(size) {
-                self.window_size = Some(size);
-                if self.frames > 0 {
+            if self.window.size != Some(size) {
+                self.window.size = Some(size);
+                if self.window.frames > 0 {
                     self.prefs.window_size = Some(size);
                     self.prefs_dirty = true;
                 }
@@ -760,11 +764,12 @@ impl FxApp {
             return;
         };
         let interval = self
+            .window
             .last_frame_start
             .map(|last| started.duration_since(last).as_secs_f32());
-        self.last_frame_start = Some(started);
+        self.window.last_frame_start = Some(started);
         let cpu = frame.info().cpu_usage;
-        let first = self.frames == 0;
+        let first = self.window.frames == 0;
         let doctor_running = self.doctor.running;
         probe.with(|record| {
             if first {
@@ -779,7 +784,7 @@ impl FxApp {
             }
         });
         if first && probe.exit_after_first_frame {
-            self.allow_close = true;
+            self.window.allow_close = true;
             ctx.send_viewport_cmd(ViewportCommand::Close);
         }
     }

@@ -22,7 +22,7 @@ impl FxApp {
     pub(super) fn handle(&mut self, ctx: &egui::Context, event: TaskEvent) {
         match event {
             TaskEvent::Dialog { purpose, answer } => {
-                self.dialog_open = false;
+                self.file_dialog.open = false;
                 match answer {
                     Ok(Some(path)) => self.dialog_answered(ctx, purpose, path),
                     Ok(None) => {}
@@ -466,8 +466,8 @@ impl FxApp {
     /// A file dialog could not be shown: say so once, in a notice above every screen, and
     /// take the keyboard to the path field of that purpose (or ask for the path in a prompt).
     pub(super) fn dialog_failed(&mut self, purpose: DialogPurpose, reason: String) {
-        if self.dialog_failure.is_none() {
-            self.dialog_failure = Some(reason);
+        if self.file_dialog.failure.is_none() {
+            self.file_dialog.failure = Some(reason);
         }
         self.type_path_instead(purpose);
     }

@@ -109,6 +109,34 @@ struct Views {
     wizard: WizardView,
 }
 
+/// What the app keeps of its window from frame to frame.
+#[derive(Default)]
+struct WindowState {
+    /// The title last given to the window.
+    title: String,
+    /// The window's inner size last seen, in points.
+    size: Option<[f32; 2]>,
+    /// How many frames have been drawn.
+    frames: u64,
+    /// When the last frame began.
+    last_frame_start: Option<Instant>,
+    /// The renderer's name, once known.
+    renderer: Option<String>,
+    /// A close request goes through without the unsaved-changes question.
+    allow_close: bool,
+}
+
+/// The native file dialog: whether one is open, and whether it was found not to work here.
+#[derive(Default)]
+struct FileDialogState {
+    /// A dialog is open, on a thread of its own.
+    open: bool,
+    /// Why the native dialog cannot open here, once it has failed.
+    failure: Option<String>,
+    /// The notice about that failure was dismissed.
+    notice_dismissed: bool,
+}
+
 /// The app.
 pub struct FxApp {
     options: AppOptions,
@@ -129,25 +157,18 @@ pub struct FxApp {
     module: ModuleState,
     modal: Option<Modal>,
     notice: Option<Notice>,
-    dialog_open: bool,
     writes: usize,
     detected_module: Option<PathBuf>,
     softhsm: Option<PathBuf>,
     focus: Option<FocusTarget>,
     last_focus: Option<egui::Id>,
-    dialog_failure: Option<String>,
-    dialog_notice_dismissed: bool,
+    file_dialog: FileDialogState,
     recent_missing: HashSet<PathBuf>,
     install: InstallState,
     elsewhere: Option<Elsewhere>,
     install_hint: Option<InstallHint>,
     install_target: Option<PathBuf>,
-    allow_close: bool,
-    title: String,
-    window_size: Option<[f32; 2]>,
-    frames: u64,
-    last_frame_start: Option<Instant>,
-    renderer: Option<String>,
+    window: WindowState,
 }
 
 impl FxApp {
@@ -175,25 +196,18 @@ impl FxApp {
             module: ModuleState::default(),
             modal: None,
             notice: None,
-            dialog_open: false,
             writes: 0,
             detected_module: None,
             softhsm: None,
             focus: Some(FocusTarget::Entry),
             last_focus: None,
-            dialog_failure: None,
-            dialog_notice_dismissed: false,
+            file_dialog: FileDialogState::default(),
             recent_missing: HashSet::new(),
             install: InstallState::default(),
             elsewhere: None,
             install_hint: None,
             install_target: None,
-            allow_close: false,
-            title: String::new(),
-            window_size: None,
-            frames: 0,
-            last_frame_start: None,
-            renderer: None,
+            window: WindowState::default(),
             options,
         };
         let demo = app.options.demo.clone();
@@ -267,7 +281,7 @@ impl FxApp {
     pub fn is_busy(&self) -> bool {
         self.loading.is_some()
             || self.saving
-            || self.dialog_open
+            || self.file_dialog.open
             || self.writes > 0
             || self.certs.ca.is_loading()
             || self.certs.p12.is_loading()
@@ -300,7 +314,7 @@ impl FxApp {
 
     /// Why file dialogs cannot open here, once one failed.
     pub fn dialog_failure(&self) -> Option<&str> {
-        self.dialog_failure.as_deref()
+        self.file_dialog.failure.as_deref()
     }
 
     /// Whether the left navigation is shown.
@@ -323,12 +337,12 @@ impl FxApp {
         if let Some(probe) = &self.options.probe {
             probe.with(|record| record.renderer.clone_from(&renderer));
         }
-        self.renderer = Some(renderer);
+        self.window.renderer = Some(renderer);
     }
 
     /// The renderer that draws the window, when known.
     pub fn renderer(&self) -> Option<&str> {
-        self.renderer.as_deref()
+        self.window.renderer.as_deref()
     }
 
     /// The preferences as they stand.
@@ -569,7 +583,7 @@ impl eframe::App for FxApp {
     fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
-        if self.frames == 0 {
+        if self.window.frames == 0 {
             // The saved theme wins over whatever was set while the window was being made.
             ctx.set_theme(self.prefs.theme.preference());
         }
@@ -591,7 +605,7 @@ impl eframe::App for FxApp {
         }
         self.after_frame(&ctx);
         self.record_frame(&ctx, frame, started);
-        self.frames += 1;
+        self.window.frames += 1;
     }
 
     fn persist_egui_memory(&self) -> bool {
