@@ -12,7 +12,8 @@
 #     `fxconfig --version`, a man page for fxconfig and each subcommand, the bash, zsh and fish
 #     completions (bash loads its own), `check --json` from the installed program, and `dpkg -r`
 #     removes every file it installed.
-# The rpm, here: its name and version, `rpm -qp --requires` names glibc and libgcc only with no
+# The rpm: installed with rpm itself (--nodeps) into the same root, `--version` and `check --json`
+# from it, and `rpm -e`; here: its name and version, `rpm -qp --requires` names glibc and libgcc only with no
 # GLIBC version above the baseline, and `rpm2cpio | cpio -t` lists the deb's files.
 # Needs root (debootstrap, mount, chroot). Every command is bounded in time.
 #   bash packaging/smoke-linux-packages.sh                  the whole test (builds nothing)
@@ -185,6 +186,29 @@ while IFS= read -r file; do
   [ -f "$root$file" ] && left+=" $file"
 done < "$work/files"
 [ -z "$left" ] && pass "[deb] dpkg -r removed every installed file" || fail_check "[deb] left behind:$left"
+
+# The rpm, installed by rpm itself into the same root: with a database of its own there, which
+# knows none of Debian's packages, so --nodeps (its requirements are checked below, by name).
+rpm --root "$root" --initdb > "$work/rpm.out" 2>&1 &&
+  timeout 120 rpm --root "$root" -i --nodeps "$rpm" >> "$work/rpm.out" 2>&1 &&
+  pass "[rpm] rpm -i --nodeps in the Debian 11 root" ||
+  fail_check "[rpm] rpm -i --nodeps: $(head -c 500 "$work/rpm.out")"
+rpm --root "$root" -ql fxconfig > "$work/rpm-files" 2> /dev/null
+[ "$(in_root fxconfig --version 2>&1)" = "fxconfig $version" ] &&
+  pass "[rpm] the installed fxconfig --version prints fxconfig $version" ||
+  fail_check "[rpm] fxconfig --version: $(in_root fxconfig --version 2>&1 | head -c 500)"
+in_root fxconfig check --config /pki/fxpkcs11.cfg --json > "$work/rpm-check.json" 2> "$work/rpm-check.err"
+expect_code 0 $? "[rpm] the installed fxconfig checks against the simulator"
+[ "$(json_ok "$work/rpm-check.json" 2> /dev/null)" = true ] && pass "[rpm] check --json says \"ok\": true" ||
+  fail_check "[rpm] check --json: $(cat "$work/rpm-check.json" "$work/rpm-check.err" | head -c 2000)"
+timeout 120 rpm --root "$root" -e fxconfig > "$work/rpm.out" 2>&1 && pass "[rpm] rpm -e" ||
+  fail_check "[rpm] rpm -e: $(head -c 500 "$work/rpm.out")"
+left=""
+while IFS= read -r file; do
+  [ -f "$root$file" ] && left+=" $file"
+done < "$work/rpm-files"
+[ -s "$work/rpm-files" ] && [ -z "$left" ] && pass "[rpm] rpm -e removed every file of the $(wc -l < "$work/rpm-files") paths it had installed" ||
+  fail_check "[rpm] left behind:${left:- (rpm -ql listed nothing)}"
 cleanup
 unmount_under "$root" && pass "/proc unmounted from the root" || fail_check "still mounted: $(mounts_under "$root")"
 
