@@ -67,6 +67,29 @@ fn stage_owner(stage: Stage) -> CheckId {
     }
 }
 
+/// The verdict on a completed handshake: it works with fxpkcs11 (the verdict); a
+/// compatibility-client session or a weak one is a warning naming why.
+fn handshake_outcome(session: &TlsSession) -> Outcome {
+    let negotiated = format!(
+        "{} with {}, completed by {}",
+        session.protocol,
+        session.cipher,
+        session.client.label()
+    );
+    let Some(refusal) = &session.modern_refusal else {
+        return Outcome::pass(negotiated);
+    };
+    let weak = if session.weaknesses.is_empty() {
+        String::new()
+    } else {
+        format!(". Weaker than it should be: {}", session.weaknesses.join("; "))
+    };
+    Outcome::warn(
+        format!("{negotiated}: this works with fxpkcs11. The modern client could not connect ({refusal}){weak}"),
+        "On the KMES, offer TLS 1.2 or 1.3 with ECDHE and AES-GCM suites for the System/Host API connection pair, and issue its certificate with SHA-256 and an RSA key of 2048 bits or more [3.1.2] [3.1.5]",
+    )
+}
+
 impl<'a> State<'a> {
     pub(super) fn new(options: &'a DoctorOptions) -> Self {
         State {
@@ -420,11 +443,11 @@ impl<'a> State<'a> {
         let Some((host, _)) = self.endpoint() else {
             return Outcome::skip("ADDRESS is missing");
         };
-        match hostapi::handshake(tcp, &host, &materials, self.options.timeout) {
+        match hostapi::handshake_like_library(tcp, &self.addrs, &host, &materials, self.options.timeout) {
             Ok(session) => {
-                let detail = format!("{} with {}", session.protocol, session.cipher);
+                let outcome = handshake_outcome(&session);
                 self.session = Some(session);
-                Outcome::pass(detail)
+                outcome
             }
             Err(error) => {
                 let owner = stage_owner(error.stage());
@@ -474,20 +497,30 @@ impl<'a> State<'a> {
         let Some(leaf) = chain.first() else {
             return Outcome::skip("the server sent no certificate");
         };
+        let name_mismatch = self.session.as_ref().and_then(|session| session.name_mismatch.clone());
+        let address = self.endpoint().map(|(host, _)| host).unwrap_or_default();
         match identity::CertInfo::from_der(leaf) {
             Ok(info) => {
                 let days = info.days_left(now_unix());
+                let names = if info.sans.is_empty() {
+                    "no subjectAltName".to_owned()
+                } else {
+                    format!("the names {}", info.sans.join(", "))
+                };
                 let detail = format!(
-                    "{} issued by {}, names {}, {days} days left",
-                    info.subject,
-                    info.issuer,
-                    if info.sans.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        info.sans.join(", ")
-                    }
+                    "{} issued by {}, verified against PROD-TLS-CA; {names}; {days} days left",
+                    info.subject, info.issuer
                 );
-                if days < EXPIRY_WARNING_DAYS {
+                if let Some(reason) = name_mismatch {
+                    Outcome::warn(
+                        format!(
+                            "{detail}. It does not name {address} ({reason}). fxpkcs11 checks the chain only, as the guide's own set-up shows, so this works; clients that check names would refuse it"
+                        ),
+                        format!(
+                            "Re-issue the System/Host API certificate with {address} in its subjectAltName [3.1.2]"
+                        ),
+                    )
+                } else if days < EXPIRY_WARNING_DAYS {
                     Outcome::warn(
                         detail,
                         "Renew the System/Host API certificate on the KMES before it expires [3.1.2] [3.1.3] [3.1.5]",

@@ -6,8 +6,9 @@ use rustls::pki_types::CertificateDer;
 
 use crate::remedy::Explain;
 
-/// The step of the connection a failure belongs to; each is one doctor check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The step of the connection a failure belongs to; each is one doctor check. Stages
+/// compare in the order a connection goes through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Stage {
     /// Turning the configured address into IP addresses.
     Resolve,
@@ -177,6 +178,7 @@ pub struct HostApiError {
     raw: Option<String>,
     source: Option<Cause>,
     verified_server_chain: Option<Vec<CertificateDer<'static>>>,
+    other_client: Option<String>,
 }
 
 impl HostApiError {
@@ -189,6 +191,7 @@ impl HostApiError {
             raw: None,
             source: None,
             verified_server_chain: None,
+            other_client: None,
         }
     }
 
@@ -215,6 +218,18 @@ impl HostApiError {
     pub(crate) fn with_verified_server_chain(mut self, chain: Vec<CertificateDer<'static>>) -> Self {
         self.verified_server_chain = Some(chain);
         self
+    }
+
+    /// Records what the other client found when it tried the same server: how the
+    /// OpenSSL 1.x-compatible client failed after the modern one did, or the reverse.
+    pub(crate) fn with_other_client(mut self, finding: impl Into<String>) -> Self {
+        self.other_client = Some(finding.into());
+        self
+    }
+
+    /// What the other client found (see [`super::TlsClient`]), when both tried.
+    pub fn other_client(&self) -> Option<&str> {
+        self.other_client.as_deref()
     }
 
     /// The step the failure belongs to.
@@ -253,6 +268,9 @@ impl fmt::Display for HostApiError {
         write!(f, "{}: {}", self.stage, self.kind)?;
         if let Some(detail) = &self.detail {
             write!(f, " ({detail})")?;
+        }
+        if let Some(other) = &self.other_client {
+            write!(f, "; {other}")?;
         }
         Ok(())
     }

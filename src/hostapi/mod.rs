@@ -43,15 +43,16 @@
 pub mod answer;
 mod error;
 pub mod frame;
+mod legacy;
 mod net;
 mod tls;
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 pub use error::{ErrorKind, HostApiError, Stage};
 pub use net::{connect, resolve};
-pub use tls::{EchoReply, TlsMaterials, TlsSession, echo, handshake};
+pub use tls::{EchoReply, TlsClient, TlsMaterials, TlsSession, echo, handshake};
 
 /// How one stage of [`run_probe`] went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +89,69 @@ fn failed(on_stage: &mut impl FnMut(Stage, &StageOutcome), error: HostApiError) 
     error
 }
 
+/// Whether the OpenSSL 1.x-compatible client may succeed where the modern one failed:
+/// anything in the handshake but a peer that went silent (a second wait would double the
+/// time for the same answer).
+fn compatibility_may_help(error: &HostApiError) -> bool {
+    matches!(error.stage(), Stage::Handshake | Stage::ServerCert | Stage::ClientAuth)
+        && *error.kind() != ErrorKind::HandshakeTimeout
+}
+
+/// Runs the TLS handshake as fxpkcs11's OpenSSL 1.x would judge it, over `tcp` (connected to
+/// one of `addrs`) within `timeout` for each attempt.
+///
+/// The modern client (rustls) tries first. When it completes, the chain it accepted is also
+/// verified with OpenSSL's rules (a root as the anchor, CA issuers, dates), which are
+/// stricter in places; a chain OpenSSL refuses fails at [`Stage::ServerCert`]. When it
+/// cannot complete (a TLS 1.0/1.1 server, CBC suites only, RSA key exchange, a SHA-1
+/// signature, a P-521 key), a new connection is made and the OpenSSL 1.x-compatible client
+/// tries: its session names it ([`TlsSession::client`]), why the modern client could not
+/// ([`TlsSession::modern_refusal`]) and what is weak ([`TlsSession::weaknesses`]). When both
+/// fail, the error of the client that got further is returned, with the other's finding
+/// ([`HostApiError::other_client`]).
+pub fn handshake_like_library(
+    tcp: TcpStream,
+    addrs: &[SocketAddr],
+    server_name: &str,
+    materials: &TlsMaterials,
+    timeout: Duration,
+) -> Result<TlsSession, HostApiError> {
+    let modern = match handshake(tcp, server_name, materials, timeout) {
+        Ok(session) => {
+            return match legacy::verify_chain(&materials.roots, &session.peer_chain) {
+                Ok(()) => Ok(session),
+                Err(error) => {
+                    session.close();
+                    Err(error.with_other_client(
+                        "the modern client (rustls) accepts this chain, but fxpkcs11's OpenSSL verifies it this way",
+                    ))
+                }
+            };
+        }
+        Err(error) if compatibility_may_help(&error) => error,
+        Err(error) => return Err(error),
+    };
+    let Ok(tcp) = connect(addrs, timeout) else {
+        return Err(modern);
+    };
+    match legacy::handshake(tcp, server_name, materials, timeout) {
+        Ok(session) => Ok(TlsSession::compatibility(
+            session,
+            server_name,
+            modern.to_string(),
+            materials.client.is_some(),
+        )),
+        Err(compatible) if compatible.stage() > modern.stage() => {
+            let finding = format!("the modern client (rustls) failed earlier: {modern}");
+            Err(compatible.with_other_client(finding))
+        }
+        Err(compatible) => {
+            let finding = format!("the OpenSSL 1.x-compatible client failed too: {compatible}");
+            Err(modern.with_other_client(finding))
+        }
+    }
+}
+
 /// Resolves, connects, shakes hands and sends an ECHO, reporting each stage to
 /// `on_stage` as it completes; stops at the first failure and returns it.
 ///
@@ -112,7 +176,7 @@ pub fn run_probe(
     })?;
     on_stage(Stage::Connect, &StageOutcome::Passed(connected_to.to_string()));
 
-    let mut session = handshake(tcp, host, materials, timeout).map_err(|error| {
+    let mut session = handshake_like_library(tcp, &addrs, host, materials, timeout).map_err(|error| {
         // A TLS 1.2 server that refuses our certificate has already shown its own, verified.
         if let Some(chain) = error.verified_server_chain() {
             on_stage(Stage::ServerCert, &StageOutcome::Passed(chain_summary(chain.len())));

@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use rustls::client::ResolvesClientCert;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
 use rustls::sign::CertifiedKey;
 use rustls::{
     AlertDescription, CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, ProtocolVersion,
@@ -93,21 +94,43 @@ impl ResolvesClientCert for RecordingResolver {
     }
 }
 
-/// The server certificate verifier: the configured root CA only (webpki, as rustls
-/// verifies by default), remembering the chain it accepted. Under TLS 1.2 the server
-/// judges our client certificate inside the handshake, after we verified its own; when it
-/// rejects ours, the handshake fails, and this record keeps the server certificate's
-/// verdict for [`HostApiError::verified_server_chain`].
-#[derive(Debug)]
+/// The server certificate verifier: the chain is verified against the configured root CA
+/// only (webpki, with the provider's algorithms), as the PKCS#11 library's OpenSSL verifies
+/// it; the name is checked apart and a mismatch recorded, not fatal, since fxpkcs11 checks
+/// the chain and not the name (the guide's own Host API certificate, CN=KMES [3.1.2], does
+/// not name the address the library connects to [4.2]).
+///
+/// It remembers the chain it accepted: under TLS 1.2 the server judges our client
+/// certificate inside the handshake, after we verified its own; when it rejects ours, the
+/// handshake fails, and this record keeps the server certificate's verdict for
+/// [`HostApiError::verified_server_chain`].
 struct RecordingVerifier {
-    webpki: Arc<WebPkiServerVerifier>,
+    roots: RootCertStore,
+    provider: Arc<CryptoProvider>,
     accepted: Mutex<Option<Vec<CertificateDer<'static>>>>,
+    name_mismatch: Mutex<Option<String>>,
+}
+
+impl fmt::Debug for RecordingVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordingVerifier")
+            .field("roots", &self.roots.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RecordingVerifier {
     /// The chain accepted in this handshake, end entity first.
     fn accepted(&self) -> Option<Vec<CertificateDer<'static>>> {
         self.accepted.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Why the accepted certificate does not name the host, when it does not.
+    fn name_mismatch(&self) -> Option<String> {
+        self.name_mismatch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -117,18 +140,26 @@ impl ServerCertVerifier for RecordingVerifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
+        _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verified = self
-            .webpki
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?;
+        let parsed = ParsedCertificate::try_from(end_entity)?;
+        rustls::client::verify_server_cert_signed_by_trust_anchor(
+            &parsed,
+            &self.roots,
+            intermediates,
+            now,
+            self.provider.signature_verification_algorithms.all,
+        )?;
+        if let Err(error) = rustls::client::verify_server_name(&parsed, server_name) {
+            *self.name_mismatch.lock().unwrap_or_else(PoisonError::into_inner) = Some(error.to_string());
+        }
         let chain = std::iter::once(end_entity)
             .chain(intermediates)
             .map(|cert| cert.clone().into_owned())
             .collect();
         *self.accepted.lock().unwrap_or_else(PoisonError::into_inner) = Some(chain);
-        Ok(verified)
+        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -137,7 +168,7 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -146,12 +177,41 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.webpki.supported_verify_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
+}
+
+/// Which client completed the handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsClient {
+    /// rustls: TLS 1.3, and TLS 1.2 with ECDHE and AEAD suites.
+    Modern,
+    /// OpenSSL set up the way fxpkcs11's OpenSSL 1.0/1.1 connects: TLS 1.0 to 1.3, CBC
+    /// suites and RSA key exchange, SHA-1 signatures (see [`super::legacy`]).
+    Compatibility,
+}
+
+impl TlsClient {
+    /// How reports name the client.
+    pub fn label(self) -> &'static str {
+        match self {
+            TlsClient::Modern => "the modern client (rustls)",
+            TlsClient::Compatibility => "the OpenSSL 1.x-compatible client (as fxpkcs11 connects)",
+        }
+    }
+}
+
+/// The connection under a session.
+enum Transport {
+    Modern {
+        resolver: Arc<RecordingResolver>,
+        stream: Box<Stream>,
+    },
+    Compatibility(Box<super::legacy::LegacySession>),
 }
 
 /// An established TLS session with the KMES.
@@ -166,8 +226,19 @@ pub struct TlsSession {
     pub client_cert_sent: bool,
     /// Whether the server asked for a client certificate at all.
     pub client_cert_requested: bool,
-    resolver: Arc<RecordingResolver>,
-    stream: StreamOwned<ClientConnection, TcpStream>,
+    /// Why the server certificate does not name the configured host, when it does not:
+    /// the chain verified against the root CA, which is all fxpkcs11 checks, so the
+    /// connection works, but clients that check names would refuse it.
+    pub name_mismatch: Option<String>,
+    /// Which client completed the handshake.
+    pub client: TlsClient,
+    /// Why the modern client could not complete it, when the compatibility client did.
+    pub modern_refusal: Option<String>,
+    /// What makes this connection weaker than it should be (an old protocol, a CBC suite,
+    /// RSA key exchange, a SHA-1 signature, a short RSA key), each named; empty for the
+    /// connections the modern client makes.
+    pub weaknesses: Vec<String>,
+    transport: Transport,
 }
 
 impl fmt::Debug for TlsSession {
@@ -178,18 +249,56 @@ impl fmt::Debug for TlsSession {
             .field("peer_chain", &self.peer_chain.len())
             .field("client_cert_sent", &self.client_cert_sent)
             .field("client_cert_requested", &self.client_cert_requested)
+            .field("name_mismatch", &self.name_mismatch)
+            .field("client", &self.client)
+            .field("modern_refusal", &self.modern_refusal)
+            .field("weaknesses", &self.weaknesses)
             .finish_non_exhaustive()
     }
 }
 
 impl TlsSession {
     /// Sends a TLS close_notify and shuts the connection down, best effort.
-    pub fn close(mut self) {
-        self.stream.conn.send_close_notify();
-        let deadline = Instant::now() + Duration::from_millis(200);
-        // The peer may already be gone; closing is best effort.
-        let _ = flush_tls(&mut self.stream, deadline);
-        let _ = self.stream.sock.shutdown(std::net::Shutdown::Both);
+    pub fn close(self) {
+        match self.transport {
+            Transport::Modern { mut stream, .. } => {
+                stream.conn.send_close_notify();
+                let deadline = Instant::now() + Duration::from_millis(200);
+                // The peer may already be gone; closing is best effort.
+                let _ = flush_tls(&mut stream, deadline);
+                let _ = stream.sock.shutdown(std::net::Shutdown::Both);
+            }
+            Transport::Compatibility(session) => super::legacy::close(*session),
+        }
+    }
+
+    /// A session the compatibility client completed after the modern one could not
+    /// (`modern_refusal`).
+    pub(super) fn compatibility(
+        session: super::legacy::LegacySession,
+        server_name: &str,
+        modern_refusal: String,
+        identity: bool,
+    ) -> TlsSession {
+        let name_mismatch = session.peer_chain.first().and_then(|leaf| {
+            let parsed = ParsedCertificate::try_from(leaf).ok()?;
+            let name = self::server_name(server_name).ok()?;
+            rustls::client::verify_server_name(&parsed, &name)
+                .err()
+                .map(|error| error.to_string())
+        });
+        TlsSession {
+            protocol: session.protocol.clone(),
+            cipher: session.cipher.clone(),
+            peer_chain: session.peer_chain.clone(),
+            client_cert_sent: session.client_cert_requested && identity,
+            client_cert_requested: session.client_cert_requested,
+            name_mismatch,
+            client: TlsClient::Compatibility,
+            modern_refusal: Some(modern_refusal),
+            weaknesses: session.weaknesses.clone(),
+            transport: Transport::Compatibility(Box::new(session)),
+        }
     }
 }
 
@@ -223,12 +332,15 @@ fn server_verifier(
                 .with_source(e)
         })?;
     }
-    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
-        .build()
-        .map_err(|e| HostApiError::new(Stage::ServerCert, ErrorKind::BadTrustAnchor).with_source(e))?;
+    if roots.is_empty() {
+        return Err(HostApiError::new(Stage::ServerCert, ErrorKind::BadTrustAnchor)
+            .with_detail("no root certificate is configured"));
+    }
     Ok(RecordingVerifier {
-        webpki,
+        roots,
+        provider: Arc::clone(provider),
         accepted: Mutex::new(None),
+        name_mismatch: Mutex::new(None),
     })
 }
 
@@ -286,7 +398,7 @@ fn is_timeout(error: &io::Error) -> bool {
 
 /// A socket timeout shows as "resource temporarily unavailable" (EAGAIN) on
 /// Unix; say what it means instead.
-fn timeout_cause(waited: Duration) -> io::Error {
+pub(super) fn timeout_cause(waited: Duration) -> io::Error {
     io::Error::new(
         io::ErrorKind::TimedOut,
         format!("the peer sent nothing more within {} ms", waited.as_millis()),
@@ -308,7 +420,7 @@ type Stream = StreamOwned<ClientConnection, TcpStream>;
 /// The longest single socket wait. The kernel rounds long socket timeouts up
 /// (by over 100 ms at 5 s), so waits are cut into slices and the deadline is
 /// checked between them.
-const WAIT_SLICE: Duration = Duration::from_millis(200);
+pub(super) const WAIT_SLICE: Duration = Duration::from_millis(200);
 
 fn slice(deadline: Instant) -> io::Result<Duration> {
     remaining(deadline).map(|left| left.min(WAIT_SLICE))
@@ -495,9 +607,9 @@ fn protocol_label(version: Option<ProtocolVersion>) -> String {
 
 /// Runs the TLS handshake over `tcp` within `timeout`.
 ///
-/// The server certificate is verified against `materials.roots` only, for
-/// `server_name` (an IP literal is checked against the certificate's IP address
-/// names). TLS 1.3 and 1.2 are offered, with the ring provider's cipher suites.
+/// The server certificate chain is verified against `materials.roots` only; whether it
+/// names `server_name` (an IP literal is checked against the certificate's IP address
+/// names) is recorded in [`TlsSession::name_mismatch`], not enforced. TLS 1.3 and 1.2 are offered, with the ring provider's cipher suites.
 /// A client certificate is sent when the server asks and `materials.client` is
 /// set. Under TLS 1.3 the server's verdict on the client certificate only
 /// arrives with the first read, so [`echo`] may still fail at
@@ -546,8 +658,14 @@ pub fn handshake(
         peer_chain: stream.conn.peer_certificates().map(<[_]>::to_vec).unwrap_or_default(),
         client_cert_sent: resolver.sent.load(Ordering::SeqCst),
         client_cert_requested: resolver.requested.load(Ordering::SeqCst),
-        resolver,
-        stream,
+        name_mismatch: verifier.name_mismatch(),
+        client: TlsClient::Modern,
+        modern_refusal: None,
+        weaknesses: Vec::new(),
+        transport: Transport::Modern {
+            resolver,
+            stream: Box::new(stream),
+        },
     })
 }
 
@@ -614,7 +732,7 @@ fn raw_text(bytes: &[u8], limit: usize) -> String {
 }
 
 /// Judges a whole answer frame: refusals are errors, whatever else the answer says.
-fn finish_echo(bytes: &[u8]) -> Result<EchoReply, HostApiError> {
+pub(super) fn finish_echo(bytes: &[u8]) -> Result<EchoReply, HostApiError> {
     let raw = raw_text(bytes, frame::MAX_FRAME_LEN);
     let frame = match frame::parse(bytes) {
         Ok(frame) => frame,
@@ -664,7 +782,7 @@ fn preview(bytes: &[u8]) -> String {
     format!("received {:?}{more}", text)
 }
 
-fn frame_failure(error: FrameError, answer: &[u8]) -> HostApiError {
+pub(super) fn frame_failure(error: FrameError, answer: &[u8]) -> HostApiError {
     let kind = if error == FrameError::TooLarge {
         ErrorKind::FrameTooLarge
     } else {
@@ -680,6 +798,36 @@ fn answer_started(answer: &[u8]) -> bool {
     answer.iter().any(|b| !b.is_ascii_whitespace())
 }
 
+/// The connection closed before a whole answer arrived.
+pub(super) fn closed_early(answer: &[u8]) -> HostApiError {
+    if answer_started(answer) {
+        HostApiError::new(Stage::Echo, ErrorKind::NoFrameEnd)
+            .with_detail(format!("the connection closed after {} bytes", answer.len()))
+            .with_raw(raw_text(answer, RAW_SHOWN))
+    } else {
+        HostApiError::new(Stage::Echo, ErrorKind::PeerClosed).with_detail("before answering the ECHO")
+    }
+}
+
+/// No whole answer arrived within `timeout`.
+pub(super) fn answer_timeout(answer: &[u8], timeout: Duration) -> HostApiError {
+    let cause = timeout_cause(timeout);
+    if answer_started(answer) {
+        HostApiError::new(Stage::Echo, ErrorKind::NoFrameEnd)
+            .with_detail(format!(
+                "{} bytes without ']' in {} ms",
+                answer.len(),
+                timeout.as_millis()
+            ))
+            .with_raw(raw_text(answer, RAW_SHOWN))
+            .with_source(cause)
+    } else {
+        HostApiError::new(Stage::Echo, ErrorKind::ReadTimeout)
+            .with_detail(format!("no answer in {} ms", timeout.as_millis()))
+            .with_source(cause)
+    }
+}
+
 /// Sends `[AOECHO;]` and reads one answer frame within `timeout`.
 ///
 /// Fails at [`Stage::ClientAuth`] when the server's rejection of the client
@@ -691,9 +839,19 @@ fn answer_started(answer: &[u8]) -> bool {
 /// [`ErrorKind::GeneralFailure`] for `AN` = `N`); see [`super::answer`]. Every failure after
 /// bytes arrived carries them as [`HostApiError::raw`].
 pub fn echo(session: &mut TlsSession, timeout: Duration) -> Result<EchoReply, HostApiError> {
+    let identity = session.client_cert_sent;
+    match &mut session.transport {
+        Transport::Modern { resolver, stream } => echo_modern(stream, resolver, timeout),
+        Transport::Compatibility(legacy) => super::legacy::echo(legacy, identity, timeout),
+    }
+}
+
+fn echo_modern(
+    stream: &mut Stream,
+    resolver: &RecordingResolver,
+    timeout: Duration,
+) -> Result<EchoReply, HostApiError> {
     let deadline = Instant::now() + timeout;
-    let stream = &mut session.stream;
-    let resolver = &session.resolver;
     let request = frame::encode(frame::COMMAND_ECHO, &[]);
     if let Err(e) = stream.conn.writer().write_all(&request) {
         return Err(HostApiError::new(Stage::Echo, ErrorKind::PeerClosed).with_source(e));
@@ -730,34 +888,12 @@ pub fn echo(session: &mut TlsSession, timeout: Duration) -> Result<EchoReply, Ho
             }
         }
         if tls_closed || tcp_closed {
-            return Err(if answer_started(&answer) {
-                HostApiError::new(Stage::Echo, ErrorKind::NoFrameEnd)
-                    .with_detail(format!("the connection closed after {} bytes", answer.len()))
-                    .with_raw(raw_text(&answer, RAW_SHOWN))
-            } else {
-                HostApiError::new(Stage::Echo, ErrorKind::PeerClosed).with_detail("before answering the ECHO")
-            });
+            return Err(closed_early(&answer));
         }
         match fill_tls(stream, deadline) {
             Ok(true) => {}
             Ok(false) => tcp_closed = true,
-            Err(e) if is_timeout(&e) => {
-                let cause = timeout_cause(timeout);
-                return Err(if answer_started(&answer) {
-                    HostApiError::new(Stage::Echo, ErrorKind::NoFrameEnd)
-                        .with_detail(format!(
-                            "{} bytes without ']' in {} ms",
-                            answer.len(),
-                            timeout.as_millis()
-                        ))
-                        .with_raw(raw_text(&answer, RAW_SHOWN))
-                        .with_source(cause)
-                } else {
-                    HostApiError::new(Stage::Echo, ErrorKind::ReadTimeout)
-                        .with_detail(format!("no answer in {} ms", timeout.as_millis()))
-                        .with_source(cause)
-                });
-            }
+            Err(e) if is_timeout(&e) => return Err(answer_timeout(&answer, timeout)),
             Err(e) => return Err(classify_io(e, Stage::Echo, ErrorKind::ReadTimeout, timeout)),
         }
         if let Err(e) = stream.conn.process_new_packets() {

@@ -1,0 +1,512 @@
+//! The compatibility client: OpenSSL set up the way fxpkcs11's OpenSSL 1.0/1.1 connects,
+//! for the KMESes the modern client (rustls) cannot talk to.
+//!
+//! fxpkcs11's Linux builds link OpenSSL 1.0.x or 1.1.x [2.2]. With their defaults they
+//! negotiate TLS 1.0 to 1.2 with AES-CBC suites, RSA key exchange and SHA-1 signatures,
+//! all of which rustls refuses by design, and they verify the server's chain against
+//! `PROD-TLS-CA` without matching its name. OpenSSL 3 (the statically linked build here)
+//! refuses TLS 1.0/1.1 and SHA-1 at its default security level 1, where 1.1 accepted them,
+//! so this client runs at security level 0 with TLS 1.0 as its lowest version, and then
+//! applies the limits that OpenSSL 1.x kept at its level 1 ([`level_one_refusal`]).
+//!
+//! The private key stays in memory: it is handed to OpenSSL as DER, never written out.
+
+use std::io::{self, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use foreign_types::ForeignTypeRef;
+use openssl::error::ErrorStack;
+use openssl::nid::Nid;
+use openssl::pkey::{Id, PKey};
+use openssl::ssl::{
+    ErrorCode, HandshakeError, MidHandshakeSslStream, Ssl, SslContext, SslMethod, SslStream, SslVerifyMode, SslVersion,
+};
+use openssl::stack::Stack;
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::{X509, X509PurposeId, X509StoreContext, X509VerifyResult};
+use rustls::pki_types::CertificateDer;
+
+use super::error::{ErrorKind, HostApiError, Stage};
+use super::frame::{self, Scan};
+use super::net::bare_host;
+use super::tls::{self, EchoReply, TlsMaterials};
+
+/// The cipher list: OpenSSL's default suites at security level 0, where OpenSSL 3 allows
+/// what OpenSSL 1.x allowed at its default level 1 (TLS 1.0/1.1, SHA-1 signatures).
+const CIPHERS: &str = "DEFAULT:@SECLEVEL=0";
+
+/// The smallest RSA key OpenSSL 1.x accepts at its default security level 1 (80 bits of
+/// security).
+const LEVEL_ONE_MIN_RSA_BITS: u32 = 1024;
+
+/// An established session of the compatibility client.
+pub(super) struct LegacySession {
+    pub(super) stream: SslStream<TcpStream>,
+    pub(super) protocol: String,
+    pub(super) cipher: String,
+    pub(super) peer_chain: Vec<CertificateDer<'static>>,
+    pub(super) client_cert_requested: bool,
+    pub(super) weaknesses: Vec<String>,
+}
+
+fn failure(stage: Stage, kind: ErrorKind) -> HostApiError {
+    HostApiError::new(stage, kind)
+}
+
+/// The OpenSSL context: the configured roots as the only trust anchors, peer
+/// verification without a name check, the client identity if any, and 1.x's protocol
+/// range and suites.
+fn context(materials: &TlsMaterials) -> Result<SslContext, HostApiError> {
+    let setup = |error: ErrorStack| {
+        failure(Stage::Handshake, ErrorKind::TlsFailure)
+            .with_detail("setting up the OpenSSL-compatible client")
+            .with_source(error)
+    };
+    let mut builder = SslContext::builder(SslMethod::tls_client()).map_err(setup)?;
+    builder.set_min_proto_version(Some(SslVersion::TLS1)).map_err(setup)?;
+    builder.set_cipher_list(CIPHERS).map_err(setup)?;
+    builder.set_security_level(0);
+    builder.set_verify(SslVerifyMode::PEER);
+    let mut store = X509StoreBuilder::new().map_err(setup)?;
+    for (index, root) in materials.roots.iter().enumerate() {
+        let cert = X509::from_der(root).map_err(|e| {
+            failure(Stage::ServerCert, ErrorKind::BadTrustAnchor)
+                .with_detail(format!("root certificate #{}", index + 1))
+                .with_source(e)
+        })?;
+        store.add_cert(cert).map_err(setup)?;
+    }
+    builder.set_cert_store(store.build());
+    if let Some((chain, key)) = &materials.client {
+        let invalid = || failure(Stage::ClientAuth, ErrorKind::InvalidClientIdentity);
+        let Some((leaf, intermediates)) = chain.split_first() else {
+            return Err(invalid().with_detail("the client certificate chain is empty"));
+        };
+        let leaf = X509::from_der(leaf).map_err(|e| invalid().with_source(e))?;
+        let key = PKey::private_key_from_der(key.secret_der()).map_err(|e| invalid().with_source(e))?;
+        builder.set_certificate(&leaf).map_err(|e| invalid().with_source(e))?;
+        builder.set_private_key(&key).map_err(|e| invalid().with_source(e))?;
+        builder.check_private_key().map_err(|e| {
+            invalid()
+                .with_detail("the private key does not match the certificate")
+                .with_source(e)
+        })?;
+        for cert in intermediates {
+            let cert = X509::from_der(cert).map_err(|e| invalid().with_source(e))?;
+            builder
+                .add_extra_chain_cert(cert)
+                .map_err(|e| invalid().with_source(e))?;
+        }
+    }
+    Ok(builder.build())
+}
+
+/// Whether the server sent a CertificateRequest: OpenSSL keeps the CA names it carried
+/// (an empty list when it named none) and has no list when no request came.
+#[allow(unsafe_code)]
+fn certificate_requested(stream: &SslStream<TcpStream>) -> bool {
+    unsafe extern "C" {
+        fn SSL_get_client_CA_list(ssl: *const std::ffi::c_void) -> *const std::ffi::c_void;
+    }
+    let ssl = stream.ssl().as_ptr().cast::<std::ffi::c_void>().cast_const();
+    // SAFETY: `ssl` is a live SSL object owned by `stream`, borrowed for this call; the
+    // function only reads it and returns a pointer into it, which is compared with null and
+    // never dereferenced.
+    let list = unsafe { SSL_get_client_CA_list(ssl) };
+    !list.is_null()
+}
+
+/// What OpenSSL 1.x at its default security level 1 refuses in a chain that OpenSSL 3 at
+/// level 0 accepted: RSA keys under 1024 bits and MD5 signatures.
+fn level_one_refusal(chain: &[X509]) -> Option<String> {
+    for cert in chain {
+        let subject = subject_line(cert);
+        if let Ok(key) = cert.public_key()
+            && key.id() == Id::RSA
+            && key.bits() < LEVEL_ONE_MIN_RSA_BITS
+        {
+            return Some(format!(
+                "{subject} has a {}-bit RSA key, under the 1024 bits OpenSSL 1.x accepts at its default security level",
+                key.bits()
+            ));
+        }
+        if matches!(
+            cert.signature_algorithm().object().nid(),
+            Nid::MD5WITHRSAENCRYPTION | Nid::MD5WITHRSA
+        ) {
+            return Some(format!(
+                "{subject} is signed with MD5, which OpenSSL 1.x refuses at its default security level"
+            ));
+        }
+    }
+    None
+}
+
+/// The smallest RSA key that is not a weakness today (NIST SP 800-131A).
+const STRONG_RSA_BITS: u32 = 2048;
+
+/// What makes a connection weaker than it should be, each named: an old protocol, a CBC
+/// suite, RSA key exchange, a SHA-1 or MD5 signature, a short RSA key.
+fn weaknesses(protocol: &str, cipher: &str, chain: &[X509]) -> Vec<String> {
+    let mut found = Vec::new();
+    if matches!(protocol, "TLSv1" | "TLSv1.1" | "SSLv3") {
+        found.push(format!("{protocol}, deprecated since 2021 (RFC 8996)"));
+    }
+    if cipher.starts_with("TLS_RSA_WITH_") {
+        found.push(format!("{cipher}: RSA key exchange, without forward secrecy"));
+    } else if cipher.contains("_CBC_") {
+        found.push(format!("{cipher}: a CBC suite"));
+    }
+    for cert in chain {
+        let signature = cert.signature_algorithm().object().nid();
+        if matches!(
+            signature,
+            Nid::SHA1WITHRSAENCRYPTION | Nid::SHA1WITHRSA | Nid::ECDSA_WITH_SHA1 | Nid::DSAWITHSHA1
+        ) {
+            found.push(format!("{} is signed with SHA-1", subject_line(cert)));
+        }
+        if let Ok(key) = cert.public_key()
+            && key.id() == Id::RSA
+            && key.bits() < STRONG_RSA_BITS
+        {
+            found.push(format!("{} has a {}-bit RSA key", subject_line(cert), key.bits()));
+        }
+    }
+    found
+}
+
+/// Verifies `chain` (end entity first) against `roots` with OpenSSL's rules, as fxpkcs11's
+/// OpenSSL verifies the KMES: the anchor must be a root in `roots` (no partial chains),
+/// every issuer a CA, every certificate valid today, the purpose a TLS server's; no name
+/// check. `Err` holds OpenSSL's reason and the error's kind.
+pub(super) fn verify_chain(
+    roots: &[CertificateDer<'static>],
+    chain: &[CertificateDer<'static>],
+) -> Result<(), HostApiError> {
+    let setup = |error: ErrorStack| failure(Stage::ServerCert, ErrorKind::BadServerCert).with_source(error);
+    let mut store = X509StoreBuilder::new().map_err(setup)?;
+    for root in roots {
+        store.add_cert(X509::from_der(root).map_err(setup)?).map_err(setup)?;
+    }
+    store.set_purpose(X509PurposeId::SSL_SERVER).map_err(setup)?;
+    let store = store.build();
+    let Some((leaf, intermediates)) = chain.split_first() else {
+        return Err(failure(Stage::ServerCert, ErrorKind::BadServerCert).with_detail("the server sent no certificate"));
+    };
+    let leaf = X509::from_der(leaf).map_err(setup)?;
+    let mut untrusted = Stack::new().map_err(setup)?;
+    for cert in intermediates {
+        untrusted.push(X509::from_der(cert).map_err(setup)?).map_err(setup)?;
+    }
+    let mut context = X509StoreContext::new().map_err(setup)?;
+    let result = context
+        .init(&store, &leaf, &untrusted, |context| {
+            context.verify_cert()?;
+            Ok(context.error())
+        })
+        .map_err(setup)?;
+    if result == X509VerifyResult::OK {
+        Ok(())
+    } else {
+        Err(failure(Stage::ServerCert, verify_kind(result)).with_detail(format!("OpenSSL: {}", result.error_string())))
+    }
+}
+
+fn subject_line(cert: &X509) -> String {
+    let parts: Vec<String> = cert
+        .subject_name()
+        .entries()
+        .filter_map(|entry| {
+            let key = entry.object().nid().short_name().ok()?;
+            let value = String::from_utf8_lossy(entry.data().as_slice());
+            Some(format!("{key}={value}"))
+        })
+        .collect();
+    crate::display::escape(&parts.join(", ")).into_owned()
+}
+
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+}
+
+/// The verification error's kind: the failures the modern client also names.
+fn verify_kind(result: X509VerifyResult) -> ErrorKind {
+    // X509_V_ERR_* codes, stable since OpenSSL 0.9.
+    const UNABLE_TO_GET_ISSUER_CERT: i32 = 2;
+    const CERT_NOT_YET_VALID: i32 = 9;
+    const CERT_HAS_EXPIRED: i32 = 10;
+    const DEPTH_ZERO_SELF_SIGNED_CERT: i32 = 18;
+    const SELF_SIGNED_CERT_IN_CHAIN: i32 = 19;
+    const UNABLE_TO_GET_ISSUER_CERT_LOCALLY: i32 = 20;
+    const UNABLE_TO_VERIFY_LEAF_SIGNATURE: i32 = 21;
+    match result.as_raw() {
+        CERT_HAS_EXPIRED => ErrorKind::ServerCertExpired,
+        CERT_NOT_YET_VALID => ErrorKind::ServerCertNotYetValid,
+        UNABLE_TO_GET_ISSUER_CERT
+        | DEPTH_ZERO_SELF_SIGNED_CERT
+        | SELF_SIGNED_CERT_IN_CHAIN
+        | UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        | UNABLE_TO_VERIFY_LEAF_SIGNATURE => ErrorKind::UnknownIssuer,
+        _ => ErrorKind::BadServerCert,
+    }
+}
+
+/// The TLS alert or failure an OpenSSL error stack names, such as
+/// `"sslv3 alert handshake failure"`.
+fn reasons(stack: &ErrorStack) -> String {
+    let reasons: Vec<&str> = stack.errors().iter().filter_map(|error| error.reason()).collect();
+    reasons.join("; ")
+}
+
+/// Classifies a failed handshake, from what OpenSSL's verification and error stack say.
+fn classify_handshake(
+    ssl: &openssl::ssl::SslRef,
+    error: &openssl::ssl::Error,
+    identity: bool,
+    timeout: Duration,
+) -> HostApiError {
+    let verify = ssl.verify_result();
+    if verify != X509VerifyResult::OK {
+        return failure(Stage::ServerCert, verify_kind(verify))
+            .with_detail(format!("OpenSSL: {}", verify.error_string()));
+    }
+    if let Some(io_error) = error.io_error() {
+        if is_timeout(io_error) {
+            return failure(Stage::Handshake, ErrorKind::HandshakeTimeout).with_source(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("the peer sent nothing more within {} ms", timeout.as_millis()),
+            ));
+        }
+        return failure(Stage::Handshake, ErrorKind::PeerClosed).with_detail(io_error.to_string());
+    }
+    let said = error.ssl_error().map(reasons).unwrap_or_default();
+    let server_cert_seen = ssl.peer_certificate().is_some();
+    let kind_stage = classify_reason(&said, server_cert_seen, identity);
+    let (stage, kind) = match kind_stage {
+        Some(found) => found,
+        None if error.code() == ErrorCode::SYSCALL || error.code() == ErrorCode::ZERO_RETURN => {
+            (Stage::Handshake, ErrorKind::PeerClosed)
+        }
+        None => (Stage::Handshake, ErrorKind::TlsFailure),
+    };
+    let detail = if said.is_empty() {
+        format!("OpenSSL: {error}")
+    } else {
+        format!("OpenSSL: {said}")
+    };
+    failure(stage, kind).with_detail(detail)
+}
+
+/// The stage and kind an OpenSSL reason text names, when it names one.
+fn classify_reason(said: &str, server_cert_seen: bool, identity: bool) -> Option<(Stage, ErrorKind)> {
+    const NO_COMMON: [&str; 7] = [
+        "no protocols available",
+        "unsupported protocol",
+        "wrong version number",
+        "no shared cipher",
+        "no ciphers available",
+        "alert protocol version",
+        "alert insufficient security",
+    ];
+    const CLIENT_CERT_ALERTS: [&str; 9] = [
+        "alert unknown ca",
+        "alert bad certificate",
+        "alert certificate unknown",
+        "alert access denied",
+        "alert decrypt error",
+        "alert certificate expired",
+        "alert certificate revoked",
+        "alert unsupported certificate",
+        "alert certificate required",
+    ];
+    let client_cert = if identity {
+        ErrorKind::ClientCertRejected
+    } else {
+        ErrorKind::ClientCertRequired
+    };
+    if NO_COMMON.iter().any(|reason| said.contains(reason)) {
+        return Some((Stage::Handshake, ErrorKind::NoCommonProtocol));
+    }
+    if CLIENT_CERT_ALERTS.iter().any(|reason| said.contains(reason)) {
+        return Some((Stage::ClientAuth, client_cert));
+    }
+    if said.contains("alert handshake failure") {
+        return Some(if server_cert_seen {
+            (Stage::ClientAuth, client_cert)
+        } else {
+            (Stage::Handshake, ErrorKind::NoCommonProtocol)
+        });
+    }
+    None
+}
+
+/// Runs the compatibility client's handshake over `tcp` until `timeout` has passed.
+///
+/// The chain is verified against `materials.roots` with OpenSSL's rules (no partial
+/// chains: the anchor must be the root; issuers must be CAs; validity dates), without a
+/// name check; then the limits of OpenSSL 1.x's default security level apply.
+pub(super) fn handshake(
+    tcp: TcpStream,
+    server_name: &str,
+    materials: &TlsMaterials,
+    timeout: Duration,
+) -> Result<LegacySession, HostApiError> {
+    let deadline = Instant::now() + timeout;
+    let context = context(materials)?;
+    let mut ssl = Ssl::new(&context).map_err(|e| failure(Stage::Handshake, ErrorKind::TlsFailure).with_source(e))?;
+    let host = bare_host(server_name);
+    if host.parse::<std::net::IpAddr>().is_err() {
+        // Server Name Indication, as OpenSSL clients that are given a name send it; best
+        // effort, since a name OpenSSL refuses only loses the hint.
+        let _ = ssl.set_hostname(host);
+    }
+    tcp.set_read_timeout(Some(tls::WAIT_SLICE))
+        .and_then(|()| tcp.set_write_timeout(Some(tls::WAIT_SLICE)))
+        .map_err(|e| failure(Stage::Handshake, ErrorKind::NetworkError).with_source(e))?;
+    let identity = materials.client.is_some();
+    let mut attempt = ssl.connect(tcp);
+    let stream = loop {
+        match attempt {
+            Ok(stream) => break stream,
+            Err(HandshakeError::WouldBlock(mid)) => {
+                if Instant::now() >= deadline {
+                    return Err(
+                        failure(Stage::Handshake, ErrorKind::HandshakeTimeout).with_source(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!("the peer sent nothing more within {} ms", timeout.as_millis()),
+                        )),
+                    );
+                }
+                attempt = MidHandshakeSslStream::handshake(mid);
+            }
+            Err(HandshakeError::Failure(mid)) => {
+                return Err(classify_handshake(mid.ssl(), mid.error(), identity, timeout));
+            }
+            Err(HandshakeError::SetupFailure(error)) => {
+                return Err(failure(Stage::Handshake, ErrorKind::TlsFailure).with_source(error));
+            }
+        }
+    };
+    let chain: Vec<X509> = stream
+        .ssl()
+        .peer_cert_chain()
+        .map(|stack| stack.iter().map(|cert| cert.to_owned()).collect())
+        .unwrap_or_default();
+    if let Some(refusal) = level_one_refusal(&chain) {
+        return Err(failure(Stage::ServerCert, ErrorKind::BadServerCert).with_detail(refusal));
+    }
+    let peer_chain = chain
+        .iter()
+        .filter_map(|cert| cert.to_der().ok())
+        .map(CertificateDer::from)
+        .collect();
+    let cipher = stream
+        .ssl()
+        .current_cipher()
+        .map(|cipher| cipher.standard_name().unwrap_or(cipher.name()).to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    let protocol = stream.ssl().version_str().to_owned();
+    Ok(LegacySession {
+        weaknesses: weaknesses(&protocol, &cipher, &chain),
+        protocol,
+        cipher,
+        peer_chain,
+        client_cert_requested: certificate_requested(&stream),
+        stream,
+    })
+}
+
+/// Sends `[AOECHO;]` over the compatibility client's session and reads one answer frame
+/// within `timeout`, judged as [`tls::echo`] judges it.
+pub(super) fn echo(session: &mut LegacySession, identity: bool, timeout: Duration) -> Result<EchoReply, HostApiError> {
+    let deadline = Instant::now() + timeout;
+    let stream = &mut session.stream;
+    let request = frame::encode(frame::COMMAND_ECHO, &[]);
+    let mut written = 0;
+    while written < request.len() {
+        match stream.ssl_write(&request[written..]) {
+            Ok(count) => written += count,
+            Err(error) if error.code() == ErrorCode::WANT_WRITE || error.code() == ErrorCode::WANT_READ => {
+                if Instant::now() >= deadline {
+                    return Err(failure(Stage::Echo, ErrorKind::ReadTimeout).with_source(tls::timeout_cause(timeout)));
+                }
+            }
+            Err(error) => return Err(read_failure(stream.ssl(), &error, identity, &[])),
+        }
+    }
+    let _ = stream.flush();
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.ssl_read(&mut chunk) {
+            Ok(0) => return Err(tls::closed_early(&answer)),
+            Ok(read) => {
+                answer.extend_from_slice(&chunk[..read]);
+                match frame::scan(&answer) {
+                    Ok(Scan::Complete(len)) => return tls::finish_echo(&answer[..len]),
+                    Ok(Scan::NeedMore) => {}
+                    Err(e) => return Err(tls::frame_failure(e, &answer)),
+                }
+            }
+            Err(error) if error.code() == ErrorCode::ZERO_RETURN => return Err(tls::closed_early(&answer)),
+            Err(error) if error.code() == ErrorCode::WANT_READ || error.io_error().is_some_and(is_timeout) => {
+                if Instant::now() >= deadline {
+                    return Err(tls::answer_timeout(&answer, timeout));
+                }
+            }
+            Err(error) => return Err(read_failure(stream.ssl(), &error, identity, &answer)),
+        }
+    }
+}
+
+/// A failure while exchanging data: a TLS 1.3 server's verdict on our certificate arrives
+/// now; anything else ends the ECHO.
+fn read_failure(
+    ssl: &openssl::ssl::SslRef,
+    error: &openssl::ssl::Error,
+    identity: bool,
+    answer: &[u8],
+) -> HostApiError {
+    let said = error.ssl_error().map(reasons).unwrap_or_default();
+    if let Some((Stage::ClientAuth, kind)) = classify_reason(&said, ssl.peer_certificate().is_some(), identity) {
+        return failure(Stage::ClientAuth, kind).with_detail(format!("OpenSSL: {said}"));
+    }
+    if said.is_empty() {
+        return tls::closed_early(answer);
+    }
+    failure(Stage::Echo, ErrorKind::TlsFailure).with_detail(format!("OpenSSL: {said}"))
+}
+
+/// Sends close_notify and shuts the connection down, best effort.
+pub(super) fn close(mut session: LegacySession) {
+    // The peer may already be gone; closing is best effort.
+    let _ = session.stream.shutdown();
+    let _ = session.stream.get_ref().shutdown(std::net::Shutdown::Both);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_name_the_stage_they_belong_to() {
+        assert_eq!(
+            classify_reason("sslv3 alert handshake failure", false, true),
+            Some((Stage::Handshake, ErrorKind::NoCommonProtocol))
+        );
+        assert_eq!(
+            classify_reason("sslv3 alert handshake failure", true, true),
+            Some((Stage::ClientAuth, ErrorKind::ClientCertRejected))
+        );
+        assert_eq!(
+            classify_reason("tlsv13 alert certificate required", true, false),
+            Some((Stage::ClientAuth, ErrorKind::ClientCertRequired))
+        );
+        assert_eq!(
+            classify_reason("no protocols available", false, true),
+            Some((Stage::Handshake, ErrorKind::NoCommonProtocol))
+        );
+        assert_eq!(classify_reason("internal error", true, true), None);
+    }
+}
