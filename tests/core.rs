@@ -17,6 +17,7 @@ mod core {
     mod doctor;
     mod hostapi;
     mod identity;
+    mod library_model;
     mod locate;
     mod pkcs11;
     mod readme;

@@ -14,10 +14,14 @@
 # (setfattr/getfattr: it keeps its extended attributes); prometheus (promtool reads the metrics of
 # `check --format prometheus` and tests the alert rules), systemd (systemd-analyze verifies the
 # shipped units), python3 and python3-venv (the scheduled task's XML is read by Python's parser;
-# packaging/ansible/test.sh makes a virtual environment for ansible-core).
+# packaging/ansible/test.sh makes a virtual environment for ansible-core); stunnel4 (a TLS
+# terminator set up per case, the legacy KMES of the model tests). Then OpenSSL 1.1.1 from
+# Debian 11, unpacked beside the system (not installed), for the model of fxpkcs11 that those
+# tests compare fxconfig with (tests/reference/).
 set -euo pipefail
 packages=(openssl openssh-client openssh-server softhsm2 opensc gcc gcc-mingw-w64-x86-64
   mesa-vulkan-drivers libvulkan1 libgl1-mesa-dri libegl1
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0
-  xvfb xdotool imagemagick acl attr prometheus systemd python3 python3-venv)
+  xvfb xdotool imagemagick acl attr prometheus systemd python3 python3-venv stunnel4)
 bash "$(dirname "$0")/apt-install.sh" "${packages[@]}"
+bash "$(dirname "$0")/reference/openssl-1.1.sh"

@@ -320,7 +320,7 @@ impl Explain for IdentityError {
                  PKCS #11 client certificate again from the KMES as a single PKCS12 file."
                 .into(),
             IdentityError::UnsupportedKey { .. } => "Issue the PKCS #11 client certificate with an RSA key of 2048 \
-                 bits or more, or an ECDSA P-256 or P-384 key, then export it again."
+                 bits or more, or an ECDSA P-256, P-384 or P-521 key, then export it again."
                 .into(),
             IdentityError::ChainUnknownIssuer { .. } => "Use the root CA that signed the client certificate: export \
                  that root CA from the same KMES, or issue a new client certificate under the root CA you have."

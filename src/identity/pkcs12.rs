@@ -7,9 +7,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use p12_keystore::Pkcs12Archive;
-use ring::signature::{self, KeyPair};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde::Serialize;
+use x509_parser::prelude::FromDer;
 use zeroize::Zeroizing;
 
 use super::certinfo::{CertInfo, parse_certificate};
@@ -331,45 +331,37 @@ fn private_key_type(key: &[u8]) -> String {
     }
 }
 
-/// The public key of a PKCS#8 private key, derived by *ring*, encoded as in a
-/// certificate's subjectPublicKey (RSAPublicKey DER, uncompressed EC point, or raw Ed25519).
-fn public_key_of(key: &[u8], key_type: &str) -> Result<Vec<u8>, IdentityError> {
-    let rejected = |rejection: ring::error::KeyRejected| IdentityError::UnsupportedKey {
-        key_type: key_type.to_owned(),
-        reason: rejection_reason(&rejection.to_string()),
-    };
-    let rng = ring::rand::SystemRandom::new();
-    match key_type {
-        "RSA" => signature::RsaKeyPair::from_pkcs8(key)
-            .map(|pair| pair.public().as_ref().to_vec())
-            .map_err(rejected),
-        "ECDSA P-256" => signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, key, &rng)
-            .map(|pair| pair.public_key().as_ref().to_vec())
-            .map_err(rejected),
-        "ECDSA P-384" => signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_ASN1_SIGNING, key, &rng)
-            .map(|pair| pair.public_key().as_ref().to_vec())
-            .map_err(rejected),
-        "Ed25519" => signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(key)
-            .map(|pair| pair.public_key().as_ref().to_vec())
-            .map_err(rejected),
-        _ => Err(IdentityError::UnsupportedKey {
-            key_type: key_type.to_owned(),
-            reason: "the TLS library supports RSA, ECDSA P-256/P-384 and Ed25519 keys only".into(),
-        }),
-    }
-}
+/// The smallest RSA key OpenSSL 1.x lets a TLS client use at its default security level
+/// (`SSL_CTX_use_certificate` refuses a smaller one with "ee key too small").
+const MIN_RSA_BITS: u32 = 1024;
 
-/// Plain words for *ring*'s key rejection codes.
-fn rejection_reason(code: &str) -> String {
-    match code {
-        "TooSmall" => "the key is too small (RSA keys need at least 2048 bits)".into(),
-        "TooLarge" => "the key is too large (RSA keys may have at most 8192 bits)".into(),
-        "InconsistentComponents" => "the key's components do not agree with each other".into(),
-        "InvalidEncoding" => "the key's encoding is not accepted".into(),
-        "PublicKeyIsMissing" => "the key lacks its public part".into(),
-        "PrivateModulusLenNotMultipleOf512Bits" => "the RSA key size is not a multiple of 512 bits".into(),
-        other => format!("the key was rejected ({other})"),
+/// The public key of a PKCS#8 private key, derived by OpenSSL as the library's OpenSSL reads
+/// it, encoded as in a certificate's subjectPublicKey (RSAPublicKey DER, uncompressed EC
+/// point, or raw Ed25519). Keys fxpkcs11's OpenSSL 1.x cannot use are refused: RSA under
+/// 1024 bits, and key types it does not know.
+fn public_key_of(key: &[u8], key_type: &str) -> Result<Vec<u8>, IdentityError> {
+    let unsupported = |reason: String| IdentityError::UnsupportedKey {
+        key_type: key_type.to_owned(),
+        reason,
+    };
+    let pkey = openssl::pkey::PKey::private_key_from_pkcs8(key)
+        .map_err(|error| unsupported(format!("OpenSSL cannot read it ({error})")))?;
+    match pkey.id() {
+        openssl::pkey::Id::RSA if pkey.bits() < MIN_RSA_BITS => {
+            return Err(unsupported(format!(
+                "it has {} bits, and OpenSSL 1.x refuses RSA keys under {MIN_RSA_BITS} bits at its default security level",
+                pkey.bits()
+            )));
+        }
+        openssl::pkey::Id::RSA | openssl::pkey::Id::EC | openssl::pkey::Id::ED25519 => {}
+        _ => return Err(unsupported("fxpkcs11 uses RSA and ECDSA keys only".into())),
     }
+    let spki = pkey
+        .public_key_to_der()
+        .map_err(|error| unsupported(format!("OpenSSL cannot derive its public key ({error})")))?;
+    let (_, info) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&spki)
+        .map_err(|error| unsupported(format!("its public key cannot be read ({error})")))?;
+    Ok(info.subject_public_key.data.to_vec())
 }
 
 /// The subjectPublicKey bits of a DER certificate.

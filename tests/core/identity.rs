@@ -750,65 +750,69 @@ fn key_of_another_certificate_is_a_mismatch() {
 }
 
 #[test]
-fn small_rsa_key_is_unsupported() {
+fn rsa_keys_open_from_1024_bits_as_openssl_1x_accepts_them_and_smaller_ones_are_unsupported() {
     let pki = OpensslPki::new(CLIENT_EXT);
     let dir = pki.dir.path();
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:1024",
-            "-nodes",
-            "-keyout",
-            "small.key",
-            "-out",
-            "small.csr",
-            "-subj",
-            "/CN=Small",
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "small.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-set_serial",
-            "9",
-            "-days",
-            "9",
-            "-out",
-            "small.pem",
-        ],
-    );
-    let pass = format!("pass:{P12_PASSWORD}");
-    openssl(
-        dir,
-        &[
-            "pkcs12",
-            "-export",
-            "-in",
-            "small.pem",
-            "-inkey",
-            "small.key",
-            "-out",
-            "small.p12",
-            "-passout",
-            &pass,
-        ],
-    );
-    match load_p12(&pki.path("small.p12"), &password()) {
-        Err(error @ IdentityError::UnsupportedKey { .. }) => {
-            assert!(error.to_string().contains("2048"), "{error}");
-            assert_explained(&error, "3.1.6");
+    for bits in [1024, 512] {
+        let key_spec = format!("rsa:{bits}");
+        openssl(
+            dir,
+            &[
+                "req",
+                "-newkey",
+                &key_spec,
+                "-nodes",
+                "-keyout",
+                "small.key",
+                "-out",
+                "small.csr",
+                "-subj",
+                "/CN=Small",
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "small.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-set_serial",
+                "9",
+                "-days",
+                "9",
+                "-out",
+                "small.pem",
+            ],
+        );
+        let pass = format!("pass:{P12_PASSWORD}");
+        openssl(
+            dir,
+            &[
+                "pkcs12",
+                "-export",
+                "-in",
+                "small.pem",
+                "-inkey",
+                "small.key",
+                "-out",
+                "small.p12",
+                "-passout",
+                &pass,
+            ],
+        );
+        match (bits, load_p12(&pki.path("small.p12"), &password())) {
+            (1024, Ok(identity)) => assert_eq!(identity.leaf().key_bits, Some(1024)),
+            (512, Err(error @ IdentityError::UnsupportedKey { .. })) => {
+                assert!(error.to_string().contains("under 1024 bits"), "{error}");
+                assert_explained(&error, "3.1.6");
+            }
+            (bits, other) => panic!("RSA {bits}: unexpected {other:?}"),
         }
-        other => panic!("expected UnsupportedKey, got {other:?}"),
     }
 }
 
