@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::{CheckId, DoctorOptions, Facts, Outcome, Status};
 use crate::cfg::{self, CfgFile, Finding, FindingKind, Settings, Severity, TlsPaths};
 use crate::hostapi::{self, EchoReply, HostApiError, Stage, TlsMaterials, TlsSession, answer};
-use crate::identity::{self, CaBundle, ClientIdentity, Validity};
+use crate::identity::{self, CaBundle, ClientIdentity, LibraryReading, Validity};
 
 /// Days before expiry from which a certificate gets a warning.
 const EXPIRY_WARNING_DAYS: i64 = 30;
@@ -32,6 +32,10 @@ pub(super) struct State<'a> {
     echo_elapsed: Option<Duration>,
     statuses: HashMap<CheckId, Status>,
     module: module_checks::ModuleState,
+}
+
+fn tag_name_ca() -> &'static str {
+    cfg::tag::PROD_TLS_CA
 }
 
 fn now_unix() -> i64 {
@@ -290,18 +294,85 @@ impl<'a> State<'a> {
                     .map(|c| c.subject.clone())
                     .collect();
                 let detail = format!("{}: {}", path.display(), names.join("; "));
+                let total = bundle.certs.len();
+                let all_expired = expired.len() == total;
                 self.ca = Some(bundle);
-                if expired.is_empty() {
-                    Outcome::pass(detail)
-                } else {
+                let outcome = match identity::load_library_reading(&path) {
+                    Ok(LibraryReading::Der) => {
+                        return Outcome::fail(
+                            format!(
+                                "{detail}. The file is DER: fxpkcs11's OpenSSL loads PROD-TLS-CA as PEM only, so it would trust no CA"
+                            ),
+                            format!(
+                                "Run: openssl x509 -inform DER -in {0} -out {0}.pem, and set PROD-TLS-CA to {0}.pem (the guide exports the root CA as PEM) [3.1.4]",
+                                path.display()
+                            ),
+                        );
+                    }
+                    Ok(LibraryReading::Unreadable(reason)) => {
+                        return Outcome::fail(
+                            format!("{detail}. fxpkcs11's OpenSSL reads no certificate from this file: {reason}"),
+                            "Save the file again with each -----BEGIN/-----END line at the start of a line and no byte-order mark, or export the root CA from the KMES again as PEM [3.1.4]",
+                        );
+                    }
+                    Ok(LibraryReading::Certificates(read)) if read < total => Outcome::warn(
+                        format!("{detail}. fxpkcs11's OpenSSL reads only {read} of these {total} certificates"),
+                        "Save the file again with each -----BEGIN/-----END line at the start of a line, or export the root CA from the KMES again as PEM [3.1.4]",
+                    ),
+                    Ok(LibraryReading::Certificates(_)) | Err(_) => Outcome::pass(detail.clone()),
+                };
+                if all_expired {
+                    Outcome::fail(
+                        format!(
+                            "{detail}; not valid today: {}. fxpkcs11's OpenSSL refuses a chain whose root is not valid today",
+                            expired.join(", ")
+                        ),
+                        "Export a current root CA certificate from the KMES [3.1.4]",
+                    )
+                } else if !expired.is_empty() {
                     Outcome::warn(
                         format!("{detail}; not valid today: {}", expired.join(", ")),
                         "Export a current root CA certificate from the KMES [3.1.4]",
                     )
+                } else {
+                    self.relative_path_warning(tag_name_ca(), outcome)
                 }
             }
             Err(error) => Outcome::from_error(&error),
         }
+    }
+
+    /// Turns a passing outcome into a warning when the setting `tag` holds a relative path:
+    /// fxconfig read it from the cfg's folder, the library may not.
+    fn relative_path_warning(&self, tag: &str, outcome: Outcome) -> Outcome {
+        if outcome.status != Status::Pass {
+            return outcome;
+        }
+        let Some(settings) = &self.settings else {
+            return outcome;
+        };
+        let value = if tag == tag_name_ca() {
+            settings.tls_ca.as_deref()
+        } else {
+            settings.tls_key.as_deref()
+        };
+        let Some(value) = value.filter(|value| Path::new(value).is_relative()) else {
+            return outcome;
+        };
+        let resolved = match tag {
+            _ if tag == tag_name_ca() => self.tls_paths().ca,
+            _ => self.tls_paths().key,
+        };
+        let absolute = resolved
+            .map(|path| std::path::absolute(&path).unwrap_or(path).display().to_string())
+            .unwrap_or_default();
+        Outcome::warn(
+            format!(
+                "{}. {tag} is the relative path {value}: fxconfig read it from the configuration's folder, but the library may resolve it against the working folder of the program that loads it (ssh's)",
+                outcome.detail
+            ),
+            format!("Write the absolute path: {tag} {absolute} [4.2]"),
+        )
     }
 
     pub(super) fn tls_identity(&mut self) -> Outcome {
@@ -343,7 +414,7 @@ impl<'a> State<'a> {
                     }
                 );
                 self.identity = Some(id);
-                Outcome::pass(detail)
+                self.relative_path_warning(cfg::tag::PROD_TLS_KEY, Outcome::pass(detail))
             }
             Err(error) => Outcome::from_error(&error),
         }

@@ -72,6 +72,68 @@ pub fn load_ca(path: &Path) -> Result<CaBundle, IdentityError> {
     parse_ca(&bytes)
 }
 
+/// How fxpkcs11's OpenSSL reads a CA file: `SSL_CTX_load_verify_locations` loads PEM
+/// only, block by block, from `-----BEGIN` lines that start a line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LibraryReading {
+    /// OpenSSL reads this many certificates from the file.
+    Certificates(usize),
+    /// The file is DER: OpenSSL's CA loading reads no certificate from it.
+    Der,
+    /// The file is PEM, but OpenSSL reads no certificate from it; why, as far as can be told.
+    Unreadable(String),
+}
+
+/// Reads the CA file's bytes as fxpkcs11's OpenSSL does (see [`LibraryReading`]).
+pub fn library_reading(bytes: &[u8]) -> LibraryReading {
+    // OpenSSL 3 skips a leading UTF-8 byte-order mark; OpenSSL 1.1.1, which fxpkcs11 links
+    // (the model in tests/reference/ shows it), does not see the first -----BEGIN line
+    // behind it and loses that block.
+    let read_from = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        find(bytes, b"-----END ")
+            .and_then(|end| {
+                bytes[end..]
+                    .iter()
+                    .position(|byte| *byte == b'\n')
+                    .map(|eol| end + eol + 1)
+            })
+            .unwrap_or(bytes.len())
+    } else {
+        0
+    };
+    let count = openssl::x509::X509::stack_from_pem(&bytes[read_from..]).map_or(0, |certs| certs.len());
+    if count > 0 {
+        return LibraryReading::Certificates(count);
+    }
+    if !contains(bytes, b"-----BEGIN ") {
+        return LibraryReading::Der;
+    }
+    let reason = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        "it begins with a UTF-8 byte-order mark, so its first -----BEGIN line is not read as one"
+    } else if bytes
+        .split(|byte| *byte == b'\n')
+        .any(|line| line.first().is_some_and(u8::is_ascii_whitespace) && contains(line, b"-----"))
+    {
+        "its -----BEGIN/-----END lines are indented; OpenSSL reads them only at the start of a line"
+    } else {
+        "its PEM blocks are not in the form OpenSSL reads"
+    };
+    LibraryReading::Unreadable(reason.into())
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+/// Reads a CA file as fxpkcs11's OpenSSL does; see [`library_reading`].
+pub fn load_library_reading(path: &Path) -> Result<LibraryReading, IdentityError> {
+    let material = Material::RootCa;
+    let bytes = crate::files::read_regular(path, crate::files::limits::CERT_MAX_BYTES, material.file_kind())
+        .map_err(|error| IdentityError::reading(material, error))?;
+    Ok(library_reading(&bytes))
+}
+
 /// A PEM label made safe to show: printable ASCII only, at most 40 characters.
 fn printable_label(label: &str) -> String {
     label

@@ -22,7 +22,7 @@ mod materials;
 mod pkcs12;
 pub(crate) mod scan;
 
-pub use ca::{CaBundle, load_ca, parse_ca};
+pub use ca::{CaBundle, LibraryReading, library_reading, load_ca, load_library_reading, parse_ca};
 pub use certinfo::{CertInfo, Validity};
 pub use chain::verify_client_chain;
 pub use error::{IdentityError, Material};

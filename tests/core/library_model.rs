@@ -83,10 +83,24 @@ const GOOD_CERT: ServerCert = ServerCert {
     other_ca: false,
 };
 
+/// How PROD-TLS-CA is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CaFile {
+    /// PEM, as the guide exports it [3.1.4].
+    Pem,
+    /// DER.
+    Der,
+    /// PEM after a UTF-8 byte-order mark, as some Windows editors save it.
+    ByteOrderMark,
+    /// PEM with every line indented by two spaces.
+    Indented,
+}
+
 /// One case: the KMES's certificate and TLS settings, the client's key, what the model is
 /// expected to do, and the warning fxconfig must give.
 struct Case {
     server: ServerCert,
+    ca_file: CaFile,
     /// stunnel's `sslVersionMin`/`sslVersionMax`, `ciphers` and `securityLevel`.
     tls: (&'static str, &'static str, &'static str, u8),
     /// `openssl req -newkey` arguments of the client key, such as `rsa:2048`.
@@ -250,11 +264,27 @@ impl CasePki {
         if server.intermediate_as_anchor {
             chain.push_str(&read(path, "issuing.pem"));
         }
-        let anchor = if server.intermediate_as_anchor {
+        let mut anchor = if server.intermediate_as_anchor {
             path.join("issuing.pem")
         } else {
             path.join("root.pem")
         };
+        let anchor_pem = fs::read_to_string(&anchor).expect("read the CA");
+        match case.ca_file {
+            CaFile::Pem => {}
+            CaFile::Der => {
+                openssl(
+                    path,
+                    &["x509", "-in", "root.pem", "-outform", "DER", "-out", "root.der"],
+                );
+                anchor = path.join("root.der");
+            }
+            CaFile::ByteOrderMark => anchor = write(path, "root-bom.pem", &format!("\u{feff}{anchor_pem}")),
+            CaFile::Indented => {
+                let indented: String = anchor_pem.lines().map(|line| format!("  {line}\n")).collect();
+                anchor = write(path, "root-indented.pem", &indented);
+            }
+        }
         CasePki {
             anchor,
             client_root: path.join("root.pem"),
@@ -452,6 +482,7 @@ fn check_case(case: Case) {
 fn a_modern_kmes_passes_with_both() {
     check_case(Case {
         server: GOOD_CERT,
+        ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
         connects: true,
@@ -466,6 +497,7 @@ fn the_guides_cn_only_certificate_works_with_a_warning_naming_the_address() {
             names_address: false,
             ..GOOD_CERT
         },
+        ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
         connects: true,
@@ -477,6 +509,7 @@ fn the_guides_cn_only_certificate_works_with_a_warning_naming_the_address() {
 fn a_tls12_kmes_with_cbc_suites_only_works_with_a_warning_naming_the_suite() {
     check_case(Case {
         server: GOOD_CERT,
+        ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA", 1),
         client_key: "rsa:2048",
         connects: true,
@@ -492,6 +525,7 @@ fn a_tls12_kmes_with_cbc_suites_only_works_with_a_warning_naming_the_suite() {
 fn rsa_key_exchange_works_with_a_warning() {
     check_case(Case {
         server: GOOD_CERT,
+        ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "AES256-GCM-SHA384", 1),
         client_key: "rsa:2048",
         connects: true,
@@ -503,6 +537,7 @@ fn rsa_key_exchange_works_with_a_warning() {
 fn dhe_suites_that_rustls_lacks_work_with_a_warning_naming_the_client() {
     check_case(Case {
         server: GOOD_CERT,
+        ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "DHE-RSA-AES256-GCM-SHA384", 1),
         client_key: "rsa:2048",
         connects: true,
@@ -514,6 +549,7 @@ fn dhe_suites_that_rustls_lacks_work_with_a_warning_naming_the_client() {
 fn a_tls10_only_kmes_works_as_with_openssl_11_with_a_warning() {
     check_case(Case {
         server: GOOD_CERT,
+        ca_file: CaFile::Pem,
         tls: ("TLSv1", "TLSv1", "DEFAULT:@SECLEVEL=0", 0),
         client_key: "rsa:2048",
         connects: true,
@@ -528,6 +564,7 @@ fn a_sha1_signed_server_certificate_works_with_a_warning() {
             digest: "-sha1",
             ..GOOD_CERT
         },
+        ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.3", "DEFAULT:@SECLEVEL=0", 0),
         client_key: "rsa:2048",
         connects: true,
@@ -542,6 +579,7 @@ fn an_rsa_1024_server_key_works_with_a_warning() {
             key: "rsa:1024",
             ..GOOD_CERT
         },
+        ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.3", "DEFAULT:@SECLEVEL=0", 0),
         client_key: "rsa:2048",
         connects: true,
@@ -556,6 +594,7 @@ fn an_issuing_ca_given_as_prod_tls_ca_fails_as_openssl_refuses_it() {
             intermediate_as_anchor: true,
             ..GOOD_CERT
         },
+        ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
         connects: false,
@@ -570,6 +609,7 @@ fn a_server_certificate_from_another_ca_fails_with_both() {
             other_ca: true,
             ..GOOD_CERT
         },
+        ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
         connects: false,
@@ -585,9 +625,46 @@ fn a_server_certificate_from_another_ca_fails_with_both() {
 fn a_p521_client_key_works_through_the_compatibility_client() {
     check_case(Case {
         server: GOOD_CERT,
+        ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "ec -pkeyopt ec_paramgen_curve:P-521",
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "OpenSSL 1.x-compatible client")),
+    });
+}
+
+#[test]
+fn a_der_root_ca_fails_as_the_librarys_openssl_loads_pem_only() {
+    check_case(Case {
+        server: GOOD_CERT,
+        ca_file: CaFile::Der,
+        tls: MODERN_TLS,
+        client_key: "rsa:2048",
+        connects: false,
+        finding: Some((CheckId::TlsCa, Status::Fail, "openssl x509 -inform DER")),
+    });
+}
+
+#[test]
+fn a_root_ca_after_a_byte_order_mark_fails_as_openssl_reads_no_certificate() {
+    check_case(Case {
+        server: GOOD_CERT,
+        ca_file: CaFile::ByteOrderMark,
+        tls: MODERN_TLS,
+        client_key: "rsa:2048",
+        connects: false,
+        finding: Some((CheckId::TlsCa, Status::Fail, "byte-order mark")),
+    });
+}
+
+#[test]
+fn an_indented_root_ca_fails_as_openssl_reads_no_certificate() {
+    check_case(Case {
+        server: GOOD_CERT,
+        ca_file: CaFile::Indented,
+        tls: MODERN_TLS,
+        client_key: "rsa:2048",
+        connects: false,
+        finding: Some((CheckId::TlsCa, Status::Fail, "indented")),
     });
 }
