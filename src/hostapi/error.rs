@@ -177,6 +177,13 @@ pub struct HostApiError {
     detail: Option<String>,
     raw: Option<String>,
     source: Option<Cause>,
+    /// What is rarely known, boxed to keep the error small.
+    extras: Option<Box<Extras>>,
+}
+
+/// The parts of a [`HostApiError`] that few errors carry.
+#[derive(Debug, Default)]
+struct Extras {
     verified_server_chain: Option<Vec<CertificateDer<'static>>>,
     other_client: Option<String>,
 }
@@ -190,8 +197,7 @@ impl HostApiError {
             detail: None,
             raw: None,
             source: None,
-            verified_server_chain: None,
-            other_client: None,
+            extras: None,
         }
     }
 
@@ -216,20 +222,20 @@ impl HostApiError {
 
     /// Records the server certificate chain verified before the failure.
     pub(crate) fn with_verified_server_chain(mut self, chain: Vec<CertificateDer<'static>>) -> Self {
-        self.verified_server_chain = Some(chain);
+        self.extras.get_or_insert_default().verified_server_chain = Some(chain);
         self
     }
 
     /// Records what the other client found when it tried the same server: how the
     /// OpenSSL 1.x-compatible client failed after the modern one did, or the reverse.
     pub(crate) fn with_other_client(mut self, finding: impl Into<String>) -> Self {
-        self.other_client = Some(finding.into());
+        self.extras.get_or_insert_default().other_client = Some(finding.into());
         self
     }
 
     /// What the other client found (see [`super::TlsClient`]), when both tried.
     pub fn other_client(&self) -> Option<&str> {
-        self.other_client.as_deref()
+        self.extras.as_ref()?.other_client.as_deref()
     }
 
     /// The step the failure belongs to.
@@ -259,7 +265,7 @@ impl HostApiError {
     /// the client certificate inside the handshake, after its own certificate was accepted.
     /// `None` when the failure came before (or was) the server certificate's verification.
     pub fn verified_server_chain(&self) -> Option<&[CertificateDer<'static>]> {
-        self.verified_server_chain.as_deref()
+        self.extras.as_ref()?.verified_server_chain.as_deref()
     }
 }
 
@@ -269,7 +275,7 @@ impl fmt::Display for HostApiError {
         if let Some(detail) = &self.detail {
             write!(f, " ({detail})")?;
         }
-        if let Some(other) = &self.other_client {
+        if let Some(other) = self.other_client() {
             write!(f, "; {other}")?;
         }
         Ok(())

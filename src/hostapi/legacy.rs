@@ -28,9 +28,10 @@ use openssl::x509::{X509, X509PurposeId, X509StoreContext, X509VerifyResult};
 use rustls::pki_types::CertificateDer;
 
 use super::error::{ErrorKind, HostApiError, Stage};
+use super::exchange::{self, EchoReply};
 use super::frame::{self, Scan};
+use super::materials::TlsMaterials;
 use super::net::bare_host;
-use super::tls::{self, EchoReply, TlsMaterials};
 
 /// The cipher list: OpenSSL's default suites at security level 0, where OpenSSL 3 allows
 /// what OpenSSL 1.x allowed at its default level 1 (TLS 1.0/1.1, SHA-1 signatures).
@@ -361,8 +362,8 @@ pub(super) fn handshake(
         // effort, since a name OpenSSL refuses only loses the hint.
         let _ = ssl.set_hostname(host);
     }
-    tcp.set_read_timeout(Some(tls::WAIT_SLICE))
-        .and_then(|()| tcp.set_write_timeout(Some(tls::WAIT_SLICE)))
+    tcp.set_read_timeout(Some(exchange::WAIT_SLICE))
+        .and_then(|()| tcp.set_write_timeout(Some(exchange::WAIT_SLICE)))
         .map_err(|e| failure(Stage::Handshake, ErrorKind::NetworkError).with_source(e))?;
     let identity = materials.client.is_some();
     let mut attempt = ssl.connect(tcp);
@@ -418,7 +419,7 @@ pub(super) fn handshake(
 }
 
 /// Sends `[AOECHO;]` over the compatibility client's session and reads one answer frame
-/// within `timeout`, judged as [`tls::echo`] judges it.
+/// within `timeout`, judged as [`super::echo`] judges it.
 pub(super) fn echo(session: &mut LegacySession, identity: bool, timeout: Duration) -> Result<EchoReply, HostApiError> {
     let deadline = Instant::now() + timeout;
     let stream = &mut session.stream;
@@ -429,7 +430,9 @@ pub(super) fn echo(session: &mut LegacySession, identity: bool, timeout: Duratio
             Ok(count) => written += count,
             Err(error) if error.code() == ErrorCode::WANT_WRITE || error.code() == ErrorCode::WANT_READ => {
                 if Instant::now() >= deadline {
-                    return Err(failure(Stage::Echo, ErrorKind::ReadTimeout).with_source(tls::timeout_cause(timeout)));
+                    return Err(
+                        failure(Stage::Echo, ErrorKind::ReadTimeout).with_source(exchange::timeout_cause(timeout))
+                    );
                 }
             }
             Err(error) => return Err(read_failure(stream.ssl(), &error, identity, &[])),
@@ -440,19 +443,19 @@ pub(super) fn echo(session: &mut LegacySession, identity: bool, timeout: Duratio
     let mut chunk = [0u8; 4096];
     loop {
         match stream.ssl_read(&mut chunk) {
-            Ok(0) => return Err(tls::closed_early(&answer)),
+            Ok(0) => return Err(exchange::closed_early(&answer)),
             Ok(read) => {
                 answer.extend_from_slice(&chunk[..read]);
                 match frame::scan(&answer) {
-                    Ok(Scan::Complete(len)) => return tls::finish_echo(&answer[..len]),
+                    Ok(Scan::Complete(len)) => return exchange::finish_echo(&answer[..len]),
                     Ok(Scan::NeedMore) => {}
-                    Err(e) => return Err(tls::frame_failure(e, &answer)),
+                    Err(e) => return Err(exchange::frame_failure(e, &answer)),
                 }
             }
-            Err(error) if error.code() == ErrorCode::ZERO_RETURN => return Err(tls::closed_early(&answer)),
+            Err(error) if error.code() == ErrorCode::ZERO_RETURN => return Err(exchange::closed_early(&answer)),
             Err(error) if error.code() == ErrorCode::WANT_READ || error.io_error().is_some_and(is_timeout) => {
                 if Instant::now() >= deadline {
-                    return Err(tls::answer_timeout(&answer, timeout));
+                    return Err(exchange::answer_timeout(&answer, timeout));
                 }
             }
             Err(error) => return Err(read_failure(stream.ssl(), &error, identity, &answer)),
@@ -473,7 +476,7 @@ fn read_failure(
         return failure(Stage::ClientAuth, kind).with_detail(format!("OpenSSL: {said}"));
     }
     if said.is_empty() {
-        return tls::closed_early(answer);
+        return exchange::closed_early(answer);
     }
     failure(Stage::Echo, ErrorKind::TlsFailure).with_detail(format!("OpenSSL: {said}"))
 }

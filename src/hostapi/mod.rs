@@ -42,8 +42,10 @@
 
 pub mod answer;
 mod error;
+mod exchange;
 pub mod frame;
 mod legacy;
+mod materials;
 mod net;
 mod tls;
 
@@ -51,8 +53,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 pub use error::{ErrorKind, HostApiError, Stage};
+pub use exchange::EchoReply;
+pub use materials::TlsMaterials;
 pub use net::{connect, resolve};
-pub use tls::{EchoReply, TlsClient, TlsMaterials, TlsSession, echo, handshake};
+pub use tls::{TlsClient, TlsSession, echo, handshake};
 
 /// How one stage of [`run_probe`] went.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -113,6 +113,12 @@ pub fn parse_p12(bytes: &[u8], password: &Secret) -> Result<ClientIdentity, Iden
             source: None,
         })?
         .map_err(|error| classify_p12_error(error, bytes, &protection))?;
+    if protection.mac.is_none() && !password.is_empty() {
+        return Err(IdentityError::BadPkcs12 {
+            reason: "it has no MAC (integrity check), and fxpkcs11's OpenSSL (PKCS12_parse) refuses a file without one when a password is set ('mac absent')".into(),
+            source: None,
+        });
+    }
     if archive.keys.is_empty() {
         return Err(IdentityError::NoPrivateKey);
     }

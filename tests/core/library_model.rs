@@ -105,6 +105,8 @@ struct Case {
     tls: (&'static str, &'static str, &'static str, u8),
     /// `openssl req -newkey` arguments of the client key, such as `rsa:2048`.
     client_key: &'static str,
+    /// Options of `openssl pkcs12 -export`, such as `-nomac`.
+    p12_options: &'static [&'static str],
     /// Whether the model (and so fxpkcs11) connects and gets the ECHO answer.
     connects: bool,
     /// The check that must warn (or fail) and a fragment of its detail.
@@ -243,23 +245,23 @@ impl CasePki {
             "-sha256",
             "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
         );
-        openssl(
-            path,
-            &[
-                "pkcs12",
-                "-export",
-                "-inkey",
-                "client.key",
-                "-in",
-                "client.pem",
-                "-certfile",
-                "root.pem",
-                "-out",
-                "client.p12",
-                "-passout",
-                &format!("pass:{P12_PASSWORD}"),
-            ],
-        );
+        let passout = format!("pass:{P12_PASSWORD}");
+        let mut export = vec![
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "client.key",
+            "-in",
+            "client.pem",
+            "-certfile",
+            "root.pem",
+            "-out",
+            "client.p12",
+            "-passout",
+            &passout,
+        ];
+        export.extend(case.p12_options);
+        openssl(path, &export);
         let mut chain = read(path, "server.pem");
         if server.intermediate_as_anchor {
             chain.push_str(&read(path, "issuing.pem"));
@@ -485,6 +487,7 @@ fn a_modern_kmes_passes_with_both() {
         ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Pass, "the modern client (rustls)")),
     });
@@ -500,6 +503,7 @@ fn the_guides_cn_only_certificate_works_with_a_warning_naming_the_address() {
         ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsServerCert, Status::Warn, "does not name 127.0.0.1")),
     });
@@ -512,6 +516,7 @@ fn a_tls12_kmes_with_cbc_suites_only_works_with_a_warning_naming_the_suite() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA", 1),
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: true,
         finding: Some((
             CheckId::TlsHandshake,
@@ -528,6 +533,7 @@ fn rsa_key_exchange_works_with_a_warning() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "AES256-GCM-SHA384", 1),
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "RSA key exchange")),
     });
@@ -540,6 +546,7 @@ fn dhe_suites_that_rustls_lacks_work_with_a_warning_naming_the_client() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "DHE-RSA-AES256-GCM-SHA384", 1),
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "OpenSSL 1.x-compatible client")),
     });
@@ -552,6 +559,7 @@ fn a_tls10_only_kmes_works_as_with_openssl_11_with_a_warning() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1", "TLSv1", "DEFAULT:@SECLEVEL=0", 0),
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "TLSv1, deprecated")),
     });
@@ -567,6 +575,7 @@ fn a_sha1_signed_server_certificate_works_with_a_warning() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.3", "DEFAULT:@SECLEVEL=0", 0),
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "signed with SHA-1")),
     });
@@ -582,6 +591,7 @@ fn an_rsa_1024_server_key_works_with_a_warning() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.3", "DEFAULT:@SECLEVEL=0", 0),
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "1024-bit RSA key")),
     });
@@ -597,6 +607,7 @@ fn an_issuing_ca_given_as_prod_tls_ca_fails_as_openssl_refuses_it() {
         ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsServerCert, Status::Fail, "unable to get issuer certificate")),
     });
@@ -612,6 +623,7 @@ fn a_server_certificate_from_another_ca_fails_with_both() {
         ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: false,
         finding: Some((
             CheckId::TlsServerCert,
@@ -628,6 +640,7 @@ fn a_p521_client_key_works_through_the_compatibility_client() {
         ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "ec -pkeyopt ec_paramgen_curve:P-521",
+        p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "OpenSSL 1.x-compatible client")),
     });
@@ -640,6 +653,7 @@ fn a_der_root_ca_fails_as_the_librarys_openssl_loads_pem_only() {
         ca_file: CaFile::Der,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsCa, Status::Fail, "openssl x509 -inform DER")),
     });
@@ -652,6 +666,7 @@ fn a_root_ca_after_a_byte_order_mark_fails_as_openssl_reads_no_certificate() {
         ca_file: CaFile::ByteOrderMark,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsCa, Status::Fail, "byte-order mark")),
     });
@@ -664,7 +679,21 @@ fn an_indented_root_ca_fails_as_openssl_reads_no_certificate() {
         ca_file: CaFile::Indented,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsCa, Status::Fail, "indented")),
+    });
+}
+
+#[test]
+fn a_pkcs12_file_without_a_mac_fails_as_pkcs12_parse_refuses_it() {
+    check_case(Case {
+        server: GOOD_CERT,
+        ca_file: CaFile::Pem,
+        tls: MODERN_TLS,
+        client_key: "rsa:2048",
+        p12_options: &["-nomac"],
+        connects: false,
+        finding: Some((CheckId::TlsIdentity, Status::Fail, "no MAC")),
     });
 }
