@@ -9,6 +9,7 @@ pub mod support;
 mod cli {
     mod process;
 
+    mod access;
     mod check;
     mod config;
     mod fleet;

@@ -508,7 +508,7 @@ fn check_tls(doc: &CfgDocument, entries: &[Entry], cfg_path: Option<&Path>, find
 }
 
 /// On Unix: a [`Severity::Warning`] when the file at `path` holds a non-empty password
-/// and its group or other users may read it. The message gives the mode (such as `0644`)
+/// and users outside its owner and group may read it. The message gives the mode (such as `0644`)
 /// and suggests `chmod 600`. `None` when the file is private, holds no password, cannot
 /// be examined, or on other platforms.
 pub fn permission_finding(path: &Path, doc: &CfgDocument) -> Option<Finding> {
@@ -521,14 +521,12 @@ pub fn permission_finding(path: &Path, doc: &CfgDocument) -> Option<Finding> {
             .into_iter()
             .find(|entry| entry.is_secret() && !entry.value.is_empty())?;
         let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o7777;
-        if mode & 0o044 == 0 {
+        // Group read is how the users who run ssh get access (`--group`); only users
+        // outside the owner and the group are a finding.
+        if mode & 0o004 == 0 {
             return None;
         }
-        let readers = match (mode & 0o040 != 0, mode & 0o004 != 0) {
-            (true, true) => "its group and all other users",
-            (true, false) => "its group",
-            _ => "all other users",
-        };
+        let readers = "all other users";
         Some(Finding::new(
             Some(secret.line),
             Severity::Warning,

@@ -52,6 +52,10 @@ pub struct CheckArgs {
     /// Accept and record an unknown SSH host key (StrictHostKeyChecking=accept-new).
     #[arg(long, requires = "ssh_target")]
     ssh_accept_new: bool,
+    /// The user who will run ssh: config.access fails when NAME cannot read the cfg, the
+    /// root CA or the PKCS#12 file; run as root, --ssh logs in as NAME.
+    #[arg(long, value_name = "NAME")]
+    for_user: Option<String>,
 }
 
 /// What `check` prints.
@@ -92,6 +96,7 @@ pub fn run(args: &CheckArgs) -> CommandResult {
         ssh_target: args.ssh_target.clone(),
         ssh_host_keys,
         helper: None,
+        for_user: args.for_user.clone(),
     };
     let format = if args.json { Format::Json } else { args.format };
     if format == Format::Text && args.output.is_some() {

@@ -23,6 +23,10 @@ pub enum ConfigCommand {
         /// Replace an existing file (its contents are kept in NAME.bak, its owner and mode are kept).
         #[arg(long)]
         force: bool,
+        /// Let the members of group NAME read the file (its group becomes NAME, its mode 0640):
+        /// the users who run ssh with the key, since the library runs as them.
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
     },
     /// Print every section and entry, passwords masked.
     Show {
@@ -95,7 +99,9 @@ struct SetJson<'a> {
 /// Runs a `config` subcommand.
 pub fn run(command: ConfigCommand) -> CommandResult {
     match command {
-        ConfigCommand::Init { path, force } => init(&path.unwrap_or_else(default_config_path), force),
+        ConfigCommand::Init { path, force, group } => {
+            init(&path.unwrap_or_else(default_config_path), force, group.as_deref())
+        }
         ConfigCommand::Show { path, json } => show(&path.unwrap_or_else(default_config_path), json),
         ConfigCommand::Set(args) => set(&args),
         ConfigCommand::Validate { path } => validate(&path.unwrap_or_else(default_config_path)),
@@ -370,7 +376,46 @@ fn validate(path: &Path) -> CommandResult {
     Ok(if errors > 0 { EXIT_FAILED } else { EXIT_OK })
 }
 
-fn init(path: &Path, force: bool) -> CommandResult {
+/// The group named by `--group`, looked up before anything is written.
+pub(super) fn access_group(name: Option<&str>) -> Result<Option<fxconfig::files::access::GroupInfo>, CommandError> {
+    name.map(|name| {
+        fxconfig::files::access::group(name).map_err(|error| {
+            CommandError::cannot_run(format!(
+                "--group {name}: {error} (getent group {name} lists it once it exists)"
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// Gives `group` read access to `paths` (group `group`, mode 0640), and says so when `tell`.
+pub(super) fn grant_group_access(
+    group: &fxconfig::files::access::GroupInfo,
+    paths: &[&Path],
+    tell: bool,
+) -> Result<(), CommandError> {
+    for path in paths {
+        fxconfig::files::access::grant_group(path, group)
+            .map_err(|error| CommandError::cannot_run(error.to_string()))?;
+    }
+    if !tell {
+        return Ok(());
+    }
+    say!(
+        "{} can read {} (mode 0640): run ssh with the key as one of them, or add the users who do (usermod -aG {} USER)",
+        group,
+        paths
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        group.name
+    );
+    Ok(())
+}
+
+fn init(path: &Path, force: bool, group: Option<&str>) -> CommandResult {
+    let group = access_group(group)?;
     let plan = cfg::init::plan(path);
     let doc = cfg::CfgDocument::parse(cfg::blank_template().as_bytes())
         .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
@@ -387,6 +432,9 @@ fn init(path: &Path, force: bool) -> CommandResult {
     }
     if let Some(backup) = &report.backup {
         println!("the previous contents are in {}", backup.display());
+    }
+    if let Some(group) = &group {
+        grant_group_access(group, &[&report.path], true)?;
     }
     if plan.read_by_library {
         println!(

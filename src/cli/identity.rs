@@ -47,6 +47,10 @@ pub struct ImportArgs {
     /// Accept an empty password on standard input.
     #[arg(long, requires = "password_stdin")]
     allow_empty: bool,
+    /// Let the members of group NAME read the configuration and the two copies (group NAME,
+    /// mode 0640): the users who run ssh with the key, since the library runs as them.
+    #[arg(long, value_name = "NAME")]
+    group: Option<String>,
     /// Where to copy the two files (default: the configuration's folder).
     #[arg(long, value_name = "DIR")]
     dest: Option<PathBuf>,
@@ -196,6 +200,7 @@ pub fn run_identity(args: &IdentityArgs) -> CommandResult {
 
 /// Checks the materials, copies them and updates the configuration.
 pub fn run_import(args: &ImportArgs) -> CommandResult {
+    let group = super::config::access_group(args.group.as_deref())?;
     let password = args.password.read(args.allow_empty)?;
     let request = ImportRequest {
         config: &args.config,
@@ -224,6 +229,9 @@ pub fn run_import(args: &ImportArgs) -> CommandResult {
         None => fxconfig::files::resolve_link_target(&args.config).unwrap_or_else(|_| args.config.clone()),
     };
     let ca_subject = report.ca.certs.first().map(|c| c.subject.as_str());
+    if let Some(group) = group.as_ref().filter(|_| !args.check) {
+        super::config::grant_group_access(group, &[&path, &report.ca_path, &report.p12_path], !args.json)?;
+    }
     if let Some(exposure) = &report.exposure {
         output::warn_exposure(&args.config, exposure);
     }

@@ -26,6 +26,8 @@ pub enum CheckId {
     ConfigFields,
     /// `config.permissions`.
     ConfigPermissions,
+    /// `config.access`.
+    ConfigAccess,
     /// `tls.ca`.
     TlsCa,
     /// `tls.identity`.
@@ -177,11 +179,22 @@ pub const CHECKS: &[CheckSpec] = &[
         name: "config.permissions",
         title: "Configuration file permissions",
         guide: "4.2",
-        description: "Warns when a file holding passwords can be read by other users.",
+        description: "Warns when a file holding passwords can be read by users outside its owner and group; names the group and its members when the group may read it.",
         needs: &[CheckId::ConfigLocate],
         scope: CheckScope::Connection,
         wizard: WizardStep::Configuration,
         run: |state| state.config_permissions(),
+    },
+    CheckSpec {
+        id: CheckId::ConfigAccess,
+        name: "config.access",
+        title: "Files readable by the ssh user",
+        guide: "5",
+        description: "Names who can read the cfg, PROD-TLS-CA and PROD-TLS-KEY, since the library runs as the user who runs ssh; with --for-user NAME, fails when NAME cannot read them, and warns when the user who ran fxconfig (SUDO_USER under sudo) cannot.",
+        needs: &[CheckId::ConfigParse],
+        scope: CheckScope::Connection,
+        wizard: WizardStep::Configuration,
+        run: |state| state.config_access(),
     },
     CheckSpec {
         id: CheckId::TlsCa,

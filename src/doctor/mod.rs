@@ -52,6 +52,11 @@ pub struct DoctorOptions {
     /// The `fxconfig` program that loads the module in a child process, and extra
     /// environment for it and `ssh`; `None` finds `fxconfig` next to the running program.
     pub helper: Option<Helper>,
+    /// The user who will run ssh: `config.access` fails when that user cannot read the
+    /// cfg, the root CA or the PKCS#12 file, and `ssh.login` runs ssh as that user when
+    /// fxconfig runs as root. `None` judges for the user who ran fxconfig (`SUDO_USER` under
+    /// sudo).
+    pub for_user: Option<String>,
 }
 
 impl Default for DoctorOptions {
@@ -63,6 +68,7 @@ impl Default for DoctorOptions {
             pin: None,
             token_label: None,
             ssh_target: None,
+            for_user: None,
             ssh_host_keys: HostKeys::Strict,
             helper: None,
         }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{CheckId, DoctorOptions, Facts, Outcome, Status};
 use crate::cfg::{self, CfgFile, Finding, FindingKind, Settings, Severity, TlsPaths};
+use crate::files;
 use crate::hostapi::{self, EchoReply, HostApiError, Stage, TlsMaterials, TlsSession, answer};
 use crate::identity::{self, CaBundle, ClientIdentity, LibraryReading, Validity};
 
@@ -253,12 +254,113 @@ impl<'a> State<'a> {
             .filter(|f| finding_owner(&f.kind) == Some(CheckId::ConfigPermissions))
             .collect();
         if mine.is_empty() {
-            Outcome::pass("readable by its owner only, or holds no password")
+            match self.config_path.as_deref().map(files::access::readers) {
+                Some(Ok(readers)) => Outcome::pass(format!(
+                    "readable by {}; no user outside its owner and group can read it",
+                    readers.describe()
+                )),
+                _ => Outcome::pass("readable by its owner only, or holds no password"),
+            }
         } else {
             let path = self.config_display();
             Outcome::warn(
                 findings_text(&mine),
                 format!("Run: chmod 600 {path} (it holds the crypto operator and PKCS#12 passwords) [4.2]"),
+            )
+        }
+    }
+
+    /// The files the library reads as the ssh user: the cfg, and the CA and PKCS#12 files
+    /// when TLS needs them; only those that exist (missing ones are config.fields' finding).
+    fn library_files(&self) -> Vec<(&'static str, PathBuf)> {
+        let mut files = Vec::new();
+        if let Some(path) = &self.config_path {
+            files.push(("the configuration", path.clone()));
+        }
+        if !self.tls_disabled() {
+            let paths = self.tls_paths();
+            if let Some(ca) = paths.ca {
+                files.push((cfg::tag::PROD_TLS_CA, ca));
+            }
+            if let Some(key) = paths.key.filter(|_| !self.anonymous()) {
+                files.push((cfg::tag::PROD_TLS_KEY, key));
+            }
+        }
+        files.retain(|(_, path)| path.exists());
+        files
+    }
+
+    pub(super) fn config_access(&mut self) -> Outcome {
+        let files = self.library_files();
+        let group_remedy = "Let the users who run ssh read these files through a group: sudo fxconfig config init --group NAME and sudo fxconfig import --group NAME (files 0640, owner root), or chgrp NAME FILE && chmod 640 FILE; the library runs as the user who runs ssh [4.2] [5]";
+        if let Some(name) = &self.options.for_user {
+            let account = match files::access::account(name) {
+                Ok(account) => account,
+                Err(files::access::AccessError::Unsupported) => {
+                    return Outcome::skip("file access by account is examined on Unix only");
+                }
+                Err(error) => {
+                    return Outcome::fail(
+                        error.to_string(),
+                        "Name the user who runs ssh with --for-user, as this system knows it (getent passwd NAME) [5]",
+                    );
+                }
+            };
+            let problems: Vec<String> = files
+                .iter()
+                .filter_map(|(label, path)| match files::access::can_read(path, &account) {
+                    Ok(Ok(())) => None,
+                    Ok(Err(reason)) => Some(format!("{label}: {reason}")),
+                    Err(error) => Some(format!("{label}: {error}")),
+                })
+                .collect();
+            return if problems.is_empty() {
+                let labels: Vec<&str> = files.iter().map(|(label, _)| *label).collect();
+                Outcome::pass(format!("{name} can read {}", labels.join(", ")))
+            } else {
+                Outcome::fail(
+                    format!(
+                        "ssh run by {name} would fail to load the library's settings: {}",
+                        problems.join("; ")
+                    ),
+                    group_remedy,
+                )
+            };
+        }
+        let mut described = Vec::new();
+        for (label, path) in &files {
+            match files::access::readers(path) {
+                Ok(readers) => described.push(format!("{label}: {}", readers.describe())),
+                Err(files::access::AccessError::Unsupported) => {
+                    return Outcome::skip("file access by account is examined on Unix only");
+                }
+                Err(error) => described.push(format!("{label}: {error}")),
+            }
+        }
+        let who = described.join("; ");
+        let Some(account) = files::access::invoking_account() else {
+            return Outcome::pass(format!("who can read: {who}"));
+        };
+        let unreadable: Vec<String> = files
+            .iter()
+            .filter_map(|(label, path)| match files::access::can_read(path, &account) {
+                Ok(Err(reason)) => Some(format!("{label}: {reason}")),
+                _ => None,
+            })
+            .collect();
+        if unreadable.is_empty() {
+            Outcome::pass(format!(
+                "who can read: {who}. ssh run by {} can load them; check another user with --for-user NAME",
+                account.name
+            ))
+        } else {
+            Outcome::warn(
+                format!(
+                    "who can read: {who}. {}, who ran fxconfig, cannot: {}",
+                    account.name,
+                    unreadable.join("; ")
+                ),
+                group_remedy,
             )
         }
     }

@@ -16,6 +16,7 @@
 //! * [`create_dir_no_wider`] and [`private_staging_dir`] make folders whose permissions do
 //!   not depend on the umask.
 
+pub mod access;
 mod attributes;
 mod input;
 mod lock;
