@@ -154,6 +154,10 @@ pub struct SshLoginOptions {
     pub ssh: PathBuf,
     /// `ConnectTimeout`; the whole run is killed after three times this, plus 5 s.
     pub timeout: Duration,
+    /// Run ssh as this local user (`runuser -u USER --`, so its groups apply), when
+    /// fxconfig runs as root: the login then proves what that user will see, since the
+    /// module runs as the user who runs ssh. `None` runs ssh as fxconfig's own user.
+    pub run_as: Option<String>,
 }
 
 impl SshLoginOptions {
@@ -168,6 +172,7 @@ impl SshLoginOptions {
             host_keys: HostKeys::Strict,
             ssh: PathBuf::from("ssh"),
             timeout: Duration::from_secs(5),
+            run_as: None,
         }
     }
 }
@@ -283,8 +288,18 @@ pub fn ssh_arguments(options: &SshLoginOptions) -> Vec<String> {
 /// `helper` provides the environment for `ssh` and, with a PIN, the askpass program.
 pub fn login(options: &SshLoginOptions, helper: &Helper) -> SshLoginReport {
     let args = ssh_arguments(options);
-    let command_text = format!("{} {}", options.ssh.display(), args.join(" "));
-    let mut command = std::process::Command::new(&options.ssh);
+    let (mut command, command_text) = match &options.run_as {
+        Some(user) => {
+            let mut command = std::process::Command::new("runuser");
+            command.args(["-u", user, "--"]).arg(&options.ssh);
+            let text = format!("runuser -u {user} -- {} {}", options.ssh.display(), args.join(" "));
+            (command, text)
+        }
+        None => (
+            std::process::Command::new(&options.ssh),
+            format!("{} {}", options.ssh.display(), args.join(" ")),
+        ),
+    };
     command.args(&args);
     command.envs(helper.env.iter().map(|(k, v)| (k, v)));
     if let Some(config) = &options.config {
@@ -294,7 +309,7 @@ pub fn login(options: &SshLoginOptions, helper: &Helper) -> SshLoginReport {
         );
     }
     let askpass_dir = match &options.pin {
-        Some(pin) => match askpass_script(&helper.program) {
+        Some(pin) => match askpass_script(&helper.program, options.run_as.as_deref()) {
             Ok((dir, script)) => {
                 command
                     .env("SSH_ASKPASS", &script)
@@ -389,7 +404,8 @@ fn report(
 /// A small script that runs `fxconfig askpass` with ssh's prompt as its one argument, in a
 /// private temporary folder (0700 whatever the umask: no other user may add, swap or read
 /// files there). It holds no secret: the PIN stays in `ssh`'s environment.
-fn askpass_script(program: &Path) -> std::io::Result<(tempfile::TempDir, PathBuf)> {
+/// The askpass script, in a private folder owned by `run_as` when ssh runs as that user.
+fn askpass_script(program: &Path, run_as: Option<&str>) -> std::io::Result<(tempfile::TempDir, PathBuf)> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -401,10 +417,17 @@ fn askpass_script(program: &Path) -> std::io::Result<(tempfile::TempDir, PathBuf
         let quoted = program.display().to_string().replace('\'', "'\\''");
         std::fs::write(&script, format!("#!/bin/sh\nexec '{quoted}' askpass -- \"$@\"\n"))?;
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700))?;
+        if let Some(user) = run_as {
+            let account = crate::files::access::account(user).map_err(std::io::Error::other)?;
+            for path in [dir.path(), script.as_path()] {
+                std::os::unix::fs::chown(path, Some(account.uid), None)?;
+            }
+        }
         Ok((dir, script))
     }
     #[cfg(not(unix))]
     {
+        let _ = run_as;
         let dir = tempfile::Builder::new().prefix("fxconfig-askpass").tempdir()?;
         Ok((dir, program.to_path_buf()))
     }

@@ -681,6 +681,39 @@ fn the_child_process_loads_the_module_with_fxpkcs11_cfg_set() {
     assert!(report.sign.done().is_some_and(|tests| tests.iter().all(|t| t.verified)));
 }
 
+/// The module is the arbiter: when it finds its token while fxconfig's own connection
+/// failed, the report says that the module's result is what ssh will see.
+#[test]
+fn the_module_is_named_the_arbiter_when_it_and_the_connection_disagree() {
+    let hsm = Hsm::new();
+    let lab = Lab::new();
+    lab.write_cfg("127.0.0.1", crate::support::net::free_port());
+    let options = DoctorOptions {
+        config: Some(lab.cfg.clone()),
+        module: Some(PathBuf::from(SOFTHSM)),
+        pin: Some(Secret::new(PIN)),
+        token_label: Some(TOKEN.to_owned()),
+        helper: Some(hsm.helper()),
+        timeout: Duration::from_secs(1),
+        ..DoctorOptions::default()
+    };
+    let report = doctor::run(&options, &AtomicBool::new(false), &mut |_| {});
+    assert_eq!(report.get(CheckId::NetConnect).unwrap().status, Status::Fail);
+    let slots = report.get(CheckId::Pkcs11Slots).unwrap();
+    assert_eq!(slots.status, Status::Pass, "{slots:?}");
+    assert!(
+        slots.detail.contains("the module's result is what ssh will see"),
+        "{slots:?}"
+    );
+
+    // When both agree, nothing is added.
+    let sim = lab.start_sim(None);
+    lab.write_cfg("127.0.0.1", sim.local_addr().port());
+    let report = doctor::run(&options, &AtomicBool::new(false), &mut |_| {});
+    let slots = report.get(CheckId::Pkcs11Slots).unwrap();
+    assert!(!slots.detail.contains("what ssh will see"), "{slots:?}");
+}
+
 #[test]
 fn the_doctor_runs_the_module_checks_after_the_connection_checks() {
     let hsm = Hsm::new();

@@ -207,6 +207,34 @@ fn without_a_pin_the_check_points_at_require_login_flag() {
     assert!(report.command.contains("BatchMode=yes"));
 }
 
+/// Run as another local user, ssh loads the module as that user: the same login that works
+/// as root fails for `nobody`, who cannot reach the token (SoftHSM's files, private to root
+/// in the test's folder), just as fxpkcs11 fails for a user who cannot read its cfg.
+#[test]
+fn run_as_another_user_the_login_shows_what_that_user_sees() {
+    assert!(
+        rustix::process::geteuid().is_root(),
+        "runuser needs root, as CI runs the tests"
+    );
+    let hsm = Hsm::new();
+    let sshd = Sshd::start(&fxconfig_pubkeys(&hsm));
+    let as_root = ssh::login(&sshd.options(Some(PIN)), &hsm.helper());
+    assert_eq!(
+        as_root.verdict,
+        SshVerdict::Success,
+        "{as_root:?} / sshd: {}",
+        sshd.log()
+    );
+    let options = SshLoginOptions {
+        run_as: Some("nobody".into()),
+        ..sshd.options(Some(PIN))
+    };
+    let as_nobody = ssh::login(&options, &hsm.helper());
+    assert!(as_nobody.command.starts_with("runuser -u nobody -- "), "{as_nobody:?}");
+    assert_ne!(as_nobody.verdict, SshVerdict::Success, "{as_nobody:?}");
+    assert!(!format!("{as_nobody:?}").contains(PIN));
+}
+
 #[test]
 fn another_key_in_authorized_keys_is_explained_with_section_4_1() {
     let hsm = Hsm::new();

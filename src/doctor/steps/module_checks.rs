@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::State;
-use crate::doctor::{CheckId, Outcome};
+use crate::doctor::{CheckId, Outcome, Status};
 use crate::pkcs11::ssh::{self, SshLoginOptions, SshVerdict};
 use crate::pkcs11::{
     self, Action, Failure, Helper, LoginState, ModuleFile, ProbeReport, ProbeRequest, Step, check_dependencies,
@@ -132,6 +132,40 @@ impl State<'_> {
     }
 
     pub(in crate::doctor) fn pkcs11_slots(&mut self) -> Outcome {
+        let outcome = self.token_outcome();
+        self.with_arbiter_note(outcome)
+    }
+
+    /// When the module and fxconfig's own connection disagree, says which one ssh will
+    /// follow: the module, which is what `ssh -I` loads.
+    fn with_arbiter_note(&self, mut outcome: Outcome) -> Outcome {
+        let connection_failed = [
+            CheckId::NetResolve,
+            CheckId::NetConnect,
+            CheckId::TlsHandshake,
+            CheckId::TlsServerCert,
+            CheckId::TlsClientAuth,
+            CheckId::HostapiEcho,
+        ]
+        .iter()
+        .any(|id| self.statuses.get(id) == Some(&Status::Fail));
+        let connection_passed = self.passed(CheckId::HostapiEcho);
+        let note = match outcome.status {
+            Status::Pass | Status::Warn if connection_failed => Some(
+                "The module found its token although fxconfig's own connection to the KMES failed: the module's result is what ssh will see, so the connection finding may be a difference between fxconfig's TLS client and the library's",
+            ),
+            Status::Fail if connection_passed => Some(
+                "fxconfig's own connection to the KMES worked, the module's did not: the module's result is what ssh will see",
+            ),
+            _ => None,
+        };
+        if let Some(note) = note {
+            outcome.detail = format!("{}. {note}", outcome.detail);
+        }
+        outcome
+    }
+
+    fn token_outcome(&mut self) -> Outcome {
         let Some(report) = self.probe_report() else {
             return Outcome::skip("the module was not loaded");
         };
@@ -236,6 +270,17 @@ impl State<'_> {
         })
     }
 
+    /// The local user ssh runs as: `--for-user` when fxconfig runs as root (so the login
+    /// proves what that user will see), else fxconfig's own user.
+    fn ssh_user(&self) -> Option<String> {
+        let user = self.options.for_user.clone()?;
+        #[cfg(unix)]
+        let root = rustix::process::geteuid().is_root();
+        #[cfg(not(unix))]
+        let root = false;
+        (root && user != "root").then_some(user)
+    }
+
     pub(in crate::doctor) fn ssh_login(&mut self) -> Outcome {
         let Some(target) = self.options.ssh_target.clone() else {
             return Outcome::skip("no SSH target given (--ssh USER@HOST[:PORT])");
@@ -253,14 +298,21 @@ impl State<'_> {
             token_label: self.options.token_label.clone(),
             host_keys: self.options.ssh_host_keys.clone(),
             timeout: self.options.timeout,
+            run_as: self.ssh_user(),
             ..SshLoginOptions::new(file.path.clone(), target)
         };
+        let as_user = options
+            .run_as
+            .as_ref()
+            .map(|user| format!("ssh run as {user}: "))
+            .unwrap_or_default();
         let result = ssh::login(&options, &helper);
         let citation = |text: &str| format!("{text} [{}]", result.guide);
+        let detail = format!("{as_user}{}", result.detail);
         match result.verdict {
-            SshVerdict::Success => Outcome::pass(result.detail.clone()),
-            SshVerdict::SuccessWithOtherKey => Outcome::warn(result.detail.clone(), citation(&result.remedy)),
-            _ => Outcome::fail(result.detail.clone(), citation(&result.remedy)),
+            SshVerdict::Success => Outcome::pass(detail),
+            SshVerdict::SuccessWithOtherKey => Outcome::warn(detail, citation(&result.remedy)),
+            _ => Outcome::fail(detail, citation(&result.remedy)),
         }
     }
 }
