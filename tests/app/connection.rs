@@ -112,7 +112,7 @@ fn cancel_stops_a_test_waiting_on_a_silent_server() {
     app.until("the handshake to start", |h| {
         h.state().check_results().iter().any(|r| r.id == CheckId::NetConnect)
     });
-    app.wait_for("of 14: TLS handshake");
+    app.wait_for("of 15: TLS handshake");
     assert!(app.shows("s of 3 s"), "the deadline of the step that waits is shown");
     let started = std::time::Instant::now();
     app.click("Cancel");
