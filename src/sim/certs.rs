@@ -28,6 +28,7 @@ struct CaSigner {
 /// Everything loaded from the option files.
 pub(super) struct Materials {
     client_roots: Arc<RootCertStore>,
+    client_root_ders: Vec<CertificateDer<'static>>,
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
     names: Vec<String>,
@@ -144,6 +145,7 @@ impl Materials {
         };
         Ok(Materials {
             client_roots: Arc::new(roots),
+            client_root_ders: ca_certs.clone(),
             chain,
             key,
             names,
@@ -174,6 +176,69 @@ impl Materials {
         let cert = params.signed_by(&key, &signer.issuer).map_err(PkiError::from)?;
         let key_der = PrivateKeyDer::Pkcs8(key.serialize_der().into());
         Ok((vec![cert.der().clone()], key_der))
+    }
+
+    /// The certificate the guide has the administrator make [3.1.2]: CN "KMES", the TLS
+    /// server profile, no subjectAltName, signed by the real CA.
+    fn issue_guide_cert(&self) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), SimError> {
+        let signer = self.ca_signer.as_ref().ok_or(SimError::CaKeyRequired)?;
+        let now = OffsetDateTime::now_utc();
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(DnType::CommonName, "KMES");
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.use_authority_key_identifier_extension = true;
+        params.not_before = now - time::Duration::days(1);
+        params.not_after = now + time::Duration::days(365);
+        let key = KeyPair::generate().map_err(PkiError::from)?;
+        let cert = params.signed_by(&key, &signer.issuer).map_err(PkiError::from)?;
+        let key_der = PrivateKeyDer::Pkcs8(key.serialize_der().into());
+        Ok((vec![cert.der().clone()], key_der))
+    }
+
+    /// The OpenSSL server of [`Fault::CbcOnly`]: TLS 1.2 with the configured certificate,
+    /// AES-CBC suites only, client certificates required and verified against the client CA.
+    pub(super) fn cbc_only_acceptor(&self) -> Result<openssl::ssl::SslAcceptor, SimError> {
+        use openssl::ssl::{SslAcceptor, SslMethod, SslVerifyMode, SslVersion};
+        use openssl::x509::X509;
+        use openssl::x509::store::X509StoreBuilder;
+        let mut builder = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).map_err(SimError::OpenSsl)?;
+        builder
+            .set_min_proto_version(Some(SslVersion::TLS1_2))
+            .map_err(SimError::OpenSsl)?;
+        builder
+            .set_max_proto_version(Some(SslVersion::TLS1_2))
+            .map_err(SimError::OpenSsl)?;
+        builder
+            .set_cipher_list(
+                "ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA",
+            )
+            .map_err(SimError::OpenSsl)?;
+        let (leaf, intermediates) = self
+            .chain
+            .split_first()
+            .ok_or(SimError::OpenSsl(openssl::error::ErrorStack::get()))?;
+        let leaf = X509::from_der(leaf).map_err(SimError::OpenSsl)?;
+        builder.set_certificate(&leaf).map_err(SimError::OpenSsl)?;
+        for cert in intermediates {
+            builder
+                .add_extra_chain_cert(X509::from_der(cert).map_err(SimError::OpenSsl)?)
+                .map_err(SimError::OpenSsl)?;
+        }
+        let key = openssl::pkey::PKey::private_key_from_der(self.key.secret_der()).map_err(SimError::OpenSsl)?;
+        builder.set_private_key(&key).map_err(SimError::OpenSsl)?;
+        builder.check_private_key().map_err(SimError::OpenSsl)?;
+        let mut store = X509StoreBuilder::new().map_err(SimError::OpenSsl)?;
+        for root in &self.client_root_ders {
+            store
+                .add_cert(X509::from_der(root).map_err(SimError::OpenSsl)?)
+                .map_err(SimError::OpenSsl)?;
+        }
+        builder
+            .set_verify_cert_store(store.build())
+            .map_err(SimError::OpenSsl)?;
+        builder.set_verify(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT);
+        Ok(builder.build())
     }
 
     fn issue_from_other_ca(&self) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), SimError> {
@@ -216,6 +281,7 @@ impl Materials {
         let (chain, key) = match fault {
             Some(Fault::WrongCa) => self.issue_from_other_ca()?,
             Some(Fault::ExpiredCert) => self.issue_expired()?,
+            Some(Fault::GuideCert) => self.issue_guide_cert()?,
             _ => (self.chain.clone(), self.key.clone_key()),
         };
         builder

@@ -32,11 +32,17 @@ pub enum Fault {
     GeneralFailure,
     /// Answer the ECHO after a delay.
     Slow,
+    /// Serve the certificate the guide makes [3.1.2]: CN=KMES from the real CA, with no
+    /// subjectAltName, so it names no address (needs the CA key).
+    GuideCert,
+    /// Speak TLS 1.2 with AES-CBC suites only, as a KMES whose older cipher list was kept: the
+    /// library's OpenSSL 1.x connects, rustls does not.
+    CbcOnly,
 }
 
 impl Fault {
     /// Every fault, in the order the CLI lists them.
-    pub const ALL: [Fault; 12] = [
+    pub const ALL: [Fault; 14] = [
         Fault::WrongCa,
         Fault::RejectClient,
         Fault::NoClientAuth,
@@ -49,6 +55,8 @@ impl Fault {
         Fault::PermissionDenied,
         Fault::GeneralFailure,
         Fault::Slow,
+        Fault::GuideCert,
+        Fault::CbcOnly,
     ];
 
     /// The name used on the command line, such as `wrong-ca`.
@@ -66,6 +74,8 @@ impl Fault {
             Fault::PermissionDenied => "permission-denied",
             Fault::GeneralFailure => "general-failure",
             Fault::Slow => "slow",
+            Fault::GuideCert => "guide-cert",
+            Fault::CbcOnly => "cbc-only",
         }
     }
 
@@ -88,6 +98,12 @@ impl Fault {
             }
             Fault::GeneralFailure => "answer the ECHO with the status AN=N and an error text in latin-1 (ER)",
             Fault::Slow => "answer the ECHO only after a delay",
+            Fault::GuideCert => {
+                "serve the guide's certificate: CN=KMES from the real CA, no subjectAltName (needs --ca-key)"
+            }
+            Fault::CbcOnly => {
+                "offer TLS 1.2 with AES-CBC suites only, through OpenSSL (works with fxpkcs11, not rustls)"
+            }
         }
     }
 }

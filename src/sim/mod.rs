@@ -92,8 +92,10 @@ pub enum SimError {
         /// The file.
         path: PathBuf,
     },
-    /// [`Fault::ExpiredCert`] was asked for without the CA key.
-    #[error("the expired-cert fault needs the CA private key (--ca-key) to re-issue the server certificate")]
+    /// [`Fault::ExpiredCert`] or [`Fault::GuideCert`] was asked for without the CA key.
+    #[error(
+        "the expired-cert and guide-cert faults need the CA private key (--ca-key) to re-issue the server certificate"
+    )]
     CaKeyRequired,
     /// The CA key or CA certificate cannot be used for signing.
     #[error("cannot sign with the CA from {path}: {source}")]
@@ -117,6 +119,9 @@ pub enum SimError {
     /// The server certificate, key or CA was refused by the TLS library.
     #[error("the TLS library refused the certificates: {0}")]
     Tls(#[source] rustls::Error),
+    /// OpenSSL, which serves [`Fault::CbcOnly`], refused the certificates or settings.
+    #[error("OpenSSL refused the certificates or settings of the cbc-only fault: {0}")]
+    OpenSsl(#[source] openssl::error::ErrorStack),
     /// The client CA cannot be used to verify client certificates.
     #[error("the client CA cannot verify client certificates: {0}")]
     ClientVerifier(#[source] rustls::server::VerifierBuilderError),
@@ -151,6 +156,9 @@ impl Explain for SimError {
                 "Check that the server key belongs to the server certificate and that both are ECDSA, Ed25519 or RSA."
             }
             SimError::ClientVerifier(_) => "Give a valid CA certificate as the client CA.",
+            SimError::OpenSsl(_) => {
+                "Check that the server key belongs to the server certificate (RSA or ECDSA) and that the client CA is a certificate."
+            }
             SimError::Bind { .. } => "Choose another port, or stop whatever already listens on it.",
             SimError::Spawn(_) => "The system is out of resources for threads; close other programs and retry.",
         };

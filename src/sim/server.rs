@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use openssl::ssl::{ErrorCode, HandshakeError, SslAcceptor};
 use rustls::{ServerConfig, ServerConnection};
 
 use super::certs::Materials;
@@ -38,6 +39,7 @@ pub(super) struct Shared {
     materials: Materials,
     fault: Mutex<Option<Fault>>,
     configs: Mutex<HashMap<Option<Fault>, Arc<ServerConfig>>>,
+    cbc_only: Mutex<Option<SslAcceptor>>,
     stop: AtomicBool,
     active: AtomicUsize,
     slow_delay: Duration,
@@ -51,6 +53,7 @@ impl Shared {
             materials,
             fault: Mutex::new(None),
             configs: Mutex::new(HashMap::new()),
+            cbc_only: Mutex::new(None),
             stop: AtomicBool::new(false),
             active: AtomicUsize::new(0),
             slow_delay,
@@ -64,7 +67,14 @@ impl Shared {
     fn config_for(&self, fault: Option<Fault>) -> Result<Arc<ServerConfig>, SimError> {
         let key = if matches!(
             fault,
-            Some(Fault::WrongCa | Fault::RejectClient | Fault::NoClientAuth | Fault::ExpiredCert | Fault::Tls12Only)
+            Some(
+                Fault::WrongCa
+                    | Fault::RejectClient
+                    | Fault::NoClientAuth
+                    | Fault::ExpiredCert
+                    | Fault::Tls12Only
+                    | Fault::GuideCert
+            )
         ) {
             fault
         } else {
@@ -79,10 +89,28 @@ impl Shared {
         Ok(config)
     }
 
-    pub(super) fn set_fault(&self, fault: Option<Fault>) -> Result<(), SimError> {
-        if fault != Some(Fault::Silent) {
-            self.config_for(fault)?;
+    /// The OpenSSL server of [`Fault::CbcOnly`], built once and cached.
+    fn cbc_only_acceptor(&self) -> Result<SslAcceptor, SimError> {
+        let mut cached = self.cbc_only.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(acceptor) = cached.as_ref() {
+            return Ok(acceptor.clone());
         }
+        let acceptor = self.materials.cbc_only_acceptor()?;
+        *cached = Some(acceptor.clone());
+        Ok(acceptor)
+    }
+
+    /// The server for `fault`.
+    fn server_for(&self, fault: Option<Fault>) -> Result<Server, SimError> {
+        match fault {
+            Some(Fault::Silent) => Ok(Server::Silent),
+            Some(Fault::CbcOnly) => self.cbc_only_acceptor().map(Server::OpenSsl),
+            _ => self.config_for(fault).map(Server::Rustls),
+        }
+    }
+
+    pub(super) fn set_fault(&self, fault: Option<Fault>) -> Result<(), SimError> {
+        self.server_for(fault)?;
         *self.fault.lock().unwrap_or_else(PoisonError::into_inner) = fault;
         Ok(())
     }
@@ -142,22 +170,28 @@ fn dispatch(stream: TcpStream, shared: &Arc<Shared>) {
         return;
     };
     let fault = shared.fault();
-    let config = match fault {
-        Some(Fault::Silent) => None,
-        _ => match shared.config_for(fault) {
-            Ok(config) => Some(config),
-            Err(_) => return,
-        },
+    let Ok(server) = shared.server_for(fault) else {
+        return;
     };
     // If the thread cannot be spawned, the closure (guard and stream included) is dropped.
     let _ = thread::Builder::new().name("fxconfig-sim-conn".into()).spawn(move || {
         let shared = Arc::clone(&guard.0);
-        serve(stream, fault, config, &shared);
+        serve(stream, fault, server, &shared);
         drop(guard);
     });
 }
 
-fn serve(stream: TcpStream, fault: Option<Fault>, config: Option<Arc<ServerConfig>>, shared: &Shared) {
+/// What answers a connection.
+enum Server {
+    /// Nothing: [`Fault::Silent`].
+    Silent,
+    /// rustls, configured for the fault.
+    Rustls(Arc<ServerConfig>),
+    /// OpenSSL, for what rustls cannot speak: [`Fault::CbcOnly`].
+    OpenSsl(SslAcceptor),
+}
+
+fn serve(stream: TcpStream, fault: Option<Fault>, server: Server, shared: &Shared) {
     let prepared = stream
         .set_nonblocking(false)
         .and_then(|()| stream.set_read_timeout(Some(POLL)))
@@ -166,9 +200,10 @@ fn serve(stream: TcpStream, fault: Option<Fault>, config: Option<Arc<ServerConfi
     if prepared.is_err() {
         return;
     }
-    match config {
-        None => hold_silently(stream, shared),
-        Some(config) => {
+    match server {
+        Server::Silent => hold_silently(stream, shared),
+        Server::OpenSsl(acceptor) => serve_openssl(stream, &acceptor, shared),
+        Server::Rustls(config) => {
             if let Ok(tls) = ServerConnection::new(config) {
                 let mut connection = Connection {
                     tls,
@@ -178,6 +213,57 @@ fn serve(stream: TcpStream, fault: Option<Fault>, config: Option<Arc<ServerConfi
                 // The connection ends on any error; the client reports it from its side.
                 let _ = connection.run(fault, shared);
             }
+        }
+    }
+}
+
+/// Serves one connection with OpenSSL: the handshake, then ECHO answers until the client
+/// leaves, the connection idles out or the simulator stops.
+fn serve_openssl(stream: TcpStream, acceptor: &SslAcceptor, shared: &Shared) {
+    let deadline = Instant::now() + HANDSHAKE_LIMIT;
+    let mut attempt = acceptor.accept(stream);
+    let mut tls = loop {
+        match attempt {
+            Ok(tls) => break tls,
+            Err(HandshakeError::WouldBlock(mid)) if !shared.stopping() && Instant::now() < deadline => {
+                attempt = mid.handshake();
+            }
+            Err(_) => return,
+        }
+    };
+    let mut pending = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let mut idle_until = Instant::now() + IDLE_LIMIT;
+    while !shared.stopping() && Instant::now() < idle_until {
+        match frame::scan(&pending) {
+            Ok(Scan::Complete(len)) => {
+                let request: Vec<u8> = pending.drain(..len).collect();
+                let answer = match frame::parse(&request) {
+                    Ok(request) if request.command == frame::COMMAND_ECHO => echo_answer(&shared.serial),
+                    Ok(request) => error_frame(&format!(
+                        "command {} is not supported by the simulator",
+                        request.command
+                    )),
+                    Err(_) => error_frame("malformed request"),
+                };
+                if tls.write_all(&answer).and_then(|()| tls.flush()).is_err() {
+                    return;
+                }
+                idle_until = Instant::now() + IDLE_LIMIT;
+                continue;
+            }
+            Ok(Scan::NeedMore) => {}
+            Err(_) => {
+                let _ = tls.write_all(&error_frame("malformed request"));
+                let _ = tls.shutdown();
+                return;
+            }
+        }
+        match tls.ssl_read(&mut chunk) {
+            Ok(0) => return,
+            Ok(read) => pending.extend_from_slice(&chunk[..read]),
+            Err(error) if error.code() == ErrorCode::WANT_READ => {}
+            Err(_) => return,
         }
     }
 }

@@ -143,6 +143,52 @@ fn tls12_only_server_still_works() {
     );
 }
 
+/// The guide's own Host API certificate (CN=KMES, no subjectAltName [3.1.2]) reached by IP
+/// address [4.2]: it works with fxpkcs11, which checks the chain only, so the run passes with
+/// a warning that names the address, and the ECHO is reached.
+#[test]
+fn the_guides_certificate_passes_with_a_warning_and_reaches_the_echo() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::GuideCert));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_config_and_tls_materials_pass(&report);
+    assert_tls_tail(&report, [Pass, Warn, Pass, Pass]);
+    let check = report.get(CheckId::TlsServerCert).unwrap();
+    assert!(
+        check.detail.contains("CN=KMES") && check.detail.contains("does not name 127.0.0.1"),
+        "{check:?}"
+    );
+    assert!(check.remedy.contains("[3.1.2]"), "{check:?}");
+    assert!(report.ok, "a warning does not fail the run");
+}
+
+/// A KMES offering TLS 1.2 with AES-CBC suites only: rustls refuses it, the OpenSSL
+/// 1.x-compatible client completes the handshake as fxpkcs11 would, and the warning names the
+/// suite and the client.
+#[test]
+fn a_cbc_only_kmes_passes_with_a_warning_naming_the_suite_and_the_client() {
+    let (lab, _sim) = lab_with_sim(Some(Fault::CbcOnly));
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    assert_config_and_tls_materials_pass(&report);
+    assert_tls_tail(&report, [Warn, Pass, Pass, Pass]);
+    let handshake = report.get(CheckId::TlsHandshake).unwrap();
+    for said in [
+        "TLSv1.2",
+        "_CBC_",
+        "a CBC suite",
+        "OpenSSL 1.x-compatible client",
+        "modern client could not",
+    ] {
+        assert!(handshake.detail.contains(said), "{said}: {handshake:?}");
+    }
+    assert!(handshake.remedy.contains("[3.1.5]"), "{handshake:?}");
+    let echo = report.get(CheckId::HostapiEcho).unwrap();
+    assert!(
+        echo.raw.as_deref().is_some_and(|raw| raw.starts_with("[AOECHO;")),
+        "{echo:?}"
+    );
+    assert!(report.ok);
+}
+
 #[test]
 fn silent_server_times_out_in_the_handshake_within_the_bound() {
     let (lab, _sim) = lab_with_sim(Some(Fault::Silent));

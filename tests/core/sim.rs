@@ -386,7 +386,9 @@ fn fault_names_round_trip_through_the_cli_spelling() {
             "echo-disabled",
             "permission-denied",
             "general-failure",
-            "slow"
+            "slow",
+            "guide-cert",
+            "cbc-only"
         ]
     );
     for fault in Fault::ALL {
