@@ -143,6 +143,29 @@ fn tls12_only_server_still_works() {
     );
 }
 
+/// Relative PROD-TLS-CA and PROD-TLS-KEY paths: fxconfig reads them from the cfg's folder,
+/// the library may resolve them against ssh's working folder, so both warn with the
+/// absolute path to write, and the run goes on.
+#[test]
+fn relative_tls_paths_warn_with_the_absolute_path_to_write() {
+    let (lab, _sim) = lab_with_sim(None);
+    let text = std::fs::read_to_string(&lab.cfg).unwrap();
+    let folder = format!("{}/", lab.dir.path().display());
+    write_private(&lab.cfg, text.replace(&folder, "").as_bytes());
+    let report = run_doctor(&lab, Duration::from_secs(5));
+    for (id, tag, file) in [
+        (CheckId::TlsCa, "PROD-TLS-CA", &lab.files.ca_cert),
+        (CheckId::TlsIdentity, "PROD-TLS-KEY", &lab.files.client_p12),
+    ] {
+        let check = report.get(id).unwrap();
+        assert_eq!(check.status, Warn, "{check:?}");
+        assert!(check.detail.contains(&format!("{tag} is the relative path")), "{check:?}");
+        assert!(check.remedy.contains(&file.display().to_string()), "{check:?}");
+    }
+    assert_eq!(status(&report, CheckId::HostapiEcho), Pass);
+    assert!(report.ok);
+}
+
 /// The guide's own Host API certificate (CN=KMES, no subjectAltName [3.1.2]) reached by IP
 /// address [4.2]: it works with fxpkcs11, which checks the chain only, so the run passes with
 /// a warning that names the address, and the ECHO is reached.
