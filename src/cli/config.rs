@@ -421,10 +421,16 @@ fn init(path: &Path, force: bool, group: Option<&str>) -> CommandResult {
         .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
     let report = cfg::init::create(path, &doc, force).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
     output::note_saved(&report.path);
-    let mode = report
-        .mode
-        .map(|mode| format!(" (mode {mode:04o})"))
-        .unwrap_or_default();
+    let mode = match &group {
+        Some(group) => {
+            grant_group_access(group, &[&report.path], false)?;
+            format!(" (mode 0640: its owner and {group} may read it)")
+        }
+        None => report
+            .mode
+            .map(|mode| format!(" (mode {mode:04o})"))
+            .unwrap_or_default(),
+    };
     if report.replaced {
         println!("replaced {}{mode} with the guide's layout [4.2]", report.path.display());
     } else {
@@ -432,9 +438,6 @@ fn init(path: &Path, force: bool, group: Option<&str>) -> CommandResult {
     }
     if let Some(backup) = &report.backup {
         println!("the previous contents are in {}", backup.display());
-    }
-    if let Some(group) = &group {
-        grant_group_access(group, &[&report.path], true)?;
     }
     if plan.read_by_library {
         println!(
