@@ -13,12 +13,21 @@
 //!
 //! # TLS
 //!
-//! rustls with the ring provider, TLS 1.3 and 1.2. The server certificate is
-//! verified against the configured root CA certificates only (the system trust
-//! store is never consulted and verification is never disabled); an IP address
-//! given as host is matched against the certificate's IP address names. A client
-//! certificate is sent when the server asks for one and one is configured;
-//! [`TlsSession::client_cert_requested`] tells whether the server asked at all.
+//! The verdict is the library's: will fxpkcs11, which links OpenSSL 1.0/1.1 [2.2], connect?
+//! [`handshake_like_library`] answers it with two clients. The modern one, rustls with the
+//! ring provider (TLS 1.3, and 1.2 with ECDHE and AEAD suites), tries first; the chain it
+//! accepts is also verified with OpenSSL's rules (a root as the anchor, CA issuers, dates).
+//! When it cannot connect, the OpenSSL 1.x-compatible client (`legacy.rs`: vendored OpenSSL
+//! at security level 0 with TLS 1.0 as the lowest version, then the limits OpenSSL 1.x kept at
+//! its level 1) tries on a new connection: CBC suites, RSA key exchange, TLS 1.0/1.1, SHA-1
+//! signatures and P-521 keys then work, and the session names the client, why rustls could
+//! not, and what is weak ([`TlsSession::weaknesses`]). Both verify the server's chain against
+//! the configured root CA certificates only (the system trust store is never consulted and
+//! verification is never disabled) and, like the library, do not require the certificate to
+//! name the host: a mismatch is recorded ([`TlsSession::name_mismatch`]) for a warning. A
+//! client certificate is sent when the server asks for one and one is configured;
+//! [`TlsSession::client_cert_requested`] tells whether the server asked at all. The private
+//! key stays in memory.
 //!
 //! # Excrypt framing
 //!
