@@ -12,7 +12,8 @@ use super::error::IdentityError;
 use super::pkcs12::ClientIdentity;
 
 /// Checks that the client certificate is valid at `now_unix` for TLS client
-/// authentication and chains to a certificate of `ca`.
+/// authentication (clientAuth, and digitalSignature when it names key usages) and chains to
+/// a certificate of `ca`.
 ///
 /// Uses rustls-webpki with the signature algorithms of rustls' *ring* provider,
 /// the intermediates from the PKCS#12 file and the CA file's certificates as
@@ -62,8 +63,22 @@ pub fn verify_client_chain(identity: &ClientIdentity, ca: &CaBundle, now_unix: i
             None,
             None,
         )
-        .map(|_| ())
-        .map_err(|error| classify(error, identity, ca))
+        .map_err(|error| classify(error, identity, ca))?;
+    // A key usage extension without digitalSignature (or keyAgreement, which OpenSSL's
+    // X509_check_purpose also accepts for a TLS client) forbids signing the handshake:
+    // servers refuse such a certificate.
+    if !leaf.key_usage.is_empty()
+        && !leaf
+            .key_usage
+            .iter()
+            .any(|usage| usage == "digitalSignature" || usage == "keyAgreement")
+    {
+        return Err(IdentityError::ChainKeyUsageNoSignature {
+            subject: leaf.subject.clone(),
+            key_usage: leaf.key_usage.clone(),
+        });
+    }
+    Ok(())
 }
 
 fn classify(error: webpki::Error, identity: &ClientIdentity, ca: &CaBundle) -> IdentityError {

@@ -218,6 +218,19 @@ pub enum IdentityError {
         source: webpki::Error,
     },
 
+    /// The client certificate's key usage lacks digitalSignature, which TLS client
+    /// authentication needs (the client signs the handshake): servers refuse it.
+    #[error(
+        "the client certificate {subject} cannot sign the TLS handshake: its key usage is {} and lacks digitalSignature, so servers refuse it",
+        key_usage.join(", ")
+    )]
+    ChainKeyUsageNoSignature {
+        /// Subject of the client certificate.
+        subject: String,
+        /// The key usages the certificate does allow.
+        key_usage: Vec<String>,
+    },
+
     /// The chain was rejected for another reason (signature algorithm, constraints…).
     #[error("the client certificate chain was rejected: {0}")]
     ChainOther(#[source] webpki::Error),
@@ -334,6 +347,9 @@ impl Explain for IdentityError {
             IdentityError::ChainMissingClientAuth { .. } => "Issue the client certificate with the \"Example TLS \
                  Client Certificate\" profile, which allows TLS client authentication (extended key usage clientAuth)."
                 .into(),
+            IdentityError::ChainKeyUsageNoSignature { .. } => "Issue the client certificate with the \"Example TLS \
+                 Client Certificate\" profile, whose key usage includes digitalSignature, and export it again."
+                .into(),
             IdentityError::ChainOther(_) => "Issue the PKCS #11 client certificate again under the root CA with the \
                  \"Example TLS Client Certificate\" profile and export it again."
                 .into(),
@@ -369,6 +385,7 @@ impl Explain for IdentityError {
             | IdentityError::ChainExpired { .. }
             | IdentityError::ChainNotYetValid { .. }
             | IdentityError::ChainMissingClientAuth { .. }
+            | IdentityError::ChainKeyUsageNoSignature { .. }
             | IdentityError::ChainOther(_) => "3.1.6",
         })
     }

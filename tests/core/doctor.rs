@@ -159,7 +159,10 @@ fn relative_tls_paths_warn_with_the_absolute_path_to_write() {
     ] {
         let check = report.get(id).unwrap();
         assert_eq!(check.status, Warn, "{check:?}");
-        assert!(check.detail.contains(&format!("{tag} is the relative path")), "{check:?}");
+        assert!(
+            check.detail.contains(&format!("{tag} is the relative path")),
+            "{check:?}"
+        );
         assert!(check.remedy.contains(&file.display().to_string()), "{check:?}");
     }
     assert_eq!(status(&report, CheckId::HostapiEcho), Pass);

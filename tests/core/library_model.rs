@@ -105,6 +105,8 @@ struct Case {
     tls: (&'static str, &'static str, &'static str, u8),
     /// `openssl req -newkey` arguments of the client key, such as `rsa:2048`.
     client_key: &'static str,
+    /// The key usage of the client certificate, such as `digitalSignature`.
+    client_key_usage: &'static str,
     /// Options of `openssl pkcs12 -export`, such as `-nomac`.
     p12_options: &'static [&'static str],
     /// Whether the model (and so fxpkcs11) connects and gets the ECHO answer.
@@ -243,7 +245,10 @@ impl CasePki {
             "/O=Futurex Test/CN=PKCS #11 Client",
             "root",
             "-sha256",
-            "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
+            &format!(
+                "basicConstraints=CA:FALSE\nkeyUsage=critical,{}\nextendedKeyUsage=clientAuth\n",
+                case.client_key_usage
+            ),
         );
         let passout = format!("pass:{P12_PASSWORD}");
         let mut export = vec![
@@ -487,6 +492,7 @@ fn a_modern_kmes_passes_with_both() {
         ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Pass, "the modern client (rustls)")),
@@ -503,6 +509,7 @@ fn the_guides_cn_only_certificate_works_with_a_warning_naming_the_address() {
         ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsServerCert, Status::Warn, "does not name 127.0.0.1")),
@@ -516,6 +523,7 @@ fn a_tls12_kmes_with_cbc_suites_only_works_with_a_warning_naming_the_suite() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA", 1),
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: true,
         finding: Some((
@@ -533,6 +541,7 @@ fn rsa_key_exchange_works_with_a_warning() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "AES256-GCM-SHA384", 1),
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "RSA key exchange")),
@@ -546,6 +555,7 @@ fn dhe_suites_that_rustls_lacks_work_with_a_warning_naming_the_client() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "DHE-RSA-AES256-GCM-SHA384", 1),
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "OpenSSL 1.x-compatible client")),
@@ -559,6 +569,7 @@ fn a_tls10_only_kmes_works_as_with_openssl_11_with_a_warning() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1", "TLSv1", "DEFAULT:@SECLEVEL=0", 0),
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "TLSv1, deprecated")),
@@ -575,6 +586,7 @@ fn a_sha1_signed_server_certificate_works_with_a_warning() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.3", "DEFAULT:@SECLEVEL=0", 0),
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "signed with SHA-1")),
@@ -591,6 +603,7 @@ fn an_rsa_1024_server_key_works_with_a_warning() {
         ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.3", "DEFAULT:@SECLEVEL=0", 0),
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "1024-bit RSA key")),
@@ -607,6 +620,7 @@ fn an_issuing_ca_given_as_prod_tls_ca_fails_as_openssl_refuses_it() {
         ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsServerCert, Status::Fail, "unable to get issuer certificate")),
@@ -623,6 +637,7 @@ fn a_server_certificate_from_another_ca_fails_with_both() {
         ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: false,
         finding: Some((
@@ -640,6 +655,7 @@ fn a_p521_client_key_works_through_the_compatibility_client() {
         ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "ec -pkeyopt ec_paramgen_curve:P-521",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "OpenSSL 1.x-compatible client")),
@@ -653,6 +669,7 @@ fn a_der_root_ca_fails_as_the_librarys_openssl_loads_pem_only() {
         ca_file: CaFile::Der,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsCa, Status::Fail, "openssl x509 -inform DER")),
@@ -666,6 +683,7 @@ fn a_root_ca_after_a_byte_order_mark_fails_as_openssl_reads_no_certificate() {
         ca_file: CaFile::ByteOrderMark,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsCa, Status::Fail, "byte-order mark")),
@@ -679,6 +697,7 @@ fn an_indented_root_ca_fails_as_openssl_reads_no_certificate() {
         ca_file: CaFile::Indented,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsCa, Status::Fail, "indented")),
@@ -692,8 +711,23 @@ fn a_pkcs12_file_without_a_mac_fails_as_pkcs12_parse_refuses_it() {
         ca_file: CaFile::Pem,
         tls: MODERN_TLS,
         client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
         p12_options: &["-nomac"],
         connects: false,
         finding: Some((CheckId::TlsIdentity, Status::Fail, "no MAC")),
+    });
+}
+
+#[test]
+fn a_client_certificate_that_cannot_sign_fails_as_the_kmes_refuses_it() {
+    check_case(Case {
+        server: GOOD_CERT,
+        ca_file: CaFile::Pem,
+        tls: MODERN_TLS,
+        client_key: "rsa:2048",
+        client_key_usage: "keyEncipherment",
+        p12_options: &[],
+        connects: false,
+        finding: Some((CheckId::TlsIdentityChain, Status::Fail, "lacks digitalSignature")),
     });
 }
