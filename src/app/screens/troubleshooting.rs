@@ -64,13 +64,14 @@ pub const STEPS: [Step; 8] = [
     Step {
         title: "Configuration file",
         guide: "4.2",
-        purpose: "fxpkcs11.cfg is the file the library reads, is well-formed, has valid values and is private.",
+        purpose: "fxpkcs11.cfg is the file the library reads, is well-formed, has valid values, is private, and the ssh user can read it and its TLS files.",
         kind: StepKind::Checks {
             checks: &[
                 CheckId::ConfigLocate,
                 CheckId::ConfigParse,
                 CheckId::ConfigFields,
                 CheckId::ConfigPermissions,
+                CheckId::ConfigAccess,
             ],
             fix_on: Screen::Configuration,
         },
