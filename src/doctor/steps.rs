@@ -89,9 +89,31 @@ fn handshake_outcome(session: &TlsSession) -> Outcome {
     } else {
         format!(". Weaker than it should be: {}", session.weaknesses.join("; "))
     };
+    let about = |words: &[&str]| {
+        session
+            .weaknesses
+            .iter()
+            .any(|weakness| words.iter().any(|word| weakness.contains(word)))
+    };
+    let mut remedies = Vec::new();
+    if about(&["TLSv1", "SSLv3", "CBC suite", "RSA key exchange"]) {
+        remedies.push(
+            "On the KMES, offer TLS 1.2 or 1.3 with ECDHE and AES-GCM suites for the System/Host API connection pair [3.1.5]",
+        );
+    }
+    if about(&["signed with SHA-1", "-bit RSA key"]) {
+        remedies.push(
+            "Issue the System/Host API certificate again with SHA-256 and an RSA key of 2048 bits or more, or ECDSA [3.1.2]",
+        );
+    }
+    if remedies.is_empty() {
+        remedies.push(
+            "Nothing needs to change for fxpkcs11. To suit modern clients too, let the KMES offer TLS 1.2 or 1.3 with ECDHE and AES-GCM [3.1.5], and use RSA, P-256 or P-384 client keys [3.1.6]",
+        );
+    }
     Outcome::warn(
         format!("{negotiated}: this works with fxpkcs11. The modern client could not connect ({refusal}){weak}"),
-        "On the KMES, offer TLS 1.2 or 1.3 with ECDHE and AES-GCM suites for the System/Host API connection pair, and issue its certificate with SHA-256 and an RSA key of 2048 bits or more [3.1.2] [3.1.5]",
+        remedies.join(". "),
     )
 }
 
