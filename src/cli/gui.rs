@@ -29,7 +29,7 @@ pub struct GuiArgs {
 // Arguments of `fxconfig demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Start the simulator with this fault (it can be switched in the app): wrong-ca, reject-client, no-client-auth, expired-cert, tls12-only, silent, garbage, close-after-handshake, echo-disabled, permission-denied, general-failure, slow.
+    /// Start the simulator with this fault (it can be switched in the app): wrong-ca, reject-client, no-client-auth, expired-cert, tls12-only, silent, garbage, close-after-handshake, echo-disabled, permission-denied, general-failure, slow, guide-cert, cbc-only.
     #[arg(long, value_name = "NAME")]
     pub fault: Option<Fault>,
 }

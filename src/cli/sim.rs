@@ -28,7 +28,7 @@ pub struct SimArgs {
     /// The CA's private key (PEM), needed by --fault expired-cert to issue an expired certificate.
     #[arg(long, value_name = "FILE")]
     ca_key: Option<PathBuf>,
-    /// Misbehave on purpose: wrong-ca, reject-client, no-client-auth, expired-cert, tls12-only, silent, garbage, close-after-handshake, echo-disabled, permission-denied, general-failure, slow.
+    /// Misbehave on purpose: wrong-ca, reject-client, no-client-auth, expired-cert, tls12-only, silent, garbage, close-after-handshake, echo-disabled, permission-denied, general-failure, slow, guide-cert, cbc-only.
     #[arg(long, value_name = "NAME")]
     fault: Option<Fault>,
     /// Seconds the `slow` fault waits before answering.

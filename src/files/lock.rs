@@ -80,6 +80,12 @@ impl Drop for FileLock {
 
 /// Opens the lock file, creating it (owner and group only) when it is missing. A lock
 /// file this account may not write is opened for reading, which is enough to lock it.
+///
+/// Every open refuses to follow a symbolic link and never blocks (`O_NOFOLLOW`,
+/// `O_NONBLOCK`, `O_CLOEXEC`), and what was opened must be a regular file owned by this
+/// account, by root or by the owner of the file it guards: in a folder other users may
+/// write to (`/tmp`, a shared folder), another user could otherwise put a FIFO there that
+/// hangs the save, or a link that makes fxconfig lock a file of their choosing.
 fn open_lock_file(path: &Path, template: Option<&fs::Metadata>) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true);
@@ -87,18 +93,116 @@ fn open_lock_file(path: &Path, template: Option<&fs::Metadata>) -> io::Result<Fi
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
-        options.custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NOCTTY).bits() as i32);
+        options.custom_flags(safe_open_flags());
     }
     let file = match options.open(path) {
         Ok(file) => file,
-        Err(error) if error.kind() == io::ErrorKind::PermissionDenied && path.exists() => File::open(path)?,
-        Err(error) => return Err(error),
+        Err(error) if error.kind() == io::ErrorKind::PermissionDenied => {
+            let mut read_only = OpenOptions::new();
+            read_only.read(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                read_only.custom_flags(safe_open_flags());
+            }
+            read_only.open(path).map_err(|read_error| {
+                let refused = explain_refused_open(path, read_error);
+                if refused.kind() == io::ErrorKind::InvalidInput {
+                    refused
+                } else {
+                    naming_lock_file(path, error)
+                }
+            })?
+        }
+        Err(error) => return Err(explain_refused_open(path, error)),
     };
     #[cfg(unix)]
-    share_with_group(&file, template);
+    {
+        check_lock_file(path, &file, template)?;
+        share_with_group(&file, template);
+    }
     #[cfg(not(unix))]
     let _ = template;
     Ok(file)
+}
+
+/// `O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY`: no link followed, no wait on a FIFO.
+#[cfg(unix)]
+fn safe_open_flags() -> i32 {
+    use rustix::fs::OFlags;
+    (OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY).bits() as i32
+}
+
+/// The error of an open that `O_NOFOLLOW` refused, said in words: a link sits where the
+/// lock file should be.
+fn explain_refused_open(path: &Path, error: io::Error) -> io::Error {
+    #[cfg(unix)]
+    if error.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+        return io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "the lock file {} is a symbolic link, which fxconfig does not follow: remove it (another user may have put it there)",
+                path.display()
+            ),
+        );
+    }
+    naming_lock_file(path, error)
+}
+
+/// `error`, with the lock file named.
+fn naming_lock_file(path: &Path, error: io::Error) -> io::Error {
+    io::Error::new(
+        error.kind(),
+        format!("cannot open the lock file {}: {error}", path.display()),
+    )
+}
+
+/// Refuses a lock file that is not a regular file, or that belongs to another user than
+/// this account, root or the guarded file's owner; checked on the opened descriptor.
+#[cfg(unix)]
+fn check_lock_file(path: &Path, file: &File, template: Option<&fs::Metadata>) -> io::Result<()> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
+    let what = if kind.is_file() {
+        None
+    } else if kind.is_fifo() {
+        Some("a named pipe (FIFO)")
+    } else if kind.is_socket() {
+        Some("a socket")
+    } else if kind.is_dir() {
+        Some("a folder")
+    } else if kind.is_block_device() || kind.is_char_device() {
+        Some("a device")
+    } else {
+        Some("not a regular file")
+    };
+    if let Some(what) = what {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "the lock file {} is {what}, not a regular file: remove it (another user may have put it there)",
+                path.display()
+            ),
+        ));
+    }
+    let me = rustix::process::geteuid().as_raw();
+    let owner = meta.uid();
+    let trusted = owner == me || owner == 0 || template.is_some_and(|guarded| guarded.uid() == owner);
+    if !trusted {
+        let name = uzers::get_user_by_uid(owner).map_or_else(
+            || format!("uid {owner}"),
+            |user| user.name().to_string_lossy().into_owned(),
+        );
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "the lock file {} belongs to {name}, who owns neither the file it guards nor this session: remove it, or ask {name} to",
+                path.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Gives the lock file the owner, group and owner/group bits of the file it guards, so

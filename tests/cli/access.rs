@@ -171,3 +171,69 @@ fn an_unknown_group_is_refused_before_anything_is_written() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("no group named"));
     assert!(!cfg.exists());
 }
+
+/// Issue 19, fault 1: in a sticky folder every user may write to, another user pre-creates the
+/// lock file's name. Whatever they put there — a FIFO, a symbolic link to a FIFO, a file of
+/// their own — `config set` ends within its 10 s bound, naming the lock file, and changes
+/// nothing.
+#[test]
+fn a_lock_file_another_user_planted_never_hangs_or_redirects_a_save() {
+    assert!(is_root(), "run as root, as CI does: it plays two other users");
+    let shared = tempfile::tempdir().expect("folder");
+    fs::set_permissions(shared.path(), fs::Permissions::from_mode(0o1777)).expect("chmod 1777");
+    let lab = Lab::new();
+    let text = fs::read(lab.write_cfg("127.0.0.1", 9)).expect("cfg");
+    let cfg = shared.path().join("fx.cfg");
+    let lock = shared.path().join(".fx.cfg.lock");
+    let fifo = shared.path().join("planted-fifo");
+    let plant = |command: &[&str]| {
+        let status = Command::new("runuser")
+            .args(["-u", "nobody", "--"])
+            .args(command)
+            .status()
+            .expect("runuser runs");
+        assert!(status.success(), "{command:?}");
+    };
+    let cases: [(&str, &dyn Fn()); 3] = [
+        ("a FIFO", &|| plant(&["mkfifo", "-m644", lock.to_str().unwrap()])),
+        ("a symbolic link to a FIFO", &|| {
+            plant(&["mkfifo", "-m666", fifo.to_str().unwrap()]);
+            plant(&["ln", "-s", fifo.to_str().unwrap(), lock.to_str().unwrap()]);
+        }),
+        ("a file of another user", &|| plant(&["touch", lock.to_str().unwrap()])),
+    ];
+    for (what, make) in cases {
+        let _ = fs::remove_file(&lock);
+        let _ = fs::remove_file(&fifo);
+        fs::write(&cfg, &text).expect("cfg");
+        std::os::unix::fs::chown(&cfg, Some(1), Some(1)).expect("chown daemon");
+        make();
+        for user in ["daemon", "root"] {
+            let started = std::time::Instant::now();
+            let output = Command::new("timeout")
+                .args(["20", "runuser", "-u", user, "--"])
+                .arg(crate::support::tools::FXCONFIG)
+                .args(["config", "set"])
+                .arg(&cfg)
+                .arg("SLOT=5")
+                .env_remove("FXPKCS11_CFG")
+                .output()
+                .expect("runs");
+            let elapsed = started.elapsed();
+            let said = String::from_utf8_lossy(&output.stderr);
+            assert_ne!(
+                output.status.code(),
+                Some(124),
+                "{what}, as {user}: hung until timeout(1) killed it"
+            );
+            assert!(elapsed.as_secs() < 11, "{what}, as {user}: took {elapsed:?}");
+            assert!(!output.status.success(), "{what}, as {user}: the save went ahead");
+            assert!(said.contains(lock.to_str().unwrap()), "{what}, as {user}: {said}");
+            assert_eq!(
+                fs::read(&cfg).expect("cfg"),
+                text,
+                "{what}, as {user}: the file changed"
+            );
+        }
+    }
+}

@@ -82,6 +82,7 @@ fn check_json_against_the_simulator_process() {
             "config.parse",
             "config.fields",
             "config.permissions",
+            "config.access",
             "tls.ca",
             "tls.identity",
             "tls.identity.chain",
