@@ -101,6 +101,18 @@ pub enum CfgError {
         limit: u64,
     },
 
+    /// A save would make the file larger than any configuration file, and than fxconfig
+    /// itself reads back.
+    #[error("saving would make {} {size} bytes, more than the {limit} bytes fxconfig reads; nothing was saved", path.display())]
+    WouldBeTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The size the save would write.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
     /// The value cannot be stored on the entry's single line without changing its meaning.
     #[error("invalid value for {tag}: {reason}")]
     InvalidValue {
@@ -179,6 +191,9 @@ impl Explain for CfgError {
                 "Check that {} is the fxpkcs11.cfg of the PKCS#11 library; the guide's file is under 1 KiB.",
                 path.display()
             ),
+            CfgError::WouldBeTooLarge { .. } => {
+                "Shorten the values being set; the guide's file is under 1 KiB.".to_owned()
+            }
             CfgError::InvalidValue { tag, .. } => format!(
                 "Enter the value for {tag} on one line, without a line break, control characters, \
                  surrounding spaces or the text </{tag}."
@@ -203,7 +218,8 @@ impl Explain for CfgError {
             | CfgError::Locked { .. }
             | CfgError::HardLinked { .. }
             | CfgError::NotRegular { .. }
-            | CfgError::TooLarge { .. } => Some("2.2"),
+            | CfgError::TooLarge { .. }
+            | CfgError::WouldBeTooLarge { .. } => Some("2.2"),
             _ => Some("4.2"),
         }
     }

@@ -204,9 +204,10 @@ pub fn is_known_section(section: &str) -> bool {
 
 /// Whether values of this tag are secrets, compared without regard to case: the known
 /// password fields; any tag whose name contains `PASS`, `SECRET` or `PWD`, or has a part
-/// (between `-`, `_` and `.`) that starts with `PAS` or is or ends with `PIN` (so unknown
-/// and misspelt password tags such as `BACKUP-PASSWORD`, `CRYPTO-OPR-PAS` or `SO-PIN` stay
-/// hidden too); and any tag within two typing mistakes of a known password field.
+/// (between `-`, `_` and `.`) that starts with `PAS`, is or ends with `PIN`, or starts or
+/// ends with `PW` (so unknown and misspelt password tags such as `BACKUP-PASSWORD`,
+/// `CRYPTO-OPR-PAS`, `SO-PIN`, `OPR-PW` or `KEY_PW` stay hidden too); and any tag within two
+/// typing mistakes of a known password field.
 /// `PING-INTERVAL` or `SPINDLE` are not secrets.
 pub fn is_secret_tag(tag: &str) -> bool {
     if let Some(spec) = field_spec(tag) {
@@ -218,7 +219,7 @@ pub fn is_secret_tag(tag: &str) -> bool {
     }
     if upper
         .split(['-', '_', '.'])
-        .any(|part| part.starts_with("PAS") || part.ends_with("PIN"))
+        .any(|part| part.starts_with("PAS") || part.ends_with("PIN") || part.starts_with("PW") || part.ends_with("PW"))
     {
         return true;
     }
@@ -360,6 +361,9 @@ mod tests {
         assert!(is_secret_tag("SOPIN"));
         assert!(is_secret_tag("ADMIN_PWD"));
         assert!(is_secret_tag("API.SECRET"));
+        assert!(is_secret_tag("OPR-PW"));
+        assert!(is_secret_tag("KEY_PW"));
+        assert!(is_secret_tag("pw"));
         assert!(!is_secret_tag("PROD-TLS-KEY"));
         assert!(!is_secret_tag("PROD-TLS-CA"));
         assert!(!is_secret_tag("PING-INTERVAL"));

@@ -360,6 +360,14 @@ impl LockedCfg {
     /// file itself); the file is then unchanged. On Windows, tightening the permissions is
     /// refused ([`io::ErrorKind::Unsupported`]): set them on the file's Security tab.
     pub fn write(&mut self, bytes: &[u8], options: SaveOptions) -> Result<SaveReport, CfgError> {
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        if size > limits::CFG_MAX_BYTES {
+            return Err(CfgError::WouldBeTooLarge {
+                path: self.target.clone(),
+                size,
+                limit: limits::CFG_MAX_BYTES,
+            });
+        }
         #[cfg(not(unix))]
         if options.tighten_permissions {
             return Err(CfgError::Write {

@@ -39,6 +39,9 @@ pub enum FindingKind {
     DuplicateSection,
     /// The same tag twice within one section.
     DuplicateTag,
+    /// A value holding a NUL byte or another control character: a C reader stops at a
+    /// NUL, so the library reads less than the file shows.
+    ControlInValue,
     /// A YES/NO field holding something else.
     BadYesNo,
     /// A number field holding something else.
@@ -273,7 +276,37 @@ fn check_placement(doc: &CfgDocument, entries: &[Entry], findings: &mut Vec<Find
     }
 }
 
+/// A value holding a control character other than a tab: the library, written in C, stops
+/// reading a value at a NUL byte, and other control characters are no part of any value.
+/// The message names the character and where it is, never the value (it may be a password).
+fn check_controls(entry: &Entry, findings: &mut Vec<Finding>) {
+    let Some((index, control)) = entry.value.char_indices().find(|(_, c)| c.is_control() && *c != '\t') else {
+        return;
+    };
+    let what = if control == '\0' {
+        format!(
+            "a NUL byte after its first {index} bytes: the library, which reads C strings, sees only those {index} bytes"
+        )
+    } else {
+        format!(
+            "the control character U+{:04X} after its first {index} bytes",
+            u32::from(control)
+        )
+    };
+    findings.push(Finding::new(
+        Some(entry.line),
+        Severity::Error,
+        FindingKind::ControlInValue,
+        Some(&entry.tag),
+        format!(
+            "the value of {} holds {what}; expected printable text (fxconfig config set rewrites it)",
+            entry.tag
+        ),
+    ));
+}
+
 fn check_value(entry: &Entry, findings: &mut Vec<Finding>) {
+    check_controls(entry, findings);
     let Some(spec) = fields::field_spec(&entry.tag) else {
         return;
     };
@@ -550,6 +583,31 @@ pub fn permission_finding(path: &Path, doc: &CfgDocument) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nul_byte_in_a_value_is_an_error_that_shows_no_value() {
+        let doc = CfgDocument::parse(
+            b"<KMS>\n<CRYPTO-OPR>crypto\x001</CRYPTO-OPR>\n<CRYPTO-OPR-PASS>se\x07cret</CRYPTO-OPR-PASS>\n</KMS>\n",
+        )
+        .expect("parses");
+        let findings = validate(&doc, None);
+        let controls: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::ControlInValue)
+            .collect();
+        assert_eq!(controls.len(), 2, "{findings:?}");
+        assert!(
+            controls[0].message.contains("NUL byte after its first 6 bytes"),
+            "{}",
+            controls[0].message
+        );
+        assert!(controls[1].message.contains("U+0007"), "{}", controls[1].message);
+        assert!(
+            controls
+                .iter()
+                .all(|f| f.severity == Severity::Error && !f.message.contains("cret"))
+        );
+    }
 
     #[test]
     fn plausible_hosts() {

@@ -655,3 +655,44 @@ fn any_password_like_tag_is_refused_on_argv_and_masked_everywhere() {
     )));
     assert!(!report.contains("typo-Secret-1") && !report.contains("backup-Secret-2"));
 }
+
+/// Issue 19, fault 5: `config set` may not grow a file past the 1 MiB that every command reads
+/// back; the save is refused and the file is unchanged.
+#[test]
+fn config_set_never_writes_a_file_larger_than_fxconfig_reads() {
+    let lab = Lab::new();
+    let cfg = lab.write_cfg("127.0.0.1", 2001).to_owned();
+    let before = fs::read(&cfg).unwrap();
+    let value = "x".repeat(100 * 1024);
+    let assignments: Vec<String> = (0..11).map(|n| format!("EXTRA-{n}={value}")).collect();
+    let output = fxconfig()
+        .args(["config", "set"])
+        .arg(&cfg)
+        .args(&assignments)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{}", all_output(&output));
+    assert!(
+        stderr_of(&output).contains("more than the 1048576 bytes fxconfig reads"),
+        "{}",
+        all_output(&output)
+    );
+    assert_eq!(fs::read(&cfg).unwrap(), before, "the file is unchanged");
+    let shown = fxconfig().args(["config", "show"]).arg(&cfg).output().unwrap();
+    assert!(shown.status.success(), "it still opens: {}", all_output(&shown));
+}
+
+/// Issue 19: a NUL byte inside a value is an error for `config validate`: the library, which
+/// reads C strings, sees less than the file holds.
+#[test]
+fn a_nul_byte_inside_a_value_fails_validation() {
+    let lab = Lab::new();
+    let cfg = lab.write_cfg("127.0.0.1", 2001).to_owned();
+    let text = fs::read_to_string(&cfg).unwrap();
+    let with_nul = text.replace("<CRYPTO-OPR>", "<CRYPTO-OPR>crypto\u{0}1");
+    assert_ne!(with_nul, text);
+    fs::write(&cfg, with_nul).unwrap();
+    let output = fxconfig().args(["config", "validate"]).arg(&cfg).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
+    assert!(all_output(&output).contains("NUL byte"), "{}", all_output(&output));
+}
