@@ -275,11 +275,29 @@ pub fn run_module_helper() -> CommandResult {
         zeroize::Zeroize::zeroize(&mut input);
         return Err(CommandError::cannot_run("the request is too long"));
     }
+    let mut report_channel = report_channel()?;
     let answer = pkcs11::probe::answer_helper_request(&mut input).map_err(CommandError::cannot_run)?;
-    let mut stdout = std::io::stdout().lock();
-    stdout
+    report_channel
         .write_all(&answer)
-        .and_then(|()| stdout.flush())
+        .and_then(|()| report_channel.flush())
         .map_err(|e| CommandError::cannot_run(format!("could not write the report: {e}")))?;
     Ok(EXIT_OK)
+}
+
+/// The helper's report channel: its standard output, kept for the report alone. On Unix a
+/// copy of it is taken and file descriptor 1 is pointed at standard error before the module
+/// is loaded, so what the module prints never mixes with the report.
+fn report_channel() -> Result<Box<dyn std::io::Write>, CommandError> {
+    #[cfg(unix)]
+    {
+        let failed =
+            |e: rustix::io::Errno| CommandError::cannot_run(format!("could not set up the report channel: {e}"));
+        let channel = rustix::io::fcntl_dupfd_cloexec(rustix::stdio::stdout(), 3).map_err(failed)?;
+        rustix::stdio::dup2_stdout(rustix::stdio::stderr()).map_err(failed)?;
+        Ok(Box::new(std::fs::File::from(channel)))
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(Box::new(std::io::stdout()))
+    }
 }

@@ -11,7 +11,11 @@
 //! The child is `fxconfig module-helper` (hidden, [`HELPER_SUBCOMMAND`]), spoken to in a typed
 //! protocol rather than through command-line words: it reads one JSON request on its standard
 //! input — the module, the token label, the action and the PIN — and answers the
-//! [`ProbeReport`] as JSON on its standard output ([`answer_helper_request`]). Nothing of the
+//! [`ProbeReport`] as JSON on its standard output ([`answer_helper_request`]). Before it loads
+//! the module, the helper keeps its standard output for the report alone and points file
+//! descriptor 1 at its standard error, so whatever the module prints (debug logging, even a
+//! line of JSON) goes to the error channel, which is kept bounded and shown as the module's
+//! output ([`ProbeReport::module_output`]), never parsed. Nothing of the
 //! request is on its command line, so a token label such as `-weird` stays a label and the PIN
 //! is never visible in the process list. The child runs in a process group of its own and is
 //! killed with everything it started at its deadline (see [`probe`]).
@@ -118,6 +122,11 @@ pub struct ProbeReport {
     pub public_keys: Step<Vec<PublicKeyLine>>,
     /// The sign test of each private key.
     pub sign: Step<Vec<SignTest>>,
+    /// What the module itself printed while the helper ran it (its standard output and
+    /// error, which are not the report channel), cut to its last 2 KiB and made safe to
+    /// show; `None` when it printed nothing or ran in this process.
+    #[serde(default)]
+    pub module_output: Option<String>,
 }
 
 fn not_run<T>(reason: &str) -> Step<T> {
@@ -161,6 +170,7 @@ pub fn walk(request: &ProbeRequest, pin: Option<&Secret>) -> ProbeReport {
         objects: not_run("not asked for"),
         public_keys: not_run("not asked for"),
         sign: not_run("not asked for"),
+        module_output: None,
     };
     let module = match Module::load(&request.module) {
         Ok(module) => module,
@@ -365,7 +375,10 @@ pub fn probe(
         });
     };
     match serde_json::from_slice::<ProbeReport>(&finished.stdout) {
-        Ok(report) => Ok(report),
+        Ok(mut report) => {
+            report.module_output = module_output(&finished.stderr);
+            Ok(report)
+        }
         Err(source) if status.success() || status.code().is_some() => Err(Pkcs11Error::HelperOutput {
             stderr: tail(&finished.stderr, 5),
             source,
@@ -375,6 +388,25 @@ pub fn probe(
             stderr: tail(&finished.stderr, 5),
         }),
     }
+}
+
+/// The most of the module's own output a report keeps.
+const MODULE_OUTPUT_SHOWN: usize = 2048;
+
+/// What the module printed, its last [`MODULE_OUTPUT_SHOWN`] bytes, escaped; `None` for
+/// nothing but white space.
+fn module_output(bytes: &[u8]) -> Option<String> {
+    let trimmed = bytes.trim_ascii();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let start = trimmed.len().saturating_sub(MODULE_OUTPUT_SHOWN);
+    let cut = if start > 0 {
+        format!("… ({} bytes in all) ", trimmed.len())
+    } else {
+        String::new()
+    };
+    Some(format!("{cut}{}", crate::display::escape_bytes(&trimmed[start..])))
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -817,3 +817,65 @@ fn p384_and_p521_keys_sign_verify_and_match_ssh_keygen() {
     assert_eq!(reference.lines().count(), 4, "{reference}");
     assert_eq!(ours, reference);
 }
+
+/// A module that talks on standard output: SoftHSM behind a wrapper whose
+/// `C_GetFunctionList` prints first. Its chatter must never be taken for the helper's report
+/// (issue 19, fault 2): the load passes, and what it printed is shown, bounded and escaped.
+fn chatty_module(dir: &Path, name: &str, printing: &str) -> PathBuf {
+    let source = format!(
+        "#include <dlfcn.h>\n#include <stdio.h>\n#include <string.h>\n\
+         typedef unsigned long (*get_list)(void **);\n\
+         unsigned long C_GetFunctionList(void **list) {{\n\
+           {printing}\n\
+           fflush(stdout);\n\
+           void *softhsm = dlopen(\"{SOFTHSM}\", RTLD_NOW | RTLD_LOCAL);\n\
+           if (!softhsm) return 5;\n\
+           get_list real = (get_list)dlsym(softhsm, \"C_GetFunctionList\");\n\
+           return real ? real(list) : 5;\n\
+         }}\n"
+    );
+    build_library(dir, name, &source, &["-ldl"])
+}
+
+#[test]
+fn what_a_module_prints_is_shown_and_never_taken_for_the_report() {
+    let hsm = Hsm::new();
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "line",
+            r#"puts("libhostile: debug logging enabled");"#,
+            "libhostile: debug logging enabled",
+        ),
+        (
+            "json",
+            r#"puts("{\"module\":\"/fake\",\"load\":{\"status\":\"failed\",\"value\":{\"function\":\"C_Initialize\",\"code\":5,\"message\":\"forged\"}}}");"#,
+            "forged",
+        ),
+        (
+            "flood",
+            r#"static char chunk[65536]; memset(chunk, 'x', sizeof chunk); for (int i = 0; i < 1600; i++) fwrite(chunk, 1, sizeof chunk, stdout); putchar(0x1b);"#,
+            "bytes in all",
+        ),
+    ];
+    for (name, printing, shown) in cases {
+        let module = chatty_module(dir.path(), name, printing);
+        let request = ProbeRequest {
+            module: module.clone(),
+            token_label: Some(TOKEN.to_owned()),
+            action: Action::Probe,
+        };
+        let report = pkcs11::probe(&hsm.helper(), &request, None, None, Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(matches!(report.load, Step::Done(_)), "{name}: {:?}", report.load);
+        assert!(matches!(report.token, Step::Done(_)), "{name}: {:?}", report.token);
+        let output = report.module_output.as_deref().unwrap_or_default();
+        assert!(output.contains(shown), "{name}: {output:.200}");
+        assert!(
+            output.len() < 4096,
+            "{name}: the output kept is bounded ({} bytes)",
+            output.len()
+        );
+        assert!(!output.contains('\u{1b}'), "{name}: control characters are escaped");
+    }
+}

@@ -121,9 +121,14 @@ impl State<'_> {
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "not set".to_owned());
+        let printed = report
+            .module_output
+            .as_ref()
+            .map(|output| format!("; the module printed: {output}"))
+            .unwrap_or_default();
         let outcome = from_step(&report.load, |info| {
             Outcome::pass(format!(
-                "{} {} by {}, Cryptoki {} (FXPKCS11_CFG={cfg})",
+                "{} {} by {}, Cryptoki {} (FXPKCS11_CFG={cfg}){printed}",
                 info.description, info.library_version, info.manufacturer, info.cryptoki_version
             ))
         });
