@@ -380,6 +380,23 @@ impl CfgDocument {
         })
     }
 
+    /// The lines of every entry that [`CfgDocument::get`] could return for `tag`.
+    pub(crate) fn lines_of(&self, section: Option<&str>, tag: &str) -> Vec<usize> {
+        self.entries()
+            .into_iter()
+            .filter(|entry| {
+                entry.tag.eq_ignore_ascii_case(tag)
+                    && section.is_none_or(|wanted| {
+                        entry
+                            .section
+                            .as_deref()
+                            .is_some_and(|name| name.eq_ignore_ascii_case(wanted))
+                    })
+            })
+            .map(|entry| entry.line)
+            .collect()
+    }
+
     /// Sets a value, changing as few bytes as possible.
     ///
     /// * An existing entry (found as by [`CfgDocument::get`]) gets its value text
@@ -393,8 +410,10 @@ impl CfgDocument {
     /// * If that section does not exist, it is appended at the end of the file.
     ///
     /// # Errors
-    /// [`CfgError::InvalidValue`] for a value holding a line break, another control
-    /// character, leading or trailing whitespace, or `</TAG`; [`CfgError::InvalidName`]
+    /// [`CfgError::AmbiguousEntry`] when the tag is there more than once (which one the
+    /// library reads is unknown, so none is changed); [`CfgError::InvalidValue`] for a value
+    /// holding a line break, another control character, leading or trailing whitespace, or
+    /// `</TAG`; [`CfgError::InvalidName`]
     /// for a tag or section name the format cannot hold; [`CfgError::UnknownSection`]
     /// when `section` names a section that is absent and is not `KMS` or `CONFIG`.
     /// On error the document is unchanged.
@@ -404,6 +423,13 @@ impl CfgDocument {
             check_name(name)?;
         }
         check_value(tag, value)?;
+        let lines = self.lines_of(section, tag);
+        if lines.len() > 1 {
+            return Err(CfgError::AmbiguousEntry {
+                tag: tag.to_owned(),
+                lines,
+            });
+        }
 
         if let Some(existing) = self.get(section, tag) {
             let index = existing.line - 1;

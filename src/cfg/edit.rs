@@ -65,6 +65,15 @@ pub fn set_values(
     // (tag, the value before as stored, the value now, action)
     let mut changed: Vec<(String, Option<String>, String, ChangeAction)> = Vec::new();
     for &(tag, value) in values {
+        // An entry that is there twice is refused even when the first already holds the
+        // value: the other may be the one the library reads.
+        let lines = doc.lines_of(section, tag);
+        if lines.len() > 1 {
+            return Err(CfgError::AmbiguousEntry {
+                tag: tag.to_owned(),
+                lines,
+            });
+        }
         let before = doc.get(section, tag).map(|entry| entry.value);
         if before.as_deref() == Some(value) {
             continue;

@@ -113,6 +113,16 @@ pub enum CfgError {
         limit: u64,
     },
 
+    /// The entry to change is in the file more than once: which one the library reads is
+    /// unknown, so none is changed.
+    #[error("{tag} is in the file {} times (lines {}); which one the library reads is unknown, so nothing was changed", lines.len(), lines.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    AmbiguousEntry {
+        /// The tag.
+        tag: String,
+        /// The lines that hold it.
+        lines: Vec<usize>,
+    },
+
     /// The value cannot be stored on the entry's single line without changing its meaning.
     #[error("invalid value for {tag}: {reason}")]
     InvalidValue {
@@ -191,6 +201,10 @@ impl Explain for CfgError {
                 "Check that {} is the fxpkcs11.cfg of the PKCS#11 library; the guide's file is under 1 KiB.",
                 path.display()
             ),
+            CfgError::AmbiguousEntry { tag, lines } => format!(
+                "Keep one {tag} line and delete the others (lines {}), then run the command again; fxconfig config validate lists every such problem.",
+                lines.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            ),
             CfgError::WouldBeTooLarge { .. } => {
                 "Shorten the values being set; the guide's file is under 1 KiB.".to_owned()
             }
@@ -220,6 +234,7 @@ impl Explain for CfgError {
             | CfgError::NotRegular { .. }
             | CfgError::TooLarge { .. }
             | CfgError::WouldBeTooLarge { .. } => Some("2.2"),
+            CfgError::AmbiguousEntry { .. } => Some("4.2"),
             _ => Some("4.2"),
         }
     }

@@ -246,8 +246,15 @@ fn set(args: &SetArgs) -> CommandResult {
         .iter()
         .map(|(tag, value)| (tag.as_str(), value.expose()))
         .collect();
-    let changes = cfg::set_values(&mut file.doc, args.section.as_deref(), &pairs)
-        .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+    let changes = cfg::set_values(&mut file.doc, args.section.as_deref(), &pairs).map_err(|e| {
+        // A file whose entry is ambiguous fails validation: the same exit as `config validate`.
+        let code = if matches!(e, cfg::CfgError::AmbiguousEntry { .. }) {
+            EXIT_FAILED
+        } else {
+            EXIT_CANNOT_RUN
+        };
+        CommandError::explained(code, &e)
+    })?;
     let changed = file.is_modified();
     let diff = args.diff.then(|| {
         let old = zeroize::Zeroizing::new(file.loaded().to_bytes());

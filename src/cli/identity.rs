@@ -216,7 +216,8 @@ pub fn run_import(args: &ImportArgs) -> CommandResult {
     };
     let report = import::import_tls_materials_with(&request, options).map_err(|e| {
         let code = match e {
-            import::ImportError::Identity(_) => EXIT_FAILED,
+            import::ImportError::Identity(_)
+            | import::ImportError::Config(fxconfig::cfg::CfgError::AmbiguousEntry { .. }) => EXIT_FAILED,
             _ => EXIT_CANNOT_RUN,
         };
         CommandError::explained(code, &e)

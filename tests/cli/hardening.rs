@@ -696,3 +696,54 @@ fn a_nul_byte_inside_a_value_fails_validation() {
     assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
     assert!(all_output(&output).contains("NUL byte"), "{}", all_output(&output));
 }
+
+/// Issue 19, fault 5: with two PROD-TLS-KEY entries in <KMS>, which one the library reads is
+/// unknown; `import` and `config set` refuse to edit it (exit 1, naming both lines) and change
+/// nothing. Other entries can still be set.
+#[test]
+fn an_ambiguous_entry_is_never_edited() {
+    let lab = Lab::new();
+    let cfg = lab.write_cfg("127.0.0.1", 2001).to_owned();
+    let text = fs::read_to_string(&cfg).unwrap();
+    let line = text
+        .lines()
+        .find(|line| line.trim_start().starts_with("<PROD-TLS-KEY>"))
+        .unwrap()
+        .to_owned();
+    let other_line = line.replace(".p12", "-old.p12");
+    let doubled = text.replacen(&line, &format!("{line}\n{other_line}"), 1);
+    fs::write(&cfg, &doubled).unwrap();
+    let import = fxconfig()
+        .args(["import", "--config"])
+        .arg(&cfg)
+        .arg("--ca")
+        .arg(&lab.files.ca_cert)
+        .arg("--p12")
+        .arg(&lab.files.client_p12)
+        .args(["--password-env", "FX_TEST_P12"])
+        .env("FX_TEST_P12", P12_PASSWORD)
+        .output()
+        .unwrap();
+    let set = fxconfig()
+        .args(["config", "set"])
+        .arg(&cfg)
+        .arg("PROD-TLS-KEY=/other.p12")
+        .output()
+        .unwrap();
+    for output in [&import, &set] {
+        assert_eq!(output.status.code(), Some(1), "{}", all_output(output));
+        assert!(
+            stderr_of(output).contains("PROD-TLS-KEY is in the file 2 times (lines"),
+            "{}",
+            all_output(output)
+        );
+        assert_eq!(fs::read_to_string(&cfg).unwrap(), doubled, "nothing changed");
+    }
+    let other = fxconfig()
+        .args(["config", "set"])
+        .arg(&cfg)
+        .arg("SLOT=3")
+        .output()
+        .unwrap();
+    assert!(other.status.success(), "{}", all_output(&other));
+}
