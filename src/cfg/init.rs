@@ -27,6 +27,8 @@ pub enum InitBlocker {
     FolderNotWritable,
     /// Something other than a file (a folder, a device) has the file's name.
     NotAFile,
+    /// The name is a symbolic link to nothing: fxconfig does not create a file through it.
+    DanglingLink,
 }
 
 /// Where a new configuration file would go and whether it can be written there, found out
@@ -116,6 +118,14 @@ pub enum InitError {
         /// The path.
         path: PathBuf,
     },
+    /// The name is a symbolic link to a file that does not exist.
+    #[error("{} is a symbolic link to {}, which does not exist; fxconfig does not create a file through a link", path.display(), target.display())]
+    DanglingLink {
+        /// The link.
+        path: PathBuf,
+        /// What it points to.
+        target: PathBuf,
+    },
     /// Writing failed.
     #[error("could not create {}", path.display())]
     Save {
@@ -159,6 +169,11 @@ impl Explain for InitError {
                 ),
             },
             InitError::NotAFile { .. } => "Choose the path of a file, such as …/fxpkcs11.cfg".to_owned(),
+            InitError::DanglingLink { path, target } => format!(
+                "Create the file at the link's target ({}) instead, or remove the link ({}) and run the command again",
+                target.display(),
+                path.display()
+            ),
             InitError::Save { source, .. } => source.remedy(),
         }
     }
@@ -186,7 +201,11 @@ pub fn plan_for(path: &Path, library: &LibraryCfg) -> InitPlan {
     let folder = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let existing = std::fs::metadata(&path).ok();
     let exists = std::fs::symlink_metadata(&path).is_ok();
-    let blocker = if existing.as_ref().is_some_and(|meta| !meta.is_file()) {
+    let dangling =
+        existing.is_none() && std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.file_type().is_symlink());
+    let blocker = if dangling {
+        Some(InitBlocker::DanglingLink)
+    } else if existing.as_ref().is_some_and(|meta| !meta.is_file()) {
         Some(InitBlocker::NotAFile)
     } else if !folder.is_dir() {
         Some(InitBlocker::FolderMissing)
@@ -213,13 +232,21 @@ pub fn plan_for(path: &Path, library: &LibraryCfg) -> InitPlan {
 ///
 /// # Errors
 /// [`InitError::Exists`] when the file exists and `force` is not set (also when another
-/// program creates it meanwhile); [`InitError::FolderMissing`], [`InitError::NotWritable`]
-/// and [`InitError::NotAFile`] from the [`plan`], before anything is written;
+/// program creates it meanwhile); [`InitError::FolderMissing`], [`InitError::NotWritable`],
+/// [`InitError::NotAFile`] and [`InitError::DanglingLink`] (with or without `force`) from the
+/// [`plan`], before anything is written;
 /// [`InitError::Save`] when writing fails.
 pub fn create(path: &Path, doc: &CfgDocument, force: bool) -> Result<InitReport, InitError> {
     let plan = plan(path);
     match plan.blocker {
         Some(InitBlocker::NotAFile) => return Err(InitError::NotAFile { path: plan.path }),
+        Some(InitBlocker::DanglingLink) => {
+            let target = std::fs::read_link(&plan.path).unwrap_or_default();
+            return Err(InitError::DanglingLink {
+                path: plan.path,
+                target,
+            });
+        }
         Some(InitBlocker::FolderMissing) => return Err(InitError::FolderMissing { folder: plan.folder }),
         Some(InitBlocker::FolderNotWritable) => {
             let elsewhere = home_cfg().filter(|home| *home != plan.path);

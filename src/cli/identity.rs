@@ -132,9 +132,9 @@ fn print_cert(cert: &CertInfo) {
 pub fn run_identity(args: &IdentityArgs) -> CommandResult {
     let password = args.password.read(args.allow_empty)?;
     let client = identity::load_p12_within(&args.p12, &password, identity::P12_TIME_LIMIT)
-        .map_err(|e| CommandError::explained(EXIT_FAILED, &e))?;
+        .map_err(|e| CommandError::explained(identity_exit(&e), &e))?;
     let ca = match &args.ca {
-        Some(path) => Some(identity::load_ca(path).map_err(|e| CommandError::explained(EXIT_FAILED, &e))?),
+        Some(path) => Some(identity::load_ca(path).map_err(|e| CommandError::explained(identity_exit(&e), &e))?),
         None => None,
     };
     let chain = ca
@@ -198,6 +198,16 @@ pub fn run_identity(args: &IdentityArgs) -> CommandResult {
     })
 }
 
+/// The exit code of an identity error: 2 when a file could not be read at all (the command
+/// could not run), 1 when it was read and found wanting.
+fn identity_exit(error: &fxconfig::identity::IdentityError) -> u8 {
+    if error.is_unreadable() {
+        EXIT_CANNOT_RUN
+    } else {
+        EXIT_FAILED
+    }
+}
+
 /// Checks the materials, copies them and updates the configuration.
 pub fn run_import(args: &ImportArgs) -> CommandResult {
     let group = super::config::access_group(args.group.as_deref())?;
@@ -215,9 +225,9 @@ pub fn run_import(args: &ImportArgs) -> CommandResult {
         diff: args.diff,
     };
     let report = import::import_tls_materials_with(&request, options).map_err(|e| {
-        let code = match e {
-            import::ImportError::Identity(_)
-            | import::ImportError::Config(fxconfig::cfg::CfgError::AmbiguousEntry { .. }) => EXIT_FAILED,
+        let code = match &e {
+            import::ImportError::Identity(error) => identity_exit(error),
+            import::ImportError::Config(fxconfig::cfg::CfgError::AmbiguousEntry { .. }) => EXIT_FAILED,
             _ => EXIT_CANNOT_RUN,
         };
         CommandError::explained(code, &e)

@@ -140,8 +140,18 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let code = if error.use_stderr() { EXIT_CANNOT_RUN } else { EXIT_OK };
-            let _ = error.print();
-            return ExitCode::from(code);
+            // Help and version go to standard output: a write that fails (a full disk,
+            // /dev/full) is a command that could not run, a reader gone early is 141.
+            return ExitCode::from(
+                match error
+                    .print()
+                    .and_then(|()| std::io::Write::flush(&mut std::io::stdout()))
+                {
+                    Ok(()) => code,
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => output::EXIT_BROKEN_PIPE,
+                    Err(_) => EXIT_CANNOT_RUN,
+                },
+            );
         }
     };
     let command = cli.command.unwrap_or_else(|| Command::Gui(gui::GuiArgs::default()));

@@ -269,6 +269,15 @@ fn unknown_issuer_message(subject: &str, issuer: &str, ca_subjects: &[String]) -
 }
 
 impl IdentityError {
+    /// Whether the file could not be read at all (missing, unreadable, not a regular file,
+    /// too large), rather than read and found wanting: the command could not run.
+    pub fn is_unreadable(&self) -> bool {
+        matches!(
+            self,
+            IdentityError::Read { .. } | IdentityError::NotRegular { .. } | IdentityError::TooLarge { .. }
+        )
+    }
+
     /// The error of reading `material`'s file.
     pub(crate) fn reading(material: Material, error: crate::files::InputError) -> IdentityError {
         use crate::files::InputError;

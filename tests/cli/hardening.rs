@@ -747,3 +747,55 @@ fn an_ambiguous_entry_is_never_edited() {
         .unwrap();
     assert!(other.status.success(), "{}", all_output(&other));
 }
+
+/// Issue 19's lesser findings: exit codes say whether a command could run (2) or found a
+/// problem (1), also when standard output cannot take the help or version text; `config init`
+/// on a link to nothing says so, with and without `--force`.
+#[test]
+fn exit_codes_and_dangling_links_are_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_p12 = dir.path().join("hostname.p12");
+    fs::write(&not_p12, "not a PKCS#12 file\n").unwrap();
+    for (input, code) in [
+        (dir.path().join("missing.p12"), 2),
+        (PathBuf::from("/dev/zero"), 2),
+        (dir.path().to_path_buf(), 2),
+        (not_p12, 1),
+    ] {
+        let output = fxconfig()
+            .args(["identity", "--p12"])
+            .arg(&input)
+            .args(["--password-env", "FX_TEST_P12"])
+            .env("FX_TEST_P12", "x")
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{}: {}",
+            input.display(),
+            all_output(&output)
+        );
+    }
+    for flag in ["--help", "--version"] {
+        let full = fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let status = fxconfig().arg(flag).stdout(full).status().unwrap();
+        assert_eq!(status.code(), Some(2), "{flag} to /dev/full");
+    }
+    let link = dir.path().join("fx.cfg");
+    std::os::unix::fs::symlink(dir.path().join("nowhere/x.cfg"), &link).unwrap();
+    for force in [false, true] {
+        let mut command = fxconfig();
+        command.args(["config", "init"]).arg(&link);
+        if force {
+            command.arg("--force");
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
+        let said = stderr_of(&output);
+        assert!(
+            said.contains("is a symbolic link to") && !said.contains("--force"),
+            "{said}"
+        );
+    }
+}
