@@ -502,7 +502,8 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
                 .arg(input),
             limit,
         );
-        assert_eq!(output.status.code(), Some(1), "{}", all_output(&output));
+        // A file that cannot be read at all: the command could not run (exit 2).
+        assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
         assert!(
             stderr_of(&output).contains("not a regular file"),
             "{}",
@@ -520,7 +521,7 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
                 .arg(&lab.files.client_p12),
             limit,
         );
-        assert_ne!(output.status.code(), Some(0), "{}", all_output(&output));
+        assert_eq!(output.status.code(), Some(2), "{}", all_output(&output));
         assert!(
             stderr_of(&output).contains("not a regular file"),
             "{}",
@@ -534,7 +535,7 @@ fn fifos_devices_folders_and_huge_files_are_refused_without_reading() {
             .arg(&huge),
         limit,
     );
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr_of(&output).contains("larger than 16777216 bytes"),
         "{}",
