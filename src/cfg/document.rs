@@ -369,30 +369,16 @@ impl CfgDocument {
     /// section (also without regard to case), or in any section — or outside all
     /// sections — when `section` is `None`.
     pub fn get(&self, section: Option<&str>, tag: &str) -> Option<Entry> {
-        self.entries().into_iter().find(|entry| {
-            entry.tag.eq_ignore_ascii_case(tag)
-                && section.is_none_or(|wanted| {
-                    entry
-                        .section
-                        .as_deref()
-                        .is_some_and(|name| name.eq_ignore_ascii_case(wanted))
-                })
-        })
+        self.entries()
+            .into_iter()
+            .find(|entry| entry_matches(entry, section, tag))
     }
 
     /// The lines of every entry that [`CfgDocument::get`] could return for `tag`.
     pub(crate) fn lines_of(&self, section: Option<&str>, tag: &str) -> Vec<usize> {
         self.entries()
             .into_iter()
-            .filter(|entry| {
-                entry.tag.eq_ignore_ascii_case(tag)
-                    && section.is_none_or(|wanted| {
-                        entry
-                            .section
-                            .as_deref()
-                            .is_some_and(|name| name.eq_ignore_ascii_case(wanted))
-                    })
-            })
+            .filter(|entry| entry_matches(entry, section, tag))
             .map(|entry| entry.line)
             .collect()
     }
@@ -790,6 +776,18 @@ fn entry_text(indent: &str, sibling: Option<&Line>, tag: &str, value: &str) -> S
         None => (" ".to_owned(), " ".to_owned()),
     };
     format!("{indent}{open}{lead}{value}{trail}</{tag}>")
+}
+
+/// Whether `entry` has the tag `tag` (without regard to case) in the section `section`
+/// (likewise), or anywhere when `section` is `None`.
+fn entry_matches(entry: &Entry, section: Option<&str>, tag: &str) -> bool {
+    entry.tag.eq_ignore_ascii_case(tag)
+        && section.is_none_or(|wanted| {
+            entry
+                .section
+                .as_deref()
+                .is_some_and(|name| name.eq_ignore_ascii_case(wanted))
+        })
 }
 
 #[cfg(test)]

@@ -117,6 +117,21 @@ struct Case {
 
 const MODERN_TLS: (&str, &str, &str, u8) = ("TLSv1.2", "TLSv1.3", "DEFAULT", 1);
 
+/// A KMES and client as the guide sets them up, with modern TLS: the model connects. Each
+/// case changes what it is about.
+fn guide_setup() -> Case {
+    Case {
+        server: GOOD_CERT,
+        ca_file: CaFile::Pem,
+        tls: MODERN_TLS,
+        client_key: "rsa:2048",
+        client_key_usage: "digitalSignature",
+        p12_options: &[],
+        connects: true,
+        finding: None,
+    }
+}
+
 /// The files of one case, made by `openssl` in a temporary folder.
 struct CasePki {
     dir: tempfile::TempDir,
@@ -488,14 +503,8 @@ fn check_case(case: Case) {
 #[test]
 fn a_modern_kmes_passes_with_both() {
     check_case(Case {
-        server: GOOD_CERT,
-        ca_file: CaFile::Pem,
-        tls: MODERN_TLS,
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
-        connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Pass, "the modern client (rustls)")),
+        ..guide_setup()
     });
 }
 
@@ -506,73 +515,48 @@ fn the_guides_cn_only_certificate_works_with_a_warning_naming_the_address() {
             names_address: false,
             ..GOOD_CERT
         },
-        ca_file: CaFile::Pem,
-        tls: MODERN_TLS,
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
-        connects: true,
         finding: Some((CheckId::TlsServerCert, Status::Warn, "does not name 127.0.0.1")),
+        ..guide_setup()
     });
 }
 
 #[test]
 fn a_tls12_kmes_with_cbc_suites_only_works_with_a_warning_naming_the_suite() {
     check_case(Case {
-        server: GOOD_CERT,
-        ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA", 1),
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
-        connects: true,
         finding: Some((
             CheckId::TlsHandshake,
             Status::Warn,
             "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384: a CBC suite",
         )),
+        ..guide_setup()
     });
 }
 
 #[test]
 fn rsa_key_exchange_works_with_a_warning() {
     check_case(Case {
-        server: GOOD_CERT,
-        ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "AES256-GCM-SHA384", 1),
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
-        connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "RSA key exchange")),
+        ..guide_setup()
     });
 }
 
 #[test]
 fn dhe_suites_that_rustls_lacks_work_with_a_warning_naming_the_client() {
     check_case(Case {
-        server: GOOD_CERT,
-        ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.2", "DHE-RSA-AES256-GCM-SHA384", 1),
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
-        connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "OpenSSL 1.x-compatible client")),
+        ..guide_setup()
     });
 }
 
 #[test]
 fn a_tls10_only_kmes_works_as_with_openssl_11_with_a_warning() {
     check_case(Case {
-        server: GOOD_CERT,
-        ca_file: CaFile::Pem,
         tls: ("TLSv1", "TLSv1", "DEFAULT:@SECLEVEL=0", 0),
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
-        connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "TLSv1, deprecated")),
+        ..guide_setup()
     });
 }
 
@@ -583,13 +567,9 @@ fn a_sha1_signed_server_certificate_works_with_a_warning() {
             digest: "-sha1",
             ..GOOD_CERT
         },
-        ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.3", "DEFAULT:@SECLEVEL=0", 0),
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
-        connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "signed with SHA-1")),
+        ..guide_setup()
     });
 }
 
@@ -600,13 +580,9 @@ fn an_rsa_1024_server_key_works_with_a_warning() {
             key: "rsa:1024",
             ..GOOD_CERT
         },
-        ca_file: CaFile::Pem,
         tls: ("TLSv1.2", "TLSv1.3", "DEFAULT:@SECLEVEL=0", 0),
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
-        connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "1024-bit RSA key")),
+        ..guide_setup()
     });
 }
 
@@ -617,13 +593,9 @@ fn an_issuing_ca_given_as_prod_tls_ca_fails_as_openssl_refuses_it() {
             intermediate_as_anchor: true,
             ..GOOD_CERT
         },
-        ca_file: CaFile::Pem,
-        tls: MODERN_TLS,
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsServerCert, Status::Fail, "unable to get issuer certificate")),
+        ..guide_setup()
     });
 }
 
@@ -634,100 +606,71 @@ fn a_server_certificate_from_another_ca_fails_with_both() {
             other_ca: true,
             ..GOOD_CERT
         },
-        ca_file: CaFile::Pem,
-        tls: MODERN_TLS,
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
         connects: false,
         finding: Some((
             CheckId::TlsServerCert,
             Status::Fail,
             "not issued by the configured root CA",
         )),
+        ..guide_setup()
     });
 }
 
 #[test]
 fn a_p521_client_key_works_through_the_compatibility_client() {
     check_case(Case {
-        server: GOOD_CERT,
-        ca_file: CaFile::Pem,
-        tls: MODERN_TLS,
         client_key: "ec -pkeyopt ec_paramgen_curve:P-521",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
-        connects: true,
         finding: Some((CheckId::TlsHandshake, Status::Warn, "OpenSSL 1.x-compatible client")),
+        ..guide_setup()
     });
 }
 
 #[test]
 fn a_der_root_ca_fails_as_the_librarys_openssl_loads_pem_only() {
     check_case(Case {
-        server: GOOD_CERT,
         ca_file: CaFile::Der,
-        tls: MODERN_TLS,
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsCa, Status::Fail, "openssl x509 -inform DER")),
+        ..guide_setup()
     });
 }
 
 #[test]
 fn a_root_ca_after_a_byte_order_mark_fails_as_openssl_reads_no_certificate() {
     check_case(Case {
-        server: GOOD_CERT,
         ca_file: CaFile::ByteOrderMark,
-        tls: MODERN_TLS,
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsCa, Status::Fail, "byte-order mark")),
+        ..guide_setup()
     });
 }
 
 #[test]
 fn an_indented_root_ca_fails_as_openssl_reads_no_certificate() {
     check_case(Case {
-        server: GOOD_CERT,
         ca_file: CaFile::Indented,
-        tls: MODERN_TLS,
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
-        p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsCa, Status::Fail, "indented")),
+        ..guide_setup()
     });
 }
 
 #[test]
 fn a_pkcs12_file_without_a_mac_fails_as_pkcs12_parse_refuses_it() {
     check_case(Case {
-        server: GOOD_CERT,
-        ca_file: CaFile::Pem,
-        tls: MODERN_TLS,
-        client_key: "rsa:2048",
-        client_key_usage: "digitalSignature",
         p12_options: &["-nomac"],
         connects: false,
         finding: Some((CheckId::TlsIdentity, Status::Fail, "no MAC")),
+        ..guide_setup()
     });
 }
 
 #[test]
 fn a_client_certificate_that_cannot_sign_fails_as_the_kmes_refuses_it() {
     check_case(Case {
-        server: GOOD_CERT,
-        ca_file: CaFile::Pem,
-        tls: MODERN_TLS,
-        client_key: "rsa:2048",
         client_key_usage: "keyEncipherment",
-        p12_options: &[],
         connects: false,
         finding: Some((CheckId::TlsIdentityChain, Status::Fail, "lacks digitalSignature")),
+        ..guide_setup()
     });
 }
