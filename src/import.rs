@@ -131,12 +131,16 @@ pub fn import_tls_materials(request: &ImportRequest<'_>) -> Result<ImportReport,
 ///    nothing is written, not even the lock file;
 /// 3. locks the configuration and prepares its new contents again from the file as it is now;
 /// 4. copies the two files into a private staging folder beside their destination (the
-///    configuration's folder, or `dest`);
-/// 5. saves the configuration (atomically, with its backup);
-/// 6. puts the copies in place, and puts the configuration back if that fails.
+///    configuration's folder, or `dest`), removing staging folders that an import killed
+///    earlier left behind;
+/// 5. puts the copies in place (each a new file: a different file of the same name is never
+///    replaced);
+/// 6. saves the configuration (atomically, with its backup), and takes the copies back out
+///    if that fails.
 ///
 /// On any error nothing new remains: no copied file, no staging folder, no created
-/// destination folder, and the configuration as it was.
+/// destination folder, and the configuration as it was. Killed at any instant, it never
+/// leaves a configuration that names a copy that is not in place.
 ///
 /// # Errors
 /// [`ImportError::Identity`] when the materials are unusable or a different file is in
@@ -216,11 +220,18 @@ pub fn import_tls_materials_with(
     let save = SaveOptions {
         tighten_permissions: request.tighten_permissions,
     };
-    let mut saved = locked.write(&bytes, save)?;
-    if let Err(error) = staged.commit() {
-        locked.restore()?;
-        return Err(error.into());
-    }
+    // The copies go in place before the configuration names them, so that a kill at any
+    // instant (SIGKILL included) never leaves a configuration naming a file that is not
+    // there: at worst new copies that nothing names yet, which the next import finds in
+    // place. Copies only ever create new files, so taking them back out undoes them.
+    let copied = staged.commit()?;
+    let mut saved = match locked.write(&bytes, save) {
+        Ok(saved) => saved,
+        Err(error) => {
+            copied.undo();
+            return Err(error.into());
+        }
+    };
     if request.password.is_empty() {
         saved.exposure = None;
     }

@@ -284,8 +284,6 @@ pub struct LockedCfg {
     current: Option<Zeroizing<Vec<u8>>>,
     /// The attributes of the current file, or those of a new private file.
     attributes: FileAttributes,
-    /// Before the first write: the backup's contents then, for [`LockedCfg::restore`].
-    replaced_backup: Option<Option<Zeroizing<Vec<u8>>>>,
     _lock: FileLock,
 }
 
@@ -336,7 +334,6 @@ impl LockedCfg {
             target,
             current,
             attributes,
-            replaced_backup: None,
             _lock: lock,
         })
     }
@@ -391,10 +388,6 @@ impl LockedCfg {
         };
         let backup = match &self.current {
             Some(previous) if previous.as_slice() != bytes => {
-                if self.replaced_backup.is_none() {
-                    let before = read_optional(&backup_file).ok().flatten();
-                    self.replaced_backup = Some(before);
-                }
                 files::replace_file(&backup_file, previous, &attributes).map_err(write_error(&backup_file))?;
                 Some(backup_file)
             }
@@ -414,39 +407,6 @@ impl LockedCfg {
             merged: false,
             exposure: attributes.exposure(),
         })
-    }
-
-    /// Puts back what [`LockedCfg::write`] replaced: the file's contents when locked (or
-    /// no file, when there was none) and the backup's.
-    ///
-    /// # Errors
-    /// [`CfgError::Write`] when a file cannot be put back.
-    pub fn restore(&mut self) -> Result<(), CfgError> {
-        let write_error = |path: &Path| {
-            let path = path.to_owned();
-            move |source| CfgError::Write { path, source }
-        };
-        match &self.current {
-            Some(previous) => {
-                files::replace_file(&self.target, previous, &self.attributes).map_err(write_error(&self.target))?
-            }
-            None => match fs::remove_file(&self.target) {
-                Ok(()) => {}
-                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-                Err(error) => return Err(write_error(&self.target)(error)),
-            },
-        }
-        let backup_file = backup_path(&self.target);
-        match self.replaced_backup.take() {
-            Some(Some(before)) => {
-                files::replace_file(&backup_file, &before, &self.attributes).map_err(write_error(&backup_file))?
-            }
-            Some(None) => {
-                let _ = fs::remove_file(&backup_file);
-            }
-            None => {}
-        }
-        Ok(())
     }
 
     /// The path as given to [`LockedCfg::open`].

@@ -210,6 +210,71 @@ fn identity_exit(error: &fxconfig::identity::IdentityError) -> u8 {
 
 /// Checks the materials, copies them and updates the configuration.
 pub fn run_import(args: &ImportArgs) -> CommandResult {
+    // A stop asked for mid-way (Ctrl+C, systemd, Ansible, timeout(1)) waits until the import
+    // has finished or rolled back, so nothing half-done is left; then it exits as stopped.
+    let stop = StopRequests::catch();
+    let code = import(args)?;
+    match stop.received() {
+        Some(signal) => {
+            eprintln!("fxconfig: stopped by signal {signal} once the import was complete");
+            Ok(128 + signal)
+        }
+        None => Ok(code),
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP noted rather than acted on while it lives (Unix).
+struct StopRequests {
+    #[cfg(unix)]
+    received: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    #[cfg(unix)]
+    ids: Vec<signal_hook::SigId>,
+}
+
+impl StopRequests {
+    fn catch() -> StopRequests {
+        #[cfg(unix)]
+        {
+            let received = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let ids = [
+                signal_hook::consts::SIGINT,
+                signal_hook::consts::SIGTERM,
+                signal_hook::consts::SIGHUP,
+            ]
+            .into_iter()
+            .filter_map(|signal| {
+                let number = usize::try_from(signal).ok()?;
+                signal_hook::flag::register_usize(signal, std::sync::Arc::clone(&received), number).ok()
+            })
+            .collect();
+            StopRequests { received, ids }
+        }
+        #[cfg(not(unix))]
+        StopRequests {}
+    }
+
+    /// The signal that asked to stop, if one came.
+    fn received(&self) -> Option<u8> {
+        #[cfg(unix)]
+        {
+            let signal = self.received.load(std::sync::atomic::Ordering::SeqCst);
+            u8::try_from(signal).ok().filter(|signal| *signal != 0)
+        }
+        #[cfg(not(unix))]
+        None
+    }
+}
+
+impl Drop for StopRequests {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+fn import(args: &ImportArgs) -> CommandResult {
     let group = super::config::access_group(args.group.as_deref())?;
     let password = args.password.read(args.allow_empty)?;
     let request = ImportRequest {

@@ -23,6 +23,23 @@ pub struct CopiedMaterials {
     pub ca_written: bool,
     /// Whether the PKCS#12 file was written (false: an identical file was already there).
     pub p12_written: bool,
+    /// The folders made on the way to the destination, outermost first.
+    pub created_dirs: Vec<PathBuf>,
+}
+
+impl CopiedMaterials {
+    /// Takes the copies back out: removes the files this import wrote and the folders it
+    /// made, best effort (used when what was to name them could not be saved).
+    pub fn undo(&self) {
+        for (path, written) in [(&self.ca, self.ca_written), (&self.p12, self.p12_written)] {
+            if written {
+                let _ = fs::remove_file(path);
+            }
+        }
+        for dir in self.created_dirs.iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
 }
 
 /// One file to put in place.
@@ -214,6 +231,7 @@ impl StagedMaterials {
             p12: self.p12.dest.clone(),
             ca_written: self.ca.staged.is_some(),
             p12_written: self.p12.staged.is_some(),
+            created_dirs: self.created_dirs.clone(),
         })
     }
 }

@@ -800,3 +800,88 @@ fn exit_codes_and_dangling_links_are_consistent() {
         );
     }
 }
+
+/// Issue 19, fault 4: `import` killed at any moment — 100 SIGTERMs and 100 SIGKILLs spread
+/// over the time an import takes — never leaves a configuration that names a copy that is
+/// not in place, and after the next import no staging folder (which may hold the PKCS#12
+/// copy) remains. A SIGTERM lets the import finish (or roll back) first and exits 143.
+#[test]
+fn imports_killed_at_any_moment_leave_no_broken_configuration() {
+    use rustix::process::{Pid, Signal, kill_process};
+    let lab = Lab::new();
+    let template = fs::read_to_string(lab.write_cfg("127.0.0.1", 2001)).unwrap();
+    // A configuration that names no TLS files yet, so each import has copies to place.
+    let blank: String = template
+        .lines()
+        .filter(|line| !line.contains("<PROD-TLS-CA>") && !line.contains("<PROD-TLS-KEY>"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let work = tempfile::tempdir().unwrap();
+    let import = |cfg: &Path, dest: &Path| {
+        let mut command = StdCommand::new(FXCONFIG);
+        command
+            .args(["import", "--config"])
+            .arg(cfg)
+            .arg("--ca")
+            .arg(&lab.files.ca_cert)
+            .arg("--p12")
+            .arg(&lab.files.client_p12)
+            .args(["--password-env", "FX_TEST_P12", "--dest"])
+            .arg(dest)
+            .env("FX_TEST_P12", P12_PASSWORD)
+            .env_remove("FXPKCS11_CFG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    };
+    // How long one import takes here, to spread the kills over all of it.
+    let probe_cfg = work.path().join("probe.cfg");
+    fs::write(&probe_cfg, &blank).unwrap();
+    let started = Instant::now();
+    assert!(
+        import(&probe_cfg, &work.path().join("probe"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let span = started.elapsed().as_micros().max(1_000) as u64;
+
+    let mut finished_after_sigterm = 0;
+    for run in 0..200u64 {
+        let (signal, name) = if run % 2 == 0 {
+            (Signal::TERM, "SIGTERM")
+        } else {
+            (Signal::KILL, "SIGKILL")
+        };
+        let cfg = work.path().join(format!("fx{run}.cfg"));
+        let dest = work.path().join(format!("dest{run}"));
+        fs::write(&cfg, &blank).unwrap();
+        let mut child = import(&cfg, &dest).spawn().unwrap();
+        // A spread of moments over the import's span, the same on every run of the test.
+        std::thread::sleep(Duration::from_micros((run * 7_919) % span));
+        let _ = kill_process(Pid::from_child(&child), signal);
+        let status = child.wait().unwrap();
+        if status.code() == Some(143) {
+            finished_after_sigterm += 1;
+        }
+        let text = fs::read_to_string(&cfg).unwrap();
+        for tag in ["PROD-TLS-CA", "PROD-TLS-KEY"] {
+            if let Some(value) = tag_value(&cfg, tag).filter(|value| !value.is_empty()) {
+                assert!(
+                    Path::new(&value).exists(),
+                    "run {run} ({name}): {tag} names {value}, which is not there:\n{text}"
+                );
+            }
+        }
+        // The next import completes and clears what a killed one left in the folder.
+        assert!(import(&cfg, &dest).status().unwrap().success(), "run {run} ({name})");
+        let leftovers: Vec<String> = fs::read_dir(&dest)
+            .unwrap()
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains(".import-"))
+            .collect();
+        assert!(leftovers.is_empty(), "run {run} ({name}): {leftovers:?}");
+    }
+    eprintln!("{finished_after_sigterm} of 100 SIGTERMs arrived mid-import and let it finish first (exit 143)");
+}
