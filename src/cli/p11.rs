@@ -51,8 +51,11 @@ pub struct P11Args {
     action: Action,
 }
 
-/// Checks the module file, loads the module in this process (with this
-/// process's FXPKCS11_CFG) and prints what was asked.
+/// How long the module may take: the app's bound for its module screen.
+const P11_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Checks the module file, loads the module in the helper process (with this process's
+/// FXPKCS11_CFG) and prints what was asked.
 pub fn run(args: &P11Args) -> CommandResult {
     let file = pkcs11::inspect_module(&args.module).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
     pkcs11::check_dependencies(&file).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
@@ -62,7 +65,11 @@ pub fn run(args: &P11Args) -> CommandResult {
         token_label: args.token.clone(),
         action: args.action,
     };
-    let report = pkcs11::walk(&request, pin.as_ref());
+    // The module runs in the helper process, as for `check --module`: a module that crashes,
+    // hangs, prints or answers absurd counts takes only the helper down, within a bound.
+    let helper = pkcs11::Helper::locate().map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+    let report = pkcs11::probe(&helper, &request, pin.as_ref(), None, P11_TIME_LIMIT)
+        .map_err(|e| CommandError::explained(EXIT_FAILED, &e))?;
     drop(pin);
     let ok = report_ok(&report);
     if args.json {
@@ -276,6 +283,7 @@ pub fn run_module_helper() -> CommandResult {
         return Err(CommandError::cannot_run("the request is too long"));
     }
     let mut report_channel = report_channel()?;
+    pkcs11::probe::limit_address_space();
     let answer = pkcs11::probe::answer_helper_request(&mut input).map_err(CommandError::cannot_run)?;
     report_channel
         .write_all(&answer)

@@ -33,7 +33,7 @@ pub use binary::{BinaryFormat, BinaryHeader, FileKind, Machine, host_target};
 pub use deps::{Dependency, DependencyReport, DllSearch, resolve_pe_with};
 pub use error::{Failure, Pkcs11Error};
 pub use file::{ModuleFile, check_dependencies, inspect_module};
-pub use probe::{Action, Helper, ProbeReport, ProbeRequest, Step, probe, walk};
+pub use probe::{Action, Helper, ProbeReport, ProbeRequest, Step, probe, walk, walk_contained};
 pub use token::{
     LibraryInfo, LoginState, MechanismReport, Module, ObjectReport, PublicKeyLine, SignTest, SlotReport, TokenReport,
     TokenSession,

@@ -159,19 +159,7 @@ fn token_steps_not_run(report: &mut ProbeReport, reason: &str) {
 /// [`Step::NotRun`] naming the failed step.
 pub fn walk(request: &ProbeRequest, pin: Option<&Secret>) -> ProbeReport {
     let action = request.action;
-    let mut report = ProbeReport {
-        module: request.module.clone(),
-        fxpkcs11_cfg: std::env::var_os("FXPKCS11_CFG").map(PathBuf::from),
-        load: not_run("not asked for"),
-        slots: not_run("not asked for"),
-        token: not_run("not asked for"),
-        mechanisms: not_run("not asked for"),
-        login: not_run("not asked for"),
-        objects: not_run("not asked for"),
-        public_keys: not_run("not asked for"),
-        sign: not_run("not asked for"),
-        module_output: None,
-    };
+    let mut report = unwalked(request);
     let module = match Module::load(&request.module) {
         Ok(module) => module,
         Err(error) => {
@@ -284,9 +272,60 @@ impl Helper {
 
     pub(crate) fn command(&self) -> Command {
         let mut command = Command::new(&self.program);
+        // The helper's error output is the module's: no Rust backtrace in it (which would
+        // also load debug information and grow the helper when it stops on a failure).
+        command.env_remove("RUST_BACKTRACE").env_remove("RUST_LIB_BACKTRACE");
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
+}
+
+/// The report of a walk that has not started: every step "not asked for".
+fn unwalked(request: &ProbeRequest) -> ProbeReport {
+    ProbeReport {
+        module: request.module.clone(),
+        fxpkcs11_cfg: std::env::var_os("FXPKCS11_CFG").map(PathBuf::from),
+        load: not_run("not asked for"),
+        slots: not_run("not asked for"),
+        token: not_run("not asked for"),
+        mechanisms: not_run("not asked for"),
+        login: not_run("not asked for"),
+        objects: not_run("not asked for"),
+        public_keys: not_run("not asked for"),
+        sign: not_run("not asked for"),
+        module_output: None,
+    }
+}
+
+/// [`walk`], with a panic inside it (a count or a length from the module that no vector can
+/// hold, such as `C_GetSlotList` reporting `ULONG_MAX` slots) turned into a failed load
+/// step that says so, instead of ending the process.
+pub fn walk_contained(request: &ProbeRequest, pin: Option<&Secret>) -> ProbeReport {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| walk(request, pin)));
+    std::panic::set_hook(quiet);
+    walked.unwrap_or_else(|panic| {
+        let said = panic
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        let failure = Failure {
+            message: format!(
+                "the walk through the module stopped: {said} (the module answered a count or a length no list can hold)"
+            ),
+            remedy: "The module's answers are not believable: check that this is the PKCS#11 library from Futurex (libfxpkcs11) and that it matches this system".to_owned(),
+            guide: Some("2.2".to_owned()),
+            ckr: None,
+        };
+        let mut report = unwalked(request);
+        report.load = Step::Failed(failure);
+        report.slots = not_run(MODULE_NOT_LOADED);
+        report.token = not_run(MODULE_NOT_LOADED);
+        token_steps_not_run(&mut report, MODULE_NOT_LOADED);
+        report
+    })
 }
 
 /// The hidden subcommand of `fxconfig` that serves one helper request.
@@ -323,7 +362,7 @@ pub fn answer_helper_request(input: &mut [u8]) -> Result<Vec<u8>, String> {
     zeroize::Zeroize::zeroize(input);
     let IncomingRequest { request, pin } = parsed.map_err(|e| format!("the request is not a helper request: {e}"))?;
     let pin = pin.map(Secret::new);
-    let report = walk(&request, pin.as_ref());
+    let report = walk_contained(&request, pin.as_ref());
     drop(pin);
     serde_json::to_vec(&report).map_err(|e| format!("could not encode the report: {e}"))
 }
@@ -385,9 +424,49 @@ pub fn probe(
         }),
         Err(_) => Err(Pkcs11Error::HelperCrashed {
             status: describe_status(status),
-            stderr: tail(&finished.stderr, 5),
+            stderr: match failed_allocation(&finished.stderr) {
+                Some(line) => format!(
+                    "{line}: more than the helper's {} GiB of address space, so a count the module reported is not believable",
+                    HELPER_ADDRESS_SPACE >> 30
+                ),
+                None => tail(&finished.stderr, 5),
+            },
         }),
     }
+}
+
+/// The most address space the helper process may take ([`limit_address_space`]), so that
+/// even a module that leaks, or answers a count that would need gigabytes, is stopped by a
+/// failed allocation rather than growing.
+pub const HELPER_ADDRESS_SPACE: u64 = 2 << 30;
+
+/// Lowers this process's soft address-space limit to [`HELPER_ADDRESS_SPACE`], for the
+/// helper before it loads the module (Unix; best effort: a lower limit already set stays).
+pub fn limit_address_space() {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let current = getrlimit(Resource::As);
+        if current.current.is_none_or(|limit| limit > HELPER_ADDRESS_SPACE) {
+            // Best effort: without the limit the time bound still stops the helper.
+            let _ = setrlimit(
+                Resource::As,
+                Rlimit {
+                    current: Some(HELPER_ADDRESS_SPACE),
+                    maximum: current.maximum,
+                },
+            );
+        }
+    }
+}
+
+/// The standard library's "memory allocation of N bytes failed" line, when the helper
+/// stopped on one.
+fn failed_allocation(stderr: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .find(|line| line.starts_with("memory allocation of") && line.ends_with("failed"))
+        .map(|line| crate::display::escape(line).into_owned())
 }
 
 /// The most of the module's own output a report keeps.

@@ -879,3 +879,75 @@ fn what_a_module_prints_is_shown_and_never_taken_for_the_report() {
         assert!(!output.contains('\u{1b}'), "{name}: control characters are escaped");
     }
 }
+
+/// SoftHSM behind a wrapper whose `C_GetSlotList` reports `count` slots (and fills a list
+/// that large when given room): its function list is SoftHSM's with that one entry replaced.
+fn module_reporting_slots(dir: &Path, name: &str, count: &str) -> PathBuf {
+    let source = format!(
+        "#include <dlfcn.h>\n#include <string.h>\n\
+         typedef unsigned long (*get_list)(void **);\n\
+         static unsigned char list[8 + 68 * sizeof(void *)];\n\
+         static unsigned long slots(unsigned char present, unsigned long *out, unsigned long *count) {{\n\
+           (void)present;\n\
+           const unsigned long reported = {count};\n\
+           if (!out) {{ *count = reported; return 0; }}\n\
+           if (*count < reported) {{ *count = reported; return 0x150; }}\n\
+           for (unsigned long i = 0; i < reported; i++) out[i] = i;\n\
+           *count = reported;\n\
+           return 0;\n\
+         }}\n\
+         unsigned long C_GetFunctionList(void **out) {{\n\
+           void *softhsm = dlopen(\"{SOFTHSM}\", RTLD_NOW | RTLD_LOCAL);\n\
+           if (!softhsm) return 5;\n\
+           get_list real = (get_list)dlsym(softhsm, \"C_GetFunctionList\");\n\
+           void *real_list = 0;\n\
+           if (!real || real(&real_list) != 0) return 5;\n\
+           memcpy(list, real_list, sizeof list);\n\
+           ((void **)(list + 8))[4] = (void *)slots;\n\
+           *out = list;\n\
+           return 0;\n\
+         }}\n"
+    );
+    build_library(dir, name, &source, &["-ldl"])
+}
+
+/// Issue 19, fault 3: absurd counts from a module are a named failure within seconds, not an
+/// allocation that grows for as long as the bound allows, nor a panic: the walk runs in the
+/// helper (also for `p11`), whose address space is limited to 2 GiB.
+#[test]
+fn absurd_slot_counts_are_named_failures_not_allocations_or_panics() {
+    let hsm = Hsm::new();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, count, said) in [
+        ("many", "1UL << 28", "memory allocation of"),
+        ("max", "~0UL", "capacity overflow"),
+    ] {
+        let module = module_reporting_slots(dir.path(), name, count);
+        let started = std::time::Instant::now();
+        let output = hsm
+            .command("/usr/bin/time")
+            .args(["-f", "max-rss-kb %M"])
+            .arg(FXCONFIG)
+            .args(["p11", "--module"])
+            .arg(&module)
+            .arg("slots")
+            .output()
+            .unwrap();
+        let elapsed = started.elapsed();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.contains(said) || String::from_utf8_lossy(&output.stdout).contains(said),
+            "{name}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        assert!(elapsed < Duration::from_secs(10), "{name}: took {elapsed:?}");
+        let rss_kb: u64 = stderr
+            .lines()
+            .find_map(|line| line.strip_prefix("max-rss-kb "))
+            .and_then(|kb| kb.trim().parse().ok())
+            .unwrap_or(u64::MAX);
+        eprintln!("{name}: {elapsed:?}, peak RSS {rss_kb} kB");
+        assert!(rss_kb <= 64 * 1024, "{name}: peak RSS {rss_kb} kB");
+    }
+}
