@@ -73,6 +73,72 @@ struct ServerCert {
     intermediate_as_anchor: bool,
     /// Issued by another CA than PROD-TLS-CA's.
     other_ca: bool,
+    /// A CA of the chain that is no longer valid (valid in 2020 only).
+    expired: Option<ExpiredCa>,
+}
+
+/// Which CA of the chain has expired.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ExpiredCa {
+    /// The root, PROD-TLS-CA itself.
+    Root,
+    /// An issuing CA between the root and the server certificate, sent by the server.
+    Intermediate,
+}
+
+/// The configuration of `openssl ca`, the only way the `openssl` 3.0 command dates a
+/// certificate in the past.
+const DATED_CA_CONFIG: &str = "[ca]\ndefault_ca = dated\n[dated]\ndatabase = index.txt\nnew_certs_dir = .\n\
+serial = serial\ndefault_md = sha256\npolicy = any\nunique_subject = no\n[any]\ncommonName = supplied\n\
+organizationName = optional\n";
+
+/// A CA certificate `name`, valid in 2020 only: self-signed, or issued by `issuer`.
+fn expired_ca(dir: &Path, name: &str, issuer: Option<&str>) {
+    write(dir, "dated.cnf", DATED_CA_CONFIG);
+    write(dir, "index.txt", "");
+    write(dir, "serial", "1000\n");
+    write(
+        dir,
+        &format!("{name}.ext"),
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n",
+    );
+    let (key, csr, pem, ext) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.pem"),
+        format!("{name}.ext"),
+    );
+    let subject = format!("/O=Futurex Test/CN={name}");
+    openssl(
+        dir,
+        &[
+            "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &subject,
+        ],
+    );
+    let mut args = vec![
+        "ca",
+        "-batch",
+        "-config",
+        "dated.cnf",
+        "-in",
+        &csr,
+        "-out",
+        &pem,
+        "-notext",
+        "-extfile",
+        &ext,
+    ];
+    args.extend(["-startdate", "20200101000000Z", "-enddate", "20210101000000Z"]);
+    let (issuer_pem, issuer_key);
+    match issuer {
+        Some(issuer) => {
+            issuer_pem = format!("{issuer}.pem");
+            issuer_key = format!("{issuer}.key");
+            args.extend(["-cert", &issuer_pem, "-keyfile", &issuer_key]);
+        }
+        None => args.extend(["-selfsign", "-keyfile", &key]),
+    }
+    openssl(dir, &args);
 }
 
 const GOOD_CERT: ServerCert = ServerCert {
@@ -81,6 +147,7 @@ const GOOD_CERT: ServerCert = ServerCert {
     names_address: true,
     intermediate_as_anchor: false,
     other_ca: false,
+    expired: None,
 };
 
 /// How PROD-TLS-CA is written.
@@ -218,9 +285,17 @@ impl CasePki {
     fn new(case: &Case) -> CasePki {
         let dir = tempfile::tempdir().expect("temporary folder");
         let path = dir.path();
-        root_ca(path, "root");
         let server = case.server;
+        if server.expired == Some(ExpiredCa::Root) {
+            expired_ca(path, "root", None);
+        } else {
+            root_ca(path, "root");
+        }
         let mut server_issuer = "root";
+        if server.expired == Some(ExpiredCa::Intermediate) {
+            expired_ca(path, "issuing", Some("root"));
+            server_issuer = "issuing";
+        }
         if server.other_ca {
             root_ca(path, "other");
             server_issuer = "other";
@@ -283,7 +358,7 @@ impl CasePki {
         export.extend(case.p12_options);
         openssl(path, &export);
         let mut chain = read(path, "server.pem");
-        if server.intermediate_as_anchor {
+        if server.intermediate_as_anchor || server.expired == Some(ExpiredCa::Intermediate) {
             chain.push_str(&read(path, "issuing.pem"));
         }
         let mut anchor = if server.intermediate_as_anchor {
@@ -671,6 +746,32 @@ fn a_client_certificate_that_cannot_sign_fails_as_the_kmes_refuses_it() {
         client_key_usage: "keyEncipherment",
         connects: false,
         finding: Some((CheckId::TlsIdentityChain, Status::Fail, "lacks digitalSignature")),
+        ..guide_setup()
+    });
+}
+
+#[test]
+fn an_expired_root_ca_fails_as_openssl_checks_every_certificate_of_the_chain() {
+    check_case(Case {
+        server: ServerCert {
+            expired: Some(ExpiredCa::Root),
+            ..GOOD_CERT
+        },
+        connects: false,
+        finding: Some((CheckId::TlsCa, Status::Fail, "not valid today")),
+        ..guide_setup()
+    });
+}
+
+#[test]
+fn an_expired_issuing_ca_sent_by_the_server_fails_the_server_certificate() {
+    check_case(Case {
+        server: ServerCert {
+            expired: Some(ExpiredCa::Intermediate),
+            ..GOOD_CERT
+        },
+        connects: false,
+        finding: Some((CheckId::TlsServerCert, Status::Fail, "expired")),
         ..guide_setup()
     });
 }
