@@ -404,6 +404,64 @@ fn report(
 /// A small script that runs `fxconfig askpass` with ssh's prompt as its one argument, in a
 /// private temporary folder (0700 whatever the umask: no other user may add, swap or read
 /// files there). It holds no secret: the PIN stays in `ssh`'s environment.
+/// The shell a command is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    /// sh, bash, zsh: `FXPKCS11_CFG='…' ssh …`.
+    Posix,
+    /// Windows PowerShell: `$env:FXPKCS11_CFG='…'; ssh …`.
+    PowerShell,
+}
+
+impl Shell {
+    /// The shell of this platform's administrators: PowerShell on Windows, else POSIX.
+    pub fn of_this_platform() -> Shell {
+        if cfg!(windows) { Shell::PowerShell } else { Shell::Posix }
+    }
+
+    /// `text` as one word of this shell, quoted when it needs to be.
+    fn word(self, text: &str) -> String {
+        let plain = !text.is_empty()
+            && text.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | ',' | ':' | '@' | '%' | '\\')
+            });
+        match self {
+            Shell::Posix if plain && !text.contains('\\') => text.to_owned(),
+            Shell::Posix => format!("'{}'", text.replace('\'', r"'\''")),
+            Shell::PowerShell if plain => text.to_owned(),
+            Shell::PowerShell => format!("'{}'", text.replace('\'', "''")),
+        }
+    }
+}
+
+/// What stands for the SSH account and server in a command until one is given; in capitals,
+/// so that nobody takes it for a value.
+pub const TARGET_PLACEHOLDER: &str = "USER@SSH-SERVER";
+
+/// The guide's test [5] as a command to paste into `shell`: `ssh -I MODULE TARGET`, preceded
+/// by `FXPKCS11_CFG` set to `config` when the library would otherwise read another file
+/// (`library`), so that the command uses the configuration that was set up. `target` `None`
+/// writes [`TARGET_PLACEHOLDER`].
+pub fn manual_command(
+    shell: Shell,
+    module: &str,
+    target: Option<&str>,
+    config: Option<&Path>,
+    library: &crate::cfg::LibraryCfg,
+) -> String {
+    let target = target.map_or_else(|| TARGET_PLACEHOLDER.to_owned(), |target| shell.word(target));
+    let ssh = format!("ssh -I {} {target}", shell.word(module));
+    let Some(config) = config.filter(|config| !crate::cfg::locate::is_library_cfg(config, library)) else {
+        return ssh;
+    };
+    let config = std::path::absolute(config).unwrap_or_else(|_| config.to_path_buf());
+    let config = shell.word(&config.display().to_string());
+    match shell {
+        Shell::Posix => format!("FXPKCS11_CFG={config} {ssh}"),
+        Shell::PowerShell => format!("$env:FXPKCS11_CFG={config}; {ssh}"),
+    }
+}
+
 /// The askpass script, in a private folder owned by `run_as` when ssh runs as that user.
 fn askpass_script(program: &Path, run_as: Option<&str>) -> std::io::Result<(tempfile::TempDir, PathBuf)> {
     #[cfg(unix)]
@@ -601,6 +659,44 @@ pub fn classify(success: bool, stderr: &str, target: &SshTarget) -> (SshVerdict,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manual_commands_name_the_configuration_set_up_when_the_library_would_read_another() {
+        use crate::cfg::{CfgSource, LibraryCfg};
+        let library = LibraryCfg {
+            path: PathBuf::from("/etc/fxpkcs11.cfg"),
+            source: CfgSource::PlatformDefault,
+        };
+        let module = "/usr/local/bin/fxpkcs11/x64/OpenSSL-1.1.x/libfxpkcs11.so";
+        let mine = Path::new("/home/admin/fx pkcs11.cfg");
+        assert_eq!(
+            manual_command(Shell::Posix, module, Some("admin@kmes-client"), Some(mine), &library),
+            format!("FXPKCS11_CFG='/home/admin/fx pkcs11.cfg' ssh -I {module} admin@kmes-client")
+        );
+        assert_eq!(
+            manual_command(
+                Shell::PowerShell,
+                r"C:\Program Files\Futurex\fxpkcs11.dll",
+                None,
+                Some(mine),
+                &library
+            ),
+            r"$env:FXPKCS11_CFG='/home/admin/fx pkcs11.cfg'; ssh -I 'C:\Program Files\Futurex\fxpkcs11.dll' USER@SSH-SERVER"
+        );
+        assert_eq!(
+            manual_command(
+                Shell::Posix,
+                module,
+                None,
+                Some(Path::new("/etc/fxpkcs11.cfg")),
+                &library
+            ),
+            format!("ssh -I {module} USER@SSH-SERVER"),
+            "the file the library reads needs no variable"
+        );
+        assert_eq!(Shell::Posix.word("it's"), r"'it'\''s'");
+        assert_eq!(Shell::PowerShell.word("it's here"), "'it''s here'");
+    }
 
     #[test]
     fn targets_parse_with_and_without_port() {

@@ -148,8 +148,8 @@ fn ssh_test_explains_a_refused_connection_and_the_wizard_shows_it() {
     }
     assert!(app.shows("Step 7: SSH test"));
     assert!(
-        app.shows(&format!("ssh -I {SOFTHSM} root@ssh-server")),
-        "without a target the manual command of [5] is shown"
+        app.shows(&format!("ssh -I {SOFTHSM} USER@SSH-SERVER")),
+        "without a target the manual command of [5] is shown, with a placeholder that is no value"
     );
     app.click("Go to PKCS#11 module");
     // A port that was just free: nothing listens there.

@@ -100,3 +100,27 @@ fn a_dropped_public_key_opens_on_the_ssh_key_screen_with_the_commands() {
     app.wait_for("ssh -I /opt/fx/libfxpkcs11.so admin@ssh-server");
     assert_eq!(app.app().prefs().ssh_destination.as_deref(), Some("admin@ssh-server"));
 }
+
+/// The `ssh -I` command shown uses the configuration that is open: when the library would
+/// read another file, the command sets `FXPKCS11_CFG` to this one; without a target, a
+/// placeholder in capitals stands where the account and server go, and says so.
+#[test]
+fn the_ssh_command_names_the_open_configuration_and_no_invented_target() {
+    let lab = crate::support::lab::Lab::new();
+    let cfg = lab.write_cfg("127.0.0.1", 2001).to_owned();
+    let mut app = TestApp::start(Some(cfg.clone()));
+    app.ctrl(Key::Num4);
+    assert_eq!(app.app().screen(), Screen::SshKey);
+    app.replace_text("PKCS#11 module path", "/opt/fx/libfxpkcs11.so");
+    app.wait_for("ssh -I /opt/fx/libfxpkcs11.so USER@SSH-SERVER");
+    assert!(app.shows("Replace USER@SSH-SERVER with the account and server to log in to."));
+    assert!(
+        !app.shows("root@ssh-server"),
+        "the hint's example is never shown as a value"
+    );
+    app.replace_text("SSH user@host", "admin@ssh-server");
+    app.wait_for(&format!(
+        "FXPKCS11_CFG={} ssh -I /opt/fx/libfxpkcs11.so admin@ssh-server",
+        cfg.display()
+    ));
+}

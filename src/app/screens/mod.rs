@@ -24,8 +24,28 @@ use super::model::{CertState, DoctorState, InstallState, KeyState, Missing, Modu
 use super::prefs::Prefs;
 use super::widgets::FocusTarget;
 
-/// The example of an SSH target, the same on every screen that shows one.
+/// The example of an SSH target in the fields' hints, the same on every screen that shows one.
 pub const SSH_TARGET_EXAMPLE: &str = "root@ssh-server";
+
+/// The guide's `ssh -I` test [5] as this platform's shell takes it, for the open
+/// configuration: with `FXPKCS11_CFG` when the library would read another file, and a
+/// placeholder in capitals when no target is given.
+pub fn ssh_command(cx: &ScreenContext<'_>, module: &str, target: Option<&str>) -> String {
+    let library = cx.doc.map_or_else(
+        || crate::cfg::LibraryCfg {
+            path: cx.library_path.to_path_buf(),
+            source: crate::cfg::CfgSource::PlatformDefault,
+        },
+        |doc| doc.library.clone(),
+    );
+    crate::pkcs11::ssh::manual_command(
+        crate::pkcs11::ssh::Shell::of_this_platform(),
+        module,
+        target,
+        cx.doc.map(|doc| doc.file.path.as_path()),
+        &library,
+    )
+}
 
 /// One screen of the app.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -10,6 +10,7 @@ use super::super::dialogs::DialogPurpose;
 use super::super::model::Slot;
 use super::super::widgets;
 use super::{SSH_TARGET_EXAMPLE, ScreenContext};
+use crate::pkcs11::ssh::TARGET_PLACEHOLDER;
 
 /// The id of the public key's path field.
 pub fn key_field_id() -> Id {
@@ -45,16 +46,6 @@ pub const SSHD_DIRECTIVES: &str = "PubkeyAuthentication yes\n\
 # optional: accept SSH keys only\n\
 PasswordAuthentication no\n\
 KbdInteractiveAuthentication no   # ChallengeResponseAuthentication on older OpenSSH";
-
-/// The `ssh` command of [5].
-pub fn ssh_command(module: &str, destination: &str) -> String {
-    let module = if module.contains(' ') {
-        format!("\"{module}\"")
-    } else {
-        module.to_owned()
-    };
-    format!("ssh -I {module} {destination}")
-}
 
 /// Draws the screen.
 pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut Vec<Command>) {
@@ -216,18 +207,19 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
     if destination.changed() {
         out.push(Command::SetSshDestination(view.destination.clone()));
     }
-    let target = if view.destination.trim().is_empty() {
-        SSH_TARGET_EXAMPLE
-    } else {
-        view.destination.trim()
-    };
+    let target = Some(view.destination.trim()).filter(|target| !target.is_empty());
     let module = if view.module.trim().is_empty() {
         cx.module_path
     } else {
         view.module.trim()
     };
-    let command = ssh_command(module, target);
+    let command = super::ssh_command(cx, module, target);
     widgets::code_block(ui, &command);
+    if target.is_none() {
+        ui.weak(format!(
+            "Replace {TARGET_PLACEHOLDER} with the account and server to log in to."
+        ));
+    }
     if ui.button("Copy ssh command").clicked() {
         out.push(Command::Copy(command));
     }

@@ -14,10 +14,8 @@ use super::super::dialogs::DialogPurpose;
 use super::super::model::{ModuleOutcome, Slot};
 use super::super::theme::{self, Tone};
 use super::super::widgets;
-use super::SSH_TARGET_EXAMPLE;
 use super::connection::{self, ResultsView};
 use super::pkcs11;
-use super::ssh_key::ssh_command;
 use super::{Screen, ScreenContext, install};
 
 /// How a step is checked.
@@ -491,7 +489,11 @@ fn show_ssh(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
                 )
                 .wrap(),
             );
-            widgets::code_block(ui, &ssh_command(cx.module_path, SSH_TARGET_EXAMPLE));
+            widgets::code_block(ui, &super::ssh_command(cx, cx.module_path, None));
+            ui.weak(format!(
+                "Replace {} with the account and server to log in to.",
+                crate::pkcs11::ssh::TARGET_PLACEHOLDER
+            ));
             ui.add(
                 egui::Label::new(
                     "It works when you get a shell on the server without a password prompt. If ssh asks for a \
