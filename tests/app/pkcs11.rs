@@ -136,6 +136,27 @@ fn wizard_module_step_loads_the_module_of_the_screen() {
     assert_eq!(app.app().screen(), Screen::Pkcs11Module);
 }
 
+/// A module that loads but holds no token fails the wizard's first step, and the step says
+/// why right there, with the remedy, rather than showing only what passed.
+#[test]
+fn the_wizard_module_step_names_why_it_fails() {
+    let hsm = Hsm::new();
+    let tokens = hsm.path().join("tokens");
+    std::fs::remove_dir_all(&tokens).unwrap();
+    std::fs::create_dir(&tokens).unwrap();
+    let mut app = app_for(&hsm);
+    app.replace_text("Module path", SOFTHSM);
+    app.ctrl(Key::Num5);
+    app.click("Check the module");
+    app.settle();
+    assert!(app.shows("Loaded:"), "the load passed");
+    assert!(!app.shows("The module loads and shows its token."));
+    assert!(
+        app.shows("no slot of the module holds a token"),
+        "the reason is in the step itself"
+    );
+}
+
 #[test]
 fn ssh_test_explains_a_refused_connection_and_the_wizard_shows_it() {
     let hsm = Hsm::new();

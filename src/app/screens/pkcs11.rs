@@ -254,13 +254,26 @@ pub fn show_checks(ui: &mut Ui, outcome: &ModuleOutcome) {
     }
     match &outcome.probe {
         Some(Ok(report)) => match &report.load {
-            Step::Done(info) => widgets::success(
-                ui,
-                &format!(
-                    "Loaded: {} {} (library {}, Cryptoki {})",
-                    info.manufacturer, info.description, info.library_version, info.cryptoki_version
-                ),
-            ),
+            Step::Done(info) => {
+                widgets::success(
+                    ui,
+                    &format!(
+                        "Loaded: {} {} (library {}, Cryptoki {})",
+                        info.manufacturer, info.description, info.library_version, info.cryptoki_version
+                    ),
+                );
+                // The token, so that a step that fails for want of one says why where it fails.
+                match &report.token {
+                    Step::Done(slot) => {
+                        let label = slot.token.as_ref().map_or("(no token)", |token| token.label.as_str());
+                        widgets::success(ui, &format!("Token: {} in slot {:#x}", escape(label), slot.id));
+                    }
+                    Step::Failed(failure) => failure_lines(ui, failure),
+                    Step::NotRun(reason) => {
+                        ui.weak(format!("No token selected: {}", escape(reason)));
+                    }
+                }
+            }
             Step::Failed(failure) => failure_lines(ui, failure),
             Step::NotRun(reason) => {
                 ui.weak(format!("Not loaded: {}", escape(reason)));
