@@ -61,12 +61,13 @@ pub fn markdown(report: &Report, header: &ReportHeader) -> String {
     let _ = writeln!(out, "- Tool: fxconfig {}", header.tool_version);
     let _ = writeln!(out, "- Operating system: {}", escape(&header.os));
     let _ = writeln!(out, "- Configuration: `{}`", escape(&report.config));
+    let warnings = count(Status::Warn);
     let _ = writeln!(
         out,
-        "- Result: **{}** — {} passed, {} warnings, {} failed, {} skipped\n",
+        "- Result: **{}** — {} passed, {warnings} {}, {} failed, {} skipped\n",
         if report.ok { "OK" } else { "FAILED" },
         count(Status::Pass),
-        count(Status::Warn),
+        if warnings == 1 { "warning" } else { "warnings" },
         count(Status::Fail),
         count(Status::Skip)
     );
