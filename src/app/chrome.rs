@@ -207,6 +207,15 @@ impl FxApp {
                             ui.add(egui::Label::new(RichText::new(text).color(color)).truncate())
                                 .on_hover_text(&notice.text);
                         }
+                        None if self.doctor.running => {
+                            ui.weak("Testing the connection…");
+                        }
+                        None if self.module.running || self.module.ssh_running => {
+                            ui.weak("Working with the PKCS#11 module…");
+                        }
+                        None if self.is_busy() => {
+                            ui.weak("Working…");
+                        }
                         None => {
                             ui.weak("Ready");
                         }
