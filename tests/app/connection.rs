@@ -114,7 +114,10 @@ fn cancel_stops_a_test_waiting_on_a_silent_server() {
     });
     app.wait_for("of 15: TLS handshake");
     assert!(app.shows("s of 3 s"), "the deadline of the step that waits is shown");
-    assert!(app.shows("Testing the connection…") && !app.shows("Ready"), "the status line says what runs");
+    assert!(
+        app.shows("Testing the connection…") && !app.shows("Ready"),
+        "the status line says what runs"
+    );
     let started = std::time::Instant::now();
     app.click("Cancel");
     assert!(!app.app().doctor_running(), "the run stops at once");

@@ -172,6 +172,12 @@ fn ssh_test_explains_a_refused_connection_and_the_wizard_shows_it() {
         app.shows(&format!("ssh -I {SOFTHSM} USER@SSH-SERVER")),
         "without a target the manual command of [5] is shown, with a placeholder that is no value"
     );
+    app.press(Key::Enter);
+    assert_eq!(
+        app.app().screen(),
+        Screen::Troubleshooting,
+        "Enter without a target leaves the step shown"
+    );
     app.click("Go to PKCS#11 module");
     // A port that was just free: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

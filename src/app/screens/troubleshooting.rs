@@ -218,7 +218,8 @@ fn verdict_text(verdict: Verdict) -> (Tone, &'static str) {
     }
 }
 
-/// What Enter does on the step shown when no control has the focus: check it.
+/// What Enter does on the step shown when no control has the focus: check it (nothing on the
+/// SSH step while no target is set).
 pub fn enter_action(view: &WizardView, ssh_destination: &str) -> Option<Command> {
     match STEPS.get(view.step).map(|step| step.kind) {
         Some(StepKind::Checks { checks, .. }) => Some(Command::RunDoctor {
@@ -232,7 +233,8 @@ pub fn enter_action(view: &WizardView, ssh_destination: &str) -> Option<Command>
             target: ssh_destination.to_owned(),
             pin: None,
         }),
-        Some(StepKind::SshLogin) => Some(Command::Navigate(Screen::Pkcs11Module)),
+        // Without a target there is nothing to run: Enter does nothing rather than leave the step.
+        Some(StepKind::SshLogin) => None,
         Some(StepKind::ServerKey) => Some(Command::Navigate(Screen::SshKey)),
         Some(StepKind::Report) => Some(Command::RunDoctor { stop_after: None }),
         None => None,
@@ -459,24 +461,33 @@ fn show_ssh(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         .as_deref()
         .map(str::trim)
         .filter(|destination| !destination.is_empty());
+    ui.horizontal(|ui| {
+        // Without a target the button stays, disabled, and says why: Enter then does nothing.
+        let run = ui.add_enabled(
+            destination.is_some() && !cx.module.ssh_running,
+            egui::Button::new("Run the SSH test"),
+        );
+        let run = if destination.is_some() {
+            run.on_hover_text("Enter")
+        } else {
+            run.on_disabled_hover_text("Set an SSH target on the PKCS#11 module screen first")
+        };
+        widgets::apply_focus(cx.focus, &run, true);
+        if run.clicked()
+            && let Some(destination) = destination
+        {
+            out.push(Command::SshTest {
+                target: destination.to_owned(),
+                pin: None,
+            });
+        }
+        if cx.module.ssh_running {
+            widgets::busy(ui);
+        }
+    });
     match destination {
         Some(destination) => {
             ui.label(format!("Target: {destination}"));
-            ui.horizontal(|ui| {
-                let run = ui
-                    .add_enabled(!cx.module.ssh_running, egui::Button::new("Run the SSH test"))
-                    .on_hover_text("Enter");
-                widgets::apply_focus(cx.focus, &run, true);
-                if run.clicked() {
-                    out.push(Command::SshTest {
-                        target: destination.to_owned(),
-                        pin: None,
-                    });
-                }
-                if cx.module.ssh_running {
-                    widgets::busy(ui);
-                }
-            });
             if let Some(result) = &cx.module.ssh {
                 pkcs11::show_ssh_result(ui, result);
             }
@@ -504,11 +515,7 @@ fn show_ssh(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
             );
         }
     }
-    let go = ui.button("Go to PKCS#11 module");
-    if destination.is_none() {
-        widgets::apply_focus(cx.focus, &go, true);
-    }
-    if go.clicked() {
+    if ui.button("Go to PKCS#11 module").clicked() {
         out.push(Command::Navigate(Screen::Pkcs11Module));
     }
 }
