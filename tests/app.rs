@@ -19,6 +19,7 @@ mod app {
     mod keyboard;
     mod layout;
     mod pkcs11;
+    mod session;
     mod snapshots;
     mod ssh_key;
     mod window;

@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::cfg::{self, CfgDocument};
 use crate::doctor::CheckId;
+use crate::doctor::record::{RunRecord, RunScope};
 use crate::import::{self, ImportRequest};
 use crate::pkcs11::Helper;
 use crate::pkcs11::ssh::{self, SshLoginOptions, SshTarget};
@@ -143,7 +144,7 @@ impl FxApp {
     /// Runs the doctor, first asking whether to save when there are unsaved changes (the
     /// doctor reads the file on disk).
     pub(super) fn request_doctor(&mut self, stop_after: Option<CheckId>) {
-        if self.doctor.running || self.doc.is_none() {
+        if self.doctor.running() || self.doc.is_none() {
             return;
         }
         if self.is_modified() {
@@ -153,42 +154,29 @@ impl FxApp {
         }
     }
 
+    /// Starts a run of the saved file: a new [`RunRecord`] replaces the one on screen, so
+    /// that nothing of an older run shows beside it.
     pub(super) fn run_doctor(&mut self, stop_after: Option<CheckId>) {
         let Some(path) = self.open_path().map(Path::to_owned) else {
             return;
         };
-        if self.doctor.running {
+        if self.doctor.running() {
             return;
         }
-        self.doctor.run += 1;
-        match stop_after {
-            None => {
-                self.doctor.results.clear();
-                self.doctor.report = None;
-                self.doctor.markdown = None;
-            }
-            Some(last) => {
-                let end = CheckId::ALL
-                    .iter()
-                    .position(|&id| id == last)
-                    .unwrap_or(CheckId::ALL.len() - 1);
-                self.doctor.results.retain(|r| !CheckId::ALL[..=end].contains(&r.id));
-            }
-        }
-        match self
-            .tasks
-            .run_doctor(self.doctor.run, path.clone(), self.options.doctor_timeout, stop_after)
-        {
+        let id = self.doctor.run_id() + 1;
+        let scope = stop_after.map_or(RunScope::Full, |last| RunScope::UpTo { last });
+        let inputs = self.connection_inputs();
+        match self.tasks.run_doctor(id, path, self.options.doctor_timeout, stop_after) {
             Ok(cancel) => {
-                self.doctor.running = true;
+                self.doctor.run = Some(RunRecord::start(id, scope, inputs));
                 self.doctor.cancel = Some(cancel);
-                self.doctor.stop_after = stop_after;
-                self.doctor.started = Some(Instant::now());
-                self.doctor.step_started = self.doctor.started;
-                self.doctor.cancelled = false;
-                self.doctor.config = Some(path);
+                self.doctor.step_started = Some(Instant::now());
             }
-            Err(error) => self.error(format!("Could not start the connection test: {error}")),
+            Err(error) => {
+                let why = format!("Could not start the connection test: {error}");
+                self.doctor.run = Some(RunRecord::failed_to_start(id, scope, inputs, why.clone()));
+                self.error(why);
+            }
         }
     }
 
@@ -270,13 +258,8 @@ impl FxApp {
                 self.run_doctor(stop_after);
             }
             Command::CancelDoctor => {
-                if self.doctor.running {
+                if self.doctor.running() {
                     self.doctor.cancel();
-                    self.doctor.cancelled = true;
-                    self.doctor.running = false;
-                    self.doctor.cancel = None;
-                    // Results still on their way from the cancelled run are ignored.
-                    self.doctor.run += 1;
                 }
             }
             Command::CancelModule => {
@@ -505,8 +488,8 @@ impl FxApp {
         if key(Key::F6) {
             out.push(Command::FocusContent);
         }
-        if (self.doctor.running || self.module.running) && key(Key::Escape) {
-            if self.doctor.running {
+        if (self.doctor.running() || self.module.running) && key(Key::Escape) {
+            if self.doctor.running() {
                 out.push(Command::CancelDoctor);
             }
             if self.module.running {
@@ -617,9 +600,11 @@ impl FxApp {
         let helper = self.pkcs11_helper();
         let module = PathBuf::from(self.module_path().trim());
         let config = self.open_path().map(Path::to_path_buf);
+        let mut inputs = self.module_inputs();
+        inputs.token = token_label.clone();
         self.spawn("pkcs11", move || TaskEvent::ModuleExamined {
             generation,
-            outcome: Box::new(tasks::examine_module(helper, module, token_label, pin, config)),
+            outcome: Box::new(tasks::examine_module(helper, module, token_label, pin, config, inputs)),
         });
     }
 
@@ -642,6 +627,10 @@ impl FxApp {
             }
         };
         self.module.ssh_running = true;
+        let mut inputs = self.module_inputs();
+        inputs.ssh_target = Some(target.trim().to_owned());
+        self.module.ssh_inputs = Some(inputs);
+        self.module.ssh = None;
         let mut options = SshLoginOptions::new(PathBuf::from(self.module_path().trim()), parsed);
         options.config = self.open_path().map(Path::to_path_buf);
         options.pin = pin;

@@ -207,7 +207,7 @@ impl FxApp {
                             ui.add(egui::Label::new(RichText::new(text).color(color)).truncate())
                                 .on_hover_text(&notice.text);
                         }
-                        None if self.doctor.running => {
+                        None if self.doctor.running() => {
                             ui.weak("Testing the connection…");
                         }
                         None if self.module.running || self.module.ssh_running => {
@@ -231,7 +231,12 @@ impl FxApp {
         let scroll = self.scroll_keys(ui.ctx());
         // A focus request is answered by the frame that draws its widget.
         let focus = self.focus.take();
+        let doctor_changes = self.doctor_changes();
+        let (module_changes, ssh_changes) = self.module_changes();
         let cx = screens::ScreenContext {
+            doctor_changes: &doctor_changes,
+            module_changes: &module_changes,
+            ssh_changes: &ssh_changes,
             doc: self.doc.as_ref(),
             loading: self.loading.as_deref(),
             missing: self.missing.as_ref(),
@@ -779,7 +784,7 @@ impl FxApp {
         self.window.last_frame_start = Some(started);
         let cpu = frame.info().cpu_usage;
         let first = self.window.frames == 0;
-        let doctor_running = self.doctor.running;
+        let doctor_running = self.doctor.running();
         probe.with(|record| {
             if first {
                 record.first_frame = Some(probe.started.elapsed());

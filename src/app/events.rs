@@ -124,19 +124,26 @@ impl FxApp {
                 }
             }
             TaskEvent::Check { run, result } => {
-                if run == self.doctor.run {
-                    self.doctor.record(result);
+                if let Some(shown) = self
+                    .doctor
+                    .run
+                    .as_mut()
+                    .filter(|shown| shown.id == run && shown.is_running())
+                {
+                    shown.record(result);
                     self.doctor.step_started = Some(std::time::Instant::now());
                 }
             }
-            TaskEvent::DoctorDone { run, report, markdown } => {
-                if run == self.doctor.run {
-                    self.doctor.running = false;
-                    self.doctor.cancel = None;
-                    self.doctor.stop_after = None;
-                    if report.is_some() {
-                        self.doctor.report = report;
-                        self.doctor.markdown = markdown;
+            TaskEvent::DoctorDone { run, report, header } => {
+                self.doctor.header = Some(header);
+                if let Some(shown) = self.doctor.run.as_mut().filter(|shown| shown.id == run) {
+                    if shown.is_running() {
+                        self.doctor.cancel = None;
+                        shown.finish(*report);
+                    } else if shown.document.is_none() {
+                        // A cancelled run's worker ends later: the file as it read it still
+                        // belongs in its report.
+                        shown.document = report.document;
                     }
                 }
             }
@@ -279,8 +286,8 @@ impl FxApp {
             Ok((loaded, report)) => {
                 let path = loaded.file.path.clone();
                 if let Some(doc) = &mut self.doc {
-                    doc.baseline = Zeroizing::new(loaded.file.doc.to_bytes());
                     doc.file = loaded.file;
+                    doc.set_baseline();
                     doc.library = loaded.library;
                     doc.is_library_file = loaded.is_library_file;
                     doc.library_exists = loaded.library_exists;
@@ -378,7 +385,7 @@ impl FxApp {
             ),
             DialogPurpose::BrowseModule => self.apply(ctx, Command::SetModulePath(path.display().to_string())),
             DialogPurpose::SaveReport => {
-                if let Some(markdown) = self.doctor.markdown.clone() {
+                if let Some(markdown) = self.doctor.markdown(&self.doctor_changes()) {
                     self.write_file(WrittenKind::Report, path, markdown);
                 }
             }

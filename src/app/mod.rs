@@ -48,6 +48,7 @@ use egui::Ui;
 
 use crate::cfg::{self, CfgDocument, CfgFile};
 use crate::doctor::CheckResult;
+use crate::doctor::record::{ModuleIdentity, RunInputs, RunRecord};
 use crate::identity;
 use crate::remedy::Explain;
 use crate::secret::Secret;
@@ -288,7 +289,7 @@ impl FxApp {
             || self.certs.importing
             || (self.certs.chain.is_none() && self.certs.ca.value().is_some() && self.certs.p12.value().is_some())
             || self.key.key.is_loading()
-            || self.doctor.running
+            || self.doctor.running()
             || self.module.running
             || self.module.ssh_running
             || self
@@ -299,17 +300,79 @@ impl FxApp {
 
     /// Whether the connection doctor is running.
     pub fn doctor_running(&self) -> bool {
-        self.doctor.running
+        self.doctor.running()
     }
 
-    /// The latest result of each check, in order.
+    /// The results of the run on screen, in the order they ran.
     pub fn check_results(&self) -> &[CheckResult] {
-        &self.doctor.results
+        self.doctor.run.as_ref().map_or(&[], |run| run.results.as_slice())
     }
 
-    /// The Markdown report of the last complete run.
-    pub fn report_markdown(&self) -> Option<&str> {
-        self.doctor.markdown.as_deref()
+    /// The run on screen.
+    pub fn doctor_run(&self) -> Option<&RunRecord> {
+        self.doctor.run.as_ref()
+    }
+
+    /// The Markdown report of the run on screen, as Copy report and Save report give it
+    /// (marked out of date when its inputs changed); `None` while it runs or before a run.
+    pub fn report_markdown(&self) -> Option<String> {
+        self.doctor.markdown(&self.doctor_changes())
+    }
+
+    /// The inputs a connection test would read now: the open file's saved bytes (none when
+    /// another program changed it since), and the demo simulator's fault.
+    fn connection_inputs(&self) -> RunInputs {
+        let mut inputs = RunInputs::default();
+        if let Some(doc) = &self.doc {
+            inputs.config = Some(doc.file.path.clone());
+            inputs.config_sha256 = (!doc.changed_on_disk).then(|| doc.baseline_sha256.clone());
+        }
+        inputs.fault = self
+            .options
+            .demo
+            .as_deref()
+            .map(|demo| demo.fault().map_or("none", |fault| fault.name()).to_owned());
+        inputs
+    }
+
+    /// The inputs a module walk or an SSH test would read now: the configuration (as for
+    /// the connection test), the module by path (its file's identity is read by the worker),
+    /// the token and the SSH target as set on the PKCS#11 module screen.
+    fn module_inputs(&self) -> RunInputs {
+        let mut inputs = self.connection_inputs();
+        inputs.fault = None;
+        inputs.module = Some(ModuleIdentity {
+            path: PathBuf::from(self.module_path().trim()),
+            stamp: None,
+        });
+        inputs
+    }
+
+    /// What changed since the module walk on screen, and since the SSH test on screen.
+    fn module_changes(&self) -> (Vec<String>, Vec<String>) {
+        let mut now = self.module_inputs();
+        let walk = self.module.outcome.as_ref().map_or_else(Vec::new, |outcome| {
+            now.token = outcome.inputs.token.clone();
+            outcome.inputs.changes_since(&now)
+        });
+        now.token = None;
+        now.ssh_target = self.prefs.ssh_destination.as_deref().map(str::trim).map(str::to_owned);
+        let ssh = self
+            .module
+            .ssh_inputs
+            .as_ref()
+            .filter(|_| self.module.ssh.is_some())
+            .map_or_else(Vec::new, |inputs| inputs.changes_since(&now));
+        (walk, ssh)
+    }
+
+    /// What changed since the run on screen read its inputs: empty when it is current.
+    fn doctor_changes(&self) -> Vec<String> {
+        self.doctor
+            .run
+            .as_ref()
+            .map(|run| run.inputs.changes_since(&self.connection_inputs()))
+            .unwrap_or_default()
     }
 
     /// Why file dialogs cannot open here, once one failed.

@@ -11,7 +11,9 @@ use std::time::Instant;
 use zeroize::Zeroizing;
 
 use crate::cfg::{CfgDocument, CfgFile, Finding, LibraryCfg};
-use crate::doctor::{CheckId, CheckResult, Report, Status};
+use crate::doctor::record::{RunEnd, RunInputs, RunRecord};
+use crate::doctor::report::ReportHeader;
+use crate::doctor::{CheckId, CheckResult};
 use crate::identity::{CaBundle, ClientIdentity};
 use crate::remedy::{self, Explain};
 use crate::secret::Secret;
@@ -90,6 +92,8 @@ pub struct OpenDocument {
     pub file: CfgFile,
     /// The bytes as loaded or last saved (the "before" of the diff preview).
     pub baseline: Zeroizing<Vec<u8>>,
+    /// The SHA-256 of [`OpenDocument::baseline`], in hex: what a run of the saved file read.
+    pub baseline_sha256: String,
     /// Counts every change of the document, to match validation results.
     pub revision: u64,
     /// Whether the document differs from its file (cached after each change).
@@ -123,9 +127,11 @@ impl OpenDocument {
     pub fn from_loaded(loaded: LoadedConfig) -> OpenDocument {
         let baseline = Zeroizing::new(loaded.file.doc.to_bytes());
         let modified = loaded.file.is_modified();
+        let baseline_sha256 = crate::doctor::record::sha256_hex(&baseline);
         OpenDocument {
             file: loaded.file,
             baseline,
+            baseline_sha256,
             revision: 0,
             modified,
             library: loaded.library,
@@ -140,6 +146,12 @@ impl OpenDocument {
             watch: None,
             watch_generation: 0,
         }
+    }
+
+    /// Replaces the baseline with the file's bytes as just saved or reloaded.
+    pub fn set_baseline(&mut self) {
+        self.baseline = Zeroizing::new(self.file.doc.to_bytes());
+        self.baseline_sha256 = crate::doctor::record::sha256_hex(&self.baseline);
     }
 
     /// Records a change of the document.
@@ -288,80 +300,69 @@ pub struct CertState {
     pub import_result: Option<Result<String, Problem>>,
 }
 
-/// The connection doctor's latest run.
+/// The connection doctor: the run on screen (the latest started), and what a running run
+/// needs. Every screen and report shows [`DoctorState::run`] and nothing else, so what they
+/// say is true of one run; results of an older run never mix in.
 #[derive(Debug, Default)]
 pub struct DoctorState {
-    /// Identifies the run, so that events of an older one are ignored.
-    pub run: u64,
-    /// Whether a run is in progress.
-    pub running: bool,
+    /// The run on screen, running or ended.
+    pub run: Option<RunRecord>,
     /// The running run's cancel flag.
     pub cancel: Option<Arc<AtomicBool>>,
-    /// The check after which the running run stops, for a troubleshooting step.
-    pub stop_after: Option<CheckId>,
-    /// The latest result of each check, in the order of [`CheckId::ALL`].
-    pub results: Vec<CheckResult>,
-    /// The configuration the results are about.
-    pub config: Option<PathBuf>,
-    /// When the running run started.
-    pub started: Option<Instant>,
     /// When the check running now started (the run's start, or the last result's arrival).
     pub step_started: Option<Instant>,
-    /// The last complete run.
-    pub report: Option<Report>,
-    /// The last complete run as Markdown.
-    pub markdown: Option<String>,
-    /// The last run was cancelled.
-    pub cancelled: bool,
+    /// The head of the reports (tool version, operating system), read once by a worker.
+    pub header: Option<ReportHeader>,
 }
 
 impl DoctorState {
-    /// The latest result of a check.
+    /// Whether a run is in progress.
+    pub fn running(&self) -> bool {
+        self.run.as_ref().is_some_and(RunRecord::is_running)
+    }
+
+    /// The id of the run on screen, 0 before the first.
+    pub fn run_id(&self) -> u64 {
+        self.run.as_ref().map_or(0, |run| run.id)
+    }
+
+    /// The result of a check in the run on screen.
     pub fn result(&self, id: CheckId) -> Option<&CheckResult> {
-        self.results.iter().find(|r| r.id == id)
+        self.run.as_ref().and_then(|run| run.result(id))
     }
 
-    /// Records a result, replacing an older one of the same check.
-    pub fn record(&mut self, result: CheckResult) {
-        match self.results.iter_mut().find(|r| r.id == result.id) {
-            Some(slot) => *slot = result,
-            None => {
-                self.results.push(result);
-                let order = |id: CheckId| CheckId::ALL.iter().position(|&known| known == id);
-                self.results.sort_by_key(|r| order(r.id));
-            }
-        }
-    }
-
-    /// The check that is running now: the first without a result (a run clears the
-    /// results of the checks it is about to run).
+    /// The check that is running now.
     pub fn current(&self) -> Option<CheckId> {
-        if !self.running {
-            return None;
-        }
-        CheckId::ALL.iter().copied().find(|&id| self.result(id).is_none())
+        self.run.as_ref().and_then(RunRecord::current)
     }
 
-    /// Asks the running run to stop before its next check.
-    pub fn cancel(&self) {
-        if let Some(cancel) = &self.cancel {
+    /// Whether the run on screen was cancelled.
+    pub fn cancelled(&self) -> bool {
+        matches!(self.run.as_ref().map(|run| &run.end), Some(RunEnd::Cancelled { .. }))
+    }
+
+    /// Cancels the running run: its worker stops before its next check, the run ends as
+    /// cancelled naming the check that was running, and results still on their way are
+    /// ignored.
+    pub fn cancel(&mut self) {
+        if let Some(cancel) = self.cancel.take() {
             cancel.store(true, Ordering::Relaxed);
         }
+        let waited = self.step_started.map(|started| started.elapsed()).unwrap_or_default();
+        if let Some(run) = &mut self.run {
+            run.cancel(waited);
+        }
     }
 
-    /// The combined status of these checks: the worst recorded, `None` when none is recorded.
-    pub fn combined(&self, ids: &[CheckId]) -> Option<Status> {
-        let statuses: Vec<Status> = ids.iter().filter_map(|&id| self.result(id).map(|r| r.status)).collect();
-        if statuses.is_empty() {
-            return None;
-        }
-        let rank = |status: &Status| match status {
-            Status::Fail => 3,
-            Status::Warn => 2,
-            Status::Pass => 1,
-            Status::Skip => 0,
-        };
-        statuses.into_iter().max_by_key(rank)
+    /// The run on screen as a Markdown report, marked out of date by `changes`; `None`
+    /// while it runs or before the first.
+    pub fn markdown(&self, changes: &[String]) -> Option<String> {
+        let run = self.run.as_ref().filter(|run| !run.is_running())?;
+        let header = self.header.clone().unwrap_or_else(|| ReportHeader {
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+        });
+        Some(crate::doctor::report::markdown_of_run(run, &header, changes))
     }
 }
 
@@ -387,6 +388,8 @@ pub struct ModuleOutcome {
     pub probe: Option<Result<crate::pkcs11::probe::ProbeReport, Problem>>,
     /// Whether a PIN was given, so that the sign test ran.
     pub signed: bool,
+    /// What the walk read: the module file, the token asked for and the configuration.
+    pub inputs: RunInputs,
 }
 
 impl ModuleOutcome {
@@ -417,4 +420,6 @@ pub struct ModuleState {
     pub ssh_running: bool,
     /// The last SSH test's outcome, or why it could not run.
     pub ssh: Option<Result<crate::pkcs11::ssh::SshLoginReport, Problem>>,
+    /// What the last SSH test read: the target, the module and the configuration.
+    pub ssh_inputs: Option<RunInputs>,
 }

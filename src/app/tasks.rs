@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use crate::cfg::init::{self, InitError, InitPlan, InitReport};
 use crate::cfg::{CfgDocument, CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
-use crate::doctor::report::{self, ReportHeader};
+use crate::doctor::record::{ModuleIdentity, RunInputs};
+use crate::doctor::report::ReportHeader;
 use crate::doctor::{self, CheckId, CheckResult, DoctorOptions, Report};
 use crate::identity::{CaBundle, ClientIdentity, IdentityError};
 use crate::import::{ImportError, ImportReport};
@@ -204,10 +205,10 @@ pub enum TaskEvent {
     DoctorDone {
         /// The run.
         run: u64,
-        /// Every result (absent for a run stopped early on purpose).
-        report: Option<Report>,
-        /// The Markdown report (absent for a run stopped early on purpose).
-        markdown: Option<String>,
+        /// Every result, and the configuration as the run read it.
+        report: Box<Report>,
+        /// The head of the reports: this build's version and the operating system.
+        header: ReportHeader,
     },
     /// The simulator's fault was switched.
     FaultSet {
@@ -356,14 +357,9 @@ impl Tasks {
                     });
                     ctx.request_repaint();
                 };
-                let report = doctor::run(&options, &worker_cancel, &mut on_result);
-                let (report, markdown) = if stop_after.is_some() {
-                    (None, None)
-                } else {
-                    let markdown = report::markdown(&report, &ReportHeader::current());
-                    (Some(report), Some(markdown))
-                };
-                let _ = sender.send(TaskEvent::DoctorDone { run, report, markdown });
+                let report = Box::new(doctor::run(&options, &worker_cancel, &mut on_result));
+                let header = ReportHeader::current();
+                let _ = sender.send(TaskEvent::DoctorDone { run, report, header });
                 ctx.request_repaint();
             })?;
         Ok(cancel)
@@ -445,8 +441,11 @@ pub fn examine_module(
     token_label: Option<String>,
     pin: Option<Secret>,
     config: Option<PathBuf>,
+    mut inputs: RunInputs,
 ) -> ModuleOutcome {
     let signed = pin.is_some();
+    // The file's identity as the walk finds it, so that a module replaced later is noticed.
+    inputs.module = Some(ModuleIdentity::of(&module));
     let file = pkcs11::inspect_module(&module).map_err(|error| Problem::explained(&error));
     let Ok(inspected) = &file else {
         return ModuleOutcome {
@@ -455,6 +454,7 @@ pub fn examine_module(
             dependencies: None,
             probe: None,
             signed,
+            inputs,
         };
     };
     let dependencies = Some(pkcs11::check_dependencies(inspected).map_err(|error| Problem::explained(&error)));
@@ -473,5 +473,6 @@ pub fn examine_module(
         dependencies,
         probe,
         signed,
+        inputs,
     }
 }

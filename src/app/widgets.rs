@@ -481,3 +481,18 @@ mod tests {
         assert!(!cites_a_section("[3..1] is not a section"));
     }
 }
+
+/// "⚠ Out of date: since this run, …": a result whose inputs changed after it was made,
+/// in the warning colour and as a keyboard stop. Nothing when `changes` is empty.
+pub fn out_of_date(ui: &mut Ui, changes: &[String]) {
+    if changes.is_empty() {
+        return;
+    }
+    let text = format!(
+        "{} Out of date: since this run, {}. Run it again for a current verdict.",
+        super::theme::Tone::Warn.symbol(),
+        changes.join("; ")
+    );
+    let label = ui.add(egui::Label::new(RichText::new(&text).color(ui.visuals().warn_fg_color)).wrap());
+    focusable(ui, label.rect, ui.scope_id().with("out-of-date"), &text);
+}

@@ -14,6 +14,7 @@
 
 mod check;
 pub mod metrics;
+pub mod record;
 pub mod report;
 mod steps;
 

@@ -16,7 +16,8 @@ use std::fmt::Write as _;
 use crate::cfg::{CfgDocument, Entry};
 use crate::display::escape;
 
-use super::{CheckId, Report, Status};
+use super::record::{RunEnd, RunRecord};
+use super::{CheckId, CheckResult, Report, Status};
 
 /// What the head of the report names besides the checks.
 #[derive(Debug, Clone)]
@@ -56,26 +57,131 @@ fn describe_os() -> String {
 /// ([`Report::document`]); when the run could not read it, `config.locate`'s finding says why.
 pub fn markdown(report: &Report, header: &ReportHeader) -> String {
     let mut out = String::new();
-    let count = |status: Status| report.checks.iter().filter(|c| c.status == status).count();
     let _ = writeln!(out, "# fxconfig connection report\n");
-    let _ = writeln!(out, "- Tool: fxconfig {}", header.tool_version);
-    let _ = writeln!(out, "- Operating system: {}", escape(&header.os));
-    let _ = writeln!(out, "- Configuration: `{}`", escape(&report.config));
-    let warnings = count(Status::Warn);
+    write_tool(&mut out, header, &report.config);
     let _ = writeln!(
         out,
-        "- Result: **{}** — {} passed, {warnings} {}, {} failed, {} skipped\n",
+        "- Result: **{}** — {}\n",
         if report.ok { "OK" } else { "FAILED" },
+        counts(&report.checks, None)
+    );
+    write_checks(&mut out, &report.checks, &[]);
+    write_document(&mut out, report.document.as_ref(), &report.checks);
+    out
+}
+
+/// The report of one recorded run, exactly as it stands: its id, start, scope and input
+/// fingerprint; its end (a cancelled run names the check that was running, and for how
+/// long); its results, with the checks of its scope that did not run; and, when `changes` is
+/// not empty, that the inputs changed after the run, and how.
+pub fn markdown_of_run(run: &RunRecord, header: &ReportHeader, changes: &[String]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# fxconfig connection report\n");
+    let config = run
+        .inputs
+        .config
+        .as_ref()
+        .map_or_else(|| "(none)".to_owned(), |path| path.display().to_string());
+    write_tool(&mut out, header, &config);
+    let _ = writeln!(
+        out,
+        "- Run: #{}, started {}: {}",
+        run.id,
+        run.started_text(),
+        escape(&run.scope.describe())
+    );
+    let inputs = run.inputs.describe();
+    let _ = writeln!(
+        out,
+        "- Inputs: {} (fingerprint {})",
+        escape(&inputs.join("; ")),
+        run.inputs.fingerprint()
+    );
+    if !changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "- **Out of date:** since this run, {}. Its results may no longer hold: run it again.",
+            escape(&changes.join("; "))
+        );
+    }
+    let not_run: Vec<CheckId> = run
+        .scope
+        .checks()
+        .iter()
+        .copied()
+        .filter(|&id| run.result(id).is_none())
+        .collect();
+    let tally = counts(&run.results, Some(not_run.len()));
+    let _ = match &run.end {
+        RunEnd::Cancelled { waiting, waited } => {
+            let what = waiting.map_or_else(
+                || "between checks".to_owned(),
+                |id| {
+                    format!(
+                        "while `{}` ({}) had been running for {:.1} s",
+                        id.as_str(),
+                        id.title(),
+                        waited.as_secs_f64()
+                    )
+                },
+            );
+            writeln!(out, "- Result: **CANCELLED** {what} — {tally}\n")
+        }
+        RunEnd::FailedToStart(why) => writeln!(out, "- Result: **NOT STARTED** — {}\n", escape(why)),
+        RunEnd::Running | RunEnd::Finished => writeln!(out, "- Result: **{}** — {tally}\n", run.outcome_word()),
+    };
+    let outside: Vec<CheckId> = CheckId::ALL
+        .iter()
+        .copied()
+        .filter(|&id| !run.scope.includes(id))
+        .collect();
+    write_checks(
+        &mut out,
+        &run.results,
+        &[("NOT RUN", &not_run), ("NOT IN THIS RUN", &outside)],
+    );
+    if run.document.is_none() && matches!(run.end, RunEnd::Cancelled { .. }) {
+        let _ = writeln!(out, "## Configuration (passwords masked)\n");
+        let _ = writeln!(
+            out,
+            "Not shown: the run was cancelled before it reported the file as it read it."
+        );
+    } else {
+        write_document(&mut out, run.document.as_ref(), &run.results);
+    }
+    out
+}
+
+fn write_tool(out: &mut String, header: &ReportHeader, config: &str) {
+    let _ = writeln!(out, "- Tool: fxconfig {}", header.tool_version);
+    let _ = writeln!(out, "- Operating system: {}", escape(&header.os));
+    let _ = writeln!(out, "- Configuration: `{}`", escape(config));
+}
+
+/// "3 passed, 1 warning, 0 failed, 0 skipped" (and ", 4 not run" when given).
+fn counts(checks: &[CheckResult], not_run: Option<usize>) -> String {
+    let count = |status: Status| checks.iter().filter(|c| c.status == status).count();
+    let warnings = count(Status::Warn);
+    let mut text = format!(
+        "{} passed, {warnings} {}, {} failed, {} skipped",
         count(Status::Pass),
         if warnings == 1 { "warning" } else { "warnings" },
         count(Status::Fail),
         count(Status::Skip)
     );
+    if let Some(not_run) = not_run.filter(|&n| n > 0) {
+        let _ = write!(text, ", {not_run} not run");
+    }
+    text
+}
 
+/// The table of checks (then the ones without a result, under their word, such as
+/// `NOT RUN`), then each check's finding.
+fn write_checks(out: &mut String, checks: &[CheckResult], without_result: &[(&str, &[CheckId])]) {
     let _ = writeln!(out, "## Checks\n");
     let _ = writeln!(out, "| Check | Status | Title | Time |");
     let _ = writeln!(out, "|---|---|---|---|");
-    for check in &report.checks {
+    for check in checks {
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} ms |",
@@ -85,8 +191,13 @@ pub fn markdown(report: &Report, header: &ReportHeader) -> String {
             check.ms
         );
     }
+    for (word, ids) in without_result {
+        for id in *ids {
+            let _ = writeln!(out, "| `{}` | {word} | {} | |", id.as_str(), table_cell(id.title()));
+        }
+    }
     out.push('\n');
-    for check in &report.checks {
+    for check in checks {
         let _ = writeln!(
             out,
             "### `{}` — {}: {}\n",
@@ -106,19 +217,21 @@ pub fn markdown(report: &Report, header: &ReportHeader) -> String {
         }
         let _ = writeln!(out, "Guide section: [{}]\n", check.guide);
     }
+}
 
+/// The configuration as the run read it, passwords masked; else why it could not be read.
+fn write_document(out: &mut String, document: Option<&CfgDocument>, checks: &[CheckResult]) {
     let _ = writeln!(out, "## Configuration (passwords masked)\n");
-    match &report.document {
-        Some(doc) => write_config(&mut out, doc),
+    match document {
+        Some(doc) => write_config(out, doc),
         None => {
-            let reason = report
-                .get(CheckId::ConfigLocate)
-                .filter(|check| check.status == Status::Fail)
+            let reason = checks
+                .iter()
+                .find(|check| check.id == CheckId::ConfigLocate && check.status == Status::Fail)
                 .map_or("the run ended before reading it", |check| check.detail.as_str());
             let _ = writeln!(out, "The file could not be read: {}", escape(reason));
         }
     }
-    out
 }
 
 /// The upper-case status word used in reports.

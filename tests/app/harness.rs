@@ -261,9 +261,15 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no status line for {id}"))
     }
 
-    /// Opens the folded groups of check results ("… passed", "… skipped", "… not run yet").
+    /// Opens the folded groups of check results ("… passed", "… skipped", "… not run").
     pub fn unfold_results(&mut self) {
-        for group in [" passed", " skipped", " not run yet", " still to run"] {
+        for group in [
+            " passed",
+            " skipped",
+            " not run",
+            " still to run",
+            " not part of this run",
+        ] {
             let folded: Vec<String> = self
                 .harness
                 .query_all_by_label_contains(group)

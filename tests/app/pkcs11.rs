@@ -195,6 +195,13 @@ fn ssh_test_explains_a_refused_connection_and_the_wizard_shows_it() {
         "the wizard uses the target set on the screen"
     );
     assert!(app.shows("SSH test failed: ConnectionRefused"));
+    assert!(!app.shows("Out of date"), "the result is of the target shown");
+    // Another target: the result on screen is of the old one, and says so.
+    app.ctrl(Key::Num6);
+    app.replace_text("SSH target USER@HOST[:PORT]", "tester@127.0.0.2");
+    app.wait_for("Out of date: since this run, the SSH target is now tester@127.0.0.2");
+    app.ctrl(Key::Num5);
+    app.wait_for("FAIL (out of date)");
 }
 
 #[test]
@@ -239,7 +246,8 @@ fn the_demo_module_step_is_not_applicable_and_can_use_softhsm() {
     app.alt(Key::ArrowRight);
     app.press(Key::Enter);
     app.until("step 2", |h| !h.state().doctor_running());
-    app.wait_for("This step is fine");
+    // The demo's file is not the one the library reads: a warning, not a failure.
+    app.wait_for("This step works, with a warning");
     app.alt(Key::ArrowLeft);
     app.click("Try it with SoftHSM2");
     app.settle();

@@ -7,7 +7,8 @@
 use egui::{Align, RichText, Ui};
 
 use crate::display::escape_lines;
-use crate::doctor::{CheckId, CheckResult, Status};
+use crate::doctor::record::RunEnd;
+use crate::doctor::{CheckId, CheckResult};
 use crate::sim::Fault;
 
 use super::super::command::Command;
@@ -40,17 +41,9 @@ const NETWORK_CHECKS: [CheckId; 4] = [
     CheckId::HostapiEcho,
 ];
 
-/// How a result is shown: its status, except that in the demo the configuration not being
-/// the library's file is expected, so `config.locate`'s warning is information.
-pub fn tone_of(cx: &ScreenContext<'_>, result: &CheckResult) -> Tone {
-    let demo_config = cx
-        .demo
-        .is_some_and(|demo| cx.doctor.config.as_deref() == Some(demo.config_path()));
-    if demo_config && result.id == CheckId::ConfigLocate && result.status == Status::Warn {
-        Tone::Info
-    } else {
-        result.status.into()
-    }
+/// How a result is shown: its status, the same word the CLI and the report use.
+pub fn tone_of(result: &CheckResult) -> Tone {
+    result.status.into()
 }
 
 /// Draws the screen.
@@ -94,7 +87,7 @@ pub fn run_controls(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>)
         );
     }
     ui.horizontal_wrapped(|ui| {
-        let running = cx.doctor.running;
+        let running = cx.doctor.running();
         let run = ui
             .add_enabled(!running, egui::Button::new("Run test"))
             .on_hover_text(format!("Test {} (Enter)", doc.file.path.display()));
@@ -109,14 +102,18 @@ pub fn run_controls(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>)
         {
             out.push(Command::CancelDoctor);
         }
-        let has_report = cx.doctor.markdown.is_some();
-        if ui.add_enabled(has_report, egui::Button::new("Copy report")).clicked()
-            && let Some(markdown) = &cx.doctor.markdown
+        let has_report = cx.doctor.run.as_ref().is_some_and(|run| !run.is_running());
+        let copy = ui
+            .add_enabled(has_report, egui::Button::new("Copy report"))
+            .on_hover_text("The report of the run shown, as Markdown");
+        if copy.clicked()
+            && let Some(markdown) = cx.doctor.markdown(cx.doctor_changes)
         {
-            out.push(Command::Copy(markdown.clone()));
+            out.push(Command::Copy(markdown));
         }
         if ui
             .add_enabled(has_report && !cx.dialog_open, egui::Button::new("Save report…"))
+            .on_hover_text("Save the report of the run shown")
             .clicked()
         {
             out.push(Command::Dialog(DialogPurpose::SaveReport));
@@ -154,7 +151,7 @@ pub struct Tally {
 pub fn tally(cx: &ScreenContext<'_>, ids: &[CheckId]) -> Tally {
     let mut tally = Tally::default();
     for &id in ids {
-        match cx.doctor.result(id).map(|result| tone_of(cx, result)) {
+        match cx.doctor.result(id).map(tone_of) {
             Some(Tone::Fail) => tally.failed += 1,
             Some(Tone::Warn) => tally.warned += 1,
             Some(Tone::Pass) => tally.passed += 1,
@@ -170,9 +167,9 @@ pub fn tally(cx: &ScreenContext<'_>, ids: &[CheckId]) -> Tally {
 pub fn first_problem<'a>(cx: &'a ScreenContext<'_>, ids: &[CheckId]) -> Option<(&'a CheckResult, Tone)> {
     let results = || ids.iter().filter_map(|&id| cx.doctor.result(id));
     results()
-        .find(|result| tone_of(cx, result) == Tone::Fail)
-        .or_else(|| results().find(|result| tone_of(cx, result) == Tone::Warn))
-        .map(|result| (result, tone_of(cx, result)))
+        .find(|result| tone_of(result) == Tone::Fail)
+        .or_else(|| results().find(|result| tone_of(result) == Tone::Warn))
+        .map(|result| (result, tone_of(result)))
 }
 
 /// The verdict first: the overall result of `ids`, the first failing check (or warning) with
@@ -188,21 +185,27 @@ pub fn verdict_banner(
     out: &mut Vec<Command>,
 ) {
     let tally = tally(cx, ids);
-    let running_here = cx.doctor.running && tally.pending > 0;
+    let running_here = cx.doctor.running() && tally.pending > 0;
     if running_here {
         running_banner(ui, cx, ids, subject == Subject::Step, out);
         return;
     }
+    run_caption(ui, cx);
     if tally.pending == ids.len() {
-        let text = if cx.doctor.cancelled {
-            "The last run was cancelled before these checks."
-        } else {
-            match subject {
-                Subject::Connection => "Not run yet: press Enter or Run test.",
-                Subject::Step => "Not checked yet: press Enter or Check this step.",
+        let text = match (&cx.doctor.run, subject) {
+            (Some(run), _) if matches!(run.end, RunEnd::Cancelled { .. }) => {
+                format!(
+                    "The run was cancelled before these checks: {}.",
+                    cancel_sentence(&run.end)
+                )
             }
+            (Some(run), _) if !ids.iter().any(|&id| run.scope.includes(id)) => {
+                "Not part of the run shown: press Enter to check them.".to_owned()
+            }
+            (_, Subject::Connection) => "Not run yet: press Enter or Run test.".to_owned(),
+            (_, Subject::Step) => "Not checked yet: press Enter or Check this step.".to_owned(),
         };
-        banner(ui, Tone::Skip, text, text, |_| {});
+        banner(ui, Tone::Skip, &text, &text, |_| {});
         return;
     }
     let problem = first_problem(cx, ids);
@@ -212,7 +215,15 @@ pub fn verdict_banner(
     }
     let incomplete = tally.pending > 0 && tally.failed == 0;
     let (tone, headline) = match (tally.failed, tally.warned, subject) {
-        _ if incomplete && cx.doctor.cancelled => (Tone::Skip, format!("The last run was cancelled: {counts}.")),
+        _ if incomplete && cx.doctor.cancelled() => {
+            let end = cx
+                .doctor
+                .run
+                .as_ref()
+                .map(|run| cancel_sentence(&run.end))
+                .unwrap_or_default();
+            (Tone::Skip, format!("The run was cancelled {end}: {counts}."))
+        }
         _ if incomplete => (
             Tone::Skip,
             format!("Only some checks ran: {counts}. Run them all for a verdict."),
@@ -275,6 +286,45 @@ pub fn verdict_banner(
             });
         }
     });
+}
+
+/// "while TCP connection (net.connect) had been running for 12.3 s", for a cancelled run.
+pub fn cancel_sentence(end: &RunEnd) -> String {
+    match end {
+        RunEnd::Cancelled {
+            waiting: Some(id),
+            waited,
+        } => format!(
+            "while {} ({}) had been running for {:.1} s",
+            id.title(),
+            id.as_str(),
+            waited.as_secs_f32()
+        ),
+        RunEnd::Cancelled { waiting: None, .. } => "between two checks".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Which run the results below are, and whether they are out of date: "Run 3, 20:31:05
+/// UTC: the full connection test", then the changes since, in the warning colour.
+pub fn run_caption(ui: &mut Ui, cx: &ScreenContext<'_>) {
+    let Some(run) = &cx.doctor.run else {
+        return;
+    };
+    ui.add(
+        egui::Label::new(
+            RichText::new(format!(
+                "Results of run {}, started {}: {}.",
+                run.id,
+                run.started_text(),
+                run.scope.describe()
+            ))
+            .small(),
+        )
+        .wrap(),
+    );
+    widgets::out_of_date(ui, cx.doctor_changes);
+    ui.add_space(2.0);
 }
 
 /// "1 check failed, 2 warnings, 9 passed".
@@ -368,7 +418,7 @@ pub fn check_list(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], view: &m
     let mut pending = Vec::new();
     for &id in ids {
         match cx.doctor.result(id) {
-            Some(result) => match tone_of(cx, result) {
+            Some(result) => match tone_of(result) {
                 tone @ (Tone::Fail | Tone::Warn) => problems.push((result, tone)),
                 tone @ (Tone::Pass | Tone::Info) => passed.push((result, tone)),
                 tone @ Tone::Skip => skipped.push((result, tone)),
@@ -376,10 +426,11 @@ pub fn check_list(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], view: &m
             None => pending.push(id),
         }
     }
-    let finished = !cx.doctor.running && cx.doctor.run > 0 && view.scrolled_run != Some(cx.doctor.run);
+    let run_id = cx.doctor.run_id();
+    let finished = !cx.doctor.running() && run_id > 0 && view.scrolled_run != Some(run_id);
     let scroll = view.show_first || (finished && !problems.is_empty());
-    if !cx.doctor.running && cx.doctor.run > 0 {
-        view.scrolled_run = Some(cx.doctor.run);
+    if !cx.doctor.running() && run_id > 0 {
+        view.scrolled_run = Some(run_id);
     }
     view.show_first = false;
     let first_failure = problems.iter().position(|(_, tone)| *tone == Tone::Fail).unwrap_or(0);
@@ -428,10 +479,17 @@ pub fn check_list(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], view: &m
             });
     }
     if !pending.is_empty() {
-        let what = if cx.doctor.running {
+        let outside = cx
+            .doctor
+            .run
+            .as_ref()
+            .is_some_and(|run| pending.iter().all(|&id| !run.scope.includes(id)));
+        let what = if cx.doctor.running() {
             "still to run"
+        } else if outside {
+            "not part of this run"
         } else {
-            "not run yet"
+            "not run"
         };
         let title = format!(
             "{} {} {what}",

@@ -131,6 +131,12 @@ pub struct ScreenContext<'a> {
     pub certs: &'a CertState,
     /// The doctor.
     pub doctor: &'a DoctorState,
+    /// What changed since the doctor's run on screen read its inputs (empty: current).
+    pub doctor_changes: &'a [String],
+    /// What changed since the module walk on screen (empty: current).
+    pub module_changes: &'a [String],
+    /// What changed since the SSH test on screen (empty: current).
+    pub ssh_changes: &'a [String],
     /// The public key.
     pub key: &'a KeyState,
     /// The PKCS#11 module screen's results.

@@ -210,14 +210,15 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out: &mu
         ui.add_space(8.0);
     }
     if let Some(outcome) = &cx.module.outcome {
-        show_outcome(ui, outcome, out);
+        show_outcome(ui, outcome, cx.module_changes, out);
     }
     ui.add_space(12.0);
     show_ssh_test(ui, cx, view, out);
 }
 
 /// The file and dependency checks and the load, in a few lines (also used by the wizard).
-pub fn show_checks(ui: &mut Ui, outcome: &ModuleOutcome) {
+pub fn show_checks(ui: &mut Ui, outcome: &ModuleOutcome, changes: &[String]) {
+    widgets::out_of_date(ui, changes);
     ui.label(RichText::new(outcome.module.display().to_string()).strong());
     match &outcome.file {
         Ok(file) => widgets::success(
@@ -300,8 +301,8 @@ fn failure_lines(ui: &mut Ui, failure: &Failure) {
     }
 }
 
-fn show_outcome(ui: &mut Ui, outcome: &ModuleOutcome, out: &mut Vec<Command>) {
-    show_checks(ui, outcome);
+fn show_outcome(ui: &mut Ui, outcome: &ModuleOutcome, changes: &[String], out: &mut Vec<Command>) {
+    show_checks(ui, outcome, changes);
     let Some(Ok(report)) = &outcome.probe else {
         return;
     };
@@ -533,12 +534,17 @@ fn show_ssh_test(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out
         }
     });
     if let Some(result) = &cx.module.ssh {
-        show_ssh_result(ui, result);
+        show_ssh_result(ui, result, cx.ssh_changes);
     }
 }
 
 /// The SSH test's verdict, detail and remedy (also used by the wizard).
-pub fn show_ssh_result(ui: &mut Ui, result: &Result<crate::pkcs11::ssh::SshLoginReport, super::super::model::Problem>) {
+pub fn show_ssh_result(
+    ui: &mut Ui,
+    result: &Result<crate::pkcs11::ssh::SshLoginReport, super::super::model::Problem>,
+    changes: &[String],
+) {
+    widgets::out_of_date(ui, changes);
     match result {
         Ok(report) if report.passed() => {
             widgets::success(ui, &format!("SSH login through the module works ({} ms).", report.ms));

@@ -162,7 +162,7 @@ pub fn verdict(step: &Step, cx: &ScreenContext<'_>) -> Verdict {
         StepKind::Checks { checks, .. } => {
             let shown: Vec<Tone> = checks
                 .iter()
-                .filter_map(|&id| doctor.result(id).map(|result| connection::tone_of(cx, result)))
+                .filter_map(|&id| doctor.result(id).map(connection::tone_of))
                 .collect();
             if shown.is_empty() {
                 return Verdict::NotRun;
@@ -294,6 +294,7 @@ fn step_list(ui: &mut Ui, cx: &ScreenContext<'_>, view: &WizardView, out: &mut V
         } else {
             let response = ui.selectable_label(selected, title.clone());
             if step.kind != StepKind::Report {
+                let word = marked(word, step, cx);
                 ui.label(
                     RichText::new(format!("    {} {word}", tone.symbol()))
                         .color(color)
@@ -351,7 +352,7 @@ fn show_checks(
     fix_on: Screen,
     out: &mut Vec<Command>,
 ) {
-    let running = cx.doctor.running;
+    let running = cx.doctor.running();
     ui.horizontal(|ui| {
         let enabled = !running && cx.doc.is_some();
         let check = ui
@@ -438,7 +439,7 @@ fn show_module(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         if module_loaded(outcome) {
             widgets::success(ui, "The module loads and shows its token. Go on with the next step.");
         }
-        pkcs11::show_checks(ui, outcome);
+        pkcs11::show_checks(ui, outcome, cx.module_changes);
     }
     ui.add(
         egui::Label::new(format!(
@@ -489,7 +490,7 @@ fn show_ssh(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         Some(destination) => {
             ui.label(format!("Target: {destination}"));
             if let Some(result) = &cx.module.ssh {
-                pkcs11::show_ssh_result(ui, result);
+                pkcs11::show_ssh_result(ui, result, cx.ssh_changes);
             }
         }
         None => {
@@ -564,24 +565,59 @@ fn show_report(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         for (index, step) in STEPS.iter().enumerate().filter(|(_, s)| s.kind != StepKind::Report) {
             ui.label(format!("{}. {}", index + 1, step.title));
             let (tone, word) = verdict_text(verdict(step, cx));
+            let word = marked(word, step, cx);
             ui.label(RichText::new(format!("{} {word}", tone.symbol())).color(theme::tone_color(ui.visuals(), tone)));
             ui.end_row();
         }
     });
     ui.add_space(6.0);
-    if cx.doctor.markdown.is_none() {
-        ui.label("Run every check to make the report.");
-        let run = ui
-            .add_enabled(
-                !cx.doctor.running && cx.doc.is_some(),
-                egui::Button::new("Run all checks"),
-            )
-            .on_hover_text("Enter");
-        widgets::apply_focus(cx.focus, &run, true);
-        if run.clicked() {
-            out.push(Command::RunDoctor { stop_after: None });
+    match &cx.doctor.run {
+        Some(run) if !run.is_running() => {
+            ui.add(
+                egui::Label::new(
+                    "The report describes the run below, as it stands: copy or save it for a support ticket.",
+                )
+                .wrap(),
+            );
+            connection::run_caption(ui, cx);
+            if run.scope != crate::doctor::record::RunScope::Full {
+                ui.add(
+                    egui::Label::new(
+                        "That run was one step's: Run test runs every check, for a report of the whole connection.",
+                    )
+                    .wrap(),
+                );
+            }
+            connection::run_controls(ui, cx, out);
         }
-        return;
+        _ => {
+            ui.label("Run every check to make the report.");
+            let run = ui
+                .add_enabled(
+                    !cx.doctor.running() && cx.doc.is_some(),
+                    egui::Button::new("Run all checks"),
+                )
+                .on_hover_text("Enter");
+            widgets::apply_focus(cx.focus, &run, true);
+            if run.clicked() {
+                out.push(Command::RunDoctor { stop_after: None });
+            }
+        }
     }
-    connection::run_controls(ui, cx, out);
+}
+
+/// A step's verdict word, with "out of date" when it comes from a run (the doctor's, the
+/// module walk, the SSH test) whose inputs changed since.
+fn marked(word: &'static str, step: &Step, cx: &ScreenContext<'_>) -> String {
+    let changes = match step.kind {
+        StepKind::Checks { .. } => cx.doctor_changes,
+        StepKind::Module => cx.module_changes,
+        StepKind::SshLogin => cx.ssh_changes,
+        StepKind::ServerKey | StepKind::Report => &[],
+    };
+    if !changes.is_empty() && matches!(verdict(step, cx), Verdict::Checked(_)) {
+        format!("{word} (out of date)")
+    } else {
+        word.to_owned()
+    }
 }
