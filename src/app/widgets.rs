@@ -468,20 +468,6 @@ pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::cites_a_section;
-
-    #[test]
-    fn section_citations_are_told_from_other_brackets() {
-        assert!(cites_a_section("Set <PROD-TLS-CA> to the root CA [3.1.4]"));
-        assert!(cites_a_section("see [5] and [4.1]"));
-        assert!(!cites_a_section("a list [a, b] and an empty []"));
-        assert!(!cites_a_section("no citation at all"));
-        assert!(!cites_a_section("[3..1] is not a section"));
-    }
-}
-
 /// "⚠ Out of date: since this run, …": a result whose inputs changed after it was made,
 /// in the warning colour and as a keyboard stop. Nothing when `changes` is empty.
 pub fn out_of_date(ui: &mut Ui, changes: &[String]) {
@@ -495,4 +481,18 @@ pub fn out_of_date(ui: &mut Ui, changes: &[String]) {
     );
     let label = ui.add(egui::Label::new(RichText::new(&text).color(ui.visuals().warn_fg_color)).wrap());
     focusable(ui, label.rect, ui.scope_id().with("out-of-date"), &text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cites_a_section;
+
+    #[test]
+    fn section_citations_are_told_from_other_brackets() {
+        assert!(cites_a_section("Set <PROD-TLS-CA> to the root CA [3.1.4]"));
+        assert!(cites_a_section("see [5] and [4.1]"));
+        assert!(!cites_a_section("a list [a, b] and an empty []"));
+        assert!(!cites_a_section("no citation at all"));
+        assert!(!cites_a_section("[3..1] is not a section"));
+    }
 }
