@@ -861,21 +861,6 @@ fn focus_first(ui: &Ui, response: &egui::Response) {
     }
 }
 
-/// A notice above the screen: a frame in the tone's colour, its symbol, and its contents.
-pub(super) fn notice_frame(ui: &mut Ui, tone: Tone, add_contents: impl FnOnce(&mut Ui)) {
-    let color = theme::tone_color(ui.visuals(), tone);
-    egui::Frame::group(ui.style())
-        .stroke(egui::Stroke::new(1.5, color))
-        .show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.horizontal_top(|ui| {
-                ui.label(RichText::new(tone.symbol()).color(color).size(18.0));
-                ui.vertical(add_contents);
-            });
-        });
-    ui.add_space(4.0);
-}
-
 /// An example path for a typed-path prompt.
 fn example_path(purpose: &DialogPurpose) -> &'static str {
     match purpose {
@@ -913,7 +898,7 @@ fn notices(
     out: &mut Vec<Command>,
 ) {
     if let Some(hint) = install_hint {
-        notice_frame(ui, Tone::Info, |ui| {
+        widgets::notice_frame(ui, Tone::Info, |ui| {
             ui.add(
                 egui::Label::new(format!(
                     "{} is written. For the library to read it, install it as {}, as root:",
@@ -941,7 +926,7 @@ fn notices(
     if let Some(doc) = doc
         && doc.changed_on_disk
     {
-        notice_frame(ui, Tone::Warn, |ui| {
+        widgets::notice_frame(ui, Tone::Warn, |ui| {
             ui.add(
                 egui::Label::new(format!(
                     "Another program changed {} since it was opened.",
@@ -966,7 +951,7 @@ fn notices(
     if let Some(doc) = doc
         && doc.password_exposed()
     {
-        notice_frame(ui, Tone::Warn, |ui| {
+        widgets::notice_frame(ui, Tone::Warn, |ui| {
             let readers = doc
                 .exposure
                 .as_ref()
@@ -994,7 +979,7 @@ fn notices(
         });
     }
     if let Some(reason) = dialog_failure {
-        notice_frame(ui, Tone::Warn, |ui| {
+        widgets::notice_frame(ui, Tone::Warn, |ui| {
             ui.add(
                 egui::Label::new(format!(
                     "The file dialog cannot open here ({reason}). Type the path in the field instead; \

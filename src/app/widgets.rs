@@ -483,6 +483,21 @@ pub fn out_of_date(ui: &mut Ui, changes: &[String]) {
     focusable(ui, label.rect, ui.scope_id().with("out-of-date"), &text);
 }
 
+/// A notice above the screen: a frame in the tone's colour, its symbol, and its contents.
+pub fn notice_frame(ui: &mut Ui, tone: Tone, add_contents: impl FnOnce(&mut Ui)) {
+    let color = super::theme::tone_color(ui.visuals(), tone);
+    egui::Frame::group(ui.style())
+        .stroke(egui::Stroke::new(1.5, color))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal_top(|ui| {
+                ui.label(RichText::new(tone.symbol()).color(color).size(18.0));
+                ui.vertical(add_contents);
+            });
+        });
+    ui.add_space(4.0);
+}
+
 #[cfg(test)]
 mod tests {
     use super::cites_a_section;

@@ -45,3 +45,42 @@ fn the_library_has_no_import_circle() {
         "{listing}"
     );
 }
+
+/// The listing follows an inline path through the name a `use` binds: `chrome` importing
+/// `screens` and calling `screens::troubleshooting::show`, while `troubleshooting` imports
+/// `chrome`, is a circle (the one the listing missed before it followed such names).
+#[test]
+fn the_listing_sees_a_circle_through_a_name_bound_by_use() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("screens")).unwrap();
+    std::fs::write(src.join("lib.rs"), "mod chrome;\nmod screens;\n").unwrap();
+    std::fs::write(
+        src.join("chrome.rs"),
+        "use super::screens::{self, Screen};\npub fn frame() {}\nfn draw() { screens::troubleshooting::show(); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("screens/mod.rs"),
+        "pub mod troubleshooting;\npub struct Screen;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("screens/troubleshooting.rs"),
+        "pub fn show() { super::super::chrome::frame(); }\n",
+    )
+    .unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = Command::new("python3")
+        .arg(format!("{root}/tests/support/import_circles.py"))
+        .arg(&src)
+        .output()
+        .expect("python3 runs");
+    let listing = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        listing
+            .trim_end()
+            .ends_with("import circles: [['chrome', 'screens::troubleshooting']]"),
+        "{listing}"
+    );
+}

@@ -35,7 +35,7 @@ def expand(prefix, body):
         if not part: continue
         m = re.match(r'^([\w:]*?)::\{(.*)\}$', part, re.S)
         if m: out += expand(prefix + m.group(1) + '::', m.group(2))
-        else: out.append(prefix + part.split(' as ')[0].strip())
+        else: out.append(prefix + part.strip())
     return out
 edges = {}
 for name, path in mods.items():
@@ -43,9 +43,23 @@ for name, path in mods.items():
     me = name.split('::') if name else []
     here = me
     paths = []
+    # The names a `use` binds (`use super::screens::{self, Screen}` binds `screens`), so that
+    # an inline path starting with one (`screens::troubleshooting::show`) is followed too.
+    aliases = {}
     for m in re.finditer(r'\buse\s+([^;]+);', text):
-        paths += expand('', m.group(1))
+        for used in expand('', m.group(1)):
+            pieces = re.split(r'\s+as\s+', used)
+            used = pieces[0].strip()
+            alias = pieces[1].strip() if len(pieces) > 1 else ''
+            paths.append(used)
+            segs = used.replace(' ', '').replace('\n', '').split('::')
+            if segs[-1] == 'self': segs = segs[:-1]
+            if len(segs) > 1 and segs[0] in ('crate', 'super', 'self'):
+                aliases[alias or segs[-1]] = '::'.join(segs)
     paths += re.findall(r'\b((?:crate|super|self)(?:::\w+)+)', text)
+    for m in re.finditer(r'(?<![\w:])(\w+)((?:::\w+)+)', text):
+        if m.group(1) in aliases:
+            paths.append(aliases[m.group(1)] + m.group(2))
     targets = set()
     for p in paths:
         segs = p.replace(' ', '').replace('\n', '').split('::')

@@ -384,7 +384,7 @@ fn show_checks(
 
 fn show_module(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
     if module_not_applicable(cx) {
-        super::super::chrome::notice_frame(ui, Tone::Skip, |ui| {
+        widgets::notice_frame(ui, Tone::Skip, |ui| {
             ui.add(
                 egui::Label::new(
                     "No PKCS#11 module is configured in the demo, so this step does not apply: the demo's KMES is a \
