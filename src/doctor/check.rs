@@ -120,6 +120,9 @@ pub struct CheckSpec {
     pub scope: CheckScope,
     /// The troubleshooting step that shows it.
     pub wizard: WizardStep,
+    /// Whether it waits on the network for at most the run's step time-out
+    /// ([`super::DoctorOptions::timeout`]), so that a screen can show that deadline.
+    pub time_bounded: bool,
     /// The function that runs it.
     pub(super) run: RunCheck,
 }
@@ -134,6 +137,7 @@ impl fmt::Debug for CheckSpec {
             .field("needs", &self.needs)
             .field("scope", &self.scope)
             .field("wizard", &self.wizard)
+            .field("time_bounded", &self.time_bounded)
             .finish_non_exhaustive()
     }
 }
@@ -150,6 +154,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[],
         scope: CheckScope::Connection,
         wizard: WizardStep::Configuration,
+        time_bounded: false,
         run: |state| state.config_locate(),
     },
     CheckSpec {
@@ -161,6 +166,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::ConfigLocate],
         scope: CheckScope::Connection,
         wizard: WizardStep::Configuration,
+        time_bounded: false,
         run: |state| state.config_parse(),
     },
     CheckSpec {
@@ -172,6 +178,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::ConfigParse],
         scope: CheckScope::Connection,
         wizard: WizardStep::Configuration,
+        time_bounded: false,
         run: |state| state.config_fields(),
     },
     CheckSpec {
@@ -183,6 +190,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::ConfigLocate],
         scope: CheckScope::Connection,
         wizard: WizardStep::Configuration,
+        time_bounded: false,
         run: |state| state.config_permissions(),
     },
     CheckSpec {
@@ -194,6 +202,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::ConfigParse],
         scope: CheckScope::Connection,
         wizard: WizardStep::Configuration,
+        time_bounded: false,
         run: |state| state.config_access(),
     },
     CheckSpec {
@@ -205,6 +214,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::ConfigParse],
         scope: CheckScope::Connection,
         wizard: WizardStep::TlsMaterials,
+        time_bounded: false,
         run: |state| state.tls_ca(),
     },
     CheckSpec {
@@ -216,6 +226,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::ConfigParse],
         scope: CheckScope::Connection,
         wizard: WizardStep::TlsMaterials,
+        time_bounded: false,
         run: |state| state.tls_identity(),
     },
     CheckSpec {
@@ -227,6 +238,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::TlsCa, CheckId::TlsIdentity],
         scope: CheckScope::Connection,
         wizard: WizardStep::TlsMaterials,
+        time_bounded: false,
         run: |state| state.tls_identity_chain(),
     },
     CheckSpec {
@@ -238,6 +250,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::TlsIdentity],
         scope: CheckScope::Connection,
         wizard: WizardStep::TlsMaterials,
+        time_bounded: false,
         run: |state| state.tls_identity_validity(),
     },
     CheckSpec {
@@ -249,6 +262,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::ConfigParse],
         scope: CheckScope::Connection,
         wizard: WizardStep::Connection,
+        time_bounded: true,
         run: |state| state.net_resolve(),
     },
     CheckSpec {
@@ -260,6 +274,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::NetResolve],
         scope: CheckScope::Connection,
         wizard: WizardStep::Connection,
+        time_bounded: true,
         run: |state| state.net_connect(),
     },
     CheckSpec {
@@ -271,6 +286,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::NetConnect],
         scope: CheckScope::Connection,
         wizard: WizardStep::Connection,
+        time_bounded: true,
         run: |state| state.tls_handshake(),
     },
     CheckSpec {
@@ -282,6 +298,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::TlsHandshake],
         scope: CheckScope::Connection,
         wizard: WizardStep::Connection,
+        time_bounded: false,
         run: |state| state.tls_server_cert(),
     },
     CheckSpec {
@@ -293,6 +310,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::TlsHandshake],
         scope: CheckScope::Connection,
         wizard: WizardStep::Connection,
+        time_bounded: false,
         run: |state| state.tls_client_auth(),
     },
     CheckSpec {
@@ -304,6 +322,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::NetConnect],
         scope: CheckScope::Connection,
         wizard: WizardStep::HostApi,
+        time_bounded: true,
         run: |state| state.hostapi_echo(),
     },
     CheckSpec {
@@ -315,6 +334,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[],
         scope: CheckScope::Module,
         wizard: WizardStep::Module,
+        time_bounded: false,
         run: |state| state.pkcs11_module(),
     },
     CheckSpec {
@@ -326,6 +346,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::Pkcs11Module],
         scope: CheckScope::Module,
         wizard: WizardStep::Module,
+        time_bounded: false,
         run: |state| state.pkcs11_deps(),
     },
     CheckSpec {
@@ -337,6 +358,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::Pkcs11Module],
         scope: CheckScope::Module,
         wizard: WizardStep::Module,
+        time_bounded: false,
         run: |state| state.pkcs11_load(),
     },
     CheckSpec {
@@ -348,6 +370,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::Pkcs11Load],
         scope: CheckScope::Module,
         wizard: WizardStep::Module,
+        time_bounded: false,
         run: |state| state.pkcs11_slots(),
     },
     CheckSpec {
@@ -359,6 +382,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::Pkcs11Slots],
         scope: CheckScope::Module,
         wizard: WizardStep::Module,
+        time_bounded: false,
         run: |state| state.pkcs11_login(),
     },
     CheckSpec {
@@ -370,6 +394,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::Pkcs11Login],
         scope: CheckScope::Module,
         wizard: WizardStep::Module,
+        time_bounded: false,
         run: |state| state.pkcs11_keys(),
     },
     CheckSpec {
@@ -381,6 +406,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::Pkcs11Login],
         scope: CheckScope::Module,
         wizard: WizardStep::Module,
+        time_bounded: false,
         run: |state| state.pkcs11_sign(),
     },
     CheckSpec {
@@ -392,6 +418,7 @@ pub const CHECKS: &[CheckSpec] = &[
         needs: &[CheckId::Pkcs11Module],
         scope: CheckScope::Module,
         wizard: WizardStep::SshLogin,
+        time_bounded: true,
         run: |state| state.ssh_login(),
     },
 ];
@@ -453,6 +480,19 @@ impl CheckId {
     /// The check with this stable id, such as `"tls.client_auth"`.
     pub fn from_name(name: &str) -> Option<CheckId> {
         CHECKS.iter().find(|spec| spec.name == name).map(|spec| spec.id)
+    }
+
+    /// The connection checks the troubleshooting step `step` shows, in order.
+    pub fn of_step(step: WizardStep) -> impl Iterator<Item = CheckId> {
+        CHECKS
+            .iter()
+            .filter(move |spec| spec.scope == CheckScope::Connection && spec.wizard == step)
+            .map(|spec| spec.id)
+    }
+
+    /// Whether the check waits on the network for at most the step time-out.
+    pub fn is_time_bounded(self) -> bool {
+        self.spec().time_bounded
     }
 
     /// The stable id used in reports and JSON, such as `"tls.client_auth"`.

@@ -423,6 +423,33 @@ mod tests {
     }
 
     #[test]
+    fn the_wizard_steps_read_from_the_table_cover_the_connection_checks_in_order() {
+        use crate::doctor::WizardStep;
+        let steps = [
+            WizardStep::Configuration,
+            WizardStep::TlsMaterials,
+            WizardStep::Connection,
+            WizardStep::HostApi,
+        ];
+        let covered: Vec<CheckId> = steps.into_iter().flat_map(CheckId::of_step).collect();
+        assert_eq!(covered, CheckId::ALL);
+        assert_eq!(
+            CheckId::of_step(WizardStep::Connection).last(),
+            Some(CheckId::TlsClientAuth)
+        );
+        let bounded: Vec<CheckId> = CheckId::ALL.into_iter().filter(|id| id.is_time_bounded()).collect();
+        assert_eq!(
+            bounded,
+            [
+                CheckId::NetResolve,
+                CheckId::NetConnect,
+                CheckId::TlsHandshake,
+                CheckId::HostapiEcho
+            ]
+        );
+    }
+
+    #[test]
     fn the_digest_is_sha256() {
         assert_eq!(
             sha256_hex(b"abc"),

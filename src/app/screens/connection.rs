@@ -33,14 +33,6 @@ pub struct ConnectionView {
     pub results: ResultsView,
 }
 
-/// The checks whose wait is bounded by the step timeout.
-const NETWORK_CHECKS: [CheckId; 4] = [
-    CheckId::NetResolve,
-    CheckId::NetConnect,
-    CheckId::TlsHandshake,
-    CheckId::HostapiEcho,
-];
-
 /// How a result is shown: its status, the same word the CLI and the report use.
 pub fn tone_of(result: &CheckResult) -> Tone {
     result.status.into()
@@ -366,7 +358,7 @@ fn running_banner(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], with_can
                 .step_started
                 .map(|started| started.elapsed())
                 .unwrap_or_default();
-            if current.is_some_and(|id| NETWORK_CHECKS.contains(&id)) {
+            if current.is_some_and(CheckId::is_time_bounded) {
                 let limit = cx.step_timeout.as_secs_f32().max(0.1);
                 let text = format!("{:.1} s of {:.0} s", waited.as_secs_f32().min(limit), limit);
                 ui.add(

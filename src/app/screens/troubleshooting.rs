@@ -7,7 +7,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::doctor::{CheckId, Status};
+use crate::doctor::{CheckId, Status, WizardStep};
 
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
@@ -21,10 +21,11 @@ use super::{Screen, ScreenContext, install};
 /// How a step is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepKind {
-    /// By these doctor checks; fixed on that screen.
+    /// By the doctor checks whose row in [`crate::doctor::CHECKS`] names this step; fixed
+    /// on that screen.
     Checks {
-        /// The checks, in order.
-        checks: &'static [CheckId],
+        /// The step the checks name.
+        step: WizardStep,
         /// The screen that fixes a failure.
         fix_on: Screen,
     },
@@ -64,13 +65,7 @@ pub const STEPS: [Step; 8] = [
         guide: "4.2",
         purpose: "fxpkcs11.cfg is the file the library reads, is well-formed, has valid values, is private, and the ssh user can read it and its TLS files.",
         kind: StepKind::Checks {
-            checks: &[
-                CheckId::ConfigLocate,
-                CheckId::ConfigParse,
-                CheckId::ConfigFields,
-                CheckId::ConfigPermissions,
-                CheckId::ConfigAccess,
-            ],
+            step: WizardStep::Configuration,
             fix_on: Screen::Configuration,
         },
     },
@@ -79,12 +74,7 @@ pub const STEPS: [Step; 8] = [
         guide: "3.1",
         purpose: "The root CA and the PKCS#12 client identity open, match and chain together.",
         kind: StepKind::Checks {
-            checks: &[
-                CheckId::TlsCa,
-                CheckId::TlsIdentity,
-                CheckId::TlsIdentityChain,
-                CheckId::TlsIdentityValidity,
-            ],
+            step: WizardStep::TlsMaterials,
             fix_on: Screen::Certificates,
         },
     },
@@ -93,13 +83,7 @@ pub const STEPS: [Step; 8] = [
         guide: "3.1",
         purpose: "The KMES answers on the Host API port and the mutual TLS handshake succeeds.",
         kind: StepKind::Checks {
-            checks: &[
-                CheckId::NetResolve,
-                CheckId::NetConnect,
-                CheckId::TlsHandshake,
-                CheckId::TlsServerCert,
-                CheckId::TlsClientAuth,
-            ],
+            step: WizardStep::Connection,
             fix_on: Screen::ConnectionTest,
         },
     },
@@ -108,7 +92,7 @@ pub const STEPS: [Step; 8] = [
         guide: "3.2.10",
         purpose: "The KMES accepts Excrypt commands on the connection (the ECHO is answered).",
         kind: StepKind::Checks {
-            checks: &[CheckId::HostapiEcho],
+            step: WizardStep::HostApi,
             fix_on: Screen::ConnectionTest,
         },
     },
@@ -159,10 +143,9 @@ pub enum Verdict {
 pub fn verdict(step: &Step, cx: &ScreenContext<'_>) -> Verdict {
     let (doctor, module) = (cx.doctor, cx.module);
     match step.kind {
-        StepKind::Checks { checks, .. } => {
-            let shown: Vec<Tone> = checks
-                .iter()
-                .filter_map(|&id| doctor.result(id).map(connection::tone_of))
+        StepKind::Checks { step, .. } => {
+            let shown: Vec<Tone> = CheckId::of_step(step)
+                .filter_map(|id| doctor.result(id).map(connection::tone_of))
                 .collect();
             if shown.is_empty() {
                 return Verdict::NotRun;
@@ -222,8 +205,8 @@ fn verdict_text(verdict: Verdict) -> (Tone, &'static str) {
 /// SSH step while no target is set).
 pub fn enter_action(view: &WizardView, ssh_destination: &str) -> Option<Command> {
     match STEPS.get(view.step).map(|step| step.kind) {
-        Some(StepKind::Checks { checks, .. }) => Some(Command::RunDoctor {
-            stop_after: checks.last().copied(),
+        Some(StepKind::Checks { step, .. }) => Some(Command::RunDoctor {
+            stop_after: CheckId::of_step(step).last(),
         }),
         Some(StepKind::Module) => Some(Command::LoadModule {
             token_label: None,
@@ -336,7 +319,10 @@ fn show_step(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut WizardView, index: 
     ui.add(egui::Label::new(step.purpose).wrap());
     ui.add_space(6.0);
     match step.kind {
-        StepKind::Checks { checks, fix_on } => show_checks(ui, cx, view, checks, fix_on, out),
+        StepKind::Checks { step, fix_on } => {
+            let checks: Vec<CheckId> = CheckId::of_step(step).collect();
+            show_checks(ui, cx, view, &checks, fix_on, out);
+        }
         StepKind::Module => show_module(ui, cx, out),
         StepKind::SshLogin => show_ssh(ui, cx, out),
         StepKind::ServerKey => show_server_key(ui, cx, out),
