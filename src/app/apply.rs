@@ -30,7 +30,7 @@ impl FxApp {
     /// Runs `pending` now, or first asks about the unsaved changes.
     pub(super) fn guarded(&mut self, pending: Pending) {
         if self.is_modified() {
-            self.modal = Some(Modal::Unsaved { then: pending });
+            self.ui.modal = Some(Modal::Unsaved { then: pending });
         } else {
             self.perform_now(pending);
         }
@@ -38,7 +38,7 @@ impl FxApp {
 
     pub(super) fn perform(&mut self, ctx: &egui::Context, pending: Pending) {
         if pending == Pending::Close {
-            self.window.allow_close = true;
+            self.ui.window.allow_close = true;
             ctx.send_viewport_cmd(ViewportCommand::Close);
         } else {
             self.perform_now(pending);
@@ -55,21 +55,21 @@ impl FxApp {
                     self.start_load(path);
                 }
             }
-            Pending::Close => self.window.allow_close = true,
+            Pending::Close => self.ui.window.allow_close = true,
             Pending::RunDoctor { stop_after } => self.run_doctor(stop_after),
         }
     }
 
     pub(super) fn open_dialog(&mut self, purpose: DialogPurpose) {
-        if self.file_dialog.open {
+        if self.ui.file_dialog.open {
             return;
         }
-        if self.file_dialog.failure.is_some() {
+        if self.ui.file_dialog.failure.is_some() {
             // Dialogs cannot open here (the notice said so once): straight to the path field.
             self.type_path_instead(purpose);
             return;
         }
-        let folders = &self.prefs.last_folders;
+        let folders = &self.settings.prefs.last_folders;
         let open_folder = self.open_path().and_then(Path::parent).map(Path::to_owned);
         let folder = match &purpose {
             DialogPurpose::OpenConfig | DialogPurpose::SaveConfigAs | DialogPurpose::NewConfig => {
@@ -98,7 +98,7 @@ impl FxApp {
             file_name,
         };
         let dialogs = Arc::clone(&self.options.dialogs);
-        self.file_dialog.open = true;
+        self.ui.file_dialog.open = true;
         self.spawn("dialog", move || {
             let answer = if request.purpose.is_save() {
                 dialogs.save_file(&request)
@@ -110,23 +110,23 @@ impl FxApp {
     }
 
     pub(super) fn request_save(&mut self, then: Option<Pending>) {
-        let Some(doc) = &self.doc else {
+        let Some(doc) = &self.document.open else {
             return;
         };
         let new = Zeroizing::new(doc.file.doc.to_bytes());
         let lines = diff::diff_lines(&doc.baseline, &new);
-        self.modal = Some(Modal::ReviewSave { lines, then });
+        self.ui.modal = Some(Modal::ReviewSave { lines, then });
     }
 
     /// Saves the document (over its file, or as `path`) on a worker.
     pub(super) fn start_save(&mut self, path: Option<PathBuf>) {
-        let Some(doc) = &self.doc else {
+        let Some(doc) = &self.document.open else {
             return;
         };
-        if self.saving {
+        if self.document.saving {
             return;
         }
-        self.saving = true;
+        self.document.saving = true;
         let mut file = doc.file.clone();
         let library = self.options.library();
         self.spawn("save", move || {
@@ -144,11 +144,11 @@ impl FxApp {
     /// Runs the doctor, first asking whether to save when there are unsaved changes (the
     /// doctor reads the file on disk).
     pub(super) fn request_doctor(&mut self, stop_after: Option<CheckId>) {
-        if self.doctor.running() || self.doc.is_none() {
+        if self.doctor.running() || self.document.open.is_none() {
             return;
         }
         if self.is_modified() {
-            self.modal = Some(Modal::UnsavedTest { stop_after });
+            self.ui.modal = Some(Modal::UnsavedTest { stop_after });
         } else {
             self.run_doctor(stop_after);
         }
@@ -183,12 +183,12 @@ impl FxApp {
     pub(super) fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::Navigate(screen) => {
-                self.screen = screen;
-                self.focus = Some(FocusTarget::Entry);
+                self.ui.screen = screen;
+                self.ui.focus = Some(FocusTarget::Entry);
             }
             Command::WizardStep(step) => {
-                self.views.wizard.step = step.min(screens::troubleshooting::STEPS.len() - 1);
-                self.focus = Some(FocusTarget::Entry);
+                self.ui.views.wizard.step = step.min(screens::troubleshooting::STEPS.len() - 1);
+                self.ui.focus = Some(FocusTarget::Entry);
             }
             Command::Dialog(purpose) => self.open_dialog(purpose),
             Command::Open(path) => self.guarded(Pending::Open(path)),
@@ -196,32 +196,32 @@ impl FxApp {
             Command::Create(path) => self.guarded(Pending::Create(path)),
             Command::Reload => self.guarded(Pending::Reload),
             Command::RequestSave => {
-                if self.doc.is_some() && !self.saving {
+                if self.document.open.is_some() && !self.document.saving {
                     self.request_save(None);
                 }
             }
             Command::ConfirmSave => {
-                if let Some(Modal::ReviewSave { then, .. }) = self.modal.take() {
-                    self.after_save = then;
+                if let Some(Modal::ReviewSave { then, .. }) = self.ui.modal.take() {
+                    self.document.after_save = then;
                     let overwrite = self.changed_on_disk();
                     let path = overwrite.then(|| self.open_path().map(Path::to_owned)).flatten();
                     self.start_save(path);
                 }
             }
             Command::SaveCopyFor(meant) => {
-                if self.doc.is_some() {
-                    self.install_target = Some(meant);
+                if self.document.open.is_some() {
+                    self.install.target = Some(meant);
                     self.open_dialog(DialogPurpose::SaveConfigAs);
                 }
             }
             Command::AskSaveAs => {
-                if self.doc.is_some() {
+                if self.document.open.is_some() {
                     self.open_dialog(DialogPurpose::SaveConfigAs);
                 }
             }
             Command::SetField { section, tag, value } => self.set_field(section.as_deref(), &tag, value.trim()),
             Command::ReplaceText(text) => {
-                if let Some(doc) = &mut self.doc {
+                if let Some(doc) = &mut self.document.open {
                     match CfgDocument::parse(text.as_bytes()) {
                         Ok(parsed) => {
                             doc.file.doc = parsed;
@@ -232,19 +232,19 @@ impl FxApp {
                 }
             }
             Command::KeepMine => {
-                if self.doc.is_some() {
+                if self.document.open.is_some() {
                     self.request_save(None);
                 }
             }
             Command::LoadCa(path) => self.load_ca(path),
             Command::PromptP12(path) => {
-                self.modal = Some(Modal::P12Password {
+                self.ui.modal = Some(Modal::P12Password {
                     path,
                     password: Zeroizing::new(String::new()),
                 });
             }
             Command::SubmitP12Password => {
-                if let Some(Modal::P12Password { path, password }) = self.modal.take() {
+                if let Some(Modal::P12Password { path, password }) = self.ui.modal.take() {
                     self.load_p12(path, Secret::new(password.as_str()));
                 }
             }
@@ -252,8 +252,8 @@ impl FxApp {
             Command::ApplyToConfig => self.apply_to_config(),
             Command::RunDoctor { stop_after } => self.request_doctor(stop_after),
             Command::TestSavedFile { stop_after } => {
-                if matches!(self.modal, Some(Modal::UnsavedTest { .. })) {
-                    self.modal = None;
+                if matches!(self.ui.modal, Some(Modal::UnsavedTest { .. })) {
+                    self.ui.modal = None;
                 }
                 self.run_doctor(stop_after);
             }
@@ -292,14 +292,14 @@ impl FxApp {
                 self.info("Copied to the clipboard.");
             }
             Command::SetTheme(choice) => {
-                self.prefs.theme = choice;
+                self.settings.prefs.theme = choice;
                 ctx.set_theme(choice.preference());
                 self.save_prefs();
             }
             Command::SetModulePath(path) => {
                 // Both screens with a module field show the same path.
-                self.views.key.module.clone_from(&path);
-                self.views.module.module.clone_from(&path);
+                self.ui.views.key.module.clone_from(&path);
+                self.ui.views.module.module.clone_from(&path);
                 // Results about another module no longer apply.
                 let other = |module: &Path| module != Path::new(path.trim());
                 if self
@@ -314,50 +314,50 @@ impl FxApp {
                     self.module.running = false;
                     self.module.ssh = None;
                 }
-                self.prefs.module_path = Some(path);
-                self.prefs_dirty = true;
+                self.settings.prefs.module_path = Some(path);
+                self.settings.dirty = true;
             }
             Command::LoadModule { token_label, pin } => self.load_module(token_label, pin),
             Command::SshTest { target, pin } => self.ssh_test(&target, pin),
             Command::SetSshDestination(destination) => {
-                self.prefs.ssh_destination = Some(destination);
-                self.prefs_dirty = true;
+                self.settings.prefs.ssh_destination = Some(destination);
+                self.settings.dirty = true;
             }
-            Command::CloseModal => self.modal = None,
+            Command::CloseModal => self.ui.modal = None,
             Command::DiscardAndContinue => {
-                if let Some(Modal::Unsaved { then }) = self.modal.take() {
+                if let Some(Modal::Unsaved { then }) = self.ui.modal.take() {
                     self.perform(ctx, then);
                 }
             }
-            Command::SaveAndContinue => match self.modal.take() {
+            Command::SaveAndContinue => match self.ui.modal.take() {
                 Some(Modal::Unsaved { then }) => self.request_save(Some(then)),
                 Some(Modal::UnsavedTest { stop_after }) => self.request_save(Some(Pending::RunDoctor { stop_after })),
-                other => self.modal = other,
+                other => self.ui.modal = other,
             },
             Command::Quit => {
                 if self.is_modified() {
-                    self.modal = Some(Modal::Unsaved { then: Pending::Close });
+                    self.ui.modal = Some(Modal::Unsaved { then: Pending::Close });
                 } else {
                     self.perform(ctx, Pending::Close);
                 }
             }
-            Command::DismissNotice => self.notice = None,
-            Command::DismissDialogNotice => self.file_dialog.notice_dismissed = true,
+            Command::DismissNotice => self.ui.notice = None,
+            Command::DismissDialogNotice => self.ui.file_dialog.notice_dismissed = true,
             Command::PathChosen { purpose, path } => {
                 if !path.as_os_str().is_empty() {
                     self.dialog_answered(ctx, purpose, path);
                 }
             }
             Command::ToggleNavigation => {
-                self.prefs.navigation_hidden = !self.prefs.navigation_hidden;
+                self.settings.prefs.navigation_hidden = !self.settings.prefs.navigation_hidden;
                 self.save_prefs();
             }
             Command::ShowAbout => {
-                if self.modal.is_none() {
-                    self.modal = Some(Modal::About);
+                if self.ui.modal.is_none() {
+                    self.ui.modal = Some(Modal::About);
                 }
             }
-            Command::FocusContent => self.focus = Some(FocusTarget::Entry),
+            Command::FocusContent => self.ui.focus = Some(FocusTarget::Entry),
             Command::InitConfig { path: Some(path) } => match CfgDocument::parse(cfg::blank_template().as_bytes()) {
                 Ok(doc) => self.start_init(path, doc, false, None),
                 Err(error) => self.explain("The template could not be read", &error),
@@ -365,7 +365,7 @@ impl FxApp {
             Command::InitConfig { path: None } => self.open_dialog(DialogPurpose::NewConfig),
             Command::PrepareCopy { source, target } => {
                 let doc = match &source {
-                    CopySource::OpenDocument => self.doc.as_ref().map(|doc| doc.file.doc.clone()),
+                    CopySource::OpenDocument => self.document.open.as_ref().map(|doc| doc.file.doc.clone()),
                     CopySource::File(_) => None,
                 };
                 self.spawn("copy", move || {
@@ -373,16 +373,16 @@ impl FxApp {
                 });
             }
             Command::ConfirmCopy => {
-                if let Some(Modal::CopyPreview(preview)) = self.modal.take() {
+                if let Some(Modal::CopyPreview(preview)) = self.ui.modal.take() {
                     let preview = *preview;
                     self.start_init(preview.target, preview.doc, preview.plan.exists, None);
                 }
             }
             Command::SaveElsewhere => {
-                if matches!(self.modal, Some(Modal::CannotWrite { .. })) {
-                    self.modal = None;
+                if matches!(self.ui.modal, Some(Modal::CannotWrite { .. })) {
+                    self.ui.modal = None;
                 }
-                if self.elsewhere.is_some() {
+                if self.install.elsewhere.is_some() {
                     self.open_dialog(DialogPurpose::SaveElsewhere);
                 }
             }
@@ -390,11 +390,11 @@ impl FxApp {
             Command::UseModule(path) => {
                 let text = path.display().to_string();
                 self.apply(ctx, Command::SetModulePath(text.clone()));
-                self.views.module.prefilled = true;
-                self.views.key.module_prefilled = true;
+                self.ui.views.module.prefilled = true;
+                self.ui.views.key.module_prefilled = true;
                 self.info(format!("The SSH commands and tests use {text}."));
             }
-            Command::DismissInstallHint => self.install_hint = None,
+            Command::DismissInstallHint => self.install.hint = None,
             Command::TightenPermissions => {
                 if let Some(path) = self.open_path().map(Path::to_owned) {
                     self.spawn("chmod", move || TaskEvent::PermissionsTightened {
@@ -404,15 +404,15 @@ impl FxApp {
                 }
             }
             Command::ForgetRecent(path) => {
-                self.prefs.forget_file(&path);
-                self.recent_missing.remove(&path);
+                self.settings.prefs.forget_file(&path);
+                self.settings.recent_missing.remove(&path);
                 self.save_prefs();
             }
         }
     }
 
     pub(super) fn set_field(&mut self, section: Option<&str>, tag: &str, value: &str) {
-        let Some(doc) = &mut self.doc else {
+        let Some(doc) = &mut self.document.open else {
             return;
         };
         if doc.file.doc.get(section, tag).is_some_and(|entry| entry.value == value) {
@@ -425,7 +425,7 @@ impl FxApp {
     }
 
     pub(super) fn inspect_configured(&mut self) {
-        let Some(doc) = &self.doc else {
+        let Some(doc) = &self.document.open else {
             return;
         };
         let settings = doc.file.doc.settings();
@@ -437,7 +437,7 @@ impl FxApp {
             match settings.tls_key_pass.clone() {
                 Some(password) => self.load_p12(path, password),
                 None => {
-                    self.modal = Some(Modal::P12Password {
+                    self.ui.modal = Some(Modal::P12Password {
                         path,
                         password: Zeroizing::new(String::new()),
                     });
@@ -478,7 +478,7 @@ impl FxApp {
     // ---- input --------------------------------------------------------------------------
 
     pub(super) fn shortcuts(&mut self, ctx: &egui::Context, out: &mut Vec<Command>) {
-        if self.modal.is_some() {
+        if self.ui.modal.is_some() {
             return;
         }
         let key = |key: Key| ctx.input_mut(|input| input.consume_key(Modifiers::NONE, key));
@@ -524,14 +524,14 @@ impl FxApp {
         }
         let nothing_focused = ctx.memory(|memory| memory.focused().is_none());
         if nothing_focused && ctx.input(|input| input.key_pressed(Key::Enter)) {
-            match self.screen {
+            match self.ui.screen {
                 Screen::ConnectionTest => out.push(Command::RunDoctor { stop_after: None }),
-                Screen::Pkcs11Module => out.push(screens::pkcs11::enter_action(&self.views.module)),
+                Screen::Pkcs11Module => out.push(screens::pkcs11::enter_action(&self.ui.views.module)),
                 Screen::Troubleshooting => {
-                    let target = self.views.module.target.trim().to_owned();
-                    let destination = self.prefs.ssh_destination.clone().unwrap_or(target);
+                    let target = self.ui.views.module.target.trim().to_owned();
+                    let destination = self.settings.prefs.ssh_destination.clone().unwrap_or(target);
                     if let Some(command) =
-                        screens::troubleshooting::enter_action(&self.views.wizard, destination.trim())
+                        screens::troubleshooting::enter_action(&self.ui.views.wizard, destination.trim())
                     {
                         out.push(command);
                     }
@@ -539,10 +539,10 @@ impl FxApp {
                 _ => {}
             }
         }
-        if self.screen == Screen::Troubleshooting {
+        if self.ui.screen == Screen::Troubleshooting {
             // Alt+arrow always; a bare arrow when no control has the focus (with a control
             // focused, the arrows move the focus).
-            let step = self.views.wizard.step;
+            let step = self.ui.views.wizard.step;
             let arrow = |key: Key| {
                 pressed(Modifiers::ALT, key) || (nothing_focused && ctx.input(|input| input.key_pressed(key)))
             };
@@ -556,10 +556,10 @@ impl FxApp {
     }
 
     pub(super) fn close_requested(&mut self, ctx: &egui::Context) {
-        if ctx.input(|input| input.viewport().close_requested()) && !self.window.allow_close && self.is_modified() {
+        if ctx.input(|input| input.viewport().close_requested()) && !self.ui.window.allow_close && self.is_modified() {
             ctx.send_viewport_cmd(ViewportCommand::CancelClose);
-            if self.modal.is_none() {
-                self.modal = Some(Modal::Unsaved { then: Pending::Close });
+            if self.ui.modal.is_none() {
+                self.ui.modal = Some(Modal::Unsaved { then: Pending::Close });
             }
         }
     }
@@ -643,7 +643,7 @@ impl FxApp {
     /// fields are one line, or scroll themselves), Home and End outside text fields, Ctrl+Home
     /// and Ctrl+End everywhere. None while a modal dialog is open.
     pub(super) fn scroll_keys(&self, ctx: &egui::Context) -> Option<ScrollKey> {
-        if self.modal.is_some() {
+        if self.ui.modal.is_some() {
             return None;
         }
         let typing = ctx.egui_wants_keyboard_input();

@@ -48,7 +48,7 @@ impl FxApp {
         egui::Panel::top("top-bar").show(ui, |ui| {
             ui.add_space(4.0);
             ui.horizontal(|ui| {
-                let shown = !self.prefs.navigation_hidden;
+                let shown = !self.settings.prefs.navigation_hidden;
                 if ui
                     .selectable_label(shown, "☰")
                     .on_hover_text("Show or hide the navigation (Ctrl+B)")
@@ -63,8 +63,8 @@ impl FxApp {
                     ui.label(RichText::new(APP_NAME).strong().size(18.0));
                 }
                 ui.separator();
-                let has_doc = self.doc.is_some();
-                let idle = !self.file_dialog.open && !self.saving;
+                let has_doc = self.document.open.is_some();
+                let idle = !self.ui.file_dialog.open && !self.document.saving;
                 let buttons = [
                     ("Open…", "Ctrl+O", true, Command::AskOpen),
                     ("Save", "Ctrl+S", has_doc, Command::RequestSave),
@@ -92,7 +92,7 @@ impl FxApp {
                     self.preferences_menu(ui, out);
                     self.save_state(ui, wide);
                     ui.with_layout(Layout::left_to_right(Align::Center), |ui| {
-                        if let Some(doc) = &self.doc {
+                        if let Some(doc) = &self.document.open {
                             let full = doc.file.path.display().to_string();
                             let font = FontId::monospace(13.0);
                             let shown = widgets::shorten_middle(ui, &full, &font, ui.available_width() - 4.0);
@@ -109,7 +109,7 @@ impl FxApp {
     /// "Saved", "● Unsaved changes", "⚠ Changed on disk": always visible in the top bar.
     fn save_state(&self, ui: &mut Ui, wide: bool) {
         let warn = ui.visuals().warn_fg_color;
-        match &self.doc {
+        match &self.document.open {
             Some(doc) if doc.changed_on_disk => {
                 ui.label(RichText::new(format!("{} Changed on disk", Tone::Warn.symbol())).color(warn))
                     .on_hover_text("Another program changed the file since it was opened: reload it or keep yours");
@@ -140,13 +140,13 @@ impl FxApp {
         ui.menu_button("Preferences", |ui| {
             ui.label(RichText::new("Theme").strong());
             for option in ThemeChoice::ALL {
-                if ui.radio(self.prefs.theme == option, option.label()).clicked() {
+                if ui.radio(self.settings.prefs.theme == option, option.label()).clicked() {
                     out.push(Command::SetTheme(option));
                     ui.close();
                 }
             }
             ui.separator();
-            let mut shown = !self.prefs.navigation_hidden;
+            let mut shown = !self.settings.prefs.navigation_hidden;
             if ui.checkbox(&mut shown, "Navigation panel (Ctrl+B)").clicked() {
                 out.push(Command::ToggleNavigation);
                 ui.close();
@@ -157,7 +157,7 @@ impl FxApp {
     }
 
     pub(super) fn navigation(&self, ui: &mut Ui, out: &mut Vec<Command>) {
-        if self.prefs.navigation_hidden {
+        if self.settings.prefs.navigation_hidden {
             return;
         }
         egui::Panel::left("navigation")
@@ -167,7 +167,7 @@ impl FxApp {
                 ui.add_space(6.0);
                 for (index, screen) in Screen::ALL.into_iter().enumerate() {
                     let response = ui
-                        .selectable_label(self.screen == screen, screen.title())
+                        .selectable_label(self.ui.screen == screen, screen.title())
                         .on_hover_text(format!("{} (Ctrl+{})", screen.summary(), index + 1));
                     if response.clicked() {
                         out.push(Command::Navigate(screen));
@@ -191,10 +191,10 @@ impl FxApp {
                     widgets::busy(ui);
                 }
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    if self.notice.is_some() && ui.small_button("Dismiss").clicked() {
+                    if self.ui.notice.is_some() && ui.small_button("Dismiss").clicked() {
                         out.push(Command::DismissNotice);
                     }
-                    ui.with_layout(Layout::left_to_right(Align::Center), |ui| match &self.notice {
+                    ui.with_layout(Layout::left_to_right(Align::Center), |ui| match &self.ui.notice {
                         Some(notice) => {
                             let (text, color) = if notice.is_error {
                                 (
@@ -230,43 +230,44 @@ impl FxApp {
         let library_path = self.options.library().path;
         let scroll = self.scroll_keys(ui.ctx());
         // A focus request is answered by the frame that draws its widget.
-        let focus = self.focus.take();
+        let focus = self.ui.focus.take();
         let doctor_changes = self.doctor_changes();
         let (module_changes, ssh_changes) = self.module_changes();
         let cx = screens::ScreenContext {
             doctor_changes: &doctor_changes,
             module_changes: &module_changes,
             ssh_changes: &ssh_changes,
-            doc: self.doc.as_ref(),
-            loading: self.loading.as_deref(),
-            missing: self.missing.as_ref(),
-            load_problem: self.load_problem.as_ref(),
+            doc: self.document.open.as_ref(),
+            loading: self.document.loading.as_deref(),
+            missing: self.document.missing.as_ref(),
+            load_problem: self.document.load_problem.as_ref(),
             library_path: &library_path,
-            saving: self.saving,
+            saving: self.document.saving,
             certs: &self.certs,
             doctor: &self.doctor,
             key: &self.key,
             module: &self.module,
             demo: self.options.demo.as_deref(),
-            prefs: &self.prefs,
+            prefs: &self.settings.prefs,
             module_path: &module_path,
             module_configured: self.module_configured(),
-            softhsm: self.softhsm.as_deref(),
-            dialog_open: self.file_dialog.open,
+            softhsm: self.module.softhsm.as_deref(),
+            dialog_open: self.ui.file_dialog.open,
             focus: focus.as_ref(),
             step_timeout: self.options.doctor_timeout,
-            recent_missing: &self.recent_missing,
+            recent_missing: &self.settings.recent_missing,
             install: &self.install,
         };
         let dialog_failure = self
+            .ui
             .file_dialog
             .failure
             .as_deref()
-            .filter(|_| !self.file_dialog.notice_dismissed);
-        let install_hint = self.install_hint.as_ref();
-        let views = &mut self.views;
-        let screen = self.screen;
-        let focus_before = self.last_focus;
+            .filter(|_| !self.ui.file_dialog.notice_dismissed);
+        let install_hint = self.install.hint.as_ref();
+        let views = &mut self.ui.views;
+        let screen = self.ui.screen;
+        let focus_before = self.ui.last_focus;
         let mut focus_now = None;
         egui::CentralPanel::default().show(ui, |ui| {
             // The notices scroll within at most a third of the panel, so that however many are
@@ -316,15 +317,15 @@ impl FxApp {
                     }
                 });
         });
-        self.last_focus = focus_now;
+        self.ui.last_focus = focus_now;
     }
 
     pub(super) fn modal(&mut self, ctx: &egui::Context, out: &mut Vec<Command>) {
         let path = self.open_path().map(|p| p.display().to_string()).unwrap_or_default();
-        let renderer = self.window.renderer.clone();
+        let renderer = self.ui.window.renderer.clone();
         let library = self.options.library();
         let prefs_file = self.options.prefs.file().map(|file| file.display().to_string());
-        let Some(modal) = &mut self.modal else {
+        let Some(modal) = &mut self.ui.modal else {
             return;
         };
         let escape = ctx.input(|input| input.key_pressed(Key::Escape));
@@ -757,17 +758,17 @@ impl FxApp {
     pub(super) fn after_frame(&mut self, ctx: &egui::Context) {
         self.start_validation();
         let title = self.window_title();
-        if title != self.window.title {
+        if title != self.ui.window.title {
             ctx.send_viewport_cmd(ViewportCommand::Title(title.clone()));
-            self.window.title = title;
+            self.ui.window.title = title;
         }
         if let Some(rect) = ctx.input(|input| input.viewport().inner_rect) {
             let size = [rect.width().round(), rect.height().round()];
-            if self.window.size != Some(size) {
-                self.window.size = Some(size);
-                if self.window.frames > 0 {
-                    self.prefs.window_size = Some(size);
-                    self.prefs_dirty = true;
+            if self.ui.window.size != Some(size) {
+                self.ui.window.size = Some(size);
+                if self.ui.window.frames > 0 {
+                    self.settings.prefs.window_size = Some(size);
+                    self.settings.dirty = true;
                 }
             }
         }
@@ -778,12 +779,13 @@ impl FxApp {
             return;
         };
         let interval = self
+            .ui
             .window
             .last_frame_start
             .map(|last| started.duration_since(last).as_secs_f32());
-        self.window.last_frame_start = Some(started);
+        self.ui.window.last_frame_start = Some(started);
         let cpu = frame.info().cpu_usage;
-        let first = self.window.frames == 0;
+        let first = self.ui.window.frames == 0;
         let doctor_running = self.doctor.running();
         probe.with(|record| {
             if first {
@@ -798,7 +800,7 @@ impl FxApp {
             }
         });
         if first && probe.exit_after_first_frame {
-            self.window.allow_close = true;
+            self.ui.window.allow_close = true;
             ctx.send_viewport_cmd(ViewportCommand::Close);
         }
     }

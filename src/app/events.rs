@@ -22,7 +22,7 @@ impl FxApp {
     pub(super) fn handle(&mut self, ctx: &egui::Context, event: TaskEvent) {
         match event {
             TaskEvent::Dialog { purpose, answer } => {
-                self.file_dialog.open = false;
+                self.ui.file_dialog.open = false;
                 match answer {
                     Ok(Some(path)) => self.dialog_answered(ctx, purpose, path),
                     Ok(None) => {}
@@ -36,7 +36,7 @@ impl FxApp {
             } => self.config_loaded(path, result, folder_exists),
             TaskEvent::Saved { result, target } => self.saved(ctx, result, target),
             TaskEvent::Validated { revision, findings } => {
-                if let Some(doc) = &mut self.doc {
+                if let Some(doc) = &mut self.document.open {
                     doc.validating = false;
                     if doc.revision == revision {
                         doc.findings = findings;
@@ -45,7 +45,7 @@ impl FxApp {
                 }
             }
             TaskEvent::DiskChanged { generation } => {
-                if let Some(doc) = &mut self.doc
+                if let Some(doc) = &mut self.document.open
                     && doc.watch_generation == generation
                 {
                     doc.changed_on_disk = true;
@@ -113,7 +113,7 @@ impl FxApp {
                 }
             }
             TaskEvent::Written { kind, path, result } => {
-                self.writes = self.writes.saturating_sub(1);
+                self.ui.writes = self.ui.writes.saturating_sub(1);
                 let what = match kind {
                     WrittenKind::Report => "the report",
                     WrittenKind::AuthorizedKeys => "the authorized_keys fragment",
@@ -156,12 +156,12 @@ impl FxApp {
             },
             TaskEvent::Dropped { path, target } => self.route_dropped(path, target),
             TaskEvent::ModuleFound { module, softhsm } => {
-                self.detected_module = module;
-                self.softhsm = softhsm;
+                self.module.detected = module;
+                self.module.softhsm = softhsm;
             }
             TaskEvent::PermissionsTightened { path, result } => match result {
                 Ok(()) => {
-                    if let Some(doc) = &mut self.doc
+                    if let Some(doc) = &mut self.document.open
                         && doc.file.path == path
                     {
                         doc.exposure = None;
@@ -199,10 +199,10 @@ impl FxApp {
                     let reason = format!("this account may not create files in {}", preview.plan.folder.display());
                     self.cannot_write(preview.target, preview.doc, reason, source);
                 }
-                Ok(preview) => self.modal = Some(Modal::CopyPreview(preview)),
+                Ok(preview) => self.ui.modal = Some(Modal::CopyPreview(preview)),
                 Err(problem) => self.error(format!("Not copied: {}", problem.message)),
             },
-            TaskEvent::RecentChecked { missing } => self.recent_missing = missing.into_iter().collect(),
+            TaskEvent::RecentChecked { missing } => self.settings.recent_missing = missing.into_iter().collect(),
             TaskEvent::ModuleExamined { generation, outcome } => {
                 if generation == self.module.generation {
                     self.module.running = false;
@@ -240,36 +240,36 @@ impl FxApp {
         result: Result<Box<LoadedConfig>, CfgError>,
         folder_exists: bool,
     ) {
-        if self.loading.as_deref() != Some(path.as_path()) {
+        if self.document.loading.as_deref() != Some(path.as_path()) {
             return;
         }
-        self.loading = None;
+        self.document.loading = None;
         match result {
             Ok(loaded) => {
-                self.doc = Some(OpenDocument::from_loaded(*loaded));
-                self.views.config.reset();
+                self.document.open = Some(OpenDocument::from_loaded(*loaded));
+                self.ui.views.config.reset();
                 self.watch();
                 self.start_validation();
                 self.remember_file(&path);
-                if self.screen == Screen::Configuration {
-                    self.focus = Some(FocusTarget::Entry);
+                if self.ui.screen == Screen::Configuration {
+                    self.ui.focus = Some(FocusTarget::Entry);
                 }
             }
             Err(CfgError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                if self.doc.is_some() {
+                if self.document.open.is_some() {
                     self.error(format!("There is no file at {}.", path.display()));
                 } else {
-                    self.missing = Some(Missing { path, folder_exists });
-                    if self.screen == Screen::Configuration {
-                        self.focus = Some(FocusTarget::Entry);
+                    self.document.missing = Some(Missing { path, folder_exists });
+                    if self.ui.screen == Screen::Configuration {
+                        self.ui.focus = Some(FocusTarget::Entry);
                     }
                 }
             }
             Err(error) => {
-                if self.doc.is_some() {
+                if self.document.open.is_some() {
                     self.explain(&format!("Could not open {}", path.display()), &error);
                 } else {
-                    self.load_problem = Some(Problem::about(&path, &error));
+                    self.document.load_problem = Some(Problem::about(&path, &error));
                 }
             }
         }
@@ -281,11 +281,11 @@ impl FxApp {
         result: Result<(Box<LoadedConfig>, cfg::SaveReport), CfgError>,
         save_target: Option<PathBuf>,
     ) {
-        self.saving = false;
+        self.document.saving = false;
         match result {
             Ok((loaded, report)) => {
                 let path = loaded.file.path.clone();
-                if let Some(doc) = &mut self.doc {
+                if let Some(doc) = &mut self.document.open {
                     doc.file = loaded.file;
                     doc.set_baseline();
                     doc.library = loaded.library;
@@ -301,28 +301,28 @@ impl FxApp {
                     .map(|backup| format!(" (previous version in {})", backup.display()))
                     .unwrap_or_default();
                 self.info(format!("Saved {}{backup}.", report.path.display()));
-                if let Some(target) = self.install_target.take()
+                if let Some(target) = self.install.target.take()
                     && target != report.path
                 {
-                    self.install_hint = Some(InstallHint::new(report.path.clone(), target));
+                    self.install.hint = Some(InstallHint::new(report.path.clone(), target));
                 }
                 self.remember_file(&path);
-                if let Some(then) = self.after_save.take() {
+                if let Some(then) = self.document.after_save.take() {
                     self.perform(ctx, then);
                 }
             }
             Err(error) => {
-                self.after_save = None;
-                self.install_target = None;
+                self.document.after_save = None;
+                self.install.target = None;
                 if matches!(error, CfgError::ChangedOnDisk { .. })
-                    && let Some(doc) = &mut self.doc
+                    && let Some(doc) = &mut self.document.open
                 {
                     doc.changed_on_disk = true;
                 }
                 let target = save_target.unwrap_or_else(|| self.open_path().map(Path::to_owned).unwrap_or_default());
                 self.error(format!("Not saved: {}", target.display()));
                 let permission_denied = is_permission_denied(&error);
-                self.modal = Some(Modal::SaveFailed {
+                self.ui.modal = Some(Modal::SaveFailed {
                     problem: Problem::about(&target, &error),
                     path: target,
                     permission_denied,
@@ -333,7 +333,7 @@ impl FxApp {
 
     pub(super) fn dialog_answered(&mut self, ctx: &egui::Context, purpose: DialogPurpose, path: PathBuf) {
         if let Some(folder) = path.parent().map(Path::to_owned) {
-            let folders = &mut self.prefs.last_folders;
+            let folders = &mut self.settings.prefs.last_folders;
             match &purpose {
                 DialogPurpose::OpenConfig
                 | DialogPurpose::SaveConfigAs
@@ -349,7 +349,7 @@ impl FxApp {
                 }
                 DialogPurpose::SaveReport => folders.report = Some(folder),
             }
-            self.prefs_dirty = true;
+            self.settings.dirty = true;
         }
         match purpose {
             DialogPurpose::OpenConfig => self.start_load(path),
@@ -368,7 +368,7 @@ impl FxApp {
                 }
             }
             DialogPurpose::SaveElsewhere => {
-                if let Some(elsewhere) = self.elsewhere.take() {
+                if let Some(elsewhere) = self.install.elsewhere.take() {
                     self.start_init(path, elsewhere.doc, false, Some(elsewhere.target));
                 }
             }
@@ -391,7 +391,7 @@ impl FxApp {
             }
             DialogPurpose::SaveAuthorizedKeys => {
                 if let Some(report) = self.key.key.value() {
-                    let options = self.views.key.options.trim();
+                    let options = self.ui.views.key.options.trim();
                     let line = if options.is_empty() {
                         Ok(report.line.clone())
                     } else {
@@ -407,7 +407,7 @@ impl FxApp {
     }
 
     pub(super) fn write_file(&mut self, kind: WrittenKind, path: PathBuf, text: String) {
-        self.writes += 1;
+        self.ui.writes += 1;
         self.spawn("write", move || {
             let result = std::fs::write(&path, text.as_bytes());
             TaskEvent::Written { kind, path, result }
@@ -418,18 +418,18 @@ impl FxApp {
         match target {
             DropTarget::Config => self.guarded(Pending::Open(path)),
             DropTarget::Ca => {
-                self.screen = Screen::Certificates;
+                self.ui.screen = Screen::Certificates;
                 self.load_ca(path);
             }
             DropTarget::Pkcs12 => {
-                self.screen = Screen::Certificates;
-                self.modal = Some(Modal::P12Password {
+                self.ui.screen = Screen::Certificates;
+                self.ui.modal = Some(Modal::P12Password {
                     path,
                     password: Zeroizing::new(String::new()),
                 });
             }
             DropTarget::PublicKey => {
-                self.screen = Screen::SshKey;
+                self.ui.screen = Screen::SshKey;
                 self.load_public_key(path);
             }
             DropTarget::Unknown => self.error(format!(
@@ -465,16 +465,16 @@ impl FxApp {
         if demo_file {
             return;
         }
-        self.prefs.remember_file(path);
-        self.recent_missing.remove(path);
+        self.settings.prefs.remember_file(path);
+        self.settings.recent_missing.remove(path);
         self.save_prefs();
     }
 
     /// A file dialog could not be shown: say so once, in a notice above every screen, and
     /// take the keyboard to the path field of that purpose (or ask for the path in a prompt).
     pub(super) fn dialog_failed(&mut self, purpose: DialogPurpose, reason: String) {
-        if self.file_dialog.failure.is_none() {
-            self.file_dialog.failure = Some(reason);
+        if self.ui.file_dialog.failure.is_none() {
+            self.ui.file_dialog.failure = Some(reason);
         }
         self.type_path_instead(purpose);
     }
@@ -488,23 +488,23 @@ impl FxApp {
             DialogPurpose::OpenP12 => Some((Screen::Certificates, certificates::p12_field_id())),
             DialogPurpose::OpenPublicKey => Some((Screen::SshKey, ssh_key::key_field_id())),
             DialogPurpose::BrowseField(tag) => configuration::field_id(tag).map(|id| (Screen::Configuration, id)),
-            DialogPurpose::BrowseModule => Some(if self.screen == Screen::SshKey {
+            DialogPurpose::BrowseModule => Some(if self.ui.screen == Screen::SshKey {
                 (Screen::SshKey, ssh_key::module_field_id())
             } else {
                 (Screen::Pkcs11Module, pkcs11::module_field_id())
             }),
-            DialogPurpose::OpenConfig if self.doc.is_none() => {
+            DialogPurpose::OpenConfig if self.document.open.is_none() => {
                 Some((Screen::Configuration, configuration::open_field_id()))
             }
             _ => None,
         };
         match field {
             Some((screen, id)) => {
-                self.screen = screen;
-                self.focus = Some(FocusTarget::Widget(id));
+                self.ui.screen = screen;
+                self.ui.focus = Some(FocusTarget::Widget(id));
             }
             None => {
-                self.modal = Some(Modal::TypePath {
+                self.ui.modal = Some(Modal::TypePath {
                     purpose,
                     text: String::new(),
                 });
@@ -522,7 +522,7 @@ impl FxApp {
         doc: CfgDocument,
         install_for: Option<PathBuf>,
     ) {
-        self.writes = self.writes.saturating_sub(1);
+        self.ui.writes = self.ui.writes.saturating_sub(1);
         match result {
             Ok(report) => {
                 let mode = report.mode.map(|mode| format!(", mode {mode:04o}")).unwrap_or_default();
@@ -533,7 +533,7 @@ impl FxApp {
                     .unwrap_or_default();
                 self.info(format!("Wrote {}{mode}{backup}.", report.path.display()));
                 if let Some(meant) = install_for {
-                    self.install_hint = Some(InstallHint::new(report.path.clone(), meant));
+                    self.install.hint = Some(InstallHint::new(report.path.clone(), meant));
                 }
                 self.guarded(Pending::Open(report.path));
                 self.locate();
@@ -545,7 +545,7 @@ impl FxApp {
             }
             Err(error) => {
                 let exists = matches!(error, InitError::Exists { .. });
-                self.modal = Some(Modal::NotCreated {
+                self.ui.modal = Some(Modal::NotCreated {
                     path: target,
                     problem: Problem::explained(&error),
                     exists,
@@ -570,11 +570,11 @@ impl FxApp {
         elsewhere: Option<PathBuf>,
         source: Option<PathBuf>,
     ) {
-        self.elsewhere = Some(Elsewhere {
+        self.install.elsewhere = Some(Elsewhere {
             target: target.clone(),
             doc,
         });
-        self.modal = Some(Modal::CannotWrite {
+        self.ui.modal = Some(Modal::CannotWrite {
             target,
             reason,
             elsewhere,

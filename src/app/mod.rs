@@ -56,11 +56,8 @@ use crate::sshkey;
 
 pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
-use command::{Modal, Pending};
-use model::{
-    CertState, DiskWatch, DoctorState, Elsewhere, InstallHint, InstallState, KeyState, Missing, ModuleState,
-    OpenDocument, Problem, Slot,
-};
+use command::Modal;
+use model::{CertState, DiskWatch, DoctorState, DocumentState, InstallState, KeyState, ModuleState, Problem, Slot};
 use prefs::Prefs;
 use screens::Screen;
 use screens::certificates::CertView;
@@ -141,35 +138,39 @@ struct FileDialogState {
 /// The app.
 pub struct FxApp {
     options: AppOptions,
-    prefs: Prefs,
-    prefs_dirty: bool,
+    settings: Settings,
     tasks: Tasks,
-    screen: Screen,
-    views: Views,
-    doc: Option<OpenDocument>,
-    loading: Option<PathBuf>,
-    missing: Option<Missing>,
-    load_problem: Option<Problem>,
-    saving: bool,
-    after_save: Option<Pending>,
+    ui: UiState,
+    document: DocumentState,
     certs: CertState,
     doctor: DoctorState,
     key: KeyState,
     module: ModuleState,
+    install: InstallState,
+}
+
+/// The preferences, whether they changed since last saved, and which recent files are gone.
+#[derive(Default)]
+struct Settings {
+    prefs: Prefs,
+    dirty: bool,
+    recent_missing: HashSet<PathBuf>,
+}
+
+/// What the window shows apart from the features' state: the screen, the widgets' state,
+/// the modal dialog, the status line, the keyboard focus, the file dialog and the window.
+#[derive(Default)]
+struct UiState {
+    screen: Screen,
+    views: Views,
     modal: Option<Modal>,
     notice: Option<Notice>,
-    writes: usize,
-    detected_module: Option<PathBuf>,
-    softhsm: Option<PathBuf>,
     focus: Option<FocusTarget>,
     last_focus: Option<egui::Id>,
     file_dialog: FileDialogState,
-    recent_missing: HashSet<PathBuf>,
-    install: InstallState,
-    elsewhere: Option<Elsewhere>,
-    install_hint: Option<InstallHint>,
-    install_target: Option<PathBuf>,
     window: WindowState,
+    /// Files being written (the report, an authorized_keys fragment, a new configuration).
+    writes: usize,
 }
 
 impl FxApp {
@@ -180,35 +181,21 @@ impl FxApp {
         theme::install(ctx);
         let tasks = Tasks::new(ctx.clone());
         let mut app = FxApp {
-            prefs,
-            prefs_dirty: false,
+            settings: Settings {
+                prefs,
+                ..Settings::default()
+            },
             tasks,
-            screen: Screen::default(),
-            views: Views::default(),
-            doc: None,
-            loading: None,
-            missing: None,
-            load_problem: None,
-            saving: false,
-            after_save: None,
+            ui: UiState {
+                focus: Some(FocusTarget::Entry),
+                ..UiState::default()
+            },
+            document: DocumentState::default(),
             certs: CertState::default(),
             doctor: DoctorState::default(),
             key: KeyState::default(),
             module: ModuleState::default(),
-            modal: None,
-            notice: None,
-            writes: 0,
-            detected_module: None,
-            softhsm: None,
-            focus: Some(FocusTarget::Entry),
-            last_focus: None,
-            file_dialog: FileDialogState::default(),
-            recent_missing: HashSet::new(),
             install: InstallState::default(),
-            elsewhere: None,
-            install_hint: None,
-            install_target: None,
-            window: WindowState::default(),
             options,
         };
         let demo = app.options.demo.clone();
@@ -241,34 +228,35 @@ impl FxApp {
 
     /// The commands shown for a configuration written elsewhere: (install, FXPKCS11_CFG).
     pub fn install_commands(&self) -> Option<(&str, &str)> {
-        self.install_hint
+        self.install
+            .hint
             .as_ref()
             .map(|hint| (hint.install.as_str(), hint.env.as_str()))
     }
 
     /// The screen shown.
     pub fn screen(&self) -> Screen {
-        self.screen
+        self.ui.screen
     }
 
     /// The path of the open configuration.
     pub fn open_path(&self) -> Option<&Path> {
-        self.doc.as_ref().map(|doc| doc.file.path.as_path())
+        self.document.open.as_ref().map(|doc| doc.file.path.as_path())
     }
 
     /// Whether the open configuration has unsaved changes.
     pub fn is_modified(&self) -> bool {
-        self.doc.as_ref().is_some_and(|doc| doc.modified)
+        self.document.open.as_ref().is_some_and(|doc| doc.modified)
     }
 
     /// Whether another program changed the open file since it was loaded or saved.
     pub fn changed_on_disk(&self) -> bool {
-        self.doc.as_ref().is_some_and(|doc| doc.changed_on_disk)
+        self.document.open.as_ref().is_some_and(|doc| doc.changed_on_disk)
     }
 
     /// The window title, such as `fxconfig — /etc/fxpkcs11.cfg ●`.
     pub fn window_title(&self) -> String {
-        match &self.doc {
+        match &self.document.open {
             Some(doc) if doc.modified => {
                 format!("{APP_NAME} — {} {}", doc.file.path.display(), theme::UNSAVED_MARK)
             }
@@ -280,10 +268,10 @@ impl FxApp {
     /// Whether background work the UI waits for is running (reading, saving, writing, a
     /// dialog, certificates, a key, the doctor, validation).
     pub fn is_busy(&self) -> bool {
-        self.loading.is_some()
-            || self.saving
-            || self.file_dialog.open
-            || self.writes > 0
+        self.document.loading.is_some()
+            || self.document.saving
+            || self.ui.file_dialog.open
+            || self.ui.writes > 0
             || self.certs.ca.is_loading()
             || self.certs.p12.is_loading()
             || self.certs.importing
@@ -293,7 +281,8 @@ impl FxApp {
             || self.module.running
             || self.module.ssh_running
             || self
-                .doc
+                .document
+                .open
                 .as_ref()
                 .is_some_and(|doc| doc.validating || doc.findings_revision != Some(doc.revision))
     }
@@ -323,7 +312,7 @@ impl FxApp {
     /// another program changed it since), and the demo simulator's fault.
     fn connection_inputs(&self) -> RunInputs {
         let mut inputs = RunInputs::default();
-        if let Some(doc) = &self.doc {
+        if let Some(doc) = &self.document.open {
             inputs.config = Some(doc.file.path.clone());
             inputs.config_sha256 = (!doc.changed_on_disk).then(|| doc.baseline_sha256.clone());
         }
@@ -356,7 +345,13 @@ impl FxApp {
             outcome.inputs.changes_since(&now)
         });
         now.token = None;
-        now.ssh_target = self.prefs.ssh_destination.as_deref().map(str::trim).map(str::to_owned);
+        now.ssh_target = self
+            .settings
+            .prefs
+            .ssh_destination
+            .as_deref()
+            .map(str::trim)
+            .map(str::to_owned);
         let ssh = self
             .module
             .ssh_inputs
@@ -377,22 +372,22 @@ impl FxApp {
 
     /// Why file dialogs cannot open here, once one failed.
     pub fn dialog_failure(&self) -> Option<&str> {
-        self.file_dialog.failure.as_deref()
+        self.ui.file_dialog.failure.as_deref()
     }
 
     /// Whether the left navigation is shown.
     pub fn navigation_shown(&self) -> bool {
-        !self.prefs.navigation_hidden
+        !self.settings.prefs.navigation_hidden
     }
 
     /// Whether a modal dialog is open.
     pub fn modal_open(&self) -> bool {
-        self.modal.is_some()
+        self.ui.modal.is_some()
     }
 
     /// The message in the status bar.
     pub fn notice(&self) -> Option<&str> {
-        self.notice.as_ref().map(|notice| notice.text.as_str())
+        self.ui.notice.as_ref().map(|notice| notice.text.as_str())
     }
 
     /// Records which renderer draws the window (shown in the About window, for support).
@@ -400,36 +395,38 @@ impl FxApp {
         if let Some(probe) = &self.options.probe {
             probe.with(|record| record.renderer.clone_from(&renderer));
         }
-        self.window.renderer = Some(renderer);
+        self.ui.window.renderer = Some(renderer);
     }
 
     /// The renderer that draws the window, when known.
     pub fn renderer(&self) -> Option<&str> {
-        self.window.renderer.as_deref()
+        self.ui.window.renderer.as_deref()
     }
 
     /// The preferences as they stand.
     pub fn prefs(&self) -> &Prefs {
-        &self.prefs
+        &self.settings.prefs
     }
 
     /// The module path used in the SSH commands.
     fn module_path(&self) -> String {
-        self.prefs
+        self.settings
+            .prefs
             .module_path
             .clone()
             .filter(|path| !path.trim().is_empty())
-            .or_else(|| self.detected_module.as_ref().map(|p| p.display().to_string()))
+            .or_else(|| self.module.detected.as_ref().map(|p| p.display().to_string()))
             .unwrap_or_else(|| GUIDE_MODULE_PATH.to_owned())
     }
 
     /// Whether a module was chosen or found (else the guide's path is only an example).
     fn module_configured(&self) -> bool {
-        self.prefs
+        self.settings
+            .prefs
             .module_path
             .as_deref()
             .is_some_and(|path| !path.trim().is_empty())
-            || self.detected_module.is_some()
+            || self.module.detected.is_some()
     }
 
     // ---- background work --------------------------------------------------------------
@@ -441,9 +438,9 @@ impl FxApp {
     }
 
     fn start_load(&mut self, path: PathBuf) {
-        self.loading = Some(path.clone());
-        self.missing = None;
-        self.load_problem = None;
+        self.document.loading = Some(path.clone());
+        self.document.missing = None;
+        self.document.load_problem = None;
         let library = self.options.library();
         self.spawn("load", move || {
             let result = tasks::load_config(&path, &library);
@@ -459,9 +456,9 @@ impl FxApp {
     }
 
     fn start_create(&mut self, path: PathBuf) {
-        self.loading = Some(path.clone());
-        self.missing = None;
-        self.load_problem = None;
+        self.document.loading = Some(path.clone());
+        self.document.missing = None;
+        self.document.load_problem = None;
         let library = self.options.library();
         self.spawn("create", move || {
             let file = CfgFile::new_unsaved(&path, CfgDocument::new());
@@ -569,7 +566,7 @@ impl FxApp {
     /// Writes `doc` as a new file at `target` on a worker (never over an existing file unless
     /// `force`); `install_for` names the file it is a copy for, when written elsewhere.
     fn start_init(&mut self, target: PathBuf, doc: CfgDocument, force: bool, install_for: Option<PathBuf>) {
-        self.writes += 1;
+        self.ui.writes += 1;
         self.spawn("init", move || TaskEvent::Initialized {
             result: cfg::init::create(&target, &doc, force),
             target,
@@ -580,7 +577,7 @@ impl FxApp {
 
     /// Finds which recent files are gone, on a worker (the disk may be slow).
     fn check_recent_files(&mut self) {
-        let files = self.prefs.recent_files.clone();
+        let files = self.settings.prefs.recent_files.clone();
         if files.is_empty() {
             return;
         }
@@ -590,7 +587,7 @@ impl FxApp {
     }
 
     fn start_validation(&mut self) {
-        let Some(doc) = &mut self.doc else {
+        let Some(doc) = &mut self.document.open else {
             return;
         };
         if doc.validating || doc.findings_revision == Some(doc.revision) {
@@ -608,7 +605,7 @@ impl FxApp {
 
     fn watch(&mut self) {
         let interval = self.options.watch_interval;
-        if let Some(doc) = &mut self.doc {
+        if let Some(doc) = &mut self.document.open {
             doc.watch_generation += 1;
             doc.changed_on_disk = false;
             // Replacing the watch ends the old one.
@@ -618,19 +615,19 @@ impl FxApp {
     }
 
     fn save_prefs(&mut self) {
-        self.prefs_dirty = false;
-        tasks::save_prefs(&self.tasks, &self.options.prefs, &self.prefs);
+        self.settings.dirty = false;
+        tasks::save_prefs(&self.tasks, &self.options.prefs, &self.settings.prefs);
     }
 
     fn info(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
+        self.ui.notice = Some(Notice {
             text: text.into(),
             is_error: false,
         });
     }
 
     fn error(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
+        self.ui.notice = Some(Notice {
             text: text.into(),
             is_error: true,
         });
@@ -646,9 +643,9 @@ impl eframe::App for FxApp {
     fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
-        if self.window.frames == 0 {
+        if self.ui.window.frames == 0 {
             // The saved theme wins over whatever was set while the window was being made.
-            ctx.set_theme(self.prefs.theme.preference());
+            ctx.set_theme(self.settings.prefs.theme.preference());
         }
         for event in self.tasks.drain() {
             self.handle(&ctx, event);
@@ -668,7 +665,7 @@ impl eframe::App for FxApp {
         }
         self.after_frame(&ctx);
         self.record_frame(&ctx, frame, started);
-        self.window.frames += 1;
+        self.ui.window.frames += 1;
     }
 
     fn persist_egui_memory(&self) -> bool {
@@ -676,10 +673,10 @@ impl eframe::App for FxApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        if self.prefs_dirty {
-            self.prefs_dirty = false;
+        if self.settings.dirty {
+            self.settings.dirty = false;
             // The app is closing: a failure to write only loses the preferences.
-            let _ = self.options.prefs.save(&self.prefs);
+            let _ = self.options.prefs.save(&self.settings.prefs);
         }
     }
 }

@@ -178,8 +178,8 @@ impl OpenDocument {
     }
 }
 
-/// What the app found of the fxpkcs11 installation, and whether the library's file can be
-/// created.
+/// What the app found of the fxpkcs11 installation, whether the library's file can be
+/// created, and a configuration meant for a file this account may not write.
 #[derive(Debug, Default)]
 pub struct InstallState {
     /// A search is running.
@@ -188,6 +188,30 @@ pub struct InstallState {
     pub found: Option<crate::install::Installation>,
     /// Whether the library's file can be created, found before anything is written.
     pub library_plan: Option<crate::cfg::init::InitPlan>,
+    /// What "Save elsewhere…" would write, and where it was meant to go.
+    pub elsewhere: Option<Elsewhere>,
+    /// The commands that put a configuration written elsewhere in place, until dismissed.
+    pub hint: Option<InstallHint>,
+    /// The file the configuration being saved elsewhere is meant for.
+    pub target: Option<PathBuf>,
+}
+
+/// The open configuration and what happens to it: loading, a missing file, a load that
+/// failed, a save and what follows it.
+#[derive(Debug, Default)]
+pub struct DocumentState {
+    /// The configuration being edited.
+    pub open: Option<OpenDocument>,
+    /// The configuration being read, if any.
+    pub loading: Option<PathBuf>,
+    /// A configuration that was asked for but does not exist.
+    pub missing: Option<Missing>,
+    /// Why the last configuration could not be read.
+    pub load_problem: Option<Problem>,
+    /// A save is running.
+    pub saving: bool,
+    /// What to do once the save is done.
+    pub after_save: Option<super::command::Pending>,
 }
 
 /// A configuration written somewhere this account may write, for a file it may not: the
@@ -422,4 +446,8 @@ pub struct ModuleState {
     pub ssh: Option<Result<crate::pkcs11::ssh::SshLoginReport, Problem>>,
     /// What the last SSH test read: the target, the module and the configuration.
     pub ssh_inputs: Option<RunInputs>,
+    /// The Futurex module found where the guide installs it, if any.
+    pub detected: Option<PathBuf>,
+    /// SoftHSM2's module, found in the demo, to stand in for the Futurex module.
+    pub softhsm: Option<PathBuf>,
 }
