@@ -17,9 +17,10 @@ use crate::pkcs11::ssh::{self, SshLoginOptions, SshTarget};
 use crate::secret::Secret;
 
 use super::chrome::ScrollKey;
-use super::command::{Command, Modal, Pending};
+use super::command::{Command, Pending};
 use super::dialogs::{DialogPurpose, DialogRequest};
 use super::drop::{self};
+use super::modals::Modal;
 use super::model::{CopySource, Problem};
 use super::screens::{self, Screen};
 use super::tasks::{self, TaskEvent};

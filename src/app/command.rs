@@ -10,11 +10,9 @@ use crate::secret::Secret;
 use crate::sim::Fault;
 
 use super::dialogs::DialogPurpose;
-use super::diff::DiffLine;
-use super::model::{CopySource, Problem};
+use super::model::CopySource;
 use super::prefs::ThemeChoice;
 use super::screens::Screen;
-use super::tasks::CopyPreview;
 
 /// One request from the UI.
 #[derive(Debug)]
@@ -180,78 +178,5 @@ pub enum Pending {
     RunDoctor {
         /// The last check to run, or `None` for all.
         stop_after: Option<CheckId>,
-    },
-}
-
-/// The modal dialog on top of the window, if any.
-#[derive(Debug)]
-pub enum Modal {
-    /// There are unsaved changes; save, discard or cancel before `then`.
-    Unsaved {
-        /// What to do afterwards.
-        then: Pending,
-    },
-    /// The changes about to be saved.
-    ReviewSave {
-        /// The line diff.
-        lines: Vec<DiffLine>,
-        /// What to do once saved.
-        then: Option<Pending>,
-    },
-    /// The open file has unsaved changes and a test reads the saved file: save first, or
-    /// test the saved file.
-    UnsavedTest {
-        /// The last check of the test, or `None` for all.
-        stop_after: Option<CheckId>,
-    },
-    /// A save failed: its cause and what to do next.
-    SaveFailed {
-        /// The file that was not written.
-        path: PathBuf,
-        /// The cause and its remedy.
-        problem: Problem,
-        /// Whether the folder or file is not writable by this user.
-        permission_denied: bool,
-    },
-    /// A path typed by hand, because the file dialog could not open.
-    TypePath {
-        /// What the path is for.
-        purpose: DialogPurpose,
-        /// The path as typed.
-        text: String,
-    },
-    /// The version, the renderer, where things are, and the keyboard shortcuts.
-    About,
-    /// A new configuration (the guide's layout, or a copy) was not created: the cause, its
-    /// remedy, and the ways on.
-    NotCreated {
-        /// The file that was not created.
-        path: PathBuf,
-        /// The cause and its remedy.
-        problem: Problem,
-        /// Whether a file already has that name (it was left as it is and can be opened).
-        exists: bool,
-    },
-    /// The difference a copy makes, and who may read it, before it is written.
-    CopyPreview(Box<CopyPreview>),
-    /// A configuration cannot be written where it was meant: nothing was written; save it
-    /// elsewhere and install it with the command shown, or point `FXPKCS11_CFG` at it.
-    CannotWrite {
-        /// The file meant.
-        target: PathBuf,
-        /// Why not.
-        reason: String,
-        /// A file this account may write instead, to suggest.
-        elsewhere: Option<PathBuf>,
-        /// The file already on disk that the commands can name (a copy's source, the open
-        /// file), when there is one.
-        source: Option<PathBuf>,
-    },
-    /// The password of a PKCS#12 file.
-    P12Password {
-        /// The file.
-        path: PathBuf,
-        /// The password as typed (wiped on drop).
-        password: Zeroizing<String>,
     },
 }

@@ -10,9 +10,10 @@ use crate::cfg::{self, CfgDocument, CfgError};
 use crate::sshkey;
 
 use super::FxApp;
-use super::command::{Command, Modal, Pending};
+use super::command::{Command, Pending};
 use super::dialogs::DialogPurpose;
 use super::drop::DropTarget;
+use super::modals::Modal;
 use super::model::{CopySource, Elsewhere, InstallHint, LoadedConfig, Missing, OpenDocument, Problem, Slot};
 use super::screens::Screen;
 use super::tasks::{TaskEvent, WrittenKind};

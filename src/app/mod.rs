@@ -30,6 +30,7 @@ pub mod dialogs;
 pub mod drop;
 mod events;
 mod launch;
+mod modals;
 mod model;
 pub mod prefs;
 pub mod screens;
@@ -56,7 +57,7 @@ use crate::sshkey;
 
 pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
-use command::Modal;
+use modals::Modal;
 use model::{CertState, DiskWatch, DoctorState, DocumentState, InstallState, KeyState, ModuleState, Problem, Slot};
 use prefs::Prefs;
 use screens::Screen;
