@@ -3,14 +3,11 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
 
 use egui::{Key, KeyboardShortcut, Modifiers, ViewportCommand};
 use zeroize::Zeroizing;
 
 use crate::cfg::{self, CfgDocument};
-use crate::doctor::CheckId;
-use crate::doctor::record::{RunRecord, RunScope};
 use crate::import::{self, ImportRequest};
 use crate::pkcs11::Helper;
 use crate::pkcs11::ssh::{self, SshLoginOptions, SshTarget};
@@ -20,6 +17,7 @@ use super::chrome::ScrollKey;
 use super::command::{Command, Pending};
 use super::dialogs::{DialogPurpose, DialogRequest};
 use super::drop::{self};
+use super::features::doctor::DoctorCommand;
 use super::modals::Modal;
 use super::model::{CopySource, Problem};
 use super::screens::{self, Screen};
@@ -142,47 +140,9 @@ impl FxApp {
         });
     }
 
-    /// Runs the doctor, first asking whether to save when there are unsaved changes (the
-    /// doctor reads the file on disk).
-    pub(super) fn request_doctor(&mut self, stop_after: Option<CheckId>) {
-        if self.doctor.running() || self.document.open.is_none() {
-            return;
-        }
-        if self.is_modified() {
-            self.ui.modal = Some(Modal::UnsavedTest { stop_after });
-        } else {
-            self.run_doctor(stop_after);
-        }
-    }
-
-    /// Starts a run of the saved file: a new [`RunRecord`] replaces the one on screen, so
-    /// that nothing of an older run shows beside it.
-    pub(super) fn run_doctor(&mut self, stop_after: Option<CheckId>) {
-        let Some(path) = self.open_path().map(Path::to_owned) else {
-            return;
-        };
-        if self.doctor.running() {
-            return;
-        }
-        let id = self.doctor.run_id() + 1;
-        let scope = stop_after.map_or(RunScope::Full, |last| RunScope::UpTo { last });
-        let inputs = self.connection_inputs();
-        match self.tasks.run_doctor(id, path, self.options.doctor_timeout, stop_after) {
-            Ok(cancel) => {
-                self.doctor.run = Some(RunRecord::start(id, scope, inputs));
-                self.doctor.cancel = Some(cancel);
-                self.doctor.step_started = Some(Instant::now());
-            }
-            Err(error) => {
-                let why = format!("Could not start the connection test: {error}");
-                self.doctor.run = Some(RunRecord::failed_to_start(id, scope, inputs, why.clone()));
-                self.error(why);
-            }
-        }
-    }
-
     pub(super) fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
+            Command::Doctor(command) => self.apply_doctor(command),
             Command::Navigate(screen) => {
                 self.ui.screen = screen;
                 self.ui.focus = Some(FocusTarget::Entry);
@@ -251,32 +211,12 @@ impl FxApp {
             }
             Command::InspectConfigured => self.inspect_configured(),
             Command::ApplyToConfig => self.apply_to_config(),
-            Command::RunDoctor { stop_after } => self.request_doctor(stop_after),
-            Command::TestSavedFile { stop_after } => {
-                if matches!(self.ui.modal, Some(Modal::UnsavedTest { .. })) {
-                    self.ui.modal = None;
-                }
-                self.run_doctor(stop_after);
-            }
-            Command::CancelDoctor => {
-                if self.doctor.running() {
-                    self.doctor.cancel();
-                }
-            }
             Command::CancelModule => {
                 if self.module.running {
                     self.module.running = false;
                     // The answer still on its way is ignored.
                     self.module.generation += 1;
                     self.info("Stopped waiting for the module.");
-                }
-            }
-            Command::SetFault(fault) => {
-                if let Some(demo) = self.options.demo.clone() {
-                    self.spawn("fault", move || TaskEvent::FaultSet {
-                        fault,
-                        result: demo.set_fault(fault),
-                    });
                 }
             }
             Command::LoadPublicKey(path) => self.load_public_key(path),
@@ -491,7 +431,7 @@ impl FxApp {
         }
         if (self.doctor.running() || self.module.running) && key(Key::Escape) {
             if self.doctor.running() {
-                out.push(Command::CancelDoctor);
+                out.push(DoctorCommand::Cancel.into());
             }
             if self.module.running {
                 out.push(Command::CancelModule);
@@ -526,7 +466,7 @@ impl FxApp {
         let nothing_focused = ctx.memory(|memory| memory.focused().is_none());
         if nothing_focused && ctx.input(|input| input.key_pressed(Key::Enter)) {
             match self.ui.screen {
-                Screen::ConnectionTest => out.push(Command::RunDoctor { stop_after: None }),
+                Screen::ConnectionTest => out.push(DoctorCommand::Run { stop_after: None }.into()),
                 Screen::Pkcs11Module => out.push(screens::pkcs11::enter_action(&self.ui.views.module)),
                 Screen::Troubleshooting => {
                     let target = self.ui.views.module.target.trim().to_owned();

@@ -7,9 +7,9 @@ use zeroize::Zeroizing;
 
 use crate::doctor::CheckId;
 use crate::secret::Secret;
-use crate::sim::Fault;
 
 use super::dialogs::DialogPurpose;
+use super::features::doctor::DoctorCommand;
 use super::model::CopySource;
 use super::prefs::ThemeChoice;
 use super::screens::Screen;
@@ -17,6 +17,8 @@ use super::screens::Screen;
 /// One request from the UI.
 #[derive(Debug)]
 pub enum Command {
+    /// A command of the connection doctor.
+    Doctor(DoctorCommand),
     /// Show another screen.
     Navigate(Screen),
     /// Show this step of the guided troubleshooting (0 for the first).
@@ -63,17 +65,8 @@ pub enum Command {
     InspectConfigured,
     /// Copy the CA and the PKCS#12 file next to the configuration and name them in it.
     ApplyToConfig,
-    /// Run the connection doctor on the saved configuration; with a check, stop after it.
-    RunDoctor {
-        /// The last check to run, or `None` for all.
-        stop_after: Option<CheckId>,
-    },
-    /// Cancel the running doctor.
-    CancelDoctor,
     /// Stop waiting for the module load or sign test (its helper process ends at its timeout).
     CancelModule,
-    /// Switch the demo simulator's fault.
-    SetFault(Option<Fault>),
     /// Read and render a public key file.
     LoadPublicKey(PathBuf),
     /// Render the open public key again with this comment.
@@ -125,11 +118,6 @@ pub enum Command {
     ShowAbout,
     /// Move the keyboard focus to the screen's first control (F6).
     FocusContent,
-    /// Run the connection doctor on the saved file although there are unsaved changes.
-    TestSavedFile {
-        /// The last check to run, or `None` for all.
-        stop_after: Option<CheckId>,
-    },
     /// Make the open file (and its backup) readable by its owner only, keeping the owner.
     TightenPermissions,
     /// Forget a file in the recent list.

@@ -124,37 +124,7 @@ impl FxApp {
                     Err(error) => self.error(format!("Could not save {what} to {}: {error}", path.display())),
                 }
             }
-            TaskEvent::Check { run, result } => {
-                if let Some(shown) = self
-                    .doctor
-                    .run
-                    .as_mut()
-                    .filter(|shown| shown.id == run && shown.is_running())
-                {
-                    shown.record(result);
-                    self.doctor.step_started = Some(std::time::Instant::now());
-                }
-            }
-            TaskEvent::DoctorDone { run, report, header } => {
-                self.doctor.header = Some(header);
-                if let Some(shown) = self.doctor.run.as_mut().filter(|shown| shown.id == run) {
-                    if shown.is_running() {
-                        self.doctor.cancel = None;
-                        shown.finish(*report);
-                    } else if shown.document.is_none() {
-                        // A cancelled run's worker ends later: the file as it read it still
-                        // belongs in its report.
-                        shown.document = report.document;
-                    }
-                }
-            }
-            TaskEvent::FaultSet { fault, result } => match result {
-                Ok(()) => {
-                    let name = fault.map_or("none", |f| f.name());
-                    self.info(format!("Simulator fault: {name}. Run the connection test to see it."));
-                }
-                Err(error) => self.explain("Could not switch the fault", &error),
-            },
+            TaskEvent::Doctor(event) => self.handle_doctor(event),
             TaskEvent::Dropped { path, target } => self.route_dropped(path, target),
             TaskEvent::ModuleFound { module, softhsm } => {
                 self.module.detected = module;

@@ -29,6 +29,7 @@ mod command;
 pub mod dialogs;
 pub mod drop;
 mod events;
+pub mod features;
 mod launch;
 mod modals;
 mod model;
@@ -48,8 +49,7 @@ use std::time::{Duration, Instant};
 use egui::Ui;
 
 use crate::cfg::{self, CfgDocument, CfgFile};
-use crate::doctor::CheckResult;
-use crate::doctor::record::{ModuleIdentity, RunInputs, RunRecord};
+use crate::doctor::record::{ModuleIdentity, RunInputs};
 use crate::identity;
 use crate::remedy::Explain;
 use crate::secret::Secret;
@@ -57,8 +57,9 @@ use crate::sshkey;
 
 pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
+use features::doctor::DoctorState;
 use modals::Modal;
-use model::{CertState, DiskWatch, DoctorState, DocumentState, InstallState, KeyState, ModuleState, Problem, Slot};
+use model::{CertState, DiskWatch, DocumentState, InstallState, KeyState, ModuleState, Problem, Slot};
 use prefs::Prefs;
 use screens::Screen;
 use screens::certificates::CertView;
@@ -288,43 +289,6 @@ impl FxApp {
                 .is_some_and(|doc| doc.validating || doc.findings_revision != Some(doc.revision))
     }
 
-    /// Whether the connection doctor is running.
-    pub fn doctor_running(&self) -> bool {
-        self.doctor.running()
-    }
-
-    /// The results of the run on screen, in the order they ran.
-    pub fn check_results(&self) -> &[CheckResult] {
-        self.doctor.run.as_ref().map_or(&[], |run| run.results.as_slice())
-    }
-
-    /// The run on screen.
-    pub fn doctor_run(&self) -> Option<&RunRecord> {
-        self.doctor.run.as_ref()
-    }
-
-    /// The Markdown report of the run on screen, as Copy report and Save report give it
-    /// (marked out of date when its inputs changed); `None` while it runs or before a run.
-    pub fn report_markdown(&self) -> Option<String> {
-        self.doctor.markdown(&self.doctor_changes())
-    }
-
-    /// The inputs a connection test would read now: the open file's saved bytes (none when
-    /// another program changed it since), and the demo simulator's fault.
-    fn connection_inputs(&self) -> RunInputs {
-        let mut inputs = RunInputs::default();
-        if let Some(doc) = &self.document.open {
-            inputs.config = Some(doc.file.path.clone());
-            inputs.config_sha256 = (!doc.changed_on_disk).then(|| doc.baseline_sha256.clone());
-        }
-        inputs.fault = self
-            .options
-            .demo
-            .as_deref()
-            .map(|demo| demo.fault().map_or("none", |fault| fault.name()).to_owned());
-        inputs
-    }
-
     /// The inputs a module walk or an SSH test would read now: the configuration (as for
     /// the connection test), the module by path (its file's identity is read by the worker),
     /// the token and the SSH target as set on the PKCS#11 module screen.
@@ -360,15 +324,6 @@ impl FxApp {
             .filter(|_| self.module.ssh.is_some())
             .map_or_else(Vec::new, |inputs| inputs.changes_since(&now));
         (walk, ssh)
-    }
-
-    /// What changed since the run on screen read its inputs: empty when it is current.
-    fn doctor_changes(&self) -> Vec<String> {
-        self.doctor
-            .run
-            .as_ref()
-            .map(|run| run.inputs.changes_since(&self.connection_inputs()))
-            .unwrap_or_default()
     }
 
     /// Why file dialogs cannot open here, once one failed.

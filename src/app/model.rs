@@ -4,16 +4,12 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::time::Instant;
 
 use zeroize::Zeroizing;
 
 use crate::cfg::{CfgDocument, CfgFile, Finding, LibraryCfg};
-use crate::doctor::record::{RunEnd, RunInputs, RunRecord};
-use crate::doctor::report::ReportHeader;
-use crate::doctor::{CheckId, CheckResult};
+use crate::doctor::record::RunInputs;
 use crate::identity::{CaBundle, ClientIdentity};
 use crate::remedy::{self, Explain};
 use crate::secret::Secret;
@@ -322,72 +318,6 @@ pub struct CertState {
     pub importing: bool,
     /// The last import's outcome, as a sentence.
     pub import_result: Option<Result<String, Problem>>,
-}
-
-/// The connection doctor: the run on screen (the latest started), and what a running run
-/// needs. Every screen and report shows [`DoctorState::run`] and nothing else, so what they
-/// say is true of one run; results of an older run never mix in.
-#[derive(Debug, Default)]
-pub struct DoctorState {
-    /// The run on screen, running or ended.
-    pub run: Option<RunRecord>,
-    /// The running run's cancel flag.
-    pub cancel: Option<Arc<AtomicBool>>,
-    /// When the check running now started (the run's start, or the last result's arrival).
-    pub step_started: Option<Instant>,
-    /// The head of the reports (tool version, operating system), read once by a worker.
-    pub header: Option<ReportHeader>,
-}
-
-impl DoctorState {
-    /// Whether a run is in progress.
-    pub fn running(&self) -> bool {
-        self.run.as_ref().is_some_and(RunRecord::is_running)
-    }
-
-    /// The id of the run on screen, 0 before the first.
-    pub fn run_id(&self) -> u64 {
-        self.run.as_ref().map_or(0, |run| run.id)
-    }
-
-    /// The result of a check in the run on screen.
-    pub fn result(&self, id: CheckId) -> Option<&CheckResult> {
-        self.run.as_ref().and_then(|run| run.result(id))
-    }
-
-    /// The check that is running now.
-    pub fn current(&self) -> Option<CheckId> {
-        self.run.as_ref().and_then(RunRecord::current)
-    }
-
-    /// Whether the run on screen was cancelled.
-    pub fn cancelled(&self) -> bool {
-        matches!(self.run.as_ref().map(|run| &run.end), Some(RunEnd::Cancelled { .. }))
-    }
-
-    /// Cancels the running run: its worker stops before its next check, the run ends as
-    /// cancelled naming the check that was running, and results still on their way are
-    /// ignored.
-    pub fn cancel(&mut self) {
-        if let Some(cancel) = self.cancel.take() {
-            cancel.store(true, Ordering::Relaxed);
-        }
-        let waited = self.step_started.map(|started| started.elapsed()).unwrap_or_default();
-        if let Some(run) = &mut self.run {
-            run.cancel(waited);
-        }
-    }
-
-    /// The run on screen as a Markdown report, marked out of date by `changes`; `None`
-    /// while it runs or before the first.
-    pub fn markdown(&self, changes: &[String]) -> Option<String> {
-        let run = self.run.as_ref().filter(|run| !run.is_running())?;
-        let header = self.header.clone().unwrap_or_else(|| ReportHeader {
-            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
-        });
-        Some(crate::doctor::report::markdown_of_run(run, &header, changes))
-    }
 }
 
 /// The public key of the SSH key screen.

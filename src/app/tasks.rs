@@ -17,11 +17,10 @@ use crate::cfg::init::{self, InitError, InitPlan, InitReport};
 use crate::cfg::{CfgDocument, CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
 use crate::doctor::record::{ModuleIdentity, RunInputs};
 use crate::doctor::report::ReportHeader;
-use crate::doctor::{self, CheckId, CheckResult, DoctorOptions, Report};
+use crate::doctor::{self, CheckId, CheckResult, DoctorOptions};
 use crate::identity::{CaBundle, ClientIdentity, IdentityError};
 use crate::import::{ImportError, ImportReport};
 use crate::install::{self, Installation, LocateRequest, SearchFolder};
-use crate::sim::{Fault, SimError};
 use crate::sshkey::{PubkeyError, PublicKeyReport};
 
 use crate::pkcs11::ssh::SshLoginReport;
@@ -31,6 +30,7 @@ use crate::secret::Secret;
 use super::dialogs::{DialogAnswer, DialogPurpose};
 use super::diff::{self, DiffLine};
 use super::drop::DropTarget;
+use super::features::doctor::DoctorEvent;
 use super::model::{CopySource, DiskWatch, LoadedConfig, ModuleOutcome, Problem};
 use super::prefs::{Prefs, PrefsStore};
 
@@ -116,6 +116,8 @@ pub enum WrittenKind {
 /// The outcome of one piece of background work.
 #[derive(Debug)]
 pub enum TaskEvent {
+    /// An event of the connection doctor.
+    Doctor(DoctorEvent),
     /// A file dialog was answered (`Ok(None)`: cancelled), or could not be shown.
     Dialog {
         /// What the dialog was for.
@@ -193,29 +195,6 @@ pub enum TaskEvent {
         path: PathBuf,
         /// Nothing, or the operating system's error.
         result: io::Result<()>,
-    },
-    /// One doctor check finished.
-    Check {
-        /// The run it belongs to.
-        run: u64,
-        /// Its result.
-        result: CheckResult,
-    },
-    /// A doctor run finished.
-    DoctorDone {
-        /// The run.
-        run: u64,
-        /// Every result, and the configuration as the run read it.
-        report: Box<Report>,
-        /// The head of the reports: this build's version and the operating system.
-        header: ReportHeader,
-    },
-    /// The simulator's fault was switched.
-    FaultSet {
-        /// The fault asked for.
-        fault: Option<Fault>,
-        /// Nothing, or why not.
-        result: Result<(), SimError>,
     },
     /// A dropped file was examined.
     Dropped {
@@ -316,7 +295,7 @@ impl Tasks {
         self.receiver.try_iter().collect()
     }
 
-    /// Starts a doctor run on `config`, streaming each result as a [`TaskEvent::Check`]
+    /// Starts a doctor run on `config`, streaming each result as a [`DoctorEvent::Check`]
     /// and waking the UI for each. With `stop_after`, the run stops once that check is
     /// done and reports nothing after it. Setting the returned flag cancels the run
     /// before its next check.
@@ -351,15 +330,15 @@ impl Tasks {
                         stopped = true;
                         worker_cancel.store(true, Ordering::Relaxed);
                     }
-                    let _ = sender.send(TaskEvent::Check {
+                    let _ = sender.send(TaskEvent::Doctor(DoctorEvent::Check {
                         run,
                         result: result.clone(),
-                    });
+                    }));
                     ctx.request_repaint();
                 };
                 let report = Box::new(doctor::run(&options, &worker_cancel, &mut on_result));
                 let header = ReportHeader::current();
-                let _ = sender.send(TaskEvent::DoctorDone { run, report, header });
+                let _ = sender.send(DoctorEvent::Done { run, report, header }.into());
                 ctx.request_repaint();
             })?;
         Ok(cancel)

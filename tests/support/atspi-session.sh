@@ -28,11 +28,12 @@ pids=()   # everything started, stopped in reverse order
 
 # Stops PID after its descendants, deepest first, so each parent reaps its children (the AT-SPI
 # bus launcher starts a bus daemon, which starts the registry).
+alive() { local stat; stat=$(ps -o stat= -p "$1") && [[ $stat != Z* ]]; }
 stop_tree() {
   local child
-  for child in $(pgrep -P "$1" 2>/dev/null || true); do stop_tree "$child"; done
+  for child in $(pgrep -P "$1" || true); do stop_tree "$child"; done
   kill "$1" 2>/dev/null || return 0
-  for _ in $(seq 20); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  for _ in $(seq 20); do alive "$1" || return 0; sleep 0.1; done
   kill -9 "$1" 2>/dev/null || true
 }
 cleanup() {
@@ -59,20 +60,34 @@ for _ in $(seq 100); do [[ -s $tmp/display ]] && break; sleep 0.1; done
 [[ -s $tmp/display ]] || { echo "Xvfb did not start: $(cat "$tmp/xvfb.log")" >&2; exit 1; }
 export DISPLAY=:$(head -n1 "$tmp/display")
 
-# A private session bus, then the AT-SPI bus launcher on it, accessibility on.
+# A private session bus; on it the AT-SPI bus launcher with accessibility on (--a11y=1), and
+# the registry on the AT-SPI bus, both started here rather than by D-Bus activation so that
+# they are this script's children, stopped and reaped by it.
 # (--nofork: a child of this script, so that it is reaped; pid 1 may not reap.)
-dbus-daemon --session --nofork --print-address=5 5>"$tmp/bus" &
+dbus-daemon --session --nofork --print-address=5 5>"$tmp/bus" 2>"$tmp/bus.log" &
 pids+=($!)
 for _ in $(seq 100); do [[ -s $tmp/bus ]] && break; sleep 0.1; done
 export DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$tmp/bus")
-/usr/libexec/at-spi-bus-launcher --launch-immediately --a11y=1 2>"$tmp/launcher.log" &
+# has_owner BUS NAME: whether NAME is taken on BUS (asking does not start its service).
+has_owner() {
+  gdbus call --address "$1" --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.NameHasOwner "$2" 2>/dev/null | grep -q true
+}
+wait_owner() {
+  for _ in $(seq 100); do has_owner "$1" "$2" && return 0; sleep 0.1; done
+  echo "$2 did not appear on the bus" >&2
+  return 1
+}
+/usr/libexec/at-spi-bus-launcher --launch-immediately --a11y=1 >"$tmp/launcher.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do
-  gdbus call --session --dest org.a11y.Bus --object-path /org/a11y/bus \
-    --method org.freedesktop.DBus.Properties.Get org.a11y.Status IsEnabled 2>/dev/null |
-    grep -q true && break
-  sleep 0.1
-done
+wait_owner "$DBUS_SESSION_BUS_ADDRESS" org.a11y.Bus
+a11y() { gdbus call --session --dest org.a11y.Bus --object-path /org/a11y/bus "$@"; }
+a11y --method org.freedesktop.DBus.Properties.Get org.a11y.Status IsEnabled | grep -q true ||
+  { echo "org.a11y.Status.IsEnabled is not true: AccessKit would stay off" >&2; exit 1; }
+atspi_bus=$(a11y --method org.a11y.Bus.GetAddress | sed "s/^('\(.*\)',)$/\1/")
+/usr/libexec/at-spi2-registryd >"$tmp/registryd.log" 2>&1 &
+pids+=($!)
+wait_owner "$atspi_bus" org.a11y.atspi.Registry
 
 # Runs the app with ARGS, waits for its window's title to match the regex TITLE, dumps each screen.
 session() {

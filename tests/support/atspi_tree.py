@@ -57,7 +57,10 @@ def find_app(name, wait):
         for i in range(desktop.childCount):
             app = desktop.getChildAtIndex(i)
             try:
-                if app is not None and app.name == name and app.childCount > 0 \
+                # AccessKit names the application after its executable's file name, which
+                # becomes "NAME (deleted)" when a rebuild replaces the file under it.
+                if app is not None and app.name in (name, name + " (deleted)") \
+                        and app.childCount > 0 \
                         and app.getChildAtIndex(0).childCount > 0:
                     return app
             except Exception:  # the app is still registering: try again

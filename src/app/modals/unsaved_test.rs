@@ -1,6 +1,7 @@
 //! Asks whether to save before a test, which reads the file on disk, or to test the saved file.
 
 use super::super::command::Command;
+use super::super::features::doctor::DoctorCommand;
 use super::{ModalContext, focus_first};
 use crate::doctor::CheckId;
 
@@ -31,7 +32,7 @@ pub(super) fn show(ctx: &egui::Context, cx: &ModalContext, stop_after: &Option<C
                 .on_hover_text("Keep the changes unsaved and test the file as it is on disk")
                 .clicked()
             {
-                out.push(Command::TestSavedFile { stop_after });
+                out.push(DoctorCommand::TestSavedFile { stop_after }.into());
             }
             if ui.button("Cancel").clicked() || escape {
                 out.push(Command::CloseModal);

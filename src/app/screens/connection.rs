@@ -13,6 +13,7 @@ use crate::sim::Fault;
 
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
+use super::super::features::doctor::DoctorCommand;
 use super::super::theme::{self, Tone};
 use super::super::widgets;
 use super::ScreenContext;
@@ -85,14 +86,14 @@ pub fn run_controls(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>)
             .on_hover_text(format!("Test {} (Enter)", doc.file.path.display()));
         widgets::apply_focus(cx.focus, &run, true);
         if run.clicked() {
-            out.push(Command::RunDoctor { stop_after: None });
+            out.push(DoctorCommand::Run { stop_after: None }.into());
         }
         if ui
             .add_enabled(running, egui::Button::new("Cancel"))
             .on_hover_text("Escape")
             .clicked()
         {
-            out.push(Command::CancelDoctor);
+            out.push(DoctorCommand::Cancel.into());
         }
         let has_report = cx.doctor.run.as_ref().is_some_and(|run| !run.is_running());
         let copy = ui
@@ -371,7 +372,7 @@ fn running_banner(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], with_can
                 ui.label(format!("{:.1} s", waited.as_secs_f32()));
             }
             if with_cancel && ui.button("Cancel").on_hover_text("Escape").clicked() {
-                out.push(Command::CancelDoctor);
+                out.push(DoctorCommand::Cancel.into());
             }
         });
     });
@@ -526,6 +527,6 @@ pub fn fault_switch(ui: &mut Ui, current: Option<Fault>, out: &mut Vec<Command>)
         .labelled_by(label.id)
         .on_hover_text("Make the simulator misbehave the way a misconfigured KMES does");
     if chosen != current {
-        out.push(Command::SetFault(chosen));
+        out.push(DoctorCommand::SetFault(chosen).into());
     }
 }

@@ -20,7 +20,8 @@ use std::time::Duration;
 
 use crate::demo::Demo;
 
-use super::model::{CertState, DoctorState, InstallState, KeyState, Missing, ModuleState, OpenDocument, Problem};
+use super::features::doctor::DoctorState;
+use super::model::{CertState, InstallState, KeyState, Missing, ModuleState, OpenDocument, Problem};
 use super::prefs::Prefs;
 use super::widgets::FocusTarget;
 

@@ -11,6 +11,7 @@ use crate::doctor::{CheckId, Status, WizardStep};
 
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
+use super::super::features::doctor::DoctorCommand;
 use super::super::model::{ModuleOutcome, Slot};
 use super::super::theme::{self, Tone};
 use super::super::widgets;
@@ -205,9 +206,12 @@ fn verdict_text(verdict: Verdict) -> (Tone, &'static str) {
 /// SSH step while no target is set).
 pub fn enter_action(view: &WizardView, ssh_destination: &str) -> Option<Command> {
     match STEPS.get(view.step).map(|step| step.kind) {
-        Some(StepKind::Checks { step, .. }) => Some(Command::RunDoctor {
-            stop_after: CheckId::of_step(step).last(),
-        }),
+        Some(StepKind::Checks { step, .. }) => Some(
+            DoctorCommand::Run {
+                stop_after: CheckId::of_step(step).last(),
+            }
+            .into(),
+        ),
         Some(StepKind::Module) => Some(Command::LoadModule {
             token_label: None,
             pin: None,
@@ -219,7 +223,7 @@ pub fn enter_action(view: &WizardView, ssh_destination: &str) -> Option<Command>
         // Without a target there is nothing to run: Enter does nothing rather than leave the step.
         Some(StepKind::SshLogin) => None,
         Some(StepKind::ServerKey) => Some(Command::Navigate(Screen::SshKey)),
-        Some(StepKind::Report) => Some(Command::RunDoctor { stop_after: None }),
+        Some(StepKind::Report) => Some(DoctorCommand::Run { stop_after: None }.into()),
         None => None,
     }
 }
@@ -346,9 +350,12 @@ fn show_checks(
             .on_hover_text("Enter");
         widgets::apply_focus(cx.focus, &check, true);
         if check.clicked() {
-            out.push(Command::RunDoctor {
-                stop_after: checks.last().copied(),
-            });
+            out.push(
+                DoctorCommand::Run {
+                    stop_after: checks.last().copied(),
+                }
+                .into(),
+            );
         }
     });
     if cx.doc.is_none() {
@@ -586,7 +593,7 @@ fn show_report(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
                 .on_hover_text("Enter");
             widgets::apply_focus(cx.focus, &run, true);
             if run.clicked() {
-                out.push(Command::RunDoctor { stop_after: None });
+                out.push(DoctorCommand::Run { stop_after: None }.into());
             }
         }
     }
