@@ -9,8 +9,6 @@ use zeroize::Zeroizing;
 
 use crate::cfg::{self, CfgDocument};
 use crate::import::{self, ImportRequest};
-use crate::pkcs11::Helper;
-use crate::pkcs11::ssh::{self, SshLoginOptions, SshTarget};
 use crate::secret::Secret;
 
 use super::chrome::ScrollKey;
@@ -19,11 +17,12 @@ use super::dialogs::{DialogPurpose, DialogRequest};
 use super::drop::{self};
 use super::features::doctor::DoctorCommand;
 use super::modals::Modal;
-use super::model::{CopySource, Problem};
+use super::model::CopySource;
 use super::screens::{self, Screen};
 use super::tasks::{self, TaskEvent};
 use super::widgets::FocusTarget;
 use super::{FxApp, diff};
+use crate::app::features::module::ModuleCommand;
 
 impl FxApp {
     /// Runs `pending` now, or first asks about the unsaved changes.
@@ -143,6 +142,7 @@ impl FxApp {
     pub(super) fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::Doctor(command) => self.apply_doctor(command),
+            Command::Module(command) => self.apply_module(command),
             Command::Navigate(screen) => {
                 self.ui.screen = screen;
                 self.ui.focus = Some(FocusTarget::Entry);
@@ -211,14 +211,6 @@ impl FxApp {
             }
             Command::InspectConfigured => self.inspect_configured(),
             Command::ApplyToConfig => self.apply_to_config(),
-            Command::CancelModule => {
-                if self.module.running {
-                    self.module.running = false;
-                    // The answer still on its way is ignored.
-                    self.module.generation += 1;
-                    self.info("Stopped waiting for the module.");
-                }
-            }
             Command::LoadPublicKey(path) => self.load_public_key(path),
             Command::SetKeyComment(comment) => {
                 if comment != self.key.comment {
@@ -236,33 +228,6 @@ impl FxApp {
                 self.settings.prefs.theme = choice;
                 ctx.set_theme(choice.preference());
                 self.save_prefs();
-            }
-            Command::SetModulePath(path) => {
-                // Both screens with a module field show the same path.
-                self.ui.views.key.module.clone_from(&path);
-                self.ui.views.module.module.clone_from(&path);
-                // Results about another module no longer apply.
-                let other = |module: &Path| module != Path::new(path.trim());
-                if self
-                    .module
-                    .outcome
-                    .as_ref()
-                    .is_some_and(|outcome| other(&outcome.module))
-                {
-                    self.module.outcome = None;
-                    self.module.failed_sign = None;
-                    self.module.generation += 1;
-                    self.module.running = false;
-                    self.module.ssh = None;
-                }
-                self.settings.prefs.module_path = Some(path);
-                self.settings.dirty = true;
-            }
-            Command::LoadModule { token_label, pin } => self.load_module(token_label, pin),
-            Command::SshTest { target, pin } => self.ssh_test(&target, pin),
-            Command::SetSshDestination(destination) => {
-                self.settings.prefs.ssh_destination = Some(destination);
-                self.settings.dirty = true;
             }
             Command::CloseModal => self.ui.modal = None,
             Command::DiscardAndContinue => {
@@ -328,13 +293,6 @@ impl FxApp {
                 }
             }
             Command::Locate => self.locate(),
-            Command::UseModule(path) => {
-                let text = path.display().to_string();
-                self.apply(ctx, Command::SetModulePath(text.clone()));
-                self.ui.views.module.prefilled = true;
-                self.ui.views.key.module_prefilled = true;
-                self.info(format!("The SSH commands and tests use {text}."));
-            }
             Command::DismissInstallHint => self.install.hint = None,
             Command::TightenPermissions => {
                 if let Some(path) = self.open_path().map(Path::to_owned) {
@@ -434,7 +392,7 @@ impl FxApp {
                 out.push(DoctorCommand::Cancel.into());
             }
             if self.module.running {
-                out.push(Command::CancelModule);
+                out.push(ModuleCommand::Cancel.into());
             }
         }
         let pressed = |modifiers: Modifiers, key: Key| {
@@ -523,61 +481,7 @@ impl FxApp {
     }
 }
 
-impl FxApp {
-    fn pkcs11_helper(&self) -> Result<Helper, Problem> {
-        match &self.options.pkcs11_helper {
-            Some(helper) => Ok(helper.clone()),
-            None => Helper::locate().map_err(|error| Problem::explained(&error)),
-        }
-    }
-
-    pub(super) fn load_module(&mut self, token_label: Option<String>, pin: Option<Secret>) {
-        if self.module.running {
-            return;
-        }
-        self.module.running = true;
-        self.module.generation += 1;
-        let generation = self.module.generation;
-        let helper = self.pkcs11_helper();
-        let module = PathBuf::from(self.module_path().trim());
-        let config = self.open_path().map(Path::to_path_buf);
-        let mut inputs = self.module_inputs();
-        inputs.token = token_label.clone();
-        self.spawn("pkcs11", move || TaskEvent::ModuleExamined {
-            generation,
-            outcome: Box::new(tasks::examine_module(helper, module, token_label, pin, config, inputs)),
-        });
-    }
-
-    pub(super) fn ssh_test(&mut self, target: &str, pin: Option<Secret>) {
-        if self.module.ssh_running {
-            return;
-        }
-        let parsed = match target.trim().parse::<SshTarget>() {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                self.module.ssh = Some(Err(Problem::plain(error.to_string())));
-                return;
-            }
-        };
-        let helper = match self.pkcs11_helper() {
-            Ok(helper) => helper,
-            Err(problem) => {
-                self.module.ssh = Some(Err(problem));
-                return;
-            }
-        };
-        self.module.ssh_running = true;
-        let mut inputs = self.module_inputs();
-        inputs.ssh_target = Some(target.trim().to_owned());
-        self.module.ssh_inputs = Some(inputs);
-        self.module.ssh = None;
-        let mut options = SshLoginOptions::new(PathBuf::from(self.module_path().trim()), parsed);
-        options.config = self.open_path().map(Path::to_path_buf);
-        options.pin = pin;
-        self.spawn("ssh", move || TaskEvent::SshTested(Ok(ssh::login(&options, &helper))));
-    }
-}
+impl FxApp {}
 
 impl FxApp {
     /// The scrolling key pressed this frame, if any: Page Up and Page Down always (the text

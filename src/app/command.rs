@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use crate::doctor::CheckId;
-use crate::secret::Secret;
 
 use super::dialogs::DialogPurpose;
 use super::features::doctor::DoctorCommand;
+use super::features::module::ModuleCommand;
 use super::model::CopySource;
 use super::prefs::ThemeChoice;
 use super::screens::Screen;
@@ -19,6 +19,8 @@ use super::screens::Screen;
 pub enum Command {
     /// A command of the connection doctor.
     Doctor(DoctorCommand),
+    /// A command of the PKCS#11 module feature.
+    Module(ModuleCommand),
     /// Show another screen.
     Navigate(Screen),
     /// Show this step of the guided troubleshooting (0 for the first).
@@ -65,8 +67,6 @@ pub enum Command {
     InspectConfigured,
     /// Copy the CA and the PKCS#12 file next to the configuration and name them in it.
     ApplyToConfig,
-    /// Stop waiting for the module load or sign test (its helper process ends at its timeout).
-    CancelModule,
     /// Read and render a public key file.
     LoadPublicKey(PathBuf),
     /// Render the open public key again with this comment.
@@ -75,24 +75,6 @@ pub enum Command {
     Copy(String),
     /// Choose the theme.
     SetTheme(ThemeChoice),
-    /// Remember the SSH test's module path.
-    SetModulePath(String),
-    /// Remember the SSH test's `user@host`.
-    SetSshDestination(String),
-    /// Check the module file and walk the module in the helper process; with a PIN, run the sign test.
-    LoadModule {
-        /// The token to select, by label.
-        token_label: Option<String>,
-        /// The crypto operator's PIN, for the sign test.
-        pin: Option<Secret>,
-    },
-    /// Log in over SSH through the module.
-    SshTest {
-        /// `user@host[:port]` as typed.
-        target: String,
-        /// The PIN, when the token needs a login.
-        pin: Option<Secret>,
-    },
     /// Close the modal dialog.
     CloseModal,
     /// Go ahead with the action the unsaved-changes guard stopped, dropping the changes.
@@ -143,8 +125,6 @@ pub enum Command {
     SaveElsewhere,
     /// Search the installation again.
     Locate,
-    /// Use this module build for the SSH commands and tests.
-    UseModule(PathBuf),
     /// Forget the commands shown for a copy written elsewhere.
     DismissInstallHint,
 }

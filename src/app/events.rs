@@ -18,6 +18,7 @@ use super::model::{CopySource, Elsewhere, InstallHint, LoadedConfig, Missing, Op
 use super::screens::Screen;
 use super::tasks::{TaskEvent, WrittenKind};
 use super::widgets::FocusTarget;
+use crate::app::features::module::ModuleCommand;
 
 impl FxApp {
     pub(super) fn handle(&mut self, ctx: &egui::Context, event: TaskEvent) {
@@ -125,11 +126,8 @@ impl FxApp {
                 }
             }
             TaskEvent::Doctor(event) => self.handle_doctor(event),
+            TaskEvent::Module(event) => self.handle_module(event),
             TaskEvent::Dropped { path, target } => self.route_dropped(path, target),
-            TaskEvent::ModuleFound { module, softhsm } => {
-                self.module.detected = module;
-                self.module.softhsm = softhsm;
-            }
             TaskEvent::PermissionsTightened { path, result } => match result {
                 Ok(()) => {
                     if let Some(doc) = &mut self.document.open
@@ -174,29 +172,6 @@ impl FxApp {
                 Err(problem) => self.error(format!("Not copied: {}", problem.message)),
             },
             TaskEvent::RecentChecked { missing } => self.settings.recent_missing = missing.into_iter().collect(),
-            TaskEvent::ModuleExamined { generation, outcome } => {
-                if generation == self.module.generation {
-                    self.module.running = false;
-                    let outcome = *outcome;
-                    let keep_list = outcome.signed
-                        && !outcome.signed_keys()
-                        && self
-                            .module
-                            .outcome
-                            .as_ref()
-                            .is_some_and(|last| last.module == outcome.module && last.lists_keys());
-                    if keep_list {
-                        self.module.failed_sign = Some(outcome);
-                    } else {
-                        self.module.failed_sign = None;
-                        self.module.outcome = Some(outcome);
-                    }
-                }
-            }
-            TaskEvent::SshTested(result) => {
-                self.module.ssh_running = false;
-                self.module.ssh = Some(result);
-            }
             TaskEvent::PrefsSaved(result) => {
                 if let Err(error) = result {
                     self.error(format!("Could not save the preferences: {error}"));
@@ -354,7 +329,7 @@ impl FxApp {
                     value: Zeroizing::new(path.display().to_string()),
                 },
             ),
-            DialogPurpose::BrowseModule => self.apply(ctx, Command::SetModulePath(path.display().to_string())),
+            DialogPurpose::BrowseModule => self.apply(ctx, ModuleCommand::SetPath(path.display().to_string()).into()),
             DialogPurpose::SaveReport => {
                 if let Some(markdown) = self.doctor.markdown(&self.doctor_changes()) {
                     self.write_file(WrittenKind::Report, path, markdown);

@@ -49,7 +49,6 @@ use std::time::{Duration, Instant};
 use egui::Ui;
 
 use crate::cfg::{self, CfgDocument, CfgFile};
-use crate::doctor::record::{ModuleIdentity, RunInputs};
 use crate::identity;
 use crate::remedy::Explain;
 use crate::secret::Secret;
@@ -57,9 +56,10 @@ use crate::sshkey;
 
 pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
+use crate::app::features::module::ModuleState;
 use features::doctor::DoctorState;
 use modals::Modal;
-use model::{CertState, DiskWatch, DocumentState, InstallState, KeyState, ModuleState, Problem, Slot};
+use model::{CertState, DiskWatch, DocumentState, InstallState, KeyState, Problem, Slot};
 use prefs::Prefs;
 use screens::Screen;
 use screens::certificates::CertView;
@@ -289,43 +289,6 @@ impl FxApp {
                 .is_some_and(|doc| doc.validating || doc.findings_revision != Some(doc.revision))
     }
 
-    /// The inputs a module walk or an SSH test would read now: the configuration (as for
-    /// the connection test), the module by path (its file's identity is read by the worker),
-    /// the token and the SSH target as set on the PKCS#11 module screen.
-    fn module_inputs(&self) -> RunInputs {
-        let mut inputs = self.connection_inputs();
-        inputs.fault = None;
-        inputs.module = Some(ModuleIdentity {
-            path: PathBuf::from(self.module_path().trim()),
-            stamp: None,
-        });
-        inputs
-    }
-
-    /// What changed since the module walk on screen, and since the SSH test on screen.
-    fn module_changes(&self) -> (Vec<String>, Vec<String>) {
-        let mut now = self.module_inputs();
-        let walk = self.module.outcome.as_ref().map_or_else(Vec::new, |outcome| {
-            now.token = outcome.inputs.token.clone();
-            outcome.inputs.changes_since(&now)
-        });
-        now.token = None;
-        now.ssh_target = self
-            .settings
-            .prefs
-            .ssh_destination
-            .as_deref()
-            .map(str::trim)
-            .map(str::to_owned);
-        let ssh = self
-            .module
-            .ssh_inputs
-            .as_ref()
-            .filter(|_| self.module.ssh.is_some())
-            .map_or_else(Vec::new, |inputs| inputs.changes_since(&now));
-        (walk, ssh)
-    }
-
     /// Why file dialogs cannot open here, once one failed.
     pub fn dialog_failure(&self) -> Option<&str> {
         self.ui.file_dialog.failure.as_deref()
@@ -364,30 +327,9 @@ impl FxApp {
         &self.settings.prefs
     }
 
-    /// The module path used in the SSH commands.
-    fn module_path(&self) -> String {
-        self.settings
-            .prefs
-            .module_path
-            .clone()
-            .filter(|path| !path.trim().is_empty())
-            .or_else(|| self.module.detected.as_ref().map(|p| p.display().to_string()))
-            .unwrap_or_else(|| GUIDE_MODULE_PATH.to_owned())
-    }
-
-    /// Whether a module was chosen or found (else the guide's path is only an example).
-    fn module_configured(&self) -> bool {
-        self.settings
-            .prefs
-            .module_path
-            .as_deref()
-            .is_some_and(|path| !path.trim().is_empty())
-            || self.module.detected.is_some()
-    }
-
     // ---- background work --------------------------------------------------------------
 
-    fn spawn(&mut self, name: &str, work: impl FnOnce() -> TaskEvent + Send + 'static) {
+    fn spawn<E: Into<TaskEvent>>(&mut self, name: &str, work: impl FnOnce() -> E + Send + 'static) {
         if let Err(error) = self.tasks.spawn(name, work) {
             self.error(format!("Could not start background work ({name}): {error}"));
         }
@@ -470,29 +412,6 @@ impl FxApp {
         self.spawn("chain", move || TaskEvent::ChainChecked {
             generation,
             result: identity::verify_client_chain(&p12, &ca, widgets::now_unix()),
-        });
-    }
-
-    fn detect_module(&mut self) {
-        let demo = self.options.demo.is_some();
-        self.spawn("module", move || {
-            let mut candidates = vec![PathBuf::from(GUIDE_MODULE_PATH)];
-            if let Some(home) = directories::BaseDirs::new() {
-                candidates.push(home.home_dir().join("bin/fxpkcs11/libfxpkcs11.so"));
-            }
-            // The demo has no Futurex module; SoftHSM2, when installed, can stand in for it.
-            let softhsm = if demo {
-                tasks::SOFTHSM_PATHS
-                    .iter()
-                    .map(PathBuf::from)
-                    .find(|path| path.is_file())
-            } else {
-                None
-            };
-            TaskEvent::ModuleFound {
-                module: candidates.into_iter().find(|path| path.is_file()),
-                softhsm,
-            }
         });
     }
 

@@ -9,7 +9,6 @@ use std::sync::mpsc::Sender;
 use zeroize::Zeroizing;
 
 use crate::cfg::{CfgDocument, CfgFile, Finding, LibraryCfg};
-use crate::doctor::record::RunInputs;
 use crate::identity::{CaBundle, ClientIdentity};
 use crate::remedy::{self, Explain};
 use crate::secret::Secret;
@@ -327,57 +326,4 @@ pub struct KeyState {
     pub key: Slot<PublicKeyReport>,
     /// The comment the key was rendered with.
     pub comment: String,
-}
-
-/// What the PKCS#11 module screen learned about one module.
-#[derive(Debug)]
-pub struct ModuleOutcome {
-    /// The module file as given.
-    pub module: PathBuf,
-    /// The file check (exists, shared library for this machine), or why not.
-    pub file: Result<crate::pkcs11::ModuleFile, Problem>,
-    /// The libraries it needs, when the file check passed.
-    pub dependencies: Option<Result<crate::pkcs11::DependencyReport, Problem>>,
-    /// The walk through the module in the helper process, when the file check passed.
-    pub probe: Option<Result<crate::pkcs11::probe::ProbeReport, Problem>>,
-    /// Whether a PIN was given, so that the sign test ran.
-    pub signed: bool,
-    /// What the walk read: the module file, the token asked for and the configuration.
-    pub inputs: RunInputs,
-}
-
-impl ModuleOutcome {
-    /// Whether the walk listed the token's objects.
-    pub fn lists_keys(&self) -> bool {
-        matches!(&self.probe, Some(Ok(report)) if report.objects.done().is_some())
-    }
-
-    /// Whether the sign test ran (whatever each key's verdict).
-    pub fn signed_keys(&self) -> bool {
-        matches!(&self.probe, Some(Ok(report)) if report.sign.done().is_some())
-    }
-}
-
-/// The PKCS#11 module screen's state.
-#[derive(Debug, Default)]
-pub struct ModuleState {
-    /// A load or sign test is running.
-    pub running: bool,
-    /// Counts loads, so that a stale answer is ignored.
-    pub generation: u64,
-    /// The last load's outcome.
-    pub outcome: Option<ModuleOutcome>,
-    /// A Test sign that did not get to sign (wrong PIN, the module failed): kept apart, so
-    /// the key list of the last load stays on screen.
-    pub failed_sign: Option<ModuleOutcome>,
-    /// An SSH test is running.
-    pub ssh_running: bool,
-    /// The last SSH test's outcome, or why it could not run.
-    pub ssh: Option<Result<crate::pkcs11::ssh::SshLoginReport, Problem>>,
-    /// What the last SSH test read: the target, the module and the configuration.
-    pub ssh_inputs: Option<RunInputs>,
-    /// The Futurex module found where the guide installs it, if any.
-    pub detected: Option<PathBuf>,
-    /// SoftHSM2's module, found in the demo, to stand in for the Futurex module.
-    pub softhsm: Option<PathBuf>,
 }

@@ -23,7 +23,6 @@ use crate::import::{ImportError, ImportReport};
 use crate::install::{self, Installation, LocateRequest, SearchFolder};
 use crate::sshkey::{PubkeyError, PublicKeyReport};
 
-use crate::pkcs11::ssh::SshLoginReport;
 use crate::pkcs11::{self, Action, Helper, ProbeRequest};
 use crate::secret::Secret;
 
@@ -31,8 +30,10 @@ use super::dialogs::{DialogAnswer, DialogPurpose};
 use super::diff::{self, DiffLine};
 use super::drop::DropTarget;
 use super::features::doctor::DoctorEvent;
-use super::model::{CopySource, DiskWatch, LoadedConfig, ModuleOutcome, Problem};
+use super::model::{CopySource, DiskWatch, LoadedConfig, Problem};
 use super::prefs::{Prefs, PrefsStore};
+use crate::app::features::module::ModuleEvent;
+use crate::app::features::module::ModuleOutcome;
 
 /// A copy of a configuration onto another file, before it is written.
 #[derive(Debug)]
@@ -118,6 +119,8 @@ pub enum WrittenKind {
 pub enum TaskEvent {
     /// An event of the connection doctor.
     Doctor(DoctorEvent),
+    /// An event of the PKCS#11 module feature.
+    Module(ModuleEvent),
     /// A file dialog was answered (`Ok(None)`: cancelled), or could not be shown.
     Dialog {
         /// What the dialog was for.
@@ -203,13 +206,6 @@ pub enum TaskEvent {
         /// Where it belongs.
         target: DropTarget,
     },
-    /// The first existing PKCS#11 module among the usual places, if any.
-    ModuleFound {
-        /// The Futurex module found.
-        module: Option<PathBuf>,
-        /// SoftHSM2's module, looked for in the demo only.
-        softhsm: Option<PathBuf>,
-    },
     /// The open file's permissions were tightened to its owner only.
     PermissionsTightened {
         /// The file.
@@ -241,15 +237,6 @@ pub enum TaskEvent {
     },
     /// The preferences were written.
     PrefsSaved(io::Result<()>),
-    /// A PKCS#11 module was checked and walked.
-    ModuleExamined {
-        /// Which load this is.
-        generation: u64,
-        /// What was learned.
-        outcome: Box<ModuleOutcome>,
-    },
-    /// The SSH test finished.
-    SshTested(Result<SshLoginReport, Problem>),
 }
 
 /// Starts workers and collects their events.
@@ -276,13 +263,13 @@ impl Tasks {
     ///
     /// # Errors
     /// The operating system's error when no thread can be started.
-    pub fn spawn(&self, name: &str, work: impl FnOnce() -> TaskEvent + Send + 'static) -> io::Result<()> {
+    pub fn spawn<E: Into<TaskEvent>>(&self, name: &str, work: impl FnOnce() -> E + Send + 'static) -> io::Result<()> {
         let sender = self.sender.clone();
         let ctx = self.ctx.clone();
         std::thread::Builder::new()
             .name(format!("fxconfig-{name}"))
             .spawn(move || {
-                let event = work();
+                let event = work().into();
                 // The receiver is gone only when the app is closing.
                 let _ = sender.send(event);
                 ctx.request_repaint();

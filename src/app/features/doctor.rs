@@ -162,12 +162,9 @@ impl FxApp {
             }
             DoctorCommand::SetFault(fault) => {
                 if let Some(demo) = self.options.demo.clone() {
-                    self.spawn("fault", move || {
-                        DoctorEvent::FaultSet {
-                            fault,
-                            result: demo.set_fault(fault),
-                        }
-                        .into()
+                    self.spawn("fault", move || DoctorEvent::FaultSet {
+                        fault,
+                        result: demo.set_fault(fault),
                     });
                 }
             }

@@ -7,3 +7,4 @@
 //! and `handle_*`, a field in `FxApp`, and one routing arm in `apply` and in `handle`.
 
 pub mod doctor;
+pub mod module;

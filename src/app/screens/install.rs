@@ -14,6 +14,7 @@ use super::super::model::CopySource;
 use super::super::theme::Tone;
 use super::super::widgets;
 use super::ScreenContext;
+use crate::app::features::module::ModuleCommand;
 
 /// Which parts to show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,7 +174,7 @@ fn modules(ui: &mut Ui, cx: &ScreenContext<'_>, found: &Installation, out: &mut 
                         .on_hover_text(format!("Use {} for the SSH commands and tests", module.path.display()))
                         .clicked()
                     {
-                        out.push(Command::UseModule(module.path.clone()));
+                        out.push(ModuleCommand::Use(module.path.clone()).into());
                     }
                 }
             }

@@ -21,9 +21,10 @@ use std::time::Duration;
 use crate::demo::Demo;
 
 use super::features::doctor::DoctorState;
-use super::model::{CertState, InstallState, KeyState, Missing, ModuleState, OpenDocument, Problem};
+use super::model::{CertState, InstallState, KeyState, Missing, OpenDocument, Problem};
 use super::prefs::Prefs;
 use super::widgets::FocusTarget;
+use crate::app::features::module::ModuleState;
 
 /// The example of an SSH target in the fields' hints, the same on every screen that shows one.
 pub const SSH_TARGET_EXAMPLE: &str = "root@ssh-server";

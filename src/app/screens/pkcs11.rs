@@ -15,10 +15,11 @@ use crate::secret::Secret;
 
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
-use super::super::model::ModuleOutcome;
 use super::super::theme::Tone;
 use super::super::widgets;
 use super::{SSH_TARGET_EXAMPLE, ScreenContext};
+use crate::app::features::module::ModuleCommand;
+use crate::app::features::module::ModuleOutcome;
 
 /// The widget state of the PKCS#11 module screen.
 #[derive(Default)]
@@ -76,7 +77,7 @@ pub fn module_path_field(
         cx.focus,
     );
     if action.changed {
-        out.push(Command::SetModulePath(text.clone()));
+        out.push(ModuleCommand::SetPath(text.clone()).into());
     }
     if action.browse {
         out.push(Command::Dialog(DialogPurpose::BrowseModule));
@@ -111,10 +112,11 @@ impl ModuleView {
 
 /// What Enter does on the screen: load the module (without the PIN).
 pub fn enter_action(view: &ModuleView) -> Command {
-    Command::LoadModule {
+    ModuleCommand::Load {
         token_label: view.token(),
         pin: None,
     }
+    .into()
 }
 
 /// Draws the screen.
@@ -180,16 +182,19 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out: &mu
             || (pin_entered && !running && !view.pin.is_empty()))
             && let Some(pin) = view.take_pin()
         {
-            out.push(Command::LoadModule {
-                token_label: view.token(),
-                pin: Some(pin),
-            });
+            out.push(
+                ModuleCommand::Load {
+                    token_label: view.token(),
+                    pin: Some(pin),
+                }
+                .into(),
+            );
         }
         if running {
             widgets::busy(ui);
             ui.label("Loading the module…");
             if ui.button("Stop waiting").on_hover_text("Escape").clicked() {
-                out.push(Command::CancelModule);
+                out.push(ModuleCommand::Cancel.into());
             }
         }
     });
@@ -519,15 +524,18 @@ fn show_ssh_test(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ModuleView, out
             )
             .labelled_by(label.id);
         if target.changed() {
-            out.push(Command::SetSshDestination(view.target.clone()));
+            out.push(ModuleCommand::SetSshTarget(view.target.clone()).into());
         }
         let entered = target.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter));
         let enabled = !cx.module.ssh_running && !view.target.trim().is_empty();
         if ui.add_enabled(enabled, egui::Button::new("SSH test")).clicked() || (entered && enabled) {
-            out.push(Command::SshTest {
-                target: view.target.trim().to_owned(),
-                pin: view.take_pin(),
-            });
+            out.push(
+                ModuleCommand::SshTest {
+                    target: view.target.trim().to_owned(),
+                    pin: view.take_pin(),
+                }
+                .into(),
+            );
         }
         if cx.module.ssh_running {
             widgets::busy(ui);

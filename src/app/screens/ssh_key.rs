@@ -10,6 +10,7 @@ use super::super::dialogs::DialogPurpose;
 use super::super::model::Slot;
 use super::super::widgets;
 use super::{SSH_TARGET_EXAMPLE, ScreenContext};
+use crate::app::features::module::ModuleCommand;
 use crate::pkcs11::ssh::TARGET_PLACEHOLDER;
 
 /// The id of the public key's path field.
@@ -205,7 +206,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
         false,
     );
     if destination.changed() {
-        out.push(Command::SetSshDestination(view.destination.clone()));
+        out.push(ModuleCommand::SetSshTarget(view.destination.clone()).into());
     }
     let target = Some(view.destination.trim()).filter(|target| !target.is_empty());
     let module = if view.module.trim().is_empty() {

@@ -12,12 +12,14 @@ use crate::doctor::{CheckId, Status, WizardStep};
 use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
 use super::super::features::doctor::DoctorCommand;
-use super::super::model::{ModuleOutcome, Slot};
+use super::super::model::Slot;
 use super::super::theme::{self, Tone};
 use super::super::widgets;
 use super::connection::{self, ResultsView};
 use super::pkcs11;
 use super::{Screen, ScreenContext, install};
+use crate::app::features::module::ModuleCommand;
+use crate::app::features::module::ModuleOutcome;
 
 /// How a step is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,14 +214,20 @@ pub fn enter_action(view: &WizardView, ssh_destination: &str) -> Option<Command>
             }
             .into(),
         ),
-        Some(StepKind::Module) => Some(Command::LoadModule {
-            token_label: None,
-            pin: None,
-        }),
-        Some(StepKind::SshLogin) if !ssh_destination.is_empty() => Some(Command::SshTest {
-            target: ssh_destination.to_owned(),
-            pin: None,
-        }),
+        Some(StepKind::Module) => Some(
+            ModuleCommand::Load {
+                token_label: None,
+                pin: None,
+            }
+            .into(),
+        ),
+        Some(StepKind::SshLogin) if !ssh_destination.is_empty() => Some(
+            ModuleCommand::SshTest {
+                target: ssh_destination.to_owned(),
+                pin: None,
+            }
+            .into(),
+        ),
         // Without a target there is nothing to run: Enter does nothing rather than leave the step.
         Some(StepKind::SshLogin) => None,
         Some(StepKind::ServerKey) => Some(Command::Navigate(Screen::SshKey)),
@@ -393,11 +401,14 @@ fn show_module(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
                     ));
                     widgets::apply_focus(cx.focus, &try_it, true);
                     if try_it.clicked() {
-                        out.push(Command::SetModulePath(softhsm.display().to_string()));
-                        out.push(Command::LoadModule {
-                            token_label: None,
-                            pin: None,
-                        });
+                        out.push(ModuleCommand::SetPath(softhsm.display().to_string()).into());
+                        out.push(
+                            ModuleCommand::Load {
+                                token_label: None,
+                                pin: None,
+                            }
+                            .into(),
+                        );
                     }
                 }
                 if ui.button("Choose a module…").clicked() {
@@ -419,10 +430,13 @@ fn show_module(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
             .on_hover_text("Enter");
         widgets::apply_focus(cx.focus, &check, true);
         if check.clicked() {
-            out.push(Command::LoadModule {
-                token_label: None,
-                pin: None,
-            });
+            out.push(
+                ModuleCommand::Load {
+                    token_label: None,
+                    pin: None,
+                }
+                .into(),
+            );
         }
         if cx.module.running {
             widgets::busy(ui);
@@ -470,10 +484,13 @@ fn show_ssh(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
         if run.clicked()
             && let Some(destination) = destination
         {
-            out.push(Command::SshTest {
-                target: destination.to_owned(),
-                pin: None,
-            });
+            out.push(
+                ModuleCommand::SshTest {
+                    target: destination.to_owned(),
+                    pin: None,
+                }
+                .into(),
+            );
         }
         if cx.module.ssh_running {
             widgets::busy(ui);
