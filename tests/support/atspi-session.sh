@@ -3,12 +3,13 @@
 # with a private D-Bus session bus and a private AT-SPI bus, and writes the accessible tree
 # of each screen with tests/support/atspi_tree.py.
 #
-#   bash tests/support/atspi-session.sh [OUTDIR]      (default OUTDIR: a new folder in /tmp)
+#   bash tests/support/atspi-session.sh [OUTDIR]   (default: a new /tmp/fxconfig-atspi-out.* folder)
 #
 # Two runs: a first run (FXPKCS11_CFG names a file that does not exist) and `fxconfig demo`.
 # On each: the opening screen, Ctrl+3 (Connection) and Ctrl+5 (Guided troubleshooting), written
 # to OUTDIR/<run>-<screen>.jsonl, with a summary of duplicate button names and unnamed
-# widgets in OUTDIR/<run>-<screen>.summary.json.
+# widgets in OUTDIR/<run>-<screen>.summary.json. On failure the logs of the programs started
+# (Xvfb, the buses, the app) are copied to OUTDIR/logs.
 #
 # AccessKit (eframe's accessibility) builds its tree only when the session bus's
 # org.a11y.Bus object says org.a11y.Status.IsEnabled=true: at-spi-bus-launcher started with
@@ -21,14 +22,14 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${FXCONFIG_BIN:-$root/target/debug/fxconfig}
 dump=$root/tests/support/atspi_tree.py
 tmp=$(mktemp -d /tmp/fxconfig-atspi.XXXXXX)
-out=${1:-$tmp/out}
+out=${1:-$(mktemp -d /tmp/fxconfig-atspi-out.XXXXXX)}
 mkdir -p "$out" "$tmp/run" "$tmp/cache" "$tmp/config"
 chmod 700 "$tmp/run"
 pids=()   # everything started, stopped in reverse order
 
 # Stops PID after its descendants, deepest first, so each parent reaps its children (the AT-SPI
 # bus launcher starts a bus daemon, which starts the registry).
-alive() { local stat; stat=$(ps -o stat= -p "$1") && [[ $stat != Z* ]]; }
+alive() { local stat; stat=$(ps -o stat= -p "$1") && [[ $stat != Z* ]]; }   # zombies are not
 stop_tree() {
   local child
   for child in $(pgrep -P "$1" || true); do stop_tree "$child"; done
@@ -40,7 +41,8 @@ cleanup() {
   local status=$? i
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_tree "${pids[i]}"; done
   wait 2>/dev/null || true
-  [[ $out == "$tmp"/* ]] || rm -rf "$tmp"
+  if ((status != 0)); then mkdir -p "$out/logs" && cp "$tmp"/*.log "$tmp"/*.err "$out/logs/" 2>/dev/null; fi
+  rm -rf "$tmp"
   exit "$status"
 }
 trap cleanup EXIT
@@ -100,25 +102,25 @@ session() {
     window=$(xdotool search --name '^fxconfig' 2>/dev/null | head -n1 || true)
     [[ -n $window && $(xdotool getwindowname "$window" 2>/dev/null) =~ $title ]] && break
     window=
-    kill -0 "$app" 2>/dev/null || { echo "$name: the app exited: $(cat "$tmp/$name.err")" >&2; return 1; }
+    alive "$app" || { echo "$name: the app exited: $(cat "$tmp/$name.err")" >&2; return 1; }
     sleep 0.2
   done
   [[ -n $window ]] || { echo "$name: no window titled $title within 60 s" >&2; return 1; }
   echo "$name: window $window \"$(xdotool getwindowname "$window")\""
   sleep 2   # the first frames, and AccessKit's first tree update
   # No window manager: give the window the keyboard focus directly.
-  xdotool windowfocus --sync "$window"
+  timeout 10 xdotool windowfocus --sync "$window"
   local screen key
   for screen in home:"" connection:ctrl+3 troubleshooting:ctrl+5; do
     key=${screen#*:}
     screen=${screen%%:*}
     if [[ -n $key ]]; then xdotool key "$key"; sleep 1.5; fi
     timeout 25 /usr/bin/python3 "$dump" --summary >"$out/$name-$screen.jsonl" \
-      2>"$out/$name-$screen.summary.json"
+      2>"$out/$name-$screen.summary.json" || { cat "$out/$name-$screen.summary.json" >&2; return 1; }
     echo "$name-$screen: $(($(wc -l <"$out/$name-$screen.jsonl") - 1)) objects"
   done
   xdotool key ctrl+q
-  for _ in $(seq 50); do kill -0 "$app" 2>/dev/null || break; sleep 0.2; done
+  for _ in $(seq 50); do alive "$app" || break; sleep 0.2; done
   kill "$app" 2>/dev/null || true
   wait "$app" 2>/dev/null || true
 }
