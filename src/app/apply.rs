@@ -8,8 +8,6 @@ use egui::{Key, KeyboardShortcut, Modifiers, ViewportCommand};
 use zeroize::Zeroizing;
 
 use crate::cfg::{self, CfgDocument};
-use crate::import::{self, ImportRequest};
-use crate::secret::Secret;
 
 use super::chrome::ScrollKey;
 use super::command::{Command, Pending};
@@ -142,6 +140,8 @@ impl FxApp {
     pub(super) fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::Doctor(command) => self.apply_doctor(command),
+            Command::Key(command) => self.apply_key(command),
+            Command::Certificates(command) => self.apply_certificates(command),
             Command::Module(command) => self.apply_module(command),
             Command::Navigate(screen) => {
                 self.ui.screen = screen;
@@ -195,29 +195,6 @@ impl FxApp {
             Command::KeepMine => {
                 if self.document.open.is_some() {
                     self.request_save(None);
-                }
-            }
-            Command::LoadCa(path) => self.load_ca(path),
-            Command::PromptP12(path) => {
-                self.ui.modal = Some(Modal::P12Password {
-                    path,
-                    password: Zeroizing::new(String::new()),
-                });
-            }
-            Command::SubmitP12Password => {
-                if let Some(Modal::P12Password { path, password }) = self.ui.modal.take() {
-                    self.load_p12(path, Secret::new(password.as_str()));
-                }
-            }
-            Command::InspectConfigured => self.inspect_configured(),
-            Command::ApplyToConfig => self.apply_to_config(),
-            Command::LoadPublicKey(path) => self.load_public_key(path),
-            Command::SetKeyComment(comment) => {
-                if comment != self.key.comment {
-                    self.key.comment = comment;
-                    if let Some(path) = self.key.key.path().cloned() {
-                        self.load_public_key(path);
-                    }
                 }
             }
             Command::Copy(text) => {
@@ -321,57 +298,6 @@ impl FxApp {
             Ok(_) => doc.touch(),
             Err(error) => self.explain(&format!("{tag} was not changed"), &error),
         }
-    }
-
-    pub(super) fn inspect_configured(&mut self) {
-        let Some(doc) = &self.document.open else {
-            return;
-        };
-        let settings = doc.file.doc.settings();
-        let paths = settings.tls_paths(cfg::cfg_folder(&doc.file.path));
-        if let Some(ca) = paths.ca {
-            self.load_ca(ca);
-        }
-        if let Some(path) = paths.key {
-            match settings.tls_key_pass.clone() {
-                Some(password) => self.load_p12(path, password),
-                None => {
-                    self.ui.modal = Some(Modal::P12Password {
-                        path,
-                        password: Zeroizing::new(String::new()),
-                    });
-                }
-            }
-        }
-    }
-
-    pub(super) fn apply_to_config(&mut self) {
-        let (Some(config), Some(ca), Some(p12), Some(password)) = (
-            self.open_path().map(Path::to_owned),
-            self.certs.ca.path().cloned(),
-            self.certs.p12.path().cloned(),
-            self.certs.p12_password.clone(),
-        ) else {
-            return;
-        };
-        if self.is_modified() || self.certs.importing {
-            return;
-        }
-        self.certs.importing = true;
-        self.certs.import_result = None;
-        self.spawn("import", move || {
-            let request = ImportRequest {
-                config: &config,
-                ca: &ca,
-                p12: &p12,
-                password: &password,
-                dest: None,
-                tighten_permissions: false,
-            };
-            TaskEvent::Imported {
-                result: import::import_tls_materials(&request).map(Box::new),
-            }
-        });
     }
 
     // ---- input --------------------------------------------------------------------------

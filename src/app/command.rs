@@ -8,7 +8,9 @@ use zeroize::Zeroizing;
 use crate::doctor::CheckId;
 
 use super::dialogs::DialogPurpose;
+use super::features::certificates::CertCommand;
 use super::features::doctor::DoctorCommand;
+use super::features::key::KeyCommand;
 use super::features::module::ModuleCommand;
 use super::model::CopySource;
 use super::prefs::ThemeChoice;
@@ -19,6 +21,10 @@ use super::screens::Screen;
 pub enum Command {
     /// A command of the connection doctor.
     Doctor(DoctorCommand),
+    /// A command of the SSH key feature.
+    Key(KeyCommand),
+    /// A command of the certificates feature.
+    Certificates(CertCommand),
     /// A command of the PKCS#11 module feature.
     Module(ModuleCommand),
     /// Show another screen.
@@ -57,20 +63,6 @@ pub enum Command {
     ReplaceText(Zeroizing<String>),
     /// Keep the unsaved changes although the file changed on disk.
     KeepMine,
-    /// Read the CA file.
-    LoadCa(PathBuf),
-    /// Ask for the PKCS#12 file's password.
-    PromptP12(PathBuf),
-    /// Open the PKCS#12 file with the password typed into the prompt.
-    SubmitP12Password,
-    /// Read the CA and PKCS#12 files the configuration names, with its password.
-    InspectConfigured,
-    /// Copy the CA and the PKCS#12 file next to the configuration and name them in it.
-    ApplyToConfig,
-    /// Read and render a public key file.
-    LoadPublicKey(PathBuf),
-    /// Render the open public key again with this comment.
-    SetKeyComment(String),
     /// Put text on the clipboard.
     Copy(String),
     /// Choose the theme.

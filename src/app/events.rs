@@ -14,10 +14,11 @@ use super::command::{Command, Pending};
 use super::dialogs::DialogPurpose;
 use super::drop::DropTarget;
 use super::modals::Modal;
-use super::model::{CopySource, Elsewhere, InstallHint, LoadedConfig, Missing, OpenDocument, Problem, Slot};
+use super::model::{CopySource, Elsewhere, InstallHint, LoadedConfig, Missing, OpenDocument, Problem};
 use super::screens::Screen;
 use super::tasks::{TaskEvent, WrittenKind};
 use super::widgets::FocusTarget;
+use crate::app::features::certificates::CertCommand;
 use crate::app::features::module::ModuleCommand;
 
 impl FxApp {
@@ -54,66 +55,6 @@ impl FxApp {
                     doc.watch = None;
                 }
             }
-            TaskEvent::CaLoaded { path, result } => {
-                if self.certs.ca.path() == Some(&path) {
-                    self.certs.ca = match result {
-                        Ok(bundle) => Slot::Loaded(path, bundle),
-                        Err(error) => {
-                            let problem = Problem::about(&path, &error);
-                            Slot::Failed(path, problem)
-                        }
-                    };
-                    self.check_chain();
-                }
-            }
-            TaskEvent::P12Loaded { path, result } => {
-                if self.certs.p12.path() == Some(&path) {
-                    self.certs.p12 = match result {
-                        Ok(identity) => Slot::Loaded(path, identity),
-                        Err(error) => {
-                            self.certs.p12_password = None;
-                            let problem = Problem::about(&path, &error);
-                            Slot::Failed(path, problem)
-                        }
-                    };
-                    self.check_chain();
-                }
-            }
-            TaskEvent::ChainChecked { generation, result } => {
-                if generation == self.certs.generation {
-                    self.certs.chain = Some(result.map_err(|error| Problem::explained(&error)));
-                }
-            }
-            TaskEvent::Imported { result } => {
-                self.certs.importing = false;
-                match result {
-                    Ok(report) => {
-                        let config = self.open_path().map(Path::to_owned);
-                        self.certs.import_result = Some(Ok(format!(
-                            "Copied {} and {}; PROD-TLS-CA, PROD-TLS-KEY, PROD-TLS-KEY-PASS and PROD-TLS-ENABLED are set.",
-                            report.ca_path.display(),
-                            report.p12_path.display()
-                        )));
-                        if let Some(config) = config
-                            && !self.is_modified()
-                        {
-                            self.start_load(config);
-                        }
-                    }
-                    Err(error) => self.certs.import_result = Some(Err(Problem::explained(&error))),
-                }
-            }
-            TaskEvent::KeyRendered { path, result } => {
-                if self.key.key.path() == Some(&path) {
-                    self.key.key = match result {
-                        Ok(report) => Slot::Loaded(path, report),
-                        Err(error) => {
-                            let problem = Problem::about(&path, &error);
-                            Slot::Failed(path, problem)
-                        }
-                    };
-                }
-            }
             TaskEvent::Written { kind, path, result } => {
                 self.ui.writes = self.ui.writes.saturating_sub(1);
                 let what = match kind {
@@ -126,6 +67,8 @@ impl FxApp {
                 }
             }
             TaskEvent::Doctor(event) => self.handle_doctor(event),
+            TaskEvent::Key(event) => self.handle_key(event),
+            TaskEvent::Certificates(event) => self.handle_certificates(event),
             TaskEvent::Module(event) => self.handle_module(event),
             TaskEvent::Dropped { path, target } => self.route_dropped(path, target),
             TaskEvent::PermissionsTightened { path, result } => match result {
@@ -319,7 +262,7 @@ impl FxApp {
                 }
             }
             DialogPurpose::OpenCa => self.load_ca(path),
-            DialogPurpose::OpenP12 => self.apply(ctx, Command::PromptP12(path)),
+            DialogPurpose::OpenP12 => self.apply(ctx, CertCommand::PromptP12(path).into()),
             DialogPurpose::OpenPublicKey => self.load_public_key(path),
             DialogPurpose::BrowseField(tag) => self.apply(
                 ctx,

@@ -43,23 +43,22 @@ pub use crate::cfg::diff;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::Ui;
 
 use crate::cfg::{self, CfgDocument, CfgFile};
-use crate::identity;
 use crate::remedy::Explain;
 use crate::secret::Secret;
-use crate::sshkey;
 
 pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
+use crate::app::features::certificates::CertState;
+use crate::app::features::key::KeyState;
 use crate::app::features::module::ModuleState;
 use features::doctor::DoctorState;
 use modals::Modal;
-use model::{CertState, DiskWatch, DocumentState, InstallState, KeyState, Problem, Slot};
+use model::{DiskWatch, DocumentState, InstallState, Problem};
 use prefs::Prefs;
 use screens::Screen;
 use screens::certificates::CertView;
@@ -365,53 +364,6 @@ impl FxApp {
                 result: Ok(Box::new(tasks::describe(file, &library))),
                 folder_exists: true,
             }
-        });
-    }
-
-    fn load_public_key(&mut self, path: PathBuf) {
-        self.key.key = Slot::Loading(path.clone());
-        let comment = self.key.comment.clone();
-        self.spawn("pubkey", move || {
-            let comment = (!comment.trim().is_empty()).then_some(comment);
-            let result = sshkey::render_file(&path, comment.as_deref());
-            TaskEvent::KeyRendered { path, result }
-        });
-    }
-
-    fn load_ca(&mut self, path: PathBuf) {
-        self.certs.ca = Slot::Loading(path.clone());
-        self.certs.generation += 1;
-        self.certs.chain = None;
-        self.certs.import_result = None;
-        self.spawn("ca", move || {
-            let result = identity::load_ca(&path).map(Arc::new);
-            TaskEvent::CaLoaded { path, result }
-        });
-    }
-
-    fn load_p12(&mut self, path: PathBuf, password: Secret) {
-        self.certs.p12 = Slot::Loading(path.clone());
-        self.certs.generation += 1;
-        self.certs.chain = None;
-        self.certs.import_result = None;
-        self.certs.p12_password = Some(password.clone());
-        self.spawn("p12", move || {
-            let result = identity::load_p12_within(&path, &password, identity::P12_TIME_LIMIT).map(Arc::new);
-            TaskEvent::P12Loaded { path, result }
-        });
-    }
-
-    fn check_chain(&mut self) {
-        let (Some(ca), Some(p12)) = (self.certs.ca.value().cloned(), self.certs.p12.value().cloned()) else {
-            return;
-        };
-        if self.certs.chain.is_some() {
-            return;
-        }
-        let generation = self.certs.generation;
-        self.spawn("chain", move || TaskEvent::ChainChecked {
-            generation,
-            result: identity::verify_client_chain(&p12, &ca, widgets::now_unix()),
         });
     }
 

@@ -3,16 +3,12 @@
 //! [`super::FxApp`]'s command and event handlers, never inside widget code.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
 use zeroize::Zeroizing;
 
 use crate::cfg::{CfgDocument, CfgFile, Finding, LibraryCfg};
-use crate::identity::{CaBundle, ClientIdentity};
 use crate::remedy::{self, Explain};
-use crate::secret::Secret;
-use crate::sshkey::PublicKeyReport;
 
 /// A configuration read by a worker, with what the app shows about it.
 #[derive(Debug)]
@@ -298,32 +294,4 @@ impl<T> Slot<T> {
     pub fn is_loading(&self) -> bool {
         matches!(self, Slot::Loading(_))
     }
-}
-
-/// The TLS materials of the Certificates screen.
-#[derive(Debug, Default)]
-pub struct CertState {
-    /// The root CA.
-    pub ca: Slot<Arc<CaBundle>>,
-    /// The PKCS#12 client identity.
-    pub p12: Slot<Arc<ClientIdentity>>,
-    /// The password that opened the PKCS#12 file (needed to apply it); in memory only.
-    pub p12_password: Option<Secret>,
-    /// The chain check of the loaded pair: `None` while unknown.
-    pub chain: Option<Result<(), Problem>>,
-    /// Counts loads, so that a stale chain check is ignored.
-    pub generation: u64,
-    /// An import is running.
-    pub importing: bool,
-    /// The last import's outcome, as a sentence.
-    pub import_result: Option<Result<String, Problem>>,
-}
-
-/// The public key of the SSH key screen.
-#[derive(Debug, Default)]
-pub struct KeyState {
-    /// The rendered key.
-    pub key: Slot<PublicKeyReport>,
-    /// The comment the key was rendered with.
-    pub comment: String,
 }

@@ -18,10 +18,7 @@ use crate::cfg::{CfgDocument, CfgError, CfgFile, Finding, LibraryCfg, SaveReport
 use crate::doctor::record::{ModuleIdentity, RunInputs};
 use crate::doctor::report::ReportHeader;
 use crate::doctor::{self, CheckId, CheckResult, DoctorOptions};
-use crate::identity::{CaBundle, ClientIdentity, IdentityError};
-use crate::import::{ImportError, ImportReport};
 use crate::install::{self, Installation, LocateRequest, SearchFolder};
-use crate::sshkey::{PubkeyError, PublicKeyReport};
 
 use crate::pkcs11::{self, Action, Helper, ProbeRequest};
 use crate::secret::Secret;
@@ -29,7 +26,9 @@ use crate::secret::Secret;
 use super::dialogs::{DialogAnswer, DialogPurpose};
 use super::diff::{self, DiffLine};
 use super::drop::DropTarget;
+use super::features::certificates::CertEvent;
 use super::features::doctor::DoctorEvent;
+use super::features::key::KeyEvent;
 use super::model::{CopySource, DiskWatch, LoadedConfig, Problem};
 use super::prefs::{Prefs, PrefsStore};
 use crate::app::features::module::ModuleEvent;
@@ -119,6 +118,10 @@ pub enum WrittenKind {
 pub enum TaskEvent {
     /// An event of the connection doctor.
     Doctor(DoctorEvent),
+    /// An event of the SSH key feature.
+    Key(KeyEvent),
+    /// An event of the certificates feature.
+    Certificates(CertEvent),
     /// An event of the PKCS#11 module feature.
     Module(ModuleEvent),
     /// A file dialog was answered (`Ok(None)`: cancelled), or could not be shown.
@@ -156,39 +159,6 @@ pub enum TaskEvent {
     DiskChanged {
         /// The watcher generation that noticed.
         generation: u64,
-    },
-    /// A root CA file was read.
-    CaLoaded {
-        /// The file.
-        path: PathBuf,
-        /// Its certificates, or why not.
-        result: Result<Arc<CaBundle>, IdentityError>,
-    },
-    /// A PKCS#12 file was opened.
-    P12Loaded {
-        /// The file.
-        path: PathBuf,
-        /// The identity, or why not.
-        result: Result<Arc<ClientIdentity>, IdentityError>,
-    },
-    /// The client chain was checked against the CA.
-    ChainChecked {
-        /// Which pair of loads this check belongs to.
-        generation: u64,
-        /// Nothing, or why the chain does not verify.
-        result: Result<(), IdentityError>,
-    },
-    /// The TLS materials were applied to the configuration.
-    Imported {
-        /// What was done, or why not.
-        result: Result<Box<ImportReport>, ImportError>,
-    },
-    /// A public key was rendered.
-    KeyRendered {
-        /// The file.
-        path: PathBuf,
-        /// The rendered key, or why not.
-        result: Result<PublicKeyReport, PubkeyError>,
     },
     /// A file was written.
     Written {

@@ -6,5 +6,7 @@
 //! `From` into [`super::command::Command`] and [`super::tasks::TaskEvent`]), its `apply_*`
 //! and `handle_*`, a field in `FxApp`, and one routing arm in `apply` and in `handle`.
 
+pub mod certificates;
 pub mod doctor;
+pub mod key;
 pub mod module;

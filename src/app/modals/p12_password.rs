@@ -3,6 +3,7 @@
 use super::super::command::Command;
 use super::super::widgets;
 use super::ModalContext;
+use crate::app::features::certificates::CertCommand;
 use egui::Key;
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -30,7 +31,7 @@ pub(super) fn show(
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if ui.button("Open").clicked() || submitted {
-                out.push(Command::SubmitP12Password);
+                out.push(CertCommand::SubmitP12Password.into());
             }
             if ui.button("Cancel").clicked() || escape {
                 out.push(Command::CloseModal);

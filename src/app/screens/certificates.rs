@@ -12,6 +12,7 @@ use super::super::dialogs::DialogPurpose;
 use super::super::model::Slot;
 use super::super::widgets;
 use super::ScreenContext;
+use crate::app::features::certificates::CertCommand;
 
 /// The widget state of the Certificates screen: the two path fields.
 #[derive(Debug, Default)]
@@ -70,7 +71,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut CertView, out: &mut 
         cx.focus,
     );
     if ca.submitted {
-        out.push(Command::LoadCa(PathBuf::from(view.ca.trim())));
+        out.push(CertCommand::LoadCa(PathBuf::from(view.ca.trim())).into());
     }
     if ca.browse {
         out.push(Command::Dialog(DialogPurpose::OpenCa));
@@ -90,7 +91,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut CertView, out: &mut 
         cx.focus,
     );
     if p12.submitted {
-        out.push(Command::PromptP12(PathBuf::from(view.p12.trim())));
+        out.push(CertCommand::PromptP12(PathBuf::from(view.p12.trim())).into());
     }
     if p12.browse {
         out.push(Command::Dialog(DialogPurpose::OpenP12));
@@ -105,7 +106,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut CertView, out: &mut 
             .on_hover_text("Open the files named by PROD-TLS-CA and PROD-TLS-KEY, with PROD-TLS-KEY-PASS")
             .clicked()
     {
-        out.push(Command::InspectConfigured);
+        out.push(CertCommand::InspectConfigured.into());
     }
     ui.add_space(8.0);
     ui.label(RichText::new("Chain check").strong().size(16.0));
@@ -158,7 +159,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut CertView, out: &mut 
         Slot::Failed(path, problem) => {
             widgets::problem(ui, problem);
             if ui.button("Enter the password again").clicked() {
-                out.push(Command::PromptP12(path.clone()));
+                out.push(CertCommand::PromptP12(path.clone()).into());
             }
         }
         Slot::Loaded(path, identity) => {
@@ -217,7 +218,7 @@ fn show_apply(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
             "Copy both files next to {target} and set PROD-TLS-CA, PROD-TLS-KEY, PROD-TLS-KEY-PASS and PROD-TLS-ENABLED"
         ));
     if button.clicked() {
-        out.push(Command::ApplyToConfig);
+        out.push(CertCommand::ApplyToConfig.into());
     }
     if let Some(reason) = reason {
         ui.weak(reason);

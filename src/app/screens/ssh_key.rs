@@ -10,6 +10,7 @@ use super::super::dialogs::DialogPurpose;
 use super::super::model::Slot;
 use super::super::widgets;
 use super::{SSH_TARGET_EXAMPLE, ScreenContext};
+use crate::app::features::key::KeyCommand;
 use crate::app::features::module::ModuleCommand;
 use crate::pkcs11::ssh::TARGET_PLACEHOLDER;
 
@@ -79,7 +80,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
         cx.focus,
     );
     if key.submitted {
-        out.push(Command::LoadPublicKey(view.path.trim().into()));
+        out.push(KeyCommand::Load(view.path.trim().into()).into());
     }
     if key.browse {
         out.push(Command::Dialog(DialogPurpose::OpenPublicKey));
@@ -93,7 +94,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
         false,
     );
     if comment.lost_focus() || (comment.changed() && view.comment.is_empty()) {
-        out.push(Command::SetKeyComment(view.comment.clone()));
+        out.push(KeyCommand::SetComment(view.comment.clone()).into());
     }
     widgets::text_input(
         ui,
