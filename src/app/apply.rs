@@ -15,7 +15,6 @@ use super::dialogs::{DialogPurpose, DialogRequest};
 use super::drop::{self};
 use super::features::doctor::DoctorCommand;
 use super::modals::Modal;
-use super::model::CopySource;
 use super::screens::{self, Screen};
 use super::tasks::{self, TaskEvent};
 use super::widgets::FocusTarget;
@@ -140,6 +139,7 @@ impl FxApp {
     pub(super) fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::Doctor(command) => self.apply_doctor(command),
+            Command::Install(command) => self.apply_install(command),
             Command::Key(command) => self.apply_key(command),
             Command::Certificates(command) => self.apply_certificates(command),
             Command::Module(command) => self.apply_module(command),
@@ -167,12 +167,6 @@ impl FxApp {
                     let overwrite = self.changed_on_disk();
                     let path = overwrite.then(|| self.open_path().map(Path::to_owned)).flatten();
                     self.start_save(path);
-                }
-            }
-            Command::SaveCopyFor(meant) => {
-                if self.document.open.is_some() {
-                    self.install.target = Some(meant);
-                    self.open_dialog(DialogPurpose::SaveConfigAs);
                 }
             }
             Command::AskSaveAs => {
@@ -241,36 +235,6 @@ impl FxApp {
                 }
             }
             Command::FocusContent => self.ui.focus = Some(FocusTarget::Entry),
-            Command::InitConfig { path: Some(path) } => match CfgDocument::parse(cfg::blank_template().as_bytes()) {
-                Ok(doc) => self.start_init(path, doc, false, None),
-                Err(error) => self.explain("The template could not be read", &error),
-            },
-            Command::InitConfig { path: None } => self.open_dialog(DialogPurpose::NewConfig),
-            Command::PrepareCopy { source, target } => {
-                let doc = match &source {
-                    CopySource::OpenDocument => self.document.open.as_ref().map(|doc| doc.file.doc.clone()),
-                    CopySource::File(_) => None,
-                };
-                self.spawn("copy", move || {
-                    TaskEvent::CopyPrepared(tasks::prepare_copy(source, doc, target))
-                });
-            }
-            Command::ConfirmCopy => {
-                if let Some(Modal::CopyPreview(preview)) = self.ui.modal.take() {
-                    let preview = *preview;
-                    self.start_init(preview.target, preview.doc, preview.plan.exists, None);
-                }
-            }
-            Command::SaveElsewhere => {
-                if matches!(self.ui.modal, Some(Modal::CannotWrite { .. })) {
-                    self.ui.modal = None;
-                }
-                if self.install.elsewhere.is_some() {
-                    self.open_dialog(DialogPurpose::SaveElsewhere);
-                }
-            }
-            Command::Locate => self.locate(),
-            Command::DismissInstallHint => self.install.hint = None,
             Command::TightenPermissions => {
                 if let Some(path) = self.open_path().map(Path::to_owned) {
                     self.spawn("chmod", move || TaskEvent::PermissionsTightened {

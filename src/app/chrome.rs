@@ -8,12 +8,14 @@ use egui::{Align, FontId, Layout, RichText, Ui, ViewportCommand};
 
 use super::command::Command;
 use super::launch::FrameSample;
-use super::model::{InstallHint, OpenDocument};
+use super::model::OpenDocument;
 use super::prefs::ThemeChoice;
 use super::screens::{self, Screen};
 use super::theme::Tone;
 use super::widgets;
 use super::{APP_NAME, FxApp, theme};
+use crate::app::features::install::InstallCommand;
+use crate::app::features::install::InstallHint;
 
 /// The top bar's width from which the app's name and the long save states are shown.
 pub const WIDE_TOP_BAR: f32 = 900.0;
@@ -444,7 +446,7 @@ fn notices(
                     out.push(Command::Copy(hint.env.clone()));
                 }
                 if ui.button("Done").on_hover_text("Hide these commands").clicked() {
-                    out.push(Command::DismissInstallHint);
+                    out.push(InstallCommand::DismissHint.into());
                 }
             });
         });

@@ -10,9 +10,9 @@ use crate::doctor::CheckId;
 use super::dialogs::DialogPurpose;
 use super::features::certificates::CertCommand;
 use super::features::doctor::DoctorCommand;
+use super::features::install::InstallCommand;
 use super::features::key::KeyCommand;
 use super::features::module::ModuleCommand;
-use super::model::CopySource;
 use super::prefs::ThemeChoice;
 use super::screens::Screen;
 
@@ -21,6 +21,8 @@ use super::screens::Screen;
 pub enum Command {
     /// A command of the connection doctor.
     Doctor(DoctorCommand),
+    /// A command of the installation feature.
+    Install(InstallCommand),
     /// A command of the SSH key feature.
     Key(KeyCommand),
     /// A command of the certificates feature.
@@ -47,9 +49,6 @@ pub enum Command {
     ConfirmSave,
     /// Ask where to save the configuration.
     AskSaveAs,
-    /// Ask where to save the configuration, which could not be written at this path; once
-    /// saved, show the commands that install it there.
-    SaveCopyFor(PathBuf),
     /// Set one value of the configuration.
     SetField {
         /// The section, or `None` for the field's own section.
@@ -96,29 +95,6 @@ pub enum Command {
     TightenPermissions,
     /// Forget a file in the recent list.
     ForgetRecent(PathBuf),
-    /// Write a new configuration in the guide's layout: at this path, or (`None`) where the
-    /// user chooses.
-    InitConfig {
-        /// Where to write it; `None` asks.
-        path: Option<PathBuf>,
-    },
-    /// Copy a configuration (the open one, or a file found) to this path (the file the
-    /// library reads), after a preview of the difference and a note on permissions.
-    PrepareCopy {
-        /// What to copy.
-        source: CopySource,
-        /// Where to.
-        target: PathBuf,
-    },
-    /// Write the copy previewed.
-    ConfirmCopy,
-    /// Write the configuration that could not go where it was meant somewhere this account
-    /// may write, chosen in a dialog; then show the commands that put it in place.
-    SaveElsewhere,
-    /// Search the installation again.
-    Locate,
-    /// Forget the commands shown for a copy written elsewhere.
-    DismissInstallHint,
 }
 
 /// An action held back by the unsaved-changes guard.

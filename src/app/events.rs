@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::cfg::init::{InitBlocker, InitError, InitReport};
 use crate::cfg::{self, CfgDocument, CfgError};
 use crate::sshkey;
 
@@ -14,11 +13,13 @@ use super::command::{Command, Pending};
 use super::dialogs::DialogPurpose;
 use super::drop::DropTarget;
 use super::modals::Modal;
-use super::model::{CopySource, Elsewhere, InstallHint, LoadedConfig, Missing, OpenDocument, Problem};
+use super::model::{LoadedConfig, Missing, OpenDocument, Problem};
 use super::screens::Screen;
 use super::tasks::{TaskEvent, WrittenKind};
 use super::widgets::FocusTarget;
 use crate::app::features::certificates::CertCommand;
+use crate::app::features::install::InstallCommand;
+use crate::app::features::install::InstallHint;
 use crate::app::features::module::ModuleCommand;
 
 impl FxApp {
@@ -67,6 +68,7 @@ impl FxApp {
                 }
             }
             TaskEvent::Doctor(event) => self.handle_doctor(event),
+            TaskEvent::Install(event) => self.handle_install(event),
             TaskEvent::Key(event) => self.handle_key(event),
             TaskEvent::Certificates(event) => self.handle_certificates(event),
             TaskEvent::Module(event) => self.handle_module(event),
@@ -89,30 +91,6 @@ impl FxApp {
                     &format!("The permissions of {} were not changed", path.display()),
                     &error,
                 ),
-            },
-            TaskEvent::Located(found) => {
-                self.install.locating = false;
-                self.install.found = Some(*found);
-            }
-            TaskEvent::Planned(plan) => self.install.library_plan = Some(*plan),
-            TaskEvent::Initialized {
-                target,
-                result,
-                doc,
-                install_for,
-            } => self.initialized(target, result, *doc, install_for),
-            TaskEvent::CopyPrepared(result) => match result {
-                Ok(preview) if preview.plan.blocker == Some(InitBlocker::FolderNotWritable) => {
-                    let source = match &preview.source {
-                        CopySource::File(path) => Some(path.clone()),
-                        CopySource::OpenDocument if !self.is_modified() => self.open_path().map(Path::to_owned),
-                        CopySource::OpenDocument => None,
-                    };
-                    let reason = format!("this account may not create files in {}", preview.plan.folder.display());
-                    self.cannot_write(preview.target, preview.doc, reason, source);
-                }
-                Ok(preview) => self.ui.modal = Some(Modal::CopyPreview(preview)),
-                Err(problem) => self.error(format!("Not copied: {}", problem.message)),
             },
             TaskEvent::RecentChecked { missing } => self.settings.recent_missing = missing.into_iter().collect(),
             TaskEvent::PrefsSaved(result) => {
@@ -248,7 +226,7 @@ impl FxApp {
                 // read it (FXPKCS11_CFG, or installing it in place) are shown.
                 let library = self.options.library();
                 if cfg::locate::is_library_cfg(&path, &library) {
-                    self.apply(ctx, Command::InitConfig { path: Some(path) });
+                    self.apply(ctx, InstallCommand::Init { path: Some(path) }.into());
                 } else {
                     match CfgDocument::parse(cfg::blank_template().as_bytes()) {
                         Ok(doc) => self.start_init(path, doc, false, Some(library.path)),
@@ -402,72 +380,4 @@ impl FxApp {
     }
 }
 
-impl FxApp {
-    /// A configuration file was created, or not.
-    pub(super) fn initialized(
-        &mut self,
-        target: PathBuf,
-        result: Result<InitReport, InitError>,
-        doc: CfgDocument,
-        install_for: Option<PathBuf>,
-    ) {
-        self.ui.writes = self.ui.writes.saturating_sub(1);
-        match result {
-            Ok(report) => {
-                let mode = report.mode.map(|mode| format!(", mode {mode:04o}")).unwrap_or_default();
-                let backup = report
-                    .backup
-                    .as_ref()
-                    .map(|backup| format!("; the previous contents are in {}", backup.display()))
-                    .unwrap_or_default();
-                self.info(format!("Wrote {}{mode}{backup}.", report.path.display()));
-                if let Some(meant) = install_for {
-                    self.install.hint = Some(InstallHint::new(report.path.clone(), meant));
-                }
-                self.guarded(Pending::Open(report.path));
-                self.locate();
-                self.plan_library();
-            }
-            Err(InitError::NotWritable { plan, elsewhere }) => {
-                let reason = format!("this account may not create files in {}", plan.folder.display());
-                self.offer_elsewhere(target, doc, reason, elsewhere, None);
-            }
-            Err(error) => {
-                let exists = matches!(error, InitError::Exists { .. });
-                self.ui.modal = Some(Modal::NotCreated {
-                    path: target,
-                    problem: Problem::explained(&error),
-                    exists,
-                });
-            }
-        }
-    }
-
-    /// Says that `target` cannot be written, and keeps `doc` for "Save elsewhere…".
-    pub(super) fn cannot_write(&mut self, target: PathBuf, doc: CfgDocument, reason: String, source: Option<PathBuf>) {
-        let elsewhere = cfg::init::home_cfg().filter(|home| *home != target);
-        self.offer_elsewhere(target, doc, reason, elsewhere, source);
-    }
-
-    /// Shows why `target` cannot be written, offering `elsewhere` (a file this account can write)
-    /// and keeping `doc` for "Save elsewhere…".
-    fn offer_elsewhere(
-        &mut self,
-        target: PathBuf,
-        doc: CfgDocument,
-        reason: String,
-        elsewhere: Option<PathBuf>,
-        source: Option<PathBuf>,
-    ) {
-        self.install.elsewhere = Some(Elsewhere {
-            target: target.clone(),
-            doc,
-        });
-        self.ui.modal = Some(Modal::CannotWrite {
-            target,
-            reason,
-            elsewhere,
-            source,
-        });
-    }
-}
+impl FxApp {}

@@ -54,11 +54,12 @@ use crate::secret::Secret;
 pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
 use crate::app::features::certificates::CertState;
+use crate::app::features::install::InstallState;
 use crate::app::features::key::KeyState;
 use crate::app::features::module::ModuleState;
 use features::doctor::DoctorState;
 use modals::Modal;
-use model::{DiskWatch, DocumentState, InstallState, Problem};
+use model::{DiskWatch, DocumentState, Problem};
 use prefs::Prefs;
 use screens::Screen;
 use screens::certificates::CertView;
@@ -364,41 +365,6 @@ impl FxApp {
                 result: Ok(Box::new(tasks::describe(file, &library))),
                 folder_exists: true,
             }
-        });
-    }
-
-    /// Searches the fxpkcs11 installation on a worker.
-    fn locate(&mut self) {
-        if self.install.locating {
-            return;
-        }
-        self.install.locating = true;
-        let folders = self.options.install_folders.clone();
-        let library = self.options.library();
-        let module = self.module_configured().then(|| PathBuf::from(self.module_path()));
-        let editing = self.open_path().map(Path::to_owned);
-        self.spawn("locate", move || {
-            TaskEvent::Located(Box::new(tasks::locate_installation(folders, library, module, editing)))
-        });
-    }
-
-    /// Finds out, on a worker, whether the library's file can be created.
-    fn plan_library(&mut self) {
-        let library = self.options.library();
-        self.spawn("plan", move || {
-            TaskEvent::Planned(Box::new(cfg::init::plan_for(&library.path, &library)))
-        });
-    }
-
-    /// Writes `doc` as a new file at `target` on a worker (never over an existing file unless
-    /// `force`); `install_for` names the file it is a copy for, when written elsewhere.
-    fn start_init(&mut self, target: PathBuf, doc: CfgDocument, force: bool, install_for: Option<PathBuf>) {
-        self.ui.writes += 1;
-        self.spawn("init", move || TaskEvent::Initialized {
-            result: cfg::init::create(&target, &doc, force),
-            target,
-            doc: Box::new(doc),
-            install_for,
         });
     }
 

@@ -7,7 +7,7 @@ use std::sync::mpsc::Sender;
 
 use zeroize::Zeroizing;
 
-use crate::cfg::{CfgDocument, CfgFile, Finding, LibraryCfg};
+use crate::cfg::{CfgFile, Finding, LibraryCfg};
 use crate::remedy::{self, Explain};
 
 /// A configuration read by a worker, with what the app shows about it.
@@ -169,24 +169,6 @@ impl OpenDocument {
     }
 }
 
-/// What the app found of the fxpkcs11 installation, whether the library's file can be
-/// created, and a configuration meant for a file this account may not write.
-#[derive(Debug, Default)]
-pub struct InstallState {
-    /// A search is running.
-    pub locating: bool,
-    /// The last search's findings.
-    pub found: Option<crate::install::Installation>,
-    /// Whether the library's file can be created, found before anything is written.
-    pub library_plan: Option<crate::cfg::init::InitPlan>,
-    /// What "Save elsewhere…" would write, and where it was meant to go.
-    pub elsewhere: Option<Elsewhere>,
-    /// The commands that put a configuration written elsewhere in place, until dismissed.
-    pub hint: Option<InstallHint>,
-    /// The file the configuration being saved elsewhere is meant for.
-    pub target: Option<PathBuf>,
-}
-
 /// The open configuration and what happens to it: loading, a missing file, a load that
 /// failed, a save and what follows it.
 #[derive(Debug, Default)]
@@ -205,32 +187,6 @@ pub struct DocumentState {
     pub after_save: Option<super::command::Pending>,
 }
 
-/// A configuration written somewhere this account may write, for a file it may not: the
-/// commands that put it in place, shown until dismissed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InstallHint {
-    /// The file written.
-    pub written: PathBuf,
-    /// Where the library should find it.
-    pub target: PathBuf,
-    /// `sudo install -m 600 WRITTEN TARGET` (a `copy` on Windows).
-    pub install: String,
-    /// `export FXPKCS11_CFG=WRITTEN` (`setx` on Windows).
-    pub env: String,
-}
-
-impl InstallHint {
-    /// The hint for a copy at `written` of the file meant for `target`.
-    pub fn new(written: PathBuf, target: PathBuf) -> InstallHint {
-        InstallHint {
-            install: crate::cfg::init::install_command(&written, &target),
-            env: crate::cfg::init::env_command(&written),
-            written,
-            target,
-        }
-    }
-}
-
 /// Where a copy of a configuration comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CopySource {
@@ -238,16 +194,6 @@ pub enum CopySource {
     OpenDocument,
     /// A file on disk, such as the tarball's `fxpkcs11.cfg`.
     File(PathBuf),
-}
-
-/// A configuration meant for a file this account may not write: what "Save elsewhere…"
-/// writes instead, and where it was meant to go.
-#[derive(Clone, Debug)]
-pub struct Elsewhere {
-    /// The file meant.
-    pub target: PathBuf,
-    /// The document to write.
-    pub doc: CfgDocument,
 }
 
 /// A configuration that was asked for but does not exist.

@@ -13,96 +13,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use crate::cfg::init::{self, InitError, InitPlan, InitReport};
-use crate::cfg::{CfgDocument, CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
+use crate::cfg::{CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
 use crate::doctor::record::{ModuleIdentity, RunInputs};
 use crate::doctor::report::ReportHeader;
 use crate::doctor::{self, CheckId, CheckResult, DoctorOptions};
-use crate::install::{self, Installation, LocateRequest, SearchFolder};
 
 use crate::pkcs11::{self, Action, Helper, ProbeRequest};
 use crate::secret::Secret;
 
 use super::dialogs::{DialogAnswer, DialogPurpose};
-use super::diff::{self, DiffLine};
 use super::drop::DropTarget;
 use super::features::certificates::CertEvent;
 use super::features::doctor::DoctorEvent;
+use super::features::install::InstallEvent;
 use super::features::key::KeyEvent;
-use super::model::{CopySource, DiskWatch, LoadedConfig, Problem};
+use super::model::{DiskWatch, LoadedConfig, Problem};
 use super::prefs::{Prefs, PrefsStore};
 use crate::app::features::module::ModuleEvent;
 use crate::app::features::module::ModuleOutcome;
-
-/// A copy of a configuration onto another file, before it is written.
-#[derive(Debug)]
-pub struct CopyPreview {
-    /// Where the copy comes from.
-    pub source: CopySource,
-    /// The file it goes to.
-    pub target: PathBuf,
-    /// What it writes.
-    pub doc: CfgDocument,
-    /// The line diff from the target's current contents (empty when it does not exist),
-    /// passwords masked.
-    pub lines: Vec<DiffLine>,
-    /// Whether the target can be written, and the commands when it cannot.
-    pub plan: InitPlan,
-}
-
-/// Reads the source of a copy and compares it with the target. Blocking: run it on a worker.
-pub fn prepare_copy(
-    source: CopySource,
-    doc: Option<CfgDocument>,
-    target: PathBuf,
-) -> Result<Box<CopyPreview>, Problem> {
-    let doc = match (&source, doc) {
-        (_, Some(doc)) => doc,
-        (CopySource::File(path), None) => CfgFile::load(path).map_err(|error| Problem::about(path, &error))?.doc,
-        (CopySource::OpenDocument, None) => return Err(Problem::plain("No configuration is open.")),
-    };
-    let plan = init::plan(&target);
-    let current = if plan.exists {
-        CfgFile::load(&target)
-            .map_err(|error| Problem::about(&target, &error))?
-            .doc
-            .to_bytes()
-    } else {
-        Vec::new()
-    };
-    let lines = diff::diff_lines(&current, &doc.to_bytes());
-    Ok(Box::new(CopyPreview {
-        source,
-        target,
-        doc,
-        lines,
-        plan,
-    }))
-}
-
-/// Searches the installation on a worker.
-pub fn locate_installation(
-    folders: Option<Vec<SearchFolder>>,
-    library: LibraryCfg,
-    module: Option<PathBuf>,
-    editing: Option<PathBuf>,
-) -> Installation {
-    let mut request = match folders {
-        Some(folders) => LocateRequest::new(folders, library),
-        None => {
-            let mut request = LocateRequest::from_environment();
-            request.library = library;
-            request
-        }
-    };
-    if let Some(module) = module {
-        request = request.with_module(&module);
-    }
-    if let Some(editing) = editing {
-        request = request.editing(&editing);
-    }
-    install::locate(&request)
-}
 
 /// Which file a write task wrote.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +46,8 @@ pub enum WrittenKind {
 pub enum TaskEvent {
     /// An event of the connection doctor.
     Doctor(DoctorEvent),
+    /// An event of the installation feature.
+    Install(InstallEvent),
     /// An event of the SSH key feature.
     Key(KeyEvent),
     /// An event of the certificates feature.
@@ -183,23 +113,6 @@ pub enum TaskEvent {
         /// Nothing, or why not.
         result: Result<(), CfgError>,
     },
-    /// The search for the fxpkcs11 installation finished.
-    Located(Box<Installation>),
-    /// Whether the library's file can be created, found before writing.
-    Planned(Box<InitPlan>),
-    /// A configuration file was created (a new one, or a copy).
-    Initialized {
-        /// The file asked for.
-        target: PathBuf,
-        /// What was written, or why not.
-        result: Result<InitReport, InitError>,
-        /// The document that was to be written (to write it elsewhere when it cannot be).
-        doc: Box<CfgDocument>,
-        /// When this is a copy written elsewhere: the file the library reads it as.
-        install_for: Option<PathBuf>,
-    },
-    /// A copy was prepared: the difference it makes and whether it can be written.
-    CopyPrepared(Result<Box<CopyPreview>, Problem>),
     /// The recent files that are gone.
     RecentChecked {
         /// The recent files that no longer exist.

@@ -8,5 +8,6 @@
 
 pub mod certificates;
 pub mod doctor;
+pub mod install;
 pub mod key;
 pub mod module;

@@ -4,6 +4,7 @@ use super::super::command::Command;
 use super::super::theme::Tone;
 use super::super::widgets;
 use super::{ModalContext, focus_first};
+use crate::app::features::install::InstallCommand;
 use crate::cfg::init as cfg_init;
 use egui::RichText;
 use std::path::Path;
@@ -67,7 +68,7 @@ pub(super) fn show(
                 let save = ui.button("Save elsewhere…");
                 focus_first(ui, &save);
                 if save.clicked() {
-                    out.push(Command::SaveElsewhere);
+                    out.push(InstallCommand::SaveElsewhere.into());
                 }
             }
             for (label, text) in copies {

@@ -2,9 +2,10 @@
 
 use super::super::command::Command;
 use super::super::model::CopySource;
-use super::super::tasks::CopyPreview;
 use super::diff_lines;
 use super::{ModalContext, focus_first};
+use crate::app::features::install::CopyPreview;
+use crate::app::features::install::InstallCommand;
 use crate::cfg;
 use egui::RichText;
 
@@ -44,7 +45,7 @@ pub(super) fn show(ctx: &egui::Context, cx: &ModalContext, preview: &CopyPreview
             let copy = ui.button("Copy");
             focus_first(ui, &copy);
             if copy.clicked() || enter {
-                out.push(Command::ConfirmCopy);
+                out.push(InstallCommand::ConfirmCopy.into());
             }
             if ui.button("Cancel").clicked() || escape {
                 out.push(Command::CloseModal);

@@ -26,8 +26,8 @@ use crate::doctor::CheckId;
 use super::FxApp;
 use super::command::{Command, Pending};
 use super::diff::{self, DiffLine};
+use super::features::install::CopyPreview;
 use super::model::Problem;
-use super::tasks::CopyPreview;
 use super::theme;
 
 /// A modal dialog and what it shows.

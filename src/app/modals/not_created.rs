@@ -5,6 +5,7 @@ use super::super::model::Problem;
 use super::super::theme::Tone;
 use super::super::widgets;
 use super::{ModalContext, focus_first};
+use crate::app::features::install::InstallCommand;
 use std::path::Path;
 
 /// Draws the dialog.
@@ -41,7 +42,7 @@ pub(super) fn show(
             }
             if elsewhere.clicked() {
                 out.push(Command::CloseModal);
-                out.push(Command::InitConfig { path: None });
+                out.push(InstallCommand::Init { path: None }.into());
             }
             if ui.button("Close").clicked() || escape {
                 out.push(Command::CloseModal);

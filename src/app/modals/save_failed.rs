@@ -5,6 +5,7 @@ use super::super::model::Problem;
 use super::super::theme::Tone;
 use super::super::widgets;
 use super::{ModalContext, focus_first};
+use crate::app::features::install::InstallCommand;
 use crate::cfg::init as cfg_init;
 use egui::RichText;
 use std::path::Path;
@@ -63,7 +64,7 @@ pub(super) fn show(
             if save_as.clicked() {
                 out.push(Command::CloseModal);
                 out.push(if permission_denied {
-                    Command::SaveCopyFor(meant.clone())
+                    InstallCommand::SaveCopyFor(meant.clone()).into()
                 } else {
                     Command::AskSaveAs
                 });

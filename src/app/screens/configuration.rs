@@ -17,6 +17,7 @@ use super::super::model::OpenDocument;
 use super::super::theme::{self, Tone};
 use super::super::widgets;
 use super::{ScreenContext, install};
+use crate::app::features::install::InstallCommand;
 use crate::cfg::init::InitBlocker;
 
 /// Which view of the file is shown.
@@ -145,9 +146,12 @@ fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &
         widgets::apply_focus(cx.focus, &create, true);
         entry_taken = true;
         if create.clicked() {
-            out.push(Command::InitConfig {
-                path: Some(missing.path.clone()),
-            });
+            out.push(
+                InstallCommand::Init {
+                    path: Some(missing.path.clone()),
+                }
+                .into(),
+            );
         }
         ui.add(egui::Label::new("the file asked for, with every field of the guide's layout [4.2].").wrap());
         ui.add_space(6.0);
@@ -174,9 +178,10 @@ fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &
         out.push(if exists {
             Command::Open(library.to_owned())
         } else {
-            Command::InitConfig {
+            InstallCommand::Init {
                 path: Some(library.to_owned()),
             }
+            .into()
         });
     }
     match (blocked, plan) {
@@ -213,7 +218,7 @@ fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &
         .on_hover_text("Choose where to write the new configuration")
         .clicked()
     {
-        out.push(Command::InitConfig { path: None });
+        out.push(InstallCommand::Init { path: None }.into());
     }
     ui.add(
         egui::Label::new(format!(
@@ -295,10 +300,13 @@ fn show_location(ui: &mut Ui, doc: &OpenDocument, out: &mut Vec<Command>) {
             .on_hover_text("Shows the difference and who may read it before writing anything")
             .clicked()
         {
-            out.push(Command::PrepareCopy {
-                source: CopySource::OpenDocument,
-                target: library,
-            });
+            out.push(
+                InstallCommand::PrepareCopy {
+                    source: CopySource::OpenDocument,
+                    target: library,
+                }
+                .into(),
+            );
         }
     });
 }

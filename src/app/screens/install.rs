@@ -14,6 +14,7 @@ use super::super::model::CopySource;
 use super::super::theme::Tone;
 use super::super::widgets;
 use super::ScreenContext;
+use crate::app::features::install::InstallCommand;
 use crate::app::features::module::ModuleCommand;
 
 /// Which parts to show.
@@ -43,7 +44,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, parts: &[Part], out: &mut Vec<C
             .on_hover_text("Search the guide's folders again [2.1] [2.2]")
             .clicked()
         {
-            out.push(Command::Locate);
+            out.push(InstallCommand::Locate.into());
         }
         if cx.install.locating {
             widgets::busy(ui);
@@ -121,10 +122,13 @@ fn configs(ui: &mut Ui, found: &Installation, out: &mut Vec<Command>) {
                 .on_hover_text("Shows the difference and who may read it before writing anything")
                 .clicked()
             {
-                out.push(Command::PrepareCopy {
-                    source: CopySource::File(config.path.clone()),
-                    target: found.library_reads.clone(),
-                });
+                out.push(
+                    InstallCommand::PrepareCopy {
+                        source: CopySource::File(config.path.clone()),
+                        target: found.library_reads.clone(),
+                    }
+                    .into(),
+                );
             }
         });
     }
