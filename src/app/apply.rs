@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use egui::{Key, KeyboardShortcut, Modifiers, ViewportCommand};
-use zeroize::Zeroizing;
 
-use crate::cfg::{self, CfgDocument};
+use crate::cfg::{self};
 
+use super::FxApp;
 use super::chrome::ScrollKey;
 use super::command::{Command, Pending};
 use super::dialogs::{DialogPurpose, DialogRequest};
@@ -16,45 +16,12 @@ use super::drop::{self};
 use super::features::doctor::DoctorCommand;
 use super::modals::Modal;
 use super::screens::{self, Screen};
-use super::tasks::{self, TaskEvent};
+use super::tasks::TaskEvent;
 use super::widgets::FocusTarget;
-use super::{FxApp, diff};
+use crate::app::features::document::DocumentCommand;
 use crate::app::features::module::ModuleCommand;
 
 impl FxApp {
-    /// Runs `pending` now, or first asks about the unsaved changes.
-    pub(super) fn guarded(&mut self, pending: Pending) {
-        if self.is_modified() {
-            self.ui.modal = Some(Modal::Unsaved { then: pending });
-        } else {
-            self.perform_now(pending);
-        }
-    }
-
-    pub(super) fn perform(&mut self, ctx: &egui::Context, pending: Pending) {
-        if pending == Pending::Close {
-            self.ui.window.allow_close = true;
-            ctx.send_viewport_cmd(ViewportCommand::Close);
-        } else {
-            self.perform_now(pending);
-        }
-    }
-
-    pub(super) fn perform_now(&mut self, pending: Pending) {
-        match pending {
-            Pending::Open(path) => self.start_load(path),
-            Pending::AskOpen => self.open_dialog(DialogPurpose::OpenConfig),
-            Pending::Create(path) => self.start_create(path),
-            Pending::Reload => {
-                if let Some(path) = self.open_path().map(Path::to_owned) {
-                    self.start_load(path);
-                }
-            }
-            Pending::Close => self.ui.window.allow_close = true,
-            Pending::RunDoctor { stop_after } => self.run_doctor(stop_after),
-        }
-    }
-
     pub(super) fn open_dialog(&mut self, purpose: DialogPurpose) {
         if self.ui.file_dialog.open {
             return;
@@ -104,41 +71,10 @@ impl FxApp {
         });
     }
 
-    pub(super) fn request_save(&mut self, then: Option<Pending>) {
-        let Some(doc) = &self.document.open else {
-            return;
-        };
-        let new = Zeroizing::new(doc.file.doc.to_bytes());
-        let lines = diff::diff_lines(&doc.baseline, &new);
-        self.ui.modal = Some(Modal::ReviewSave { lines, then });
-    }
-
-    /// Saves the document (over its file, or as `path`) on a worker.
-    pub(super) fn start_save(&mut self, path: Option<PathBuf>) {
-        let Some(doc) = &self.document.open else {
-            return;
-        };
-        if self.document.saving {
-            return;
-        }
-        self.document.saving = true;
-        let mut file = doc.file.clone();
-        let library = self.options.library();
-        self.spawn("save", move || {
-            let result = match &path {
-                Some(path) => file.save_as(path),
-                None => file.save(),
-            };
-            TaskEvent::Saved {
-                result: result.map(|report| (Box::new(tasks::describe(file, &library)), report)),
-                target: path,
-            }
-        });
-    }
-
     pub(super) fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::Doctor(command) => self.apply_doctor(command),
+            Command::Document(command) => self.apply_document(ctx, command),
             Command::Install(command) => self.apply_install(command),
             Command::Key(command) => self.apply_key(command),
             Command::Certificates(command) => self.apply_certificates(command),
@@ -152,45 +88,6 @@ impl FxApp {
                 self.ui.focus = Some(FocusTarget::Entry);
             }
             Command::Dialog(purpose) => self.open_dialog(purpose),
-            Command::Open(path) => self.guarded(Pending::Open(path)),
-            Command::AskOpen => self.guarded(Pending::AskOpen),
-            Command::Create(path) => self.guarded(Pending::Create(path)),
-            Command::Reload => self.guarded(Pending::Reload),
-            Command::RequestSave => {
-                if self.document.open.is_some() && !self.document.saving {
-                    self.request_save(None);
-                }
-            }
-            Command::ConfirmSave => {
-                if let Some(Modal::ReviewSave { then, .. }) = self.ui.modal.take() {
-                    self.document.after_save = then;
-                    let overwrite = self.changed_on_disk();
-                    let path = overwrite.then(|| self.open_path().map(Path::to_owned)).flatten();
-                    self.start_save(path);
-                }
-            }
-            Command::AskSaveAs => {
-                if self.document.open.is_some() {
-                    self.open_dialog(DialogPurpose::SaveConfigAs);
-                }
-            }
-            Command::SetField { section, tag, value } => self.set_field(section.as_deref(), &tag, value.trim()),
-            Command::ReplaceText(text) => {
-                if let Some(doc) = &mut self.document.open {
-                    match CfgDocument::parse(text.as_bytes()) {
-                        Ok(parsed) => {
-                            doc.file.doc = parsed;
-                            doc.touch();
-                        }
-                        Err(error) => self.explain("The text was not applied", &error),
-                    }
-                }
-            }
-            Command::KeepMine => {
-                if self.document.open.is_some() {
-                    self.request_save(None);
-                }
-            }
             Command::Copy(text) => {
                 ctx.copy_text(text);
                 self.info("Copied to the clipboard.");
@@ -201,16 +98,6 @@ impl FxApp {
                 self.save_prefs();
             }
             Command::CloseModal => self.ui.modal = None,
-            Command::DiscardAndContinue => {
-                if let Some(Modal::Unsaved { then }) = self.ui.modal.take() {
-                    self.perform(ctx, then);
-                }
-            }
-            Command::SaveAndContinue => match self.ui.modal.take() {
-                Some(Modal::Unsaved { then }) => self.request_save(Some(then)),
-                Some(Modal::UnsavedTest { stop_after }) => self.request_save(Some(Pending::RunDoctor { stop_after })),
-                other => self.ui.modal = other,
-            },
             Command::Quit => {
                 if self.is_modified() {
                     self.ui.modal = Some(Modal::Unsaved { then: Pending::Close });
@@ -235,32 +122,6 @@ impl FxApp {
                 }
             }
             Command::FocusContent => self.ui.focus = Some(FocusTarget::Entry),
-            Command::TightenPermissions => {
-                if let Some(path) = self.open_path().map(Path::to_owned) {
-                    self.spawn("chmod", move || TaskEvent::PermissionsTightened {
-                        result: cfg::tighten_permissions(&path),
-                        path,
-                    });
-                }
-            }
-            Command::ForgetRecent(path) => {
-                self.settings.prefs.forget_file(&path);
-                self.settings.recent_missing.remove(&path);
-                self.save_prefs();
-            }
-        }
-    }
-
-    pub(super) fn set_field(&mut self, section: Option<&str>, tag: &str, value: &str) {
-        let Some(doc) = &mut self.document.open else {
-            return;
-        };
-        if doc.file.doc.get(section, tag).is_some_and(|entry| entry.value == value) {
-            return;
-        }
-        match doc.file.doc.set(section, tag, value) {
-            Ok(_) => doc.touch(),
-            Err(error) => self.explain(&format!("{tag} was not changed"), &error),
         }
     }
 
@@ -289,16 +150,16 @@ impl FxApp {
             ctx.input_mut(|input| input.consume_shortcut(&KeyboardShortcut::new(modifiers, key)))
         };
         if pressed(Modifiers::COMMAND | Modifiers::SHIFT, Key::S) {
-            out.push(Command::AskSaveAs);
+            out.push(DocumentCommand::AskSaveAs.into());
         }
         if pressed(Modifiers::COMMAND, Key::S) {
-            out.push(Command::RequestSave);
+            out.push(DocumentCommand::RequestSave.into());
         }
         if pressed(Modifiers::COMMAND, Key::O) {
-            out.push(Command::AskOpen);
+            out.push(DocumentCommand::AskOpen.into());
         }
         if pressed(Modifiers::COMMAND, Key::R) {
-            out.push(Command::Reload);
+            out.push(DocumentCommand::Reload.into());
         }
         if pressed(Modifiers::COMMAND, Key::Q) {
             out.push(Command::Quit);

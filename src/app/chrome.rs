@@ -8,12 +8,13 @@ use egui::{Align, FontId, Layout, RichText, Ui, ViewportCommand};
 
 use super::command::Command;
 use super::launch::FrameSample;
-use super::model::OpenDocument;
 use super::prefs::ThemeChoice;
 use super::screens::{self, Screen};
 use super::theme::Tone;
 use super::widgets;
 use super::{APP_NAME, FxApp, theme};
+use crate::app::features::document::DocumentCommand;
+use crate::app::features::document::OpenDocument;
 use crate::app::features::install::InstallCommand;
 use crate::app::features::install::InstallHint;
 
@@ -66,10 +67,10 @@ impl FxApp {
                 let has_doc = self.document.open.is_some();
                 let idle = !self.ui.file_dialog.open && !self.document.saving;
                 let buttons = [
-                    ("Open…", "Ctrl+O", true, Command::AskOpen),
-                    ("Save", "Ctrl+S", has_doc, Command::RequestSave),
-                    ("Save as…", "Ctrl+Shift+S", has_doc, Command::AskSaveAs),
-                    ("Reload", "Ctrl+R", has_doc, Command::Reload),
+                    ("Open…", "Ctrl+O", true, DocumentCommand::AskOpen.into()),
+                    ("Save", "Ctrl+S", has_doc, DocumentCommand::RequestSave.into()),
+                    ("Save as…", "Ctrl+Shift+S", has_doc, DocumentCommand::AskSaveAs.into()),
+                    ("Reload", "Ctrl+R", has_doc, DocumentCommand::Reload.into()),
                 ];
                 for (text, shortcut, enabled, command) in buttons {
                     if ui
@@ -464,14 +465,14 @@ fn notices(
             );
             ui.horizontal_wrapped(|ui| {
                 if ui.button("Reload from disk").clicked() {
-                    out.push(Command::Reload);
+                    out.push(DocumentCommand::Reload.into());
                 }
                 if ui
                     .button("Keep my version")
                     .on_hover_text("Save your version over the file, after a preview")
                     .clicked()
                 {
-                    out.push(Command::KeepMine);
+                    out.push(DocumentCommand::KeepMine.into());
                 }
             });
         });
@@ -502,7 +503,7 @@ fn notices(
                 .on_hover_text("chmod 600 on the file and its backup; the owner stays the same")
                 .clicked()
             {
-                out.push(Command::TightenPermissions);
+                out.push(DocumentCommand::TightenPermissions.into());
             }
         });
     }

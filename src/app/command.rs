@@ -3,13 +3,12 @@
 
 use std::path::PathBuf;
 
-use zeroize::Zeroizing;
-
 use crate::doctor::CheckId;
 
 use super::dialogs::DialogPurpose;
 use super::features::certificates::CertCommand;
 use super::features::doctor::DoctorCommand;
+use super::features::document::DocumentCommand;
 use super::features::install::InstallCommand;
 use super::features::key::KeyCommand;
 use super::features::module::ModuleCommand;
@@ -21,6 +20,8 @@ use super::screens::Screen;
 pub enum Command {
     /// A command of the connection doctor.
     Doctor(DoctorCommand),
+    /// A command of the open configuration.
+    Document(DocumentCommand),
     /// A command of the installation feature.
     Install(InstallCommand),
     /// A command of the SSH key feature.
@@ -35,43 +36,12 @@ pub enum Command {
     WizardStep(usize),
     /// Show a file dialog.
     Dialog(DialogPurpose),
-    /// Open a configuration (asks first when there are unsaved changes).
-    Open(PathBuf),
-    /// Ask for a configuration to open (asks first when there are unsaved changes).
-    AskOpen,
-    /// Start a new, empty configuration at this path (asks first when there are unsaved changes).
-    Create(PathBuf),
-    /// Read the open file again (asks first when there are unsaved changes).
-    Reload,
-    /// Show the changes about to be saved.
-    RequestSave,
-    /// Save after the preview.
-    ConfirmSave,
-    /// Ask where to save the configuration.
-    AskSaveAs,
-    /// Set one value of the configuration.
-    SetField {
-        /// The section, or `None` for the field's own section.
-        section: Option<String>,
-        /// The tag.
-        tag: String,
-        /// The new value (trimmed before it is stored).
-        value: Zeroizing<String>,
-    },
-    /// Replace the whole configuration with this text (from the raw-text editor).
-    ReplaceText(Zeroizing<String>),
-    /// Keep the unsaved changes although the file changed on disk.
-    KeepMine,
     /// Put text on the clipboard.
     Copy(String),
     /// Choose the theme.
     SetTheme(ThemeChoice),
     /// Close the modal dialog.
     CloseModal,
-    /// Go ahead with the action the unsaved-changes guard stopped, dropping the changes.
-    DiscardAndContinue,
-    /// Save, then go ahead with the action the unsaved-changes guard stopped.
-    SaveAndContinue,
     /// Close the window (asks first when there are unsaved changes).
     Quit,
     /// Forget the last message in the status bar.
@@ -91,10 +61,6 @@ pub enum Command {
     ShowAbout,
     /// Move the keyboard focus to the screen's first control (F6).
     FocusContent,
-    /// Make the open file (and its backup) readable by its owner only, keeping the owner.
-    TightenPermissions,
-    /// Forget a file in the recent list.
-    ForgetRecent(PathBuf),
 }
 
 /// An action held back by the unsaved-changes guard.

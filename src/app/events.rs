@@ -5,21 +5,20 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::cfg::{self, CfgDocument, CfgError};
+use crate::cfg::{self, CfgDocument};
 use crate::sshkey;
 
 use super::FxApp;
-use super::command::{Command, Pending};
+use super::command::Pending;
 use super::dialogs::DialogPurpose;
 use super::drop::DropTarget;
 use super::modals::Modal;
-use super::model::{LoadedConfig, Missing, OpenDocument, Problem};
 use super::screens::Screen;
 use super::tasks::{TaskEvent, WrittenKind};
 use super::widgets::FocusTarget;
 use crate::app::features::certificates::CertCommand;
+use crate::app::features::document::DocumentCommand;
 use crate::app::features::install::InstallCommand;
-use crate::app::features::install::InstallHint;
 use crate::app::features::module::ModuleCommand;
 
 impl FxApp {
@@ -31,29 +30,6 @@ impl FxApp {
                     Ok(Some(path)) => self.dialog_answered(ctx, purpose, path),
                     Ok(None) => {}
                     Err(error) => self.dialog_failed(purpose, error.reason),
-                }
-            }
-            TaskEvent::ConfigLoaded {
-                path,
-                result,
-                folder_exists,
-            } => self.config_loaded(path, result, folder_exists),
-            TaskEvent::Saved { result, target } => self.saved(ctx, result, target),
-            TaskEvent::Validated { revision, findings } => {
-                if let Some(doc) = &mut self.document.open {
-                    doc.validating = false;
-                    if doc.revision == revision {
-                        doc.findings = findings;
-                        doc.findings_revision = Some(revision);
-                    }
-                }
-            }
-            TaskEvent::DiskChanged { generation } => {
-                if let Some(doc) = &mut self.document.open
-                    && doc.watch_generation == generation
-                {
-                    doc.changed_on_disk = true;
-                    doc.watch = None;
                 }
             }
             TaskEvent::Written { kind, path, result } => {
@@ -68,132 +44,16 @@ impl FxApp {
                 }
             }
             TaskEvent::Doctor(event) => self.handle_doctor(event),
+            TaskEvent::Document(event) => self.handle_document(ctx, event),
             TaskEvent::Install(event) => self.handle_install(event),
             TaskEvent::Key(event) => self.handle_key(event),
             TaskEvent::Certificates(event) => self.handle_certificates(event),
             TaskEvent::Module(event) => self.handle_module(event),
             TaskEvent::Dropped { path, target } => self.route_dropped(path, target),
-            TaskEvent::PermissionsTightened { path, result } => match result {
-                Ok(()) => {
-                    if let Some(doc) = &mut self.document.open
-                        && doc.file.path == path
-                    {
-                        doc.exposure = None;
-                        // Validated again: the permissions finding goes.
-                        doc.findings_revision = None;
-                    }
-                    self.info(format!(
-                        "{} is now readable by its owner only (mode 0600).",
-                        path.display()
-                    ));
-                }
-                Err(error) => self.explain(
-                    &format!("The permissions of {} were not changed", path.display()),
-                    &error,
-                ),
-            },
-            TaskEvent::RecentChecked { missing } => self.settings.recent_missing = missing.into_iter().collect(),
             TaskEvent::PrefsSaved(result) => {
                 if let Err(error) = result {
                     self.error(format!("Could not save the preferences: {error}"));
                 }
-            }
-        }
-    }
-
-    pub(super) fn config_loaded(
-        &mut self,
-        path: PathBuf,
-        result: Result<Box<LoadedConfig>, CfgError>,
-        folder_exists: bool,
-    ) {
-        if self.document.loading.as_deref() != Some(path.as_path()) {
-            return;
-        }
-        self.document.loading = None;
-        match result {
-            Ok(loaded) => {
-                self.document.open = Some(OpenDocument::from_loaded(*loaded));
-                self.ui.views.config.reset();
-                self.watch();
-                self.start_validation();
-                self.remember_file(&path);
-                if self.ui.screen == Screen::Configuration {
-                    self.ui.focus = Some(FocusTarget::Entry);
-                }
-            }
-            Err(CfgError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                if self.document.open.is_some() {
-                    self.error(format!("There is no file at {}.", path.display()));
-                } else {
-                    self.document.missing = Some(Missing { path, folder_exists });
-                    if self.ui.screen == Screen::Configuration {
-                        self.ui.focus = Some(FocusTarget::Entry);
-                    }
-                }
-            }
-            Err(error) => {
-                if self.document.open.is_some() {
-                    self.explain(&format!("Could not open {}", path.display()), &error);
-                } else {
-                    self.document.load_problem = Some(Problem::about(&path, &error));
-                }
-            }
-        }
-    }
-
-    pub(super) fn saved(
-        &mut self,
-        ctx: &egui::Context,
-        result: Result<(Box<LoadedConfig>, cfg::SaveReport), CfgError>,
-        save_target: Option<PathBuf>,
-    ) {
-        self.document.saving = false;
-        match result {
-            Ok((loaded, report)) => {
-                let path = loaded.file.path.clone();
-                if let Some(doc) = &mut self.document.open {
-                    doc.file = loaded.file;
-                    doc.set_baseline();
-                    doc.library = loaded.library;
-                    doc.is_library_file = loaded.is_library_file;
-                    doc.library_exists = loaded.library_exists;
-                    doc.mismatch = loaded.mismatch;
-                    doc.exposure = report.exposure;
-                    doc.touch();
-                }
-                self.watch();
-                let backup = report
-                    .backup
-                    .map(|backup| format!(" (previous version in {})", backup.display()))
-                    .unwrap_or_default();
-                self.info(format!("Saved {}{backup}.", report.path.display()));
-                if let Some(target) = self.install.target.take()
-                    && target != report.path
-                {
-                    self.install.hint = Some(InstallHint::new(report.path.clone(), target));
-                }
-                self.remember_file(&path);
-                if let Some(then) = self.document.after_save.take() {
-                    self.perform(ctx, then);
-                }
-            }
-            Err(error) => {
-                self.document.after_save = None;
-                self.install.target = None;
-                if matches!(error, CfgError::ChangedOnDisk { .. })
-                    && let Some(doc) = &mut self.document.open
-                {
-                    doc.changed_on_disk = true;
-                }
-                let target = save_target.unwrap_or_else(|| self.open_path().map(Path::to_owned).unwrap_or_default());
-                self.error(format!("Not saved: {}", target.display()));
-                let permission_denied = is_permission_denied(&error);
-                self.ui.modal = Some(Modal::SaveFailed {
-                    problem: Problem::about(&target, &error),
-                    path: target,
-                    permission_denied,
-                });
             }
         }
     }
@@ -244,11 +104,12 @@ impl FxApp {
             DialogPurpose::OpenPublicKey => self.load_public_key(path),
             DialogPurpose::BrowseField(tag) => self.apply(
                 ctx,
-                Command::SetField {
+                DocumentCommand::SetField {
                     section: None,
                     tag,
                     value: Zeroizing::new(path.display().to_string()),
-                },
+                }
+                .into(),
             ),
             DialogPurpose::BrowseModule => self.apply(ctx, ModuleCommand::SetPath(path.display().to_string()).into()),
             DialogPurpose::SaveReport => {
@@ -307,36 +168,7 @@ impl FxApp {
     }
 }
 
-/// Whether a save failed because this user may not write the file or its folder.
-fn is_permission_denied(error: &CfgError) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::PermissionDenied
-        {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
-}
-
 impl FxApp {
-    /// Puts a configuration first in the recent files, unless it is the demo's temporary one.
-    pub(super) fn remember_file(&mut self, path: &Path) {
-        let demo_file = self.options.demo.as_ref().is_some_and(|demo| {
-            demo.config_path()
-                .parent()
-                .is_some_and(|folder| path.starts_with(folder))
-        });
-        if demo_file {
-            return;
-        }
-        self.settings.prefs.remember_file(path);
-        self.settings.recent_missing.remove(path);
-        self.save_prefs();
-    }
-
     /// A file dialog could not be shown: say so once, in a notice above every screen, and
     /// take the keyboard to the path field of that purpose (or ask for the path in a prompt).
     pub(super) fn dialog_failed(&mut self, purpose: DialogPurpose, reason: String) {

@@ -47,19 +47,19 @@ use std::time::{Duration, Instant};
 
 use egui::Ui;
 
-use crate::cfg::{self, CfgDocument, CfgFile};
 use crate::remedy::Explain;
 use crate::secret::Secret;
 
 pub use launch::{AppOptions, BenchProbe, BenchRecord, FrameSample, LaunchError, run};
 
 use crate::app::features::certificates::CertState;
+use crate::app::features::document::DocumentState;
 use crate::app::features::install::InstallState;
 use crate::app::features::key::KeyState;
 use crate::app::features::module::ModuleState;
 use features::doctor::DoctorState;
 use modals::Modal;
-use model::{DiskWatch, DocumentState, Problem};
+use model::Problem;
 use prefs::Prefs;
 use screens::Screen;
 use screens::certificates::CertView;
@@ -332,78 +332,6 @@ impl FxApp {
     fn spawn<E: Into<TaskEvent>>(&mut self, name: &str, work: impl FnOnce() -> E + Send + 'static) {
         if let Err(error) = self.tasks.spawn(name, work) {
             self.error(format!("Could not start background work ({name}): {error}"));
-        }
-    }
-
-    fn start_load(&mut self, path: PathBuf) {
-        self.document.loading = Some(path.clone());
-        self.document.missing = None;
-        self.document.load_problem = None;
-        let library = self.options.library();
-        self.spawn("load", move || {
-            let result = tasks::load_config(&path, &library);
-            let folder_exists = path
-                .parent()
-                .is_none_or(|folder| folder.as_os_str().is_empty() || folder.is_dir());
-            TaskEvent::ConfigLoaded {
-                path,
-                result,
-                folder_exists,
-            }
-        });
-    }
-
-    fn start_create(&mut self, path: PathBuf) {
-        self.document.loading = Some(path.clone());
-        self.document.missing = None;
-        self.document.load_problem = None;
-        let library = self.options.library();
-        self.spawn("create", move || {
-            let file = CfgFile::new_unsaved(&path, CfgDocument::new());
-            TaskEvent::ConfigLoaded {
-                path,
-                result: Ok(Box::new(tasks::describe(file, &library))),
-                folder_exists: true,
-            }
-        });
-    }
-
-    /// Finds which recent files are gone, on a worker (the disk may be slow).
-    fn check_recent_files(&mut self) {
-        let files = self.settings.prefs.recent_files.clone();
-        if files.is_empty() {
-            return;
-        }
-        self.spawn("recent", move || TaskEvent::RecentChecked {
-            missing: files.into_iter().filter(|path| !path.is_file()).collect(),
-        });
-    }
-
-    fn start_validation(&mut self) {
-        let Some(doc) = &mut self.document.open else {
-            return;
-        };
-        if doc.validating || doc.findings_revision == Some(doc.revision) {
-            return;
-        }
-        doc.validating = true;
-        let revision = doc.revision;
-        let snapshot = doc.file.doc.clone();
-        let path = doc.file.path.clone();
-        self.spawn("validate", move || TaskEvent::Validated {
-            revision,
-            findings: cfg::validate(&snapshot, Some(&path)),
-        });
-    }
-
-    fn watch(&mut self) {
-        let interval = self.options.watch_interval;
-        if let Some(doc) = &mut self.document.open {
-            doc.watch_generation += 1;
-            doc.changed_on_disk = false;
-            // Replacing the watch ends the old one.
-            let watch: Option<DiskWatch> = self.tasks.watch(&doc.file, doc.watch_generation, interval);
-            doc.watch = watch;
         }
     }
 

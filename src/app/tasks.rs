@@ -7,13 +7,13 @@
 //! repaint.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use crate::cfg::{CfgError, CfgFile, Finding, LibraryCfg, SaveReport, locate};
+use crate::cfg::CfgFile;
 use crate::doctor::record::{ModuleIdentity, RunInputs};
 use crate::doctor::report::ReportHeader;
 use crate::doctor::{self, CheckId, CheckResult, DoctorOptions};
@@ -25,9 +25,10 @@ use super::dialogs::{DialogAnswer, DialogPurpose};
 use super::drop::DropTarget;
 use super::features::certificates::CertEvent;
 use super::features::doctor::DoctorEvent;
+use super::features::document::DocumentEvent;
 use super::features::install::InstallEvent;
 use super::features::key::KeyEvent;
-use super::model::{DiskWatch, LoadedConfig, Problem};
+use super::model::{DiskWatch, Problem};
 use super::prefs::{Prefs, PrefsStore};
 use crate::app::features::module::ModuleEvent;
 use crate::app::features::module::ModuleOutcome;
@@ -46,6 +47,8 @@ pub enum WrittenKind {
 pub enum TaskEvent {
     /// An event of the connection doctor.
     Doctor(DoctorEvent),
+    /// An event of the open configuration.
+    Document(DocumentEvent),
     /// An event of the installation feature.
     Install(InstallEvent),
     /// An event of the SSH key feature.
@@ -60,35 +63,6 @@ pub enum TaskEvent {
         purpose: DialogPurpose,
         /// The chosen file, or why no dialog was shown.
         answer: DialogAnswer,
-    },
-    /// A configuration was read.
-    ConfigLoaded {
-        /// The file asked for.
-        path: PathBuf,
-        /// The loaded configuration, or why not.
-        result: Result<Box<LoadedConfig>, CfgError>,
-        /// Whether the file's folder exists (when the file does not, creating it there is
-        /// offered only if it does).
-        folder_exists: bool,
-    },
-    /// The configuration was saved (the file carries its new disk state and path).
-    Saved {
-        /// The saved file, or why not.
-        result: Result<(Box<LoadedConfig>, SaveReport), CfgError>,
-        /// The path of a "save as", `None` for the file's own path.
-        target: Option<PathBuf>,
-    },
-    /// The document of this revision was validated against its file.
-    Validated {
-        /// The document revision that was checked.
-        revision: u64,
-        /// What validation found.
-        findings: Vec<Finding>,
-    },
-    /// The open file changed on disk since it was loaded or saved.
-    DiskChanged {
-        /// The watcher generation that noticed.
-        generation: u64,
     },
     /// A file was written.
     Written {
@@ -105,18 +79,6 @@ pub enum TaskEvent {
         path: PathBuf,
         /// Where it belongs.
         target: DropTarget,
-    },
-    /// The open file's permissions were tightened to its owner only.
-    PermissionsTightened {
-        /// The file.
-        path: PathBuf,
-        /// Nothing, or why not.
-        result: Result<(), CfgError>,
-    },
-    /// The recent files that are gone.
-    RecentChecked {
-        /// The recent files that no longer exist.
-        missing: Vec<PathBuf>,
     },
     /// The preferences were written.
     PrefsSaved(io::Result<()>),
@@ -215,7 +177,7 @@ impl Tasks {
     }
 
     /// Watches `file` for changes by other programs, checking every `interval`; sends one
-    /// [`TaskEvent::DiskChanged`] when it notices one. The watch ends when the returned
+    /// [`DocumentEvent::DiskChanged.into()`] when it notices one. The watch ends when the returned
     /// value is dropped.
     pub fn watch(&self, file: &CfgFile, generation: u64, interval: Duration) -> Option<DiskWatch> {
         let (stop, stopped) = mpsc::channel::<()>();
@@ -231,7 +193,7 @@ impl Tasks {
                         Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
                     }
                     if snapshot.changed_on_disk().unwrap_or(false) {
-                        let _ = sender.send(TaskEvent::DiskChanged { generation });
+                        let _ = sender.send(DocumentEvent::DiskChanged { generation }.into());
                         ctx.request_repaint();
                         return;
                     }
@@ -239,26 +201,6 @@ impl Tasks {
             })
             .ok()
             .map(|_| DiskWatch::new(stop))
-    }
-}
-
-/// Reads a configuration and works out whether the PKCS#11 library reads it.
-pub fn load_config(path: &Path, library: &LibraryCfg) -> Result<Box<LoadedConfig>, CfgError> {
-    let file = CfgFile::load(path)?;
-    Ok(Box::new(describe(file, library)))
-}
-
-/// What the app shows about a configuration file: which file the library reads.
-pub fn describe(file: CfgFile, library: &LibraryCfg) -> LoadedConfig {
-    let is_library_file = locate::is_library_cfg(&file.path, library);
-    let library_exists = library.path.exists();
-    let mismatch = locate::library_mismatch_message(&file.path, library);
-    LoadedConfig {
-        file,
-        library: library.clone(),
-        is_library_file,
-        library_exists,
-        mismatch,
     }
 }
 

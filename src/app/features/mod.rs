@@ -8,6 +8,7 @@
 
 pub mod certificates;
 pub mod doctor;
+pub mod document;
 pub mod install;
 pub mod key;
 pub mod module;

@@ -5,6 +5,7 @@ use super::super::model::Problem;
 use super::super::theme::Tone;
 use super::super::widgets;
 use super::{ModalContext, focus_first};
+use crate::app::features::document::DocumentCommand;
 use crate::app::features::install::InstallCommand;
 use std::path::Path;
 
@@ -31,7 +32,7 @@ pub(super) fn show(
                 focus_first(ui, &open);
                 if open.clicked() {
                     out.push(Command::CloseModal);
-                    out.push(Command::Open(path.to_path_buf()));
+                    out.push(DocumentCommand::Open(path.to_path_buf()).into());
                 }
             }
             let elsewhere = ui

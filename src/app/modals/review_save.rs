@@ -4,6 +4,7 @@ use super::super::command::Command;
 use super::super::diff::DiffLine;
 use super::ModalContext;
 use super::diff_lines;
+use crate::app::features::document::DocumentCommand;
 
 /// Draws the dialog.
 pub(super) fn show(ctx: &egui::Context, cx: &ModalContext, lines: &[DiffLine], out: &mut Vec<Command>) {
@@ -20,7 +21,7 @@ pub(super) fn show(ctx: &egui::Context, cx: &ModalContext, lines: &[DiffLine], o
         ui.add_space(8.0);
         ui.horizontal_wrapped(|ui| {
             if ui.button("Save changes").clicked() || enter {
-                out.push(Command::ConfirmSave);
+                out.push(DocumentCommand::ConfirmSave.into());
             }
             if ui.button("Cancel").clicked() || escape {
                 out.push(Command::CloseModal);

@@ -5,6 +5,7 @@ use super::super::model::Problem;
 use super::super::theme::Tone;
 use super::super::widgets;
 use super::{ModalContext, focus_first};
+use crate::app::features::document::DocumentCommand;
 use crate::app::features::install::InstallCommand;
 use crate::cfg::init as cfg_init;
 use egui::RichText;
@@ -66,7 +67,7 @@ pub(super) fn show(
                 out.push(if permission_denied {
                     InstallCommand::SaveCopyFor(meant.clone()).into()
                 } else {
-                    Command::AskSaveAs
+                    DocumentCommand::AskSaveAs.into()
                 });
             }
             if ui.button("Close").clicked() || escape {

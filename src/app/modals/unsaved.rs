@@ -3,6 +3,7 @@
 use super::super::command::Command;
 use super::super::command::Pending;
 use super::{ModalContext, focus_first};
+use crate::app::features::document::DocumentCommand;
 
 /// Draws the dialog.
 pub(super) fn show(ctx: &egui::Context, cx: &ModalContext, then: &Pending, out: &mut Vec<Command>) {
@@ -27,10 +28,10 @@ pub(super) fn show(ctx: &egui::Context, cx: &ModalContext, then: &Pending, out: 
             let save = ui.button("Save changes…");
             focus_first(ui, &save);
             if save.clicked() {
-                out.push(Command::SaveAndContinue);
+                out.push(DocumentCommand::SaveAndContinue.into());
             }
             if ui.button("Discard changes").clicked() {
-                out.push(Command::DiscardAndContinue);
+                out.push(DocumentCommand::DiscardAndContinue.into());
             }
             if ui.button("Cancel").clicked() || escape {
                 out.push(Command::CloseModal);

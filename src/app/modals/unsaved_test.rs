@@ -3,6 +3,7 @@
 use super::super::command::Command;
 use super::super::features::doctor::DoctorCommand;
 use super::{ModalContext, focus_first};
+use crate::app::features::document::DocumentCommand;
 use crate::doctor::CheckId;
 
 /// Draws the dialog.
@@ -25,7 +26,7 @@ pub(super) fn show(ctx: &egui::Context, cx: &ModalContext, stop_after: &Option<C
                 .on_hover_text("Save the changes (after a preview), then test them");
             focus_first(ui, &save);
             if save.clicked() {
-                out.push(Command::SaveAndContinue);
+                out.push(DocumentCommand::SaveAndContinue.into());
             }
             if ui
                 .button("Test the saved file")

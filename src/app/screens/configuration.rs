@@ -13,10 +13,11 @@ use super::super::command::Command;
 use super::super::dialogs::DialogPurpose;
 use super::super::diff::mask_secret_line;
 use super::super::model::CopySource;
-use super::super::model::OpenDocument;
 use super::super::theme::{self, Tone};
 use super::super::widgets;
 use super::{ScreenContext, install};
+use crate::app::features::document::DocumentCommand;
+use crate::app::features::document::OpenDocument;
 use crate::app::features::install::InstallCommand;
 use crate::cfg::init::InitBlocker;
 
@@ -176,7 +177,7 @@ fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &
     widgets::apply_focus(cx.focus, &create_here, !entry_taken);
     if create_here.clicked() {
         out.push(if exists {
-            Command::Open(library.to_owned())
+            DocumentCommand::Open(library.to_owned()).into()
         } else {
             InstallCommand::Init {
                 path: Some(library.to_owned()),
@@ -244,10 +245,10 @@ fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &
         cx.focus,
     );
     if open.submitted {
-        out.push(Command::Open(view.open_path.trim().into()));
+        out.push(DocumentCommand::Open(view.open_path.trim().into()).into());
     }
     if open.browse {
-        out.push(Command::AskOpen);
+        out.push(DocumentCommand::AskOpen.into());
     }
     ui.add_space(8.0);
     install::show(ui, cx, &[install::Part::Configs, install::Part::Modules], out);
@@ -260,14 +261,14 @@ fn show_empty(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConfigView, out: &
                 if gone {
                     ui.weak(format!("{} {} (no longer there)", Tone::Skip.symbol(), path.display()));
                 } else if ui.link(path.display().to_string()).clicked() {
-                    out.push(Command::Open(path.clone()));
+                    out.push(DocumentCommand::Open(path.clone()).into());
                 }
                 if ui
                     .small_button("Remove")
                     .on_hover_text(format!("Forget {} in this list", path.display()))
                     .clicked()
                 {
-                    out.push(Command::ForgetRecent(path.clone()));
+                    out.push(DocumentCommand::ForgetRecent(path.clone()).into());
                 }
             });
         }
@@ -293,7 +294,7 @@ fn show_location(ui: &mut Ui, doc: &OpenDocument, out: &mut Vec<Command>) {
     let library = doc.library.path.clone();
     ui.horizontal_wrapped(|ui| {
         if doc.library_exists && ui.button(format!("Open {}", library.display())).clicked() {
-            out.push(Command::Open(library.clone()));
+            out.push(DocumentCommand::Open(library.clone()).into());
         }
         if ui
             .button(format!("Copy this configuration to {}…", library.display()))
@@ -518,11 +519,12 @@ fn finding_line(ui: &mut Ui, finding: &cfg::Finding) {
 }
 
 fn set_field(section: Option<String>, tag: &str, value: &str) -> Command {
-    Command::SetField {
+    DocumentCommand::SetField {
         section,
         tag: tag.to_owned(),
         value: Zeroizing::new(value.to_owned()),
     }
+    .into()
 }
 
 /// The input's text: kept while the input has the focus, else the document's value.
@@ -646,7 +648,7 @@ fn show_raw(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, out: &mut Ve
             )
             .labelled_by(label.id);
         if response.changed() && *view.raw != *text {
-            out.push(Command::ReplaceText(view.raw.clone()));
+            out.push(DocumentCommand::ReplaceText(view.raw.clone()).into());
         }
     });
 }

@@ -14,6 +14,7 @@ use super::super::model::CopySource;
 use super::super::theme::Tone;
 use super::super::widgets;
 use super::ScreenContext;
+use crate::app::features::document::DocumentCommand;
 use crate::app::features::install::InstallCommand;
 use crate::app::features::module::ModuleCommand;
 
@@ -112,7 +113,7 @@ fn configs(ui: &mut Ui, found: &Installation, out: &mut Vec<Command>) {
                     .on_hover_text(config.path.display().to_string())
                     .clicked()
             {
-                out.push(Command::Open(config.path.clone()));
+                out.push(DocumentCommand::Open(config.path.clone()).into());
             }
             if matches!(
                 config.state,

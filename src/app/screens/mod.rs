@@ -21,10 +21,12 @@ use std::time::Duration;
 use crate::demo::Demo;
 
 use super::features::doctor::DoctorState;
-use super::model::{Missing, OpenDocument, Problem};
+use super::model::Problem;
 use super::prefs::Prefs;
 use super::widgets::FocusTarget;
 use crate::app::features::certificates::CertState;
+use crate::app::features::document::Missing;
+use crate::app::features::document::OpenDocument;
 use crate::app::features::install::InstallState;
 use crate::app::features::key::KeyState;
 use crate::app::features::module::ModuleState;
