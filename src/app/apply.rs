@@ -10,10 +10,11 @@ use crate::cfg::{self};
 
 use super::FxApp;
 use super::chrome::ScrollKey;
-use super::command::{Command, Pending};
+use super::command::Command;
 use super::dialogs::{DialogPurpose, DialogRequest};
 use super::drop::{self};
 use super::features::doctor::DoctorCommand;
+use super::features::document::Pending;
 use super::modals::Modal;
 use super::screens::{self, Screen};
 use super::tasks::TaskEvent;

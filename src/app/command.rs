@@ -3,8 +3,6 @@
 
 use std::path::PathBuf;
 
-use crate::doctor::CheckId;
-
 use super::dialogs::DialogPurpose;
 use super::features::certificates::CertCommand;
 use super::features::doctor::DoctorCommand;
@@ -63,22 +61,38 @@ pub enum Command {
     FocusContent,
 }
 
-/// An action held back by the unsaved-changes guard.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Pending {
-    /// Open this file.
-    Open(PathBuf),
-    /// Ask for a file, then open it.
-    AskOpen,
-    /// Start a new configuration at this path.
-    Create(PathBuf),
-    /// Read the file again.
-    Reload,
-    /// Close the window.
-    Close,
-    /// Run the connection doctor (on the file just saved).
-    RunDoctor {
-        /// The last check to run, or `None` for all.
-        stop_after: Option<CheckId>,
-    },
+impl From<DoctorCommand> for Command {
+    fn from(command: DoctorCommand) -> Command {
+        Command::Doctor(command)
+    }
+}
+
+impl From<ModuleCommand> for Command {
+    fn from(command: ModuleCommand) -> Command {
+        Command::Module(command)
+    }
+}
+
+impl From<CertCommand> for Command {
+    fn from(command: CertCommand) -> Command {
+        Command::Certificates(command)
+    }
+}
+
+impl From<KeyCommand> for Command {
+    fn from(command: KeyCommand) -> Command {
+        Command::Key(command)
+    }
+}
+
+impl From<InstallCommand> for Command {
+    fn from(command: InstallCommand) -> Command {
+        Command::Install(command)
+    }
+}
+
+impl From<DocumentCommand> for Command {
+    fn from(command: DocumentCommand) -> Command {
+        Command::Document(command)
+    }
 }

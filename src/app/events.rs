@@ -9,9 +9,9 @@ use crate::cfg::{self, CfgDocument};
 use crate::sshkey;
 
 use super::FxApp;
-use super::command::Pending;
 use super::dialogs::DialogPurpose;
 use super::drop::DropTarget;
+use super::features::document::Pending;
 use super::modals::Modal;
 use super::screens::Screen;
 use super::tasks::{TaskEvent, WrittenKind};

@@ -267,3 +267,39 @@ pub fn examine_module(
         inputs,
     }
 }
+
+impl From<DoctorEvent> for TaskEvent {
+    fn from(event: DoctorEvent) -> TaskEvent {
+        TaskEvent::Doctor(event)
+    }
+}
+
+impl From<ModuleEvent> for TaskEvent {
+    fn from(event: ModuleEvent) -> TaskEvent {
+        TaskEvent::Module(event)
+    }
+}
+
+impl From<CertEvent> for TaskEvent {
+    fn from(event: CertEvent) -> TaskEvent {
+        TaskEvent::Certificates(event)
+    }
+}
+
+impl From<KeyEvent> for TaskEvent {
+    fn from(event: KeyEvent) -> TaskEvent {
+        TaskEvent::Key(event)
+    }
+}
+
+impl From<InstallEvent> for TaskEvent {
+    fn from(event: InstallEvent) -> TaskEvent {
+        TaskEvent::Install(event)
+    }
+}
+
+impl From<DocumentEvent> for TaskEvent {
+    fn from(event: DocumentEvent) -> TaskEvent {
+        TaskEvent::Document(event)
+    }
+}

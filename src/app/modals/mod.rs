@@ -24,8 +24,9 @@ use crate::cfg::LibraryCfg;
 use crate::doctor::CheckId;
 
 use super::FxApp;
-use super::command::{Command, Pending};
+use super::command::Command;
 use super::diff::{self, DiffLine};
+use super::features::document::Pending;
 use super::features::install::CopyPreview;
 use super::model::Problem;
 use super::theme;

@@ -1,7 +1,7 @@
 //! Asks whether to save, discard or keep unsaved changes before closing, reloading, testing or opening another file.
 
 use super::super::command::Command;
-use super::super::command::Pending;
+use super::super::features::document::Pending;
 use super::{ModalContext, focus_first};
 use crate::app::features::document::DocumentCommand;
 

@@ -1,56 +1,12 @@
-//! The KMES public key, as a feature of the app: the key exported from the KMES, rendered as
-//! an `authorized_keys` line with its comment.
+//! How the commands and the workers' events of this feature change the app.
 
 use std::path::PathBuf;
 
-use crate::sshkey::{self, PubkeyError, PublicKeyReport};
+use crate::sshkey::{self};
 
-use super::super::FxApp;
-use super::super::command::Command;
-use super::super::model::{Problem, Slot};
-use super::super::tasks::TaskEvent;
-
-/// The public key of the SSH key screen.
-#[derive(Debug, Default)]
-pub struct KeyState {
-    /// The rendered key.
-    pub key: Slot<PublicKeyReport>,
-    /// The comment the key was rendered with.
-    pub comment: String,
-}
-
-/// What the UI asks of the SSH key feature.
-#[derive(Debug)]
-pub enum KeyCommand {
-    /// Read and render a public key file.
-    Load(PathBuf),
-    /// Render the open public key again with this comment.
-    SetComment(String),
-}
-
-/// What the SSH key feature's workers report.
-#[derive(Debug)]
-pub enum KeyEvent {
-    /// A public key was rendered.
-    Rendered {
-        /// The file.
-        path: PathBuf,
-        /// The rendered key, or why not.
-        result: Result<PublicKeyReport, PubkeyError>,
-    },
-}
-
-impl From<KeyCommand> for Command {
-    fn from(command: KeyCommand) -> Command {
-        Command::Key(command)
-    }
-}
-
-impl From<KeyEvent> for TaskEvent {
-    fn from(event: KeyEvent) -> TaskEvent {
-        TaskEvent::Key(event)
-    }
-}
+use super::super::super::FxApp;
+use super::super::super::model::{Problem, Slot};
+use super::*;
 
 impl FxApp {
     /// Applies a command of this feature.

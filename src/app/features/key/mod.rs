@@ -1,0 +1,40 @@
+//! The KMES public key, as a feature of the app: the key exported from the KMES, rendered as
+//! an `authorized_keys` line with its comment.
+
+mod apply;
+
+use std::path::PathBuf;
+
+use crate::sshkey::{PubkeyError, PublicKeyReport};
+
+use super::super::model::Slot;
+
+/// The public key of the SSH key screen.
+#[derive(Debug, Default)]
+pub struct KeyState {
+    /// The rendered key.
+    pub key: Slot<PublicKeyReport>,
+    /// The comment the key was rendered with.
+    pub comment: String,
+}
+
+/// What the UI asks of the SSH key feature.
+#[derive(Debug)]
+pub enum KeyCommand {
+    /// Read and render a public key file.
+    Load(PathBuf),
+    /// Render the open public key again with this comment.
+    SetComment(String),
+}
+
+/// What the SSH key feature's workers report.
+#[derive(Debug)]
+pub enum KeyEvent {
+    /// A public key was rendered.
+    Rendered {
+        /// The file.
+        path: PathBuf,
+        /// The rendered key, or why not.
+        result: Result<PublicKeyReport, PubkeyError>,
+    },
+}
