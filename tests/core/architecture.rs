@@ -84,3 +84,30 @@ fn the_listing_sees_a_circle_through_a_name_bound_by_use() {
         "{listing}"
     );
 }
+
+/// The app stays organised by feature: `FxApp` only routes (at most 12 fields, each a
+/// feature's state or the window's), and no file under `src/app` grows past 600 lines.
+#[test]
+fn the_app_is_a_small_router_over_small_files() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+    let app = std::fs::read_to_string(root.join("mod.rs")).expect("src/app/mod.rs");
+    let start = app.find("pub struct FxApp {").expect("FxApp");
+    let body = &app[start..start + app[start..].find("\n}\n").expect("end of FxApp")];
+    let fields = body.lines().skip(1).filter(|line| line.trim_end().ends_with(',')).count();
+    assert!((1..=12).contains(&fields), "FxApp has {fields} fields");
+    let mut stack = vec![root];
+    let mut seen = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a folder of src/app") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                seen += 1;
+                let lines = std::fs::read_to_string(&path).expect("a source file").lines().count();
+                assert!(lines <= 600, "{} has {lines} lines", path.display());
+            }
+        }
+    }
+    assert!(seen > 20, "only {seen} files seen");
+}
