@@ -249,7 +249,7 @@ fn every_screen_is_reached_from_the_keyboard_and_names_its_inputs() {
 }
 
 #[test]
-fn the_verdict_comes_first_and_the_view_scrolls_to_the_first_failure() {
+fn a_new_result_scrolls_to_its_verdict_and_show_the_check_to_the_failure() {
     let demo = Arc::new(Demo::start(None).expect("demo"));
     let for_app = Arc::clone(&demo);
     let small = [760.0, 520.0];
@@ -289,6 +289,17 @@ fn the_verdict_comes_first_and_the_view_scrolls_to_the_first_failure() {
     );
     assert!(app.shows("First failure: KMES server certificate (tls.server_cert)"));
     assert!(app.shows("[3.1.4]"), "the remedy's guide section");
+    let verdict = app
+        .harness
+        .query_all_by_label_contains("The connection does not work")
+        .map(|node| node.rect())
+        .next()
+        .expect("the verdict");
+    assert!(
+        verdict.top() >= 34.0 && verdict.top() <= small[1] / 2.0,
+        "the new verdict is scrolled to the top of the view: {verdict:?}"
+    );
+    app.click("Show the check");
     let row = app
         .harness
         .query_all_by_label_contains("FAIL — KMES server certificate (tls.server_cert, ")

@@ -21,8 +21,8 @@ use super::ScreenContext;
 /// The widget state of a list of check results: which run it last scrolled for.
 #[derive(Debug, Default)]
 pub struct ResultsView {
-    /// The run whose first failure was scrolled into view.
-    scrolled_run: Option<u64>,
+    /// The run (and whether it was running) the verdict was last scrolled into view for.
+    banner_for: Option<(u64, bool)>,
     /// "Show the check" was clicked: scroll to the first failure on this frame.
     show_first: bool,
 }
@@ -168,7 +168,31 @@ pub fn first_problem<'a>(cx: &'a ScreenContext<'_>, ids: &[CheckId]) -> Option<(
 /// The verdict first: the overall result of `ids`, the first failing check (or warning) with
 /// its remedy and guide section, and while running, the check that waits and its deadline.
 /// A keyboard stop announced whole. `fix` adds a button to the screen that fixes it.
+///
+/// When a run starts or ends, the verdict is scrolled to the top of the view, so that in a
+/// small window the new result is what shows.
 pub fn verdict_banner(
+    ui: &mut Ui,
+    cx: &ScreenContext<'_>,
+    ids: &[CheckId],
+    subject: Subject,
+    view: &mut ResultsView,
+    fix: Option<super::Screen>,
+    out: &mut Vec<Command>,
+) {
+    let state = (cx.doctor.run_id(), cx.doctor.running());
+    let changed = state.0 > 0 && view.banner_for != Some(state);
+    view.banner_for = Some(state);
+    let rect = ui
+        .scope(|ui| verdict_banner_contents(ui, cx, ids, subject, view, fix, out))
+        .response
+        .rect;
+    if changed {
+        ui.scroll_to_rect(rect, Some(Align::TOP));
+    }
+}
+
+fn verdict_banner_contents(
     ui: &mut Ui,
     cx: &ScreenContext<'_>,
     ids: &[CheckId],
@@ -402,8 +426,8 @@ fn banner(ui: &mut Ui, tone: Tone, headline: &str, spoken: &str, add_contents: i
 }
 
 /// The results of these checks: failures and warnings in order, then the passing checks and
-/// the skipped ones folded, then the ones still to run. When a run has just finished, or
-/// "Show the check" was clicked, the first failure is scrolled into view.
+/// the skipped ones folded, then the ones still to run. "Show the check" scrolls the first
+/// failure into view.
 pub fn check_list(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], view: &mut ResultsView, salt: &str) {
     let mut problems = Vec::new();
     let mut passed = Vec::new();
@@ -419,12 +443,7 @@ pub fn check_list(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], view: &m
             None => pending.push(id),
         }
     }
-    let run_id = cx.doctor.run_id();
-    let finished = !cx.doctor.running() && run_id > 0 && view.scrolled_run != Some(run_id);
-    let scroll = view.show_first || (finished && !problems.is_empty());
-    if !cx.doctor.running() && run_id > 0 {
-        view.scrolled_run = Some(run_id);
-    }
+    let scroll = view.show_first;
     view.show_first = false;
     let first_failure = problems.iter().position(|(_, tone)| *tone == Tone::Fail).unwrap_or(0);
     for (index, (result, tone)) in problems.iter().enumerate() {
