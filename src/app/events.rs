@@ -154,6 +154,7 @@ impl FxApp {
                 self.ui.modal = Some(Modal::P12Password {
                     path,
                     password: Zeroizing::new(String::new()),
+                    failed: None,
                 });
             }
             DropTarget::PublicKey => {

@@ -131,6 +131,16 @@ fn a_wrong_password_is_explained_and_can_be_retried() {
     app.wait_for("wrong password");
     assert!(app.shows("What to do:"), "the remedy is shown");
     assert!(!app.shows("not the password"));
+    // Where the password was typed: the prompt asks again, saying why; and in the status line.
+    assert!(app.app().modal_open(), "the password prompt is back");
+    assert!(
+        app.app()
+            .notice()
+            .is_some_and(|notice| notice.starts_with("Not opened:") && notice.contains("wrong password")),
+        "{:?}",
+        app.app().notice()
+    );
+    app.click("Cancel");
     app.click("Enter the password again");
     app.wait_for("Password of the PKCS#12 file");
     app.harness

@@ -93,7 +93,11 @@ fn the_app_is_a_small_router_over_small_files() {
     let app = std::fs::read_to_string(root.join("mod.rs")).expect("src/app/mod.rs");
     let start = app.find("pub struct FxApp {").expect("FxApp");
     let body = &app[start..start + app[start..].find("\n}\n").expect("end of FxApp")];
-    let fields = body.lines().skip(1).filter(|line| line.trim_end().ends_with(',')).count();
+    let fields = body
+        .lines()
+        .skip(1)
+        .filter(|line| line.trim_end().ends_with(','))
+        .count();
     assert!((1..=12).contains(&fields), "FxApp has {fields} fields");
     let mut stack = vec![root];
     let mut seen = 0;

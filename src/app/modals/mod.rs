@@ -97,6 +97,8 @@ pub enum Modal {
         path: PathBuf,
         /// The password typed so far.
         password: Zeroizing<String>,
+        /// Why the last password did not open it, shown in the dialog.
+        failed: Option<Problem>,
     },
 }
 
@@ -149,7 +151,9 @@ impl FxApp {
             Modal::TypePath { purpose, text } => type_path::show(ctx, &cx, purpose, text, out),
             Modal::NotCreated { path, problem, exists } => not_created::show(ctx, &cx, path, problem, exists, out),
             Modal::About => about::show(ctx, &cx, out),
-            Modal::P12Password { path, password } => p12_password::show(ctx, &cx, path, password, out),
+            Modal::P12Password { path, password, failed } => {
+                p12_password::show(ctx, &cx, path, password, failed.as_ref(), out)
+            }
         }
     }
 }

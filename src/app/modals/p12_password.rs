@@ -1,6 +1,7 @@
 //! Asks for the password of a PKCS#12 file.
 
 use super::super::command::Command;
+use super::super::model::Problem;
 use super::super::widgets;
 use super::ModalContext;
 use crate::app::features::certificates::CertCommand;
@@ -14,6 +15,7 @@ pub(super) fn show(
     cx: &ModalContext,
     p12: &Path,
     password: &mut Zeroizing<String>,
+    failed: Option<&Problem>,
     out: &mut Vec<Command>,
 ) {
     let escape = cx.escape;
@@ -22,6 +24,10 @@ pub(super) fn show(
         ui.set_max_width(460.0);
         ui.heading("PKCS#12 password");
         ui.add(egui::Label::new(format!("The password that protects {file} [3.1.7].")).wrap());
+        // A wrong password is said here, where it was typed, and the field takes it again.
+        if let Some(problem) = failed {
+            widgets::problem(ui, problem);
+        }
         let id = egui::Id::unique("p12-password-input");
         let response = widgets::text_input(ui, "Password of the PKCS#12 file", "", password, id, true);
         if !response.has_focus() && !response.lost_focus() && ui.memory(|m| m.focused().is_none()) {

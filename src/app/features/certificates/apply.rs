@@ -24,10 +24,11 @@ impl FxApp {
                 self.ui.modal = Some(Modal::P12Password {
                     path,
                     password: Zeroizing::new(String::new()),
+                    failed: None,
                 });
             }
             CertCommand::SubmitP12Password => {
-                if let Some(Modal::P12Password { path, password }) = self.ui.modal.take() {
+                if let Some(Modal::P12Password { path, password, .. }) = self.ui.modal.take() {
                     self.load_p12(path, Secret::new(password.as_str()));
                 }
             }
@@ -45,6 +46,7 @@ impl FxApp {
                         Ok(bundle) => Slot::Loaded(path, bundle),
                         Err(error) => {
                             let problem = Problem::about(&path, &error);
+                            self.error(format!("Not opened: {}", problem.message));
                             Slot::Failed(path, problem)
                         }
                     };
@@ -58,6 +60,16 @@ impl FxApp {
                         Err(error) => {
                             self.certs.p12_password = None;
                             let problem = Problem::about(&path, &error);
+                            // Said in the status line, and for a wrong password in the prompt
+                            // again, where the password is typed: not only below the fold.
+                            self.error(format!("Not opened: {}", problem.message));
+                            if matches!(error, IdentityError::WrongPassword) && self.ui.modal.is_none() {
+                                self.ui.modal = Some(Modal::P12Password {
+                                    path: path.clone(),
+                                    password: Zeroizing::new(String::new()),
+                                    failed: Some(problem.clone()),
+                                });
+                            }
                             Slot::Failed(path, problem)
                         }
                     };
@@ -141,6 +153,7 @@ impl FxApp {
                     self.ui.modal = Some(Modal::P12Password {
                         path,
                         password: Zeroizing::new(String::new()),
+                        failed: None,
                     });
                 }
             }
