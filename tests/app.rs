@@ -10,6 +10,7 @@ pub mod support;
 mod app {
     mod harness;
 
+    mod accessibility;
     mod certificates;
     mod config;
     mod connection;

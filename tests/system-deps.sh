@@ -15,13 +15,16 @@
 # `check --format prometheus` and tests the alert rules), systemd (systemd-analyze verifies the
 # shipped units), python3 and python3-venv (the scheduled task's XML is read by Python's parser;
 # packaging/ansible/test.sh makes a virtual environment for ansible-core); stunnel4 (a TLS
-# terminator set up per case, the legacy KMES of the model tests). Then OpenSSL 1.1.1 from
+# terminator set up per case, the legacy KMES of the model tests); python3-pyatspi, at-spi2-core,
+# dbus-daemon, dbus-bin, libglib2.0-bin and procps (tests/support/atspi-session.sh: a private
+# accessibility bus on which the app's tree is read as a screen reader reads it). Then OpenSSL 1.1.1 from
 # Debian 11, unpacked beside the system (not installed), for the model of fxpkcs11 that those
 # tests compare fxconfig with (tests/reference/).
 set -euo pipefail
 packages=(openssl openssh-client openssh-server softhsm2 opensc gcc gcc-mingw-w64-x86-64
   mesa-vulkan-drivers libvulkan1 libgl1-mesa-dri libegl1
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0
-  xvfb xdotool imagemagick acl attr prometheus systemd python3 python3-venv stunnel4)
+  xvfb xdotool imagemagick acl attr prometheus systemd python3 python3-venv stunnel4
+  python3-pyatspi at-spi2-core dbus-daemon dbus-bin libglib2.0-bin procps)
 bash "$(dirname "$0")/apt-install.sh" "${packages[@]}"
 bash "$(dirname "$0")/reference/openssl-1.1.sh"

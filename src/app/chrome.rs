@@ -341,6 +341,9 @@ impl FxApp {
     pub(super) fn after_frame(&mut self, ctx: &egui::Context) {
         self.start_validation();
         let title = self.window_title();
+        // The window's node in the accessibility tree carries the title, so that a screen
+        // reader names the window (egui leaves its root node unnamed).
+        ctx.accesskit_node_builder(egui::accesskit_root_id(), |node| node.set_label(title.clone()));
         if title != self.ui.window.title {
             ctx.send_viewport_cmd(ViewportCommand::Title(title.clone()));
             self.ui.window.title = title;

@@ -293,6 +293,7 @@ fn field_row(
                     if ui
                         .toggle_value(&mut show, if revealed { "Hide" } else { "Show" })
                         .on_hover_text(format!("Show or hide the {}", spec.label))
+                        .accessible_name(format!("{} the {}", if revealed { "Hide" } else { "Show" }, spec.label))
                         .changed()
                     {
                         if show {
@@ -301,7 +302,13 @@ fn field_row(
                             view.revealed.remove(&key);
                         }
                     }
-                } else if kind == FieldKind::Path && ui.button("Browse…").on_hover_text(spec.help).clicked() {
+                } else if kind == FieldKind::Path
+                    && ui
+                        .button("Browse…")
+                        .on_hover_text(spec.help)
+                        .accessible_name(format!("Browse… ({})", spec.label))
+                        .clicked()
+                {
                     out.push(Command::Dialog(DialogPurpose::BrowseField(spec.tag.to_owned())));
                 }
             }
@@ -419,6 +426,11 @@ fn show_other_entries(ui: &mut Ui, doc: &OpenDocument, view: &mut ConfigView, ou
                             if ui
                                 .toggle_value(&mut show, if revealed { "Hide" } else { "Show" })
                                 .on_hover_text(format!("Show or hide the value of {}", entry.tag))
+                                .accessible_name(format!(
+                                    "{} the value of {}",
+                                    if revealed { "Hide" } else { "Show" },
+                                    entry.tag
+                                ))
                                 .changed()
                             {
                                 if show {
