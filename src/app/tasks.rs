@@ -18,7 +18,7 @@ use crate::doctor::record::{ModuleIdentity, RunInputs};
 use crate::doctor::report::ReportHeader;
 use crate::doctor::{self, CheckId, CheckResult, DoctorOptions};
 
-use crate::pkcs11::{self, Action, Helper, ProbeRequest};
+use crate::pkcs11::{self, Action, Examination, Helper, Pkcs11Error};
 use crate::secret::Secret;
 
 use super::dialogs::{DialogAnswer, DialogPurpose};
@@ -227,7 +227,7 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
 /// process with `FXPKCS11_CFG` set to `config`; with a PIN, logs in and runs the sign
 /// test. Blocking: run it on a worker.
 pub fn examine_module(
-    helper: Result<Helper, Problem>,
+    helper: Option<Helper>,
     module: PathBuf,
     token_label: Option<String>,
     pin: Option<Secret>,
@@ -237,32 +237,23 @@ pub fn examine_module(
     let signed = pin.is_some();
     // The file's identity as the walk finds it, so that a module replaced later is noticed.
     inputs.module = Some(ModuleIdentity::of(&module));
-    let file = pkcs11::inspect_module(&module).map_err(|error| Problem::explained(&error));
-    let Ok(inspected) = &file else {
-        return ModuleOutcome {
-            module,
-            file,
-            dependencies: None,
-            probe: None,
-            signed,
-            inputs,
-        };
-    };
-    let dependencies = Some(pkcs11::check_dependencies(inspected).map_err(|error| Problem::explained(&error)));
-    let request = ProbeRequest {
-        module: module.clone(),
+    // The module's own message for missing libraries is shown too: the walk runs anyway.
+    let examined = pkcs11::examine(&Examination {
+        module: &module,
         token_label,
         action: Action::Probe,
-    };
-    let probe = Some(helper.and_then(|helper| {
-        pkcs11::probe(&helper, &request, pin.as_ref(), config.as_deref(), PROBE_TIMEOUT)
-            .map_err(|error| Problem::explained(&error))
-    }));
+        pin: pin.as_ref(),
+        config: config.as_deref(),
+        helper,
+        time_limit: PROBE_TIMEOUT,
+        load_with_missing_libraries: true,
+    });
+    let explained = |error: Pkcs11Error| Problem::explained(&error);
     ModuleOutcome {
         module,
-        file,
-        dependencies,
-        probe,
+        file: examined.file.map_err(explained),
+        dependencies: examined.dependencies.map(|result| result.map_err(explained)),
+        probe: examined.probe.map(|result| result.map_err(explained)),
         signed,
         inputs,
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use fxconfig::Secret;
-use fxconfig::pkcs11::{self, Action, LoginState, ProbeReport, ProbeRequest, Step};
+use fxconfig::pkcs11::{self, Action, Examination, LoginState, ProbeReport, Step};
 
 use super::output::say;
 use super::{CommandError, CommandResult, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_OK, output, secret_input};
@@ -57,19 +57,34 @@ const P11_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 /// Checks the module file, loads the module in the helper process (with this process's
 /// FXPKCS11_CFG) and prints what was asked.
 pub fn run(args: &P11Args) -> CommandResult {
-    let file = pkcs11::inspect_module(&args.module).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
-    pkcs11::check_dependencies(&file).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
     let pin = args.pin.read()?;
-    let request = ProbeRequest {
-        module: args.module.clone(),
-        token_label: args.token.clone(),
-        action: args.action,
-    };
     // The module runs in the helper process, as for `check --module`: a module that crashes,
     // hangs, prints or answers absurd counts takes only the helper down, within a bound.
-    let helper = pkcs11::Helper::locate().map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
-    let report = pkcs11::probe(&helper, &request, pin.as_ref(), None, P11_TIME_LIMIT)
-        .map_err(|e| CommandError::explained(EXIT_FAILED, &e))?;
+    let examined = pkcs11::examine(&Examination {
+        module: &args.module,
+        token_label: args.token.clone(),
+        action: args.action,
+        pin: pin.as_ref(),
+        config: None,
+        helper: None,
+        time_limit: P11_TIME_LIMIT,
+        load_with_missing_libraries: false,
+    });
+    examined
+        .file
+        .as_ref()
+        .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, e))?;
+    if let Some(Err(error)) = &examined.dependencies {
+        return Err(CommandError::explained(EXIT_CANNOT_RUN, error));
+    }
+    let report = match examined.probe {
+        Some(Ok(report)) => report,
+        Some(Err(error @ pkcs11::Pkcs11Error::HelperStart { .. })) => {
+            return Err(CommandError::explained(EXIT_CANNOT_RUN, &error));
+        }
+        Some(Err(error)) => return Err(CommandError::explained(EXIT_FAILED, &error)),
+        None => return Err(CommandError::cannot_run("the module was not loaded".to_owned())),
+    };
     drop(pin);
     let ok = report_ok(&report);
     if args.json {

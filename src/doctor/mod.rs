@@ -82,6 +82,9 @@ pub(crate) struct Outcome {
     detail: String,
     remedy: String,
     raw: Option<String>,
+    /// How long the work behind it took, when it was done before the check was recorded
+    /// (the module stages, examined in one go); `None` times the check itself.
+    took: Option<std::time::Duration>,
 }
 
 impl Outcome {
@@ -91,6 +94,7 @@ impl Outcome {
             detail: detail.into(),
             remedy: String::new(),
             raw: None,
+            took: None,
         }
     }
 
@@ -100,6 +104,7 @@ impl Outcome {
             detail: detail.into(),
             remedy: remedy.into(),
             raw: None,
+            took: None,
         }
     }
 
@@ -109,6 +114,7 @@ impl Outcome {
             detail: detail.into(),
             remedy: remedy.into(),
             raw: None,
+            took: None,
         }
     }
 
@@ -118,7 +124,14 @@ impl Outcome {
             detail: detail.into(),
             remedy: String::new(),
             raw: None,
+            took: None,
         }
+    }
+
+    /// Says how long the work behind this outcome took.
+    pub(crate) fn taking(mut self, took: std::time::Duration) -> Self {
+        self.took = Some(took);
+        self
     }
 
     /// Keeps the answer the check received, as [`CheckResult::raw`] shows it.
@@ -152,7 +165,7 @@ impl Recorder<'_> {
             remedy: outcome.remedy,
             guide: id.guide_section(),
             raw: outcome.raw,
-            ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            ms: u64::try_from(outcome.took.unwrap_or_else(|| started.elapsed()).as_millis()).unwrap_or(u64::MAX),
         };
         (self.on_result)(&result);
         self.results.push(result);

@@ -22,6 +22,7 @@ mod binary;
 pub mod ckr;
 mod deps;
 mod error;
+mod examine;
 mod file;
 pub mod probe;
 mod process;
@@ -32,6 +33,7 @@ mod token;
 pub use binary::{BinaryFormat, BinaryHeader, FileKind, Machine, host_target};
 pub use deps::{Dependency, DependencyReport, DllSearch, resolve_pe_with};
 pub use error::{Failure, Pkcs11Error};
+pub use examine::{Examination, Examined, examine};
 pub use file::{ModuleFile, check_dependencies, inspect_module};
 pub use probe::{Action, Helper, ProbeReport, ProbeRequest, Step, probe, walk, walk_contained};
 pub use token::{

@@ -6,17 +6,22 @@ use super::State;
 use crate::doctor::{CheckId, Outcome, Status};
 use crate::pkcs11::ssh::{self, SshLoginOptions, SshVerdict};
 use crate::pkcs11::{
-    self, Action, Failure, Helper, LoginState, ModuleFile, ProbeReport, ProbeRequest, Step, check_dependencies,
-    inspect_module,
+    self, Action, DependencyReport, Examination, Failure, Helper, LoginState, ModuleFile, Pkcs11Error, ProbeReport,
+    Step,
 };
 
 /// The shortest time allowed to load the module and walk its token.
 const MIN_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// What the module checks learned so far.
+/// What the module checks learned: the module examined in one go by `pkcs11.module`
+/// ([`pkcs11::examine`], as `fxconfig p11` and the app do), reported stage by stage by it,
+/// `pkcs11.deps` and `pkcs11.load`.
 #[derive(Default)]
 pub(super) struct ModuleState {
     file: Option<ModuleFile>,
+    dependencies: Option<Result<DependencyReport, Pkcs11Error>>,
+    load: Option<Result<ProbeReport, Pkcs11Error>>,
+    took: [Duration; 3],
     helper: Option<Helper>,
     probe: Option<ProbeReport>,
 }
@@ -39,10 +44,25 @@ impl State<'_> {
     }
 
     pub(in crate::doctor) fn pkcs11_module(&mut self) -> Outcome {
-        let Some(path) = &self.options.module else {
+        let Some(path) = self.options.module.clone() else {
             return Outcome::skip("no module given");
         };
-        match inspect_module(path) {
+        let config = self.config_path.clone();
+        let examined = pkcs11::examine(&Examination {
+            module: &path,
+            token_label: self.options.token_label.clone(),
+            action: Action::Probe,
+            pin: self.options.pin.as_ref(),
+            config: config.as_deref(),
+            helper: self.options.helper.clone(),
+            time_limit: (self.options.timeout * 6).max(MIN_LOAD_TIMEOUT),
+            load_with_missing_libraries: false,
+        });
+        self.module.took = examined.took;
+        self.module.dependencies = examined.dependencies;
+        self.module.load = examined.probe;
+        self.module.helper = examined.helper;
+        let outcome = match examined.file {
             Ok(file) => {
                 let detail = format!(
                     "{}: {}, {} KiB",
@@ -54,18 +74,20 @@ impl State<'_> {
                 Outcome::pass(detail)
             }
             Err(error) => Outcome::from_error(&error),
-        }
+        };
+        outcome.taking(self.module.took[0])
     }
 
     pub(in crate::doctor) fn pkcs11_deps(&mut self) -> Outcome {
         let Some(file) = &self.module.file else {
             return Outcome::skip("the module file check failed");
         };
-        match check_dependencies(file) {
-            Ok(report) if !report.checked => {
+        let outcome = match &self.module.dependencies {
+            None => Outcome::skip("the module file check failed"),
+            Some(Ok(report)) if !report.checked => {
                 Outcome::skip("library dependencies are followed for ELF (Linux) and PE (Windows) modules only")
             }
-            Ok(report) => {
+            Some(Ok(report)) => {
                 let direct: Vec<String> = report
                     .libraries
                     .iter()
@@ -86,35 +108,23 @@ impl State<'_> {
                     }
                 ))
             }
-            Err(error) => Outcome::from_error(&error),
-        }
+            Some(Err(error)) => Outcome::from_error(error),
+        };
+        outcome.taking(self.module.took[1])
     }
 
     pub(in crate::doctor) fn pkcs11_load(&mut self) -> Outcome {
-        let Some(file) = &self.module.file else {
+        if self.module.file.is_none() {
             return Outcome::skip("the module file check failed: it is not loaded");
-        };
-        if !self.passed(CheckId::Pkcs11Deps) && self.statuses.get(&CheckId::Pkcs11Deps) != Some(&super::Status::Skip) {
-            return Outcome::skip(
-                "libraries are missing: loading would fail with the loader's message (see pkcs11.deps)",
-            );
         }
-        let helper = match self.options.helper.clone().map(Ok).unwrap_or_else(Helper::locate) {
-            Ok(helper) => helper,
-            Err(error) => return Outcome::from_error(&error),
-        };
-        let request = ProbeRequest {
-            module: file.path.clone(),
-            token_label: self.options.token_label.clone(),
-            action: Action::Probe,
-        };
-        let timeout = (self.options.timeout * 6).max(MIN_LOAD_TIMEOUT);
-        let config = self.config_path.clone();
-        let result = pkcs11::probe(&helper, &request, self.options.pin.as_ref(), config.as_deref(), timeout);
-        self.module.helper = Some(helper);
-        let report = match result {
-            Ok(report) => report,
-            Err(error) => return Outcome::from_error(&error),
+        let report = match self.module.load.take() {
+            None => {
+                return Outcome::skip(
+                    "libraries are missing: loading would fail with the loader's message (see pkcs11.deps)",
+                );
+            }
+            Some(Ok(report)) => report,
+            Some(Err(error)) => return Outcome::from_error(&error).taking(self.module.took[2]),
         };
         let cfg = report
             .fxpkcs11_cfg
@@ -133,7 +143,7 @@ impl State<'_> {
             ))
         });
         self.module.probe = Some(report);
-        outcome
+        outcome.taking(self.module.took[2])
     }
 
     pub(in crate::doctor) fn pkcs11_slots(&mut self) -> Outcome {

@@ -107,7 +107,7 @@ impl FxApp {
         self.module.running = true;
         self.module.generation += 1;
         let generation = self.module.generation;
-        let helper = self.pkcs11_helper();
+        let helper = self.options.pkcs11_helper.clone();
         let module = PathBuf::from(self.module_path().trim());
         let config = self.open_path().map(Path::to_path_buf);
         let mut inputs = self.module_inputs();
