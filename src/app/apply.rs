@@ -174,21 +174,11 @@ impl FxApp {
             }
         }
         let nothing_focused = ctx.memory(|memory| memory.focused().is_none());
-        if nothing_focused && ctx.input(|input| input.key_pressed(Key::Enter)) {
-            match self.ui.screen {
-                Screen::ConnectionTest => out.push(DoctorCommand::Run { stop_after: None }.into()),
-                Screen::Pkcs11Module => out.push(screens::pkcs11::enter_action(&self.ui.views.module)),
-                Screen::Troubleshooting => {
-                    let target = self.ui.views.module.target.trim().to_owned();
-                    let destination = self.settings.prefs.ssh_destination.clone().unwrap_or(target);
-                    if let Some(command) =
-                        screens::troubleshooting::enter_action(&self.ui.views.wizard, destination.trim())
-                    {
-                        out.push(command);
-                    }
-                }
-                _ => {}
-            }
+        if nothing_focused
+            && ctx.input(|input| input.key_pressed(Key::Enter))
+            && let Some(command) = (self.ui.screen.spec().enter)(&self.ui.views, &self.settings.prefs)
+        {
+            out.push(command);
         }
         if self.ui.screen == Screen::Troubleshooting {
             // Alt+arrow always; a bare arrow when no control has the focus (with a control

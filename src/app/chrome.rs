@@ -296,14 +296,7 @@ impl FxApp {
                         }
                         Some(ScrollKey::Bottom) | None => {}
                     }
-                    match screen {
-                        Screen::Configuration => screens::configuration::show(ui, &cx, &mut views.config, out),
-                        Screen::Certificates => screens::certificates::show(ui, &cx, &mut views.certificates, out),
-                        Screen::ConnectionTest => screens::connection::show(ui, &cx, &mut views.connection, out),
-                        Screen::SshKey => screens::ssh_key::show(ui, &cx, &mut views.key, out),
-                        Screen::Troubleshooting => screens::troubleshooting::show(ui, &cx, &mut views.wizard, out),
-                        Screen::Pkcs11Module => screens::pkcs11::show(ui, &cx, &mut views.module, out),
-                    }
+                    (screen.spec().show)(ui, &cx, views, out);
                     if scroll == Some(ScrollKey::Bottom) {
                         ui.scroll_to_cursor_animation(Some(Align::BOTTOM), no_animation());
                     }

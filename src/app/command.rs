@@ -11,7 +11,7 @@ use super::features::install::InstallCommand;
 use super::features::key::KeyCommand;
 use super::features::module::ModuleCommand;
 use super::prefs::ThemeChoice;
-use super::screens::Screen;
+use super::screens::screen::Screen;
 
 /// One request from the UI.
 #[derive(Debug)]

@@ -61,13 +61,7 @@ use features::doctor::DoctorState;
 use modals::Modal;
 use model::Problem;
 use prefs::Prefs;
-use screens::Screen;
-use screens::certificates::CertView;
-use screens::configuration::ConfigView;
-use screens::connection::ConnectionView;
-use screens::pkcs11::ModuleView;
-use screens::ssh_key::KeyView;
-use screens::troubleshooting::WizardView;
+use screens::{Screen, Views};
 use tasks::{TaskEvent, Tasks};
 use widgets::FocusTarget;
 
@@ -96,17 +90,6 @@ pub const ICON_PNG: &[u8] = include_bytes!("../../assets/fxconfig.png");
 struct Notice {
     text: String,
     is_error: bool,
-}
-
-/// The widget state of every screen.
-#[derive(Default)]
-struct Views {
-    config: ConfigView,
-    certificates: CertView,
-    connection: ConnectionView,
-    key: KeyView,
-    module: ModuleView,
-    wizard: WizardView,
 }
 
 /// What the app keeps of its window from frame to frame.

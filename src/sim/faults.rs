@@ -40,71 +40,118 @@ pub enum Fault {
     CbcOnly,
 }
 
-impl Fault {
-    /// Every fault, in the order the CLI lists them.
-    pub const ALL: [Fault; 14] = [
-        Fault::WrongCa,
-        Fault::RejectClient,
-        Fault::NoClientAuth,
-        Fault::ExpiredCert,
-        Fault::Tls12Only,
-        Fault::Silent,
-        Fault::Garbage,
-        Fault::CloseAfterHandshake,
-        Fault::EchoDisabled,
-        Fault::PermissionDenied,
-        Fault::GeneralFailure,
-        Fault::Slow,
-        Fault::GuideCert,
-        Fault::CbcOnly,
-    ];
+/// One fault: one row of [`FAULTS`]. What the simulator does for it is in its server code
+/// (`sim/server.rs`), matched on [`Fault`].
+#[derive(Debug, Clone, Copy)]
+pub struct FaultSpec {
+    /// Which fault.
+    pub fault: Fault,
+    /// Its name on the command line and in the app, such as `wrong-ca`.
+    pub name: &'static str,
+    /// What the simulator does, in one sentence.
+    pub description: &'static str,
+}
 
-    /// The name used on the command line, such as `wrong-ca`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Fault::WrongCa => "wrong-ca",
-            Fault::RejectClient => "reject-client",
-            Fault::NoClientAuth => "no-client-auth",
-            Fault::ExpiredCert => "expired-cert",
-            Fault::Tls12Only => "tls12-only",
-            Fault::Silent => "silent",
-            Fault::Garbage => "garbage",
-            Fault::CloseAfterHandshake => "close-after-handshake",
-            Fault::EchoDisabled => "echo-disabled",
-            Fault::PermissionDenied => "permission-denied",
-            Fault::GeneralFailure => "general-failure",
-            Fault::Slow => "slow",
-            Fault::GuideCert => "guide-cert",
-            Fault::CbcOnly => "cbc-only",
+/// Every fault, in the order of [`Fault`]'s variants. A new fault is a variant, its row here,
+/// and its behaviour in the server.
+pub const FAULTS: [FaultSpec; 14] = [
+    FaultSpec {
+        fault: Fault::WrongCa,
+        name: "wrong-ca",
+        description: "serve a server certificate issued by a different CA (client sees an unknown issuer)",
+    },
+    FaultSpec {
+        fault: Fault::RejectClient,
+        name: "reject-client",
+        description: "trust only a different CA for client certificates (the client certificate is rejected)",
+    },
+    FaultSpec {
+        fault: Fault::NoClientAuth,
+        name: "no-client-auth",
+        description: "do not request a client certificate (the server does not authenticate clients)",
+    },
+    FaultSpec {
+        fault: Fault::ExpiredCert,
+        name: "expired-cert",
+        description: "serve an expired server certificate signed by the real CA (needs --ca-key)",
+    },
+    FaultSpec {
+        fault: Fault::Tls12Only,
+        name: "tls12-only",
+        description: "offer TLS 1.2 only",
+    },
+    FaultSpec {
+        fault: Fault::Silent,
+        name: "silent",
+        description: "accept TCP connections and never answer, not even TLS",
+    },
+    FaultSpec {
+        fault: Fault::Garbage,
+        name: "garbage",
+        description: "answer the ECHO with random bytes that are not a frame",
+    },
+    FaultSpec {
+        fault: Fault::CloseAfterHandshake,
+        name: "close-after-handshake",
+        description: "close the connection right after the TLS handshake",
+    },
+    FaultSpec {
+        fault: Fault::EchoDisabled,
+        name: "echo-disabled",
+        description: "answer the ECHO with an error frame, as if the command were disabled",
+    },
+    FaultSpec {
+        fault: Fault::PermissionDenied,
+        name: "permission-denied",
+        description: "answer the ECHO with the status AN=P, as if the client's role lacked a permission",
+    },
+    FaultSpec {
+        fault: Fault::GeneralFailure,
+        name: "general-failure",
+        description: "answer the ECHO with the status AN=N and an error text in latin-1 (ER)",
+    },
+    FaultSpec {
+        fault: Fault::Slow,
+        name: "slow",
+        description: "answer the ECHO only after a delay",
+    },
+    FaultSpec {
+        fault: Fault::GuideCert,
+        name: "guide-cert",
+        description: "serve the guide's certificate: CN=KMES from the real CA, no subjectAltName (needs --ca-key)",
+    },
+    FaultSpec {
+        fault: Fault::CbcOnly,
+        name: "cbc-only",
+        description: "offer TLS 1.2 with AES-CBC suites only, through OpenSSL (works with fxpkcs11, not rustls)",
+    },
+];
+
+impl Fault {
+    /// Every fault, in table order (from [`FAULTS`]).
+    pub const ALL: [Fault; FAULTS.len()] = {
+        let mut all = [Fault::WrongCa; FAULTS.len()];
+        let mut index = 0;
+        while index < FAULTS.len() {
+            all[index] = FAULTS[index].fault;
+            index += 1;
         }
+        all
+    };
+
+    /// This fault's row of [`FAULTS`].
+    pub fn spec(self) -> &'static FaultSpec {
+        &FAULTS[self as usize]
     }
 
-    /// A one-line description of what the fault does.
+    /// The fault's name on the command line, such as `wrong-ca`.
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// What the simulator does in this fault mode.
     pub fn description(self) -> &'static str {
-        match self {
-            Fault::WrongCa => "serve a server certificate issued by a different CA (client sees an unknown issuer)",
-            Fault::RejectClient => {
-                "trust only a different CA for client certificates (the client certificate is rejected)"
-            }
-            Fault::NoClientAuth => "do not request a client certificate (the server does not authenticate clients)",
-            Fault::ExpiredCert => "serve an expired server certificate signed by the real CA (needs --ca-key)",
-            Fault::Tls12Only => "offer TLS 1.2 only",
-            Fault::Silent => "accept TCP connections and never answer, not even TLS",
-            Fault::Garbage => "answer the ECHO with random bytes that are not a frame",
-            Fault::CloseAfterHandshake => "close the connection right after the TLS handshake",
-            Fault::EchoDisabled => "answer the ECHO with an error frame, as if the command were disabled",
-            Fault::PermissionDenied => {
-                "answer the ECHO with the status AN=P, as if the client's role lacked a permission"
-            }
-            Fault::GeneralFailure => "answer the ECHO with the status AN=N and an error text in latin-1 (ER)",
-            Fault::Slow => "answer the ECHO only after a delay",
-            Fault::GuideCert => {
-                "serve the guide's certificate: CN=KMES from the real CA, no subjectAltName (needs --ca-key)"
-            }
-            Fault::CbcOnly => {
-                "offer TLS 1.2 with AES-CBC suites only, through OpenSSL (works with fxpkcs11, not rustls)"
-            }
-        }
+        self.spec().description
     }
 }
 
@@ -160,6 +207,13 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Fault::ALL.len());
+    }
+
+    #[test]
+    fn each_row_is_in_its_variants_place() {
+        for (index, spec) in FAULTS.iter().enumerate() {
+            assert_eq!(spec.fault as usize, index, "{}", spec.name);
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-pub use faults::{Fault, UnknownFault};
+pub use faults::{FAULTS, Fault, FaultSpec, UnknownFault};
 pub use server::{GENERAL_FAILURE_TEXT, MAX_CONNECTIONS, PRODUCT};
 
 use crate::pki::PkiError;

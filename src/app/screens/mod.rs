@@ -1,16 +1,16 @@
 //! The screens of the left navigation, one module each. A screen draws from the
 //! read-only [`ScreenContext`] and its own widget state, and pushes [`Command`]s.
 //!
-//! To add a screen: add a variant
-//! to [`Screen`] and to [`Screen::ALL`], a module here with a `show` function, a match
-//! arm in the app's central panel, and point the troubleshooting steps it serves at it
-//! ([`troubleshooting::STEPS`]).
+//! To add a screen: a variant of [`Screen`], its row in [`SCREENS`] (title, summary, Ctrl key,
+//! `show`, what Enter does), its widget state in [`Views`], and a module here with its `show`;
+//! point the troubleshooting steps it serves at it ([`troubleshooting::STEPS`]).
 
 pub mod certificates;
 pub mod configuration;
 pub mod connection;
 pub mod install;
 pub mod pkcs11;
+pub mod screen;
 pub mod ssh_key;
 pub mod troubleshooting;
 
@@ -23,6 +23,10 @@ use crate::demo::Demo;
 use super::features::doctor::DoctorState;
 use super::model::Problem;
 use super::prefs::Prefs;
+pub use screen::Screen;
+
+use super::command::Command;
+use super::features::doctor::DoctorCommand;
 use super::widgets::FocusTarget;
 use crate::app::features::certificates::CertState;
 use crate::app::features::document::Missing;
@@ -54,69 +58,127 @@ pub fn ssh_command(cx: &ScreenContext<'_>, module: &str, target: Option<&str>) -
     )
 }
 
-/// One screen of the app.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Screen {
-    /// The `fxpkcs11.cfg` form, raw text and diff.
-    #[default]
-    Configuration,
-    /// The root CA and the PKCS#12 client identity.
-    Certificates,
-    /// The connection doctor.
-    ConnectionTest,
-    /// The KMES public key as an `authorized_keys` line, and the SSH steps.
-    SshKey,
-    /// The step-by-step troubleshooting wizard.
-    Troubleshooting,
-    /// The PKCS#11 module: its tokens, keys, sign test and SSH test.
-    Pkcs11Module,
+/// One screen: one row of [`SCREENS`].
+pub struct ScreenSpec {
+    /// Which screen.
+    pub screen: Screen,
+    /// The name in the navigation.
+    pub title: &'static str,
+    /// What the screen is for, in one line.
+    pub summary: &'static str,
+    /// The number key that shows the screen with Ctrl.
+    pub key: egui::Key,
+    /// Draws it, with its widget state in [`Views`].
+    pub show: fn(&mut egui::Ui, &ScreenContext<'_>, &mut Views, &mut Vec<Command>),
+    /// What Enter does on it when no control has the focus, given the widget state and the
+    /// preferences.
+    pub enter: fn(&Views, &Prefs) -> Option<Command>,
+}
+
+/// Every screen, in navigation order. A new screen is a [`Screen`] variant, its row here
+/// (in the variant's order), and its module with a `show`.
+pub const SCREENS: [ScreenSpec; 6] = [
+    ScreenSpec {
+        screen: Screen::Configuration,
+        title: "Configuration",
+        summary: "Edit fxpkcs11.cfg [4.2]",
+        key: egui::Key::Num1,
+        show: |ui, cx, views, out| configuration::show(ui, cx, &mut views.config, out),
+        enter: |_, _| None,
+    },
+    ScreenSpec {
+        screen: Screen::Certificates,
+        title: "Certificates",
+        summary: "Root CA and PKCS#12 client identity [3.1]",
+        key: egui::Key::Num2,
+        show: |ui, cx, views, out| certificates::show(ui, cx, &mut views.certificates, out),
+        enter: |_, _| None,
+    },
+    ScreenSpec {
+        screen: Screen::ConnectionTest,
+        title: "Connection test",
+        summary: "Test the Host API connection [3.1] [3.2.10]",
+        key: egui::Key::Num3,
+        show: |ui, cx, views, out| connection::show(ui, cx, &mut views.connection, out),
+        enter: |_, _| Some(DoctorCommand::Run { stop_after: None }.into()),
+    },
+    ScreenSpec {
+        screen: Screen::SshKey,
+        title: "SSH key",
+        summary: "The public key for authorized_keys [4.1] [5]",
+        key: egui::Key::Num4,
+        show: |ui, cx, views, out| ssh_key::show(ui, cx, &mut views.key, out),
+        enter: |_, _| None,
+    },
+    ScreenSpec {
+        screen: Screen::Troubleshooting,
+        title: "Guided troubleshooting",
+        summary: "Step by step, in the guide's order",
+        key: egui::Key::Num5,
+        show: |ui, cx, views, out| troubleshooting::show(ui, cx, &mut views.wizard, out),
+        enter: |views, prefs| {
+            let typed = views.module.target.trim();
+            let target = prefs.ssh_destination.as_deref().unwrap_or(typed);
+            troubleshooting::enter_action(&views.wizard, target.trim())
+        },
+    },
+    ScreenSpec {
+        screen: Screen::Pkcs11Module,
+        title: "PKCS#11 module",
+        summary: "Tokens, keys and the SSH test through the module [1.4] [5]",
+        key: egui::Key::Num6,
+        show: |ui, cx, views, out| pkcs11::show(ui, cx, &mut views.module, out),
+        enter: |views, _| Some(pkcs11::enter_action(&views.module)),
+    },
+];
+
+/// The widget state of every screen.
+#[derive(Default)]
+pub struct Views {
+    /// The Configuration screen's.
+    pub config: configuration::ConfigView,
+    /// The Certificates screen's.
+    pub certificates: certificates::CertView,
+    /// The Connection test screen's.
+    pub connection: connection::ConnectionView,
+    /// The SSH key screen's.
+    pub key: ssh_key::KeyView,
+    /// The PKCS#11 module screen's.
+    pub module: pkcs11::ModuleView,
+    /// The troubleshooting wizard's.
+    pub wizard: troubleshooting::WizardView,
 }
 
 impl Screen {
-    /// Every screen, in navigation order.
-    pub const ALL: [Screen; 6] = [
-        Screen::Configuration,
-        Screen::Certificates,
-        Screen::ConnectionTest,
-        Screen::SshKey,
-        Screen::Troubleshooting,
-        Screen::Pkcs11Module,
-    ];
+    /// Every screen, in navigation order (from [`SCREENS`]).
+    pub const ALL: [Screen; 6] = {
+        let mut all = [Screen::Configuration; 6];
+        let mut index = 0;
+        while index < SCREENS.len() {
+            all[index] = SCREENS[index].screen;
+            index += 1;
+        }
+        all
+    };
+
+    /// This screen's row of [`SCREENS`].
+    pub fn spec(self) -> &'static ScreenSpec {
+        &SCREENS[self as usize]
+    }
 
     /// The name in the navigation.
     pub fn title(self) -> &'static str {
-        match self {
-            Screen::Configuration => "Configuration",
-            Screen::Certificates => "Certificates",
-            Screen::ConnectionTest => "Connection test",
-            Screen::SshKey => "SSH key",
-            Screen::Troubleshooting => "Guided troubleshooting",
-            Screen::Pkcs11Module => "PKCS#11 module",
-        }
+        self.spec().title
     }
 
     /// What the screen is for, in one line.
     pub fn summary(self) -> &'static str {
-        match self {
-            Screen::Configuration => "Edit fxpkcs11.cfg [4.2]",
-            Screen::Certificates => "Root CA and PKCS#12 client identity [3.1]",
-            Screen::ConnectionTest => "Test the Host API connection [3.1] [3.2.10]",
-            Screen::SshKey => "The public key for authorized_keys [4.1] [5]",
-            Screen::Troubleshooting => "Step by step, in the guide's order",
-            Screen::Pkcs11Module => "Tokens, keys and the SSH test through the module [1.4] [5]",
-        }
+        self.spec().summary
     }
 
     /// The number key that shows the screen with Ctrl (1 for the first).
     pub fn key(self) -> egui::Key {
-        match self {
-            Screen::Configuration => egui::Key::Num1,
-            Screen::Certificates => egui::Key::Num2,
-            Screen::ConnectionTest => egui::Key::Num3,
-            Screen::SshKey => egui::Key::Num4,
-            Screen::Troubleshooting => egui::Key::Num5,
-            Screen::Pkcs11Module => egui::Key::Num6,
-        }
+        self.spec().key
     }
 }
 
