@@ -3,12 +3,16 @@
 //!
 //! # Structure
 //!
-//! * [`FxApp`] holds the persisted preferences ([`prefs`]) apart from the runtime state
-//!   (the open configuration, the certificates, the doctor run, the public key).
-//! * Each frame: the events of finished background work are applied ([`tasks`]), the
-//!   keyboard shortcuts and dropped files are read, the panels and the current screen are
-//!   drawn ([`screens`]) — widget code only pushes [`command::Command`]s — and the
-//!   commands are applied. The runtime state changes only in those two handlers.
+//! * [`FxApp`] routes: it holds the persisted preferences ([`prefs`]), the window's state,
+//!   and one state per feature ([`features`]: the open configuration, the certificates, the
+//!   doctor's run, the PKCS#11 module, the public key, the installation).
+//! * Each frame: the events of finished background work are applied ([`tasks`], each routed
+//!   to its feature's `handle_*`), the keyboard shortcuts and dropped files are read, the
+//!   panels, the current screen ([`screens`]) and the open dialog are drawn — widget code
+//!   only pushes [`command::Command`]s — and the commands are applied (each routed to its
+//!   feature's `apply_*`). The state changes only there.
+//! * What a screen or a report says about a doctor run is true of one run
+//!   ([`crate::doctor::record::RunRecord`]), and marked out of date once its inputs change.
 //! * Anything that can block runs on a worker and wakes the UI when done; file dialogs go
 //!   through the [`dialogs::FileDialogs`] trait, on a worker too. While nothing happens,
 //!   no frame is drawn; while something is awaited, at most four a second.

@@ -144,6 +144,37 @@ pub fn render(bytes: &[u8], comment: Option<&str>) -> Result<PublicKeyReport, Pu
     })
 }
 
+/// The key itself, when `text` typed or pasted where a file name is expected is a key rather
+/// than a path: PEM (`-----BEGIN …`), RFC 4716 (`---- BEGIN SSH2 …`) or an OpenSSH line. A
+/// PEM block whose line breaks were lost on the way (a one-line field keeps none) gets them
+/// back, 64 characters a line, so that it parses as the file would. `None` for a path.
+pub fn pasted_key(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    let openssh = ["ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-"]
+        .iter()
+        .any(|prefix| text.starts_with(prefix))
+        && text.contains(' ');
+    if text.starts_with("---- BEGIN SSH2") || openssh {
+        return Some(text.as_bytes().to_vec());
+    }
+    let rest = text.strip_prefix("-----BEGIN ")?;
+    let (label, rest) = rest.split_once("-----")?;
+    let footer = format!("-----END {label}-----");
+    let body = rest.split(footer.as_str()).next()?;
+    if !rest.contains(footer.as_str()) {
+        return Some(text.as_bytes().to_vec());
+    }
+    let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut pem = format!("-----BEGIN {label}-----\n");
+    for chunk in compact.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(chunk));
+        pem.push('\n');
+    }
+    pem.push_str(&footer);
+    pem.push('\n');
+    Some(pem.into_bytes())
+}
+
 /// Reads a public key file and renders it as [`render`] does.
 ///
 /// # Errors

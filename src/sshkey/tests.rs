@@ -171,3 +171,25 @@ fn a_pem_marker_inside_a_comment_starts_no_pem_block() {
     assert_eq!(again.fingerprint, first.fingerprint);
     assert_eq!(again.line, first.line);
 }
+
+#[test]
+fn pasted_key_text_is_told_from_a_path_and_a_flattened_pem_block_reads_as_the_file() {
+    let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPakwFcqZ1BVzJ73uweFlMPSbaW8NDWEmY+ONPQdmxKG admin";
+    assert_eq!(pasted_key(line).as_deref(), Some(line.as_bytes()));
+    assert!(pasted_key("/home/admin/SSH_Client_Public.pub").is_none());
+    assert!(
+        pasted_key("ssh-keys.pub").is_none(),
+        "a file name that starts like a key type"
+    );
+    let der = render(line.as_bytes(), None).expect("the line reads");
+    // The same key as a PEM SubjectPublicKeyInfo block, its line breaks lost in a one-line field.
+    let pem = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA9qTAVypnUFXMnve7B4WUw9Jtpbw0\nNYSZj4409B2bEoY=\n-----END PUBLIC KEY-----\n";
+    let flattened = pem.replace('\n', "");
+    let bytes = pasted_key(&flattened).expect("key text");
+    let restored = render(&bytes, None).expect("the flattened block reads");
+    assert_eq!(restored.fingerprint, der.fingerprint);
+    assert_eq!(
+        restored.fingerprint,
+        render(pem.as_bytes(), None).expect("the file reads").fingerprint
+    );
+}

@@ -124,3 +124,32 @@ fn the_ssh_command_names_the_open_configuration_and_no_invented_target() {
         cfg.display()
     ));
 }
+
+#[test]
+fn pasted_pem_text_is_taken_as_the_key_not_as_a_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, expected) = kmes_export(dir.path());
+    let pem = std::fs::read_to_string(dir.path().join("SSH_Client_Public.pem")).unwrap();
+    let mut app = TestApp::start(None);
+    app.ctrl(Key::Num4);
+    // Typed into the one-line field, the PEM block loses its line breaks, as a paste does.
+    app.replace_text("Public key file", &pem.replace('\n', ""));
+    app.click("Open (Public key file)");
+    app.until("the key", |h| !h.state().is_busy());
+    app.wait_for("authorized_keys line");
+    assert!(
+        app.harness.query_by_label(&expected).is_some(),
+        "the pasted key renders as ssh-keygen does: {expected}"
+    );
+    assert!(!app.shows("No such file"));
+    // A comment renders the pasted key again, not a file of that name.
+    app.replace_text("Comment (optional)", "admin@client");
+    app.press(Key::Tab);
+    app.until("the key", |h| !h.state().is_busy());
+    assert!(
+        app.harness
+            .query_by_label(&format!("{expected} admin@client"))
+            .is_some(),
+        "the comment is applied to the pasted key"
+    );
+}

@@ -59,8 +59,10 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
         )
         .wrap(),
     );
+    // A pasted key keeps its text in the field; a file shows its path.
     if let Some(path) = cx.key.key.path()
         && view.path_shown.as_ref() != Some(path)
+        && path.as_path() != std::path::Path::new(crate::app::features::key::PASTED_KEY)
     {
         view.path = path.display().to_string();
         view.path_shown = Some(path.clone());
@@ -80,7 +82,11 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
         cx.focus,
     );
     if key.submitted {
-        out.push(KeyCommand::Load(view.path.trim().into()).into());
+        // Key text pasted into the field is the key, not the name of a file.
+        out.push(match crate::sshkey::pasted_key(&view.path) {
+            Some(bytes) => KeyCommand::LoadText(bytes).into(),
+            None => KeyCommand::Load(view.path.trim().into()).into(),
+        });
     }
     if key.browse {
         out.push(Command::Dialog(DialogPurpose::OpenPublicKey));

@@ -1,6 +1,6 @@
 //! How the commands and the workers' events of this feature change the app.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::sshkey::{self};
 
@@ -12,7 +12,14 @@ impl FxApp {
     /// Applies a command of this feature.
     pub(in crate::app) fn apply_key(&mut self, command: KeyCommand) {
         match command {
-            KeyCommand::Load(path) => self.load_public_key(path),
+            KeyCommand::Load(path) => {
+                self.key.pasted = None;
+                self.load_public_key(path);
+            }
+            KeyCommand::LoadText(bytes) => {
+                self.key.pasted = Some(bytes);
+                self.load_public_key(PathBuf::from(PASTED_KEY));
+            }
             KeyCommand::SetComment(comment) => {
                 if comment != self.key.comment {
                     self.key.comment = comment;
@@ -44,9 +51,13 @@ impl FxApp {
     pub(in crate::app) fn load_public_key(&mut self, path: PathBuf) {
         self.key.key = Slot::Loading(path.clone());
         let comment = self.key.comment.clone();
+        let pasted = self.key.pasted.clone().filter(|_| path == Path::new(PASTED_KEY));
         self.spawn("pubkey", move || {
             let comment = (!comment.trim().is_empty()).then_some(comment);
-            let result = sshkey::render_file(&path, comment.as_deref());
+            let result = match &pasted {
+                Some(bytes) => sshkey::render(bytes, comment.as_deref()),
+                None => sshkey::render_file(&path, comment.as_deref()),
+            };
             KeyEvent::Rendered { path, result }
         });
     }

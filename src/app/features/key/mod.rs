@@ -16,13 +16,20 @@ pub struct KeyState {
     pub key: Slot<PublicKeyReport>,
     /// The comment the key was rendered with.
     pub comment: String,
+    /// The key text pasted in place of a file, rendered under [`PASTED_KEY`].
+    pub pasted: Option<Vec<u8>>,
 }
+
+/// What the key screen shows as the source of a key pasted rather than opened from a file.
+pub const PASTED_KEY: &str = "(pasted key text)";
 
 /// What the UI asks of the SSH key feature.
 #[derive(Debug)]
 pub enum KeyCommand {
     /// Read and render a public key file.
     Load(PathBuf),
+    /// Render key text pasted where the file name goes (see [`crate::sshkey::pasted_key`]).
+    LoadText(Vec<u8>),
     /// Render the open public key again with this comment.
     SetComment(String),
 }
