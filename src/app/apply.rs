@@ -183,15 +183,22 @@ impl FxApp {
         if self.ui.screen == Screen::Troubleshooting {
             // Alt+arrow always; a bare arrow when no control has the focus (with a control
             // focused, the arrows move the focus).
+            // Every press counts, also several within one frame (a quick typist's three
+            // Alt+Right are three steps).
             let step = self.ui.views.wizard.step;
-            let arrow = |key: Key| {
-                pressed(Modifiers::ALT, key) || (nothing_focused && ctx.input(|input| input.key_pressed(key)))
+            let presses = |key: Key| {
+                let mut count = 0usize;
+                while ctx.input_mut(|input| input.consume_key(Modifiers::ALT, key)) {
+                    count += 1;
+                }
+                while nothing_focused && ctx.input_mut(|input| input.consume_key(Modifiers::NONE, key)) {
+                    count += 1;
+                }
+                count
             };
-            if arrow(Key::ArrowRight) {
-                out.push(Command::WizardStep(step + 1));
-            }
-            if arrow(Key::ArrowLeft) {
-                out.push(Command::WizardStep(step.saturating_sub(1)));
+            let (right, left) = (presses(Key::ArrowRight), presses(Key::ArrowLeft));
+            if right != left {
+                out.push(Command::WizardStep((step + right).saturating_sub(left)));
             }
         }
     }

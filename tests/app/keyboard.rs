@@ -250,3 +250,21 @@ fn f6_goes_to_the_content_and_ctrl_b_hides_the_navigation() {
     app.ctrl(Key::B);
     assert!(app.app().navigation_shown());
 }
+
+#[test]
+fn quick_alt_right_presses_within_one_frame_each_move_a_step() {
+    let mut app = TestApp::start(None);
+    app.ctrl(Key::Num5);
+    app.wait_for("Step 1:");
+    for _ in 0..3 {
+        app.harness.key_press_modifiers(egui::Modifiers::ALT, Key::ArrowRight);
+    }
+    app.harness.step();
+    app.harness.step();
+    app.wait_for("Step 4: Connection");
+    app.harness.key_press_modifiers(egui::Modifiers::ALT, Key::ArrowLeft);
+    app.harness.key_press_modifiers(egui::Modifiers::ALT, Key::ArrowLeft);
+    app.harness.step();
+    app.harness.step();
+    app.wait_for("Step 2: Configuration file");
+}
