@@ -187,14 +187,13 @@ impl FxApp {
             // Alt+Right are three steps).
             let step = self.ui.views.wizard.step;
             let presses = |key: Key| {
-                let mut count = 0usize;
-                while ctx.input_mut(|input| input.consume_key(Modifiers::ALT, key)) {
-                    count += 1;
-                }
-                while nothing_focused && ctx.input_mut(|input| input.consume_key(Modifiers::NONE, key)) {
-                    count += 1;
-                }
-                count
+                let with_alt = ctx.input_mut(|input| input.count_and_consume_key(Modifiers::ALT, key));
+                let bare = if nothing_focused {
+                    ctx.input_mut(|input| input.count_and_consume_key(Modifiers::NONE, key))
+                } else {
+                    0
+                };
+                with_alt + bare
             };
             let (right, left) = (presses(Key::ArrowRight), presses(Key::ArrowLeft));
             if right != left {
