@@ -113,6 +113,8 @@ pub const STEPS: [Step; 8] = [
 pub enum Verdict {
     /// Not run yet.
     NotRun,
+    /// Some of its checks ran, none failed, and others have no result (the run was cancelled).
+    Incomplete,
     /// Its checks' combined status.
     Checked(Status),
     /// Checked by hand (this app cannot check it yet).
@@ -132,6 +134,12 @@ pub fn verdict(step: &Step, cx: &ScreenContext<'_>) -> Verdict {
                 .collect();
             if shown.is_empty() {
                 return Verdict::NotRun;
+            }
+            // A check of the step without a result (a cancelled run) leaves it undecided,
+            // unless another already failed.
+            let complete = CheckId::of_step(step).all(|id| doctor.result(id).is_some());
+            if !complete && !shown.contains(&Tone::Fail) {
+                return Verdict::Incomplete;
             }
             let worst = [Tone::Fail, Tone::Warn, Tone::Pass, Tone::Info, Tone::Skip]
                 .into_iter()
@@ -175,6 +183,7 @@ pub(super) fn module_loaded(outcome: &ModuleOutcome) -> bool {
 pub(super) fn verdict_text(verdict: Verdict) -> (Tone, &'static str) {
     match verdict {
         Verdict::NotRun => (Tone::Skip, "not run"),
+        Verdict::Incomplete => (Tone::Skip, "incomplete"),
         Verdict::Checked(status) => {
             let tone = Tone::from(status);
             (tone, tone.word())
