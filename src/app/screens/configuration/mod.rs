@@ -236,7 +236,14 @@ fn field_row(
     let section = entry.as_ref().and_then(|e| e.section.clone());
     let current = entry.as_ref().map(|e| e.value.clone()).unwrap_or_default();
     let hover = format!("{}\n<{}> [{}]", spec.help, spec.tag, spec.guide);
-    let label = ui.label(spec.label).on_hover_text(&hover);
+    // The label sits level with its field at the top of the row (the tag and line number go
+    // below the field), not centred on both.
+    let label = ui
+        .with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+            ui.add_space(3.0);
+            ui.label(spec.label).on_hover_text(&hover)
+        })
+        .inner;
     ui.vertical(|ui| {
         ui.horizontal(|ui| match spec.kind {
             FieldKind::YesNo => {
