@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds target/dist/fxconfig-<version>-x86_64.AppImage from this checkout, with crates.io and
-# Debian's squashfs-tools and PyPI's cargo-zigbuild only:
+# Builds target/dist/fxconfig-<version>-x86_64.AppImage from this checkout, with the Rust crate registry and
+# Debian's squashfs-tools and cargo-zigbuild from the Python package index only:
 #   1. the release build of the fxconfig program, linked against glibc $glibc_baseline (common.sh) —
 #      the same program the deb and rpm ship;
 #   2. the AppImage runtime (packaging/appimage-runtime), at the same baseline, with the AppImage magic `AI\x02`

@@ -30,7 +30,9 @@ done
 work=$(mktemp -d)
 root=$work/root
 root_cache=$target_dir/debian11-root
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+source "$(dirname "$0")/debian-archive.sh"
+mirror=$(debian_archive)
+[ -n "$mirror" ] || fail "no Debian archive in this machine's apt sources: set DEBIAN_MIRROR"
 
 # mounts_under DIR: the mount points at or under DIR, deepest first.
 mounts_under() {

@@ -9,14 +9,9 @@ dest=${1:-/var/cache/fxconfig-tests/openssl-1.1}
 if [ -e "$dest/usr/lib/x86_64-linux-gnu/libssl.so.1.1" ] && [ -e "$dest/usr/include/openssl/ssl.h" ]; then
   exit 0
 fi
-# The archive's address, from the system's own apt sources (deb822 or one-line format).
-archive=$(
-  cat /etc/apt/sources.list.d/*.sources 2> /dev/null | awk '/^URIs:/ {print $2; exit}'
-)
-if [ -z "$archive" ]; then
-  archive=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2> /dev/null |
-    awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}')
-fi
+# The archive's address, as this machine's apt is configured.
+source "$(dirname "$0")/../../packaging/debian-archive.sh"
+archive=$(debian_archive)
 [ -n "$archive" ] || { echo "openssl-1.1.sh: no Debian archive in /etc/apt" >&2; exit 1; }
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 work=$(mktemp -d)
