@@ -30,8 +30,10 @@ fleet_env "$work"
 fleet_collection "$work"
 mkdir -p "$work/pki"
 make_pki "$work/pki"
-sim_port=$(fleet_sim "$work" sim)
-silent_port=$(fleet_sim "$work" silent silent)
+fleet_sim "$work" sim
+sim_port=$fleet_sim_port
+fleet_sim "$work" silent silent
+silent_port=$fleet_sim_port
 
 inventory() {
   local slow=$1 index

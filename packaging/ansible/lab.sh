@@ -4,7 +4,7 @@
 #
 # fleet_venv                  ansible-core and ansible-lint in a virtual environment (cached in target/)
 # fleet_collection WORK       builds the collection and installs it into WORK/collections
-# fleet_sim WORK NAME [FAULT] starts a KMES simulator on the lab PKI, prints its port
+# fleet_sim WORK NAME [FAULT] starts a KMES simulator on the lab PKI, sets fleet_sim_port
 # fleet_sshd WORK             starts sshd on a free loopback port for this account, sets sshd_port
 # fleet_env WORK              the Ansible environment: config, temporary folders, no colour
 
@@ -39,14 +39,15 @@ fleet_collection() {
 }
 
 # fleet_sim WORK NAME [FAULT]: starts `fxconfig kmes-sim` with the lab PKI in WORK/pki (made by
-# make_pki) and prints its port.
+# make_pki) and sets fleet_sim_port. Called in this shell, not in `$(…)`: a simulator started in a
+# command substitution's subshell would be recorded there, and `cleanup` would never stop it.
 fleet_sim() {
   local work=$1 name=$2 fault=${3:-}
   local args=(kmes-sim --listen 127.0.0.1:0 --ca "$work/pki/ca.pem" --cert "$work/pki/server.pem"
     --key "$work/pki/server.key")
   [ -n "$fault" ] && args+=(--fault "$fault")
   start_background "$work/$name.out" "$work/$name.err" "$fxconfig_bin" "${args[@]}"
-  wait_for_port "$work/$name.out"
+  fleet_sim_port=$(wait_for_port "$work/$name.out")
 }
 
 # fleet_sshd WORK: OpenSSH's sshd on a free loopback port with a throwaway host key, letting this

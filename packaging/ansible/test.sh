@@ -61,7 +61,8 @@ fi
 step "lab: PKI, simulator, sshd"
 mkdir -p "$work/pki"
 make_pki "$work/pki"
-sim_port=$(fleet_sim "$work" sim)
+fleet_sim "$work" sim
+sim_port=$fleet_sim_port
 fleet_sshd "$work"
 
 # fxconfig behind a wrapper that records every command line it is given.
