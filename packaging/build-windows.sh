@@ -22,10 +22,10 @@ for tool in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres zip wixl; do
 done
 
 step "release build of fxconfig.exe (the desktop app) $version"
-cargo build --release --locked --target "$target" --bin fxconfig
+cargo build --profile ship --locked --target "$target" --bin fxconfig
 step "release build of fxconfig-cli.exe (the command line alone, without the gui feature) $version"
-cargo build --release --locked --target "$target" --bin fxconfig-cli --no-default-features
-build_dir=$target_dir/$target/release
+cargo build --profile ship --locked --target "$target" --bin fxconfig-cli --no-default-features
+build_dir=$target_dir/$target/ship
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -34,7 +34,9 @@ elapsed_since() {
 # packaging/check-glibc.sh fails any shipped ELF that needs a newer symbol.
 glibc_baseline=2.17
 linux_target=x86_64-unknown-linux-gnu
-linux_build_dir=$target_dir/$linux_target/release
+# Shipped programs are built with the `ship` profile (Cargo.toml), not `release`, which serves
+# developers.
+linux_build_dir=$target_dir/$linux_target/ship
 # cargo-zigbuild and zig come from PyPI, pinned; zig_toolchain installs them under target/.
 zig_packages=(cargo-zigbuild==0.24.1 ziglang==0.17.1)
 
@@ -55,11 +57,12 @@ zig_toolchain() {
   export ZIG_GLOBAL_CACHE_DIR=$target_dir/zig-cache
 }
 
-# build_linux_release [CARGO ARGS...]: the release build of a Linux program at the glibc baseline
-# (cargo zigbuild --target x86_64-unknown-linux-gnu.2.17); its files land in $linux_build_dir.
+# build_linux_release [CARGO ARGS...]: the shipped build (profile `ship`) of a Linux program at the
+# glibc baseline (cargo zigbuild --target x86_64-unknown-linux-gnu.2.17); its files land in
+# $linux_build_dir.
 build_linux_release() {
   zig_toolchain
-  cargo zigbuild --release --locked --target "$linux_target.$glibc_baseline" "$@"
+  cargo zigbuild --profile ship --locked --target "$linux_target.$glibc_baseline" "$@"
 }
 
 # build_linux_program: the fxconfig program every Linux package ships (AppImage, deb, rpm), built
