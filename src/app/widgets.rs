@@ -328,12 +328,13 @@ fn cites_a_section(text: &str) -> bool {
     })
 }
 
-/// How often the busy indicator moves: slow enough that waiting on the network costs
-/// little drawing (software renderers draw the whole window each frame).
-pub const BUSY_TICK: std::time::Duration = std::time::Duration::from_millis(250);
+/// How often the busy indicator moves, and a wait's elapsed time with it: once a second, so
+/// that waiting on the network costs little drawing (software renderers, such as lavapipe
+/// over RDP or in a VM, draw the whole window each frame).
+pub const BUSY_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A small moving mark that says work is in progress; asks for its next frame after
-/// [`BUSY_TICK`] instead of continuously, so a wait repaints at most four times a second.
+/// [`BUSY_TICK`] instead of continuously, so a wait repaints once a second.
 pub fn busy(ui: &mut Ui) {
     let phase = (ui.input(|input| input.time) / BUSY_TICK.as_secs_f64()) as usize % 3;
     let mark = ["•··", "·•·", "··•"][phase];

@@ -384,8 +384,9 @@ fn running_banner(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], with_can
                 .map(|started| started.elapsed())
                 .unwrap_or_default();
             if current.is_some_and(CheckId::is_time_bounded) {
+                // Whole seconds: the view is redrawn once a second while it waits.
                 let limit = cx.step_timeout.as_secs_f32().max(0.1);
-                let text = format!("{:.1} s of {:.0} s", waited.as_secs_f32().min(limit), limit);
+                let text = format!("{:.0} s of {:.0} s", waited.as_secs_f32().min(limit).floor(), limit);
                 ui.add(
                     egui::ProgressBar::new(waited.as_secs_f32() / limit)
                         .desired_width(160.0)
@@ -393,7 +394,7 @@ fn running_banner(ui: &mut Ui, cx: &ScreenContext<'_>, ids: &[CheckId], with_can
                 )
                 .on_hover_text("The time this step has waited, and the most it will wait");
             } else {
-                ui.label(format!("{:.1} s", waited.as_secs_f32()));
+                ui.label(format!("{} s", waited.as_secs()));
             }
             if with_cancel && ui.button("Cancel").on_hover_text("Escape").clicked() {
                 out.push(DoctorCommand::Cancel.into());
