@@ -12,7 +12,7 @@
 #      `silent` fault, 5 s timeout), with the pointer moving to force frames
 #      (FXCONFIG_BENCH=frames writes each frame's CPU time, interval and whether the test was running);
 #   5. CPU (/proc/<pid>/stat over 4 s) and repaints per second while such a check waits and
-#      nothing else happens: the app asks for at most four frames a second.
+#      nothing else happens: the app asks for one frame a second.
 # Needs: Xvfb, xdotool, GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
