@@ -184,125 +184,117 @@ pub fn verdict_banner(
     let changed = state.0 > 0 && view.banner_for != Some(state);
     view.banner_for = Some(state);
     let rect = ui
-        .scope(|ui| verdict_banner_contents(ui, cx, ids, subject, view, fix, out))
+        .scope(|ui| {
+            let tally = tally(cx, ids);
+            let running_here = cx.doctor.running() && tally.pending > 0;
+            if running_here {
+                running_banner(ui, cx, ids, subject == Subject::Step, out);
+                return;
+            }
+            run_caption(ui, cx);
+            if tally.pending == ids.len() {
+                let text = match (&cx.doctor.run, subject) {
+                    (Some(run), _) if matches!(run.end, RunEnd::Cancelled { .. }) => {
+                        format!(
+                            "The run was cancelled before these checks: {}.",
+                            cancel_sentence(&run.end)
+                        )
+                    }
+                    (Some(run), _) if !ids.iter().any(|&id| run.scope.includes(id)) => {
+                        "Not part of the run shown: press Enter to check them.".to_owned()
+                    }
+                    (_, Subject::Connection) => "Not run yet: press Enter or Run test.".to_owned(),
+                    (_, Subject::Step) => "Not checked yet: press Enter or Check this step.".to_owned(),
+                };
+                banner(ui, Tone::Skip, &text, &text, |_| {});
+                return;
+            }
+            let problem = first_problem(cx, ids);
+            let mut counts = counts_sentence(&tally);
+            if tally.pending > 0 {
+                counts.push_str(&format!(", {} not run", tally.pending));
+            }
+            let incomplete = tally.pending > 0 && tally.failed == 0;
+            let (tone, headline) = match (tally.failed, tally.warned, subject) {
+                _ if incomplete && cx.doctor.cancelled() => {
+                    let end = cx
+                        .doctor
+                        .run
+                        .as_ref()
+                        .map(|run| cancel_sentence(&run.end))
+                        .unwrap_or_default();
+                    (Tone::Skip, format!("The run was cancelled {end}: {counts}."))
+                }
+                _ if incomplete => (
+                    Tone::Skip,
+                    format!("Only some checks ran: {counts}. Run them all for a verdict."),
+                ),
+                (0, 0, _) if tally.passed + tally.info == 0 => (
+                    Tone::Skip,
+                    format!("Nothing was checked: {counts}. Fix the earlier steps first."),
+                ),
+                (0, 0, Subject::Connection) => (Tone::Pass, format!("The connection works: {counts}.")),
+                (0, 0, Subject::Step) => (
+                    Tone::Pass,
+                    format!("This step is fine: {counts}. Go on with the next one."),
+                ),
+                (0, _, Subject::Connection) => (Tone::Warn, format!("The connection works, with a warning: {counts}.")),
+                (0, _, Subject::Step) => (Tone::Warn, format!("This step works, with a warning: {counts}.")),
+                (_, _, Subject::Connection) => (Tone::Fail, format!("The connection does not work: {counts}.")),
+                (_, _, Subject::Step) => (Tone::Fail, format!("This step fails: {counts}.")),
+            };
+            let mut spoken = headline.clone();
+            if let Some((result, _)) = problem {
+                spoken.push_str(&format!(" First: {}. {}", result.title, escape_lines(&result.detail)));
+                if !result.remedy.is_empty() {
+                    spoken.push_str(&format!(
+                        " What to do: {}",
+                        widgets::citing(&result.remedy, result.guide)
+                    ));
+                }
+            }
+            banner(ui, tone, &headline, &spoken, |ui| {
+                if let Some((result, problem_tone)) = problem {
+                    let word = if problem_tone == Tone::Fail {
+                        "First failure"
+                    } else {
+                        "Warning"
+                    };
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(format!("{word}: {} ({})", result.title, result.id.as_str())).strong(),
+                        )
+                        .wrap(),
+                    );
+                    if !result.detail.is_empty() {
+                        ui.add(egui::Label::new(escape_lines(&result.detail)).wrap());
+                    }
+                    if !result.remedy.is_empty() {
+                        widgets::remedy(
+                            ui,
+                            problem_tone,
+                            &widgets::citing(&result.remedy, result.guide),
+                            Some("verdict"),
+                        );
+                    }
+                    ui.horizontal_wrapped(|ui| {
+                        if ui.button("Show the check").clicked() {
+                            view.show_first = true;
+                        }
+                        if let Some(screen) = fix
+                            && ui.button(format!("Go to {}", screen.title())).clicked()
+                        {
+                            out.push(Command::Navigate(screen));
+                        }
+                    });
+                }
+            });
+        })
         .response
         .rect;
     if changed {
         ui.scroll_to_rect(rect, Some(Align::TOP));
     }
-}
-
-fn verdict_banner_contents(
-    ui: &mut Ui,
-    cx: &ScreenContext<'_>,
-    ids: &[CheckId],
-    subject: Subject,
-    view: &mut ResultsView,
-    fix: Option<super::Screen>,
-    out: &mut Vec<Command>,
-) {
-    let tally = tally(cx, ids);
-    let running_here = cx.doctor.running() && tally.pending > 0;
-    if running_here {
-        running_banner(ui, cx, ids, subject == Subject::Step, out);
-        return;
-    }
-    run_caption(ui, cx);
-    if tally.pending == ids.len() {
-        let text = match (&cx.doctor.run, subject) {
-            (Some(run), _) if matches!(run.end, RunEnd::Cancelled { .. }) => {
-                format!(
-                    "The run was cancelled before these checks: {}.",
-                    cancel_sentence(&run.end)
-                )
-            }
-            (Some(run), _) if !ids.iter().any(|&id| run.scope.includes(id)) => {
-                "Not part of the run shown: press Enter to check them.".to_owned()
-            }
-            (_, Subject::Connection) => "Not run yet: press Enter or Run test.".to_owned(),
-            (_, Subject::Step) => "Not checked yet: press Enter or Check this step.".to_owned(),
-        };
-        banner(ui, Tone::Skip, &text, &text, |_| {});
-        return;
-    }
-    let problem = first_problem(cx, ids);
-    let mut counts = counts_sentence(&tally);
-    if tally.pending > 0 {
-        counts.push_str(&format!(", {} not run", tally.pending));
-    }
-    let incomplete = tally.pending > 0 && tally.failed == 0;
-    let (tone, headline) = match (tally.failed, tally.warned, subject) {
-        _ if incomplete && cx.doctor.cancelled() => {
-            let end = cx
-                .doctor
-                .run
-                .as_ref()
-                .map(|run| cancel_sentence(&run.end))
-                .unwrap_or_default();
-            (Tone::Skip, format!("The run was cancelled {end}: {counts}."))
-        }
-        _ if incomplete => (
-            Tone::Skip,
-            format!("Only some checks ran: {counts}. Run them all for a verdict."),
-        ),
-        (0, 0, _) if tally.passed + tally.info == 0 => (
-            Tone::Skip,
-            format!("Nothing was checked: {counts}. Fix the earlier steps first."),
-        ),
-        (0, 0, Subject::Connection) => (Tone::Pass, format!("The connection works: {counts}.")),
-        (0, 0, Subject::Step) => (
-            Tone::Pass,
-            format!("This step is fine: {counts}. Go on with the next one."),
-        ),
-        (0, _, Subject::Connection) => (Tone::Warn, format!("The connection works, with a warning: {counts}.")),
-        (0, _, Subject::Step) => (Tone::Warn, format!("This step works, with a warning: {counts}.")),
-        (_, _, Subject::Connection) => (Tone::Fail, format!("The connection does not work: {counts}.")),
-        (_, _, Subject::Step) => (Tone::Fail, format!("This step fails: {counts}.")),
-    };
-    let mut spoken = headline.clone();
-    if let Some((result, _)) = problem {
-        spoken.push_str(&format!(" First: {}. {}", result.title, escape_lines(&result.detail)));
-        if !result.remedy.is_empty() {
-            spoken.push_str(&format!(
-                " What to do: {}",
-                widgets::citing(&result.remedy, result.guide)
-            ));
-        }
-    }
-    banner(ui, tone, &headline, &spoken, |ui| {
-        if let Some((result, problem_tone)) = problem {
-            let word = if problem_tone == Tone::Fail {
-                "First failure"
-            } else {
-                "Warning"
-            };
-            ui.add(
-                egui::Label::new(RichText::new(format!("{word}: {} ({})", result.title, result.id.as_str())).strong())
-                    .wrap(),
-            );
-            if !result.detail.is_empty() {
-                ui.add(egui::Label::new(escape_lines(&result.detail)).wrap());
-            }
-            if !result.remedy.is_empty() {
-                widgets::remedy(
-                    ui,
-                    problem_tone,
-                    &widgets::citing(&result.remedy, result.guide),
-                    Some("verdict"),
-                );
-            }
-            ui.horizontal_wrapped(|ui| {
-                if ui.button("Show the check").clicked() {
-                    view.show_first = true;
-                }
-                if let Some(screen) = fix
-                    && ui.button(format!("Go to {}", screen.title())).clicked()
-                {
-                    out.push(Command::Navigate(screen));
-                }
-            });
-        }
-    });
 }
 
 /// "while TCP connection (net.connect) had been running for 12.3 s", for a cancelled run.
