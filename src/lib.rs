@@ -16,6 +16,7 @@
 //! | [`display`] | text from files, certificates, modules and the network made safe to show |
 //! | [`files`] | bounded reading of inputs; locked, atomic writing that keeps owner, mode, ACLs and labels |
 //! | [`sshkey`] | the KMES public key as an `authorized_keys` line |
+//! | [`sshclient`] | the OpenSSH client's side: `ssh_config` blocks, `ssh -G`, `ssh -V`, the agent and the key offered |
 //! | [`sim`] | the KMES simulator with its fault modes |
 //! | [`pkcs11`] | the PKCS#11 module: file checks, loading, tokens, keys, sign test, the SSH login test |
 //! | [`pki`] | a throwaway PKI for the demo, the simulator and the tests |
@@ -46,6 +47,7 @@ pub mod pki;
 pub mod remedy;
 pub mod secret;
 pub mod sim;
+pub mod sshclient;
 pub mod sshkey;
 
 pub use remedy::Explain;

@@ -25,7 +25,7 @@ mod error;
 mod examine;
 mod file;
 pub mod probe;
-mod process;
+pub(crate) mod process;
 pub mod ssh;
 mod subject;
 mod token;

@@ -1,0 +1,21 @@
+//! The SSH end of the journey: the OpenSSH client configuration (`ssh_config`), the local
+//! OpenSSH release, the agent and the key ssh offers.
+//!
+//! - [`config_file`]: a lossless ssh_config text and the `Host` block fxconfig writes;
+//! - [`precedence`]: which line of which file gives a keyword its value for a host;
+//! - [`resolved`]: what `ssh -G` resolves (the proof);
+//! - [`host_block`]: `fxconfig ssh-config`, one operation for the command line and the app;
+//! - [`version`]: `ssh -V` and what that release can do with a PKCS#11 token.
+
+pub mod config_file;
+mod error;
+pub mod host_block;
+pub mod precedence;
+pub mod resolved;
+pub mod version;
+
+pub use config_file::{SettingAction, SettingChange, SshConfigText};
+pub use error::SshConfigError;
+pub use host_block::{HostBlockReport, HostBlockRequest, Proof, ReadBy, SshLocations, write_host_block};
+pub use resolved::{ResolvedConfig, SshQueryError};
+pub use version::{OpenSshVersion, TokenKeyType};
