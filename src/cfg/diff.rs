@@ -163,6 +163,16 @@ pub fn with_context(lines: &[DiffLine], context: usize) -> Vec<Option<&DiffLine>
 /// guide layout writes (`config init`) are shown. A change of line ending alone shows as no
 /// change.
 pub fn unified(old: &[u8], new: &[u8], label: &str, context: usize) -> String {
+    unified_with(old, new, label, context, redact_line)
+}
+
+/// The unified diff of two texts that hold no secrets (an ssh_config), every line shown as
+/// it is.
+pub fn unified_plain(old: &[u8], new: &[u8], label: &str, context: usize) -> String {
+    unified_with(old, new, label, context, str::to_owned)
+}
+
+fn unified_with(old: &[u8], new: &[u8], label: &str, context: usize, render: fn(&str) -> String) -> String {
     let lines = diff_lines(old, new);
     let changed: Vec<usize> = lines
         .iter()
@@ -180,17 +190,17 @@ pub fn unified(old: &[u8], new: &[u8], label: &str, context: usize) -> String {
         if index.saturating_sub(context) <= hunk_end {
             hunk_end = (index + context + 1).min(lines.len());
         } else {
-            write_hunk(&mut out, &lines, hunk_start, hunk_end);
+            write_hunk(&mut out, &lines, hunk_start, hunk_end, render);
             hunk_start = index.saturating_sub(context);
             hunk_end = (index + context + 1).min(lines.len());
         }
     }
-    write_hunk(&mut out, &lines, hunk_start, hunk_end);
+    write_hunk(&mut out, &lines, hunk_start, hunk_end, render);
     out
 }
 
 /// Appends the hunk of `lines[start..end]` with its `@@ -a,b +c,d @@` header.
-fn write_hunk(out: &mut String, lines: &[DiffLine], start: usize, end: usize) {
+fn write_hunk(out: &mut String, lines: &[DiffLine], start: usize, end: usize, render: fn(&str) -> String) {
     let hunk = &lines[start..end];
     let old_count = hunk.iter().filter(|line| line.old_line.is_some()).count();
     let new_count = hunk.iter().filter(|line| line.new_line.is_some()).count();
@@ -212,7 +222,7 @@ fn write_hunk(out: &mut String, lines: &[DiffLine], start: usize, end: usize) {
             LineChange::Added => '+',
         };
         out.push(sign);
-        out.push_str(&redact_line(&line.text));
+        out.push_str(&render(&line.text));
         out.push('\n');
     }
 }

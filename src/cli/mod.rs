@@ -35,6 +35,7 @@ mod package_docs;
 mod pubkey;
 mod secret_input;
 mod sim;
+mod ssh_config;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -83,6 +84,8 @@ enum Command {
     Identity(identity::IdentityArgs),
     /// Copy the root CA and the PKCS#12 identity next to the configuration and name them in it.
     Import(identity::ImportArgs),
+    /// Write or update the Host block that makes `ssh ALIAS` use the token key (PKCS11Provider, IdentitiesOnly, IdentityFile), proven with ssh -G.
+    SshConfig(ssh_config::SshConfigArgs),
     /// Run the KMES simulator: a TLS Host API server answering the Excrypt ECHO.
     KmesSim(sim::SimArgs),
     /// Load a PKCS#11 module: library, slots, keys, authorized_keys lines, sign test.
@@ -162,6 +165,7 @@ pub fn main() -> ExitCode {
         Command::Pubkey(args) => pubkey::run(&args),
         Command::Identity(args) => identity::run_identity(&args),
         Command::Import(args) => identity::run_import(&args),
+        Command::SshConfig(args) => ssh_config::run(&args),
         Command::KmesSim(args) => sim::run(&args),
         Command::P11(args) => p11::run(&args),
         Command::Askpass(args) => p11::run_askpass(&args),

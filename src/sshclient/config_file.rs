@@ -100,10 +100,10 @@ pub struct Block {
 
 impl Block {
     /// The block's heading as written in reports: `Host web*`, `Match all`, or
-    /// `(before any Host or Match)`.
+    /// `before any Host or Match`.
     pub fn heading(&self) -> String {
         match &self.kind {
-            BlockKind::Global => "(before any Host or Match)".to_owned(),
+            BlockKind::Global => "before any Host or Match".to_owned(),
             BlockKind::Host(patterns) => format!("Host {}", patterns.join(" ")),
             BlockKind::Match(criteria) => format!("Match {}", criteria.join(" ")),
         }
@@ -616,7 +616,10 @@ mod tests {
             SshConfigText::parse(b"ServerAliveInterval 30\n\n# all hosts\nHost *\n    IdentitiesOnly no\n").unwrap();
         let changes = doc.set_host_block(
             "hsm",
-            &[setting("PKCS11Provider", "/usr/lib/x.so"), setting("IdentitiesOnly", "yes")],
+            &[
+                setting("PKCS11Provider", "/usr/lib/x.so"),
+                setting("IdentitiesOnly", "yes"),
+            ],
         );
         assert_eq!(
             doc.to_string(),
@@ -625,7 +628,10 @@ mod tests {
         );
         assert_eq!(changes.len(), 2);
         assert_eq!((changes[0].line, changes[1].line), (4, 5));
-        assert!(doc.set_host_block("hsm", &[setting("IdentitiesOnly", "yes")]).is_empty());
+        assert!(
+            doc.set_host_block("hsm", &[setting("IdentitiesOnly", "yes")])
+                .is_empty()
+        );
     }
 
     #[test]
@@ -634,7 +640,10 @@ mod tests {
         let mut doc = SshConfigText::parse(input).unwrap();
         let changes = doc.set_host_block(
             "HSM",
-            &[setting("PKCS11Provider", "/new/x.so"), setting("IdentityFile", "/k/a b.pub")],
+            &[
+                setting("PKCS11Provider", "/new/x.so"),
+                setting("IdentityFile", "/k/a b.pub"),
+            ],
         );
         assert_eq!(
             doc.to_string(),

@@ -93,7 +93,21 @@ impl Explain for SshConfigError {
                 ),
                 other => other.remedy(),
             },
-            SshConfigError::Overridden { keyword, path, line, .. } => format!(
+            SshConfigError::Overridden {
+                keyword,
+                path,
+                line,
+                block,
+                ..
+            } if block.starts_with("before") => format!(
+                "ssh keeps the first value it reads for {keyword}, and lines before the first Host or Match \
+                 apply to every host. Move line {line} of {} into a `Host *` block at the end of the file, or \
+                 remove it, then run the command again.",
+                path.display()
+            ),
+            SshConfigError::Overridden {
+                keyword, path, line, ..
+            } => format!(
                 "ssh keeps the first value it reads for {keyword}. Remove or change line {line} of {}, or \
                  narrow its block (for example `Host * !ALIAS`), then run the command again.",
                 path.display()

@@ -202,7 +202,11 @@ fn check_identity(path: &Path) -> Result<(), SshConfigError> {
     let bytes = crate::files::read_regular(path, 64 * 1024, "public key")
         .map_err(|error| bad("the identity file", path.display().to_string(), error.to_string()))?;
     let text = String::from_utf8_lossy(&bytes);
-    let line = text.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or_default();
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or_default();
     if ssh_key::PublicKey::from_openssh(line).is_ok() {
         return Ok(());
     }
@@ -414,7 +418,11 @@ pub fn write_host_block(
             .iter()
             .any(|path| same_path(path, &target))
     };
-    let read_by = if locations.user_config.as_deref().is_some_and(|user| same_path(user, &target)) {
+    let read_by = if locations
+        .user_config
+        .as_deref()
+        .is_some_and(|user| same_path(user, &target))
+    {
         ReadBy::UserConfig
     } else if reached(&user_roots) {
         ReadBy::UserInclude
@@ -556,19 +564,22 @@ pub fn write_host_block(
 
     let mut backup = None;
     if changed && !request.check {
-        let report = locked.write(&new, SaveOptions::default()).map_err(file_error(&target))?;
+        let report = locked
+            .write(&new, SaveOptions::default())
+            .map_err(file_error(&target))?;
         backup = report.backup;
         #[cfg(unix)]
         if !existed && read_by == ReadBy::SystemConfig {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644))
-                .map_err(|source| SshConfigError::File {
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).map_err(|source| {
+                SshConfigError::File {
                     path: target.clone(),
                     source: crate::cfg::CfgError::Write {
                         path: target.clone(),
                         source,
                     },
-                })?;
+                }
+            })?;
         }
         if proof.is_none() {
             match prove_on(None, false) {

@@ -114,7 +114,7 @@ pub struct Setter {
     pub line: usize,
     /// The line's text, trimmed.
     pub text: String,
-    /// The block it is in: `Host *`, `Match exec …`, `(before any Host or Match)`.
+    /// The block it is in: `Host *`, `Match exec …`, `before any Host or Match`.
     pub block: String,
     /// The 0-based line of that block's `Host`/`Match` line, `None` before any.
     pub block_start: Option<usize>,
@@ -173,14 +173,7 @@ impl Reader<'_> {
         }
     }
 
-    fn read(
-        &self,
-        path: &Path,
-        origin: Origin,
-        inherited: Applies,
-        depth: usize,
-        found: &mut dyn FnMut(Setter, &str),
-    ) {
+    fn read(&self, path: &Path, origin: Origin, inherited: Applies, depth: usize, found: &mut dyn FnMut(Setter, &str)) {
         let Some(text) = (self.load)(path) else {
             return;
         };
@@ -196,7 +189,11 @@ impl Reader<'_> {
             if applies == Applies::No {
                 continue;
             }
-            let first = if block_start.is_some() { block.start + 1 } else { block.start };
+            let first = if block_start.is_some() {
+                block.start + 1
+            } else {
+                block.start
+            };
             for index in first..block.end {
                 let Some(directive) = text.directive(index) else {
                     continue;
@@ -285,7 +282,9 @@ fn glob_matches(pattern: &str, name: &str) -> bool {
             None => text.is_empty(),
             Some((b'*', rest)) => (0..=text.len()).any(|skip| matches(rest, &text[skip..])),
             Some((b'?', rest)) => !text.is_empty() && matches(rest, &text[1..]),
-            Some((c, rest)) => text.split_first().is_some_and(|(t, tail)| t == c && matches(rest, tail)),
+            Some((c, rest)) => text
+                .split_first()
+                .is_some_and(|(t, tail)| t == c && matches(rest, tail)),
         }
     }
     matches(pattern.as_bytes(), name.as_bytes())
@@ -315,7 +314,10 @@ mod tests {
         assert_eq!(match_applies(&words("!host 10.0.0.*"), &hsm), Applies::No);
         assert_eq!(match_applies(&words("exec true"), &hsm), Applies::Maybe);
         assert_eq!(match_applies(&words("exec true host other"), &hsm), Applies::No);
-        assert_eq!(match_applies(&words("user root originalhost hsm"), &hsm), Applies::Maybe);
+        assert_eq!(
+            match_applies(&words("user root originalhost hsm"), &hsm),
+            Applies::Maybe
+        );
     }
 
     #[test]
@@ -332,7 +334,11 @@ mod tests {
             "Include conf.d/*.conf\nHost web\n  IdentitiesOnly no\nHost hsm\n  IdentitiesOnly yes\n",
         )
         .unwrap();
-        std::fs::write(home.join(".ssh/conf.d/a.conf"), "Match exec \"test -f /x\"\n  IdentitiesOnly no\n").unwrap();
+        std::fs::write(
+            home.join(".ssh/conf.d/a.conf"),
+            "Match exec \"test -f /x\"\n  IdentitiesOnly no\n",
+        )
+        .unwrap();
         std::fs::write(home.join(".ssh/conf.d/b.conf.off"), "IdentitiesOnly no\n").unwrap();
         std::fs::write(&system, "Host *\n  IdentitiesOnly no\n").unwrap();
         let load = |path: &Path| {
@@ -355,7 +361,10 @@ mod tests {
         assert_eq!(setters[0].block, "Match exec test -f /x");
         assert_eq!((setters[1].line, setters[1].applies), (5, Applies::Yes));
         assert_eq!(setters[1].block, "Host hsm");
-        assert_eq!((setters[2].path.as_path(), setters[2].block.as_str()), (system.as_path(), "Host *"));
+        assert_eq!(
+            (setters[2].path.as_path(), setters[2].block.as_str()),
+            (system.as_path(), "Host *")
+        );
         assert_eq!(
             reader.files_read(&roots),
             [user, home.join(".ssh/conf.d/a.conf"), system]

@@ -88,10 +88,11 @@ pub(crate) fn run_ssh(program: &Path, args: &[String]) -> Result<(String, String
     let mut command = Command::new(program);
     command.args(args);
     let command_text = format!("{} {}", program.display(), args.join(" "));
-    let finished = process::run_bounded(command, None, SSH_QUERY_LIMIT).map_err(|source| SshQueryError::NotStarted {
-        program: program.to_owned(),
-        source,
-    })?;
+    let finished =
+        process::run_bounded(command, None, SSH_QUERY_LIMIT).map_err(|source| SshQueryError::NotStarted {
+            program: program.to_owned(),
+            source,
+        })?;
     let stdout = String::from_utf8_lossy(&finished.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&finished.stderr).into_owned();
     match finished.status {

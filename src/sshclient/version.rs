@@ -56,7 +56,10 @@ impl OpenSshVersion {
     /// Reads the first line of `ssh -V`'s output, such as `OpenSSH_9.2p1 Debian-2+deb12u10,
     /// OpenSSL 3.0.19 27 Jan 2026` or `OpenSSH_for_Windows_8.1p1, LibreSSL 3.0.2`.
     pub fn parse(output: &str) -> Option<OpenSshVersion> {
-        let line = output.lines().map(str::trim).find(|line| line.starts_with("OpenSSH_"))?;
+        let line = output
+            .lines()
+            .map(str::trim)
+            .find(|line| line.starts_with("OpenSSH_"))?;
         let rest = line.strip_prefix("OpenSSH_")?;
         let (windows, rest) = match rest.strip_prefix("for_Windows_") {
             Some(rest) => (true, rest),
@@ -146,7 +149,10 @@ mod tests {
     #[test]
     fn real_version_strings_are_read() {
         let rhel7 = OpenSshVersion::parse("OpenSSH_7.4p1, OpenSSL 1.0.2k-fips  26 Jan 2017\n").unwrap();
-        assert_eq!((rhel7.major, rhel7.minor, rhel7.portable, rhel7.windows), (7, 4, 1, false));
+        assert_eq!(
+            (rhel7.major, rhel7.minor, rhel7.portable, rhel7.windows),
+            (7, 4, 1, false)
+        );
         assert!(rhel7.supports(TokenKeyType::Rsa));
         assert!(!rhel7.supports(TokenKeyType::Ecdsa));
         assert!(!rhel7.agent_refuses_forwarded_providers());
@@ -168,8 +174,16 @@ mod tests {
 
         let recent = OpenSshVersion::parse("OpenSSH_10.1p1, OpenSSL 3.5.4 30 Sep 2025").unwrap();
         assert!(recent.supports(TokenKeyType::Ed25519));
-        assert!(OpenSshVersion::parse("OpenSSH_9.3p2").unwrap().agent_refuses_forwarded_providers());
-        assert!(!OpenSshVersion::parse("OpenSSH_9.3p1").unwrap().agent_refuses_forwarded_providers());
+        assert!(
+            OpenSshVersion::parse("OpenSSH_9.3p2")
+                .unwrap()
+                .agent_refuses_forwarded_providers()
+        );
+        assert!(
+            !OpenSshVersion::parse("OpenSSH_9.3p1")
+                .unwrap()
+                .agent_refuses_forwarded_providers()
+        );
 
         assert_eq!(OpenSshVersion::parse("ssh: command not found"), None);
         assert_eq!(OpenSshVersion::parse("Sun_SSH_1.1"), None);

@@ -2,126 +2,16 @@
 //! configuration and host key, a SoftHSM2 token holding the client key, the
 //! authorized_keys line produced by fxconfig, and the system's `ssh -I`.
 
-use std::io::Read;
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-use fxconfig::Secret;
 use fxconfig::pkcs11::ssh::{self, HostKeys, SshLoginOptions, SshTarget, SshVerdict};
 use serde_json::Value;
 
 use crate::support::lab::Lab;
 use crate::support::net::free_port;
 use crate::support::softhsm::{Hsm, PIN, SOFTHSM};
+use crate::support::sshd::{Sshd, current_user};
 use crate::support::tools::{FXCONFIG, run_ok};
-
-/// An sshd of its own on a free loopback port, stopped on drop.
-struct Sshd {
-    dir: tempfile::TempDir,
-    child: Child,
-    port: u16,
-    authorized_keys: PathBuf,
-    known_hosts: PathBuf,
-}
-
-fn current_user() -> String {
-    let output = run_ok(Command::new("id").arg("-un"));
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
-
-impl Sshd {
-    /// Starts sshd accepting the keys in `authorized` for the current user.
-    fn start(authorized: &str) -> Sshd {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let host_key = dir.path().join("ssh_host_ed25519_key");
-        run_ok(
-            Command::new("ssh-keygen")
-                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-                .arg(&host_key),
-        );
-        let authorized_keys = dir.path().join("authorized_keys");
-        std::fs::write(&authorized_keys, authorized).unwrap();
-        if run_ok(Command::new("id").arg("-u")).stdout.starts_with(b"0\n") {
-            std::fs::create_dir_all("/run/sshd").expect("sshd's privilege separation folder");
-        }
-        let port = free_port();
-        let config = dir.path().join("sshd_config");
-        std::fs::write(
-            &config,
-            format!(
-                "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\nPidFile {}\n\
-                 UsePAM no\nStrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-                 PubkeyAuthentication yes\nPermitRootLogin prohibit-password\n",
-                host_key.display(),
-                authorized_keys.display(),
-                dir.path().join("sshd.pid").display()
-            ),
-        )
-        .unwrap();
-        let log = std::fs::File::create(dir.path().join("sshd.log")).unwrap();
-        let child = Command::new("/usr/sbin/sshd")
-            .args(["-D", "-e", "-f"])
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("sshd starts");
-        let public = std::fs::read_to_string(host_key.with_extension("pub")).unwrap();
-        let known_hosts = dir.path().join("known_hosts");
-        let key: Vec<&str> = public.split_whitespace().take(2).collect();
-        std::fs::write(&known_hosts, format!("[127.0.0.1]:{port} {}\n", key.join(" "))).unwrap();
-        let sshd = Sshd {
-            dir,
-            child,
-            port,
-            authorized_keys,
-            known_hosts,
-        };
-        sshd.wait_for_banner();
-        sshd
-    }
-
-    fn wait_for_banner(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-                let mut banner = [0u8; 4];
-                if stream.read_exact(&mut banner).is_ok() && &banner == b"SSH-" {
-                    return;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("sshd did not start: {}", self.log());
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
-    }
-
-    fn target(&self) -> SshTarget {
-        format!("{}@127.0.0.1:{}", current_user(), self.port).parse().unwrap()
-    }
-
-    fn options(&self, pin: Option<&str>) -> SshLoginOptions {
-        SshLoginOptions {
-            pin: pin.map(Secret::new),
-            host_keys: HostKeys::File(self.known_hosts.clone()),
-            ..SshLoginOptions::new(SOFTHSM, self.target())
-        }
-    }
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The authorized_keys lines fxconfig prints for the token.
 fn fxconfig_pubkeys(hsm: &Hsm) -> String {
@@ -270,7 +160,7 @@ fn refused_connections_and_unknown_host_keys_are_named() {
     assert_eq!(refused.verdict, SshVerdict::ConnectionRefused, "{refused:?}");
 
     let sshd = Sshd::start(&fxconfig_pubkeys(&hsm));
-    let empty = sshd.dir.path().join("empty_known_hosts");
+    let empty = sshd.path().join("empty_known_hosts");
     std::fs::write(&empty, "").unwrap();
     let options = SshLoginOptions {
         host_keys: HostKeys::File(empty),
