@@ -1,12 +1,14 @@
 //! The SSH end of the journey: the OpenSSH client configuration (`ssh_config`), the local
 //! OpenSSH release, the agent and the key ssh offers.
 //!
+//! - [`agent`]: whether the running agent would accept `ssh-add -s MODULE`, and its cfg;
 //! - [`config_file`]: a lossless ssh_config text and the `Host` block fxconfig writes;
 //! - [`precedence`]: which line of which file gives a keyword its value for a host;
 //! - [`resolved`]: what `ssh -G` resolves (the proof);
 //! - [`host_block`]: `fxconfig ssh-config`, one operation for the command line and the app;
 //! - [`version`]: `ssh -V` and what that release can do with a PKCS#11 token.
 
+pub mod agent;
 pub mod config_file;
 mod error;
 pub mod host_block;
