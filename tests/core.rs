@@ -22,6 +22,7 @@ mod core {
     mod pkcs11;
     mod readme;
     mod sim;
+    mod ssh_agent;
     mod ssh_config;
     mod ssh_login;
     mod sshkey;

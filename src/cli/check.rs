@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use fxconfig::doctor::{self, DoctorOptions, Status};
-use fxconfig::pkcs11::ssh::{HostKeys, SshTarget};
+use fxconfig::pkcs11::ssh::{HostKeys, SshDestination};
 
 use super::{CommandError, CommandResult, EXIT_FAILED, EXIT_OK, output, p11::PinSource};
 
@@ -38,9 +38,18 @@ pub struct CheckArgs {
     token: Option<String>,
     #[command(flatten)]
     pin: PinSource,
-    /// Also log in with `ssh -I MODULE` to USER@HOST[:PORT] and run `true`.
-    #[arg(long = "ssh", value_name = "USER@HOST[:PORT]", requires = "module")]
-    ssh_target: Option<SshTarget>,
+    /// Also check the SSH client for TARGET (ssh.config, ssh.keys) and log in: `ssh -I MODULE
+    /// USER@HOST[:PORT] true`, or for an alias `ssh ALIAS true` through its own configuration.
+    #[arg(long = "ssh", value_name = "USER@HOST[:PORT]|ALIAS", requires = "module")]
+    ssh_target: Option<SshDestination>,
+    /// The OpenSSH client configuration the --ssh alias is in (as `ssh -F FILE`; default: the
+    /// user's ~/.ssh/config and the system's).
+    #[arg(long, value_name = "FILE", requires = "ssh_target")]
+    ssh_config: Option<PathBuf>,
+    /// The KMES-exported public key (as `pubkey` reads it): ssh.keys checks it is on the token
+    /// and is the key ssh offers.
+    #[arg(long, value_name = "FILE", requires = "module")]
+    pubkey: Option<PathBuf>,
     /// Check the SSH server's host key against this known_hosts file only (default: your own known_hosts, strictly).
     #[arg(
         long,
@@ -94,6 +103,9 @@ pub fn run(args: &CheckArgs) -> CommandResult {
         pin: args.pin.read()?,
         token_label: args.token.clone(),
         ssh_target: args.ssh_target.clone(),
+        ssh_config: args.ssh_config.clone(),
+        pubkey: args.pubkey.clone(),
+        agent_socket: DoctorOptions::default().agent_socket,
         ssh_host_keys,
         helper: None,
         for_user: args.for_user.clone(),

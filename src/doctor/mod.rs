@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 use crate::Secret;
 use crate::pkcs11::Helper;
-use crate::pkcs11::ssh::{HostKeys, SshTarget};
+use crate::pkcs11::ssh::{HostKeys, SshDestination};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -46,8 +46,17 @@ pub struct DoctorOptions {
     pub pin: Option<Secret>,
     /// The token to use, by label; `None` takes the first initialised token.
     pub token_label: Option<String>,
-    /// Where `ssh.login` logs in; `None` skips it.
-    pub ssh_target: Option<SshTarget>,
+    /// Where `ssh.login` logs in, and what `ssh.config` resolves: an address, or a `Host`
+    /// alias; `None` skips both.
+    pub ssh_target: Option<SshDestination>,
+    /// The OpenSSH client configuration an alias comes from (`ssh -F FILE`); `None` reads
+    /// the user's and the system's, as `ssh` does.
+    pub ssh_config: Option<PathBuf>,
+    /// The KMES-exported public key, for `ssh.keys` (and the remedies of `ssh.config`).
+    pub pubkey: Option<PathBuf>,
+    /// The agent's socket `ssh.agent` examines: `SSH_AUTH_SOCK` by default; `None` skips it
+    /// (on Windows the agent is the service, examined whatever this holds).
+    pub agent_socket: Option<PathBuf>,
     /// How `ssh.login` checks the server's host key.
     pub ssh_host_keys: HostKeys,
     /// The `fxconfig` program that loads the module in a child process, and extra
@@ -69,6 +78,11 @@ impl Default for DoctorOptions {
             pin: None,
             token_label: None,
             ssh_target: None,
+            ssh_config: None,
+            pubkey: None,
+            agent_socket: std::env::var_os("SSH_AUTH_SOCK")
+                .filter(|value| !value.is_empty())
+                .map(PathBuf::from),
             for_user: None,
             ssh_host_keys: HostKeys::Strict,
             helper: None,

@@ -1,6 +1,7 @@
 //! The checks themselves, sharing what earlier checks found.
 
 mod module_checks;
+mod ssh_checks;
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpStream};
@@ -33,6 +34,7 @@ pub(super) struct State<'a> {
     echo_elapsed: Option<Duration>,
     statuses: HashMap<CheckId, Status>,
     module: module_checks::ModuleState,
+    ssh: ssh_checks::SshState,
 }
 
 fn tag_name_ca() -> &'static str {
@@ -135,6 +137,7 @@ impl<'a> State<'a> {
             echo_elapsed: None,
             statuses: HashMap::new(),
             module: module_checks::ModuleState::default(),
+            ssh: ssh_checks::SshState::default(),
         }
     }
 

@@ -121,6 +121,81 @@ impl fmt::Display for SshTarget {
     }
 }
 
+/// Where `ssh` logs in: an address given in full, or a `Host` alias of an OpenSSH client
+/// configuration, whose block (`PKCS11Provider`, `IdentitiesOnly`, `IdentityFile`) the login
+/// then proves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SshDestination {
+    /// `user@host[:port]`, logged in to with `ssh -I MODULE`.
+    Address(SshTarget),
+    /// A `Host` alias, logged in to as `ssh [-F CONFIG] ALIAS`: the module comes from the
+    /// alias's `PKCS11Provider`.
+    Alias {
+        /// The alias.
+        name: String,
+        /// The configuration file (`ssh -F`); `None` for the user's and the system's.
+        config: Option<PathBuf>,
+    },
+}
+
+impl From<SshTarget> for SshDestination {
+    fn from(target: SshTarget) -> SshDestination {
+        SshDestination::Address(target)
+    }
+}
+
+impl FromStr for SshDestination {
+    type Err = SshTargetError;
+
+    /// `user@host[:port]` is an address; a word without `@` is an alias.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.contains('@') {
+            return text.parse().map(SshDestination::Address);
+        }
+        if text.is_empty()
+            || text.starts_with('-')
+            || text.contains(|c: char| c.is_whitespace() || c.is_control() || "*?!,".contains(c))
+        {
+            return Err(SshTargetError {
+                text: text.to_owned(),
+                reason: "an alias is one name (no spaces, wildcards or leading '-'); an address is USER@HOST[:PORT]",
+            });
+        }
+        Ok(SshDestination::Alias {
+            name: text.to_owned(),
+            config: None,
+        })
+    }
+}
+
+impl fmt::Display for SshDestination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SshDestination::Address(target) => target.fmt(f),
+            SshDestination::Alias { name, .. } => f.write_str(name),
+        }
+    }
+}
+
+impl SshDestination {
+    /// The name `ssh -G` resolves: the alias, or the address's host.
+    pub fn host_name(&self) -> &str {
+        match self {
+            SshDestination::Address(target) => &target.host,
+            SshDestination::Alias { name, .. } => name,
+        }
+    }
+
+    /// The configuration file given with `-F`, for an alias.
+    pub fn config_file(&self) -> Option<&Path> {
+        match self {
+            SshDestination::Address(_) => None,
+            SshDestination::Alias { config, .. } => config.as_deref(),
+        }
+    }
+}
+
 /// How the server's host key is checked.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -137,10 +212,10 @@ pub enum HostKeys {
 /// What the SSH test needs.
 #[derive(Debug, Clone)]
 pub struct SshLoginOptions {
-    /// The module given to `ssh -I`.
+    /// The module given to `ssh -I` (for an address; an alias's configuration names its own).
     pub module: PathBuf,
     /// Where to log in.
-    pub target: SshTarget,
+    pub target: SshDestination,
     /// `FXPKCS11_CFG` for the module, when set.
     pub config: Option<PathBuf>,
     /// The token's user PIN, for modules that ask for one.
@@ -162,10 +237,10 @@ pub struct SshLoginOptions {
 
 impl SshLoginOptions {
     /// Options with strict host keys, the `ssh` on `PATH` and a 5 s connect timeout.
-    pub fn new(module: impl Into<PathBuf>, target: SshTarget) -> SshLoginOptions {
+    pub fn new(module: impl Into<PathBuf>, target: impl Into<SshDestination>) -> SshLoginOptions {
         SshLoginOptions {
             module: module.into(),
-            target,
+            target: target.into(),
             config: None,
             pin: None,
             token_label: None,
@@ -241,12 +316,19 @@ impl SshLoginReport {
 /// Builds the `ssh` command line for the test (without environment).
 pub fn ssh_arguments(options: &SshLoginOptions) -> Vec<String> {
     let connect = options.timeout.as_secs().max(1);
-    let mut args: Vec<String> = vec![
-        "-v".into(),
-        "-T".into(),
-        "-I".into(),
-        options.module.display().to_string(),
-    ];
+    let mut args: Vec<String> = vec!["-v".into(), "-T".into()];
+    match &options.target {
+        SshDestination::Address(_) => {
+            args.push("-I".into());
+            args.push(options.module.display().to_string());
+        }
+        SshDestination::Alias { config, .. } => {
+            if let Some(config) = config {
+                args.push("-F".into());
+                args.push(config.display().to_string());
+            }
+        }
+    }
     let mut option = |text: String| {
         args.push("-o".into());
         args.push(text);
@@ -271,14 +353,22 @@ pub fn ssh_arguments(options: &SshLoginOptions) -> Vec<String> {
         }
         HostKeys::AcceptNew => option("StrictHostKeyChecking=accept-new".into()),
     }
-    if let Some(port) = options.target.port {
-        args.push("-p".into());
-        args.push(port.to_string());
+    match &options.target {
+        SshDestination::Address(target) => {
+            if let Some(port) = target.port {
+                args.push("-p".into());
+                args.push(port.to_string());
+            }
+            args.push("-l".into());
+            args.push(target.user.clone());
+            args.push("--".into());
+            args.push(target.host.clone());
+        }
+        SshDestination::Alias { name, .. } => {
+            args.push("--".into());
+            args.push(name.clone());
+        }
     }
-    args.push("-l".into());
-    args.push(options.target.user.clone());
-    args.push("--".into());
-    args.push(options.target.host.clone());
     args.push("true".into());
     args
 }
@@ -530,7 +620,11 @@ fn excerpt(stderr: &str) -> String {
 }
 
 /// Explains ssh's exit and output: the verdict, the detail, the remedy and the guide section.
-pub fn classify(success: bool, stderr: &str, target: &SshTarget) -> (SshVerdict, String, &'static str, &'static str) {
+pub fn classify(
+    success: bool,
+    stderr: &str,
+    target: &impl fmt::Display,
+) -> (SshVerdict, String, &'static str, &'static str) {
     let has = |needle: &str| stderr.contains(needle);
     let lower = stderr.to_ascii_lowercase();
     let module_keys = stderr

@@ -502,6 +502,60 @@ pub fn judge_windows(
     }
 }
 
+/// The state word of `sc query SERVICE` (`RUNNING`, `STOPPED`, …), or `None` when the
+/// output names no state (the service does not exist).
+pub fn parse_service_state(output: &str) -> Option<String> {
+    output.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        if key.trim() != "STATE" {
+            return None;
+        }
+        value.split_whitespace().nth(1).map(str::to_owned)
+    })
+}
+
+/// The value named `name` in `reg query KEY /v NAME` output (`NAME    REG_SZ    value`).
+pub fn parse_registry_value(output: &str, name: &str) -> Option<String> {
+    output.lines().find_map(|line| {
+        let mut words = line.trim_start().splitn(2, char::is_whitespace);
+        if !words.next()?.eq_ignore_ascii_case(name) {
+            return None;
+        }
+        let rest = words.next()?.trim_start();
+        let (kind, value) = rest.split_once(char::is_whitespace)?;
+        kind.starts_with("REG_").then(|| value.trim().to_owned())
+    })
+}
+
+/// Asks Windows about its agent service: `sc query ssh-agent` and the machine-wide
+/// `FXPKCS11_CFG` and `PATH` (`reg query`), each bounded in time.
+#[cfg(windows)]
+pub fn inspect_windows() -> WindowsAgentFacts {
+    use crate::pkcs11::process;
+    let run = |program: &str, args: &[&str]| {
+        let mut command = std::process::Command::new(program);
+        command.args(args);
+        process::run_bounded(command, None, std::time::Duration::from_secs(10))
+            .ok()
+            .map(|finished| String::from_utf8_lossy(&finished.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    const KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment";
+    let machine = |name: &str| parse_registry_value(&run("reg", &["query", KEY, "/v", name]), name);
+    let program_files = ["ProgramFiles", "ProgramFiles(x86)"]
+        .iter()
+        .filter_map(|name| std::env::var_os(name).map(PathBuf::from))
+        .collect();
+    WindowsAgentFacts {
+        service_state: parse_service_state(&run("sc", &["query", "ssh-agent"])),
+        program_files,
+        machine_cfg: machine(locate::ENV_VAR),
+        machine_path: machine("Path")
+            .map(|path| path.split(';').filter(|p| !p.is_empty()).map(PathBuf::from).collect())
+            .unwrap_or_default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -642,6 +696,24 @@ mod tests {
             machine_cfg: cfg.map(str::to_owned),
             machine_path: path.iter().map(PathBuf::from).collect(),
         }
+    }
+
+    #[test]
+    fn windows_tool_output_is_read() {
+        let sc = "\r\nSERVICE_NAME: ssh-agent\r\n        TYPE               : 10  WIN32_OWN_PROCESS\r\n        \
+                  STATE              : 4  RUNNING\r\n";
+        assert_eq!(parse_service_state(sc).as_deref(), Some("RUNNING"));
+        assert_eq!(
+            parse_service_state("[SC] EnumQueryServicesStatus:OpenService FAILED 1060:"),
+            None
+        );
+        let reg = "\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment\r\n    \
+                   FXPKCS11_CFG    REG_SZ    C:\\Program Files\\Futurex\\fxpkcs11\\fxpkcs11.cfg\r\n";
+        assert_eq!(
+            parse_registry_value(reg, "FXPKCS11_CFG").as_deref(),
+            Some(r"C:\Program Files\Futurex\fxpkcs11\fxpkcs11.cfg")
+        );
+        assert_eq!(parse_registry_value(reg, "Path"), None);
     }
 
     #[test]

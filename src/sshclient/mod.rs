@@ -6,12 +6,14 @@
 //! - [`precedence`]: which line of which file gives a keyword its value for a host;
 //! - [`resolved`]: what `ssh -G` resolves (the proof);
 //! - [`host_block`]: `fxconfig ssh-config`, one operation for the command line and the app;
+//! - [`offer`]: which token keys ssh offers, in which order;
 //! - [`version`]: `ssh -V` and what that release can do with a PKCS#11 token.
 
 pub mod agent;
 pub mod config_file;
 mod error;
 pub mod host_block;
+pub mod offer;
 pub mod precedence;
 pub mod resolved;
 pub mod version;

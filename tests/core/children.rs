@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use fxconfig::pkcs11::ssh::{self, HostKeys, SshLoginOptions, SshVerdict};
+use fxconfig::pkcs11::ssh::{self, HostKeys, SshLoginOptions, SshTarget, SshVerdict};
 
 use crate::support::softhsm::{Hsm, PIN, SO_PIN, SOFTHSM, TOKEN};
 use crate::support::tools::{FXCONFIG, run_ok};
@@ -145,7 +145,7 @@ fn script(path: &Path, body: &str) -> PathBuf {
 }
 
 fn fake_ssh_options(ssh: PathBuf) -> SshLoginOptions {
-    let mut options = SshLoginOptions::new(SOFTHSM, "root@127.0.0.1:9".parse().expect("target"));
+    let mut options = SshLoginOptions::new(SOFTHSM, "root@127.0.0.1:9".parse::<SshTarget>().expect("target"));
     options.ssh = ssh;
     options.timeout = Duration::from_secs(1);
     options.host_keys = HostKeys::File(PathBuf::from("/dev/null"));

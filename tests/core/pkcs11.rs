@@ -386,6 +386,7 @@ fn a_library_without_pkcs11_entry_points_fails_to_load_by_name_and_the_token_che
         module: Some(module),
         helper: Some(pkcs11::Helper::new(FXCONFIG)),
         timeout: Duration::from_secs(1),
+        agent_socket: None,
         ..DoctorOptions::default()
     };
     let report = doctor::run(&options, &AtomicBool::new(false), &mut |_| {});
@@ -726,15 +727,21 @@ fn the_doctor_runs_the_module_checks_after_the_connection_checks() {
         pin: Some(Secret::new(PIN)),
         token_label: Some(TOKEN.to_owned()),
         helper: Some(hsm.helper()),
+        agent_socket: None,
         ..DoctorOptions::default()
     };
     let mut seen = Vec::new();
     let report = doctor::run(&options, &AtomicBool::new(false), &mut |r| seen.push(r.id));
     let expected: Vec<CheckId> = CheckId::ALL.iter().chain(CheckId::MODULE.iter()).copied().collect();
     assert_eq!(seen, expected);
-    for id in CheckId::MODULE.into_iter().filter(|id| *id != CheckId::SshLogin) {
+    // Without --ssh and without an agent, the checks of a target and of the agent skip.
+    let skipped = [CheckId::SshConfig, CheckId::SshAgent, CheckId::SshLogin];
+    for id in CheckId::MODULE.into_iter().filter(|id| !skipped.contains(id)) {
         let result = report.get(id).unwrap();
         assert_eq!(result.status, Status::Pass, "{result:?}");
+    }
+    for id in skipped {
+        assert_eq!(report.get(id).unwrap().status, Status::Skip, "{id}");
     }
     assert!(
         report
@@ -772,6 +779,7 @@ fn the_doctor_stops_at_the_missing_dependency() {
         module: Some(module),
         helper: Some(pkcs11::Helper::new(FXCONFIG)),
         timeout: Duration::from_secs(1),
+        agent_socket: None,
         ..DoctorOptions::default()
     };
     let report = doctor::run(&options, &AtomicBool::new(false), &mut |_| {});
@@ -780,7 +788,8 @@ fn the_doctor_stops_at_the_missing_dependency() {
     assert_eq!(deps.status, Status::Fail);
     assert!(deps.detail.contains("libgone.so"), "{deps:?}");
     assert!(deps.remedy.ends_with("[2.2]"), "{deps:?}");
-    let ran = [CheckId::Pkcs11Module, CheckId::Pkcs11Deps];
+    // ssh.client needs nothing of the module; the others skip behind the failed check.
+    let ran = [CheckId::Pkcs11Module, CheckId::Pkcs11Deps, CheckId::SshClient];
     for id in CheckId::MODULE.into_iter().filter(|id| !ran.contains(id)) {
         assert_eq!(report.get(id).unwrap().status, Status::Skip, "{id}");
     }

@@ -240,4 +240,75 @@ fn ssh_alias_logs_in_with_the_token_key_and_offers_the_exported_one_alone() {
     let offered_restricted = offered(&sshd.log()[log_before..]);
     assert_eq!(offered_restricted, [exported], "sshd log: {}", sshd.log());
     assert!(sshd.log()[log_before..].contains(&format!("Accepted publickey for {user}")));
+
+    // fxconfig's own checks say the same: through the alias, ssh.config sees the restriction,
+    // ssh.keys finds the exported key among the three and offered alone, and ssh.login logs
+    // in through the alias's block (no -I).
+    let checks = |config: &Path| -> Vec<Value> {
+        let output = hsm
+            .command(FXCONFIG)
+            .args([
+                "check",
+                "--json",
+                "--module",
+                SOFTHSM,
+                "--pin-env",
+                "TEST_PIN",
+                "--ssh",
+                "hsm",
+            ])
+            .arg("--ssh-config")
+            .arg(config)
+            .arg("--pubkey")
+            .arg(&identity)
+            .arg("--ssh-known-hosts")
+            .arg(&sshd.known_hosts)
+            .env("TEST_PIN", PIN)
+            .env_remove("SSH_AUTH_SOCK")
+            .output()
+            .unwrap();
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["checks"].as_array().unwrap().clone()
+    };
+    let find = |checks: &[Value], id: &str| checks.iter().find(|c| c["id"] == id).cloned().unwrap();
+    let restricted_checks = checks(&restricted);
+    let config = find(&restricted_checks, "ssh.config");
+    assert_eq!(config["status"], "pass", "{config}");
+    assert!(
+        config["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 of the token's 3 key(s) offered"),
+        "{config}"
+    );
+    let keys = find(&restricted_checks, "ssh.keys");
+    assert_eq!(keys["status"], "pass", "{keys}");
+    assert!(
+        keys["detail"]
+            .as_str()
+            .unwrap()
+            .contains("the exported key is 'third-key'"),
+        "{keys}"
+    );
+    let login = find(&restricted_checks, "ssh.login");
+    assert_eq!(login["status"], "pass", "{login} / sshd: {}", sshd.log());
+    assert!(!serde_json::to_string(&restricted_checks).unwrap().contains(PIN));
+
+    let open_checks = checks(&open);
+    let config = find(&open_checks, "ssh.config");
+    assert_eq!(config["status"], "warn", "{config}");
+    assert!(
+        config["detail"]
+            .as_str()
+            .unwrap()
+            .contains("every one of the token's 3 keys"),
+        "{config}"
+    );
+    assert!(
+        config["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("fxconfig ssh-config --file"),
+        "{config}"
+    );
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::State;
 use crate::doctor::{CheckId, Outcome, Status};
-use crate::pkcs11::ssh::{self, SshLoginOptions, SshVerdict};
+use crate::pkcs11::ssh::{self, SshDestination, SshLoginOptions, SshVerdict};
 use crate::pkcs11::{
     self, Action, DependencyReport, Examination, Failure, Helper, LoginState, ModuleFile, Pkcs11Error, ProbeReport,
     Step,
@@ -39,7 +39,7 @@ fn from_step<T>(step: &Step<T>, done: impl FnOnce(&T) -> Outcome) -> Outcome {
 }
 
 impl State<'_> {
-    fn probe_report(&self) -> Option<&ProbeReport> {
+    pub(in crate::doctor) fn probe_report(&self) -> Option<&ProbeReport> {
         self.module.probe.as_ref()
     }
 
@@ -298,7 +298,14 @@ impl State<'_> {
 
     pub(in crate::doctor) fn ssh_login(&mut self) -> Outcome {
         let Some(target) = self.options.ssh_target.clone() else {
-            return Outcome::skip("no SSH target given (--ssh USER@HOST[:PORT])");
+            return Outcome::skip("no SSH target given (--ssh USER@HOST[:PORT] or --ssh ALIAS)");
+        };
+        let target = match target {
+            SshDestination::Alias { name, config } => SshDestination::Alias {
+                name,
+                config: config.or_else(|| self.options.ssh_config.clone()),
+            },
+            address => address,
         };
         let Some(file) = &self.module.file else {
             return Outcome::skip("the module file check failed");
