@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use fxconfig::pkcs11::ssh::Shell;
+use fxconfig::sshclient::daily::DailyUse;
 use fxconfig::sshclient::{self, HostBlockReport, HostBlockRequest, SettingAction, SshLocations};
 use serde::Serialize;
 
@@ -98,11 +100,11 @@ pub fn run(args: &SshConfigArgs) -> CommandResult {
             super::output::say_line(line);
         }
     }
-    print_report(&report, &args.alias);
+    print_report(&report, &args.alias, &args.module);
     Ok(EXIT_OK)
 }
 
-fn print_report(report: &HostBlockReport, alias: &str) {
+fn print_report(report: &HostBlockReport, alias: &str, module: &Path) {
     let path = report.path.display();
     for change in &report.changes {
         let verb = match (change.action, report.check) {
@@ -162,24 +164,22 @@ fn print_report(report: &HostBlockReport, alias: &str) {
     for line in &report.may_override {
         say!("note: {line} may set a keyword first, depending on what ssh evaluates at connection time");
     }
-    let use_it = match report.read_by {
-        sshclient::ReadBy::OnlyWithF => format!("ssh -F {} {alias}", quote_path(&report.path)),
-        _ => format!("ssh {alias}"),
+    let library = fxconfig::cfg::locate::library_cfg_path();
+    let daily = DailyUse {
+        alias,
+        module,
+        config: None,
+        library: &library,
+        ssh_config: (report.read_by == sshclient::ReadBy::OnlyWithF).then_some(report.path.as_path()),
     };
-    say!("use: {use_it}");
+    say!("then:");
+    for command in daily.commands(Shell::of_this_platform()) {
+        say!("  {:<54} # {}", command.command, command.purpose);
+    }
 }
 
 fn show(keyword: &str, value: Option<&str>) {
     if let Some(value) = value {
         say!("  {keyword} {value}");
-    }
-}
-
-fn quote_path(path: &Path) -> String {
-    let text = path.display().to_string();
-    if text.contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    } else {
-        text
     }
 }

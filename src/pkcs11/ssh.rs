@@ -510,7 +510,7 @@ impl Shell {
     }
 
     /// `text` as one word of this shell, quoted when it needs to be.
-    fn word(self, text: &str) -> String {
+    pub fn word(self, text: &str) -> String {
         let plain = !text.is_empty()
             && text.chars().all(|c| {
                 c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | ',' | ':' | '@' | '%' | '\\')

@@ -5,12 +5,14 @@
 //! - [`config_file`]: a lossless ssh_config text and the `Host` block fxconfig writes;
 //! - [`precedence`]: which line of which file gives a keyword its value for a host;
 //! - [`resolved`]: what `ssh -G` resolves (the proof);
+//! - [`daily`]: the commands of daily use (`ssh ALIAS`, the agent), in POSIX and PowerShell;
 //! - [`host_block`]: `fxconfig ssh-config`, one operation for the command line and the app;
 //! - [`offer`]: which token keys ssh offers, in which order;
 //! - [`version`]: `ssh -V` and what that release can do with a PKCS#11 token.
 
 pub mod agent;
 pub mod config_file;
+pub mod daily;
 mod error;
 pub mod host_block;
 pub mod offer;
