@@ -22,6 +22,7 @@ mod app {
     mod pkcs11;
     mod session;
     mod snapshots;
+    mod ssh_client;
     mod ssh_key;
     mod window;
 }

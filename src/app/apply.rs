@@ -42,9 +42,10 @@ impl FxApp {
             DialogPurpose::OpenCa | DialogPurpose::OpenP12 | DialogPurpose::BrowseField(_) => {
                 folders.certificates.clone().or(open_folder)
             }
-            DialogPurpose::OpenPublicKey | DialogPurpose::SaveAuthorizedKeys | DialogPurpose::BrowseModule => {
-                folders.ssh_key.clone()
-            }
+            DialogPurpose::OpenPublicKey
+            | DialogPurpose::SaveAuthorizedKeys
+            | DialogPurpose::BrowseModule
+            | DialogPurpose::BrowseSshFile(_) => folders.ssh_key.clone(),
             DialogPurpose::SaveReport => folders.report.clone(),
         };
         let file_name = match &purpose {
@@ -80,6 +81,7 @@ impl FxApp {
             Command::Key(command) => self.apply_key(command),
             Command::Certificates(command) => self.apply_certificates(command),
             Command::Module(command) => self.apply_module(command),
+            Command::SshClient(command) => self.apply_ssh_client(command),
             Command::Navigate(screen) => {
                 self.ui.screen = screen;
                 self.ui.focus = Some(FocusTarget::Entry);

@@ -258,6 +258,7 @@ impl FxApp {
             step_timeout: self.options.doctor_timeout,
             recent_missing: &self.settings.recent_missing,
             install: &self.install,
+            ssh_client: &self.ssh_client,
         };
         let dialog_failure = self
             .ui

@@ -10,6 +10,7 @@ use super::features::document::DocumentCommand;
 use super::features::install::InstallCommand;
 use super::features::key::KeyCommand;
 use super::features::module::ModuleCommand;
+use super::features::ssh_client::SshClientCommand;
 use super::prefs::ThemeChoice;
 use super::screens::screen::Screen;
 
@@ -28,6 +29,8 @@ pub enum Command {
     Certificates(CertCommand),
     /// A command of the PKCS#11 module feature.
     Module(ModuleCommand),
+    /// A command of the SSH client feature.
+    SshClient(SshClientCommand),
     /// Show another screen.
     Navigate(Screen),
     /// Show this step of the guided troubleshooting (0 for the first).
@@ -94,5 +97,11 @@ impl From<InstallCommand> for Command {
 impl From<DocumentCommand> for Command {
     fn from(command: DocumentCommand) -> Command {
         Command::Document(command)
+    }
+}
+
+impl From<SshClientCommand> for Command {
+    fn from(command: SshClientCommand) -> Command {
+        Command::SshClient(command)
     }
 }

@@ -36,6 +36,17 @@ pub enum DialogPurpose {
     BrowseField(String),
     /// Choose the PKCS#11 module (`libfxpkcs11.so`, `fxpkcs11.dll`) for the SSH commands.
     BrowseModule,
+    /// Choose a file of the SSH client screen.
+    BrowseSshFile(SshFileField),
+}
+
+/// A file field of the SSH client screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SshFileField {
+    /// The exported public key, as an OpenSSH line (`IdentityFile`).
+    Identity,
+    /// The OpenSSH client configuration file.
+    Config,
 }
 
 impl DialogPurpose {
@@ -65,6 +76,8 @@ impl DialogPurpose {
             DialogPurpose::SaveReport => "Save the report".to_owned(),
             DialogPurpose::BrowseField(tag) => format!("Choose the file for {tag}"),
             DialogPurpose::BrowseModule => "Choose the PKCS#11 module".to_owned(),
+            DialogPurpose::BrowseSshFile(SshFileField::Identity) => "Choose the exported public key (.pub)".to_owned(),
+            DialogPurpose::BrowseSshFile(SshFileField::Config) => "Choose the OpenSSH configuration file".to_owned(),
         }
     }
 
@@ -86,6 +99,8 @@ impl DialogPurpose {
                 vec![("Certificates and keys", &["pem", "crt", "cer", "der", "p12", "pfx"])]
             }
             DialogPurpose::BrowseModule => vec![("PKCS#11 module", &["so", "dll", "dylib"])],
+            DialogPurpose::BrowseSshFile(SshFileField::Identity) => vec![("OpenSSH public key", &["pub"])],
+            DialogPurpose::BrowseSshFile(SshFileField::Config) => Vec::new(),
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::cfg::{self, CfgDocument};
 use crate::sshkey;
 
 use super::FxApp;
-use super::dialogs::DialogPurpose;
+use super::dialogs::{DialogPurpose, SshFileField};
 use super::drop::DropTarget;
 use super::features::document::Pending;
 use super::modals::Modal;
@@ -49,6 +49,7 @@ impl FxApp {
             TaskEvent::Key(event) => self.handle_key(event),
             TaskEvent::Certificates(event) => self.handle_certificates(event),
             TaskEvent::Module(event) => self.handle_module(event),
+            TaskEvent::SshClient(event) => self.handle_ssh_client(event),
             TaskEvent::Dropped { path, target } => self.route_dropped(path, target),
             TaskEvent::PrefsSaved(result) => {
                 if let Err(error) = result {
@@ -71,7 +72,10 @@ impl FxApp {
                 DialogPurpose::OpenCa | DialogPurpose::OpenP12 | DialogPurpose::BrowseField(_) => {
                     folders.certificates = Some(folder);
                 }
-                DialogPurpose::OpenPublicKey | DialogPurpose::SaveAuthorizedKeys | DialogPurpose::BrowseModule => {
+                DialogPurpose::OpenPublicKey
+                | DialogPurpose::SaveAuthorizedKeys
+                | DialogPurpose::BrowseModule
+                | DialogPurpose::BrowseSshFile(_) => {
                     folders.ssh_key = Some(folder);
                 }
                 DialogPurpose::SaveReport => folders.report = Some(folder),
@@ -112,6 +116,14 @@ impl FxApp {
                 .into(),
             ),
             DialogPurpose::BrowseModule => self.apply(ctx, ModuleCommand::SetPath(path.display().to_string()).into()),
+            DialogPurpose::BrowseSshFile(field) => {
+                let view = &mut self.ui.views.ssh_client;
+                let text = match field {
+                    SshFileField::Identity => &mut view.identity,
+                    SshFileField::Config => &mut view.file,
+                };
+                *text = path.display().to_string();
+            }
             DialogPurpose::SaveReport => {
                 if let Some(markdown) = self.doctor.markdown(&self.doctor_changes()) {
                     self.write_file(WrittenKind::Report, path, markdown);
@@ -182,17 +194,18 @@ impl FxApp {
     /// Shows the path field for `purpose` with the keyboard focus, or a prompt for a path
     /// where the screen has no field.
     pub(super) fn type_path_instead(&mut self, purpose: DialogPurpose) {
-        use super::screens::{certificates, configuration, pkcs11, ssh_key};
+        use super::screens::{certificates, configuration, pkcs11, ssh_client, ssh_key};
         let field = match &purpose {
             DialogPurpose::OpenCa => Some((Screen::Certificates, certificates::ca_field_id())),
             DialogPurpose::OpenP12 => Some((Screen::Certificates, certificates::p12_field_id())),
             DialogPurpose::OpenPublicKey => Some((Screen::SshKey, ssh_key::key_field_id())),
             DialogPurpose::BrowseField(tag) => configuration::field_id(tag).map(|id| (Screen::Configuration, id)),
-            DialogPurpose::BrowseModule => Some(if self.ui.screen == Screen::SshKey {
-                (Screen::SshKey, ssh_key::module_field_id())
-            } else {
-                (Screen::Pkcs11Module, pkcs11::module_field_id())
+            DialogPurpose::BrowseModule => Some(match self.ui.screen {
+                Screen::SshKey => (Screen::SshKey, ssh_key::module_field_id()),
+                Screen::SshClient => (Screen::SshClient, ssh_client::module_field_id()),
+                _ => (Screen::Pkcs11Module, pkcs11::module_field_id()),
             }),
+            DialogPurpose::BrowseSshFile(field) => Some((Screen::SshClient, ssh_client::file_field_id(*field))),
             DialogPurpose::OpenConfig if self.document.open.is_none() => {
                 Some((Screen::Configuration, configuration::open_field_id()))
             }

@@ -61,6 +61,7 @@ use crate::app::features::document::DocumentState;
 use crate::app::features::install::InstallState;
 use crate::app::features::key::KeyState;
 use crate::app::features::module::ModuleState;
+use crate::app::features::ssh_client::SshClientState;
 use features::doctor::DoctorState;
 use modals::Modal;
 use model::Problem;
@@ -135,6 +136,7 @@ pub struct FxApp {
     doctor: DoctorState,
     key: KeyState,
     module: ModuleState,
+    ssh_client: SshClientState,
     install: InstallState,
 }
 
@@ -184,6 +186,7 @@ impl FxApp {
             doctor: DoctorState::default(),
             key: KeyState::default(),
             module: ModuleState::default(),
+            ssh_client: SshClientState::default(),
             install: InstallState::default(),
             options,
         };
@@ -269,6 +272,7 @@ impl FxApp {
             || self.doctor.running()
             || self.module.running
             || self.module.ssh_running
+            || self.ssh_client.running()
             || self
                 .document
                 .open

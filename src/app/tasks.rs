@@ -32,6 +32,7 @@ use super::model::{DiskWatch, Problem};
 use super::prefs::{Prefs, PrefsStore};
 use crate::app::features::module::ModuleEvent;
 use crate::app::features::module::ModuleOutcome;
+use crate::app::features::ssh_client::SshClientEvent;
 
 /// Which file a write task wrote.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +58,8 @@ pub enum TaskEvent {
     Certificates(CertEvent),
     /// An event of the PKCS#11 module feature.
     Module(ModuleEvent),
+    /// An event of the SSH client feature.
+    SshClient(SshClientEvent),
     /// A file dialog was answered (`Ok(None)`: cancelled), or could not be shown.
     Dialog {
         /// What the dialog was for.
@@ -268,6 +271,12 @@ impl From<DoctorEvent> for TaskEvent {
 impl From<ModuleEvent> for TaskEvent {
     fn from(event: ModuleEvent) -> TaskEvent {
         TaskEvent::Module(event)
+    }
+}
+
+impl From<SshClientEvent> for TaskEvent {
+    fn from(event: SshClientEvent) -> TaskEvent {
+        TaskEvent::SshClient(event)
     }
 }
 

@@ -145,17 +145,9 @@ fn print_report(report: &HostBlockReport, alias: &str, module: &Path) {
     match &report.proof {
         Some(proof) => {
             say!("proven: {} shows", proof.command);
-            show("pkcs11provider", proof.pkcs11provider.as_deref());
-            show("identitiesonly", proof.identitiesonly.as_deref());
-            for file in &proof.identityfile {
-                show("identityfile", Some(file));
+            for line in proof.lines(&report.keywords) {
+                say!("  {line}");
             }
-            for file in &proof.certificatefile {
-                show("certificatefile", Some(file));
-            }
-            show("hostname", proof.hostname.as_deref());
-            show("port", proof.port.as_deref());
-            show("user", proof.user.as_deref());
         }
         None => say!(
             "not proven yet: ssh reads {path} through another file, so `ssh -G {alias}` can show the block only once it is written"
@@ -175,11 +167,5 @@ fn print_report(report: &HostBlockReport, alias: &str, module: &Path) {
     say!("then:");
     for command in daily.commands(Shell::of_this_platform()) {
         say!("  {:<54} # {}", command.command, command.purpose);
-    }
-}
-
-fn show(keyword: &str, value: Option<&str>) {
-    if let Some(value) = value {
-        say!("  {keyword} {value}");
     }
 }

@@ -80,9 +80,7 @@ impl Default for DoctorOptions {
             ssh_target: None,
             ssh_config: None,
             pubkey: None,
-            agent_socket: std::env::var_os("SSH_AUTH_SOCK")
-                .filter(|value| !value.is_empty())
-                .map(PathBuf::from),
+            agent_socket: crate::sshclient::agent::session_socket(),
             for_user: None,
             ssh_host_keys: HostKeys::Strict,
             helper: None,

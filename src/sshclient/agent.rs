@@ -368,6 +368,58 @@ pub fn judge(
     }
 }
 
+/// What examining the agent found.
+#[derive(Debug)]
+pub enum AgentFinding {
+    /// No agent in this session (`SSH_AUTH_SOCK` unset, on Unix).
+    NoAgent,
+    /// `SSH_AUTH_SOCK` names a socket no agent answers on.
+    Unreachable(AgentError),
+    /// The agent, judged.
+    Judged(AgentVerdict),
+}
+
+/// Examines the agent for `module` and the cfg being checked: the one behind `socket`
+/// (`SSH_AUTH_SOCK`) on Linux, the `ssh-agent` service on Windows. Blocking (it reads
+/// `/proc`, or runs `sc` and `reg`): call it from a worker thread in a GUI.
+pub fn examine(
+    socket: Option<&Path>,
+    module: &Path,
+    cfg: Option<&Path>,
+    client: Option<&OpenSshVersion>,
+) -> AgentFinding {
+    #[cfg(target_os = "linux")]
+    {
+        let Some(socket) = socket else {
+            return AgentFinding::NoAgent;
+        };
+        match inspect(socket) {
+            Ok(facts) => {
+                let real = module.canonicalize().unwrap_or_else(|_| module.to_owned());
+                AgentFinding::Judged(judge(&facts, module, &real, cfg, client))
+            }
+            Err(error) => AgentFinding::Unreachable(error),
+        }
+    }
+    #[cfg(windows)]
+    {
+        let _ = socket;
+        AgentFinding::Judged(judge_windows(&inspect_windows(), module, cfg, client))
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
+    {
+        let _ = (socket, module, cfg, client);
+        AgentFinding::NoAgent
+    }
+}
+
+/// The agent's socket in this session: `SSH_AUTH_SOCK`, when set.
+pub fn session_socket() -> Option<PathBuf> {
+    std::env::var_os("SSH_AUTH_SOCK")
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+}
+
 /// What Windows says about its OpenSSH agent service.
 #[derive(Debug, Clone, Default)]
 pub struct WindowsAgentFacts {

@@ -92,8 +92,8 @@ impl DailyUse<'_> {
                     out.push(DailyCommand {
                         purpose: "Give the agent service this configuration (as an administrator)",
                         command: format!(
-                            "[Environment]::SetEnvironmentVariable('FXPKCS11_CFG', {}, 'Machine'); Restart-Service ssh-agent",
-                            shell.word(cfg)
+                            "[Environment]::SetEnvironmentVariable('FXPKCS11_CFG', '{}', 'Machine'); Restart-Service ssh-agent",
+                            cfg.replace('\'', "''")
                         ),
                     });
                 }
@@ -135,8 +135,15 @@ mod tests {
         );
         assert_eq!(posix[2].command, "ssh-add -s /usr/local/bin/fxpkcs11/libfxpkcs11.so");
         let powershell = daily.commands(Shell::PowerShell);
-        assert_eq!(powershell[0].command, "$env:FXPKCS11_CFG='/home/admin/my fx.cfg'; ssh kmes");
-        assert!(powershell[1].command.contains("'Machine'"));
+        assert_eq!(
+            powershell[0].command,
+            "$env:FXPKCS11_CFG='/home/admin/my fx.cfg'; ssh kmes"
+        );
+        assert_eq!(
+            powershell[1].command,
+            "[Environment]::SetEnvironmentVariable('FXPKCS11_CFG', '/home/admin/my fx.cfg', 'Machine'); \
+             Restart-Service ssh-agent"
+        );
 
         let plain = DailyUse {
             module: Path::new("/usr/lib/libfxpkcs11.so"),

@@ -79,7 +79,7 @@ fn system_config_path() -> PathBuf {
 }
 
 /// The block to write.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostBlockRequest {
     /// The file; `None` for the user's `~/.ssh/config`.
     pub file: Option<PathBuf>,
@@ -138,6 +138,28 @@ pub struct Proof {
     pub user: Option<String>,
 }
 
+impl Proof {
+    /// What `ssh -G` showed for `keywords` (the block's), as `keyword value` lines.
+    pub fn lines(&self, keywords: &[&str]) -> Vec<String> {
+        let mut lines = Vec::new();
+        for keyword in keywords {
+            let lower = keyword.to_ascii_lowercase();
+            let values: Vec<&str> = match lower.as_str() {
+                "pkcs11provider" => self.pkcs11provider.as_deref().into_iter().collect(),
+                "identitiesonly" => self.identitiesonly.as_deref().into_iter().collect(),
+                "identityfile" => self.identityfile.iter().map(String::as_str).collect(),
+                "certificatefile" => self.certificatefile.iter().map(String::as_str).collect(),
+                "hostname" => self.hostname.as_deref().into_iter().collect(),
+                "port" => self.port.as_deref().into_iter().collect(),
+                "user" => self.user.as_deref().into_iter().collect(),
+                _ => Vec::new(),
+            };
+            lines.extend(values.into_iter().map(|value| format!("{lower} {value}")));
+        }
+        lines
+    }
+}
+
 /// What was done (or, with `check`, would be).
 #[derive(Debug, Clone, Serialize)]
 pub struct HostBlockReport {
@@ -155,6 +177,8 @@ pub struct HostBlockReport {
     pub backup: Option<PathBuf>,
     /// How ssh reads the file.
     pub read_by: ReadBy,
+    /// The keywords the block sets (`HostName`, `PKCS11Provider`, …), in order.
+    pub keywords: Vec<&'static str>,
     /// The proof; `None` only for a check of a file ssh reads through another (it can be
     /// proven only once written).
     pub proof: Option<Proof>,
@@ -384,10 +408,25 @@ pub fn write_host_block(
             },
         })?;
     }
-    let mut locked = LockedCfg::open(&given).map_err(file_error(&given))?;
-    let target = locked.target().to_owned();
-    let existed = locked.current().is_some();
-    let old = locked.current().map(<[u8]>::to_vec).unwrap_or_default();
+    // A check of a file whose folder does not exist yet (a first ~/.ssh/config) reads it as
+    // empty: there is nothing to lock, and nothing is created.
+    let folder_missing = given
+        .parent()
+        .is_some_and(|folder| !folder.as_os_str().is_empty() && !folder.exists());
+    let mut locked = if request.check && folder_missing {
+        None
+    } else {
+        Some(LockedCfg::open(&given).map_err(file_error(&given))?)
+    };
+    let target = locked
+        .as_ref()
+        .map_or_else(|| given.clone(), |locked| locked.target().to_owned());
+    let existed = locked.as_ref().is_some_and(|locked| locked.current().is_some());
+    let old = locked
+        .as_ref()
+        .and_then(LockedCfg::current)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
     let mut text = SshConfigText::parse(&old).map_err(|error| SshConfigError::NotText {
         path: target.clone(),
         line: error.line,
@@ -563,7 +602,10 @@ pub fn write_host_block(
     }
 
     let mut backup = None;
-    if changed && !request.check {
+    if changed
+        && !request.check
+        && let Some(locked) = locked.as_mut()
+    {
         let report = locked
             .write(&new, SaveOptions::default())
             .map_err(file_error(&target))?;
@@ -616,6 +658,7 @@ pub fn write_host_block(
         moved,
         backup,
         read_by,
+        keywords: settings.iter().map(|setting| setting.keyword).collect(),
         proof,
         may_override,
         old,

@@ -130,6 +130,17 @@ fn a_global_line_that_wins_is_named_and_nothing_is_written() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
     assert!(!hsm.path().join("config.bak").exists());
 
+    // A check of a file in a folder that does not exist yet reads it as empty and creates
+    // nothing; writing there is refused, naming the file.
+    let first = hsm.path().join("no-such-folder").join("config");
+    let output = ssh_config(&first, &["--identity", identity.to_str().unwrap(), "--check"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("nothing written (--check)"));
+    assert!(!hsm.path().join("no-such-folder").exists());
+    let output = ssh_config(&first, &["--identity", identity.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(&first.display().to_string()));
+
     // A file that is not a public key line is refused before anything is read.
     let pem = hsm.path().join("key.pem");
     std::fs::write(&pem, "-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----\n").unwrap();
@@ -225,9 +236,10 @@ fn ssh_alias_logs_in_with_the_token_key_and_offers_the_exported_one_alone() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("proven: ssh -G"), "{text}");
     assert!(
-        text.contains(&format!("use: ssh -F {} hsm", restricted.display())),
+        text.contains(&format!("  ssh -F {} hsm ", restricted.display())),
         "{text}"
     );
+    assert!(text.contains(&format!("ssh-add -s {SOFTHSM}")), "{text}");
     std::fs::write(&sshd.authorized_keys, format!("{line}\n")).unwrap();
     let log_before = sshd.log().len();
     let restricted_login = login(&hsm, &restricted, &sshd);

@@ -12,3 +12,4 @@ pub mod document;
 pub mod install;
 pub mod key;
 pub mod module;
+pub mod ssh_client;

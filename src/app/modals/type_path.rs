@@ -1,7 +1,7 @@
 //! Takes a typed path where no file dialog can open.
 
 use super::super::command::Command;
-use super::super::dialogs::DialogPurpose;
+use super::super::dialogs::{DialogPurpose, SshFileField};
 use super::super::widgets;
 use super::ModalContext;
 use egui::Key;
@@ -57,5 +57,7 @@ fn example_path(purpose: &DialogPurpose) -> &'static str {
         DialogPurpose::OpenCa | DialogPurpose::BrowseField(_) => "/usr/local/bin/fxpkcs11/root_cert.pem",
         DialogPurpose::OpenP12 => "/usr/local/bin/fxpkcs11/export_pkcs12.p12",
         DialogPurpose::BrowseModule => "/usr/local/bin/fxpkcs11/x64/OpenSSL-1.1.x/libfxpkcs11.so",
+        DialogPurpose::BrowseSshFile(SshFileField::Identity) => "/home/admin/.ssh/kmes.pub",
+        DialogPurpose::BrowseSshFile(SshFileField::Config) => "/home/admin/.ssh/config",
     }
 }

@@ -11,6 +11,7 @@ pub mod connection;
 pub mod install;
 pub mod pkcs11;
 pub mod screen;
+pub mod ssh_client;
 pub mod ssh_key;
 pub mod troubleshooting;
 
@@ -34,6 +35,7 @@ use crate::app::features::document::OpenDocument;
 use crate::app::features::install::InstallState;
 use crate::app::features::key::KeyState;
 use crate::app::features::module::ModuleState;
+use crate::app::features::ssh_client::SshClientState;
 
 /// The example of an SSH target in the fields' hints, the same on every screen that shows one.
 pub const SSH_TARGET_EXAMPLE: &str = "root@ssh-server";
@@ -77,7 +79,7 @@ pub struct ScreenSpec {
 
 /// Every screen, in navigation order. A new screen is a [`Screen`] variant, its row here
 /// (in the variant's order), and its module with a `show`.
-pub const SCREENS: [ScreenSpec; 6] = [
+pub const SCREENS: [ScreenSpec; 7] = [
     ScreenSpec {
         screen: Screen::Configuration,
         title: "Configuration",
@@ -130,6 +132,14 @@ pub const SCREENS: [ScreenSpec; 6] = [
         show: |ui, cx, views, out| pkcs11::show(ui, cx, &mut views.module, out),
         enter: |views, _| Some(pkcs11::enter_action(&views.module)),
     },
+    ScreenSpec {
+        screen: Screen::SshClient,
+        title: "SSH client",
+        summary: "ssh_config Host block, daily commands, the agent [5]",
+        key: egui::Key::Num7,
+        show: |ui, cx, views, out| ssh_client::show(ui, cx, &mut views.ssh_client, out),
+        enter: |_, _| None,
+    },
 ];
 
 /// The widget state of every screen.
@@ -147,12 +157,14 @@ pub struct Views {
     pub module: pkcs11::ModuleView,
     /// The troubleshooting wizard's.
     pub wizard: troubleshooting::WizardView,
+    /// The SSH client screen's.
+    pub ssh_client: ssh_client::SshClientView,
 }
 
 impl Screen {
     /// Every screen, in navigation order (from [`SCREENS`]).
-    pub const ALL: [Screen; 6] = {
-        let mut all = [Screen::Configuration; 6];
+    pub const ALL: [Screen; 7] = {
+        let mut all = [Screen::Configuration; 7];
         let mut index = 0;
         while index < SCREENS.len() {
             all[index] = SCREENS[index].screen;
@@ -231,4 +243,6 @@ pub struct ScreenContext<'a> {
     pub recent_missing: &'a HashSet<PathBuf>,
     /// What was found of the installation.
     pub install: &'a InstallState,
+    /// The SSH client screen's results.
+    pub ssh_client: &'a SshClientState,
 }

@@ -17,4 +17,6 @@ pub enum Screen {
     Troubleshooting,
     /// The PKCS#11 module: its tokens, keys, sign test and SSH test.
     Pkcs11Module,
+    /// The SSH client: the `Host` block of ssh_config, daily commands, the agent.
+    SshClient,
 }

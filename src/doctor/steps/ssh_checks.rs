@@ -426,53 +426,19 @@ impl State<'_> {
     }
 }
 
-/// The agent check, from the socket in `SSH_AUTH_SOCK` (Unix) or the agent service (Windows).
-#[cfg(target_os = "linux")]
+/// The agent check, from the socket in `SSH_AUTH_SOCK` (Linux) or the agent service (Windows).
 fn agent_outcome(socket: Option<&Path>, module: &Path, cfg: Option<&Path>, client: Option<&OpenSshVersion>) -> Outcome {
-    use crate::sshclient::agent::{self, AgentPrediction};
-    let Some(socket) = socket else {
-        return Outcome::skip("no agent in this session (SSH_AUTH_SOCK is not set)");
-    };
-    let facts = match agent::inspect(socket) {
-        Ok(facts) => facts,
-        Err(error) => {
-            return Outcome::warn(
-                crate::remedy::cause_chain(&error),
-                "SSH_AUTH_SOCK names a socket no agent answers on: start one with eval $(ssh-agent), or unset \
-                 SSH_AUTH_SOCK [5]",
-            );
-        }
-    };
-    let real = module.canonicalize().unwrap_or_else(|_| module.to_owned());
-    let verdict = agent::judge(&facts, module, &real, cfg, client);
-    match verdict.prediction {
-        AgentPrediction::Accepts => Outcome::pass(verdict.detail),
-        _ => Outcome::warn(verdict.detail, format!("{} [5]", verdict.remedy)),
+    use crate::sshclient::agent::{self, AgentFinding, AgentPrediction};
+    match agent::examine(socket, module, cfg, client) {
+        AgentFinding::NoAgent => Outcome::skip("no agent in this session (SSH_AUTH_SOCK is not set)"),
+        AgentFinding::Unreachable(error) => Outcome::warn(
+            crate::remedy::cause_chain(&error),
+            "SSH_AUTH_SOCK names a socket no agent answers on: start one with eval $(ssh-agent), or unset \
+             SSH_AUTH_SOCK [5]",
+        ),
+        AgentFinding::Judged(verdict) => match verdict.prediction {
+            AgentPrediction::Accepts => Outcome::pass(verdict.detail),
+            _ => Outcome::warn(verdict.detail, format!("{} [5]", verdict.remedy)),
+        },
     }
-}
-
-#[cfg(windows)]
-fn agent_outcome(
-    _socket: Option<&Path>,
-    module: &Path,
-    cfg: Option<&Path>,
-    client: Option<&OpenSshVersion>,
-) -> Outcome {
-    use crate::sshclient::agent::{self, AgentPrediction};
-    let facts = agent::inspect_windows();
-    let verdict = agent::judge_windows(&facts, module, cfg, client);
-    match verdict.prediction {
-        AgentPrediction::Accepts => Outcome::pass(verdict.detail),
-        _ => Outcome::warn(verdict.detail, format!("{} [5]", verdict.remedy)),
-    }
-}
-
-#[cfg(not(any(target_os = "linux", windows)))]
-fn agent_outcome(
-    _socket: Option<&Path>,
-    _module: &Path,
-    _cfg: Option<&Path>,
-    _client: Option<&OpenSshVersion>,
-) -> Outcome {
-    Outcome::skip("the agent is examined on Linux and Windows")
 }

@@ -20,6 +20,7 @@ impl FxApp {
                 // Both screens with a module field show the same path.
                 self.ui.views.key.module.clone_from(&path);
                 self.ui.views.module.module.clone_from(&path);
+                self.ui.views.ssh_client.module.clone_from(&path);
                 // Results about another module no longer apply.
                 let other = |module: &Path| module != Path::new(path.trim());
                 if self
@@ -56,6 +57,7 @@ impl FxApp {
                 self.apply_module(ModuleCommand::SetPath(text.clone()));
                 self.ui.views.module.prefilled = true;
                 self.ui.views.key.module_prefilled = true;
+                self.ui.views.ssh_client.module_prefilled = true;
                 self.info(format!("The SSH commands and tests use {text}."));
             }
         }
