@@ -388,6 +388,13 @@ pub fn examine(
     cfg: Option<&Path>,
     client: Option<&OpenSshVersion>,
 ) -> AgentFinding {
+    if !module.exists() {
+        return AgentFinding::Judged(AgentVerdict {
+            prediction: AgentPrediction::Refuses,
+            detail: format!("{} does not exist, so ssh-add -s would fail", module.display()),
+            remedy: "Choose the module file (fxconfig locate finds the build that fits this machine) [2.2]".to_owned(),
+        });
+    }
     #[cfg(target_os = "linux")]
     {
         let Some(socket) = socket else {

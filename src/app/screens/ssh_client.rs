@@ -246,7 +246,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut SshClientView, out: 
         ui.label(RichText::new(title).strong());
         let text = commands
             .iter()
-            .map(|command| format!("{}   # {}", command.command, command.purpose))
+            .map(|command| format!("# {}\n{}", command.purpose, command.command))
             .collect::<Vec<_>>()
             .join("\n");
         widgets::code_block(ui, &text);
