@@ -66,6 +66,9 @@ sim_port=$fleet_sim_port
 fleet_sshd "$work"
 
 # fxconfig behind a wrapper that records every command line it is given.
+softhsm_module=/usr/lib/softhsm/libsofthsm2.so
+ssh-keygen -q -t ed25519 -N '' -C kmes-export -f "$work/kmes"
+
 mkdir -p "$work/bin"
 cat > "$work/bin/fxconfig" << EOF
 #!/bin/sh
@@ -106,6 +109,13 @@ fxpkcs11_secrets:
   CRYPTO-OPR-PASS: "{{ vault_operator_password }}"
 fxpkcs11_fxconfig_bin: $work/bin/fxconfig
 fxpkcs11_check_timeout: 5
+fxpkcs11_ssh_module: $softhsm_module
+fxpkcs11_ssh_hosts:
+  - host: kmes
+    hostname: 127.0.0.1
+    port: $sshd_port
+    identity: $work/kmes.pub
+    file: "{{ fxpkcs11_cfg_path | dirname }}/ssh_config"
 EOF
 # The ssh host's Python is Debian's, not the controller's virtual environment.
 echo "ansible_python_interpreter: /usr/bin/python3" > "$work/host_vars/ssh1.yml"
@@ -180,6 +190,18 @@ else
   fail_check "ssh1 was not reached over SSH: $(tail -n 3 "$work/ssh/sshd.log")"
 fi
 
+ssh_blocks_ok=true
+for host in "${hosts[@]}"; do
+  file=$(dirname "$(grep -o "^$host .*fxpkcs11_cfg_path=[^ ]*" "$work/inventory.ini" | sed 's/.*fxpkcs11_cfg_path=//')")/ssh_config
+  resolved=$(ssh -G -F "$file" kmes 2>&1 || true)
+  if ! grep -qx "pkcs11provider $softhsm_module" <<< "$resolved" || ! grep -qx 'identitiesonly yes' <<< "$resolved" ||
+    ! grep -qx "identityfile $work/kmes.pub" <<< "$resolved" || ! grep -qx "port $sshd_port" <<< "$resolved"; then
+    ssh_blocks_ok=false
+    fail_check "$host: ssh -G -F $file kmes does not show the Host block: $(head -c 300 "$file" 2> /dev/null)"
+  fi
+done
+if $ssh_blocks_ok; then pass "every host's Host kmes block is what ssh -G resolves (PKCS11Provider, IdentitiesOnly, IdentityFile)"; fi
+
 step "second run: nothing changes"
 before=$(state)
 playbook "$work/run2.log"
@@ -233,6 +255,47 @@ else
   fail_check "no masked diff in the output: $(grep -m 5 -E '^[-+@]' "$work/run3.log" || true)"
 fi
 if [ "$(state)" = "$before" ]; then pass "check mode wrote nothing"; else fail_check "check mode changed files"; fi
+
+step "the check module passes the SSH target, its configuration and the exported key"
+local1_dir=$work/hosts/local1
+cat > "$work/check-ssh.yml" << EOF
+- name: Check local1's SSH client through its Host block
+  hosts: local1
+  gather_facts: false
+  tasks:
+    - name: Run fxconfig check with the SSH target
+      fxconfig.fxpkcs11.check:
+        config: $local1_dir/fxpkcs11.cfg
+        module: $softhsm_module
+        ssh: kmes
+        ssh_config: $local1_dir/ssh_config
+        pubkey: $work/kmes.pub
+        fxconfig_bin: $work/bin/fxconfig
+      register: fxpkcs11_ssh_check
+      # The token of this lab is not set up (pkcs11.slots fails): the SSH checks are what is read.
+      ignore_errors: true
+    - name: Keep the result
+      ansible.builtin.copy:
+        content: "{{ fxpkcs11_ssh_check | to_json }}"
+        dest: $work/check-ssh.json
+        mode: "0600"
+      delegate_to: localhost
+EOF
+(cd "$work" && ansible-playbook -i "$work/inventory.ini" --vault-password-file "$work/vault-pass" "$work/check-ssh.yml") \
+  > "$work/check-ssh.log" 2>&1 || true
+if grep -q -- "--ssh kmes --ssh-config $local1_dir/ssh_config --pubkey $work/kmes.pub" "$work/argv.log" &&
+  python3 - "$work/check-ssh.json" << 'EOF'; then
+import json, sys
+result = json.load(open(sys.argv[1]))
+checks = {check['id']: check for check in result['checks']}
+assert checks['ssh.config']['status'] == 'pass', checks['ssh.config']
+assert 'identitiesonly yes' in checks['ssh.config']['detail'], checks['ssh.config']
+assert 'ssh.login' in checks, sorted(checks)
+EOF
+  pass "fxconfig check ran with --ssh kmes --ssh-config and --pubkey, and ssh.config passed on the Host block"
+else
+  fail_check "the check module did not pass --ssh: $(tail -n 1 "$work/argv.log"; grep -m 3 -E 'fatal|ERROR' "$work/check-ssh.log")"
+fi
 
 step "no password in any output"
 if no_password_in "$work"/run*.log "$work/argv.log" "$work/report.json" "$work/ssh/sshd.log"; then

@@ -43,6 +43,19 @@ options:
     description:
       - The token's user PIN, for modules that ask for a login. Passed to fxconfig on standard input.
     type: str
+  ssh:
+    description:
+      - With O(module), also check the SSH client for this target and log in: C(USER@HOST[:PORT]), or a
+        C(Host) alias (the login then goes through its configuration, proving an O(ssh_config) block).
+    type: str
+  ssh_config:
+    description:
+      - The OpenSSH client configuration the O(ssh) alias is in (as C(ssh -F)).
+    type: path
+  pubkey:
+    description:
+      - With O(module), the KMES-exported public key, which C(ssh.keys) looks for among the token's keys.
+    type: path
   fxconfig_bin:
     description:
       - The fxconfig program on the target.
@@ -128,9 +141,12 @@ def main():
             module=dict(type='path'),
             token=dict(type='str', no_log=False),
             pin=dict(type='str', no_log=True),
+            ssh=dict(type='str'),
+            ssh_config=dict(type='path'),
+            pubkey=dict(type='path'),
             fxconfig_bin=dict(type='str', default='fxconfig'),
         ),
-        required_by=dict(token='module', pin='module'),
+        required_by=dict(token='module', pin='module', ssh='module', pubkey='module', ssh_config='ssh'),
         supports_check_mode=True,
     )
     params = module.params
@@ -148,6 +164,12 @@ def main():
         if params['pin'] is not None:
             args.append('--pin-stdin')
             stdin = secret_lines(module, [('pin', params['pin'])])
+        if params['ssh']:
+            args += ['--ssh', params['ssh']]
+            if params['ssh_config']:
+                args += ['--ssh-config', params['ssh_config']]
+        if params['pubkey']:
+            args += ['--pubkey', params['pubkey']]
     dummy, report = run_json(module, args, stdin, ok_codes=(0, 1))
     checks = report['checks']
     failed = [check for check in checks if check['status'] == 'fail']
