@@ -26,7 +26,7 @@ pub const NAVIGATION_WIDTH: f32 = 200.0;
 
 /// The keyboard shortcuts, as listed in the About window.
 pub const SHORTCUTS: [(&str, &str); 16] = [
-    ("Ctrl+1 … Ctrl+6", "Show a screen"),
+    ("Ctrl+1 … Ctrl+7", "Show a screen"),
     ("Ctrl+O", "Open a configuration"),
     ("Ctrl+S", "Save (after a preview of the changes)"),
     ("Ctrl+Shift+S", "Save as"),
