@@ -323,9 +323,24 @@ fn show_ssh(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
             );
         }
     }
-    if ui.button("Go to PKCS#11 module").clicked() {
-        out.push(Command::Navigate(Screen::Pkcs11Module));
-    }
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("Go to PKCS#11 module").clicked() {
+            out.push(Command::Navigate(Screen::Pkcs11Module));
+        }
+        if ui
+            .button("Go to SSH client")
+            .on_hover_text("The Host block for a daily ssh ALIAS, and the agent")
+            .clicked()
+        {
+            out.push(Command::Navigate(Screen::SshClient));
+        }
+    });
+    ui.add(
+        egui::Label::new(
+            "Once this test passes: the SSH client screen writes the ~/.ssh/config block that makes a daily              ssh ALIAS use the key (proven with ssh -G) and checks whether the agent accepts the module;              fxconfig check --module MODULE --ssh ALIAS --pubkey KEY runs ssh.client, ssh.config, ssh.agent and              ssh.keys before the login.",
+        )
+        .wrap(),
+    );
 }
 
 fn show_server_key(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>) {
