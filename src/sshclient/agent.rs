@@ -19,24 +19,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::config_file::wildcard;
 use super::version::OpenSshVersion;
 use crate::cfg::locate::{self, CfgSource};
 
 /// OpenSSH's default provider allowlist (`DEFAULT_ALLOWED_PROVIDERS` in ssh-agent.c).
 pub const DEFAULT_ALLOWED_PROVIDERS: &str = "/usr/lib*/*,/usr/local/lib*/*";
-
-/// Whether `text` matches the OpenSSH pattern `pattern`: `*` any run of characters
-/// (`/` included), `?` one; case-sensitive, as ssh-agent matches provider paths.
-fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => text.is_empty(),
-        Some((b'*', rest)) => (0..=text.len()).any(|skip| wildcard(rest, &text[skip..])),
-        Some((b'?', rest)) => !text.is_empty() && wildcard(rest, &text[1..]),
-        Some((c, rest)) => text
-            .split_first()
-            .is_some_and(|(t, tail)| t == c && wildcard(rest, tail)),
-    }
-}
 
 /// Whether a provider at `real_path` passes the allowlist `list` (comma-separated
 /// patterns, `!pattern` denying), as `match_pattern_list` decides it in ssh-agent.
@@ -44,10 +32,10 @@ pub fn provider_allowed(real_path: &str, list: &str) -> bool {
     let mut allowed = false;
     for pattern in list.split(',') {
         if let Some(denied) = pattern.strip_prefix('!') {
-            if wildcard(denied.as_bytes(), real_path.as_bytes()) {
+            if wildcard(denied.as_bytes(), real_path.as_bytes(), false) {
                 return false;
             }
-        } else if wildcard(pattern.as_bytes(), real_path.as_bytes()) {
+        } else if wildcard(pattern.as_bytes(), real_path.as_bytes(), false) {
             allowed = true;
         }
     }

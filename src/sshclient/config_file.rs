@@ -191,20 +191,24 @@ pub fn quote_arg(value: &str) -> String {
     format!("\"{}\"", value.replace('"', "\\\""))
 }
 
+/// Whether `text` matches `pattern`, where `*` stands for any run of characters (`/`
+/// included) and `?` for one, as OpenSSH's `match_pattern` and glob(3) on one path component
+/// do; `ignore_case` compares ASCII letters without case (host names).
+pub(crate) fn wildcard(pattern: &[u8], text: &[u8], ignore_case: bool) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => (0..=text.len()).any(|skip| wildcard(rest, &text[skip..], ignore_case)),
+        Some((b'?', rest)) => !text.is_empty() && wildcard(rest, &text[1..], ignore_case),
+        Some((c, rest)) => text.split_first().is_some_and(|(t, tail)| {
+            (t == c || (ignore_case && t.eq_ignore_ascii_case(c))) && wildcard(rest, tail, ignore_case)
+        }),
+    }
+}
+
 /// Whether `host` matches the ssh pattern `pattern` (`*` any run, `?` one character),
 /// ignoring ASCII case, as OpenSSH matches host names.
 pub fn pattern_matches(pattern: &str, host: &str) -> bool {
-    fn matches(pattern: &[u8], text: &[u8]) -> bool {
-        match pattern.split_first() {
-            None => text.is_empty(),
-            Some((b'*', rest)) => (0..=text.len()).any(|skip| matches(rest, &text[skip..])),
-            Some((b'?', rest)) => !text.is_empty() && matches(rest, &text[1..]),
-            Some((c, rest)) => text
-                .split_first()
-                .is_some_and(|(t, text_rest)| t.eq_ignore_ascii_case(c) && matches(rest, text_rest)),
-        }
-    }
-    matches(pattern.as_bytes(), host.as_bytes())
+    wildcard(pattern.as_bytes(), host.as_bytes(), true)
 }
 
 /// Whether a `Host` line's patterns select `host`: one pattern matches and no negated

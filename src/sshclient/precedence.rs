@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::config_file::{BlockKind, SshConfigText, host_patterns_match};
+use super::config_file::{BlockKind, SshConfigText, host_patterns_match, wildcard};
 
 /// How deep `Include` may nest, as in OpenSSH (`READCONF_MAX_DEPTH`).
 const MAX_INCLUDE_DEPTH: usize = 16;
@@ -277,17 +277,7 @@ fn glob_matches(pattern: &str, name: &str) -> bool {
     if name.starts_with('.') && !pattern.starts_with('.') {
         return false;
     }
-    fn matches(pattern: &[u8], text: &[u8]) -> bool {
-        match pattern.split_first() {
-            None => text.is_empty(),
-            Some((b'*', rest)) => (0..=text.len()).any(|skip| matches(rest, &text[skip..])),
-            Some((b'?', rest)) => !text.is_empty() && matches(rest, &text[1..]),
-            Some((c, rest)) => text
-                .split_first()
-                .is_some_and(|(t, tail)| t == c && matches(rest, tail)),
-        }
-    }
-    matches(pattern.as_bytes(), name.as_bytes())
+    wildcard(pattern.as_bytes(), name.as_bytes(), false)
 }
 
 #[cfg(test)]

@@ -128,10 +128,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut SshClientView, out: 
         Id::unique("ssh-client-port"),
         false,
     );
-    if !view.module_prefilled && cx.module_configured {
-        view.module = cx.module_path.to_owned();
-        view.module_prefilled = true;
-    }
+    super::pkcs11::prefill_module(cx, &mut view.module, &mut view.module_prefilled);
     super::pkcs11::module_path_field(
         ui,
         cx,

@@ -183,10 +183,7 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut KeyView, out: &mut V
 
     ui.add_space(12.0);
     ui.label(RichText::new("On the SSH client [5]").strong().size(16.0));
-    if !view.module_prefilled && cx.module_configured {
-        view.module = cx.module_path.to_owned();
-        view.module_prefilled = true;
-    }
+    super::pkcs11::prefill_module(cx, &mut view.module, &mut view.module_prefilled);
     super::pkcs11::module_path_field(
         ui,
         cx,

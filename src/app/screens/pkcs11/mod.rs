@@ -45,7 +45,7 @@ pub fn module_field_id() -> Id {
     Id::unique("p11-module-path")
 }
 
-/// How a screen shows the module path field (the PKCS#11 and SSH key screens both edit it).
+/// How a screen shows the module path field (the PKCS#11, SSH key and SSH client screens edit it).
 pub struct ModulePathField<'a> {
     /// The field's label.
     pub label: &'a str,
@@ -55,6 +55,15 @@ pub struct ModulePathField<'a> {
     pub action: Option<&'a str>,
     /// Whether Enter in the field submits it.
     pub entry: bool,
+}
+
+/// Fills a screen's module path field once with the module found or chosen, so that every
+/// screen's SSH commands start from it.
+pub fn prefill_module(cx: &ScreenContext<'_>, text: &mut String, prefilled: &mut bool) {
+    if !*prefilled && cx.module_configured {
+        cx.module_path.clone_into(text);
+        *prefilled = true;
+    }
 }
 
 /// Shows the module path field with its Browse button over `text`, and pushes the commands
