@@ -24,6 +24,7 @@ mod core {
     mod sim;
     mod ssh_agent;
     mod ssh_config;
+    mod ssh_config_props;
     mod ssh_login;
     mod sshkey;
 }
