@@ -55,6 +55,38 @@ pub fn predict(token: &[PublicKey], identity_files: &[PublicKey], identities_onl
     offered
 }
 
+/// Reads one SSH wire string (a 32-bit length and the bytes) off the front of `data`.
+fn wire_string<'a>(data: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let (length, rest) = data.split_first_chunk::<4>()?;
+    let length = usize::try_from(u32::from_be_bytes(*length)).ok()?;
+    let (value, rest) = (rest.get(..length)?, rest.get(length..)?);
+    *data = rest;
+    Some(value)
+}
+
+/// Whether the OpenSSH certificate line `line` (`ssh-rsa-cert-v01@openssh.com AAAA… comment`)
+/// certifies `key`; `None` when `line` is not a certificate.
+///
+/// The certificate's blob is its type, a nonce, then the public key's fields exactly as the
+/// plain key's blob holds them after its type: the two are compared field for field. (The
+/// `ssh-key` crate refuses the certificates ssh-keygen issues by default, valid forever.)
+pub fn certifies(line: &str, key: &PublicKey) -> Option<bool> {
+    use base64ct::{Base64, Encoding};
+    let mut words = line.split_whitespace();
+    let kind = words.next()?;
+    let plain = kind.strip_suffix("-cert-v01@openssh.com")?;
+    let blob = Base64::decode_vec(words.next()?).ok()?;
+    let mut rest = blob.as_slice();
+    if wire_string(&mut rest)? != kind.as_bytes() {
+        return None;
+    }
+    wire_string(&mut rest)?;
+    let key_blob = key.to_bytes().ok()?;
+    let mut key_fields = key_blob.as_slice();
+    let key_kind = wire_string(&mut key_fields)?;
+    Some(key_kind == plain.as_bytes() && rest.starts_with(key_fields))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +111,10 @@ mod tests {
         assert!(predict(&token, &[], true).is_empty());
         assert_eq!(predict(&token, &[], false).len(), 3);
         assert!(same_key(&key(1), &parse_line(&key(1).to_openssh().unwrap()).unwrap()));
+        assert_eq!(
+            certifies(&key(1).to_openssh().unwrap(), &key(1)),
+            None,
+            "a plain key is no certificate"
+        );
     }
 }

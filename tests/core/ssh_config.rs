@@ -324,3 +324,93 @@ fn ssh_alias_logs_in_with_the_token_key_and_offers_the_exported_one_alone() {
         "{config}"
     );
 }
+
+#[test]
+fn a_certificate_of_the_token_key_is_named_and_one_of_another_key_is_flagged() {
+    let hsm = Hsm::new();
+    hsm.keygen("rsa:2048", "third-key", "03");
+    let (identity, _) = third_key_pub(&hsm);
+    let ca = hsm.path().join("user_ca");
+    run_ok(
+        Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&ca),
+    );
+    let sign = |key: &Path| {
+        run_ok(
+            Command::new("ssh-keygen")
+                .arg("-s")
+                .arg(&ca)
+                .args(["-q", "-I", "kmes-user", "-n", "admin"])
+                .arg(key),
+        );
+        let name = key.file_stem().unwrap().to_str().unwrap().to_owned();
+        key.with_file_name(format!("{name}-cert.pub"))
+    };
+    let good = sign(&identity);
+    let other_key = hsm.path().join("other");
+    run_ok(
+        Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&other_key),
+    );
+    let bad = sign(&other_key.with_extension("pub"));
+
+    let keys_check = |certificate: &Path| -> Value {
+        let file = hsm
+            .path()
+            .join(format!("config-{}", certificate.file_name().unwrap().to_str().unwrap()));
+        let output = ssh_config(
+            &file,
+            &[
+                "--hostname",
+                "127.0.0.1",
+                "--identity",
+                identity.to_str().unwrap(),
+                "--certificate",
+                certificate.to_str().unwrap(),
+            ],
+        );
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(resolved(&file, "certificatefile"), [certificate.display().to_string()]);
+        let output = hsm
+            .command(FXCONFIG)
+            .args([
+                "check",
+                "--json",
+                "--module",
+                SOFTHSM,
+                "--pin-env",
+                "TEST_PIN",
+                "--ssh",
+                "hsm",
+            ])
+            .arg("--ssh-config")
+            .arg(&file)
+            .arg("--pubkey")
+            .arg(&identity)
+            .env("TEST_PIN", PIN)
+            .env_remove("SSH_AUTH_SOCK")
+            .output()
+            .unwrap();
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|check| check["id"] == "ssh.keys")
+            .cloned()
+            .unwrap()
+    };
+    let with_good = keys_check(&good);
+    assert_eq!(with_good["status"], "pass", "{with_good}");
+    let with_bad = keys_check(&bad);
+    assert_eq!(with_bad["status"], "warn", "{with_bad}");
+    assert!(
+        with_bad["detail"]
+            .as_str()
+            .unwrap()
+            .contains("certifies another key, not a token key ssh offers"),
+        "{with_bad}"
+    );
+}

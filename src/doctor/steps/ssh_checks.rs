@@ -71,6 +71,20 @@ fn identity_key(path: &Path) -> Option<ssh_key::PublicKey> {
     })
 }
 
+/// A key to test whether a file is a certificate at all (its type and blob read).
+fn exported_or_any(keys: &[ssh_key::PublicKey]) -> ssh_key::PublicKey {
+    keys.first().cloned().unwrap_or_else(|| {
+        ssh_key::PublicKey::new(
+            ssh_key::public::KeyData::Ed25519(ssh_key::public::Ed25519PublicKey([0; 32])),
+            "",
+        )
+    })
+}
+
+/// What to do about the warnings of `ssh.keys`.
+const KEY_REMEDY: &str = "Give each key a CKA_ID, use RSA or ECDSA keys for SSH, and name in CertificateFile a \
+                          certificate of the exported key (ssh-keygen -s CA -I ID KEY.pub) [4.1]";
+
 fn types_text(types: &[TokenKeyType]) -> String {
     types.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
@@ -304,6 +318,9 @@ impl State<'_> {
         let token: Vec<Option<ssh_key::PublicKey>> = lines.iter().map(|line| offer::parse_line(&line.line)).collect();
         let parsed: Vec<ssh_key::PublicKey> = token.iter().flatten().cloned().collect();
         let home = SshLocations::of_this_user().home;
+        let certificates: Vec<String> = self.ssh.resolved.as_ref().map_or_else(Vec::new, |resolved| {
+            resolved.all("certificatefile").into_iter().map(str::to_owned).collect()
+        });
         let (identities_only, listed) = match &self.ssh.resolved {
             Some(resolved) => (
                 resolved.get("identitiesonly") == Some("yes"),
@@ -341,6 +358,28 @@ impl State<'_> {
                 OpenSshVersion::first_with(TokenKeyType::Ed25519).1
             ));
         }
+        // A certificate is used with the key it certifies: one for a key ssh does not offer
+        // from the token is of no use (the agent does not attach certificates to token keys).
+        let offered_keys: Vec<&ssh_key::PublicKey> = offered.iter().map(|key| &parsed[key.index]).collect();
+        for file in &certificates {
+            let path = expand_home(file, home.as_deref());
+            let text = crate::files::read_regular(&path, 64 * 1024, "certificate")
+                .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+                .unwrap_or_default();
+            let matches: Vec<Option<bool>> = offered_keys.iter().map(|key| offer::certifies(&text, key)).collect();
+            if matches.contains(&Some(true)) {
+                continue;
+            }
+            if offer::certifies(&text, &exported_or_any(&parsed)).is_none() {
+                warnings.push(format!(
+                    "CertificateFile {file} is not an OpenSSH certificate ssh can read"
+                ));
+            } else {
+                warnings.push(format!(
+                    "CertificateFile {file} certifies another key, not a token key ssh offers"
+                ));
+            }
+        }
         let order: Vec<String> = offered.iter().map(|key| describe(key.index)).collect();
         let offer_text = if order.is_empty() {
             "ssh would offer no token key".to_owned()
@@ -359,10 +398,7 @@ impl State<'_> {
             return if warnings.is_empty() {
                 Outcome::pass(detail)
             } else {
-                Outcome::warn(
-                    format!("{detail}; {}", warnings.join("; ")),
-                    "Give each key a CKA_ID and use RSA or ECDSA keys for SSH [4.1]",
-                )
+                Outcome::warn(format!("{detail}; {}", warnings.join("; ")), KEY_REMEDY)
             };
         };
         let Some(index) = parsed.iter().position(|key| offer::same_key(key, &exported)) else {
@@ -411,10 +447,7 @@ impl State<'_> {
                 ),
             ),
             Some(0) if warnings.is_empty() => Outcome::pass(format!("{found}; {offer_text}")),
-            Some(0) => Outcome::warn(
-                format!("{found}; {offer_text}; {}", warnings.join("; ")),
-                "Give each key a CKA_ID and use RSA or ECDSA keys for SSH [4.1]",
-            ),
+            Some(0) => Outcome::warn(format!("{found}; {offer_text}; {}", warnings.join("; ")), KEY_REMEDY),
             Some(at) => Outcome::warn(
                 format!("{found}; {offer_text}: {at} other key(s) come first, each counted against MaxAuthTries"),
                 format!(
