@@ -57,6 +57,18 @@ keys ctrl+5 alt+Right alt+Right alt+Right
 shot troubleshooting
 keys ctrl+6 Return
 shot pkcs11-module 2
+# The SSH client screen: a Host block previewed (into a file of the work folder, never the user's own
+# ~/.ssh/config) and proven with ssh -G.
+keys ctrl+7
+xdotool type --delay 20 kmes
+keys Tab
+xdotool type --delay 20 ssh-server.example.com
+keys Tab
+xdotool type --delay 20 admin
+keys Tab Tab Tab Tab Tab Tab
+xdotool type --delay 20 "$work/ssh_config"
+keys Tab Tab Return
+shot ssh-client 3
 keys ctrl+q
 sleep 1
 

@@ -381,6 +381,14 @@ fn block_result(ui: &mut Ui, cx: &ScreenContext<'_>, current: Option<&HostBlockR
             ui.label("ssh reads this file through another, so ssh -G can prove the block only once it is written.");
         }
     }
+    if run.request.identity.is_none() {
+        widgets::toned(
+            ui,
+            Tone::Warn,
+            "Without the exported public key, ssh offers every key of the token (and your own) before the right \
+             one, and sshd stops after six: name it to offer that key alone.",
+        );
+    }
     for line in &report.may_override {
         widgets::toned(
             ui,
