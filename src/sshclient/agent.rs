@@ -227,6 +227,18 @@ fn allowed_home_for(module: &Path) -> PathBuf {
     Path::new("/usr/local/lib/fxpkcs11").join(name)
 }
 
+/// Whether the files `a` and `b` hold the same bytes (by SHA-256); `None` when either cannot
+/// be read (`a` does not exist, say).
+fn same_contents(a: &Path, b: &Path) -> Option<bool> {
+    const LIMIT: u64 = 256 * 1024 * 1024;
+    let digest = |path: &Path| {
+        crate::files::read_regular(path, LIMIT, "module")
+            .ok()
+            .map(|bytes| crate::doctor::record::sha256_hex(&bytes))
+    };
+    Some(digest(a)? == digest(b)?)
+}
+
 /// Judges a Unix agent: whether it accepts `module` (its real path `real_module`) and
 /// whether its module would read `cfg` (the configuration being checked).
 pub fn judge(
@@ -284,20 +296,35 @@ pub fn judge(
                 module.display()
             )
         };
+        let home = allowed_home_for(real_module);
+        let folder = real_module
+            .parent()
+            .map_or_else(String::new, |p| p.display().to_string());
+        let remedy = match same_contents(&home, real_module) {
+            Some(true) => format!(
+                "{} is already a copy of the module (same SHA-256): add that path instead, ssh-add -s {}, or \
+                 start the agent with the module's folder allowed: ssh-agent -P '{folder}/*'",
+                home.display(),
+                home.display()
+            ),
+            Some(false) => format!(
+                "{} exists but is not the same file as the module checked (its SHA-256 differs): copy the \
+                 module over it and add that path, or start the agent with ssh-agent -P '{folder}/*'",
+                home.display()
+            ),
+            None => format!(
+                "Copy the module under /usr/local/lib (for example {}, the same file) and add that path, or \
+                 start the agent with the module's folder allowed: ssh-agent -P '{folder}/*'",
+                home.display()
+            ),
+        };
         return refuse(
             format!(
                 "{who} would refuse ssh-add -s {}: {real}{through} is outside {list_source} ({list}); ssh-add says \
                  only \"agent refused operation\", the agent logs \"provider not allowed\"",
                 module.display()
             ),
-            format!(
-                "Copy the module under /usr/local/lib (for example {}, same file, checksum unchanged) and add that \
-                 path, or start the agent with the module's folder allowed: ssh-agent -P '{}/*'",
-                allowed_home_for(real_module).display(),
-                real_module
-                    .parent()
-                    .map_or_else(String::new, |p| p.display().to_string())
-            ),
+            remedy,
         );
     }
     let allowed = format!("{who} accepts {real} ({list_source}: {list})");

@@ -145,6 +145,24 @@ fn the_agent_prediction_agrees_with_ssh_agent_for_both_install_folders() {
         String::from_utf8_lossy(&added.stderr)
     );
 
+    // With the copy the remedy names in place (same bytes), the remedy says to add that path, and
+    // ssh-agent takes it.
+    let home = Path::new("/usr/local/lib/fxpkcs11");
+    let placed = home.join("libsofthsm2.so");
+    assert!(!placed.exists(), "{} is left from elsewhere", placed.display());
+    std::fs::create_dir_all(home).unwrap();
+    std::fs::copy(SOFTHSM, &placed).unwrap();
+    let with_copy = agent.check(&hsm, &copy.module, &cfg);
+    let _ = std::fs::remove_file(&placed);
+    let _ = std::fs::remove_dir(home);
+    assert!(
+        with_copy["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("/usr/local/lib/fxpkcs11/libsofthsm2.so is already a copy of the module (same SHA-256)"),
+        "{with_copy}"
+    );
+
     // Under /usr/lib (through Debian's link to the multiarch folder): predicted accepted, with
     // the agent's own FXPKCS11_CFG naming the cfg checked, and ssh-agent accepts.
     let module = Path::new(SOFTHSM);
