@@ -378,6 +378,212 @@ fn same_path(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
 }
 
+/// An operating-system error writing `path`, as this module reports it.
+fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> SshConfigError + '_ {
+    move |source| SshConfigError::File {
+        path: path.to_owned(),
+        source: crate::cfg::CfgError::Write {
+            path: path.to_owned(),
+            source,
+        },
+    }
+}
+
+/// The file to edit, as found: locked (except for a check of a file whose folder does not exist
+/// yet, a first `~/.ssh/config`, which is read as empty and creates nothing), where it really is,
+/// and its bytes.
+struct Target {
+    locked: Option<LockedCfg>,
+    path: PathBuf,
+    existed: bool,
+    old: Vec<u8>,
+}
+
+fn open_target(request: &HostBlockRequest, locations: &SshLocations) -> Result<Target, SshConfigError> {
+    let given = match &request.file {
+        Some(file) => absolute(file),
+        None => locations.user_config.clone().ok_or(SshConfigError::NoHome)?,
+    };
+    let folder = given.parent().filter(|folder| !folder.as_os_str().is_empty());
+    let folder_missing = folder.is_some_and(|folder| !folder.exists());
+    if request.file.is_none()
+        && !request.check
+        && folder_missing
+        && let Some(folder) = folder
+    {
+        create_private_folder(folder).map_err(write_error(folder))?;
+    }
+    let locked = if request.check && folder_missing {
+        None
+    } else {
+        Some(LockedCfg::open(&given).map_err(file_error(&given))?)
+    };
+    Ok(Target {
+        path: locked
+            .as_ref()
+            .map_or_else(|| given.clone(), |locked| locked.target().to_owned()),
+        existed: locked.as_ref().is_some_and(|locked| locked.current().is_some()),
+        old: locked
+            .as_ref()
+            .and_then(LockedCfg::current)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default(),
+        locked,
+    })
+}
+
+/// How ssh comes to read `target`, and the files it reads for a host, in order.
+fn reading_of(locations: &SshLocations, host: &HostContext, target: &Path) -> (ReadBy, Vec<(PathBuf, Origin)>) {
+    let user_roots: Vec<(PathBuf, Origin)> = locations
+        .user_config
+        .iter()
+        .map(|path| (path.clone(), Origin::User))
+        .collect();
+    let system_roots = vec![(locations.system_config.clone(), Origin::System)];
+    let load = |path: &Path| load_text(path);
+    let reader = Reader {
+        host,
+        home: locations.home.as_deref(),
+        system_dir: locations.system_dir(),
+        load: &load,
+    };
+    let reached = |roots: &[(PathBuf, Origin)]| reader.files_read(roots).iter().any(|path| same_path(path, target));
+    let read_by = if locations
+        .user_config
+        .as_deref()
+        .is_some_and(|user| same_path(user, target))
+    {
+        ReadBy::UserConfig
+    } else if reached(&user_roots) {
+        ReadBy::UserInclude
+    } else if same_path(&locations.system_config, target) || reached(&system_roots) {
+        ReadBy::SystemConfig
+    } else {
+        ReadBy::OnlyWithF
+    };
+    let roots = match read_by {
+        ReadBy::OnlyWithF => vec![(target.to_owned(), Origin::User)],
+        _ => user_roots.into_iter().chain(system_roots).collect(),
+    };
+    (read_by, roots)
+}
+
+/// Where the block went: whether it moved, and the lines that may set a keyword first.
+struct Placement {
+    moved: bool,
+    may_override: Vec<String>,
+}
+
+/// Replays the reading of `roots` with `text` as the target's new text, and places the block
+/// where it takes effect: moved once in front of a block of the same file that sets a keyword
+/// first, refused when a line outside it wins.
+fn place_block(
+    text: &mut SshConfigText,
+    alias: &str,
+    settings: &[Setting],
+    reading: (&HostContext, &[(PathBuf, Origin)], &Path),
+    locations: &SshLocations,
+) -> Result<Placement, SshConfigError> {
+    let (host, roots, target) = reading;
+    let mut moved = false;
+    loop {
+        let mut may_override = Vec::new();
+        let current = text.clone();
+        let load = |path: &Path| {
+            if same_path(path, target) || path == target {
+                Some(current.clone())
+            } else {
+                load_text(path)
+            }
+        };
+        let reader = Reader {
+            host,
+            home: locations.home.as_deref(),
+            system_dir: locations.system_dir(),
+            load: &load,
+        };
+        let own_start = current.host_block(alias).map(|block| block.start);
+        let mut overridden = None;
+        'keywords: for setting in settings.iter().filter(|s| SINGLE_VALUED.contains(&s.keyword)) {
+            for setter in reader.setters(roots, setting.keyword) {
+                if same_path(&setter.path, target) && setter.block_start == own_start {
+                    break;
+                }
+                if setter.applies == Applies::Maybe {
+                    may_override.push(format!(
+                        "{}:{} `{}` ({})",
+                        setter.path.display(),
+                        setter.line,
+                        setter.text,
+                        setter.block
+                    ));
+                } else {
+                    overridden = Some((setting.keyword, setter));
+                    break 'keywords;
+                }
+            }
+        }
+        let Some((keyword, setter)) = overridden else {
+            return Ok(Placement { moved, may_override });
+        };
+        let movable = !moved && same_path(&setter.path, target) && setter.block_start.is_some();
+        if movable && text.move_host_block_to_front(alias) {
+            moved = true;
+            continue;
+        }
+        return Err(SshConfigError::Overridden {
+            keyword: keyword.to_owned(),
+            path: setter.path,
+            line: setter.line,
+            text: setter.text,
+            block: setter.block,
+        });
+    }
+}
+
+/// Proves the block with `ssh -G`.
+struct Prover<'a> {
+    locations: &'a SshLocations,
+    alias: &'a str,
+    settings: &'a [Setting],
+    target: &'a Path,
+    may_override: &'a [String],
+}
+
+impl Prover<'_> {
+    /// `ssh -G [-F file] ALIAS`, compared with the block's values.
+    fn prove(&self, file: Option<&Path>, on_copy: bool) -> Result<Proof, SshConfigError> {
+        let resolved = resolved::resolve(&self.locations.ssh, file, self.alias).map_err(SshConfigError::Ssh)?;
+        let command = match file {
+            Some(_) if on_copy => format!("ssh -G -F <copy of {}> {}", self.target.display(), self.alias),
+            Some(file) => format!("ssh -G -F {} {}", file.display(), self.alias),
+            None => format!("ssh -G {}", self.alias),
+        };
+        let found = mismatches(self.settings, &resolved, self.locations.home.as_deref());
+        if found.is_empty() {
+            Ok(proof_of(command, on_copy, &resolved))
+        } else {
+            Err(SshConfigError::NotProven {
+                alias: self.alias.to_owned(),
+                mismatches: found,
+                suspects: self.may_override.to_vec(),
+                rolled_back: false,
+            })
+        }
+    }
+
+    /// The proof on a private copy of `bytes` (`ssh -G -F COPY`), before anything is written.
+    fn prove_copy(&self, bytes: &[u8]) -> Result<Proof, SshConfigError> {
+        let staging = tempfile::Builder::new()
+            .prefix("fxconfig-ssh-")
+            .tempdir()
+            .map_err(write_error(&std::env::temp_dir()))?;
+        let copy = staging.path().join("config");
+        crate::files::publish_file(&copy, bytes, 0o600).map_err(write_error(&copy))?;
+        self.prove(Some(&copy), true)
+    }
+}
+
 /// Writes (or, with `check`, works out) the `Host` block of `request` and proves it with
 /// `ssh -G`. Blocking (it runs `ssh`); call it from a worker thread in a GUI.
 ///
@@ -390,43 +596,12 @@ pub fn write_host_block(
     locations: &SshLocations,
 ) -> Result<HostBlockReport, SshConfigError> {
     request.validate()?;
-    let given = match &request.file {
-        Some(file) => absolute(file),
-        None => locations.user_config.clone().ok_or(SshConfigError::NoHome)?,
-    };
-    let is_default = request.file.is_none();
-    if is_default
-        && !request.check
-        && let Some(folder) = given.parent()
-        && !folder.exists()
-    {
-        create_private_folder(folder).map_err(|source| SshConfigError::File {
-            path: folder.to_owned(),
-            source: crate::cfg::CfgError::Write {
-                path: folder.to_owned(),
-                source,
-            },
-        })?;
-    }
-    // A check of a file whose folder does not exist yet (a first ~/.ssh/config) reads it as
-    // empty: there is nothing to lock, and nothing is created.
-    let folder_missing = given
-        .parent()
-        .is_some_and(|folder| !folder.as_os_str().is_empty() && !folder.exists());
-    let mut locked = if request.check && folder_missing {
-        None
-    } else {
-        Some(LockedCfg::open(&given).map_err(file_error(&given))?)
-    };
-    let target = locked
-        .as_ref()
-        .map_or_else(|| given.clone(), |locked| locked.target().to_owned());
-    let existed = locked.as_ref().is_some_and(|locked| locked.current().is_some());
-    let old = locked
-        .as_ref()
-        .and_then(LockedCfg::current)
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default();
+    let Target {
+        mut locked,
+        path: target,
+        existed,
+        old,
+    } = open_target(request, locations)?;
     let mut text = SshConfigText::parse(&old).map_err(|error| SshConfigError::NotText {
         path: target.clone(),
         line: error.line,
@@ -437,169 +612,41 @@ pub fn write_host_block(
         alias: request.alias.clone(),
         hostname: request.hostname.clone(),
     };
-
-    let user_roots: Vec<(PathBuf, Origin)> = locations
-        .user_config
-        .iter()
-        .map(|path| (path.clone(), Origin::User))
-        .collect();
-    let system_roots = vec![(locations.system_config.clone(), Origin::System)];
-    let plain_load = |path: &Path| load_text(path);
-    let plain_reader = Reader {
-        host: &host,
-        home: locations.home.as_deref(),
-        system_dir: locations.system_dir(),
-        load: &plain_load,
-    };
-    let reached = |roots: &[(PathBuf, Origin)]| {
-        plain_reader
-            .files_read(roots)
-            .iter()
-            .any(|path| same_path(path, &target))
-    };
-    let read_by = if locations
-        .user_config
-        .as_deref()
-        .is_some_and(|user| same_path(user, &target))
+    let (read_by, roots) = reading_of(locations, &host, &target);
+    let placement = place_block(
+        &mut text,
+        &request.alias,
+        &settings,
+        (&host, &roots, &target),
+        locations,
+    )?;
+    if placement.moved
+        && let Some(block) = text.host_block(&request.alias)
     {
-        ReadBy::UserConfig
-    } else if reached(&user_roots) {
-        ReadBy::UserInclude
-    } else if same_path(&locations.system_config, &target) || reached(&system_roots) {
-        ReadBy::SystemConfig
-    } else {
-        ReadBy::OnlyWithF
-    };
-    let roots: Vec<(PathBuf, Origin)> = match read_by {
-        ReadBy::OnlyWithF => vec![(target.clone(), Origin::User)],
-        _ => user_roots.iter().chain(&system_roots).cloned().collect(),
-    };
-
-    let mut moved = false;
-    let mut may_override = Vec::new();
-    for attempt in 0..2 {
-        may_override.clear();
-        let current = text.clone();
-        let load = |path: &Path| {
-            if same_path(path, &target) || path == target {
-                Some(current.clone())
-            } else {
-                load_text(path)
-            }
-        };
-        let reader = Reader {
-            host: &host,
-            home: locations.home.as_deref(),
-            system_dir: locations.system_dir(),
-            load: &load,
-        };
-        let own_start = current.host_block(&request.alias).map(|block| block.start);
-        let mut overridden = None;
-        for setting in settings.iter().filter(|s| SINGLE_VALUED.contains(&s.keyword)) {
-            for setter in reader.setters(&roots, setting.keyword) {
-                let own = same_path(&setter.path, &target) && setter.block_start == own_start;
-                if own {
-                    break;
-                }
-                match setter.applies {
-                    Applies::Maybe => may_override.push(format!(
-                        "{}:{} `{}` ({})",
-                        setter.path.display(),
-                        setter.line,
-                        setter.text,
-                        setter.block
-                    )),
-                    _ => {
-                        overridden = Some((setting.keyword, setter));
-                        break;
-                    }
-                }
-            }
-            if overridden.is_some() {
-                break;
-            }
-        }
-        let Some((keyword, setter)) = overridden else {
-            break;
-        };
-        let movable = same_path(&setter.path, &target) && setter.block_start.is_some() && attempt == 0;
-        if movable && text.move_host_block_to_front(&request.alias) {
-            moved = true;
-            continue;
-        }
-        return Err(SshConfigError::Overridden {
-            keyword: keyword.to_owned(),
-            path: setter.path,
-            line: setter.line,
-            text: setter.text,
-            block: setter.block,
-        });
-    }
-    if moved {
         // Line numbers changed with the move: report where each keyword is now.
-        let block = text.host_block(&request.alias);
         for change in &mut changes {
-            if let Some(block) = &block {
-                change.line = (block.start..block.end)
-                    .find(|index| text.directive(*index).is_some_and(|d| d.is(&change.tag)))
-                    .map_or(change.line, |index| index + 1);
-            }
+            change.line = (block.start..block.end)
+                .find(|index| text.directive(*index).is_some_and(|d| d.is(&change.tag)))
+                .map_or(change.line, |index| index + 1);
         }
     }
     let new = text.to_bytes();
     let changed = new != old;
-    let home = locations.home.as_deref();
-    let not_proven = |mismatches: Vec<String>, suspects: &[String], rolled_back: bool| SshConfigError::NotProven {
-        alias: request.alias.clone(),
-        mismatches,
-        suspects: suspects.to_vec(),
-        rolled_back,
+    let prover = Prover {
+        locations,
+        alias: &request.alias,
+        settings: &settings,
+        target: &target,
+        may_override: &placement.may_override,
     };
-    let prove_on = |file: Option<&Path>, on_copy: bool| -> Result<Proof, SshConfigError> {
-        let resolved = resolved::resolve(&locations.ssh, file, &request.alias).map_err(SshConfigError::Ssh)?;
-        let command = match file {
-            Some(_) if on_copy => format!("ssh -G -F <copy of {}> {}", target.display(), request.alias),
-            Some(file) => format!("ssh -G -F {} {}", file.display(), request.alias),
-            None => format!("ssh -G {}", request.alias),
-        };
-        let found = mismatches(&settings, &resolved, home);
-        if found.is_empty() {
-            Ok(proof_of(command, on_copy, &resolved))
-        } else {
-            Err(not_proven(found, &may_override, false))
-        }
+    // Proven before writing where a copy read with -F is read as the file would be; a file ssh
+    // reads through another is proven once written, below.
+    let mut proof = match read_by {
+        ReadBy::UserConfig | ReadBy::OnlyWithF if changed => Some(prover.prove_copy(&new)?),
+        ReadBy::OnlyWithF => Some(prover.prove(Some(&target), false)?),
+        _ if !changed => Some(prover.prove(None, false)?),
+        _ => None,
     };
-
-    let copy_provable = matches!(read_by, ReadBy::UserConfig | ReadBy::OnlyWithF);
-    let mut proof = None;
-    if copy_provable {
-        if changed {
-            let staging = tempfile::Builder::new()
-                .prefix("fxconfig-ssh-")
-                .tempdir()
-                .map_err(|source| SshConfigError::File {
-                    path: std::env::temp_dir(),
-                    source: crate::cfg::CfgError::Write {
-                        path: std::env::temp_dir(),
-                        source,
-                    },
-                })?;
-            let copy = staging.path().join("config");
-            crate::files::publish_file(&copy, &new, 0o600).map_err(|source| SshConfigError::File {
-                path: copy.clone(),
-                source: crate::cfg::CfgError::Write {
-                    path: copy.clone(),
-                    source,
-                },
-            })?;
-            proof = Some(prove_on(Some(&copy), true)?);
-        } else {
-            let file = (read_by == ReadBy::OnlyWithF).then_some(target.as_path());
-            proof = Some(prove_on(file, false)?);
-        }
-    } else if !changed {
-        proof = Some(prove_on(None, false)?);
-    }
 
     let mut backup = None;
     if changed
@@ -613,21 +660,13 @@ pub fn write_host_block(
         #[cfg(unix)]
         if !existed && read_by == ReadBy::SystemConfig {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).map_err(|source| {
-                SshConfigError::File {
-                    path: target.clone(),
-                    source: crate::cfg::CfgError::Write {
-                        path: target.clone(),
-                        source,
-                    },
-                }
-            })?;
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).map_err(write_error(&target))?;
         }
         if proof.is_none() {
-            match prove_on(None, false) {
+            match prover.prove(None, false) {
                 Ok(found) => proof = Some(found),
                 Err(error) => {
-                    let rolled_back = if existed {
+                    let put_back = if existed {
                         locked.write(&old, SaveOptions::default()).is_ok()
                     } else {
                         std::fs::remove_file(&target).is_ok()
@@ -642,7 +681,7 @@ pub fn write_host_block(
                             alias,
                             mismatches,
                             suspects,
-                            rolled_back,
+                            rolled_back: put_back,
                         },
                         other => other,
                     });
@@ -655,12 +694,12 @@ pub fn write_host_block(
         changed,
         check: request.check,
         changes,
-        moved,
+        moved: placement.moved,
         backup,
         read_by,
         keywords: settings.iter().map(|setting| setting.keyword).collect(),
         proof,
-        may_override,
+        may_override: placement.may_override,
         old,
         new,
     })
