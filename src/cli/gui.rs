@@ -1,22 +1,63 @@
 //! `fxconfig gui` and `fxconfig demo`: the desktop app, on a configuration or on the demo.
 //!
-//! A program built with the `gui` feature opens the window itself (`window`); one built
-//! without it, such as `fxconfig-cli.exe`, starts the desktop program beside it with the same
-//! arguments and waits for it (`handoff`).
+//! The `fxconfig` program built with the `gui` feature opens the window itself (`window`).
+//! `fxconfig-cli` (the console twin on Windows), and any program built without the feature,
+//! starts the desktop program beside it with the same arguments and waits for it (`handoff`).
+//! Which one is decided when the program is compiled ([`OPENS_WINDOW`]), so that
+//! `fxconfig-cli` built in the same pass as `fxconfig`, with the same features, links none of
+//! the desktop app's code.
 
 use clap::Args;
 use fxconfig::sim::Fault;
 use std::path::PathBuf;
+use std::time::Instant;
 
-#[cfg(not(feature = "gui"))]
+use super::CommandResult;
+
 mod handoff;
 #[cfg(feature = "gui")]
 mod window;
 
-#[cfg(not(feature = "gui"))]
-pub use handoff::{run_demo, run_gui};
-#[cfg(feature = "gui")]
-pub use window::{run_demo, run_gui};
+/// The program this module is compiled into (`CARGO_BIN_NAME`).
+const PROGRAM: &str = env!("CARGO_BIN_NAME");
+
+/// Whether two strings are equal, at compile time.
+const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut index = 0;
+    while index < a.len() {
+        if a[index] != b[index] {
+            return false;
+        }
+        index += 1;
+    }
+    true
+}
+
+/// Whether this program opens the window itself: `fxconfig` with the `gui` feature; never
+/// `fxconfig-cli`.
+pub const OPENS_WINDOW: bool = cfg!(feature = "gui") && !same_text(PROGRAM, "fxconfig-cli");
+
+/// `gui`: the window, here or in the desktop program beside this one.
+pub fn run_gui(args: &GuiArgs, started: Instant) -> CommandResult {
+    #[cfg(feature = "gui")]
+    if OPENS_WINDOW {
+        return window::run_gui(args, started);
+    }
+    handoff::run_gui(args, started)
+}
+
+/// `demo`: the demo, here or in the desktop program beside this one.
+pub fn run_demo(args: &DemoArgs, started: Instant) -> CommandResult {
+    #[cfg(feature = "gui")]
+    if OPENS_WINDOW {
+        return window::run_demo(args, started);
+    }
+    handoff::run_demo(args, started)
+}
 
 // Arguments of `fxconfig gui`.
 #[derive(Debug, Args, Default)]
