@@ -231,6 +231,7 @@ fn every_screen_is_reached_from_the_keyboard_and_names_its_inputs() {
         (Key::Num4, fxconfig::app::screens::Screen::SshKey),
         (Key::Num5, fxconfig::app::screens::Screen::Troubleshooting),
         (Key::Num6, fxconfig::app::screens::Screen::Pkcs11Module),
+        (Key::Num7, fxconfig::app::screens::Screen::SshClient),
     ];
     for (key, screen) in screens {
         app.ctrl(key);

@@ -103,6 +103,7 @@ fn every_control_of_every_screen_fits_760_by_520() {
         (Key::Num4, "SSH key"),
         (Key::Num5, "Guided troubleshooting"),
         (Key::Num6, "PKCS#11 module"),
+        (Key::Num7, "SSH client"),
     ] {
         app.ctrl(key);
         app.settle();
