@@ -19,9 +19,11 @@ mod handoff;
 mod window;
 
 /// The program this module is compiled into (`CARGO_BIN_NAME`).
+#[cfg(feature = "gui")]
 const PROGRAM: &str = env!("CARGO_BIN_NAME");
 
 /// Whether two strings are equal, at compile time.
+#[cfg(feature = "gui")]
 const fn same_text(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
@@ -37,9 +39,10 @@ const fn same_text(a: &str, b: &str) -> bool {
     true
 }
 
-/// Whether this program opens the window itself: `fxconfig` with the `gui` feature; never
-/// `fxconfig-cli`.
-pub const OPENS_WINDOW: bool = cfg!(feature = "gui") && !same_text(PROGRAM, "fxconfig-cli");
+/// Whether this program (built with the `gui` feature) opens the window itself: `fxconfig`
+/// does, `fxconfig-cli` never.
+#[cfg(feature = "gui")]
+pub const OPENS_WINDOW: bool = !same_text(PROGRAM, "fxconfig-cli");
 
 /// `gui`: the window, here or in the desktop program beside this one.
 pub fn run_gui(args: &GuiArgs, started: Instant) -> CommandResult {
