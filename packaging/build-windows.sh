@@ -2,8 +2,8 @@
 # Builds target/dist/fxconfig-<version>-windows-x86_64.zip from this checkout: a cross build for
 # x86_64-pc-windows-gnu with Debian's mingw-w64 of
 #   fxconfig.exe      the GUI-subsystem program (double-click: no console window), and
-#   fxconfig-cli.exe  the console-subsystem command line for cmd and PowerShell, which links none
-#                     of the desktop app (its `gui` and `demo` start fxconfig.exe: src/cli/gui.rs),
+#   fxconfig-cli.exe  the console-subsystem command line for cmd and PowerShell, built without
+#                     the desktop app (its `gui` and `demo` start fxconfig.exe),
 # both with the icon and the DPI-aware manifest embedded by build.rs, zipped with README.md and
 # the licences, and into the Windows Installer package target/dist/fxconfig-<version>-x86_64.msi
 # (Debian's wixl, from packaging/windows/fxconfig.wxs): the same two programs, built once.
@@ -21,10 +21,10 @@ for tool in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres zip wixl; do
   command -v "$tool" > /dev/null || fail "$tool is missing: run packaging/system-deps.sh"
 done
 
-# Both programs in one pass over the dependencies: fxconfig-cli is compiled with the same features,
-# and decides when compiled that it hands the window to fxconfig.exe, so none of the app is linked.
-step "release build of fxconfig.exe and fxconfig-cli.exe $version"
-cargo build --profile ship --locked --target "$target" --bin fxconfig --bin fxconfig-cli
+step "release build of fxconfig.exe (the desktop app) $version"
+cargo build --profile ship --locked --target "$target" --bin fxconfig
+step "release build of fxconfig-cli.exe (the command line alone, without the gui feature) $version"
+cargo build --profile ship --locked --target "$target" --bin fxconfig-cli --no-default-features
 build_dir=$target_dir/$target/ship
 
 work=$(mktemp -d)
