@@ -53,6 +53,40 @@ fn third_key_pub(hsm: &Hsm) -> (std::path::PathBuf, String) {
     (path, line)
 }
 
+/// `fxconfig check --json` on the token with `--ssh hsm` from `config` and `--pubkey identity`
+/// (and the server's known_hosts when given): every check's result, by id.
+fn ssh_checks(hsm: &Hsm, config: &Path, identity: &Path, known_hosts: Option<&Path>) -> Vec<Value> {
+    let mut command = hsm.command(FXCONFIG);
+    command
+        .args([
+            "check",
+            "--json",
+            "--module",
+            SOFTHSM,
+            "--pin-env",
+            "TEST_PIN",
+            "--ssh",
+            "hsm",
+        ])
+        .arg("--ssh-config")
+        .arg(config)
+        .arg("--pubkey")
+        .arg(identity)
+        .env("TEST_PIN", PIN)
+        .env_remove("SSH_AUTH_SOCK");
+    if let Some(known_hosts) = known_hosts {
+        command.arg("--ssh-known-hosts").arg(known_hosts);
+    }
+    let output = command.output().unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    json["checks"].as_array().unwrap().clone()
+}
+
+/// The result of check `id` among `checks`.
+fn find(checks: &[Value], id: &str) -> Value {
+    checks.iter().find(|check| check["id"] == id).cloned().unwrap()
+}
+
 #[test]
 fn a_hostile_user_config_keeps_every_other_byte_and_a_second_run_writes_nothing() {
     let hsm = Hsm::new();
@@ -256,33 +290,7 @@ fn ssh_alias_logs_in_with_the_token_key_and_offers_the_exported_one_alone() {
     // fxconfig's own checks say the same: through the alias, ssh.config sees the restriction,
     // ssh.keys finds the exported key among the three and offered alone, and ssh.login logs
     // in through the alias's block (no -I).
-    let checks = |config: &Path| -> Vec<Value> {
-        let output = hsm
-            .command(FXCONFIG)
-            .args([
-                "check",
-                "--json",
-                "--module",
-                SOFTHSM,
-                "--pin-env",
-                "TEST_PIN",
-                "--ssh",
-                "hsm",
-            ])
-            .arg("--ssh-config")
-            .arg(config)
-            .arg("--pubkey")
-            .arg(&identity)
-            .arg("--ssh-known-hosts")
-            .arg(&sshd.known_hosts)
-            .env("TEST_PIN", PIN)
-            .env_remove("SSH_AUTH_SOCK")
-            .output()
-            .unwrap();
-        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
-        json["checks"].as_array().unwrap().clone()
-    };
-    let find = |checks: &[Value], id: &str| checks.iter().find(|c| c["id"] == id).cloned().unwrap();
+    let checks = |config: &Path| ssh_checks(&hsm, config, &identity, Some(&sshd.known_hosts));
     let restricted_checks = checks(&restricted);
     let config = find(&restricted_checks, "ssh.config");
     assert_eq!(config["status"], "pass", "{config}");
@@ -373,34 +381,7 @@ fn a_certificate_of_the_token_key_is_named_and_one_of_another_key_is_flagged() {
         );
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         assert_eq!(resolved(&file, "certificatefile"), [certificate.display().to_string()]);
-        let output = hsm
-            .command(FXCONFIG)
-            .args([
-                "check",
-                "--json",
-                "--module",
-                SOFTHSM,
-                "--pin-env",
-                "TEST_PIN",
-                "--ssh",
-                "hsm",
-            ])
-            .arg("--ssh-config")
-            .arg(&file)
-            .arg("--pubkey")
-            .arg(&identity)
-            .env("TEST_PIN", PIN)
-            .env_remove("SSH_AUTH_SOCK")
-            .output()
-            .unwrap();
-        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
-        json["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|check| check["id"] == "ssh.keys")
-            .cloned()
-            .unwrap()
+        find(&ssh_checks(&hsm, &file, &identity, None), "ssh.keys")
     };
     let with_good = keys_check(&good);
     assert_eq!(with_good["status"], "pass", "{with_good}");

@@ -14,7 +14,7 @@ use super::ScreenContext;
 use crate::app::features::ssh_client::{AgentOutcome, SshClientCommand};
 use crate::pkcs11::ssh::Shell;
 use crate::sshclient::agent::AgentPrediction;
-use crate::sshclient::daily::DailyUse;
+use crate::sshclient::daily::{DailyCommand, DailyUse};
 use crate::sshclient::{HostBlockRequest, ReadBy};
 
 /// The id of the alias field.
@@ -54,6 +54,8 @@ pub struct SshClientView {
     pub identity: String,
     /// The ssh_config file as typed; empty for ~/.ssh/config.
     pub file: String,
+    /// The daily commands (POSIX, PowerShell) and the inputs they were made for.
+    pub daily: Option<(String, [Vec<DailyCommand>; 2])>,
 }
 
 fn optional(text: &str) -> Option<String> {
@@ -238,8 +240,19 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut SshClientView, out: 
         library: &library,
         ssh_config: ssh_config.as_deref(),
     };
-    for (shell, title) in [(Shell::Posix, "Linux shell"), (Shell::PowerShell, "Windows PowerShell")] {
-        let commands = daily.commands(shell);
+    // The commands look at the files (links resolved, which file the library reads): worked out
+    // again only when what they are about changes, not on every frame.
+    let key = format!("{daily:?}");
+    if view.daily.as_ref().is_some_and(|(made_for, _)| *made_for != key) {
+        view.daily = None;
+    }
+    let (_, daily_commands) = view.daily.get_or_insert_with(|| {
+        (
+            key,
+            [Shell::Posix, Shell::PowerShell].map(|shell| daily.commands(shell)),
+        )
+    });
+    for (commands, title) in daily_commands.iter().zip(["Linux shell", "Windows PowerShell"]) {
         ui.label(RichText::new(title).strong());
         let text = commands
             .iter()
