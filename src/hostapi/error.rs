@@ -4,6 +4,7 @@ use std::fmt;
 
 use rustls::pki_types::CertificateDer;
 
+use super::observe::{ExcryptExchange, TlsAttempt};
 use crate::remedy::Explain;
 
 /// The step of the connection a failure belongs to; each is one doctor check. Stages
@@ -186,6 +187,8 @@ pub struct HostApiError {
 struct Extras {
     verified_server_chain: Option<Vec<CertificateDer<'static>>>,
     other_client: Option<String>,
+    tls_attempts: Vec<TlsAttempt>,
+    exchange: Option<ExcryptExchange>,
 }
 
 impl HostApiError {
@@ -231,6 +234,43 @@ impl HostApiError {
     pub(crate) fn with_other_client(mut self, finding: impl Into<String>) -> Self {
         self.extras.get_or_insert_default().other_client = Some(finding.into());
         self
+    }
+
+    /// Records a handshake attempt made on the way to this failure.
+    pub(crate) fn with_tls_attempt(mut self, attempt: TlsAttempt) -> Self {
+        self.extras.get_or_insert_default().tls_attempts.push(attempt);
+        self
+    }
+
+    /// Records the handshake attempts made before this failure, in front of any it holds.
+    pub(crate) fn with_earlier_tls_attempts(mut self, earlier: Vec<TlsAttempt>) -> Self {
+        let extras = self.extras.get_or_insert_default();
+        let later = std::mem::replace(&mut extras.tls_attempts, earlier);
+        extras.tls_attempts.extend(later);
+        self
+    }
+
+    /// Records the Excrypt exchange that ended in this failure.
+    pub(crate) fn with_exchange(mut self, exchange: ExcryptExchange) -> Self {
+        self.extras.get_or_insert_default().exchange = Some(exchange);
+        self
+    }
+
+    /// The handshake attempts made before the failure, as the wire showed them (for a
+    /// capture); empty when the failure came before TLS.
+    pub fn tls_attempts(&self) -> &[TlsAttempt] {
+        self.extras.as_ref().map_or(&[], |extras| extras.tls_attempts.as_slice())
+    }
+
+    /// The Excrypt exchange, when the failure came during it.
+    pub fn exchange(&self) -> Option<&ExcryptExchange> {
+        self.extras.as_ref()?.exchange.as_ref()
+    }
+
+    /// The raw cause when it is a rustls error.
+    pub(crate) fn rustls_cause(&self) -> Option<&rustls::Error> {
+        let cause: &(dyn std::error::Error + 'static) = self.source.as_deref()?;
+        cause.downcast_ref::<rustls::Error>()
     }
 
     /// What the other client found (see [`super::TlsClient`]), when both tried.

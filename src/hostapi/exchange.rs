@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::answer::{self, Judgement, Refusal};
 use super::error::{ErrorKind, HostApiError, Stage};
 use super::frame::{self, Frame, FrameError};
+use super::observe::ExcryptExchange;
 use crate::display;
 
 /// The KMES answer to an ECHO that is not a refusal.
@@ -21,6 +22,23 @@ pub struct EchoReply {
     /// The status (`AN`) when it is neither `Y`, `N` nor `P`: the answer is not known to
     /// be a success. `None` when the status is `Y` or absent.
     pub unknown_status: Option<String>,
+    /// The exchange as the wire showed it: the request and every byte received with its
+    /// arrival time (for a capture).
+    pub exchange: Option<ExcryptExchange>,
+}
+
+/// Attaches the recorded `exchange` to the reply or to the failure.
+pub(super) fn with_exchange(
+    result: Result<EchoReply, HostApiError>,
+    exchange: ExcryptExchange,
+) -> Result<EchoReply, HostApiError> {
+    match result {
+        Ok(mut reply) => {
+            reply.exchange = Some(exchange);
+            Ok(reply)
+        }
+        Err(error) => Err(error.with_exchange(exchange)),
+    }
 }
 
 /// The longest single socket wait. The kernel rounds long socket timeouts up
@@ -91,6 +109,7 @@ pub(super) fn finish_echo(bytes: &[u8]) -> Result<EchoReply, HostApiError> {
         frame,
         raw,
         unknown_status,
+        exchange: None,
     })
 }
 

@@ -20,11 +20,12 @@ use openssl::error::ErrorStack;
 use openssl::nid::Nid;
 use openssl::pkey::{Id, PKey};
 use openssl::ssl::{
-    ErrorCode, HandshakeError, MidHandshakeSslStream, Ssl, SslContext, SslMethod, SslStream, SslVerifyMode, SslVersion,
+    ErrorCode, HandshakeError, MidHandshakeSslStream, Ssl, SslContext, SslMethod, SslRef, SslStream, SslVerifyMode,
+    SslVersion,
 };
-use openssl::stack::Stack;
+use openssl::stack::{Stack, StackRef, Stackable};
 use openssl::x509::store::X509StoreBuilder;
-use openssl::x509::{X509, X509PurposeId, X509StoreContext, X509VerifyResult};
+use openssl::x509::{X509, X509Name, X509PurposeId, X509StoreContext, X509VerifyResult};
 use rustls::pki_types::CertificateDer;
 
 use super::error::{ErrorKind, HostApiError, Stage};
@@ -32,6 +33,10 @@ use super::exchange::{self, EchoReply};
 use super::frame::{self, Scan};
 use super::materials::TlsMaterials;
 use super::net::bare_host;
+use super::observe::{
+    AlertDirection, AlertPoint, AlertSeen, AttemptClient, ESTABLISHED, Ending, ExchangeRecorder, TlsAttempt,
+    certificate_pem, millis, request_seen,
+};
 
 /// The cipher list: OpenSSL's default suites at security level 0, where OpenSSL 3 allows
 /// what OpenSSL 1.x allowed at its default level 1 (TLS 1.0/1.1, SHA-1 signatures).
@@ -49,6 +54,7 @@ pub(super) struct LegacySession {
     pub(super) peer_chain: Vec<CertificateDer<'static>>,
     pub(super) client_cert_requested: bool,
     pub(super) weaknesses: Vec<String>,
+    pub(super) attempt: TlsAttempt,
 }
 
 fn failure(stage: Stage, kind: ErrorKind) -> HostApiError {
@@ -103,19 +109,95 @@ fn context(materials: &TlsMaterials) -> Result<SslContext, HostApiError> {
     Ok(builder.build())
 }
 
-/// Whether the server sent a CertificateRequest: OpenSSL keeps the CA names it carried
-/// (an empty list when it named none) and has no list when no request came.
+/// The CA names of the server's CertificateRequest, DER, when one came: OpenSSL keeps the
+/// names it carried (an empty list when it named none) and has no list when no request came.
 #[allow(unsafe_code)]
-fn certificate_requested(stream: &SslStream<TcpStream>) -> bool {
+fn requested_ca_names(ssl: &SslRef) -> Option<Vec<Vec<u8>>> {
     unsafe extern "C" {
-        fn SSL_get_client_CA_list(ssl: *const std::ffi::c_void) -> *const std::ffi::c_void;
+        fn SSL_get_client_CA_list(ssl: *const std::ffi::c_void) -> *mut std::ffi::c_void;
     }
-    let ssl = stream.ssl().as_ptr().cast::<std::ffi::c_void>().cast_const();
-    // SAFETY: `ssl` is a live SSL object owned by `stream`, borrowed for this call; the
-    // function only reads it and returns a pointer into it, which is compared with null and
-    // never dereferenced.
-    let list = unsafe { SSL_get_client_CA_list(ssl) };
-    !list.is_null()
+    let pointer = ssl.as_ptr().cast::<std::ffi::c_void>().cast_const();
+    // SAFETY: `pointer` is a live SSL object borrowed for this call; the function only reads
+    // it and returns a pointer to a stack it owns, or null.
+    let list = unsafe { SSL_get_client_CA_list(pointer) };
+    if list.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null result is the SSL object's STACK_OF(X509_NAME), which lives as long
+    // as `ssl`; it is only read here, within that borrow.
+    let names = unsafe { StackRef::<X509Name>::from_ptr(list.cast::<<X509Name as Stackable>::StackType>()) };
+    Some(names.iter().filter_map(|name| name.to_der().ok()).collect())
+}
+
+/// The alert an OpenSSL reason text says the server sent, such as `unknown_ca` from
+/// `tlsv1 alert unknown ca`.
+fn received_alert(said: &str) -> Option<String> {
+    let (_, after) = said.split_once(" alert ")?;
+    let name = after.split(';').next().unwrap_or(after).trim();
+    (!name.is_empty()).then(|| name.replace(' ', "_"))
+}
+
+/// The alert OpenSSL sends when it refuses the server's chain.
+fn refusal_alert(verify: X509VerifyResult) -> &'static str {
+    match verify_kind(verify) {
+        ErrorKind::UnknownIssuer => "unknown_ca",
+        ErrorKind::ServerCertExpired => "certificate_expired",
+        _ => "bad_certificate",
+    }
+}
+
+/// The record of one attempt, read from `ssl` once it ended; `said` is OpenSSL's reasons,
+/// `error` how it failed.
+fn attempt_of(ssl: &SslRef, identity: bool, started: Instant, said: &str, error: Option<&HostApiError>) -> TlsAttempt {
+    let mut attempt = TlsAttempt::new(AttemptClient::Compatibility);
+    let cipher = ssl.current_cipher();
+    if let Some(cipher) = cipher {
+        attempt.cipher_suite = Some(cipher.standard_name().unwrap_or(cipher.name()).to_owned());
+        attempt.openssl_cipher = Some(cipher.name().to_owned());
+        attempt.version = Some(ssl.version_str().to_owned());
+    }
+    attempt.server_chain_pem = ssl
+        .peer_cert_chain()
+        .map(|stack| {
+            stack
+                .iter()
+                .filter_map(|cert| cert.to_der().ok())
+                .map(|der| certificate_pem(&der))
+                .collect()
+        })
+        .unwrap_or_default();
+    let verify = ssl.verify_result();
+    attempt.server_chain_accepted = !attempt.server_chain_pem.is_empty()
+        && verify == X509VerifyResult::OK
+        && error.is_none_or(|error| error.stage() != Stage::ServerCert);
+    attempt.certificate_request = requested_ca_names(ssl).map(|names| {
+        let borrowed: Vec<&[u8]> = names.iter().map(Vec::as_slice).collect();
+        request_seen(&borrowed, Vec::new())
+    });
+    attempt.client_certificate_sent = attempt.certificate_request.is_some() && identity;
+    attempt.ms = millis(started.elapsed());
+    let point = if cipher.is_some() {
+        AlertPoint::Handshake
+    } else {
+        AlertPoint::BeforeServerHello
+    };
+    attempt.alert = if let Some(description) = received_alert(said) {
+        Some((AlertDirection::Received, description))
+    } else if !attempt.server_chain_pem.is_empty() && verify != X509VerifyResult::OK {
+        Some((AlertDirection::Sent, refusal_alert(verify).to_owned()))
+    } else {
+        None
+    }
+    .map(|(direction, description)| AlertSeen {
+        direction,
+        description,
+        point,
+        at_ms: attempt.ms,
+    });
+    attempt.server_answered =
+        cipher.is_some() || attempt.alert.is_some() || !attempt.server_chain_pem.is_empty() || !said.is_empty();
+    attempt.outcome = error.map_or_else(|| ESTABLISHED.to_owned(), ToString::to_string);
+    attempt
 }
 
 /// What OpenSSL 1.x at its default security level 1 refuses in a chain that OpenSSL 3 at
@@ -353,7 +435,8 @@ pub(super) fn handshake(
     materials: &TlsMaterials,
     timeout: Duration,
 ) -> Result<LegacySession, HostApiError> {
-    let deadline = Instant::now() + timeout;
+    let started = Instant::now();
+    let deadline = started + timeout;
     let context = context(materials)?;
     let mut ssl = Ssl::new(&context).map_err(|e| failure(Stage::Handshake, ErrorKind::TlsFailure).with_source(e))?;
     let host = bare_host(server_name);
@@ -372,17 +455,20 @@ pub(super) fn handshake(
             Ok(stream) => break stream,
             Err(HandshakeError::WouldBlock(mid)) => {
                 if Instant::now() >= deadline {
-                    return Err(
-                        failure(Stage::Handshake, ErrorKind::HandshakeTimeout).with_source(io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            format!("the peer sent nothing more within {} ms", timeout.as_millis()),
-                        )),
-                    );
+                    let error = failure(Stage::Handshake, ErrorKind::HandshakeTimeout).with_source(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("the peer sent nothing more within {} ms", timeout.as_millis()),
+                    ));
+                    let record = attempt_of(mid.ssl(), identity, started, "", Some(&error));
+                    return Err(error.with_tls_attempt(record));
                 }
                 attempt = MidHandshakeSslStream::handshake(mid);
             }
             Err(HandshakeError::Failure(mid)) => {
-                return Err(classify_handshake(mid.ssl(), mid.error(), identity, timeout));
+                let error = classify_handshake(mid.ssl(), mid.error(), identity, timeout);
+                let said = mid.error().ssl_error().map(reasons).unwrap_or_default();
+                let record = attempt_of(mid.ssl(), identity, started, &said, Some(&error));
+                return Err(error.with_tls_attempt(record));
             }
             Err(HandshakeError::SetupFailure(error)) => {
                 return Err(failure(Stage::Handshake, ErrorKind::TlsFailure).with_source(error));
@@ -395,7 +481,9 @@ pub(super) fn handshake(
         .map(|stack| stack.iter().map(|cert| cert.to_owned()).collect())
         .unwrap_or_default();
     if let Some(refusal) = level_one_refusal(&chain) {
-        return Err(failure(Stage::ServerCert, ErrorKind::BadServerCert).with_detail(refusal));
+        let error = failure(Stage::ServerCert, ErrorKind::BadServerCert).with_detail(refusal);
+        let record = attempt_of(stream.ssl(), identity, started, "", Some(&error));
+        return Err(error.with_tls_attempt(record));
     }
     let peer_chain = chain
         .iter()
@@ -413,7 +501,8 @@ pub(super) fn handshake(
         protocol,
         cipher,
         peer_chain,
-        client_cert_requested: certificate_requested(&stream),
+        client_cert_requested: requested_ca_names(stream.ssl()).is_some(),
+        attempt: attempt_of(stream.ssl(), identity, started, "", None),
         stream,
     })
 }
@@ -439,26 +528,53 @@ pub(super) fn echo(session: &mut LegacySession, identity: bool, timeout: Duratio
         }
     }
     let _ = stream.flush();
+    let mut recorder = ExchangeRecorder::start(&request);
+    let (result, ending) = read_answer(stream, identity, timeout, deadline, &mut recorder);
+    exchange::with_exchange(result, recorder.finish(ending))
+}
+
+/// Reads the answer to the request just written, noting what arrives in `recorder`.
+fn read_answer(
+    stream: &mut SslStream<TcpStream>,
+    identity: bool,
+    timeout: Duration,
+    deadline: Instant,
+    recorder: &mut ExchangeRecorder,
+) -> (Result<EchoReply, HostApiError>, Ending) {
     let mut answer = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
         match stream.ssl_read(&mut chunk) {
-            Ok(0) => return Err(exchange::closed_early(&answer)),
+            Ok(0) => return (Err(exchange::closed_early(&answer)), Ending::Closed),
             Ok(read) => {
+                recorder.received(&chunk[..read]);
                 answer.extend_from_slice(&chunk[..read]);
                 match frame::scan(&answer) {
-                    Ok(Scan::Complete(len)) => return exchange::finish_echo(&answer[..len]),
+                    Ok(Scan::Complete(len)) => return (exchange::finish_echo(&answer[..len]), Ending::Answered),
                     Ok(Scan::NeedMore) => {}
-                    Err(e) => return Err(exchange::frame_failure(e, &answer)),
+                    Err(e) => return (Err(exchange::frame_failure(e, &answer)), Ending::ClientStopped),
                 }
             }
-            Err(error) if error.code() == ErrorCode::ZERO_RETURN => return Err(exchange::closed_early(&answer)),
+            Err(error) if error.code() == ErrorCode::ZERO_RETURN => {
+                return (Err(exchange::closed_early(&answer)), Ending::CleanClose);
+            }
             Err(error) if error.code() == ErrorCode::WANT_READ || error.io_error().is_some_and(is_timeout) => {
                 if Instant::now() >= deadline {
-                    return Err(exchange::answer_timeout(&answer, timeout));
+                    return (Err(exchange::answer_timeout(&answer, timeout)), Ending::TimedOut);
                 }
             }
-            Err(error) => return Err(read_failure(stream.ssl(), &error, identity, &answer)),
+            Err(error) => {
+                let said = error.ssl_error().map(reasons).unwrap_or_default();
+                let ending = if let Some(alert) = received_alert(&said) {
+                    recorder.alert(alert);
+                    Ending::Alert
+                } else if let Some(io_error) = error.io_error() {
+                    super::tls::io_ending(io_error)
+                } else {
+                    Ending::Closed
+                };
+                return (Err(read_failure(stream.ssl(), &error, identity, &answer)), ending);
+            }
         }
     }
 }

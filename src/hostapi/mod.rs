@@ -56,6 +56,7 @@ pub mod frame;
 mod legacy;
 mod materials;
 mod net;
+pub mod observe;
 mod tls;
 
 use std::net::{SocketAddr, TcpStream};
@@ -134,10 +135,13 @@ pub fn handshake_like_library(
             return match legacy::verify_chain(&materials.roots, &session.peer_chain) {
                 Ok(()) => Ok(session),
                 Err(error) => {
+                    let attempts = session.attempts.clone();
                     session.close();
-                    Err(error.with_other_client(
-                        "the modern client (rustls) accepts this chain, but fxpkcs11's OpenSSL verifies it this way",
-                    ))
+                    Err(error
+                        .with_other_client(
+                            "the modern client (rustls) accepts this chain, but fxpkcs11's OpenSSL verifies it this way",
+                        )
+                        .with_earlier_tls_attempts(attempts))
                 }
             };
         }
@@ -147,20 +151,31 @@ pub fn handshake_like_library(
     let Ok(tcp) = connect(addrs, timeout) else {
         return Err(modern);
     };
+    let modern_attempts = modern.tls_attempts().to_vec();
     match legacy::handshake(tcp, server_name, materials, timeout) {
-        Ok(session) => Ok(TlsSession::compatibility(
-            session,
-            server_name,
-            modern.to_string(),
-            materials.client.is_some(),
-        )),
+        Ok(session) => {
+            let mut attempts = modern_attempts;
+            attempts.push(session.attempt.clone());
+            Ok(TlsSession::compatibility(
+                session,
+                server_name,
+                modern.to_string(),
+                materials.client.is_some(),
+                attempts,
+            ))
+        }
         Err(compatible) if compatible.stage() > modern.stage() => {
             let finding = format!("the modern client (rustls) failed earlier: {modern}");
-            Err(compatible.with_other_client(finding))
+            Err(compatible
+                .with_other_client(finding)
+                .with_earlier_tls_attempts(modern_attempts))
         }
         Err(compatible) => {
             let finding = format!("the OpenSSL 1.x-compatible client failed too: {compatible}");
-            Err(modern.with_other_client(finding))
+            let later = compatible.tls_attempts().to_vec();
+            Err(later
+                .into_iter()
+                .fold(modern.with_other_client(finding), HostApiError::with_tls_attempt))
         }
     }
 }

@@ -24,6 +24,10 @@ use super::exchange::{EchoReply, WAIT_SLICE, answer_timeout, closed_early, finis
 use super::frame::{self, Scan};
 use super::materials::TlsMaterials;
 use super::net::bare_host;
+use super::observe::{
+    AlertDirection, AlertPoint, AlertSeen, AttemptClient, CertificateRequestSeen, ESTABLISHED, Ending, ExchangeRecorder,
+    TlsAttempt, chain_pem, millis, request_seen,
+};
 
 /// The client certificate resolver: hands out the configured identity and
 /// records whether the server asked for one at all.
@@ -31,6 +35,14 @@ struct RecordingResolver {
     identity: Option<Arc<CertifiedKey>>,
     requested: AtomicBool,
     sent: AtomicBool,
+    request: Mutex<Option<CertificateRequestSeen>>,
+}
+
+impl RecordingResolver {
+    /// What the server's CertificateRequest asked for, when one came.
+    fn request(&self) -> Option<CertificateRequestSeen> {
+        self.request.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
 }
 
 impl fmt::Debug for RecordingResolver {
@@ -44,8 +56,10 @@ impl fmt::Debug for RecordingResolver {
 }
 
 impl ResolvesClientCert for RecordingResolver {
-    fn resolve(&self, _root_hint_subjects: &[&[u8]], sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+    fn resolve(&self, root_hint_subjects: &[&[u8]], sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
         self.requested.store(true, Ordering::SeqCst);
+        let schemes = sigschemes.iter().map(|scheme| format!("{scheme:?}")).collect();
+        *self.request.lock().unwrap_or_else(PoisonError::into_inner) = Some(request_seen(root_hint_subjects, schemes));
         let identity = self
             .identity
             .as_ref()
@@ -72,6 +86,7 @@ impl ResolvesClientCert for RecordingResolver {
 struct RecordingVerifier {
     roots: RootCertStore,
     provider: Arc<CryptoProvider>,
+    presented: Mutex<Option<Vec<CertificateDer<'static>>>>,
     accepted: Mutex<Option<Vec<CertificateDer<'static>>>>,
     name_mismatch: Mutex<Option<String>>,
 }
@@ -88,6 +103,11 @@ impl RecordingVerifier {
     /// The chain accepted in this handshake, end entity first.
     fn accepted(&self) -> Option<Vec<CertificateDer<'static>>> {
         self.accepted.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The chain the server presented in this handshake, accepted or not.
+    fn presented(&self) -> Option<Vec<CertificateDer<'static>>> {
+        self.presented.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Why the accepted certificate does not name the host, when it does not.
@@ -108,6 +128,11 @@ impl ServerCertVerifier for RecordingVerifier {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let presented = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|cert| cert.clone().into_owned())
+            .collect();
+        *self.presented.lock().unwrap_or_else(PoisonError::into_inner) = Some(presented);
         let parsed = ParsedCertificate::try_from(end_entity)?;
         rustls::client::verify_server_cert_signed_by_trust_anchor(
             &parsed,
@@ -203,6 +228,9 @@ pub struct TlsSession {
     /// RSA key exchange, a SHA-1 signature, a short RSA key), each named; empty for the
     /// connections the modern client makes.
     pub weaknesses: Vec<String>,
+    /// The handshake attempts that led to this session, as the wire showed them (for a
+    /// capture): the modern client's, and the compatibility client's when it was needed.
+    pub attempts: Vec<TlsAttempt>,
     transport: Transport,
 }
 
@@ -218,6 +246,7 @@ impl fmt::Debug for TlsSession {
             .field("client", &self.client)
             .field("modern_refusal", &self.modern_refusal)
             .field("weaknesses", &self.weaknesses)
+            .field("attempts", &self.attempts.len())
             .finish_non_exhaustive()
     }
 }
@@ -244,6 +273,7 @@ impl TlsSession {
         server_name: &str,
         modern_refusal: String,
         identity: bool,
+        attempts: Vec<TlsAttempt>,
     ) -> TlsSession {
         let name_mismatch = session.peer_chain.first().and_then(|leaf| {
             let parsed = ParsedCertificate::try_from(leaf).ok()?;
@@ -262,6 +292,7 @@ impl TlsSession {
             client: TlsClient::Compatibility,
             modern_refusal: Some(modern_refusal),
             weaknesses: session.weaknesses.clone(),
+            attempts,
             transport: Transport::Compatibility(Box::new(session)),
         }
     }
@@ -291,6 +322,7 @@ fn server_verifier(
     Ok(RecordingVerifier {
         roots,
         provider: Arc::clone(provider),
+        presented: Mutex::new(None),
         accepted: Mutex::new(None),
         name_mismatch: Mutex::new(None),
     })
@@ -560,13 +592,15 @@ pub fn handshake(
     materials: &TlsMaterials,
     timeout: Duration,
 ) -> Result<TlsSession, HostApiError> {
-    let deadline = Instant::now() + timeout;
+    let started = Instant::now();
+    let deadline = started + timeout;
     let provider = provider();
     let name = self::server_name(server_name)?;
     let resolver = Arc::new(RecordingResolver {
         identity: load_identity(materials, &provider)?,
         requested: AtomicBool::new(false),
         sent: AtomicBool::new(false),
+        request: Mutex::new(None),
     });
     let verifier = Arc::new(server_verifier(materials, &provider)?);
     let config = client_config(provider, Arc::clone(&verifier), Arc::clone(&resolver))?;
@@ -574,11 +608,22 @@ pub fn handshake(
         .map_err(|e| HostApiError::new(Stage::Handshake, ErrorKind::TlsFailure).with_source(e))?;
     let mut stream = StreamOwned::new(conn, tcp);
 
-    if let Err(error) = complete_handshake(&mut stream, &resolver, deadline, timeout) {
-        return Err(match verifier.accepted() {
+    let mut answered = false;
+    let result = complete_handshake(&mut stream, &resolver, deadline, timeout, &mut answered);
+    let wire = Wire {
+        stream: &stream,
+        resolver: &resolver,
+        verifier: &verifier,
+        started,
+        answered,
+    };
+    let attempt = wire.attempt(result.as_ref().err());
+    if let Err(error) = result {
+        let error = match verifier.accepted() {
             Some(chain) if error.stage() != Stage::ServerCert => error.with_verified_server_chain(chain),
             _ => error,
-        });
+        };
+        return Err(error.with_tls_attempt(attempt));
     }
 
     Ok(TlsSession {
@@ -586,12 +631,7 @@ pub fn handshake(
         cipher: stream
             .conn
             .negotiated_cipher_suite()
-            .map(|suite| {
-                suite
-                    .suite()
-                    .as_str()
-                    .map_or_else(|| format!("{:?}", suite.suite()), str::to_owned)
-            })
+            .map(suite_name)
             .unwrap_or_else(|| "unknown".into()),
         peer_chain: stream.conn.peer_certificates().map(<[_]>::to_vec).unwrap_or_default(),
         client_cert_sent: resolver.sent.load(Ordering::SeqCst),
@@ -600,6 +640,7 @@ pub fn handshake(
         client: TlsClient::Modern,
         modern_refusal: None,
         weaknesses: Vec::new(),
+        attempts: vec![attempt],
         transport: Transport::Modern {
             resolver,
             stream: Box::new(stream),
@@ -607,12 +648,73 @@ pub fn handshake(
     })
 }
 
-/// Exchanges handshake records until the handshake is done and our last flight is sent.
+/// A cipher suite by its standard name.
+fn suite_name(suite: rustls::SupportedCipherSuite) -> String {
+    suite
+        .suite()
+        .as_str()
+        .map_or_else(|| format!("{:?}", suite.suite()), str::to_owned)
+}
+
+/// What one handshake of the modern client showed, read once it ended.
+struct Wire<'a> {
+    stream: &'a Stream,
+    resolver: &'a RecordingResolver,
+    verifier: &'a RecordingVerifier,
+    started: Instant,
+    answered: bool,
+}
+
+impl Wire<'_> {
+    /// The attempt's record; `error` is how it failed, if it did.
+    fn attempt(&self, error: Option<&HostApiError>) -> TlsAttempt {
+        let mut attempt = TlsAttempt::new(AttemptClient::Modern);
+        let version = self.stream.conn.protocol_version();
+        attempt.version = version.map(|v| protocol_label(Some(v)));
+        attempt.cipher_suite = self.stream.conn.negotiated_cipher_suite().map(suite_name);
+        attempt.server_chain_pem = self.verifier.presented().map(|c| chain_pem(&c)).unwrap_or_default();
+        attempt.server_chain_accepted = self.verifier.accepted().is_some();
+        attempt.certificate_request = self.resolver.request();
+        attempt.client_certificate_sent = self.resolver.sent.load(Ordering::SeqCst);
+        attempt.server_answered = self.answered;
+        attempt.ms = millis(self.started.elapsed());
+        attempt.alert = error.and_then(|error| alert_seen(error, version.is_some(), attempt.ms));
+        attempt.outcome = error.map_or_else(|| ESTABLISHED.to_owned(), ToString::to_string);
+        attempt
+    }
+}
+
+/// The alert behind a failure of the modern client: the one it received, or the one it
+/// sent for a certificate or message it refused.
+fn alert_seen(error: &HostApiError, server_hello_seen: bool, at_ms: u64) -> Option<AlertSeen> {
+    let point = if server_hello_seen {
+        AlertPoint::Handshake
+    } else {
+        AlertPoint::BeforeServerHello
+    };
+    let (direction, alert) = match error.rustls_cause()? {
+        rustls::Error::AlertReceived(alert) => (AlertDirection::Received, *alert),
+        rustls::Error::InvalidCertificate(cert) => (AlertDirection::Sent, AlertDescription::from(cert.clone())),
+        rustls::Error::InvalidMessage(message) => (AlertDirection::Sent, AlertDescription::from(message.clone())),
+        rustls::Error::PeerIncompatible(_) => (AlertDirection::Sent, AlertDescription::HandshakeFailure),
+        _ => return None,
+    };
+    Some(AlertSeen {
+        direction,
+        description: alert_name(alert),
+        point,
+        at_ms,
+    })
+}
+
+/// Exchanges handshake records until the handshake is done and our last flight is sent;
+/// `answered` tells whether any byte came from the server.
 fn complete_handshake(
     stream: &mut Stream,
     resolver: &RecordingResolver,
     deadline: Instant,
     timeout: Duration,
+    answered: &mut bool,
 ) -> Result<(), HostApiError> {
     while stream.conn.is_handshaking() {
         if let Err(e) = flush_tls(stream, deadline) {
@@ -625,7 +727,7 @@ fn complete_handshake(
             break;
         }
         match fill_tls(stream, deadline) {
-            Ok(true) => {}
+            Ok(true) => *answered = true,
             Ok(false) => {
                 let error = HostApiError::new(Stage::Handshake, ErrorKind::PeerClosed);
                 return Err(match stream.conn.protocol_version() {
@@ -680,50 +782,103 @@ fn echo_modern(
     if let Err(e) = stream.conn.writer().write_all(&request) {
         return Err(HostApiError::new(Stage::Echo, ErrorKind::PeerClosed).with_source(e));
     }
+    let mut recorder = ExchangeRecorder::start(&request);
+    let (result, ending) = read_answer(stream, resolver, timeout, deadline, &mut recorder);
+    super::exchange::with_exchange(result, recorder.finish(ending))
+}
+
+/// How an exchange ended when reading failed with `error`.
+pub(super) fn io_ending(error: &io::Error) -> Ending {
+    if is_timeout(error) {
+        Ending::TimedOut
+    } else if matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+    ) {
+        Ending::Reset
+    } else {
+        Ending::Closed
+    }
+}
+
+/// A TLS failure during the exchange: an alert the server sent is noted.
+fn exchange_failure(
+    stream: &mut Stream,
+    resolver: &RecordingResolver,
+    error: rustls::Error,
+    recorder: &mut ExchangeRecorder,
+) -> (Result<EchoReply, HostApiError>, Ending) {
+    let ending = if let rustls::Error::AlertReceived(alert) = &error {
+        recorder.alert(alert_name(*alert));
+        Ending::Alert
+    } else {
+        Ending::ClientStopped
+    };
+    let context = TlsContext::of(stream, resolver, true);
+    send_final_alert(stream);
+    (Err(classify_tls(error, context)), ending)
+}
+
+/// Reads the answer to the request just written, noting what arrives in `recorder`.
+fn read_answer(
+    stream: &mut Stream,
+    resolver: &RecordingResolver,
+    timeout: Duration,
+    deadline: Instant,
+    recorder: &mut ExchangeRecorder,
+) -> (Result<EchoReply, HostApiError>, Ending) {
     if let Err(e) = flush_tls(stream, deadline) {
         if let Some(alert) = pending_alert(stream) {
-            return Err(classify_tls(alert, TlsContext::of(stream, resolver, true)));
+            return exchange_failure(stream, resolver, alert, recorder);
         }
-        return Err(classify_io(e, Stage::Echo, ErrorKind::ReadTimeout, timeout));
+        let ending = io_ending(&e);
+        return (Err(classify_io(e, Stage::Echo, ErrorKind::ReadTimeout, timeout)), ending);
     }
 
     let mut answer = Vec::new();
     let mut chunk = [0u8; 4096];
     let mut tcp_closed = false;
     loop {
-        let mut tls_closed = false;
+        let mut tls_closed = None;
         loop {
             match stream.conn.reader().read(&mut chunk) {
                 Ok(0) => {
-                    tls_closed = true;
+                    tls_closed = Some(Ending::CleanClose);
                     break;
                 }
-                Ok(read) => answer.extend_from_slice(&chunk[..read]),
+                Ok(read) => {
+                    recorder.received(&chunk[..read]);
+                    answer.extend_from_slice(&chunk[..read]);
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(_) => {
-                    tls_closed = true;
+                    tls_closed = Some(Ending::Closed);
                     break;
                 }
             }
             match frame::scan(&answer) {
-                Ok(Scan::Complete(len)) => return finish_echo(&answer[..len]),
+                Ok(Scan::Complete(len)) => return (finish_echo(&answer[..len]), Ending::Answered),
                 Ok(Scan::NeedMore) => {}
-                Err(e) => return Err(frame_failure(e, &answer)),
+                Err(e) => return (Err(frame_failure(e, &answer)), Ending::ClientStopped),
             }
         }
-        if tls_closed || tcp_closed {
-            return Err(closed_early(&answer));
+        if let Some(ending) = tls_closed {
+            return (Err(closed_early(&answer)), ending);
+        }
+        if tcp_closed {
+            return (Err(closed_early(&answer)), Ending::Closed);
         }
         match fill_tls(stream, deadline) {
             Ok(true) => {}
             Ok(false) => tcp_closed = true,
-            Err(e) if is_timeout(&e) => return Err(answer_timeout(&answer, timeout)),
-            Err(e) => return Err(classify_io(e, Stage::Echo, ErrorKind::ReadTimeout, timeout)),
+            Err(e) if is_timeout(&e) => return (Err(answer_timeout(&answer, timeout)), Ending::TimedOut),
+            Err(e) => {
+                let ending = io_ending(&e);
+                return (Err(classify_io(e, Stage::Echo, ErrorKind::ReadTimeout, timeout)), ending);
+            }
         }
         if let Err(e) = stream.conn.process_new_packets() {
-            let context = TlsContext::of(stream, resolver, true);
-            send_final_alert(stream);
-            return Err(classify_tls(e, context));
+            return exchange_failure(stream, resolver, e, recorder);
         }
     }
 }
