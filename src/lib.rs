@@ -30,6 +30,7 @@
 
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod capture;
 pub mod cfg;
 pub mod demo;
 pub mod display;

@@ -25,6 +25,20 @@ impl Secret {
         &self.0
     }
 
+    /// A new random password of 24 letters and digits (about 140 bits), for throwaway
+    /// files such as a replay's client PKCS#12; `None` when the system's random source fails.
+    pub fn random_password() -> Option<Self> {
+        const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+        let mut bytes = [0u8; 24];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes).ok()?;
+        let text: String = bytes
+            .iter()
+            .map(|byte| char::from(ALPHABET[usize::from(*byte) % ALPHABET.len()]))
+            .collect();
+        bytes.zeroize();
+        Some(Secret(text))
+    }
+
     /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -10,6 +10,7 @@ mod cli {
     mod process;
 
     mod access;
+    mod capture;
     mod check;
     mod config;
     mod fleet;

@@ -12,6 +12,7 @@ mod core {
     mod openssl_pki;
 
     mod architecture;
+    mod capture;
     mod cfg;
     mod children;
     mod doctor;

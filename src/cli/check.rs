@@ -27,6 +27,15 @@ pub struct CheckArgs {
     /// temporary file beside it renamed over it); a new FILE is 0644.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also write a capture of the run to FILE: the results as --json gives them, the cfg with
+    /// its passwords masked, and what the network showed (addresses, TLS, every Excrypt byte
+    /// with its time), for `kmes-sim --replay FILE`. Never a password, PIN, key or PKCS#12.
+    #[arg(long, value_name = "FILE")]
+    capture: Option<PathBuf>,
+    /// With --capture: include this client's certificate (public, but its subject may name a
+    /// person or host), so a replay's client certificate keeps its subject.
+    #[arg(long, requires = "capture")]
+    capture_client_cert: bool,
     /// Seconds allowed to each network step.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_timeout)]
     timeout: f64,
@@ -89,6 +98,33 @@ fn parse_timeout(text: &str) -> Result<f64, String> {
     }
 }
 
+/// Writes the capture of `report` to `path`; says so on standard error (on standard output
+/// with `announce`, the text format).
+fn write_capture(
+    report: &doctor::Report,
+    path: &std::path::Path,
+    client_certificate: bool,
+    announce: bool,
+) -> Result<(), CommandError> {
+    use fxconfig::capture::{Capture, CaptureOptions};
+    let header = doctor::report::ReportHeader::current();
+    let capture = Capture::of_report(report, &header.os, CaptureOptions { client_certificate })
+        .map_err(|e| CommandError::explained(super::EXIT_CANNOT_RUN, &e))?;
+    let sha256 = capture
+        .write(path)
+        .map_err(|e| CommandError::explained(super::EXIT_CANNOT_RUN, &e))?;
+    let line = format!(
+        "capture written to {} (SHA-256 {sha256})",
+        fxconfig::display::escape(&path.display().to_string())
+    );
+    if announce {
+        println!("\n{line}");
+    } else {
+        eprintln!("{line}");
+    }
+    Ok(())
+}
+
 /// Runs the checks and prints them as they complete (or as JSON at the end).
 pub fn run(args: &CheckArgs) -> CommandResult {
     let ssh_host_keys = match (&args.ssh_known_hosts, args.ssh_accept_new) {
@@ -123,6 +159,9 @@ pub fn run(args: &CheckArgs) -> CommandResult {
         }
     };
     let report = doctor::run(&options, &never_cancelled, &mut print_each);
+    if let Some(path) = &args.capture {
+        write_capture(&report, path, args.capture_client_cert, format == Format::Text)?;
+    }
     if format != Format::Text {
         let text = match format {
             Format::Prometheus => doctor::metrics::prometheus(&report),

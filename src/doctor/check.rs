@@ -647,6 +647,9 @@ pub struct Report {
     pub document: Option<CfgDocument>,
     /// The figures monitoring wants from the run (`check --format prometheus`).
     pub facts: Facts,
+    /// What the network showed, for a capture ([`crate::capture`]); not in the JSON.
+    #[serde(skip)]
+    pub network: crate::hostapi::observe::NetworkRecord,
 }
 
 /// What a doctor run learned, as figures: the endpoint, when the certificates expire,

@@ -142,6 +142,7 @@ mod tests {
 
     fn report(status_of_connect: Status, facts: Facts) -> Report {
         Report {
+            network: Default::default(),
             config: "/etc/odd \"name\"\\\n.cfg".to_owned(),
             ok: status_of_connect != Status::Fail,
             checks: [CheckId::ConfigLocate, CheckId::NetConnect]

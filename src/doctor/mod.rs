@@ -216,6 +216,7 @@ pub fn run(options: &DoctorOptions, cancel: &AtomicBool, on_result: &mut dyn FnM
         ok,
         checks: recorder.results,
         facts: state.facts(),
+        network: state.network(),
         document: state.into_document(),
     }
 }

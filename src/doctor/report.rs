@@ -307,6 +307,7 @@ mod tests {
 
     fn sample_report(document: Option<CfgDocument>) -> Report {
         Report {
+            network: Default::default(),
             config: "/tmp/fxpkcs11.cfg".to_owned(),
             ok: false,
             checks: CheckId::ALL

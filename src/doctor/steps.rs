@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use super::{CheckId, DoctorOptions, Facts, Outcome, Status};
 use crate::cfg::{self, CfgFile, Finding, FindingKind, Settings, Severity, TlsPaths};
 use crate::files;
+use crate::hostapi::observe::{CONNECTED, ConnectRecord, NetworkRecord, certificate_pem};
 use crate::hostapi::{self, EchoReply, HostApiError, Stage, TlsMaterials, TlsSession, answer};
 use crate::identity::{self, CaBundle, ClientIdentity, LibraryReading, Validity};
 
@@ -32,6 +33,7 @@ pub(super) struct State<'a> {
     tls_error: Option<HostApiError>,
     echo: Option<Result<EchoReply, HostApiError>>,
     echo_elapsed: Option<Duration>,
+    network: NetworkRecord,
     statuses: HashMap<CheckId, Status>,
     module: module_checks::ModuleState,
     ssh: ssh_checks::SshState,
@@ -135,6 +137,7 @@ impl<'a> State<'a> {
             tls_error: None,
             echo: None,
             echo_elapsed: None,
+            network: NetworkRecord::default(),
             statuses: HashMap::new(),
             module: module_checks::ModuleState::default(),
             ssh: ssh_checks::SshState::default(),
@@ -167,6 +170,22 @@ impl<'a> State<'a> {
             echo_seconds: self.echo_elapsed.map(|elapsed| elapsed.as_secs_f64()),
             finished_at: now_unix(),
         }
+    }
+
+    /// What the network showed in this run, with the public certificates this client used.
+    pub(super) fn network(&self) -> NetworkRecord {
+        let mut network = self.network.clone();
+        if let Some(ca) = &self.ca {
+            network.trusted_roots_pem = ca.rustls_roots().iter().map(|cert| certificate_pem(cert)).collect();
+        }
+        if let Some(identity) = &self.identity {
+            network.client_chain_pem = identity
+                .rustls_chain()
+                .iter()
+                .map(|cert| certificate_pem(cert))
+                .collect();
+        }
+        network
     }
 
     /// Remembers a check's status for the checks that depend on it.
@@ -589,13 +608,19 @@ impl<'a> State<'a> {
         let Some((host, port)) = self.endpoint() else {
             return Outcome::skip("ADDRESS or PROD-PORT is missing or invalid (see config.fields)");
         };
+        self.network.host = Some(host.clone());
+        self.network.port = Some(port);
         match hostapi::resolve(&host, port, self.options.timeout) {
             Ok(addrs) => {
                 let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+                self.network.resolved = list.clone();
                 self.addrs = addrs;
                 Outcome::pass(format!("{host} → {}", list.join(", ")))
             }
-            Err(error) => Outcome::from_error(&error),
+            Err(error) => {
+                self.network.resolve_error = Some(error.to_string());
+                Outcome::from_error(&error)
+            }
         }
     }
 
@@ -608,13 +633,28 @@ impl<'a> State<'a> {
         if self.addrs.is_empty() {
             return Outcome::skip("the address did not resolve");
         }
-        match hostapi::connect(&self.addrs, self.options.timeout) {
+        let started = Instant::now();
+        let result = hostapi::connect(&self.addrs, self.options.timeout);
+        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match result {
             Ok(stream) => {
                 let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+                self.network.connect = Some(ConnectRecord {
+                    address: Some(peer.clone()),
+                    outcome: CONNECTED.to_owned(),
+                    ms,
+                });
                 self.tcp = Some(stream);
                 Outcome::pass(format!("connected to {peer}"))
             }
-            Err(error) => Outcome::from_error(&error),
+            Err(error) => {
+                self.network.connect = Some(ConnectRecord {
+                    address: None,
+                    outcome: error.to_string(),
+                    ms,
+                });
+                Outcome::from_error(&error)
+            }
         }
     }
 
@@ -644,10 +684,12 @@ impl<'a> State<'a> {
         match hostapi::handshake_like_library(tcp, &self.addrs, &host, &materials, self.options.timeout) {
             Ok(session) => {
                 let outcome = handshake_outcome(&session);
+                self.network.tls = session.attempts.clone();
                 self.session = Some(session);
                 outcome
             }
             Err(error) => {
+                self.network.tls = error.tls_attempts().to_vec();
                 let owner = stage_owner(error.stage());
                 let outcome = if owner == CheckId::TlsHandshake {
                     Outcome::from_error(&error)
@@ -743,6 +785,10 @@ impl<'a> State<'a> {
         if reply.is_ok() {
             self.echo_elapsed = Some(started.elapsed());
         }
+        self.network.excrypt = match &reply {
+            Ok(reply) => reply.exchange.clone(),
+            Err(error) => error.exchange().cloned(),
+        };
         self.echo = Some(reply);
         if let Some(outcome) = self.owned_failure(CheckId::TlsClientAuth) {
             return outcome;

@@ -1,5 +1,6 @@
-//! What an answer to the ECHO says, read the way public Futurex client code reads
-//! Excrypt answers (not yet confirmed on a device, so the raw answer is always kept):
+//! What an answer to the ECHO says. No openly licensed source or Futurex document confirms
+//! these tags' meanings, so each awaits confirmation from a capture and the raw answer is
+//! always kept (docs/usage.md, "How `hostapi.echo` reads the answer", gives each rule's source):
 //!
 //! - `AN` is the status: `Y` success, `N` general failure, `P` permissions lacking;
 //! - the error text is in `ER`, else in `BB`; the `ERRO` command carries its text in `BB`,

@@ -259,7 +259,9 @@ impl HostApiError {
     /// The handshake attempts made before the failure, as the wire showed them (for a
     /// capture); empty when the failure came before TLS.
     pub fn tls_attempts(&self) -> &[TlsAttempt] {
-        self.extras.as_ref().map_or(&[], |extras| extras.tls_attempts.as_slice())
+        self.extras
+            .as_ref()
+            .map_or(&[], |extras| extras.tls_attempts.as_slice())
     }
 
     /// The Excrypt exchange, when the failure came during it.

@@ -66,7 +66,7 @@ pub use error::{ErrorKind, HostApiError, Stage};
 pub use exchange::EchoReply;
 pub use materials::TlsMaterials;
 pub use net::{connect, resolve};
-pub use tls::{TlsClient, TlsSession, echo, handshake};
+pub use tls::{TlsClient, TlsSession, alert_name, echo, handshake};
 
 /// How one stage of [`run_probe`] went.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -269,3 +269,49 @@ pub(super) fn request_seen(names: &[&[u8]], schemes: Vec<String>) -> Certificate
         signature_schemes: schemes,
     }
 }
+
+/// The TCP connection's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectRecord {
+    /// The address connected to, when the connection was made.
+    pub address: Option<String>,
+    /// `connected`, or why it failed.
+    pub outcome: String,
+    /// How long it took, in milliseconds.
+    pub ms: u64,
+}
+
+/// The outcome of a connection that was made.
+pub const CONNECTED: &str = "connected";
+
+/// What the network showed in one run, in the order of the stages: the name and its
+/// addresses, the TCP connection, the TLS attempts and the Excrypt exchange; with the
+/// public certificates this client used.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkRecord {
+    /// The configured host, as written.
+    pub host: Option<String>,
+    /// The configured port.
+    pub port: Option<u16>,
+    /// The addresses the host resolved to.
+    pub resolved: Vec<String>,
+    /// Why the name did not resolve, when it did not.
+    pub resolve_error: Option<String>,
+    /// The TCP connection.
+    pub connect: Option<ConnectRecord>,
+    /// The TLS handshake attempts, in order.
+    pub tls: Vec<TlsAttempt>,
+    /// The Excrypt exchange.
+    pub excrypt: Option<ExcryptExchange>,
+    /// The configured root CA certificates (`PROD-TLS-CA`), PEM.
+    pub trusted_roots_pem: Vec<String>,
+    /// This client's certificate chain (public), PEM, end entity first.
+    pub client_chain_pem: Vec<String>,
+}
+
+impl NetworkRecord {
+    /// Whether nothing was recorded (the run never reached the network).
+    pub fn is_empty(&self) -> bool {
+        self.resolved.is_empty() && self.resolve_error.is_none() && self.connect.is_none()
+    }
+}

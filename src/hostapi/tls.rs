@@ -25,8 +25,8 @@ use super::frame::{self, Scan};
 use super::materials::TlsMaterials;
 use super::net::bare_host;
 use super::observe::{
-    AlertDirection, AlertPoint, AlertSeen, AttemptClient, CertificateRequestSeen, ESTABLISHED, Ending, ExchangeRecorder,
-    TlsAttempt, chain_pem, millis, request_seen,
+    AlertDirection, AlertPoint, AlertSeen, AttemptClient, CertificateRequestSeen, ESTABLISHED, Ending,
+    ExchangeRecorder, TlsAttempt, chain_pem, millis, request_seen,
 };
 
 /// The client certificate resolver: hands out the configured identity and
@@ -466,7 +466,7 @@ impl TlsContext {
 }
 
 /// The IANA-style name of an alert, such as `certificate_required`.
-fn alert_name(alert: AlertDescription) -> String {
+pub fn alert_name(alert: AlertDescription) -> String {
     let debug = format!("{alert:?}");
     let chars: Vec<char> = debug.chars().collect();
     let mut name = String::with_capacity(debug.len() + 4);
@@ -695,7 +695,7 @@ fn alert_seen(error: &HostApiError, server_hello_seen: bool, at_ms: u64) -> Opti
     let (direction, alert) = match error.rustls_cause()? {
         rustls::Error::AlertReceived(alert) => (AlertDirection::Received, *alert),
         rustls::Error::InvalidCertificate(cert) => (AlertDirection::Sent, AlertDescription::from(cert.clone())),
-        rustls::Error::InvalidMessage(message) => (AlertDirection::Sent, AlertDescription::from(message.clone())),
+        rustls::Error::InvalidMessage(message) => (AlertDirection::Sent, AlertDescription::from(*message)),
         rustls::Error::PeerIncompatible(_) => (AlertDirection::Sent, AlertDescription::HandshakeFailure),
         _ => return None,
     };
@@ -832,7 +832,10 @@ fn read_answer(
             return exchange_failure(stream, resolver, alert, recorder);
         }
         let ending = io_ending(&e);
-        return (Err(classify_io(e, Stage::Echo, ErrorKind::ReadTimeout, timeout)), ending);
+        return (
+            Err(classify_io(e, Stage::Echo, ErrorKind::ReadTimeout, timeout)),
+            ending,
+        );
     }
 
     let mut answer = Vec::new();
@@ -874,7 +877,10 @@ fn read_answer(
             Err(e) if is_timeout(&e) => return (Err(answer_timeout(&answer, timeout)), Ending::TimedOut),
             Err(e) => {
                 let ending = io_ending(&e);
-                return (Err(classify_io(e, Stage::Echo, ErrorKind::ReadTimeout, timeout)), ending);
+                return (
+                    Err(classify_io(e, Stage::Echo, ErrorKind::ReadTimeout, timeout)),
+                    ending,
+                );
             }
         }
         if let Err(e) = stream.conn.process_new_packets() {

@@ -14,6 +14,7 @@
 
 mod certs;
 mod faults;
+pub mod replay;
 mod server;
 
 use std::net::{SocketAddr, TcpListener};

@@ -648,6 +648,7 @@ fn any_password_like_tag_is_refused_on_argv_and_masked_everywhere() {
         checks: Vec::new(),
         document: Some(document),
         facts: fxconfig::doctor::Facts::default(),
+        network: Default::default(),
     };
     let report = fxconfig::doctor::report::markdown(&empty, &fxconfig::doctor::report::ReportHeader::current());
     assert!(report.contains(&format!(
