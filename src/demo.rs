@@ -7,6 +7,9 @@
 //! returned [`Demo`] keeps the simulator running and the folder alive; dropping it stops
 //! the simulator and deletes the folder.
 //!
+//! [`Demo::replay`] does the same around a replay of a capture ([`crate::sim::replay`])
+//! instead of the simulator: the app then shows how the captured KMES behaved.
+//!
 //! The demo's passwords are fixed and public ([`DEMO_P12_PASSWORD`],
 //! [`DEMO_OPERATOR_PASSWORD`]): they protect throwaway keys only, and a newcomer needs to
 //! type the first one into the certificate screen's password prompt.
@@ -16,10 +19,12 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::capture::{Capture, CaptureError};
 use crate::cfg::{self, GuideValues};
 use crate::pki::{self, DemoFiles, PkiError};
 use crate::remedy::Explain;
 use crate::secret::Secret;
+use crate::sim::replay::{ReplayError, ReplayHandle, ReplayLab};
 use crate::sim::{self, Fault, SimError, SimHandle, SimOptions};
 
 /// The password of the demo's PKCS#12 client identity (a throwaway key; public on purpose).
@@ -50,6 +55,12 @@ pub enum DemoError {
     /// The simulator could not start.
     #[error("could not start the KMES simulator: {0}")]
     Sim(#[from] SimError),
+    /// The capture could not be read.
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    /// The replay of the capture could not be prepared or started.
+    #[error("could not replay the capture: {0}")]
+    Replay(#[from] ReplayError),
 }
 
 impl Explain for DemoError {
@@ -60,6 +71,8 @@ impl Explain for DemoError {
             }
             DemoError::Certificate(_) => "Run the demo again; if it keeps failing, report the error.".to_owned(),
             DemoError::Sim(error) => error.remedy(),
+            DemoError::Capture(error) => error.remedy(),
+            DemoError::Replay(error) => error.remedy(),
         }
     }
 
@@ -71,9 +84,50 @@ impl Explain for DemoError {
     }
 }
 
-/// A running demo: the folder with its files and the simulator serving them.
+/// What serves a demo.
+enum DemoServer {
+    /// The simulator, whose fault can be switched.
+    Sim(SimHandle),
+    /// A replay of a capture.
+    Replay(ReplayHandle, ReplaySource),
+}
+
+/// The capture a demo replays, and what its run saw of the network that a replay cannot
+/// re-create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplaySource {
+    /// The capture file.
+    pub path: PathBuf,
+    /// When the captured run ended.
+    pub taken_at: String,
+    /// The captured configuration's address and port.
+    pub endpoint: Option<String>,
+    /// The addresses that address resolved to in the captured run.
+    pub resolved: Vec<String>,
+}
+
+impl ReplaySource {
+    /// Says what is replayed and what is observed here, for the screens.
+    pub fn describe(&self, here: SocketAddr) -> String {
+        let name = self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        let seen = match (&self.endpoint, self.resolved.is_empty()) {
+            (Some(endpoint), false) => format!("it resolved {endpoint} to {}", self.resolved.join(", ")),
+            (Some(endpoint), true) => format!("it was set to reach {endpoint}"),
+            (None, _) => "it named no address".to_owned(),
+        };
+        format!(
+            "Replay of {name}, captured {}: {seen}. Here the replay answers on {here}, so net.resolve and net.connect are observed on this machine, not replayed; the TLS and Excrypt checks see the captured KMES's behaviour.",
+            self.taken_at
+        )
+    }
+}
+
+/// A running demo: the folder with its files and the simulator (or a replay) serving them.
 pub struct Demo {
-    sim: SimHandle,
+    server: DemoServer,
     files: DemoFiles,
     config: PathBuf,
     public_key: PathBuf,
@@ -83,10 +137,16 @@ pub struct Demo {
 
 impl std::fmt::Debug for Demo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let server = match &self.server {
+            DemoServer::Sim(sim) => format!("{sim:?}"),
+            DemoServer::Replay(handle, source) => {
+                format!("replay of {} on {}", source.path.display(), handle.local_addr())
+            }
+        };
         f.debug_struct("Demo")
             .field("folder", &self.folder.path())
             .field("config", &self.config)
-            .field("sim", &self.sim)
+            .field("server", &server)
             .finish_non_exhaustive()
     }
 }
@@ -129,12 +189,61 @@ impl Demo {
         let text = guide_config(sim.local_addr(), &files);
         pki::write_file(&config, text.as_bytes(), true)?;
         Ok(Demo {
-            sim,
+            server: DemoServer::Sim(sim),
             files,
             config,
             public_key,
             folder,
         })
+    }
+
+    /// Makes the demo folder around a replay of the capture at `capture_path`: the replay's
+    /// certificates and keys, its client identity (protected by [`DEMO_P12_PASSWORD`]) and a
+    /// configuration naming the replay, which listens on `127.0.0.1` (a free port).
+    ///
+    /// # Errors
+    /// [`DemoError`] when the capture cannot be read or replayed, or a file written.
+    pub fn replay(capture_path: &Path) -> Result<Demo, DemoError> {
+        let capture = Capture::read(capture_path)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX));
+        let lab = ReplayLab::prepare(&capture, now)?;
+        let folder = private_folder().map_err(DemoError::Folder)?;
+        let files = lab.write_demo_files(folder.path(), &Secret::new(DEMO_P12_PASSWORD))?;
+        let public_key = folder.path().join(DEMO_PUBLIC_KEY_NAME);
+        write_public_key(&files.client_cert, &public_key)?;
+        let handle = lab.start(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        let config = folder.path().join(DEMO_CONFIG_NAME);
+        let text = guide_config(handle.local_addr(), &files);
+        pki::write_file(&config, text.as_bytes(), true)?;
+        let network = &capture.network;
+        let source = ReplaySource {
+            path: capture_path.to_owned(),
+            taken_at: capture.taken_at.clone(),
+            endpoint: network.host.as_ref().map(|host| {
+                format!(
+                    "{host}:{}",
+                    network.port.map_or_else(String::new, |port| port.to_string())
+                )
+            }),
+            resolved: network.resolved.clone(),
+        };
+        Ok(Demo {
+            server: DemoServer::Replay(handle, source),
+            files,
+            config,
+            public_key,
+            folder,
+        })
+    }
+
+    /// The capture this demo replays, when it replays one.
+    pub fn replay_source(&self) -> Option<&ReplaySource> {
+        match &self.server {
+            DemoServer::Sim(_) => None,
+            DemoServer::Replay(_, source) => Some(source),
+        }
     }
 
     /// The demo configuration file.
@@ -158,14 +267,20 @@ impl Demo {
         &self.public_key
     }
 
-    /// Where the simulator listens.
+    /// Where the simulator (or the replay) listens.
     pub fn sim_addr(&self) -> SocketAddr {
-        self.sim.local_addr()
+        match &self.server {
+            DemoServer::Sim(sim) => sim.local_addr(),
+            DemoServer::Replay(handle, _) => handle.local_addr(),
+        }
     }
 
-    /// The simulator's current fault.
+    /// The simulator's current fault; `None` for a replay.
     pub fn fault(&self) -> Option<Fault> {
-        self.sim.fault()
+        match &self.server {
+            DemoServer::Sim(sim) => sim.fault(),
+            DemoServer::Replay(..) => None,
+        }
     }
 
     /// Switches the simulator's fault for connections from now on.
@@ -173,7 +288,10 @@ impl Demo {
     /// # Errors
     /// [`SimError`] when the fault cannot be set up; the fault is then unchanged.
     pub fn set_fault(&self, fault: Option<Fault>) -> Result<(), SimError> {
-        self.sim.set_fault(fault)
+        match &self.server {
+            DemoServer::Sim(sim) => sim.set_fault(fault),
+            DemoServer::Replay(..) => Err(SimError::Replaying),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod app {
     mod harness;
 
     mod accessibility;
+    mod capture;
     mod certificates;
     mod config;
     mod connection;

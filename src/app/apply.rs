@@ -46,13 +46,14 @@ impl FxApp {
             | DialogPurpose::SaveAuthorizedKeys
             | DialogPurpose::BrowseModule
             | DialogPurpose::BrowseSshFile(_) => folders.ssh_key.clone(),
-            DialogPurpose::SaveReport => folders.report.clone(),
+            DialogPurpose::SaveReport | DialogPurpose::SaveCapture => folders.report.clone(),
         };
         let file_name = match &purpose {
             DialogPurpose::SaveConfigAs | DialogPurpose::NewConfig | DialogPurpose::SaveElsewhere => {
                 Some("fxpkcs11.cfg".to_owned())
             }
             DialogPurpose::SaveReport => Some("fxconfig-report.md".to_owned()),
+            DialogPurpose::SaveCapture => Some("fxconfig-capture.json".to_owned()),
             DialogPurpose::SaveAuthorizedKeys => Some("kmes_ssh_client.pub".to_owned()),
             _ => None,
         };

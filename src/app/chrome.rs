@@ -178,9 +178,28 @@ impl FxApp {
                     ui.add_space(12.0);
                     ui.separator();
                     ui.label(RichText::new("Demo").strong());
-                    ui.add(egui::Label::new(format!("KMES simulator on {}", demo.sim_addr())).wrap());
-                    ui.add(egui::Label::new(format!("PKCS#12 password: {}", crate::demo::DEMO_P12_PASSWORD)).wrap());
-                    screens::connection::fault_switch(ui, demo.fault(), out);
+                    match demo.replay_source() {
+                        Some(source) => {
+                            let name = source.path.file_name().map_or_else(
+                                || source.path.display().to_string(),
+                                |name| name.to_string_lossy().into_owned(),
+                            );
+                            ui.add(egui::Label::new(format!("Replay of {} on {}", name, demo.sim_addr())).wrap());
+                            ui.add(egui::Label::new(format!("Captured {}", source.taken_at)).wrap());
+                            ui.add(
+                                egui::Label::new(format!("PKCS#12 password: {}", crate::demo::DEMO_P12_PASSWORD))
+                                    .wrap(),
+                            );
+                        }
+                        None => {
+                            ui.add(egui::Label::new(format!("KMES simulator on {}", demo.sim_addr())).wrap());
+                            ui.add(
+                                egui::Label::new(format!("PKCS#12 password: {}", crate::demo::DEMO_P12_PASSWORD))
+                                    .wrap(),
+                            );
+                            screens::connection::fault_switch(ui, demo.fault(), out);
+                        }
+                    }
                 }
             });
     }

@@ -32,6 +32,8 @@ pub enum DialogPurpose {
     SaveAuthorizedKeys,
     /// Save the Markdown report.
     SaveReport,
+    /// Save the capture of the run shown (JSON, for `kmes-sim --replay`).
+    SaveCapture,
     /// Choose a file for a path field of the configuration form (the field's tag).
     BrowseField(String),
     /// Choose the PKCS#11 module (`libfxpkcs11.so`, `fxpkcs11.dll`) for the SSH commands.
@@ -59,6 +61,7 @@ impl DialogPurpose {
                 | DialogPurpose::SaveElsewhere
                 | DialogPurpose::SaveAuthorizedKeys
                 | DialogPurpose::SaveReport
+                | DialogPurpose::SaveCapture
         )
     }
 
@@ -74,6 +77,7 @@ impl DialogPurpose {
             DialogPurpose::OpenPublicKey => "Open the public key exported from the KMES".to_owned(),
             DialogPurpose::SaveAuthorizedKeys => "Save the authorized_keys fragment".to_owned(),
             DialogPurpose::SaveReport => "Save the report".to_owned(),
+            DialogPurpose::SaveCapture => "Save the capture of this run".to_owned(),
             DialogPurpose::BrowseField(tag) => format!("Choose the file for {tag}"),
             DialogPurpose::BrowseModule => "Choose the PKCS#11 module".to_owned(),
             DialogPurpose::BrowseSshFile(SshFileField::Identity) => "Choose the exported public key (.pub)".to_owned(),
@@ -95,6 +99,7 @@ impl DialogPurpose {
             DialogPurpose::OpenPublicKey => vec![("Public keys", &["pub", "pem", "der", "crt", "cer"])],
             DialogPurpose::SaveAuthorizedKeys => vec![("authorized_keys fragment", &["pub", "txt"])],
             DialogPurpose::SaveReport => vec![("Markdown", &["md"])],
+            DialogPurpose::SaveCapture => vec![("fxconfig capture (JSON)", &["json"])],
             DialogPurpose::BrowseField(_) => {
                 vec![("Certificates and keys", &["pem", "crt", "cer", "der", "p12", "pfx"])]
             }

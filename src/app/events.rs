@@ -17,6 +17,7 @@ use super::screens::Screen;
 use super::tasks::{TaskEvent, WrittenKind};
 use super::widgets::FocusTarget;
 use crate::app::features::certificates::CertCommand;
+use crate::app::features::doctor::DoctorCommand;
 use crate::app::features::document::DocumentCommand;
 use crate::app::features::install::InstallCommand;
 use crate::app::features::module::ModuleCommand;
@@ -78,7 +79,7 @@ impl FxApp {
                 | DialogPurpose::BrowseSshFile(_) => {
                     folders.ssh_key = Some(folder);
                 }
-                DialogPurpose::SaveReport => folders.report = Some(folder),
+                DialogPurpose::SaveReport | DialogPurpose::SaveCapture => folders.report = Some(folder),
             }
             self.settings.dirty = true;
         }
@@ -129,6 +130,7 @@ impl FxApp {
                     self.write_file(WrittenKind::Report, path, markdown);
                 }
             }
+            DialogPurpose::SaveCapture => self.apply(ctx, DoctorCommand::SaveCapture(path).into()),
             DialogPurpose::SaveAuthorizedKeys => {
                 if let Some(report) = self.key.key.value() {
                     let options = self.ui.views.key.options.trim();

@@ -76,4 +76,8 @@ pub struct DemoArgs {
     /// Start the simulator with this fault (it can be switched in the app): wrong-ca, reject-client, no-client-auth, expired-cert, tls12-only, silent, garbage, close-after-handshake, echo-disabled, permission-denied, general-failure, slow, guide-cert, cbc-only.
     #[arg(long, value_name = "NAME")]
     pub fault: Option<Fault>,
+    /// Open the app on a replay of this capture (`check --capture FILE`, or the app's "Save
+    /// capture…") instead of the simulator: the KMES as the capture saw it.
+    #[arg(long, value_name = "FILE", conflicts_with = "fault")]
+    pub replay: Option<PathBuf>,
 }

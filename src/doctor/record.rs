@@ -9,7 +9,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::cfg::CfgDocument;
 
-use super::check::{CheckId, CheckResult, Report, Status};
+use super::check::{CheckId, CheckResult, Facts, Report, Status};
+use crate::hostapi::observe::NetworkRecord;
 
 /// What a run covered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,6 +243,21 @@ pub struct RunRecord {
     pub end: RunEnd,
     /// The configuration as the run read it, once it finished; for the report.
     pub document: Option<CfgDocument>,
+    /// What the network showed in this run, once it finished; for its capture.
+    pub network: NetworkRecord,
+    /// The run's figures, once it finished; for its capture.
+    pub facts: Option<Facts>,
+    /// The capture of this run, once saved: where, and the SHA-256 of what was written.
+    pub saved_capture: Option<SavedCapture>,
+}
+
+/// A capture of a run, written to a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedCapture {
+    /// The file.
+    pub path: PathBuf,
+    /// The SHA-256 of what was written, hex.
+    pub sha256: String,
 }
 
 impl RunRecord {
@@ -255,6 +271,9 @@ impl RunRecord {
             results: Vec::new(),
             end: RunEnd::Running,
             document: None,
+            network: NetworkRecord::default(),
+            facts: None,
+            saved_capture: None,
         }
     }
 
@@ -318,7 +337,27 @@ impl RunRecord {
         let scope = self.scope;
         self.results = report.checks.into_iter().filter(|r| scope.includes(r.id)).collect();
         self.document = report.document;
+        self.network = report.network;
+        self.facts = Some(report.facts);
         self.end = RunEnd::Finished;
+    }
+
+    /// The run as a report, as `check --json` gives one, once it finished; `None` before.
+    pub fn report(&self) -> Option<Report> {
+        let facts = self.facts.clone()?;
+        Some(Report {
+            config: self
+                .inputs
+                .config
+                .as_ref()
+                .map(|path| path.display().to_string())
+                .unwrap_or_default(),
+            ok: self.results.iter().all(|result| result.status != Status::Fail),
+            checks: self.results.clone(),
+            document: self.document.clone(),
+            facts,
+            network: self.network.clone(),
+        })
     }
 
     /// The count of results with `status`.

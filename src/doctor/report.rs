@@ -97,6 +97,19 @@ pub fn markdown_of_run(run: &RunRecord, header: &ReportHeader, changes: &[String
         escape(&inputs.join("; ")),
         run.inputs.fingerprint()
     );
+    let _ = match &run.saved_capture {
+        Some(saved) => writeln!(
+            out,
+            "- Capture: `{}` (SHA-256 `{}`): what the network showed in this run, for `fxconfig kmes-sim --replay`",
+            escape(&saved.path.display().to_string()),
+            saved.sha256
+        ),
+        None if run.facts.is_some() => writeln!(
+            out,
+            "- Capture: one exists for this run, not saved yet (\"Save capture…\" writes it, for `fxconfig kmes-sim --replay`)"
+        ),
+        None => Ok(()),
+    };
     if !changes.is_empty() {
         let _ = writeln!(
             out,

@@ -5,7 +5,7 @@
 //! command name as its value (`AOECHO` is the tag `AO` with the value `ECHO`), so a frame is
 //! a list of tagged fields whose first one names the command.
 //!
-//! Answers are read as tolerantly as public Futurex client code reads them: empty fields are
+//! Answers are read tolerantly (our own choices, docs/usage.md): empty fields are
 //! skipped, a field shorter than a tag is kept as [untagged](Frame::untagged) text, and the
 //! bytes 0x80–0xFF are decoded as UTF-8 where they form valid UTF-8 and as latin-1 where they
 //! do not. Control characters (below 0x20, and 0x7F) are refused: bytes holding one are not
@@ -18,7 +18,7 @@ pub const MAX_FRAME_LEN: usize = 64 * 1024;
 /// The tag whose value names the command.
 pub const TAG_COMMAND: &str = "AO";
 
-/// The command name of the connectivity check ("Communication Test/Retrieve Version").
+/// The command name of the connectivity check, which answers with versions.
 pub const COMMAND_ECHO: &str = "ECHO";
 
 /// The command name of an error answer; its text is in the `BB` field.

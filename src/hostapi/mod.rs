@@ -38,9 +38,9 @@
 //!
 //! # What the answer means
 //!
-//! What is known of the answers comes from public Futurex client code and Futurex's
-//! documentation, which calls ECHO "Communication Test/Retrieve Version"; it has not been
-//! confirmed on a device. [`answer`] reads it:
+//! The frame's syntax rests on openly licensed Futurex client code; what the answer's tags
+//! mean has not been confirmed on a device or in a public source, and awaits a capture
+//! (docs/usage.md names each rule's source). [`answer`] reads it:
 //! the status `AN` (`Y` success, `N` general failure, `P` permissions lacking), the error
 //! text in `ER` then `BB`, the `ERRO` error command, and the versions in `BC` (plain ECHO)
 //! and `FW` (extended ECHO). [`echo`] fails on `ERRO` and on the statuses `N` and `P`

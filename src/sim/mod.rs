@@ -2,8 +2,8 @@
 //! certificate from a given CA and answers the Excrypt ECHO, with
 //! [fault modes](Fault) that imitate the ways a real setup goes wrong.
 //!
-//! It speaks the Excrypt dialect [`crate::hostapi::answer`] reads (as public Futurex
-//! client code reads it): `[AOECHO;ANY;BC…;SN…;PN…;]` to an ECHO, with the status `Y`,
+//! It speaks the Excrypt dialect [`crate::hostapi::answer`] reads (not yet confirmed on a
+//! device): `[AOECHO;ANY;BC…;SN…;PN…;]` to an ECHO, with the status `Y`,
 //! this program's version as the application version and the product name [`PRODUCT`],
 //! and `[AOERRO;BB…;]` to anything it refuses.
 //!
@@ -11,6 +11,8 @@
 //! connection gets its own thread, at most [`MAX_CONNECTIONS`] at a time. The
 //! fault can be switched while running ([`SimHandle::set_fault`]); it applies to
 //! connections accepted afterwards.
+//!
+//! [`replay`] is the other simulator: one that behaves like the KMES of a capture.
 
 mod certs;
 mod faults;
@@ -137,6 +139,9 @@ pub enum SimError {
     /// A thread could not be started.
     #[error("could not start the simulator thread: {0}")]
     Spawn(#[source] std::io::Error),
+    /// A fault was asked of a replay of a capture, which behaves as the captured KMES did.
+    #[error("a replay of a capture has no faults to switch: it behaves as the captured KMES did")]
+    Replaying,
 }
 
 impl Explain for SimError {
@@ -162,6 +167,7 @@ impl Explain for SimError {
             }
             SimError::Bind { .. } => "Choose another port, or stop whatever already listens on it.",
             SimError::Spawn(_) => "The system is out of resources for threads; close other programs and retry.",
+            SimError::Replaying => "Run fxconfig demo without --replay to switch faults.",
         };
         text.to_owned()
     }

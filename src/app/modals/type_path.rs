@@ -52,6 +52,7 @@ fn example_path(purpose: &DialogPurpose) -> &'static str {
         | DialogPurpose::NewConfig
         | DialogPurpose::SaveElsewhere => "/home/admin/fxpkcs11.cfg",
         DialogPurpose::SaveReport => "/home/admin/fxconfig-report.md",
+        DialogPurpose::SaveCapture => "/home/admin/fxconfig-capture.json",
         DialogPurpose::SaveAuthorizedKeys => "/home/admin/kmes_ssh_client.pub",
         DialogPurpose::OpenPublicKey => "/home/admin/SSH_Client_Public.pub",
         DialogPurpose::OpenCa | DialogPurpose::BrowseField(_) => "/usr/local/bin/fxpkcs11/root_cert.pem",

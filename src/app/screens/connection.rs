@@ -50,8 +50,15 @@ pub fn show(ui: &mut Ui, cx: &ScreenContext<'_>, view: &mut ConnectionView, out:
         .wrap(),
     );
     if let Some(demo) = cx.demo {
-        let fault = demo.fault().map_or("none", |fault| fault.name());
-        ui.weak(format!("Demo simulator fault: {fault} (switch it in the left panel)."));
+        match demo.replay_source() {
+            Some(source) => {
+                ui.add(egui::Label::new(source.describe(demo.sim_addr())).wrap());
+            }
+            None => {
+                let fault = demo.fault().map_or("none", |fault| fault.name());
+                ui.weak(format!("Demo simulator fault: {fault} (switch it in the left panel)."));
+            }
+        }
     }
     ui.add_space(4.0);
     run_controls(ui, cx, out);
@@ -110,6 +117,16 @@ pub fn run_controls(ui: &mut Ui, cx: &ScreenContext<'_>, out: &mut Vec<Command>)
             .clicked()
         {
             out.push(Command::Dialog(DialogPurpose::SaveReport));
+        }
+        let has_capture = cx.doctor.run.as_ref().is_some_and(|run| run.facts.is_some());
+        if ui
+            .add_enabled(has_capture && !cx.dialog_open, egui::Button::new("Save capture…"))
+            .on_hover_text(
+                "Save what the network showed in the run shown (no password, PIN or key), for a support engineer to replay with fxconfig kmes-sim --replay",
+            )
+            .clicked()
+        {
+            out.push(Command::Dialog(DialogPurpose::SaveCapture));
         }
     });
 }

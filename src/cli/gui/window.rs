@@ -29,7 +29,11 @@ pub fn run_gui(args: &GuiArgs, started: Instant) -> CommandResult {
 
 /// Starts the demo and opens the app on it.
 pub fn run_demo(args: &DemoArgs, started: Instant) -> CommandResult {
-    let demo = Demo::start(args.fault).map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
+    let demo = match &args.replay {
+        Some(capture) => Demo::replay(capture),
+        None => Demo::start(args.fault),
+    }
+    .map_err(|e| CommandError::explained(EXIT_CANNOT_RUN, &e))?;
     let mut options = AppOptions::new(None);
     options.demo = Some(Arc::new(demo));
     launch(options, started)

@@ -422,6 +422,55 @@ impl ReplayLab {
         Ok(cfg)
     }
 
+    /// Writes, under `dir`, the replay's certificates and keys in the demo's layout (its
+    /// root CA and key, the server's certificate and key, the client's certificate, key and
+    /// PKCS#12 file protected by `password`), for the app's demo of a replay.
+    pub fn write_demo_files(&self, dir: &Path, password: &Secret) -> Result<crate::pki::DemoFiles, ReplayError> {
+        let files = crate::pki::DemoFiles {
+            ca_cert: dir.join("root_cert.pem"),
+            ca_key: dir.join("root_cert.key"),
+            server_cert: dir.join("kmes_server.pem"),
+            server_key: dir.join("kmes_server.key"),
+            client_p12: dir.join("export_pkcs12.p12"),
+            client_cert: dir.join("pkcs11_client.pem"),
+            client_key: dir.join("pkcs11_client.key"),
+        };
+        let key_pem = |cert: &KeyedCert| cert.key.private_key_to_pem_pkcs8().map_err(ReplayError::OpenSsl);
+        let server = self
+            .server_chain
+            .first()
+            .ok_or_else(|| ReplayError::Certificate("no server certificate".into()))?;
+        let client = self
+            .client
+            .first()
+            .ok_or_else(|| ReplayError::Certificate("no client certificate".into()))?;
+        let server_chain: String = self
+            .server_chain
+            .iter()
+            .map(|cert| crate::hostapi::observe::certificate_pem(&cert.der))
+            .collect();
+        let writes: [(&Path, Vec<u8>, bool); 7] = [
+            (&files.ca_cert, self.root_pem().into_bytes(), false),
+            (&files.ca_key, key_pem(&self.client_root)?, true),
+            (&files.server_cert, server_chain.into_bytes(), false),
+            (&files.server_key, key_pem(server)?, true),
+            (
+                &files.client_cert,
+                crate::hostapi::observe::certificate_pem(&client.der).into_bytes(),
+                false,
+            ),
+            (&files.client_key, key_pem(client)?, true),
+            (&files.client_p12, self.client_pkcs12(password)?, true),
+        ];
+        for (path, bytes, private) in writes {
+            crate::pki::write_file(path, &bytes, private).map_err(|source| ReplayError::Write {
+                path: path.to_owned(),
+                source: Box::new(source),
+            })?;
+        }
+        Ok(files)
+    }
+
     /// The client identity as a PKCS#12 file protected by `password`.
     fn client_pkcs12(&self, password: &Secret) -> Result<Vec<u8>, ReplayError> {
         let invalid = |error: String| ReplayError::Certificate(format!("the client PKCS#12: {error}"));

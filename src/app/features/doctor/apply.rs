@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use crate::doctor::record::{RunInputs, RunRecord, RunScope};
+use crate::capture::{Capture, CaptureOptions};
+use crate::display;
+use crate::doctor::record::{RunInputs, RunRecord, RunScope, SavedCapture};
 use crate::doctor::{CheckId, CheckResult};
 
 use super::super::super::FxApp;
@@ -34,7 +36,28 @@ impl FxApp {
                     });
                 }
             }
+            DoctorCommand::SaveCapture(path) => self.save_capture(path),
         }
+    }
+
+    /// Writes the capture of the run on screen to `path` on a worker; the run learns where
+    /// it went when the worker reports, so that its report names the file.
+    fn save_capture(&mut self, path: std::path::PathBuf) {
+        let Some(run) = self.doctor.run.as_ref() else {
+            return;
+        };
+        let Some(report) = run.report() else {
+            self.info("The run has not finished: there is no capture of it yet.");
+            return;
+        };
+        let id = run.id;
+        let os = self.doctor.header.as_ref().map(|header| header.os.clone());
+        self.spawn("capture", move || {
+            let os = os.unwrap_or_else(|| ReportHeader::current().os);
+            let result =
+                Capture::of_report(&report, &os, CaptureOptions::default()).and_then(|capture| capture.write(&path));
+            DoctorEvent::CaptureSaved { run: id, path, result }
+        });
     }
 
     /// Applies what a doctor worker reported.
@@ -64,6 +87,21 @@ impl FxApp {
                     }
                 }
             }
+            DoctorEvent::CaptureSaved { run, path, result } => match result {
+                Ok(sha256) => {
+                    let shown = display::escape(&path.display().to_string()).into_owned();
+                    match self.doctor.run.as_mut().filter(|shown| shown.id == run) {
+                        Some(shown_run) => {
+                            shown_run.saved_capture = Some(SavedCapture { path, sha256 });
+                            self.info(format!(
+                                "Capture saved to {shown}. The report now names it; a support engineer replays it with fxconfig kmes-sim --replay."
+                            ));
+                        }
+                        None => self.info(format!("Capture of an earlier run saved to {shown}.")),
+                    }
+                }
+                Err(error) => self.explain("The capture was not saved", &error),
+            },
             DoctorEvent::FaultSet { fault, result } => match result {
                 Ok(()) => {
                     let name = fault.map_or("none", |f| f.name());
@@ -142,11 +180,10 @@ impl FxApp {
             inputs.config = Some(doc.file.path.clone());
             inputs.config_sha256 = (!doc.changed_on_disk).then(|| doc.baseline_sha256.clone());
         }
-        inputs.fault = self
-            .options
-            .demo
-            .as_deref()
-            .map(|demo| demo.fault().map_or("none", |fault| fault.name()).to_owned());
+        inputs.fault = self.options.demo.as_deref().map(|demo| match demo.replay_source() {
+            Some(source) => format!("replay of {}", source.path.display()),
+            None => demo.fault().map_or("none", |fault| fault.name()).to_owned(),
+        });
         inputs
     }
 

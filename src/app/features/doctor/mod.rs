@@ -98,6 +98,8 @@ pub enum DoctorCommand {
     Cancel,
     /// Switch the demo simulator's fault.
     SetFault(Option<Fault>),
+    /// Write the capture of the run on screen to this file.
+    SaveCapture(std::path::PathBuf),
 }
 
 /// What the doctor's workers report.
@@ -118,6 +120,15 @@ pub enum DoctorEvent {
         report: Box<Report>,
         /// The head of the reports: this build's version and the operating system.
         header: ReportHeader,
+    },
+    /// The capture of run `run` was written (its SHA-256), or why not.
+    CaptureSaved {
+        /// The run.
+        run: u64,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The SHA-256 of what was written, or why nothing was.
+        result: Result<String, crate::capture::CaptureError>,
     },
     /// The simulator's fault was switched.
     FaultSet {
