@@ -80,6 +80,13 @@ shot troubleshooting-fault
 keys ctrl+q
 sleep 1
 
+# A capture replayed (the corpus's wrong-ca), as a support engineer opens it.
+start_demo --replay "$PWD/tests/captures/sim-wrong-ca.json"
+keys ctrl+3 Return
+shot replay-wrong-ca 3
+keys ctrl+q
+sleep 1
+
 # The smallest window the app supports, in the dark theme: the failed test's verdict first.
 printf '{"theme": "dark", "window_size": [760.0, 520.0]}\n' > "$FXCONFIG_PREFS_DIR/prefs.json"
 start_demo --fault wrong-ca

@@ -100,10 +100,12 @@ pub struct ReplaySource {
     pub path: PathBuf,
     /// When the captured run ended.
     pub taken_at: String,
-    /// The captured configuration's address and port.
-    pub endpoint: Option<String>,
-    /// The addresses that address resolved to in the captured run.
+    /// The captured configuration's address.
+    pub host: Option<String>,
+    /// The addresses it resolved to in the captured run.
     pub resolved: Vec<String>,
+    /// The address and port the captured run connected to, when it did.
+    pub connected: Option<String>,
 }
 
 impl ReplaySource {
@@ -113,10 +115,14 @@ impl ReplaySource {
             || self.path.display().to_string(),
             |name| name.to_string_lossy().into_owned(),
         );
-        let seen = match (&self.endpoint, self.resolved.is_empty()) {
-            (Some(endpoint), false) => format!("it resolved {endpoint} to {}", self.resolved.join(", ")),
-            (Some(endpoint), true) => format!("it was set to reach {endpoint}"),
+        let resolved = match (&self.host, self.resolved.is_empty()) {
+            (Some(host), false) => format!("it resolved {host} to {}", self.resolved.join(", ")),
+            (Some(host), true) => format!("it was set to reach {host}"),
             (None, _) => "it named no address".to_owned(),
+        };
+        let seen = match &self.connected {
+            Some(address) => format!("{resolved} and connected to {address}"),
+            None => resolved,
         };
         format!(
             "Replay of {name}, captured {}: {seen}. Here the replay answers on {here}, so net.resolve and net.connect are observed on this machine, not replayed; the TLS and Excrypt checks see the captured KMES's behaviour.",
@@ -221,13 +227,9 @@ impl Demo {
         let source = ReplaySource {
             path: capture_path.to_owned(),
             taken_at: capture.taken_at.clone(),
-            endpoint: network.host.as_ref().map(|host| {
-                format!(
-                    "{host}:{}",
-                    network.port.map_or_else(String::new, |port| port.to_string())
-                )
-            }),
+            host: network.host.clone(),
             resolved: network.resolved.clone(),
+            connected: network.connect.as_ref().and_then(|connect| connect.address.clone()),
         };
         Ok(Demo {
             server: DemoServer::Replay(handle, source),

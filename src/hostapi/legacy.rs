@@ -35,7 +35,7 @@ use super::materials::TlsMaterials;
 use super::net::bare_host;
 use super::observe::{
     AlertDirection, AlertPoint, AlertSeen, AttemptClient, ESTABLISHED, Ending, ExchangeRecorder, TlsAttempt,
-    certificate_pem, millis, request_seen,
+    certificate_pem, io_ending, millis, request_seen,
 };
 
 /// The cipher list: OpenSSL's default suites at security level 0, where OpenSSL 3 allows
@@ -569,7 +569,7 @@ fn read_answer(
                     recorder.alert(alert);
                     Ending::Alert
                 } else if let Some(io_error) = error.io_error() {
-                    super::tls::io_ending(io_error)
+                    io_ending(io_error)
                 } else {
                     Ending::Closed
                 };

@@ -238,6 +238,16 @@ impl ExchangeRecorder {
     }
 }
 
+/// How an exchange ended when reading failed with `error`.
+pub(super) fn io_ending(error: &std::io::Error) -> Ending {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => Ending::TimedOut,
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => Ending::Reset,
+        _ => Ending::Closed,
+    }
+}
+
 /// A duration in whole milliseconds.
 pub(super) fn millis(elapsed: Duration) -> u64 {
     u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)

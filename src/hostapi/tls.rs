@@ -26,7 +26,7 @@ use super::materials::TlsMaterials;
 use super::net::bare_host;
 use super::observe::{
     AlertDirection, AlertPoint, AlertSeen, AttemptClient, CertificateRequestSeen, ESTABLISHED, Ending,
-    ExchangeRecorder, TlsAttempt, chain_pem, millis, request_seen,
+    ExchangeRecorder, TlsAttempt, chain_pem, io_ending, millis, request_seen,
 };
 
 /// The client certificate resolver: hands out the configured identity and
@@ -785,20 +785,6 @@ fn echo_modern(
     let mut recorder = ExchangeRecorder::start(&request);
     let (result, ending) = read_answer(stream, resolver, timeout, deadline, &mut recorder);
     super::exchange::with_exchange(result, recorder.finish(ending))
-}
-
-/// How an exchange ended when reading failed with `error`.
-pub(super) fn io_ending(error: &io::Error) -> Ending {
-    if is_timeout(error) {
-        Ending::TimedOut
-    } else if matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
-    ) {
-        Ending::Reset
-    } else {
-        Ending::Closed
-    }
 }
 
 /// A TLS failure during the exchange: an alert the server sent is noted.
