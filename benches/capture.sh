@@ -32,7 +32,23 @@ hyperfine --warmup 3 --runs 40 -N \
 
 echo "== capture size (RSA 2048 PKI): $(wc -c < capture.json) bytes"
 
-echo "== kmes-sim --replay, start to its listening line"
-hyperfine --warmup 3 --runs 40 \
-  "$bin kmes-sim --replay $work/capture.json --listen 127.0.0.1:0 | head -n 1" \
-  "$bin kmes-sim --replay $corpus --listen 127.0.0.1:0 | head -n 1" 2>&1 | grep -v '^\s*$'
+# replay_start CAPTURE: milliseconds from starting `kmes-sim --replay CAPTURE` to its first line (it
+# then serves until stopped, so it is stopped here).
+replay_start() {
+  local started ended
+  started=$(date +%s%N)
+  coproc REPLAY { exec "$bin" kmes-sim --replay "$1" --listen 127.0.0.1:0; }
+  read -r _ <&"${REPLAY[0]}"
+  ended=$(date +%s%N)
+  kill "$REPLAY_PID"
+  wait "$REPLAY_PID" 2> /dev/null || true
+  echo $(((ended - started) / 1000000))
+}
+
+for capture in "$work/capture.json" "$corpus"; do
+  runs=()
+  for _ in $(seq 30); do runs+=("$(replay_start "$capture")"); done
+  sorted=$(printf '%s\n' "${runs[@]}" | sort -n)
+  echo "== kmes-sim --replay $(basename "$capture"), start to its first line, 30 runs:" \
+    "min $(head -n 1 <<< "$sorted") ms, median $(sed -n 15p <<< "$sorted") ms, max $(tail -n 1 <<< "$sorted") ms"
+done

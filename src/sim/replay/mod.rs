@@ -334,8 +334,22 @@ impl ReplayLab {
                 (chain, root)
             }
             Some(top) => {
-                let (anchor, anchored_in_roots) = reissue::anchor_for(top, &roots, shift)?;
-                let chain = reissue::reissue_chain(&presented, Some(&anchor), shift)?;
+                // The anchor's key and the chain's keys are made at the same time.
+                let (anchor, keys) = std::thread::scope(|scope| {
+                    let anchor = std::thread::Builder::new()
+                        .name("fxconfig-replay-anchor".into())
+                        .spawn_scoped(scope, || reissue::anchor_for(top, &roots, shift));
+                    let keys = reissue::keys_like(&presented);
+                    let anchor = match anchor {
+                        Ok(maker) => maker
+                            .join()
+                            .unwrap_or_else(|_| Err(ReplayError::Certificate("the anchor: its thread stopped".into()))),
+                        Err(error) => Err(ReplayError::Spawn(error)),
+                    };
+                    (anchor, keys)
+                });
+                let (anchor, anchored_in_roots) = anchor?;
+                let chain = reissue::reissue_with_keys(&presented, keys?, Some(&anchor), shift)?;
                 let root = if anchored_in_roots { anchor } else { other_root()? };
                 (chain, root)
             }

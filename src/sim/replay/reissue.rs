@@ -403,17 +403,40 @@ pub(crate) fn throwaway_client(subject: &[u8], ca: &KeyedCert) -> Result<KeyedCe
     Ok(KeyedCert { der, key })
 }
 
-/// A captured chain (end entity first) issued again: each certificate with a new key of
-/// its own type, signed by the next one's new key; the top by `anchor` (the issuer the
-/// chain does not hold), or by itself when it is self-signed.
-pub(crate) fn reissue_chain(
+/// New keys of the types and sizes of the certificates of `chain`, made at the same time (an
+/// RSA key takes tens of milliseconds).
+pub(crate) fn keys_like(chain: &[Vec<u8>]) -> Result<Vec<PKey<Private>>, ReplayError> {
+    let spkis = chain
+        .iter()
+        .map(|cert| Parsed::of(cert).map(|parsed| parsed.spki()))
+        .collect::<Result<Vec<_>, _>>()?;
+    std::thread::scope(|scope| {
+        let mut makers = Vec::with_capacity(spkis.len());
+        for spki in &spkis {
+            let maker = std::thread::Builder::new()
+                .name("fxconfig-replay-key".into())
+                .spawn_scoped(scope, move || key_like(spki))
+                .map_err(ReplayError::Spawn)?;
+            makers.push(maker);
+        }
+        makers
+            .into_iter()
+            .map(|maker| maker.join().map_err(|_| broken("a key: its thread stopped"))?)
+            .collect()
+    })
+}
+
+/// A captured chain (end entity first) issued again with `keys` (one per certificate, from
+/// [`keys_like`]): each certificate signed by the next one's new key; the top by `anchor` (the
+/// issuer the chain does not hold), or by itself when it is self-signed.
+pub(crate) fn reissue_with_keys(
     chain: &[Vec<u8>],
+    mut keys: Vec<PKey<Private>>,
     anchor: Option<&KeyedCert>,
     shift: i64,
 ) -> Result<Vec<KeyedCert>, ReplayError> {
-    let mut keys = Vec::with_capacity(chain.len());
-    for cert in chain {
-        keys.push(key_like(&Parsed::of(cert)?.spki())?);
+    if keys.len() != chain.len() {
+        return Err(broken("a chain and its keys"));
     }
     let mut issued: Vec<KeyedCert> = Vec::with_capacity(chain.len());
     // From the top down, so each issuer's key is known.
@@ -431,6 +454,16 @@ pub(crate) fn reissue_chain(
     }
     issued.reverse();
     Ok(issued)
+}
+
+/// A captured chain (end entity first) issued again under new keys of its own types (see
+/// [`reissue_with_keys`]).
+pub(crate) fn reissue_chain(
+    chain: &[Vec<u8>],
+    anchor: Option<&KeyedCert>,
+    shift: i64,
+) -> Result<Vec<KeyedCert>, ReplayError> {
+    reissue_with_keys(chain, keys_like(chain)?, anchor, shift)
 }
 
 /// The CA that issued the top of `chain` in the capture, made again: a captured root
