@@ -203,3 +203,35 @@ fn every_capture_of_the_corpus_replays_with_its_verdicts() {
     }
     assert!(wrong.is_empty(), "captures whose replay differs:\n{}", wrong.join("\n"));
 }
+
+/// A capture comes from the field: values that would make a replay hang or run away are
+/// held or refused, by name.
+#[test]
+fn hostile_captures_are_held_to_limits_or_refused_by_name() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures/sim-slow.json");
+    let mut capture = Capture::read(&path).expect("a capture");
+    let exchange = capture.network.excrypt.as_mut().expect("an exchange");
+    exchange.received[0].at_ms = u64::MAX;
+    exchange.ended_at_ms = u64::MAX;
+    let plan = fxconfig::sim::replay::ReplayPlan::of(&capture).expect("a plan");
+    assert_eq!(plan.answer[0].at_ms, 3_600_000, "a delay is held to an hour");
+    assert_eq!(plan.ended_at_ms, 3_600_000);
+
+    let mut long = Capture::read(&path).expect("a capture");
+    let attempt = &mut long.network.tls[0];
+    let leaf = attempt.server_chain_pem[0].clone();
+    attempt.server_chain_pem = vec![leaf; 9];
+    let error = ReplayLab::prepare(&long, now()).expect_err("a chain of nine is refused");
+    assert!(error.to_string().contains("a chain of 9 certificates"), "{error}");
+
+    let mut broken = Capture::read(&path).expect("a capture");
+    broken.network.tls[0].server_chain_pem =
+        vec!["-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n".into()];
+    let error = ReplayLab::prepare(&broken, now()).expect_err("a certificate that is not one is refused");
+    assert!(
+        error
+            .to_string()
+            .contains("could not issue the captured certificate again"),
+        "{error}"
+    );
+}

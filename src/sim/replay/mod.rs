@@ -151,6 +151,10 @@ pub struct ReplayPlan {
     pub ended_at_ms: u64,
 }
 
+/// The longest delay a replay keeps, in milliseconds: a captured client gives up long
+/// before (its time-out is at most an hour), and a later time is held to this.
+const MAX_DELAY_MS: u64 = 3_600_000;
+
 /// The attempt whose server the replay imitates: the one that completed the handshake,
 /// else the first that got a server hello.
 fn model_attempt(attempts: &[TlsAttempt]) -> Option<&TlsAttempt> {
@@ -245,13 +249,13 @@ impl ReplayPlan {
                     .iter()
                     .filter_map(|part| {
                         Some(AnswerPart {
-                            at_ms: part.at_ms,
+                            at_ms: part.at_ms.min(MAX_DELAY_MS),
                             bytes: part.decoded()?,
                         })
                     })
                     .collect(),
                 exchange.ending,
-                exchange.ended_at_ms,
+                exchange.ended_at_ms.min(MAX_DELAY_MS),
             ),
             None => (Vec::new(), Ending::TimedOut, 0),
         };

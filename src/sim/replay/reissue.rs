@@ -128,10 +128,23 @@ pub(crate) fn issuer_of(cert: &[u8]) -> Result<Vec<u8>, ReplayError> {
     Ok(name_der(Parsed::of(cert)?.issuer()))
 }
 
+/// The largest RSA key a replay makes: a capture naming a larger one (which would take
+/// minutes to make) is refused.
+pub(crate) const MAX_RSA_BITS: u32 = 8192;
+
+/// The longest chain a replay issues again.
+pub(crate) const MAX_CHAIN: usize = 8;
+
 /// A new key of the type and size of the public key in `spki` (DER).
 fn key_like(spki: &[u8]) -> Result<PKey<Private>, ReplayError> {
     let public = PKey::public_key_from_der(spki).map_err(ReplayError::OpenSsl)?;
     let key = match public.id() {
+        openssl::pkey::Id::RSA if public.bits() > MAX_RSA_BITS => {
+            return Err(ReplayError::Certificate(format!(
+                "an RSA key of {} bits (a replay makes keys of at most {MAX_RSA_BITS} bits)",
+                public.bits()
+            )));
+        }
         openssl::pkey::Id::RSA => PKey::from_rsa(Rsa::generate(public.bits()).map_err(ReplayError::OpenSsl)?),
         openssl::pkey::Id::EC => {
             let ec = public.ec_key().map_err(ReplayError::OpenSsl)?;
@@ -406,6 +419,12 @@ pub(crate) fn throwaway_client(subject: &[u8], ca: &KeyedCert) -> Result<KeyedCe
 /// New keys of the types and sizes of the certificates of `chain`, made at the same time (an
 /// RSA key takes tens of milliseconds).
 pub(crate) fn keys_like(chain: &[Vec<u8>]) -> Result<Vec<PKey<Private>>, ReplayError> {
+    if chain.len() > MAX_CHAIN {
+        return Err(ReplayError::Certificate(format!(
+            "a chain of {} certificates (a replay issues at most {MAX_CHAIN})",
+            chain.len()
+        )));
+    }
     let spkis = chain
         .iter()
         .map(|cert| Parsed::of(cert).map(|parsed| parsed.spki()))
