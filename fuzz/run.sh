@@ -25,7 +25,10 @@ coverage=(
 )
 cargo fmt --check -p fxconfig-fuzz
 # --target keeps the instrumentation out of build scripts and procedural macros.
-RUSTFLAGS="${coverage[*]}" cargo build --locked --profile fuzz --target "$host" -p fxconfig-fuzz --bins
+# OPENSSL_NO_VENDOR: the targets link the system's OpenSSL (libssl-dev) instead of compiling the
+# vendored one a third time (after the test and package builds); no target reaches OpenSSL code.
+# Measured on 2 cores: 97 s wall, 163 + 19 s CPU, against 179 s, 291 + 48 s with the vendored build.
+OPENSSL_NO_VENDOR=1 RUSTFLAGS="${coverage[*]}" cargo build --locked --profile fuzz --target "$host" -p fxconfig-fuzz --bins
 binaries=../target/$host/fuzz
 mkdir -p artifacts
 summary=()

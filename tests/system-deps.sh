@@ -5,6 +5,7 @@
 # openssh-server (the sshd the SSH login tests start on a loopback port),
 # softhsm2 (a PKCS#11 token for the module tests), opensc (pkcs11-tool, which makes its keys),
 # gcc (builds the broken modules: a 32-bit library, one with a missing dependency),
+# libssl-dev and pkg-config (the fuzz targets link the system's OpenSSL, fuzz/run.sh),
 # gcc-mingw-w64-x86-64 (builds Windows DLLs whose imports the PE dependency check follows);
 # for the desktop app's tests: mesa-vulkan-drivers and libvulkan1 (lavapipe, the software
 # Vulkan that renders the snapshot images and the window), libgl1-mesa-dri and libegl1
@@ -21,7 +22,7 @@
 # Debian 11, unpacked beside the system (not installed), for the model of fxpkcs11 that those
 # tests compare fxconfig with (tests/reference/).
 set -euo pipefail
-packages=(openssl openssh-client openssh-server softhsm2 opensc gcc gcc-mingw-w64-x86-64
+packages=(openssl openssh-client openssh-server softhsm2 opensc gcc libssl-dev pkg-config gcc-mingw-w64-x86-64
   mesa-vulkan-drivers libvulkan1 libgl1-mesa-dri libegl1
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0
   xvfb xdotool imagemagick acl attr prometheus systemd python3 python3-venv stunnel4

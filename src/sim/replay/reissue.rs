@@ -227,6 +227,9 @@ fn read_time(element: &Element<'_>) -> Result<i64, ReplayError> {
     let digits = text
         .strip_suffix('Z')
         .ok_or_else(|| broken("a validity time not in UTC"))?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(broken("a validity time"));
+    }
     let (year, rest) = match element.tag {
         TAG_UTC_TIME if digits.len() >= 12 => {
             let short: i32 = digits[..2].parse().map_err(|_| broken("a validity year"))?;
@@ -504,4 +507,47 @@ pub(crate) fn anchor_for(top: &[u8], roots: &[Vec<u8>], shift: i64) -> Result<(K
     let algorithm = Parsed::of(top)?.signature_algorithm;
     let ca = throwaway_ca(&issuer, authority_key_id(top).as_deref(), Some(&algorithm))?;
     Ok((ca, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn time(tag: u8, text: &str) -> Result<i64, ReplayError> {
+        read_time(&Element {
+            tag,
+            content: text.as_bytes(),
+        })
+    }
+
+    #[test]
+    fn validity_times_read_and_write_back_the_same() {
+        let unix = time(TAG_UTC_TIME, "261208025412Z").unwrap();
+        assert_eq!(write_time(unix).unwrap(), encode(TAG_UTC_TIME, b"261208025412Z"));
+        let late = time(TAG_GENERALIZED_TIME, "20610101000000Z").unwrap();
+        assert_eq!(
+            write_time(late).unwrap(),
+            encode(TAG_GENERALIZED_TIME, b"20610101000000Z")
+        );
+        assert_eq!(time(TAG_UTC_TIME, "500101000000Z").unwrap(), -631_152_000);
+    }
+
+    #[test]
+    fn malformed_times_and_certificates_are_errors_not_panics() {
+        for text in [
+            "",
+            "Z",
+            "2612080254Z",
+            "26120802541\u{e9}Z",
+            "261308025412Z",
+            "26120802541xZ",
+            "\u{e9}\u{e9}1208025412Z",
+        ] {
+            assert!(time(TAG_UTC_TIME, text).is_err(), "{text:?}");
+        }
+        assert!(time(TAG_GENERALIZED_TIME, "2026120802541").is_err());
+        for bytes in [&b""[..], b"\x30", b"\x30\x00", b"\x30\x03\x02\x01\x00", b"\x04\x00"] {
+            assert!(Parsed::of(bytes).is_err(), "{bytes:?}");
+        }
+    }
 }
