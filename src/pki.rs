@@ -206,6 +206,21 @@ pub struct DemoFiles {
     pub client_key: PathBuf,
 }
 
+impl DemoFiles {
+    /// The demo's file names in `dir`.
+    pub fn in_folder(dir: &Path) -> DemoFiles {
+        DemoFiles {
+            ca_cert: dir.join("root_cert.pem"),
+            ca_key: dir.join("root_cert.key"),
+            server_cert: dir.join("kmes_server.pem"),
+            server_key: dir.join("kmes_server.key"),
+            client_p12: dir.join("export_pkcs12.p12"),
+            client_cert: dir.join("pkcs11_client.pem"),
+            client_key: dir.join("pkcs11_client.key"),
+        }
+    }
+}
+
 /// Writes `contents` to `path`, readable by the owner only on Unix when `private`.
 pub fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), PkiError> {
     let wrap = |source| PkiError::Write {
@@ -231,15 +246,7 @@ pub fn write_demo(dir: &Path, p12_password: &Secret) -> Result<DemoFiles, PkiErr
     let ca = Authority::new("System TLS CA Root")?;
     let server = ca.issue_server(&["localhost", "127.0.0.1"], Lifetime::valid_for(365))?;
     let client = ca.issue_client("PKCS #11 Client", Lifetime::valid_for(365))?;
-    let files = DemoFiles {
-        ca_cert: dir.join("root_cert.pem"),
-        ca_key: dir.join("root_cert.key"),
-        server_cert: dir.join("kmes_server.pem"),
-        server_key: dir.join("kmes_server.key"),
-        client_p12: dir.join("export_pkcs12.p12"),
-        client_cert: dir.join("pkcs11_client.pem"),
-        client_key: dir.join("pkcs11_client.key"),
-    };
+    let files = DemoFiles::in_folder(dir);
     write_file(&files.ca_cert, ca.cert.cert_pem.as_bytes(), false)?;
     write_file(&files.ca_key, ca.cert.key_pem.as_bytes(), true)?;
     write_file(&files.server_cert, server.cert_pem.as_bytes(), false)?;

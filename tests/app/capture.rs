@@ -4,22 +4,12 @@
 
 use std::sync::Arc;
 
-use egui::Key;
 use fxconfig::capture::{Capture, REPLAYED_CHECKS};
 use fxconfig::demo::Demo;
 use fxconfig::doctor::CheckResult;
 use fxconfig::sim::Fault;
 
 use crate::app::harness::TestApp;
-
-fn run_to_end(app: &mut TestApp) {
-    app.ctrl(Key::Num3);
-    app.wait_for("Run test");
-    app.harness.key_press(Key::Enter);
-    app.harness.step();
-    assert!(app.app().doctor_running(), "Enter starts the test");
-    app.until("the test to finish", |h| !h.state().doctor_running());
-}
 
 fn verdicts(results: &[CheckResult]) -> Vec<(String, &'static str)> {
     results
@@ -37,7 +27,7 @@ fn a_saved_capture_is_named_by_the_report_and_replays_with_the_same_verdicts() {
         options.demo = Some(for_app);
         options
     });
-    run_to_end(&mut app);
+    app.run_connection_test();
     let captured = verdicts(app.app().check_results());
     assert!(
         captured.contains(&("tls.server_cert".to_owned(), "fail")),
@@ -75,7 +65,7 @@ fn a_saved_capture_is_named_by_the_report_and_replays_with_the_same_verdicts() {
         options
     });
     app.wait_for("Replay of wrong-ca.json");
-    run_to_end(&mut app);
+    app.run_connection_test();
     assert!(app.shows("observed on this machine, not replayed"));
     assert_eq!(verdicts(app.app().check_results()), captured);
 }

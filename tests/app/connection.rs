@@ -13,16 +13,6 @@ use fxconfig::sim::Fault;
 use crate::app::harness::TestApp;
 use crate::support::lab::{Lab, OPERATOR_PASSWORD, P12_PASSWORD};
 
-fn run_to_end(app: &mut TestApp) {
-    app.ctrl(Key::Num3);
-    app.wait_for("Run test");
-    // Enter runs the test when no input has the keyboard focus.
-    app.harness.key_press(Key::Enter);
-    app.harness.step();
-    assert!(app.app().doctor_running(), "Enter starts the test");
-    app.until("the test to finish", |h| !h.state().doctor_running());
-}
-
 fn status_of(app: &TestApp, id: CheckId) -> Status {
     app.app()
         .check_results()
@@ -38,7 +28,7 @@ fn a_healthy_simulator_passes_and_every_check_is_shown() {
     let sim = lab.start_sim(None);
     lab.write_cfg("127.0.0.1", sim.local_addr().port());
     let mut app = TestApp::start(Some(lab.cfg.clone()));
-    run_to_end(&mut app);
+    app.run_connection_test();
     for id in CheckId::ALL {
         let line = app.check_line(id.as_str());
         let expected = if id == CheckId::ConfigLocate { "WARN" } else { "PASS" };
@@ -77,7 +67,7 @@ fn a_wrong_server_ca_fails_with_its_remedy() {
     let sim = lab.start_sim(Some(Fault::WrongCa));
     lab.write_cfg("127.0.0.1", sim.local_addr().port());
     let mut app = TestApp::start(Some(lab.cfg.clone()));
-    run_to_end(&mut app);
+    app.run_connection_test();
     assert_eq!(status_of(&app, CheckId::TlsServerCert), Status::Fail);
     // Passing rows are folded under their count; the failure is not.
     assert!(app.shows("checks passed"));
@@ -151,7 +141,7 @@ fn the_demo_switches_the_simulator_fault_from_the_app() {
         h.state().notice().is_some_and(|n| n.contains("permission-denied"))
     });
     assert_eq!(demo.fault(), Some(Fault::PermissionDenied));
-    run_to_end(&mut app);
+    app.run_connection_test();
     assert_eq!(status_of(&app, CheckId::TlsClientAuth), Status::Pass);
     assert_eq!(status_of(&app, CheckId::HostapiEcho), Status::Fail);
     let echo = app
@@ -260,7 +250,7 @@ fn a_new_result_scrolls_to_its_verdict_and_show_the_check_to_the_failure() {
     });
     // A healthy run, its passing rows unfolded: the screen is taller than the window, and
     // the view is at its bottom when the next run starts.
-    run_to_end(&mut app);
+    app.run_connection_test();
     app.unfold_results();
     app.harness.ctx.memory_mut(|memory| {
         if let Some(id) = memory.focused() {
@@ -322,7 +312,7 @@ fn in_the_demo_the_configuration_location_says_what_the_cli_and_the_report_say()
         options.demo = Some(demo);
         options
     });
-    run_to_end(&mut app);
+    app.run_connection_test();
     // The library would not read the demo's file: a warning, in the app as in the CLI.
     app.wait_for("The connection works, with a warning");
     let line = app.check_line("config.locate");

@@ -90,6 +90,17 @@ pub fn test_options(config: Option<PathBuf>, dialogs: &Arc<ScriptedDialogs>, pre
 }
 
 impl TestApp {
+    /// Opens the Connection test, runs it with Enter, and waits for its end.
+    pub fn run_connection_test(&mut self) {
+        self.ctrl(egui::Key::Num3);
+        self.wait_for("Run test");
+        // Enter runs the test when no input has the keyboard focus.
+        self.harness.key_press(egui::Key::Enter);
+        self.harness.step();
+        assert!(self.app().doctor_running(), "Enter starts the test");
+        self.until("the test to finish", |h| !h.state().doctor_running());
+    }
+
     /// The app on `config`, without a renderer (logic tests).
     pub fn start(config: Option<PathBuf>) -> TestApp {
         TestApp::build(config, false, |options| options)

@@ -79,19 +79,10 @@ fn check_json(cfg: &Path, extra: &[&str]) -> Vec<(String, String, Value)> {
         .collect()
 }
 
-const NETWORK_CHECKS: [&str; 6] = [
-    "net.resolve",
-    "net.connect",
-    "tls.handshake",
-    "tls.server_cert",
-    "tls.client_auth",
-    "hostapi.echo",
-];
-
 fn network(checks: &[(String, String, Value)]) -> Vec<(String, String, Value)> {
     checks
         .iter()
-        .filter(|(id, _, _)| NETWORK_CHECKS.contains(&id.as_str()))
+        .filter(|(id, _, _)| fxconfig::capture::REPLAYED_CHECKS.contains(&id.as_str()))
         .cloned()
         .collect()
 }

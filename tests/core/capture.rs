@@ -132,18 +132,7 @@ const ANSWER_FORMS: [&[u8]; 8] = [
 ];
 
 fn s_server(lab: &Lab) -> SServer {
-    let arg = |p: &Path| p.display().to_string();
-    SServer::start(&[
-        "-Verify",
-        "1",
-        "-verify_return_error",
-        "-CAfile",
-        &arg(&lab.files.ca_cert),
-        "-cert",
-        &arg(&lab.files.server_cert),
-        "-key",
-        &arg(&lab.files.server_key),
-    ])
+    SServer::requiring_client_cert(lab, &lab.files.server_cert, &lab.files.server_key)
 }
 
 #[test]

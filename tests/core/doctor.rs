@@ -436,18 +436,7 @@ mod openssl_peer {
     use crate::support::net::SServer;
 
     fn s_server(lab: &Lab, server_cert: &std::path::Path, server_key: &std::path::Path) -> SServer {
-        let arg = |p: &std::path::Path| p.display().to_string();
-        SServer::start(&[
-            "-Verify",
-            "1",
-            "-verify_return_error",
-            "-CAfile",
-            &arg(&lab.files.ca_cert),
-            "-cert",
-            &arg(server_cert),
-            "-key",
-            &arg(server_key),
-        ])
+        SServer::requiring_client_cert(lab, server_cert, server_key)
     }
 
     #[test]

@@ -68,6 +68,27 @@ impl SServer {
         panic!("openssl s_server did not start");
     }
 
+    /// `openssl s_server` as a KMES of `lab`'s CA: it serves `cert` and `key` and requires a
+    /// client certificate from the lab's CA.
+    pub fn requiring_client_cert(
+        lab: &crate::support::lab::Lab,
+        cert: &std::path::Path,
+        key: &std::path::Path,
+    ) -> Self {
+        let arg = |p: &std::path::Path| p.display().to_string();
+        SServer::start(&[
+            "-Verify",
+            "1",
+            "-verify_return_error",
+            "-CAfile",
+            &arg(&lab.files.ca_cert),
+            "-cert",
+            &arg(cert),
+            "-key",
+            &arg(key),
+        ])
+    }
+
     /// Writes `text` to the server's standard input (sent to the client in plain mode).
     pub fn send(&mut self, text: &[u8]) {
         let stdin = self.stdin.as_mut().expect("stdin open");

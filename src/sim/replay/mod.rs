@@ -444,15 +444,7 @@ impl ReplayLab {
     /// root CA and key, the server's certificate and key, the client's certificate, key and
     /// PKCS#12 file protected by `password`), for the app's demo of a replay.
     pub fn write_demo_files(&self, dir: &Path, password: &Secret) -> Result<crate::pki::DemoFiles, ReplayError> {
-        let files = crate::pki::DemoFiles {
-            ca_cert: dir.join("root_cert.pem"),
-            ca_key: dir.join("root_cert.key"),
-            server_cert: dir.join("kmes_server.pem"),
-            server_key: dir.join("kmes_server.key"),
-            client_p12: dir.join("export_pkcs12.p12"),
-            client_cert: dir.join("pkcs11_client.pem"),
-            client_key: dir.join("pkcs11_client.key"),
-        };
+        let files = crate::pki::DemoFiles::in_folder(dir);
         let key_pem = |cert: &KeyedCert| cert.key.private_key_to_pem_pkcs8().map_err(ReplayError::OpenSsl);
         let server = self
             .server_chain
