@@ -9,7 +9,7 @@
 #   /usr/share/man/man1/fxconfig*.1.gz             one page for fxconfig and one per subcommand
 #   bash, zsh and fish completions                 (zsh: vendor-completions in the deb,
 #                                                  site-functions in the rpm, where each zsh looks)
-#   /usr/share/doc/fxconfig/                       README.md and the licences
+#   /usr/share/doc/fxconfig/                       README.md, the licences and the SBOM (fxconfig.cdx.json)
 # The man pages and completions are written by the program itself (`fxconfig package-docs`, a
 # hidden command) from its clap definitions, with clap_mangen and clap_complete.
 # The packages require glibc >= $glibc_baseline (and libgcc, should the program ever link it): the
@@ -67,6 +67,9 @@ done
 install -D -m 644 "$work/docs/completions/fxconfig.bash" "$stage/usr/share/bash-completion/completions/fxconfig"
 install -D -m 644 "$work/docs/completions/fxconfig.fish" "$stage/usr/share/fish/vendor_completions.d/fxconfig.fish"
 install -D -m 644 -t "$stage/usr/share/doc/fxconfig" README.md LICENSE-MIT LICENSE-APACHE
+# The bill of materials of the program packaged (packaging/sbom.py), beside the artifacts too.
+python3 packaging/sbom.py --out "$work/sbom" > /dev/null
+install -D -m 644 -t "$stage/usr/share/doc/fxconfig" "$work/sbom/fxconfig.cdx.json"
 find "$stage" -type d -exec chmod 755 {} +
 find "$stage" -type f -exec chmod go-w {} +
 

@@ -169,10 +169,13 @@ done
 loaded=$(in_root bash -c 'source /usr/share/bash-completion/completions/fxconfig && complete -p fxconfig' 2>&1)
 [[ "$loaded" == "complete "*" fxconfig" ]] && pass "[deb] bash loads the completion: $loaded" ||
   fail_check "[deb] bash did not load the completion: $loaded"
-for doc in README.md LICENSE-MIT LICENSE-APACHE; do
+for doc in README.md LICENSE-MIT LICENSE-APACHE fxconfig.cdx.json; do
   [ -s "$root/usr/share/doc/fxconfig/$doc" ] || missing+=" $doc"
 done
-[ -z "$missing" ] && pass "[deb] README and licences in /usr/share/doc/fxconfig" || fail_check "[deb] missing:$missing"
+[ -z "$missing" ] && pass "[deb] README, licences and the SBOM in /usr/share/doc/fxconfig" || fail_check "[deb] missing:$missing"
+sbom_crates=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["components"]))' \
+  "$root/usr/share/doc/fxconfig/fxconfig.cdx.json" 2> /dev/null || echo 0)
+[ "$sbom_crates" -gt 100 ] && pass "[deb] the SBOM lists $sbom_crates crates" || fail_check "[deb] the SBOM lists $sbom_crates crates"
 
 in_root fxconfig check --config /pki/fxpkcs11.cfg --json > "$work/deb-check.json" 2> "$work/deb-check.err"
 expect_code 0 $? "[deb] the installed fxconfig checks against the simulator"
