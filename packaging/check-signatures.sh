@@ -34,6 +34,26 @@ appimage=$(find "$dist" -maxdepth 1 -name '*.AppImage' | head -n 1)
 verify "$work/user" "$appimage.sig" "$appimage" &&
   pass "$(basename "$appimage").sig is a good signature" || fail_check "$(basename "$appimage").sig: $(cat "$work/verify.out")"
 
+rpm=$(find "$dist" -maxdepth 1 -name '*.rpm' | head -n 1)
+mkdir "$work/rpmdb-with-key" "$work/rpmdb-empty"
+rpm --dbpath "$work/rpmdb-with-key" --import "$dist/fxconfig-signing-key.asc"
+said=$(rpm --dbpath "$work/rpmdb-with-key" -K "$rpm" 2>&1) && [[ "$said" == *"signatures OK"* ]] &&
+  pass "rpm -K with the published key imported: $said" || fail_check "rpm -K with the key: $said"
+said=$(rpm --dbpath "$work/rpmdb-empty" -K "$rpm" 2>&1) &&
+  fail_check "rpm -K without the key passed: $said" || pass "rpm -K without the key: $said"
+cp "$rpm" "$work/tampered.rpm"
+printf '\x00' | dd of="$work/tampered.rpm" bs=1 seek=$(($(stat -c %s "$rpm") - 100)) conv=notrunc status=none
+said=$(rpm --dbpath "$work/rpmdb-with-key" -K "$work/tampered.rpm" 2>&1) &&
+  fail_check "an rpm with a changed payload passed rpm -K: $said" || pass "an rpm with a changed payload: $said"
+mkdir "$work/rpmroot"
+rpm --root "$work/rpmroot" --initdb
+rpm --root "$work/rpmroot" --import "$dist/fxconfig-signing-key.asc"
+# --nodeps: the scratch root holds no glibc; the Debian 11 smoke test installs the package fully.
+said=$(rpm --root "$work/rpmroot" -i --nodeps --noscripts "$rpm" 2>&1) && [ -x "$work/rpmroot/usr/bin/fxconfig" ] &&
+  ! grep -qiE 'NOKEY|signature' <<< "$said" &&
+  pass "the signed rpm installs with its key imported, with no signature warning" ||
+  fail_check "the signed rpm did not install cleanly: $said"
+
 # Tampering.
 cp "$appimage" "$work/tampered.AppImage"
 printf '\x00' | dd of="$work/tampered.AppImage" bs=1 seek=$(($(stat -c %s "$appimage") / 2)) conv=notrunc status=none

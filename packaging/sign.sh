@@ -4,13 +4,14 @@
 #   target/dist/fxconfig-signing-key.asc     the OpenPGP public key
 #   target/dist/SHA256SUMS, SHA256SUMS.asc   every artifact's SHA-256, and a detached armoured signature
 #   target/dist/*.AppImage.sig               a detached signature of each AppImage
+#   target/dist/*.rpm                        signed in place (rpmsign: `rpm -K` checks it)
 #   target/dist/fxconfig.cdx.json, fxconfig-cli.cdx.json   the SBOMs (packaging/sbom.py), in SHA256SUMS too
 #
 #   FXCONFIG_GPG_KEY=FINGERPRINT bash packaging/sign.sh   with a key of GNUPGHOME (the real one)
 #   bash packaging/sign.sh --throwaway                     first makes a throwaway key in a private
 #                                                          temporary GNUPGHOME (CI and tests)
-# Not done yet (issue 23): Authenticode for the Windows programs and the MSI, rpm signatures, the apt
-# and dnf repositories.
+# Not done yet (issue 23): Authenticode for the Windows programs and the MSI, the apt and dnf
+# repositories.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dist=target/dist
@@ -42,6 +43,12 @@ sign() { # OUTPUT INPUT [extra gpg options]
 }
 
 python3 packaging/sbom.py --out "$dist" > /dev/null
+# The rpm carries its signature inside, so it is signed before its checksum is taken.
+for rpm in "$dist"/*.rpm; do
+  [ -e "$rpm" ] || continue
+  rpmsign --define "_gpg_name $FXCONFIG_GPG_KEY" --define "__gpg $(command -v gpg)" --addsign "$rpm" \
+    > "$work/rpmsign.out" 2>&1 || { cat "$work/rpmsign.out" >&2; exit 1; }
+done
 gpg --batch --armor --export "$FXCONFIG_GPG_KEY" > "$dist/fxconfig-signing-key.asc"
 [ -s "$dist/fxconfig-signing-key.asc" ] || { echo "sign: no public key for $FXCONFIG_GPG_KEY" >&2; exit 1; }
 
