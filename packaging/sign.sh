@@ -5,13 +5,14 @@
 #   target/dist/SHA256SUMS, SHA256SUMS.asc   every artifact's SHA-256, and a detached armoured signature
 #   target/dist/*.AppImage.sig               a detached signature of each AppImage
 #   target/dist/*.rpm                        signed in place (rpmsign: `rpm -K` checks it)
+#   target/dist/apt/                         an apt repository of the deb (suite stable, component main),
+#                                            its InRelease and Release.gpg signed by the same key
 #   target/dist/fxconfig.cdx.json, fxconfig-cli.cdx.json   the SBOMs (packaging/sbom.py), in SHA256SUMS too
 #
 #   FXCONFIG_GPG_KEY=FINGERPRINT bash packaging/sign.sh   with a key of GNUPGHOME (the real one)
 #   bash packaging/sign.sh --throwaway                     first makes a throwaway key in a private
 #                                                          temporary GNUPGHOME (CI and tests)
-# Not done yet (issue 23): Authenticode for the Windows programs and the MSI, the apt and dnf
-# repositories.
+# Not done yet (issue 23): Authenticode for the Windows programs and the MSI, the dnf repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dist=target/dist
@@ -60,6 +61,25 @@ done < <(find "$dist" -maxdepth 1 -type f \( -name '*.AppImage' -o -name '*.deb'
 [ ${#artifacts[@]} -gt 0 ] || { echo "sign: nothing to sign in $dist" >&2; exit 1; }
 (cd "$dist" && sha256sum -- "${artifacts[@]}") > "$dist/SHA256SUMS"
 sign "$dist/SHA256SUMS.asc" "$dist/SHA256SUMS" --armor
+# The apt repository: `deb [signed-by=KEYRING] URL stable main`.
+apt_repo=$dist/apt
+rm -rf "$apt_repo"
+mkdir -p "$apt_repo/pool/main" "$apt_repo/dists/stable/main/binary-amd64"
+cp "$dist"/*.deb "$apt_repo/pool/main/"
+(
+  cd "$apt_repo"
+  apt-ftparchive packages pool > dists/stable/main/binary-amd64/Packages
+  gzip -9n < dists/stable/main/binary-amd64/Packages > dists/stable/main/binary-amd64/Packages.gz
+  apt-ftparchive -o APT::FTPArchive::Release::Origin=fxconfig -o APT::FTPArchive::Release::Label=fxconfig \
+    -o APT::FTPArchive::Release::Suite=stable -o APT::FTPArchive::Release::Codename=stable \
+    -o APT::FTPArchive::Release::Architectures=amd64 -o APT::FTPArchive::Release::Components=main \
+    release dists/stable > "$work/Release"
+  mv "$work/Release" dists/stable/Release
+)
+sign "$apt_repo/dists/stable/Release.gpg" "$apt_repo/dists/stable/Release" --armor
+rm -f "$apt_repo/dists/stable/InRelease"
+gpg --batch --yes --quiet --no-auto-check-trustdb --local-user "$FXCONFIG_GPG_KEY" \
+  --output "$apt_repo/dists/stable/InRelease" --clearsign "$apt_repo/dists/stable/Release"
 for appimage in "$dist"/*.AppImage; do
   [ -e "$appimage" ] && sign "$appimage.sig" "$appimage"
 done
