@@ -54,6 +54,31 @@ said=$(rpm --root "$work/rpmroot" -i --nodeps --noscripts "$rpm" 2>&1) && [ -x "
   pass "the signed rpm installs with its key imported, with no signature warning" ||
   fail_check "the signed rpm did not install cleanly: $said"
 
+repodata=$dist/rpm/repodata
+verify "$work/user" "$repodata/repomd.xml.asc" "$repodata/repomd.xml" &&
+  pass "the rpm repository's repomd.xml.asc is a good signature" || fail_check "repomd.xml.asc: $(cat "$work/verify.out")"
+sed 's/<revision>/<revision>1/' "$repodata/repomd.xml" > "$work/repomd.xml"
+verify "$work/user" "$repodata/repomd.xml.asc" "$work/repomd.xml" &&
+  fail_check "a changed repomd.xml passed its signature" || pass "a changed repomd.xml fails its signature"
+listed=$(python3 - "$dist/rpm" << 'PY'
+import gzip, hashlib, pathlib, re, sys, xml.etree.ElementTree as tree
+repo = pathlib.Path(sys.argv[1])
+ns = {"repo": "http://linux.duke.edu/metadata/repo", "common": "http://linux.duke.edu/metadata/common"}
+repomd = tree.parse(repo / "repodata" / "repomd.xml").getroot()
+primary = repomd.find("repo:data[@type='primary']", ns)
+location = primary.find("repo:location", ns).get("href")
+data = (repo / location).read_bytes()
+assert hashlib.sha256(data).hexdigest() == primary.find("repo:checksum", ns).text, "primary.xml.gz's checksum"
+for package in tree.fromstring(gzip.decompress(data)).findall("common:package", ns):
+    href = package.find("common:location", ns).get("href")
+    checksum = package.find("common:checksum", ns)
+    actual = hashlib.sha256((repo / href).read_bytes()).hexdigest()
+    print(package.find("common:name", ns).text, href, checksum.get("type"), "matches" if actual == checksum.text else "DIFFERS")
+PY
+)
+[[ "$listed" == "fxconfig "*" sha256 matches" ]] && pass "the repository's metadata lists $listed" ||
+  fail_check "the rpm repository's metadata: $listed"
+
 # Tampering.
 cp "$appimage" "$work/tampered.AppImage"
 printf '\x00' | dd of="$work/tampered.AppImage" bs=1 seek=$(($(stat -c %s "$appimage") / 2)) conv=notrunc status=none

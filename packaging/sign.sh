@@ -7,12 +7,14 @@
 #   target/dist/*.rpm                        signed in place (rpmsign: `rpm -K` checks it)
 #   target/dist/apt/                         an apt repository of the deb (suite stable, component main),
 #                                            its InRelease and Release.gpg signed by the same key
+#   target/dist/rpm/                         a dnf/yum repository of the rpm (createrepo_c), its
+#                                            repodata/repomd.xml.asc signed, and fxconfig.repo as an example
 #   target/dist/fxconfig.cdx.json, fxconfig-cli.cdx.json   the SBOMs (packaging/sbom.py), in SHA256SUMS too
 #
 #   FXCONFIG_GPG_KEY=FINGERPRINT bash packaging/sign.sh   with a key of GNUPGHOME (the real one)
 #   bash packaging/sign.sh --throwaway                     first makes a throwaway key in a private
 #                                                          temporary GNUPGHOME (CI and tests)
-# Not done yet (issue 23): Authenticode for the Windows programs and the MSI, the dnf repository.
+# Not done yet (issue 23): Authenticode for the Windows programs and the MSI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dist=target/dist
@@ -80,6 +82,24 @@ sign "$apt_repo/dists/stable/Release.gpg" "$apt_repo/dists/stable/Release" --arm
 rm -f "$apt_repo/dists/stable/InRelease"
 gpg --batch --yes --quiet --no-auto-check-trustdb --local-user "$FXCONFIG_GPG_KEY" \
   --output "$apt_repo/dists/stable/InRelease" --clearsign "$apt_repo/dists/stable/Release"
+# The dnf/yum repository, with signed metadata (repo_gpgcheck) over signed packages (gpgcheck).
+rpm_repo=$dist/rpm
+rm -rf "$rpm_repo"
+mkdir -p "$rpm_repo"
+cp "$dist"/*.rpm "$rpm_repo/"
+createrepo_c --quiet --simple-md-filenames "$rpm_repo"
+sign "$rpm_repo/repodata/repomd.xml.asc" "$rpm_repo/repodata/repomd.xml" --armor
+cp "$dist/fxconfig-signing-key.asc" "$rpm_repo/"
+cat > "$rpm_repo/fxconfig.repo" << 'REPO'
+# /etc/yum.repos.d/fxconfig.repo: replace /srv/fxconfig/rpm with where your mirror serves this folder.
+[fxconfig]
+name=fxconfig
+baseurl=file:///srv/fxconfig/rpm
+enabled=1
+gpgcheck=1
+repo_gpgcheck=1
+gpgkey=file:///srv/fxconfig/rpm/fxconfig-signing-key.asc
+REPO
 for appimage in "$dist"/*.AppImage; do
   [ -e "$appimage" ] && sign "$appimage.sig" "$appimage"
 done
