@@ -270,23 +270,20 @@ fn sleep_until(until: Instant, stop: &AtomicBool) -> bool {
 
 /// Reads until the client closes, the hold ends or the replay stops.
 fn hold(session: &mut Session, stop: &AtomicBool) {
-    let until = Instant::now() + HOLD_LIMIT;
-    let mut sink = [0u8; 1024];
-    while !stop.load(Ordering::SeqCst) && Instant::now() < until {
-        match session.read(&mut sink) {
-            Ok(0) => return,
-            Ok(_) => {}
-            Err(error) if is_wait(&error) => {}
-            Err(_) => return,
-        }
-    }
+    hold_until_closed(|sink| session.read(sink), stop);
 }
 
+/// Reads from a bare TCP connection (a silent server) until the client leaves, as [`hold`].
 fn hold_tcp(mut tcp: TcpStream, stop: &AtomicBool) {
+    hold_until_closed(|sink| tcp.read(sink), stop);
+}
+
+/// Calls `read` until it reports the end or an error, the hold ends or the replay stops.
+fn hold_until_closed(mut read: impl FnMut(&mut [u8]) -> io::Result<usize>, stop: &AtomicBool) {
     let until = Instant::now() + HOLD_LIMIT;
     let mut sink = [0u8; 1024];
     while !stop.load(Ordering::SeqCst) && Instant::now() < until {
-        match tcp.read(&mut sink) {
+        match read(&mut sink) {
             Ok(0) => return,
             Ok(_) => {}
             Err(error) if is_wait(&error) => {}
